@@ -1,0 +1,90 @@
+//! Identifier-first sign-in (product.md section 2): the same answer, in the same time, for an
+//! unknown email, a wrong password and a disabled user; limits per account and per IP; one
+//! session per user.
+
+use crate::accounts::UserStatus;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::Verified;
+use crate::auth::throttle::{account_key, blocked_for, ip_key};
+use crate::error::{CoreError, FieldError};
+use crate::flows::Next;
+use crate::flows::signup::store_err;
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::{Email, Password};
+
+#[derive(Debug, Clone)]
+pub struct LoginOutcome {
+    pub session_token: String,
+    pub next: Next,
+}
+
+impl Umbral {
+    pub async fn login(&self, email: &str, password: &str, meta: &RequestMeta) -> Result<LoginOutcome, CoreError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
+        let password = Password::for_sign_in(password).map_err(|e| errors.push(e)).ok();
+        let (Some(email), Some(password)) = (email, password) else {
+            return Err(CoreError::Validation(errors));
+        };
+        let email_key = email.key();
+        let (acct_key, ip_key) = (account_key(&email_key), ip_key(&meta.ip));
+        let policy = &self.config.throttle;
+        let now = self.now();
+        for (key, free) in [(&acct_key, policy.account_free_failures), (&ip_key, policy.ip_free_failures)] {
+            let state = self.store.throttle_state(key).await.map_err(store_err)?;
+            if let Some(secs) = blocked_for(state, policy, free, now) {
+                return Err(CoreError::RateLimited { retry_after_secs: secs });
+            }
+        }
+
+        let user = self.store.user_by_email_key(&email_key).await.map_err(store_err)?;
+        let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
+        let verified = self.hasher.verify(&password, stored).await?;
+        let user = match (user, verified) {
+            (Some(u), Verified::Yes { rehash }) if u.status == UserStatus::Active => {
+                if rehash {
+                    self.rehash(u.id.as_str(), &password).await;
+                }
+                u
+            }
+            (user, _) => {
+                let now = self.now();
+                let window_ms = policy.window_secs * 1000;
+                self.store.throttle_failure(&acct_key, now, window_ms).await.map_err(store_err)?;
+                self.store.throttle_failure(&ip_key, now, window_ms).await.map_err(store_err)?;
+                let subject = user.as_ref().map(|u| u.id.0.as_str());
+                let mut event = AuditEvent::new(now, "login.failed", None, meta)?;
+                event.subject_user_id = subject.map(str::to_string);
+                self.store.record_audit(&event).await.map_err(store_err)?;
+                return Err(CoreError::InvalidCredentials);
+            }
+        };
+        self.store.throttle_clear(&acct_key).await.map_err(store_err)?;
+
+        let now = self.now();
+        let token = secrets::new_token()?;
+        let session = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        let membership = self.store.membership_of(user.id.as_str()).await.map_err(store_err)?;
+        let single = membership.as_ref().and_then(|m| m.single_session).unwrap_or(self.config.session.single_session);
+        let mut audit = vec![AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details("via=password")];
+        if let Some(m) = &membership {
+            audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
+        }
+        self.store.start_session(&session, single, &audit).await.map_err(store_err)?;
+        let next = if user.email_confirmed_at.is_some() { Next::Done } else { Next::ConfirmEmail };
+        Ok(LoginOutcome { session_token: token, next })
+    }
+
+    /// Re-hashes a password stored with old parameters; a failure only postpones it.
+    async fn rehash(&self, user_id: &str, password: &Password) {
+        match self.hasher.hash(password).await {
+            Ok(h) => {
+                if let Err(e) = self.store.update_password_hash(user_id, &h, self.now()).await {
+                    tracing::warn!(error = %e, "could not store the re-hashed password");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "re-hash postponed"),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Sessions: who is asking, and ending a session.
+
+use crate::accounts::{Membership, User, UserStatus};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::{CoreError, EndReason};
+use crate::flows::Next;
+use crate::flows::signup::store_err;
+use crate::ports::SessionRecord;
+use crate::secrets;
+use crate::service::Umbral;
+
+/// A live session and whom it belongs to.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub session: SessionRecord,
+    /// `None` for the stand-in session of a sign-up with a taken email.
+    pub user: Option<User>,
+    pub membership: Option<Membership>,
+}
+
+impl Authenticated {
+    /// The step this session must do next.
+    pub fn next(&self) -> Next {
+        match &self.user {
+            Some(u) if u.email_confirmed_at.is_some() => Next::Done,
+            _ => Next::ConfirmEmail,
+        }
+    }
+
+    /// A fully signed-in user (every step done), or the step still required.
+    pub fn complete_user(&self) -> Result<&User, CoreError> {
+        match (&self.user, self.next()) {
+            (Some(u), Next::Done) => Ok(u),
+            (_, next) => Err(CoreError::StepRequired(next.as_str())),
+        }
+    }
+
+    pub(crate) fn code_subject(&self) -> String {
+        match &self.user {
+            Some(u) => u.id.0.clone(),
+            None => self.session.id_hash.clone(),
+        }
+    }
+}
+
+/// What `GET /api/v1/me` shows.
+#[derive(Debug, Clone)]
+pub struct MeView {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub locale: String,
+    pub organization: Option<Membership>,
+}
+
+/// Last-seen times are written at most this often, so that reads stay reads.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+impl Umbral {
+    /// Finds the live session behind a token. An ended session says why it ended.
+    pub async fn authenticate(&self, token: &str) -> Result<Authenticated, CoreError> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(CoreError::Unauthenticated);
+        }
+        let hash = secrets::hash_token(token);
+        let ctx = self.store.session_context(&hash).await.map_err(store_err)?.ok_or(CoreError::Unauthenticated)?;
+        let s = &ctx.session;
+        if s.ended_at.is_some() {
+            let reason = s.end_reason.as_deref().map(EndReason::parse).unwrap_or(EndReason::Revoked);
+            return Err(CoreError::SessionEnded(reason));
+        }
+        let now = self.now();
+        let expired = if now >= s.expires_at {
+            Some(EndReason::Expired)
+        } else if now - s.last_seen_at >= self.config.session.idle_timeout_secs * 1000 {
+            Some(EndReason::Idle)
+        } else {
+            None
+        };
+        if let Some(reason) = expired {
+            self.store.end_session(&hash, reason.as_str(), now, None).await.map_err(store_err)?;
+            return Err(CoreError::SessionEnded(reason));
+        }
+        if ctx.user.as_ref().is_some_and(|u| u.status == UserStatus::Disabled) {
+            self.store.end_session(&hash, EndReason::Revoked.as_str(), now, None).await.map_err(store_err)?;
+            return Err(CoreError::SessionEnded(EndReason::Revoked));
+        }
+        if now - s.last_seen_at >= TOUCH_EVERY_MS {
+            self.store.touch_session(&hash, now).await.map_err(store_err)?;
+        }
+        Ok(Authenticated { session: ctx.session, user: ctx.user, membership: ctx.membership })
+    }
+
+    /// Ends the session on the server.
+    pub async fn logout(&self, auth: &Authenticated, meta: &RequestMeta) -> Result<(), CoreError> {
+        let now = self.now();
+        let audit = AuditEvent::new(now, "session.ended", auth.session.user_id.as_deref(), meta)?
+            .details(format!("reason={}", EndReason::SignedOut.as_str()));
+        self.store
+            .end_session(&auth.session.id_hash, EndReason::SignedOut.as_str(), now, Some(&audit))
+            .await
+            .map_err(store_err)
+    }
+
+    pub fn me(&self, auth: &Authenticated) -> Result<MeView, CoreError> {
+        let u = auth.complete_user()?;
+        Ok(MeView {
+            id: u.id.0.clone(),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            locale: u.locale.clone(),
+            organization: auth.membership.clone(),
+        })
+    }
+}

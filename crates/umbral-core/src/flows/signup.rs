@@ -1,0 +1,290 @@
+//! Sign-up (product.md section 1): create the user and their organization, send a code to confirm
+//! the email. A taken email looks exactly like a new one from outside: the person at that address
+//! gets a warning email instead of a code.
+
+use crate::accounts::{User, UserStatus};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::{CoreError, FieldError};
+use crate::flows::Next;
+use crate::outbox::OutboxMessage;
+use crate::ports::{CodeRecord, NewOrganization, NewSignup, SessionRecord, StoreError, TermsAcceptance};
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::{Email, Locale, Password, PersonName, PhoneE164, UserId};
+
+pub const CONFIRM_EMAIL: &str = "confirm_email";
+
+/// How the phone arrives: the API sends E.164, the page sends a country and a national number.
+#[derive(Debug, Clone)]
+pub enum PhoneInput {
+    E164(String),
+    National { country: String, number: String },
+}
+
+/// A sign-up as typed, before any rule is applied.
+#[derive(Debug, Clone)]
+pub struct SignupInput {
+    pub name: String,
+    pub email: String,
+    pub phone: PhoneInput,
+    pub password: String,
+    pub accept_terms: bool,
+    pub plan: Option<String>,
+    pub locale: Locale,
+}
+
+/// A sign-up whose every field obeys its rule.
+#[derive(Debug, Clone)]
+pub struct SignupRequest {
+    pub name: PersonName,
+    pub email: Email,
+    pub phone: PhoneE164,
+    pub password: Password,
+    pub locale: Locale,
+}
+
+impl SignupInput {
+    /// Applies every field rule, reporting all failures at once.
+    pub fn parse(&self, policy: &crate::policy::PasswordPolicy) -> Result<SignupRequest, CoreError> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let name = PersonName::parse(&self.name).map_err(|e| errors.push(e)).ok();
+        let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
+        let phone = match &self.phone {
+            PhoneInput::E164(s) => PhoneE164::parse_e164(s),
+            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
+        }
+        .map_err(|e| errors.push(e))
+        .ok();
+        let mut personal: Vec<&str> = vec![self.email.trim(), self.name.trim()];
+        if let Some(e) = &email {
+            personal.push(e.local_part());
+        }
+        personal.extend(self.name.split_whitespace());
+        let password = Password::new_checked(&self.password, policy, &personal)
+            .map_err(|e| errors.push(e))
+            .ok();
+        if !self.accept_terms {
+            errors.push(FieldError::new("accept_terms", "terms.required"));
+        }
+        match (name, email, phone, password) {
+            (Some(name), Some(email), Some(phone), Some(password)) if errors.is_empty() => {
+                Ok(SignupRequest { name, email, phone, password, locale: self.locale })
+            }
+            _ => Err(CoreError::Validation(errors)),
+        }
+    }
+}
+
+/// What a sign-up gives back.
+#[derive(Debug, Clone)]
+pub struct SignupOutcome {
+    pub user_id: String,
+    /// The session token (only its hash is stored).
+    pub session_token: String,
+    pub next: Next,
+}
+
+impl Umbral {
+    pub async fn signup(&self, input: &SignupInput, meta: &RequestMeta) -> Result<SignupOutcome, CoreError> {
+        let req = input.parse(&self.config.password)?;
+        let password_hash = self.hasher.hash(&req.password).await?;
+        let now = self.now();
+        let email_key = req.email.key();
+        if let Some(existing) = self.store.user_by_email_key(&email_key).await.map_err(store_err)? {
+            return self.signup_taken(&req, &existing.id, meta).await;
+        }
+
+        let user_id = secrets::new_id(now)?;
+        let org_id = secrets::new_id(now)?;
+        let token = secrets::new_token()?;
+        let code = secrets::new_code6()?;
+        let user = User {
+            id: UserId(user_id.clone()),
+            email: req.email.as_str().to_string(),
+            name: req.name.as_str().to_string(),
+            phone: req.phone.as_str().to_string(),
+            password_hash: Some(password_hash),
+            locale: req.locale.tag().to_string(),
+            status: UserStatus::Active,
+            email_confirmed_at: None,
+            created_at: now,
+        };
+        let org = NewOrganization { id: org_id.clone(), name: req.name.as_str().to_string(), created_at: now };
+        let terms = TermsAcceptance { version: self.config.terms_version.clone(), at: now, ip: meta.ip.clone() };
+        let session = self.new_session_record(&token, Some(&user_id), meta);
+        let signup = NewSignup {
+            account: Some((user, org, terms)),
+            code: self.new_code_record(&user_id, CONFIRM_EMAIL, &code)?,
+            message: OutboxMessage::email(
+                now,
+                req.email.as_str(),
+                "signup_code",
+                req.locale,
+                &[("name", req.name.as_str()), ("code", &code)],
+            )?,
+            audit: vec![
+                AuditEvent::new(now, "user.signed_up", Some(&user_id), meta)?
+                    .org(&org_id)
+                    .details(format!("terms={}", self.config.terms_version)),
+                AuditEvent::new(now, "session.started", Some(&user_id), meta)?.details("via=signup"),
+            ],
+            session,
+        };
+        match self.store.create_signup(&signup).await {
+            Ok(()) => {}
+            // Another sign-up with this email won the race: answer as for any taken email.
+            Err(StoreError::Conflict(_)) => {
+                let existing = self.store.user_by_email_key(&email_key).await.map_err(store_err)?;
+                let id = existing.map(|u| u.id).unwrap_or(UserId(String::new()));
+                return self.signup_taken(&req, &id, meta).await;
+            }
+            Err(e) => return Err(store_err(e)),
+        }
+        self.outbox_wakeup.notify_one();
+        Ok(SignupOutcome { user_id, session_token: token, next: Next::ConfirmEmail })
+    }
+
+    /// The email is taken: write a stand-in session whose code is never sent, and warn the owner.
+    async fn signup_taken(
+        &self,
+        req: &SignupRequest,
+        existing: &UserId,
+        meta: &RequestMeta,
+    ) -> Result<SignupOutcome, CoreError> {
+        let now = self.now();
+        let token = secrets::new_token()?;
+        let session = self.new_session_record(&token, None, meta);
+        let unsent_code = secrets::new_code6()?;
+        let signup = NewSignup {
+            account: None,
+            code: self.new_code_record(&session.id_hash, CONFIRM_EMAIL, &unsent_code)?,
+            message: OutboxMessage::email(now, req.email.as_str(), "signup_email_taken", req.locale, &[])?,
+            audit: vec![AuditEvent {
+                subject_user_id: Some(existing.0.clone()),
+                actor_user_id: None,
+                ..AuditEvent::new(now, "signup.email_taken", None, meta)?
+            }],
+            session,
+        };
+        self.store.create_signup(&signup).await.map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(SignupOutcome { user_id: secrets::new_id(now)?, session_token: token, next: Next::ConfirmEmail })
+    }
+
+    pub(crate) fn new_code_record(&self, subject: &str, purpose: &str, code: &str) -> Result<CodeRecord, CoreError> {
+        let now = self.now();
+        Ok(CodeRecord {
+            id: secrets::new_id(now)?,
+            subject: subject.to_string(),
+            purpose: purpose.to_string(),
+            code_hash: secrets::hash_code(subject, code),
+            expires_at: now + self.config.codes.ttl_secs * 1000,
+            attempts: 0,
+            created_at: now,
+        })
+    }
+
+    pub(crate) fn new_session_record(&self, token: &str, user_id: Option<&str>, meta: &RequestMeta) -> SessionRecord {
+        let now = self.now();
+        SessionRecord {
+            id_hash: secrets::hash_token(token),
+            user_id: user_id.map(str::to_string),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.config.session.max_age_secs * 1000,
+            ended_at: None,
+            end_reason: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.chars().take(300).collect(),
+        }
+    }
+
+    /// Checks the code sent to the email address.
+    pub async fn confirm_email(
+        &self,
+        auth: &crate::flows::session::Authenticated,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Next, CoreError> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(CoreError::invalid("code", "code.required"));
+        }
+        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+            return Err(CoreError::invalid("code", "code.format"));
+        }
+        if let Some(user) = &auth.user
+            && user.email_confirmed_at.is_some()
+        {
+            return Ok(auth.next());
+        }
+        let subject = auth.code_subject();
+        let now = self.now();
+        let record = self
+            .store
+            .current_code(&subject, CONFIRM_EMAIL)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::CodeExpired)?;
+        if now > record.expires_at {
+            return Err(CoreError::CodeExpired);
+        }
+        if record.attempts >= self.config.codes.max_attempts {
+            return Err(CoreError::CodeAttemptsExhausted);
+        }
+        let matches = secrets::ct_eq(&secrets::hash_code(&subject, code), &record.code_hash);
+        let Some(user) = auth.user.as_ref().filter(|_| matches) else {
+            self.store.count_code_failure(&record.id).await.map_err(store_err)?;
+            return Err(CoreError::InvalidCode);
+        };
+        let audit = AuditEvent::new(now, "user.email_confirmed", Some(user.id.as_str()), meta)?;
+        self.store.confirm_email(user.id.as_str(), &record.id, now, &audit).await.map_err(store_err)?;
+        Ok(Next::Done)
+    }
+
+    /// Sends a new confirmation code, once the cool-down has passed.
+    pub async fn resend_email_code(
+        &self,
+        auth: &crate::flows::session::Authenticated,
+        locale: Locale,
+    ) -> Result<(), CoreError> {
+        if auth.user.as_ref().is_some_and(|u| u.email_confirmed_at.is_some()) {
+            return Err(CoreError::AlreadyDone);
+        }
+        let subject = auth.code_subject();
+        let now = self.now();
+        if let Some(current) = self.store.current_code(&subject, CONFIRM_EMAIL).await.map_err(store_err)? {
+            let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
+            if now < ready_at {
+                let secs = u64::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
+                return Err(CoreError::ResendTooSoon { retry_after_secs: secs });
+            }
+        }
+        let code = secrets::new_code6()?;
+        let record = self.new_code_record(&subject, CONFIRM_EMAIL, &code)?;
+        let message = match &auth.user {
+            Some(user) => Some(OutboxMessage::email(
+                now,
+                &user.email,
+                "signup_code",
+                Locale::from_tag(&user.locale).unwrap_or(locale),
+                &[("name", &user.name), ("code", &code)],
+            )?),
+            None => None,
+        };
+        self.store.replace_code(&record, message.as_ref()).await.map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// Deletes accounts whose email was never confirmed within the allowed time.
+    pub async fn purge_unconfirmed(&self) -> Result<u64, CoreError> {
+        let before = self.now() - self.config.unconfirmed_ttl_secs * 1000;
+        self.store.purge_unconfirmed(before).await.map_err(store_err)
+    }
+}
+
+pub(crate) fn store_err(e: StoreError) -> CoreError {
+    CoreError::Store(e.to_string())
+}
+

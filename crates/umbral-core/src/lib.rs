@@ -1,0 +1,18 @@
+//! Umbral's rules. This crate knows no HTTP, no SQL and no templates: it talks to the world
+//! through the traits in [`ports`], and takes time from a [`clock::Clock`].
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod flows;
+pub mod outbox;
+pub mod policy;
+pub mod ports;
+pub mod secrets;
+pub mod service;
+pub mod types;
+
+pub use error::{CoreError, FieldError};
+pub use service::{CoreConfig, Umbral};

@@ -1,0 +1,90 @@
+//! Messages to people go through a durable outbox: the core writes them in the same transaction
+//! as the change that causes them; a worker renders and delivers them, and retries on failure.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::UnixMillis;
+use crate::error::CoreError;
+use crate::secrets;
+use crate::types::Locale;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        if s == "sms" { Channel::Sms } else { Channel::Email }
+    }
+}
+
+/// What a message says, as a template id and its parameters; rendered in the recipient's language
+/// when it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageContent {
+    /// Template id, e.g. `signup_code`, `signup_email_taken`.
+    pub template: String,
+    pub locale: String,
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub channel: Channel,
+    pub recipient: String,
+    pub content: MessageContent,
+    pub created_at: UnixMillis,
+    pub attempts: i64,
+}
+
+impl OutboxMessage {
+    pub fn email(
+        now: UnixMillis,
+        to: &str,
+        template: &str,
+        locale: Locale,
+        params: &[(&str, &str)],
+    ) -> Result<Self, CoreError> {
+        Ok(Self {
+            id: secrets::new_id(now)?,
+            channel: Channel::Email,
+            recipient: to.to_string(),
+            content: MessageContent {
+                template: template.to_string(),
+                locale: locale.tag().to_string(),
+                params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            },
+            created_at: now,
+            attempts: 0,
+        })
+    }
+}
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedMessage {
+    pub channel: Channel,
+    pub to: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+}
+
+/// The wait before the `attempts`-th retry: 2 s, 4 s, 8 s ... capped at 10 minutes.
+pub fn retry_delay_ms(attempts: i64, base_ms: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(0, 20)).unwrap_or(20);
+    base_ms.saturating_mul(1i64 << doublings).min(600_000)
+}

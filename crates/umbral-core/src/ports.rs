@@ -1,0 +1,200 @@
+//! The traits everything outside the core implements: storage, email.
+//!
+//! Store methods are shaped by use case: each one that changes data is one transaction, with the
+//! audit events and outbox messages of that change inside it.
+
+use async_trait::async_trait;
+
+use crate::accounts::{Membership, User};
+use crate::audit::AuditEvent;
+use crate::clock::UnixMillis;
+use crate::outbox::{OutboxMessage, RenderedMessage};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// A unique rule was broken (e.g. an email already taken by a concurrent sign-up).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("storage: {0}")]
+    Backend(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the token; the token itself is never stored.
+    pub id_hash: String,
+    /// `None` for the stand-in session of a sign-up whose email was already taken.
+    pub user_id: Option<String>,
+    pub created_at: UnixMillis,
+    pub last_seen_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub ended_at: Option<UnixMillis>,
+    pub end_reason: Option<String>,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// A session with what every authenticated request needs, read in one query.
+#[derive(Debug, Clone)]
+pub struct SessionContext {
+    pub session: SessionRecord,
+    pub user: Option<User>,
+    pub membership: Option<Membership>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub id: String,
+    /// Whom the code is for: a user id, or a stand-in session's id.
+    pub subject: String,
+    /// e.g. `confirm_email`.
+    pub purpose: String,
+    pub code_hash: String,
+    pub expires_at: UnixMillis,
+    pub attempts: i64,
+    pub created_at: UnixMillis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOrganization {
+    pub id: String,
+    pub name: String,
+    pub created_at: UnixMillis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermsAcceptance {
+    pub version: String,
+    pub at: UnixMillis,
+    pub ip: String,
+}
+
+/// Everything one sign-up writes, in one transaction.
+#[derive(Debug, Clone)]
+pub struct NewSignup {
+    /// The new user, their organization and the terms they accepted; `None` when the email was
+    /// taken (then only the stand-in session, its code and the warning email are written).
+    pub account: Option<(User, NewOrganization, TermsAcceptance)>,
+    pub session: SessionRecord,
+    pub code: CodeRecord,
+    pub message: OutboxMessage,
+    pub audit: Vec<AuditEvent>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleState {
+    pub failures: i64,
+    pub window_started_at: UnixMillis,
+    pub last_failure_at: UnixMillis,
+}
+
+/// A message in the dev outbox, as shown at `/dev/outbox`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevMessage {
+    pub channel: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: UnixMillis,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Writes a sign-up whole or not at all. `Conflict` when the email is taken.
+    async fn create_signup(&self, signup: &NewSignup) -> StoreResult<()>;
+    async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>>;
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn membership_of(&self, user_id: &str) -> StoreResult<Option<Membership>>;
+    async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()>;
+    /// Marks the email confirmed and uses up the code, with its audit event.
+    async fn confirm_email(
+        &self,
+        user_id: &str,
+        code_id: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    /// Deletes users whose email was never confirmed, created before `before`; returns how many.
+    async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>>;
+    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()>;
+    /// Replaces any code of the same subject and purpose, and queues the message that carries it.
+    async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Starts a session. With `end_others`, every other live session of the user ends with
+    /// `signed_in_elsewhere` in the same transaction; concurrent calls for one user are
+    /// serialised so exactly one session survives.
+    async fn start_session(
+        &self,
+        session: &SessionRecord,
+        end_others: bool,
+        audit: &[AuditEvent],
+    ) -> StoreResult<()>;
+    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>>;
+    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()>;
+    async fn end_session(
+        &self,
+        id_hash: &str,
+        reason: &str,
+        now: UnixMillis,
+        audit: Option<&AuditEvent>,
+    ) -> StoreResult<()>;
+    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>>;
+}
+
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure for `key`, starting a new window when the old one is over.
+    async fn throttle_failure(&self, key: &str, now: UnixMillis, window_ms: i64) -> StoreResult<ThrottleState>;
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Leases up to `limit` messages due at `now` for `lease_ms`, so that one node sends each.
+    async fn outbox_claim(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxMessage>>;
+    /// Marks a message sent and forgets its content (it may carry a code).
+    async fn outbox_sent(&self, id: &str, now: UnixMillis) -> StoreResult<()>;
+    async fn outbox_retry(&self, id: &str, next_attempt_at: UnixMillis, error: &str) -> StoreResult<()>;
+    async fn outbox_pending(&self) -> StoreResult<i64>;
+    async fn dev_outbox_put(&self, msg: &DevMessage) -> StoreResult<()>;
+    /// Newest first.
+    async fn dev_outbox_list(&self, limit: i64) -> StoreResult<Vec<DevMessage>>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Records an event that has no other change to go with (e.g. a failed sign-in).
+    async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
+    /// Newest first.
+    async fn audit_for_user(&self, user_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+}
+
+/// All of storage.
+#[async_trait]
+pub trait Store: AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore {
+    /// Is the database reachable?
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// Delivers an email or SMS now; errors are retried from the outbox.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, message: &RenderedMessage) -> Result<(), String>;
+}
+
+/// Turns an outbox message into text in the recipient's language (implemented by the web layer,
+/// which owns templates and translations).
+pub trait MessageRenderer: Send + Sync {
+    fn render(&self, message: &OutboxMessage) -> Result<RenderedMessage, String>;
+}

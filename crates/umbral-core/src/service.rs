@@ -1,0 +1,81 @@
+//! `Umbral`: the one facade the web layer calls, a method per use case. The methods live in
+//! `flows/`, one file per journey.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::auth::PasswordHasherPool;
+use crate::clock::Clock;
+use crate::policy::{CodePolicy, PasswordPolicy, SessionPolicy, ThrottlePolicy};
+use crate::ports::Store;
+
+/// The rules' settings, with the specification's defaults.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    pub password: PasswordPolicy,
+    pub session: SessionPolicy,
+    pub throttle: ThrottlePolicy,
+    pub codes: CodePolicy,
+    /// The version of the General Terms of Service a sign-up accepts.
+    pub terms_version: String,
+    /// Accounts whose email is not confirmed this long are deleted.
+    pub unconfirmed_ttl_secs: i64,
+}
+
+impl Default for CoreConfig {
+    fn default() -> Self {
+        Self {
+            password: PasswordPolicy::default(),
+            session: SessionPolicy::default(),
+            throttle: ThrottlePolicy::default(),
+            codes: CodePolicy::default(),
+            terms_version: "2026-01".to_string(),
+            unconfirmed_ttl_secs: 7 * 24 * 3600,
+        }
+    }
+}
+
+pub struct Umbral {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) hasher: Arc<PasswordHasherPool>,
+    pub(crate) config: CoreConfig,
+    /// Woken whenever a message is queued, so the outbox worker sends it at once.
+    pub(crate) outbox_wakeup: Arc<Notify>,
+}
+
+impl Umbral {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        hasher: Arc<PasswordHasherPool>,
+        config: CoreConfig,
+    ) -> Self {
+        Self { store, clock, hasher, config, outbox_wakeup: Arc::new(Notify::new()) }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    pub fn hasher(&self) -> &Arc<PasswordHasherPool> {
+        &self.hasher
+    }
+
+    pub fn outbox_wakeup(&self) -> Arc<Notify> {
+        self.outbox_wakeup.clone()
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}

@@ -1,0 +1,46 @@
+//! Parsed values: raw strings become these at the edge, and the core only takes these.
+
+mod email;
+mod ids;
+mod name;
+mod password;
+mod phone;
+
+pub use email::Email;
+pub use ids::{OrgId, UserId};
+pub use name::PersonName;
+pub use password::{Password, PasswordPolicy};
+pub use phone::PhoneE164;
+
+/// The languages Umbral speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    Es,
+    PtBr,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Es, Locale::PtBr];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Es => "es",
+            Locale::PtBr => "pt-BR",
+        }
+    }
+
+    /// Accepts a language tag such as `es`, `es-AR`, `pt`, `pt-br`, `en-US`.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let t = tag.trim().to_ascii_lowercase();
+        let primary = t.split(['-', '_']).next().unwrap_or("");
+        match primary {
+            "en" => Some(Locale::En),
+            "es" => Some(Locale::Es),
+            "pt" => Some(Locale::PtBr),
+            _ => None,
+        }
+    }
+}
