@@ -1,1 +1,152 @@
+//! Umbral's storage: one implementation of the core's store ports that runs on SQLite (embedded,
+//! the default) and PostgreSQL, through sqlx's `Any` driver with portable SQL (`$1` placeholders,
+//! TEXT ids, BIGINT times). Dialect forks are kept side by side where unavoidable.
+//!
+//! On SQLite every write goes through one connection (SQLite has one writer anyway), so write
+//! transactions never fail with "database is locked"; reads use a pool of their own in WAL mode.
 
+mod accounts;
+mod audit;
+mod codes;
+mod migrations;
+mod outbox;
+mod rows;
+mod sessions;
+mod throttle;
+
+#[doc(hidden)]
+pub mod test_support;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use umbral_core::ports::{Store, StoreError, StoreResult};
+
+pub use migrations::{migration_versions, migrator};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database behind Umbral.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// Turns `sqlite://file.db` into a URL that creates the file when it is missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::Backend(
+            "database URL must start with sqlite:// or postgres://".to_string(),
+        ))
+    }
+}
+
+impl SqlStore {
+    /// Connects (creating a SQLite file when needed). Does not migrate.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = backend_of(url)?;
+        match backend {
+            Backend::Sqlite => {
+                let url = sqlite_url(url);
+                let opts = || {
+                    AnyPoolOptions::new()
+                        .acquire_timeout(Duration::from_secs(10))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                conn.execute("PRAGMA journal_mode = WAL").await?;
+                                conn.execute("PRAGMA synchronous = FULL").await?;
+                                conn.execute("PRAGMA foreign_keys = ON").await?;
+                                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = opts().max_connections(1).min_connections(1).connect(&url).await.map_err(db)?;
+                let read = opts().max_connections(max_connections.max(1)).connect(&url).await.map_err(db)?;
+                Ok(Self { read, write, backend })
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections.max(2))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await
+                    .map_err(db)?;
+                Ok(Self { read: pool.clone(), write: pool, backend })
+            }
+        }
+    }
+
+    /// Applies the migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrator(self.backend).run(&self.write).await.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for raw access in tests and tools.
+    pub fn pool(&self) -> &AnyPool {
+        &self.write
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await.map_err(db)?;
+        Ok(())
+    }
+}
+
+/// Maps a database error; a broken unique rule becomes `Conflict`.
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e
+        && d.is_unique_violation()
+    {
+        return StoreError::Conflict(d.message().to_string());
+    }
+    StoreError::Backend(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(sqlite_url("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite://a.db?mode=ro"), "sqlite://a.db?mode=ro");
+        assert_eq!(backend_of("postgres://x/y").unwrap(), Backend::Postgres);
+        assert!(backend_of("mysql://x").is_err());
+    }
+}

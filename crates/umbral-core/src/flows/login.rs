@@ -71,7 +71,10 @@ impl Umbral {
         if let Some(m) = &membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
-        self.store.start_session(&session, single, &audit).await.map_err(store_err)?;
+        let ended = AuditEvent::new(now, "session.ended", Some(user.id.as_str()), meta)?
+            .details(format!("reason={}", crate::error::EndReason::SignedInElsewhere.as_str()));
+        let end_others = single.then_some(&ended);
+        self.store.start_session(&session, end_others, &audit).await.map_err(store_err)?;
         let next = if user.email_confirmed_at.is_some() { Next::Done } else { Next::ConfirmEmail };
         Ok(LoginOutcome { session_token: token, next })
     }

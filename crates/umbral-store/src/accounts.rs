@@ -1,0 +1,151 @@
+use async_trait::async_trait;
+use sqlx::{AssertSqlSafe, Row};
+use umbral_core::accounts::{Membership, Role, User};
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::ports::{AccountStore, NewSignup, StoreResult};
+
+use crate::audit::insert_audit;
+use crate::codes::upsert_code;
+use crate::outbox::insert_outbox;
+use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
+use crate::sessions::insert_session;
+use crate::{SqlStore, db};
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn create_signup(&self, s: &NewSignup) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        if let Some((user, org, terms)) = &s.account {
+            sqlx::query(
+                "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
+                 email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $12)",
+            )
+            .bind(&user.id.0)
+            .bind(&user.email)
+            .bind(user.email.to_lowercase())
+            .bind(&user.name)
+            .bind(&user.phone)
+            .bind(&user.password_hash)
+            .bind(&user.locale)
+            .bind(user.status.as_str())
+            .bind(&terms.version)
+            .bind(terms.at)
+            .bind(&terms.ip)
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)")
+                .bind(&org.id)
+                .bind(&org.name)
+                .bind(org.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&org.id)
+                .bind(&user.id.0)
+                .bind(Role::Owner.as_str())
+                .bind(org.created_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        insert_session(&mut tx, &s.session).await?;
+        upsert_code(&mut tx, &s.code).await?;
+        insert_outbox(&mut tx, &s.message).await?;
+        for e in &s.audit {
+            insert_audit(&mut tx, e).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email_key = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(email_key).fetch_optional(&self.read).await.map_err(db)?;
+        row.map(|r| rows::user(&r)).transpose().map_err(db)
+    }
+
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.read).await.map_err(db)?;
+        row.map(|r| rows::user(&r)).transpose().map_err(db)
+    }
+
+    async fn membership_of(&self, user_id: &str) -> StoreResult<Option<Membership>> {
+        let sql = format!(
+            "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m JOIN organizations o ON o.id = m.org_id \
+             WHERE m.user_id = $1 ORDER BY m.created_at LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql)).bind(user_id).fetch_optional(&self.read).await.map_err(db)?;
+        match row {
+            Some(r) => rows::membership(&r).map_err(db),
+            None => Ok(None),
+        }
+    }
+
+    async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(user_id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn confirm_email(&self, user_id: &str, code_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("UPDATE users SET email_confirmed_at = $1, updated_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("DELETE FROM codes WHERE id = $1").bind(code_id).execute(&mut *tx).await.map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let ids: Vec<String> = sqlx::query("SELECT id FROM users WHERE email_confirmed_at IS NULL AND created_at < $1")
+            .bind(before)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        for id in &ids {
+            // The organization a sign-up created goes with its only member.
+            sqlx::query(
+                "DELETE FROM organizations WHERE id IN (SELECT org_id FROM memberships WHERE user_id = $1) \
+                 AND NOT EXISTS (SELECT 1 FROM memberships m2 WHERE m2.org_id = organizations.id AND m2.user_id <> $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("DELETE FROM codes WHERE subject = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+        }
+        // Stand-in sessions of sign-ups with a taken email, and their codes.
+        sqlx::query("DELETE FROM codes WHERE subject IN (SELECT id_hash FROM sessions WHERE user_id IS NULL AND created_at < $1)")
+            .bind(before)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id IS NULL AND created_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(ids.len() as u64)
+    }
+}

@@ -1,0 +1,78 @@
+use async_trait::async_trait;
+use sqlx::{Any, Row, Transaction};
+use umbral_core::outbox::OutboxMessage;
+use umbral_core::ports::{CodeRecord, CodeStore, StoreResult};
+
+use crate::outbox::insert_outbox;
+use crate::{SqlStore, db};
+
+/// One live code per subject and purpose: a new one replaces the old.
+pub(crate) async fn upsert_code(tx: &mut Transaction<'_, Any>, c: &CodeRecord) -> StoreResult<()> {
+    sqlx::query("DELETE FROM codes WHERE subject = $1 AND purpose = $2")
+        .bind(&c.subject)
+        .bind(&c.purpose)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query(
+        "INSERT INTO codes (id, subject, purpose, code_hash, expires_at, attempts, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
+    )
+    .bind(&c.id)
+    .bind(&c.subject)
+    .bind(&c.purpose)
+    .bind(&c.code_hash)
+    .bind(c.expires_at)
+    .bind(c.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl CodeStore for SqlStore {
+    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>> {
+        let row = sqlx::query(
+            "SELECT id, subject, purpose, code_hash, expires_at, attempts, created_at FROM codes \
+             WHERE subject = $1 AND purpose = $2",
+        )
+        .bind(subject)
+        .bind(purpose)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let rec = (|| -> Result<CodeRecord, sqlx::Error> {
+            Ok(CodeRecord {
+                id: r.try_get("id")?,
+                subject: r.try_get("subject")?,
+                purpose: r.try_get("purpose")?,
+                code_hash: r.try_get("code_hash")?,
+                expires_at: r.try_get("expires_at")?,
+                attempts: r.try_get("attempts")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })()
+        .map_err(db)?;
+        Ok(Some(rec))
+    }
+
+    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE id = $1")
+            .bind(code_id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        upsert_code(&mut tx, code).await?;
+        if let Some(m) = message {
+            insert_outbox(&mut tx, m).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}

@@ -1,0 +1,136 @@
+use async_trait::async_trait;
+use sqlx::{Any, Row, Transaction};
+use umbral_core::clock::UnixMillis;
+use umbral_core::outbox::{Channel, MessageContent, OutboxMessage};
+use umbral_core::ports::{DevMessage, OutboxStore, StoreError, StoreResult};
+
+use crate::{SqlStore, db};
+
+pub(crate) async fn insert_outbox(tx: &mut Transaction<'_, Any>, m: &OutboxMessage) -> StoreResult<()> {
+    let content = serde_json::to_string(&m.content).map_err(|e| StoreError::Backend(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO outbox (id, channel, recipient, content, status, attempts, next_attempt_at, locked_until, created_at) \
+         VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)",
+    )
+    .bind(&m.id)
+    .bind(m.channel.as_str())
+    .bind(&m.recipient)
+    .bind(content)
+    .bind(m.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl OutboxStore for SqlStore {
+    async fn outbox_claim(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+        let due = sqlx::query(
+            "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
+             ORDER BY next_attempt_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        let mut claimed = Vec::new();
+        for row in due {
+            let id: String = row.try_get("id").map_err(db)?;
+            // Only the node whose update takes the lease sends the message.
+            let row = sqlx::query(
+                "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
+                 WHERE id = $2 AND status = 'pending' AND locked_until <= $3 \
+                 RETURNING id, channel, recipient, content, attempts, created_at",
+            )
+            .bind(now + lease_ms)
+            .bind(&id)
+            .bind(now)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?;
+            let Some(r) = row else { continue };
+            let content: String = r.try_get("content").map_err(db)?;
+            let content: MessageContent =
+                serde_json::from_str(&content).map_err(|e| StoreError::Backend(e.to_string()))?;
+            claimed.push(OutboxMessage {
+                id: r.try_get("id").map_err(db)?,
+                channel: Channel::parse(&r.try_get::<String, _>("channel").map_err(db)?),
+                recipient: r.try_get("recipient").map_err(db)?,
+                content,
+                attempts: r.try_get("attempts").map_err(db)?,
+                created_at: r.try_get("created_at").map_err(db)?,
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn outbox_sent(&self, id: &str, now: UnixMillis) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, content = '{}', last_error = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn outbox_retry(&self, id: &str, next_attempt_at: UnixMillis, error: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2 WHERE id = $3")
+            .bind(next_attempt_at)
+            .bind(error.chars().take(500).collect::<String>())
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn outbox_pending(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
+        row.try_get("n").map_err(db)
+    }
+
+    async fn dev_outbox_put(&self, m: &DevMessage) -> StoreResult<()> {
+        let id = umbral_core::secrets::new_id(m.created_at).map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO dev_outbox (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&m.channel)
+        .bind(&m.to)
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(m.created_at)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn dev_outbox_list(&self, limit: i64) -> StoreResult<Vec<DevMessage>> {
+        let rows = sqlx::query(
+            "SELECT channel, recipient, subject, body, created_at FROM dev_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(DevMessage {
+                    channel: r.try_get("channel")?,
+                    to: r.try_get("recipient")?,
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+}

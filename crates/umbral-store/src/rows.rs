@@ -1,0 +1,57 @@
+//! Rows to core types.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use umbral_core::accounts::{Membership, Role, User, UserStatus};
+use umbral_core::ports::SessionRecord;
+use umbral_core::types::{OrgId, UserId};
+
+pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
+     u.email_confirmed_at, u.created_at";
+
+pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        phone: row.try_get("phone")?,
+        password_hash: row.try_get("password_hash")?,
+        locale: row.try_get("locale")?,
+        status: UserStatus::parse(&row.try_get::<String, _>("status")?),
+        email_confirmed_at: row.try_get("email_confirmed_at")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) const MEMBERSHIP_COLUMNS: &str =
+    "m.org_id AS m_org_id, o.name AS m_org_name, m.role AS m_role, o.single_session AS m_single_session";
+
+/// A membership from a row that may have none (LEFT JOIN).
+pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error> {
+    let Some(org_id) = row.try_get::<Option<String>, _>("m_org_id")? else {
+        return Ok(None);
+    };
+    Ok(Some(Membership {
+        org_id: OrgId(org_id),
+        org_name: row.try_get::<Option<String>, _>("m_org_name")?.unwrap_or_default(),
+        role: Role::parse(&row.try_get::<Option<String>, _>("m_role")?.unwrap_or_default()),
+        single_session: row.try_get::<Option<i64>, _>("m_single_session")?.map(|v| v != 0),
+    }))
+}
+
+pub(crate) const SESSION_COLUMNS: &str = "s.id_hash, s.user_id AS s_user_id, s.created_at AS s_created_at, \
+     s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.ip, s.user_agent";
+
+pub(crate) fn session(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        id_hash: row.try_get("id_hash")?,
+        user_id: row.try_get("s_user_id")?,
+        created_at: row.try_get("s_created_at")?,
+        last_seen_at: row.try_get("last_seen_at")?,
+        expires_at: row.try_get("expires_at")?,
+        ended_at: row.try_get("ended_at")?,
+        end_reason: row.try_get("end_reason")?,
+        ip: row.try_get("ip")?,
+        user_agent: row.try_get("user_agent")?,
+    })
+}

@@ -1,0 +1,127 @@
+use async_trait::async_trait;
+use sqlx::{Any, AssertSqlSafe, Transaction};
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
+
+use crate::audit::insert_audit;
+use crate::rows::{self, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::{SqlStore, db};
+
+pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent) \
+         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7)",
+    )
+    .bind(&s.id_hash)
+    .bind(&s.user_id)
+    .bind(s.created_at)
+    .bind(s.last_seen_at)
+    .bind(s.expires_at)
+    .bind(&s.ip)
+    .bind(&s.user_agent)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl SessionStore for SqlStore {
+    async fn start_session(
+        &self,
+        session: &SessionRecord,
+        end_others: Option<&AuditEvent>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut ended = 0;
+        if let Some(user_id) = &session.user_id {
+            // Writing the user row first serialises concurrent sign-ins of one user (a row lock on
+            // PostgreSQL, the single writer on SQLite): the later one sees and ends the earlier.
+            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            if let Some(event) = end_others {
+                ended = sqlx::query(
+                    "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
+                     WHERE user_id = $2 AND ended_at IS NULL",
+                )
+                .bind(session.created_at)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+                if ended > 0 {
+                    let mut e = event.clone();
+                    e.details = format!("{};count={ended}", e.details);
+                    insert_audit(&mut tx, &e).await?;
+                }
+            }
+        }
+        insert_session(&mut tx, session).await?;
+        for e in audit {
+            insert_audit(&mut tx, e).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(ended)
+    }
+
+    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM sessions s \
+             LEFT JOIN users u ON u.id = s.user_id \
+             LEFT JOIN memberships m ON m.user_id = s.user_id \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE s.id_hash = $1 ORDER BY m.created_at LIMIT 1"
+        );
+        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id_hash).fetch_optional(&self.read).await.map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let session = rows::session(&row).map_err(db)?;
+        let user = match session.user_id {
+            Some(_) => Some(rows::user(&row).map_err(db)?),
+            None => None,
+        };
+        let membership = rows::membership(&row).map_err(db)?;
+        Ok(Some(SessionContext { session, user, membership }))
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn end_session(&self, id_hash: &str, reason: &str, now: UnixMillis, audit: Option<&AuditEvent>) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id_hash = $3 AND ended_at IS NULL")
+            .bind(now)
+            .bind(reason)
+            .bind(id_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if let Some(e) = audit {
+            insert_audit(&mut tx, e).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.user_id = $1 AND s.ended_at IS NULL \
+             AND s.expires_at > $2 ORDER BY s.created_at"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(rows::session).collect::<Result<_, _>>().map_err(db)
+    }
+}

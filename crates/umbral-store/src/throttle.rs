@@ -1,0 +1,51 @@
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use umbral_core::clock::UnixMillis;
+use umbral_core::ports::{StoreResult, ThrottleState, ThrottleStore};
+
+use crate::{SqlStore, db};
+
+fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
+    Ok(ThrottleState {
+        failures: r.try_get("failures")?,
+        window_started_at: r.try_get("window_started_at")?,
+        last_failure_at: r.try_get("last_failure_at")?,
+    })
+}
+
+#[async_trait]
+impl ThrottleStore for SqlStore {
+    async fn throttle_failure(&self, key: &str, now: UnixMillis, window_ms: i64) -> StoreResult<ThrottleState> {
+        // One statement, so that nodes sharing the database count together.
+        let row = sqlx::query(
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN throttle.window_started_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
+               window_started_at = CASE WHEN throttle.window_started_at < $3 THEN $2 ELSE throttle.window_started_at END, \
+               last_failure_at = $2 \
+             RETURNING failures, window_started_at, last_failure_at",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window_ms)
+        .fetch_one(&self.write)
+        .await
+        .map_err(db)?;
+        state(&row).map_err(db)
+    }
+
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
+        let row = sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.map(|r| state(&r)).transpose().map_err(db)
+    }
+
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.write).await.map_err(db)?;
+        Ok(())
+    }
+}

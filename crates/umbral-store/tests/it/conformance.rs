@@ -1,0 +1,280 @@
+use std::sync::Arc;
+
+use umbral_core::accounts::{User, UserStatus};
+use umbral_core::audit::{AuditEvent, RequestMeta};
+use umbral_core::outbox::OutboxMessage;
+use umbral_core::ports::*;
+use umbral_core::secrets;
+use umbral_core::types::{Locale, UserId};
+
+use crate::each_store;
+
+const NOW: i64 = 1_767_225_600_000;
+
+fn meta() -> RequestMeta {
+    RequestMeta { ip: "203.0.113.7".into(), user_agent: "test".into() }
+}
+
+fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
+    SessionRecord {
+        id_hash: secrets::hash_token(&secrets::new_token().unwrap()),
+        user_id: user_id.map(str::to_string),
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + 3_600_000,
+        ended_at: None,
+        end_reason: None,
+        ip: "203.0.113.7".into(),
+        user_agent: "test".into(),
+    }
+}
+
+fn signup(email: &str) -> NewSignup {
+    let user_id = secrets::new_id(NOW).unwrap();
+    let org_id = secrets::new_id(NOW).unwrap();
+    let user = User {
+        id: UserId(user_id.clone()),
+        email: email.to_string(),
+        name: "Ana Pérez".into(),
+        phone: "+5491123456789".into(),
+        password_hash: Some("$argon2id$stub".into()),
+        locale: "es".into(),
+        status: UserStatus::Active,
+        email_confirmed_at: None,
+        created_at: NOW,
+    };
+    NewSignup {
+        account: Some((
+            user,
+            NewOrganization { id: org_id, name: "Ana Pérez".into(), created_at: NOW },
+            TermsAcceptance { version: "2026-01".into(), at: NOW, ip: "203.0.113.7".into() },
+        )),
+        session: session(Some(&user_id), NOW),
+        code: CodeRecord {
+            id: secrets::new_id(NOW).unwrap(),
+            subject: user_id.clone(),
+            purpose: "confirm_email".into(),
+            code_hash: secrets::hash_code(&user_id, "123456"),
+            expires_at: NOW + 600_000,
+            attempts: 0,
+            created_at: NOW,
+        },
+        message: OutboxMessage::email(NOW, email, "signup_code", Locale::Es, &[("code", "123456")]).unwrap(),
+        audit: vec![AuditEvent::new(NOW, "user.signed_up", Some(&user_id), &meta()).unwrap()],
+    }
+}
+
+fn uid(s: &NewSignup) -> String {
+    s.account.as_ref().unwrap().0.id.0.clone()
+}
+
+#[tokio::test]
+async fn signup_is_written_whole() {
+    each_store(|name, store| async move {
+        let s = signup("Ana@Example.com");
+        store.create_signup(&s).await.unwrap();
+        let u = store.user_by_email_key("ana@example.com").await.unwrap().expect(name);
+        assert_eq!(u.email, "Ana@Example.com");
+        assert_eq!(u.name, "Ana Pérez");
+        let m = store.membership_of(&u.id.0).await.unwrap().expect("membership");
+        assert_eq!(m.role.as_str(), "owner");
+        let ctx = store.session_context(&s.session.id_hash).await.unwrap().expect("session");
+        assert_eq!(ctx.user.unwrap().id, u.id);
+        assert_eq!(ctx.membership.unwrap().org_id, m.org_id);
+        assert!(store.current_code(&u.id.0, "confirm_email").await.unwrap().is_some());
+        assert_eq!(store.outbox_pending().await.unwrap(), 1);
+        assert_eq!(store.audit_for_user(&u.id.0, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_taken_email_conflicts_and_writes_nothing() {
+    each_store(|name, store| async move {
+        store.create_signup(&signup("ana@example.com")).await.unwrap();
+        let second = signup("ANA@example.com");
+        let err = store.create_signup(&second).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{name}: {err:?}");
+        assert!(store.session_context(&second.session.id_hash).await.unwrap().is_none());
+        assert!(store.user_by_id(&uid(&second)).await.unwrap().is_none());
+        assert_eq!(store.outbox_pending().await.unwrap(), 1, "{name}: no message from the refused sign-up");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_signups_with_one_email_make_one_user() {
+    each_store(|name, store| async move {
+        let store = Arc::new(store);
+        let mut handles = Vec::new();
+        for _ in 0..8 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move { store.create_signup(&signup("race@example.com")).await }));
+        }
+        let mut ok = 0;
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(()) => ok += 1,
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+        assert_eq!(ok, 1, "{name}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_sign_ins_leave_one_session() {
+    each_store(|name, store| async move {
+        let s = signup("one@example.com");
+        let user_id = uid(&s);
+        store.create_signup(&s).await.unwrap();
+        let store = Arc::new(store);
+        let ended = AuditEvent::new(NOW, "session.ended", Some(&user_id), &meta()).unwrap();
+        let mut handles = Vec::new();
+        for i in 0..10 {
+            let (store, user_id, ended) = (store.clone(), user_id.clone(), ended.clone());
+            handles.push(tokio::spawn(async move {
+                let mut e = ended;
+                e.id = format!("{}-{i}", e.id);
+                store.start_session(&session(Some(&user_id), NOW + i), Some(&e), &[]).await
+            }));
+        }
+        for h in handles {
+            h.await.unwrap().unwrap();
+        }
+        let live = store.live_sessions_of(&user_id, NOW).await.unwrap();
+        assert_eq!(live.len(), 1, "{name}: {live:?}");
+        let ended = store.session_context(&s.session.id_hash).await.unwrap().unwrap().session;
+        assert_eq!(ended.end_reason.as_deref(), Some("signed_in_elsewhere"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_end_and_say_why() {
+    each_store(|_, store| async move {
+        let s = signup("end@example.com");
+        store.create_signup(&s).await.unwrap();
+        store.touch_session(&s.session.id_hash, NOW + 5).await.unwrap();
+        let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
+        assert_eq!(ctx.session.last_seen_at, NOW + 5);
+        store.end_session(&s.session.id_hash, "signed_out", NOW + 10, None).await.unwrap();
+        let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
+        assert_eq!(ctx.session.ended_at, Some(NOW + 10));
+        assert_eq!(ctx.session.end_reason.as_deref(), Some("signed_out"));
+        assert!(store.live_sessions_of(&uid(&s), NOW).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn codes_are_replaced_counted_and_consumed() {
+    each_store(|_, store| async move {
+        let s = signup("code@example.com");
+        let user_id = uid(&s);
+        store.create_signup(&s).await.unwrap();
+        let c = store.current_code(&user_id, "confirm_email").await.unwrap().unwrap();
+        store.count_code_failure(&c.id).await.unwrap();
+        assert_eq!(store.current_code(&user_id, "confirm_email").await.unwrap().unwrap().attempts, 1);
+        let mut newer = c.clone();
+        newer.id = secrets::new_id(NOW + 1).unwrap();
+        newer.code_hash = secrets::hash_code(&user_id, "654321");
+        store.replace_code(&newer, None).await.unwrap();
+        let cur = store.current_code(&user_id, "confirm_email").await.unwrap().unwrap();
+        assert_eq!((cur.id.as_str(), cur.attempts), (newer.id.as_str(), 0));
+        let ev = AuditEvent::new(NOW, "user.email_confirmed", Some(&user_id), &meta()).unwrap();
+        store.confirm_email(&user_id, &cur.id, NOW + 2, &ev).await.unwrap();
+        assert!(store.current_code(&user_id, "confirm_email").await.unwrap().is_none());
+        assert_eq!(store.user_by_id(&user_id).await.unwrap().unwrap().email_confirmed_at, Some(NOW + 2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn throttle_counts_within_a_window() {
+    each_store(|_, store| async move {
+        let k = "login:account:x@example.com";
+        assert!(store.throttle_state(k).await.unwrap().is_none());
+        assert_eq!(store.throttle_failure(k, NOW, 1000).await.unwrap().failures, 1);
+        assert_eq!(store.throttle_failure(k, NOW + 10, 1000).await.unwrap().failures, 2);
+        let s = store.throttle_failure(k, NOW + 5000, 1000).await.unwrap();
+        assert_eq!((s.failures, s.window_started_at), (1, NOW + 5000));
+        store.throttle_clear(k).await.unwrap();
+        assert!(store.throttle_state(k).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outbox_leases_each_message_once_and_retries() {
+    each_store(|name, store| async move {
+        store.create_signup(&signup("out@example.com")).await.unwrap();
+        let store = Arc::new(store);
+        let (a, b) = tokio::join!(store.outbox_claim(NOW, 30_000, 10), store.outbox_claim(NOW, 30_000, 10));
+        let claimed: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+        assert_eq!(claimed.len(), 1, "{name}: claimed twice");
+        let m = &claimed[0];
+        assert_eq!(m.content.params.get("code").map(String::as_str), Some("123456"));
+        assert_eq!(m.attempts, 1);
+        store.outbox_retry(&m.id, NOW + 2000, "smtp down").await.unwrap();
+        assert!(store.outbox_claim(NOW + 1000, 30_000, 10).await.unwrap().is_empty());
+        let again = store.outbox_claim(NOW + 2000, 30_000, 10).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 2);
+        store.outbox_sent(&m.id, NOW + 2001).await.unwrap();
+        assert_eq!(store.outbox_pending().await.unwrap(), 0);
+        assert!(store.outbox_claim(NOW + 999_999, 30_000, 10).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dev_outbox_lists_newest_first() {
+    each_store(|_, store| async move {
+        for (i, s) in ["first", "second"].iter().enumerate() {
+            store
+                .dev_outbox_put(&DevMessage {
+                    channel: "email".into(),
+                    to: "a@example.com".into(),
+                    subject: s.to_string(),
+                    body: "b".into(),
+                    created_at: NOW + i as i64,
+                })
+                .await
+                .unwrap();
+        }
+        let l = store.dev_outbox_list(10).await.unwrap();
+        assert_eq!(l.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["second", "first"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unconfirmed_accounts_are_purged_with_their_organization() {
+    each_store(|_, store| async move {
+        let old = signup("old@example.com");
+        store.create_signup(&old).await.unwrap();
+        let mut ghost = signup("ghost@example.com");
+        ghost.account = None;
+        ghost.session.user_id = None;
+        store.create_signup(&ghost).await.unwrap();
+        let n = store.purge_unconfirmed(NOW + 1).await.unwrap();
+        assert_eq!(n, 1);
+        assert!(store.user_by_email_key("old@example.com").await.unwrap().is_none());
+        assert!(store.session_context(&ghost.session.id_hash).await.unwrap().is_none());
+        // The audit trail stays.
+        assert_eq!(store.audit_for_user(&uid(&old), 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ping_and_migrate_twice() {
+    each_store(|_, store| async move {
+        store.ping().await.unwrap();
+        store.migrate().await.unwrap();
+    })
+    .await;
+}

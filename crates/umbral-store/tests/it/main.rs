@@ -1,0 +1,22 @@
+//! Store conformance: every store contract, run on SQLite always and on PostgreSQL when
+//! `UMBRAL_TEST_POSTGRES_URL` is set (mandatory under `CI=true`).
+
+mod conformance;
+
+use umbral_store::SqlStore;
+use umbral_store::test_support::TestDatabase;
+
+/// Runs `f` on a fresh, migrated store of every backend.
+pub async fn each_store<F, Fut>(f: F)
+where
+    F: Fn(&'static str, SqlStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    for (name, db) in TestDatabase::all().await {
+        let store = SqlStore::connect(&db.url, 8).await.unwrap_or_else(|e| panic!("{name}: connect: {e}"));
+        store.migrate().await.unwrap_or_else(|e| panic!("{name}: migrate: {e}"));
+        f(name, store.clone()).await;
+        store.close().await;
+        drop(db);
+    }
+}
