@@ -1,1 +1,91 @@
+//! Umbral's web layer: server-rendered pages, the JSON API, operations endpoints. Handlers parse
+//! the request, call one `Umbral` method, and render the result; no rule lives here.
 
+pub mod api;
+pub mod cookies;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod messages;
+pub mod middleware;
+pub mod ops;
+pub mod pages;
+pub mod render;
+pub mod templates;
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use minijinja::Environment;
+use umbral_core::Umbral;
+
+pub use messages::TemplateRenderer;
+
+/// How the web layer presents itself.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Shown in pages and emails.
+    pub product_name: String,
+    /// The address people use, e.g. `https://id.example.com`; decides the cookie names.
+    pub public_url: String,
+    /// `--dev`: the outbox pages exist.
+    pub dev: bool,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// An operator's folder of templates and static files that replace the built-in ones.
+    pub theme_dir: Option<PathBuf>,
+}
+
+impl WebSettings {
+    /// `scheme://host[:port]` of the public URL.
+    pub fn public_origin(&self) -> String {
+        let url = self.public_url.trim_end_matches('/');
+        match url.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+            None => url.to_string(),
+        }
+    }
+
+    pub fn secure(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub umbral: Arc<Umbral>,
+    pub settings: Arc<WebSettings>,
+    pub cookies: Arc<cookies::CookieNames>,
+    pub templates: Arc<Environment<'static>>,
+}
+
+impl AppState {
+    pub fn new(umbral: Arc<Umbral>, settings: WebSettings) -> Result<Self, String> {
+        let templates = templates::environment(settings.theme_dir.as_deref())?;
+        Ok(Self {
+            umbral,
+            cookies: Arc::new(cookies::CookieNames::new(settings.secure())),
+            settings: Arc::new(settings),
+            templates: Arc::new(templates),
+        })
+    }
+}
+
+/// Every route of Umbral.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .merge(ops::routes());
+    if state.settings.dev {
+        app = app.merge(pages::dev::routes());
+    }
+    app.route_layer(from_fn(middleware::telemetry::observe))
+        .fallback(pages::not_found)
+        .layer(from_fn_with_state(state.clone(), middleware::origin::same_origin))
+        .layer(from_fn_with_state(state.clone(), middleware::security::headers))
+        .with_state(state)
+}

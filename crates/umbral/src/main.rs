@@ -1,1 +1,140 @@
-fn main() {}
+//! `umbral`: serve, migrate, check-config.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+use umbral::{Overrides, Settings};
+use umbral_core::clock::SystemClock;
+
+#[derive(Parser, Debug)]
+#[command(name = "umbral", version, about = "Customer identity and accounts: sign-up, sign-in, sessions.")]
+struct Cli {
+    /// TOML settings file (see config/umbral.example.toml).
+    #[arg(long, global = true, env = "UMBRAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    /// sqlite://FILE or postgres://... [default: sqlite://umbral.db].
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// text or json.
+    #[arg(long, global = true)]
+    log_format: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Development mode: email goes to /dev/outbox instead of SMTP.
+        #[arg(long)]
+        dev: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Check the settings, print them (secrets hidden) and exit.
+    CheckConfig {
+        /// Check as for `serve --dev`.
+        #[arg(long)]
+        dev: bool,
+    },
+}
+
+fn init_logs(settings: &Settings) {
+    let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if settings.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load(cli: &Cli, dev: bool) -> Result<Settings, String> {
+    let flags = Overrides {
+        listen: cli.listen.clone(),
+        database_url: cli.database_url.clone(),
+        dev,
+        log_format: cli.log_format.clone(),
+    };
+    Settings::load(cli.config.as_deref(), &|k| std::env::var(k).ok(), &flags)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::CheckConfig { dev } => {
+            let s = load(&cli, dev)?;
+            println!("{}", s.redacted_toml());
+            eprintln!("configuration is valid");
+            Ok(())
+        }
+        Command::Migrate => {
+            // Migrating needs no SMTP settings.
+            let s = load(&cli, true)?;
+            init_logs(&s);
+            umbral::open_store(&s).await.map_err(|e| format!("{e:#}"))?;
+            eprintln!("database is up to date");
+            Ok(())
+        }
+        Command::Serve { dev } => {
+            let s = load(&cli, dev)?;
+            init_logs(&s);
+            let listener = TcpListener::bind(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
+            let running = umbral::start(&s, Arc::new(SystemClock), listener).await.map_err(|e| format!("{e:#}"))?;
+            tracing::info!(address = %running.addr, public_url = %s.public_url(), dev = s.dev, "Umbral is ready");
+            if s.dev {
+                eprintln!("Umbral is running at {} (dev mode: messages at {}/dev/outbox)", s.public_url(), s.public_url());
+            }
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing requests in flight");
+            running.stop().await;
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

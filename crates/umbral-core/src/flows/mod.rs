@@ -1,6 +1,7 @@
 //! The journeys, one file each, as methods of [`crate::service::Umbral`].
 
 pub mod login;
+pub mod outbox;
 pub mod session;
 pub mod signup;
 

@@ -44,3 +44,10 @@ impl Locale {
         }
     }
 }
+
+/// Loads the phone metadata and the password dictionaries, so that the first sign-up after a
+/// start is as fast as the others. Runs off the async workers.
+pub fn warm_up() {
+    let _ = PhoneE164::parse_e164("+5491123456789");
+    let _ = Password::new_checked("warm up the dictionaries", &PasswordPolicy::default(), &[]);
+}

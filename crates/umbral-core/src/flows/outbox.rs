@@ -1,0 +1,85 @@
+//! Delivery of queued messages, with retries. Safe on several nodes: each message is leased by
+//! one node before it is sent.
+
+use crate::flows::signup::store_err;
+use crate::outbox::retry_delay_ms;
+use crate::ports::{Mailer, MessageRenderer};
+use crate::service::Umbral;
+use crate::error::CoreError;
+
+/// How long a node holds a message it is sending.
+const LEASE_MS: i64 = 60_000;
+
+impl Umbral {
+    /// Sends the messages that are due; returns (sent, failed).
+    pub async fn deliver_outbox(
+        &self,
+        renderer: &dyn MessageRenderer,
+        mailer: &dyn Mailer,
+        retry_base_ms: i64,
+    ) -> Result<(usize, usize), CoreError> {
+        let due = self.store.outbox_claim(self.now(), LEASE_MS, 50).await.map_err(store_err)?;
+        let (mut sent, mut failed) = (0, 0);
+        for msg in due {
+            let result = match renderer.render(&msg) {
+                Ok(rendered) => mailer.send(&rendered).await,
+                Err(e) => Err(format!("render: {e}")),
+            };
+            match result {
+                Ok(()) => {
+                    self.store.outbox_sent(&msg.id, self.now()).await.map_err(store_err)?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(message_id = %msg.id, attempts = msg.attempts, error = %e, "delivery failed; will retry");
+                    let next = self.now() + retry_delay_ms(msg.attempts - 1, retry_base_ms);
+                    self.store.outbox_retry(&msg.id, next, &e).await.map_err(store_err)?;
+                    failed += 1;
+                }
+            }
+        }
+        Ok((sent, failed))
+    }
+}
+
+impl Umbral {
+    /// Delivers queued messages until `shutdown` resolves: at once when a message is queued on
+    /// this node, and every `poll` otherwise (for messages queued by other nodes and retries).
+    pub async fn run_outbox_worker(
+        self: std::sync::Arc<Self>,
+        renderer: std::sync::Arc<dyn MessageRenderer>,
+        mailer: std::sync::Arc<dyn Mailer>,
+        poll: std::time::Duration,
+        retry_base_ms: i64,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let wakeup = self.outbox_wakeup();
+        loop {
+            match self.deliver_outbox(renderer.as_ref(), mailer.as_ref(), retry_base_ms).await {
+                Ok((sent, _)) if sent == 50 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "outbox pass failed"),
+            }
+            tokio::select! {
+                _ = wakeup.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    /// Hourly upkeep: deletes accounts never confirmed.
+    pub async fn run_maintenance(self: std::sync::Arc<Self>, every: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            match self.purge_unconfirmed().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "deleted accounts whose email was never confirmed"),
+                Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}

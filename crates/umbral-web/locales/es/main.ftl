@@ -1,0 +1,133 @@
+# Umbral, español.
+
+lang-name = Español
+skip-to-content = Ir al contenido
+nav-sign-out = Cerrar sesión
+nav-language = Idioma
+
+## Sign-up
+signup-title = Crea tu cuenta
+signup-intro = Lleva un minuto. Confirmarás tu correo electrónico con un código.
+field-name = Nombre
+field-email = Correo electrónico
+field-phone = Teléfono
+field-phone-country = Prefijo del país
+field-phone-number = Número de teléfono
+field-password = Contraseña
+password-hint = Al menos 10 caracteres. Varias palabras sin relación forman una contraseña fuerte; evita tu nombre o tu correo.
+terms-accept-prefix = Acepto los
+terms-link = Términos Generales del Servicio
+signup-submit = Crear cuenta
+signup-have-account = ¿Ya tienes una cuenta?
+signup-sign-in = Inicia sesión
+
+## Email confirmation
+confirm-title = Confirma tu correo electrónico
+confirm-intro = Enviamos un código de 6 dígitos a tu correo electrónico. Escríbelo abajo para continuar.
+confirm-spam = ¿No lo encuentras? Revisa la carpeta de spam o pide un código nuevo.
+field-code = Código
+confirm-submit = Confirmar
+confirm-resend = Enviar un código nuevo
+confirm-resent = Te enviamos un código nuevo.
+
+## Sign-in
+login-title = Iniciar sesión
+login-next = Siguiente
+login-submit = Iniciar sesión
+login-no-account = ¿No tienes una cuenta?
+login-create-account = Crea tu cuenta
+login-change-email = Usar otro correo
+
+## Home
+home-title = Inicio
+home-greeting = ¡Hola, { $name }!
+home-signed-in-as = Iniciaste sesión como { $email }.
+home-organization = Organización: { $org } ({ $role })
+role-owner = propietario
+role-admin = administrador
+role-member = miembro
+
+## Notices shown on the sign-in page
+notice-signed_in_elsewhere = Tu sesión se cerró porque iniciaste sesión en otro dispositivo.
+notice-signed_out = Cerraste la sesión.
+notice-session_expired = Tu sesión expiró. Vuelve a iniciar sesión.
+notice-session_ended = Tu sesión terminó. Vuelve a iniciar sesión.
+
+## Terms
+terms-title = Términos Generales del Servicio
+terms-body = Estos son los Términos Generales del Servicio de { $product }. El operador de esta instalación publica aquí sus propios términos.
+
+## Dev outbox
+outbox-title = Bandeja de salida (desarrollo)
+outbox-intro = Mensajes que se habrían enviado por correo o SMS, del más reciente al más antiguo. Esta página solo existe en modo de desarrollo.
+outbox-empty = Todavía no hay mensajes.
+outbox-to = Para
+outbox-subject = Asunto
+outbox-channel = Canal
+outbox-time = Hora
+
+## Error pages
+error-title = Algo salió mal
+error-back = Volver
+error-not-found-title = Página no encontrada
+error-busy-title = Ocupado
+
+## Field and request errors
+email-required = Escribe tu correo electrónico.
+email-too_long = El correo electrónico puede tener como máximo { $max } caracteres.
+email-invalid = Escribe un correo electrónico válido, como nombre@ejemplo.com.
+name-required = Escribe tu nombre.
+name-too_long = El nombre puede tener como máximo { $max } caracteres.
+name-invalid = El nombre contiene caracteres no permitidos.
+phone-required = Escribe tu número de teléfono.
+phone-invalid = No es un número de teléfono válido para el país elegido.
+phone-country_invalid = Elige el prefijo del país.
+phone-needs_country_code = Escribe el número en formato internacional, empezando por + y el código del país.
+password-required = Escribe una contraseña.
+password-too_short = La contraseña debe tener al menos { $min } caracteres.
+password-too_long = La contraseña puede tener como máximo { $max } caracteres.
+password-common = Esta contraseña es demasiado común. Elige una que otros no adivinen.
+password-contains_personal = La contraseña no debe contener tu nombre ni tu correo electrónico.
+password-weak = Esta contraseña es demasiado fácil de adivinar. Agrega más palabras o caracteres.
+terms-required = Debes aceptar los Términos Generales del Servicio para crear una cuenta.
+code-required = Escribe el código.
+code-format = El código tiene 6 dígitos.
+code-invalid = El código no es correcto. Revísalo e inténtalo de nuevo.
+code-expired = El código expiró. Pide uno nuevo.
+code-attempts_exhausted = Demasiados códigos incorrectos. Pide uno nuevo.
+code-resend_too_soon = Espera { $seconds } segundos antes de pedir un código nuevo.
+auth-invalid_credentials = El correo electrónico o la contraseña no son correctos.
+auth-unauthenticated = Inicia sesión para continuar.
+auth-session_signed_in_elsewhere = Tu sesión se cerró porque iniciaste sesión en otro dispositivo.
+auth-session_expired = Tu sesión expiró. Vuelve a iniciar sesión.
+auth-session_ended = Tu sesión terminó. Vuelve a iniciar sesión.
+auth-step_required = Primero termina el paso actual.
+auth-too_many_attempts = Demasiados intentos. Inténtalo de nuevo en { $seconds } segundos.
+server-busy = El servidor está ocupado. Inténtalo de nuevo en un momento.
+server-error = Algo salió mal de nuestro lado. Tus datos están a salvo; inténtalo de nuevo.
+request-invalid = La solicitud no es válida.
+request-invalid_json = El cuerpo de la solicitud no es un JSON válido para esta llamada: { $detail }
+request-already_done = Este paso ya está hecho.
+request-not_found = No encontrado.
+request-forbidden = No tienes permiso para hacer esto.
+request-cross_origin = No se permiten solicitudes desde otro sitio.
+request-form_expired = Este formulario expiró. Revisa los campos y envíalo de nuevo.
+
+## Emails
+email-signup_code-subject = Tu código de { $product }: { $code }
+email-signup_code-body =
+    Hola, { $name }:
+
+    Tu código para confirmar tu correo electrónico es:
+
+        { $code }
+
+    Vence en 10 minutos. Si no creaste una cuenta, ignora este correo.
+email-signup_email_taken-subject = Alguien intentó crear una cuenta de { $product } con tu dirección
+email-signup_email_taken-body =
+    Hola:
+
+    Alguien acaba de intentar crear una cuenta de { $product } con esta dirección de correo, pero ya tienes una.
+
+    Si fuiste tú, inicia sesión. Si olvidaste tu contraseña, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión.
+    Si no fuiste tú, puedes ignorar este correo: no se cambió nada.

@@ -1,0 +1,133 @@
+# Umbral, português do Brasil.
+
+lang-name = Português (Brasil)
+skip-to-content = Pular para o conteúdo
+nav-sign-out = Sair
+nav-language = Idioma
+
+## Sign-up
+signup-title = Crie sua conta
+signup-intro = Leva um minuto. Você vai confirmar seu e-mail com um código.
+field-name = Nome
+field-email = E-mail
+field-phone = Telefone
+field-phone-country = Código do país
+field-phone-number = Número de telefone
+field-password = Senha
+password-hint = Pelo menos 10 caracteres. Algumas palavras sem relação formam uma senha forte; evite seu nome ou e-mail.
+terms-accept-prefix = Aceito os
+terms-link = Termos Gerais de Serviço
+signup-submit = Criar conta
+signup-have-account = Já tem uma conta?
+signup-sign-in = Entrar
+
+## Email confirmation
+confirm-title = Confirme seu e-mail
+confirm-intro = Enviamos um código de 6 dígitos para o seu e-mail. Digite-o abaixo para continuar.
+confirm-spam = Não encontrou? Verifique a pasta de spam ou peça um novo código.
+field-code = Código
+confirm-submit = Confirmar
+confirm-resend = Enviar um novo código
+confirm-resent = Enviamos um novo código.
+
+## Sign-in
+login-title = Entrar
+login-next = Próximo
+login-submit = Entrar
+login-no-account = Não tem uma conta?
+login-create-account = Crie sua conta
+login-change-email = Usar outro e-mail
+
+## Home
+home-title = Início
+home-greeting = Olá, { $name }!
+home-signed-in-as = Você entrou como { $email }.
+home-organization = Organização: { $org } ({ $role })
+role-owner = proprietário
+role-admin = administrador
+role-member = membro
+
+## Notices shown on the sign-in page
+notice-signed_in_elsewhere = Sua sessão foi encerrada porque você entrou em outro dispositivo.
+notice-signed_out = Você saiu da sua conta.
+notice-session_expired = Sua sessão expirou. Entre novamente.
+notice-session_ended = Sua sessão foi encerrada. Entre novamente.
+
+## Terms
+terms-title = Termos Gerais de Serviço
+terms-body = Estes são os Termos Gerais de Serviço de { $product }. O operador desta instalação publica aqui os seus próprios termos.
+
+## Dev outbox
+outbox-title = Caixa de saída (desenvolvimento)
+outbox-intro = Mensagens que teriam sido enviadas por e-mail ou SMS, da mais recente para a mais antiga. Esta página só existe no modo de desenvolvimento.
+outbox-empty = Ainda não há mensagens.
+outbox-to = Para
+outbox-subject = Assunto
+outbox-channel = Canal
+outbox-time = Hora
+
+## Error pages
+error-title = Algo deu errado
+error-back = Voltar
+error-not-found-title = Página não encontrada
+error-busy-title = Ocupado
+
+## Field and request errors
+email-required = Digite seu e-mail.
+email-too_long = O e-mail pode ter no máximo { $max } caracteres.
+email-invalid = Digite um e-mail válido, como nome@exemplo.com.
+name-required = Digite seu nome.
+name-too_long = O nome pode ter no máximo { $max } caracteres.
+name-invalid = O nome contém caracteres que não são permitidos.
+phone-required = Digite seu número de telefone.
+phone-invalid = Este não é um número de telefone válido para o país escolhido.
+phone-country_invalid = Escolha o código do país.
+phone-needs_country_code = Escreva o número no formato internacional, começando com + e o código do país.
+password-required = Digite uma senha.
+password-too_short = A senha deve ter pelo menos { $min } caracteres.
+password-too_long = A senha pode ter no máximo { $max } caracteres.
+password-common = Esta senha é muito comum. Escolha uma que outras pessoas não adivinhem.
+password-contains_personal = A senha não deve conter seu nome nem seu e-mail.
+password-weak = Esta senha é muito fácil de adivinhar. Adicione mais palavras ou caracteres.
+terms-required = Você precisa aceitar os Termos Gerais de Serviço para criar uma conta.
+code-required = Digite o código.
+code-format = O código tem 6 dígitos.
+code-invalid = O código não está correto. Confira e tente novamente.
+code-expired = O código expirou. Peça um novo.
+code-attempts_exhausted = Muitos códigos errados. Peça um novo.
+code-resend_too_soon = Aguarde { $seconds } segundos antes de pedir um novo código.
+auth-invalid_credentials = O e-mail ou a senha não estão corretos.
+auth-unauthenticated = Entre para continuar.
+auth-session_signed_in_elsewhere = Sua sessão foi encerrada porque você entrou em outro dispositivo.
+auth-session_expired = Sua sessão expirou. Entre novamente.
+auth-session_ended = Sua sessão foi encerrada. Entre novamente.
+auth-step_required = Termine primeiro a etapa atual.
+auth-too_many_attempts = Muitas tentativas. Tente novamente em { $seconds } segundos.
+server-busy = O servidor está ocupado. Tente novamente em instantes.
+server-error = Algo deu errado do nosso lado. Seus dados estão seguros; tente novamente.
+request-invalid = A solicitação não é válida.
+request-invalid_json = O corpo da solicitação não é um JSON válido para esta chamada: { $detail }
+request-already_done = Esta etapa já foi concluída.
+request-not_found = Não encontrado.
+request-forbidden = Você não tem permissão para fazer isso.
+request-cross_origin = Solicitações de outro site não são permitidas.
+request-form_expired = Este formulário expirou. Confira os campos e envie novamente.
+
+## Emails
+email-signup_code-subject = Seu código do { $product }: { $code }
+email-signup_code-body =
+    Olá, { $name }!
+
+    Seu código para confirmar o seu e-mail é:
+
+        { $code }
+
+    Ele expira em 10 minutos. Se você não criou uma conta, ignore este e-mail.
+email-signup_email_taken-subject = Alguém tentou criar uma conta do { $product } com o seu endereço
+email-signup_email_taken-body =
+    Olá!
+
+    Alguém acabou de tentar criar uma conta do { $product } com este endereço de e-mail, mas você já tem uma.
+
+    Se foi você, entre na sua conta. Se esqueceu a senha, use "Esqueceu sua senha?" na página de entrada.
+    Se não foi você, pode ignorar este e-mail: nada foi alterado.

@@ -1,0 +1,64 @@
+//! The JSON API under `/api/v1` and its OpenAPI document.
+
+pub mod openapi;
+pub mod v1;
+
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::error::plain_api_error;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/v1/signup", post(v1::signup))
+        .route("/api/v1/signup/confirm-email", post(v1::confirm_email))
+        .route("/api/v1/signup/resend-code", post(v1::resend_code))
+        .route("/api/v1/login", post(v1::login))
+        .route("/api/v1/logout", post(v1::logout))
+        .route("/api/v1/me", get(v1::me))
+}
+
+pub fn append_cookie(resp: &mut Response, cookie: &str) {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+pub fn set_retry_after(resp: &mut Response, secs: u64) {
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
+/// A JSON body whose rejection is a localised API error naming what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = crate::i18n::negotiate(
+            None,
+            crate::cookies::get(req.headers(), crate::cookies::LANG),
+            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        );
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let status = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                let detail: String = rejection.body_text().chars().take(300).collect();
+                Err(plain_api_error(status, "request.invalid_json", locale, &detail).into_response())
+            }
+        }
+    }
+}

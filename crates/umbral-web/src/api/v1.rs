@@ -1,0 +1,168 @@
+//! `/api/v1`: sign-up, email confirmation, sign-in, sign-out, me.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use umbral_core::CoreError;
+use umbral_core::flows::session::Authenticated;
+use umbral_core::flows::signup::{PhoneInput, SignupInput};
+
+use super::{ApiJson, append_cookie};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Ctx;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignupBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    accept_terms: bool,
+    plan: Option<String>,
+    #[serde(default)]
+    token: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    token: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeBody {
+    #[serde(default)]
+    code: String,
+}
+
+/// The answer that starts a session: the cookie always, the token in the body when asked.
+fn session_answer(state: &AppState, status: StatusCode, mut body: serde_json::Value, token: &str, want_token: bool) -> Response {
+    if want_token {
+        body["session_token"] = json!(token);
+    }
+    let mut resp = (status, Json(body)).into_response();
+    let max_age = state.umbral.config().session.max_age_secs;
+    append_cookie(&mut resp, &state.cookies.set(state.cookies.session, token, Some(max_age)));
+    resp
+}
+
+async fn auth(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Response> {
+    let Some((token, _)) = &ctx.token else {
+        return Err(ApiError::new(CoreError::Unauthenticated, ctx.locale).into_response());
+    };
+    state.umbral.authenticate(token).await.map_err(|e| ApiError::new(e, ctx.locale).into_response())
+}
+
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<SignupBody>, Response>) -> Response {
+    let b = match body {
+        Ok(ApiJson(b)) => b,
+        Err(r) => return r,
+    };
+    let input = SignupInput {
+        name: b.name,
+        email: b.email,
+        phone: PhoneInput::E164(b.phone),
+        password: b.password,
+        accept_terms: b.accept_terms,
+        plan: b.plan,
+        locale: ctx.locale,
+    };
+    match state.umbral.signup(&input, &ctx.meta).await {
+        Ok(out) => session_answer(
+            &state,
+            StatusCode::CREATED,
+            json!({"user_id": out.user_id, "next": out.next.as_str()}),
+            &out.session_token,
+            b.token,
+        ),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn confirm_email(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<CodeBody>, Response>) -> Response {
+    let b = match body {
+        Ok(ApiJson(b)) => b,
+        Err(r) => return r,
+    };
+    let a = match auth(&state, &ctx).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.umbral.confirm_email(&a, &b.code, &ctx.meta).await {
+        Ok(next) => Json(json!({"next": next.as_str()})).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn resend_code(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match auth(&state, &ctx).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.umbral.resend_email_code(&a, ctx.locale).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn login(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<LoginBody>, Response>) -> Response {
+    let b = match body {
+        Ok(ApiJson(b)) => b,
+        Err(r) => return r,
+    };
+    match state.umbral.login(&b.email, &b.password, &ctx.meta).await {
+        Ok(out) => session_answer(&state, StatusCode::OK, json!({"next": out.next.as_str()}), &out.session_token, b.token),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match auth(&state, &ctx).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.umbral.logout(&a, &ctx.meta).await {
+        Ok(()) => {
+            let mut resp = StatusCode::NO_CONTENT.into_response();
+            append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
+        }
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let a = match auth(&state, &ctx).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match state.umbral.me(&a) {
+        Ok(me) => Json(json!({
+            "id": me.id,
+            "name": me.name,
+            "email": me.email,
+            "phone": me.phone,
+            "locale": me.locale,
+            "organization": me.organization.map(|m| json!({"id": m.org_id.0, "name": m.org_name, "role": m.role.as_str()})),
+            "factors": [],
+        }))
+        .into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}

@@ -1,0 +1,81 @@
+//! Cookies: read from the `Cookie` header, written as `Set-Cookie` values.
+//!
+//! Over HTTPS the session and CSRF cookies carry the `__Host-` prefix (Secure, Path=/, no Domain);
+//! in `--dev` on plain http the browser would refuse that prefix, so the names have none.
+
+use axum::http::HeaderMap;
+use axum::http::header::COOKIE;
+
+pub const LANG: &str = "umbral_lang";
+
+#[derive(Debug, Clone)]
+pub struct CookieNames {
+    pub session: &'static str,
+    pub csrf: &'static str,
+    pub secure: bool,
+}
+
+impl CookieNames {
+    pub fn new(secure: bool) -> Self {
+        if secure {
+            Self { session: "__Host-umbral_session", csrf: "__Host-umbral_csrf", secure }
+        } else {
+            Self { session: "umbral_session", csrf: "umbral_csrf", secure }
+        }
+    }
+
+    /// `Set-Cookie` for a secret cookie (HttpOnly, SameSite=Lax, Secure over HTTPS).
+    pub fn set(&self, name: &str, value: &str, max_age_secs: Option<i64>) -> String {
+        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+        if let Some(age) = max_age_secs {
+            c.push_str(&format!("; Max-Age={age}"));
+        }
+        if self.secure {
+            c.push_str("; Secure");
+        }
+        c
+    }
+
+    pub fn clear(&self, name: &str) -> String {
+        self.set(name, "", Some(0))
+    }
+
+    pub fn lang(&self, tag: &str) -> String {
+        let mut c = format!("{LANG}={tag}; Path=/; Max-Age=31536000; SameSite=Lax");
+        if self.secure {
+            c.push_str("; Secure");
+        }
+        c
+    }
+}
+
+/// The value of cookie `name`, if sent.
+pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn reads_and_writes() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("a=1; umbral_session=tok; b=2"));
+        assert_eq!(get(&h, "umbral_session"), Some("tok"));
+        assert_eq!(get(&h, "c"), None);
+        let secure = CookieNames::new(true);
+        let s = secure.set(secure.session, "v", Some(60));
+        assert_eq!(s, "__Host-umbral_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        assert!(!CookieNames::new(false).set("umbral_session", "v", None).contains("Secure"));
+    }
+}

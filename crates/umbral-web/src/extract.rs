@@ -1,0 +1,135 @@
+//! What every handler needs from a request: the language, the client (IP and user agent), the
+//! session token (cookie or bearer) and the CSRF cookie.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, USER_AGENT};
+use axum::http::request::Parts;
+use umbral_core::audit::RequestMeta;
+use umbral_core::types::Locale;
+
+use crate::AppState;
+use crate::cookies;
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub locale: Locale,
+    /// Set when `?lang=` chose the language: the answer stores it in the cookie.
+    pub lang_from_query: bool,
+    pub meta: RequestMeta,
+    /// The session token and whether it came from a cookie (as opposed to a bearer header).
+    pub token: Option<(String, bool)>,
+    pub csrf_cookie: Option<String>,
+}
+
+fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+    query?.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// The client's address: the socket peer, or the nearest untrusted hop of `X-Forwarded-For` /
+/// `Forwarded` when the peer is a trusted proxy.
+pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> String {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let Some(peer) = peer else { return "0.0.0.0".to_string() };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    let mut hops: Vec<IpAddr> = Vec::new();
+    for v in parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
+        hops.extend(v.split(',').filter_map(|h| h.trim().parse::<IpAddr>().ok()));
+    }
+    if hops.is_empty() {
+        for v in parts.headers.get_all("forwarded").iter().filter_map(|v| v.to_str().ok()) {
+            for element in v.split(',') {
+                for pair in element.split(';') {
+                    if let Some(val) = pair.trim().strip_prefix("for=").or_else(|| pair.trim().strip_prefix("For=")) {
+                        let val = val.trim_matches('"').trim_start_matches('[');
+                        let val = val.split(']').next().unwrap_or(val);
+                        if let Ok(ip) = val.parse::<IpAddr>() {
+                            hops.push(ip);
+                        } else if let Some((host, _port)) = val.rsplit_once(':')
+                            && let Ok(ip) = host.parse::<IpAddr>()
+                        {
+                            hops.push(ip);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Walk from the nearest hop back; the first one that is not our proxy is the client.
+    hops.iter().rev().find(|ip| !trusted.contains(ip)).copied().unwrap_or(peer).to_string()
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let headers = &parts.headers;
+        let query_lang = query_param(parts.uri.query(), "lang");
+        let locale = crate::i18n::negotiate(
+            query_lang,
+            cookies::get(headers, cookies::LANG),
+            headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        );
+        let lang_from_query = query_lang.and_then(Locale::from_tag).is_some();
+        let bearer = headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_string()));
+        let token = match bearer {
+            Some(t) => Some((t, false)),
+            None => cookies::get(headers, state.cookies.session).map(|t| (t.to_string(), true)),
+        };
+        let meta = RequestMeta {
+            ip: client_ip(parts, &state.settings.trusted_proxies),
+            user_agent: headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect(),
+        };
+        Ok(Ctx {
+            locale,
+            lang_from_query,
+            meta,
+            token,
+            csrf_cookie: cookies::get(headers, state.cookies.csrf).map(str::to_string),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(peer: &str, xff: Option<&str>, fwd: Option<&str>) -> Parts {
+        let mut b = Request::builder().uri("/");
+        if let Some(x) = xff {
+            b = b.header("x-forwarded-for", x);
+        }
+        if let Some(f) = fwd {
+            b = b.header("forwarded", f);
+        }
+        let (mut p, _) = b.body(()).unwrap().into_parts();
+        p.extensions.insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
+        p
+    }
+
+    #[test]
+    fn forwarded_headers_count_only_behind_a_trusted_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        // Not trusted: the header is ignored.
+        assert_eq!(client_ip(&parts("198.51.100.9:1", Some("1.2.3.4"), None), &[]), "198.51.100.9");
+        // Trusted: the nearest untrusted hop, not the spoofable first one.
+        let p = parts("10.0.0.1:1", Some("6.6.6.6, 203.0.113.5"), None);
+        assert_eq!(client_ip(&p, &[proxy]), "203.0.113.5");
+        let p = parts("10.0.0.1:1", None, Some("for=\"[2001:db8::1]:4711\""));
+        assert_eq!(client_ip(&p, &[proxy]), "2001:db8::1");
+        assert_eq!(client_ip(&parts("10.0.0.1:1", None, None), &[proxy]), "10.0.0.1");
+    }
+
+    #[test]
+    fn query_params() {
+        assert_eq!(query_param(Some("a=1&lang=es"), "lang"), Some("es"));
+        assert_eq!(query_param(None, "lang"), None);
+    }
+}

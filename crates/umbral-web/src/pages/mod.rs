@@ -1,0 +1,138 @@
+//! Server-rendered pages. They work without JavaScript; forms carry a CSRF token bound to a
+//! cookie, and every error is shown next to its field with what the user typed kept.
+
+pub mod dev;
+pub mod login;
+pub mod signup;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use umbral_core::error::CoreError;
+use umbral_core::flows::session::Authenticated;
+
+use crate::AppState;
+use crate::extract::Ctx;
+use crate::render::Page;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signup", get(signup::show).post(signup::submit))
+        .route("/signup/confirm", get(signup::show_confirm).post(signup::confirm))
+        .route("/signup/confirm/resend", post(signup::resend))
+        .route("/login", get(login::show).post(login::email_step))
+        .route("/login/password", post(login::password_step))
+        .route("/logout", post(login::logout))
+        .route("/terms", get(terms))
+        .route("/static/{file}", get(static_file))
+}
+
+/// Where a pending step is done.
+pub fn step_path(next: &str) -> &'static str {
+    match next {
+        "confirm_email" => "/signup/confirm",
+        _ => "/",
+    }
+}
+
+/// The CSRF token of this browser, and the cookie to set when it has none yet.
+pub fn csrf_token(state: &AppState, ctx: &Ctx) -> (String, Option<String>) {
+    match &ctx.csrf_cookie {
+        Some(t) if t.len() >= 32 => (t.clone(), None),
+        _ => {
+            let t = umbral_core::secrets::new_token().unwrap_or_default();
+            let cookie = state.cookies.set(state.cookies.csrf, &t, None);
+            (t, Some(cookie))
+        }
+    }
+}
+
+/// Whether the form's token matches this browser's cookie.
+pub fn csrf_ok(ctx: &Ctx, submitted: Option<&String>) -> bool {
+    match (&ctx.csrf_cookie, submitted) {
+        (Some(c), Some(s)) => !c.is_empty() && umbral_core::secrets::ct_eq(c, s),
+        _ => false,
+    }
+}
+
+/// The form-expired error, shown at the top of the form.
+pub fn form_expired() -> CoreError {
+    CoreError::Validation(vec![umbral_core::FieldError::new("_form", "request.form_expired")])
+}
+
+/// The session behind the request, or the answer that sends the browser where it belongs.
+pub async fn session(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Response> {
+    let Some((token, _)) = &ctx.token else {
+        return Err(Redirect::to("/login").into_response());
+    };
+    state.umbral.authenticate(token).await.map_err(|e| state.error_page(ctx, &e))
+}
+
+pub fn with_cookie(mut page: Page, cookie: Option<String>) -> Page {
+    page.set_cookies.extend(cookie);
+    page
+}
+
+async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let auth = match session(&state, &ctx).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let me = match state.umbral.me(&auth) {
+        Ok(m) => m,
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    let (csrf, cookie) = csrf_token(&state, &ctx);
+    let org = me.organization.as_ref();
+    let page = state.page(
+        &ctx,
+        StatusCode::OK,
+        "home.html",
+        context! {
+            csrf => csrf,
+            me => context! {
+                name => me.name, email => me.email,
+                org_name => org.map(|m| m.org_name.clone()),
+                role => org.map(|m| m.role.as_str()),
+            },
+        },
+    );
+    with_cookie(page, cookie).into_response()
+}
+
+async fn terms(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let version = state.umbral.config().terms_version.clone();
+    state.page(&ctx, StatusCode::OK, "terms.html", context! { terms_version => version }).into_response()
+}
+
+const STATIC: &[(&str, &str, &str)] = &[
+    ("umbral.css", "text/css; charset=utf-8", include_str!("../../static/umbral.css")),
+    ("umbral.js", "text/javascript; charset=utf-8", include_str!("../../static/umbral.js")),
+    ("logo.svg", "image/svg+xml", include_str!("../../static/logo.svg")),
+];
+
+/// Built-in CSS, script and logo; a file of the same name in the theme folder wins.
+async fn static_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some((name, mime, builtin)) = STATIC.iter().find(|(n, _, _)| *n == file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let themed = state
+        .settings
+        .theme_dir
+        .as_ref()
+        .map(|d| d.join("static").join(name))
+        .and_then(|p| std::fs::read_to_string(p).ok());
+    let body = themed.unwrap_or_else(|| builtin.to_string());
+    ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+pub async fn not_found(State(state): State<AppState>, ctx: Ctx, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::new(CoreError::NotFound, ctx.locale).into_response();
+    }
+    state.error_page(&ctx, &CoreError::NotFound)
+}

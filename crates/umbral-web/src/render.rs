@@ -1,0 +1,140 @@
+//! Rendering pages: the common context (language, product, languages menu) and form state.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::Value;
+use serde::Serialize;
+use umbral_core::error::CoreError;
+use umbral_core::types::Locale;
+
+use crate::AppState;
+use crate::error::{form_errors, message_of, retry_after, status_of};
+use crate::extract::Ctx;
+use crate::i18n;
+
+/// A form as the page shows it: what was typed (never the password), the errors per field, the
+/// first field with an error (it gets the focus) and the CSRF token.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FormState {
+    pub values: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, String>,
+    pub first_error: Option<String>,
+    pub csrf: String,
+}
+
+impl FormState {
+    pub fn new(csrf: &str) -> Self {
+        Self { csrf: csrf.to_string(), ..Default::default() }
+    }
+
+    pub fn value(mut self, k: &str, v: &str) -> Self {
+        self.values.insert(k.to_string(), v.to_string());
+        self
+    }
+
+    /// Adds the errors of `e`; `order` says which field comes first on the page.
+    pub fn with_error(mut self, e: &CoreError, locale: Locale, order: &[&str]) -> Self {
+        self.errors = form_errors(e, locale);
+        self.first_error = order
+            .iter()
+            .find(|f| self.errors.contains_key(**f))
+            .map(|f| f.to_string())
+            .or_else(|| self.errors.keys().next().cloned());
+        self
+    }
+}
+
+/// A page answer, with the cookies it sets.
+pub struct Page {
+    pub status: StatusCode,
+    pub html: String,
+    pub set_cookies: Vec<String>,
+    pub retry_after: Option<u64>,
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, Html(self.html)).into_response();
+        for c in self.set_cookies {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        if let Some(s) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&s.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+impl AppState {
+    /// Renders `template` with the common context plus `extra`.
+    pub fn page(&self, ctx: &Ctx, status: StatusCode, template: &str, extra: Value) -> Page {
+        let languages: Vec<Value> = Locale::ALL
+            .iter()
+            .map(|l| Value::from_serialize(serde_json::json!({"tag": l.tag(), "name": i18n::t(*l, "lang-name", &[])})))
+            .collect();
+        let ctx_value = minijinja::context! {
+            lang_tag => ctx.locale.tag(),
+            product => self.settings.product_name.as_str(),
+            languages => languages,
+            ..extra
+        };
+        let html = self
+            .templates
+            .get_template(template)
+            .and_then(|t| t.render(ctx_value))
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, template, "template failed");
+                i18n::t(ctx.locale, "server-error", &[])
+            });
+        let mut set_cookies = Vec::new();
+        if ctx.lang_from_query {
+            set_cookies.push(self.cookies.lang(ctx.locale.tag()));
+        }
+        let status = if html.starts_with("<!doctype") { status } else { StatusCode::INTERNAL_SERVER_ERROR };
+        Page { status, html, set_cookies, retry_after: None }
+    }
+
+    /// An error page for `e`; a missing or ended session goes to the sign-in page instead.
+    pub fn error_page(&self, ctx: &Ctx, e: &CoreError) -> Response {
+        match e {
+            CoreError::Unauthenticated => Redirect::to("/login").into_response(),
+            CoreError::SessionEnded(reason) => {
+                let notice = match reason {
+                    umbral_core::error::EndReason::SignedInElsewhere => "signed_in_elsewhere",
+                    umbral_core::error::EndReason::Expired | umbral_core::error::EndReason::Idle => "session_expired",
+                    _ => "session_ended",
+                };
+                let mut resp = Redirect::to(&format!("/login?notice={notice}")).into_response();
+                if let Ok(v) = HeaderValue::from_str(&self.cookies.clear(self.cookies.session)) {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+                resp
+            }
+            CoreError::StepRequired(next) => Redirect::to(crate::pages::step_path(next)).into_response(),
+            other => {
+                if matches!(other, CoreError::Store(_) | CoreError::Internal(_)) {
+                    tracing::error!(error = %other, "page failed");
+                }
+                let title = match other {
+                    CoreError::NotFound => i18n::t(ctx.locale, "error-not-found-title", &[]),
+                    CoreError::Overloaded { .. } => i18n::t(ctx.locale, "error-busy-title", &[]),
+                    _ => i18n::t(ctx.locale, "error-title", &[]),
+                };
+                let mut page = self.page(
+                    ctx,
+                    status_of(other),
+                    "error.html",
+                    minijinja::context! { title => title, message => message_of(other, ctx.locale) },
+                );
+                page.retry_after = retry_after(other);
+                page.into_response()
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Pages are minijinja templates embedded in the binary; an operator's theme folder may replace
+//! any of them (and the CSS or logo, see `static_files`).
+
+use std::path::Path;
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, State};
+use umbral_core::types::Locale;
+
+use crate::i18n::{self, Arg};
+
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("../templates/layout.html")),
+    ("_macros.html", include_str!("../templates/_macros.html")),
+    ("signup.html", include_str!("../templates/signup.html")),
+    ("confirm.html", include_str!("../templates/confirm.html")),
+    ("login_email.html", include_str!("../templates/login_email.html")),
+    ("login_password.html", include_str!("../templates/login_password.html")),
+    ("home.html", include_str!("../templates/home.html")),
+    ("terms.html", include_str!("../templates/terms.html")),
+    ("outbox.html", include_str!("../templates/outbox.html")),
+    ("error.html", include_str!("../templates/error.html")),
+];
+
+/// `t("id", name=value, ...)` in a template, in the page's language.
+fn translate(state: &State, id: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
+    let locale = state
+        .lookup("lang_tag")
+        .and_then(|v| v.as_str().and_then(Locale::from_tag))
+        .unwrap_or_default();
+    let mut owned: Vec<(String, Result<i64, String>)> = Vec::new();
+    for key in kwargs.args() {
+        let v: Value = kwargs.get(key)?;
+        let val = match v.as_i64() {
+            Some(n) => Ok(n),
+            None => Err(v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())),
+        };
+        owned.push((key.to_string(), val));
+    }
+    let args: Vec<(&str, Arg<'_>)> = owned
+        .iter()
+        .map(|(k, v)| {
+            let a = match v {
+                Ok(n) => Arg::Num(*n),
+                Err(s) => Arg::Str(s.as_str()),
+            };
+            (k.as_str(), a)
+        })
+        .collect();
+    Ok(i18n::t(locale, id, &args))
+}
+
+/// Builds the template environment; `theme_dir` files with the same names take precedence.
+pub fn environment(theme_dir: Option<&Path>) -> Result<Environment<'static>, String> {
+    let mut env = Environment::new();
+    for (name, source) in TEMPLATES {
+        let themed = theme_dir.map(|d| d.join(name)).filter(|p| p.is_file());
+        match themed {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                env.add_template_owned(name.to_string(), text).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            None => env.add_template(name, source).map_err(|e| format!("{name}: {e}"))?,
+        }
+    }
+    env.add_function("t", translate);
+    Ok(env)
+}

@@ -1,0 +1,390 @@
+//! Settings: built-in defaults, then the TOML file (`--config`), then `UMBRAL_*` variables, then
+//! command-line flags. Every key of the file has a variable: `UMBRAL_` and the key's path in upper
+//! case joined by `_` (`smtp.host` is `UMBRAL_SMTP_HOST`). Unknown keys are errors.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use toml::Value;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://umbral.db` (a file in the working directory) or `postgres://...`.
+    pub database_url: String,
+    /// The address people use; empty means `http://<listen>`.
+    pub public_url: String,
+    pub product_name: String,
+    /// Development mode: email and SMS go to `/dev/outbox` instead of being sent.
+    pub dev: bool,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// A tracing filter, e.g. `info` or `umbral=debug,info`.
+    pub log_level: String,
+    /// IPs of reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<String>,
+    /// A folder whose templates and `static/` files replace the built-in ones; empty for none.
+    pub theme_dir: String,
+    pub database: DatabaseSettings,
+    pub smtp: SmtpSettings,
+    pub passwords: PasswordSettings,
+    pub sessions: SessionSettings,
+    pub signup: SignupSettings,
+    pub outbox: OutboxSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    /// Empty: no SMTP (allowed only with `--dev`).
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub tls: String,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordSettings {
+    /// argon2id memory in KiB (OWASP: 19456).
+    pub m_cost_kib: u32,
+    pub t_cost: u32,
+    pub p_cost: u32,
+    /// Hashing threads; 0 = one per core.
+    pub hash_workers: usize,
+    /// Hashes that may wait; beyond that sign-in answers 503. 0 = twice the workers.
+    pub hash_queue: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// A new sign-in ends the user's other sessions.
+    pub single_session: bool,
+    pub max_age_hours: i64,
+    pub idle_timeout_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignupSettings {
+    pub terms_version: String,
+    /// Accounts whose email is not confirmed after this many days are deleted.
+    pub unconfirmed_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    pub poll_seconds: u64,
+    /// First retry delay; doubles on each failure, up to 10 minutes.
+    pub retry_base_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://umbral.db".into(),
+            public_url: String::new(),
+            product_name: "Umbral".into(),
+            dev: false,
+            log_format: "text".into(),
+            log_level: "info".into(),
+            trusted_proxies: Vec::new(),
+            theme_dir: String::new(),
+            database: DatabaseSettings::default(),
+            smtp: SmtpSettings::default(),
+            passwords: PasswordSettings::default(),
+            sessions: SessionSettings::default(),
+            signup: SignupSettings::default(),
+            outbox: OutboxSettings::default(),
+        }
+    }
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { max_connections: 16 }
+    }
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            tls: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self { m_cost_kib: 19_456, t_cost: 2, p_cost: 1, hash_workers: 0, hash_queue: 0 }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self { single_session: true, max_age_hours: 168, idle_timeout_minutes: 1440 }
+    }
+}
+
+impl Default for SignupSettings {
+    fn default() -> Self {
+        Self { terms_version: "2026-01".into(), unconfirmed_days: 7 }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self { poll_seconds: 5, retry_base_seconds: 2 }
+    }
+}
+
+/// Flags given on the command line (they win over everything).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub dev: bool,
+    pub log_format: Option<String>,
+}
+
+/// Every key path of the settings with its default value.
+fn key_paths(v: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) {
+    if let Value::Table(t) = v {
+        for (k, child) in t {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            match child {
+                Value::Table(_) => key_paths(child, &path, out),
+                other => {
+                    out.insert(path, other.clone());
+                }
+            }
+        }
+    }
+}
+
+fn env_name(path: &str) -> String {
+    format!("UMBRAL_{}", path.replace('.', "_").to_ascii_uppercase())
+}
+
+/// Parses a variable's text as the same type as the default.
+fn parse_env(path: &str, raw: &str, like: &Value) -> Result<Value, String> {
+    let bad = |what: &str| format!("{}={raw:?}: {path} must be {what}", env_name(path));
+    Ok(match like {
+        Value::Integer(_) => Value::Integer(raw.trim().parse().map_err(|_| bad("a whole number"))?),
+        Value::Boolean(_) => Value::Boolean(match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" | "" => false,
+            _ => return Err(bad("true or false")),
+        }),
+        Value::Array(_) => Value::Array(
+            raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+        ),
+        _ => Value::String(raw.to_string()),
+    })
+}
+
+fn set_path(root: &mut Value, path: &str, value: Value) {
+    let mut cur = root;
+    let parts: Vec<&str> = path.split('.').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Value::Table(t) = cur else { return };
+        if i + 1 == parts.len() {
+            t.insert((*part).to_string(), value);
+            return;
+        }
+        cur = t.entry((*part).to_string()).or_insert_with(|| Value::Table(Default::default()));
+    }
+}
+
+impl Settings {
+    /// Loads the settings from the file (if any), the environment and the flags.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        flags: &Overrides,
+    ) -> Result<Self, String> {
+        let mut root = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                text.parse::<toml::Table>().map(Value::Table).map_err(|e| format!("{}: {e}", p.display()))?
+            }
+            None => Value::Table(Default::default()),
+        };
+        let defaults = Value::try_from(Settings::default()).map_err(|e| e.to_string())?;
+        let mut keys = BTreeMap::new();
+        key_paths(&defaults, "", &mut keys);
+        for (path, like) in &keys {
+            if let Some(raw) = env(&env_name(path)) {
+                set_path(&mut root, path, parse_env(path, &raw, like)?);
+            }
+        }
+        if let Some(v) = &flags.listen {
+            set_path(&mut root, "listen", Value::String(v.clone()));
+        }
+        if let Some(v) = &flags.database_url {
+            set_path(&mut root, "database_url", Value::String(v.clone()));
+        }
+        if flags.dev {
+            set_path(&mut root, "dev", Value::Boolean(true));
+        }
+        if let Some(v) = &flags.log_format {
+            set_path(&mut root, "log_format", Value::String(v.clone()));
+        }
+        let s: Settings = root.try_into().map_err(|e: toml::de::Error| format!("configuration: {e}"))?;
+        s.check()?;
+        Ok(s)
+    }
+
+    /// Rules the settings must obey; each message says what to set.
+    pub fn check(&self) -> Result<(), String> {
+        let mut problems = Vec::new();
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!("listen = {:?} is not an address like 127.0.0.1:8080 (UMBRAL_LISTEN, --listen)", self.listen));
+        }
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+            problems.push("database_url must start with sqlite:// or postgres:// (UMBRAL_DATABASE_URL, --database-url)".to_string());
+        }
+        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            problems.push("public_url must start with http:// or https:// (UMBRAL_PUBLIC_URL)".to_string());
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            problems.push("log_format must be text or json (UMBRAL_LOG_FORMAT, --log-format)".to_string());
+        }
+        for p in &self.trusted_proxies {
+            if p.parse::<std::net::IpAddr>().is_err() {
+                problems.push(format!("trusted_proxies: {p:?} is not an IP address"));
+            }
+        }
+        if !self.dev {
+            if self.smtp.host.is_empty() {
+                problems.push("email needs an SMTP server: set smtp.host (UMBRAL_SMTP_HOST) and smtp.from (UMBRAL_SMTP_FROM), or run with --dev to keep messages in /dev/outbox".to_string());
+            } else if self.smtp.from.is_empty() {
+                problems.push("set smtp.from (UMBRAL_SMTP_FROM), e.g. \"Umbral <no-reply@example.com>\"".to_string());
+            }
+        }
+        if !matches!(self.smtp.tls.as_str(), "starttls" | "tls" | "none") {
+            problems.push("smtp.tls must be starttls, tls or none (UMBRAL_SMTP_TLS)".to_string());
+        }
+        if self.passwords.m_cost_kib < 8 || self.passwords.t_cost < 1 || self.passwords.p_cost < 1 {
+            problems.push("passwords: m_cost_kib >= 8, t_cost >= 1 and p_cost >= 1".to_string());
+        }
+        if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
+            problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());
+        }
+        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+    }
+
+    pub fn public_url(&self) -> String {
+        if self.public_url.is_empty() { format!("http://{}", self.listen) } else { self.public_url.trim_end_matches('/').to_string() }
+    }
+
+    /// The settings as TOML with secrets hidden, for `umbral check-config`.
+    pub fn redacted_toml(&self) -> String {
+        let mut s = self.clone();
+        if !s.smtp.password.is_empty() {
+            s.smtp.password = "********".into();
+        }
+        if let Some((scheme, rest)) = s.database_url.split_once("://")
+            && let Some((creds, host)) = rest.split_once('@')
+            && let Some((user, _)) = creds.split_once(':')
+        {
+            s.database_url = format!("{scheme}://{user}:********@{host}");
+        }
+        toml::to_string_pretty(&s).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_need_smtp_or_dev() {
+        let err = Settings::load(None, &no_env, &Overrides::default()).unwrap_err();
+        assert!(err.contains("UMBRAL_SMTP_HOST"), "{err}");
+        let s = Settings::load(None, &no_env, &Overrides { dev: true, ..Default::default() }).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://umbral.db");
+        assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn example_file_parses_and_names_every_setting() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/umbral.example.toml");
+        let s = Settings::load(Some(&path), &no_env, &Overrides::default()).unwrap();
+        assert_eq!(s.smtp.host, "smtp.example.com");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let defaults = Value::try_from(Settings::default()).unwrap();
+        let mut keys = BTreeMap::new();
+        key_paths(&defaults, "", &mut keys);
+        for key in keys.keys() {
+            let leaf = key.rsplit('.').next().unwrap();
+            assert!(text.contains(&format!("{leaf} =")), "{key} is missing from the example file");
+            assert!(text.contains(&env_name(key)), "{} is missing from the example file", env_name(key));
+        }
+    }
+
+    #[test]
+    fn env_then_flags_win() {
+        let env = |k: &str| match k {
+            "UMBRAL_LISTEN" => Some("0.0.0.0:9000".to_string()),
+            "UMBRAL_DEV" => Some("true".to_string()),
+            "UMBRAL_PASSWORDS_T_COST" => Some("3".to_string()),
+            "UMBRAL_TRUSTED_PROXIES" => Some("10.0.0.1, 10.0.0.2".to_string()),
+            _ => None,
+        };
+        let s = Settings::load(None, &env, &Overrides::default()).unwrap();
+        assert_eq!((s.listen.as_str(), s.passwords.t_cost, s.trusted_proxies.len()), ("0.0.0.0:9000", 3, 2));
+        let s = Settings::load(None, &env, &Overrides { listen: Some("127.0.0.1:1".into()), ..Default::default() }).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:1");
+    }
+
+    #[test]
+    fn bad_values_say_what_to_set() {
+        let env = |k: &str| (k == "UMBRAL_PASSWORDS_T_COST").then(|| "lots".to_string());
+        let err = Settings::load(None, &env, &Overrides { dev: true, ..Default::default() }).unwrap_err();
+        assert!(err.contains("UMBRAL_PASSWORDS_T_COST") && err.contains("whole number"), "{err}");
+        let dir = std::env::temp_dir().join(format!("umbral-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("bad.toml");
+        std::fs::write(&f, "dev = true\nlisten_address = \"x\"\n").unwrap();
+        let err = Settings::load(Some(&f), &no_env, &Overrides::default()).unwrap_err();
+        assert!(err.contains("listen_address"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn secrets_are_hidden() {
+        let mut s = Settings { dev: true, ..Default::default() };
+        s.smtp.password = "hunter2-hunter2".into();
+        s.database_url = "postgres://umbral:s3cret@db/umbral".into();
+        let t = s.redacted_toml();
+        assert!(!t.contains("hunter2") && !t.contains("s3cret"), "{t}");
+    }
+}

@@ -1,0 +1,161 @@
+//! The Umbral server: settings, wiring of the store, gateways and web layer, and serving.
+
+pub mod config;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use umbral_core::auth::PasswordHasherPool;
+use umbral_core::clock::Clock;
+use umbral_core::policy::{HashParams, SessionPolicy};
+use umbral_core::ports::{Mailer, Store};
+use umbral_core::{CoreConfig, Umbral};
+use umbral_gateways::{DevOutboxMailer, SmtpMailer, SmtpTls};
+use umbral_store::SqlStore;
+use umbral_web::{AppState, TemplateRenderer, WebSettings};
+
+pub use config::{Overrides, Settings};
+
+/// Opens the database and applies pending migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
+    let store = SqlStore::connect(&settings.database_url, settings.database.max_connections)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact_url(&settings.database_url)))?;
+    store.migrate().await.context("cannot apply database migrations")?;
+    Ok(store)
+}
+
+fn redact_url(url: &str) -> String {
+    match url.split_once('@') {
+        Some((left, host)) => match left.rsplit_once(':') {
+            Some((user, _)) if user.contains("://") => format!("{user}:***@{host}"),
+            _ => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+pub fn core_config(s: &Settings) -> CoreConfig {
+    CoreConfig {
+        session: SessionPolicy {
+            single_session: s.sessions.single_session,
+            max_age_secs: s.sessions.max_age_hours * 3600,
+            idle_timeout_secs: s.sessions.idle_timeout_minutes * 60,
+        },
+        terms_version: s.signup.terms_version.clone(),
+        unconfirmed_ttl_secs: s.signup.unconfirmed_days * 86_400,
+        ..CoreConfig::default()
+    }
+}
+
+fn mailer(settings: &Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Mailer>> {
+    if settings.dev {
+        return Ok(Arc::new(DevOutboxMailer::new(store, clock)));
+    }
+    let s = &settings.smtp;
+    let smtp = umbral_gateways::SmtpSettings {
+        host: s.host.clone(),
+        port: s.port,
+        tls: match s.tls.as_str() {
+            "none" => SmtpTls::None,
+            "tls" => SmtpTls::Tls,
+            _ => SmtpTls::StartTls,
+        },
+        username: Some(s.username.clone()).filter(|u| !u.is_empty()),
+        password: Some(s.password.clone()).filter(|p| !p.is_empty()).map(SecretString::from),
+        from: s.from.clone(),
+        timeout: Duration::from_secs(s.timeout_seconds.max(1)),
+    };
+    Ok(Arc::new(SmtpMailer::new(&smtp).map_err(anyhow::Error::msg)?))
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub umbral: Arc<Umbral>,
+    pub store: SqlStore,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, drains requests in flight, stops the background work.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+
+    /// Resolves when the server stops by itself.
+    pub fn shutdown_sender(&self) -> watch::Sender<bool> {
+        self.shutdown.clone()
+    }
+}
+
+/// Builds everything and serves on `listener` until `stop`.
+pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
+    settings.check().map_err(anyhow::Error::msg)?;
+    let warm = tokio::task::spawn_blocking(umbral_core::types::warm_up);
+    let store = open_store(settings).await?;
+    let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
+    let params = HashParams {
+        m_cost_kib: settings.passwords.m_cost_kib,
+        t_cost: settings.passwords.t_cost,
+        p_cost: settings.passwords.p_cost,
+    };
+    let workers = match settings.passwords.hash_workers {
+        0 => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        n => n,
+    };
+    let queue = match settings.passwords.hash_queue {
+        0 => workers * 2,
+        n => n,
+    };
+    let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
+    let umbral = Arc::new(Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings)));
+    let web = WebSettings {
+        product_name: settings.product_name.clone(),
+        public_url: settings.public_url(),
+        dev: settings.dev,
+        trusted_proxies: settings.trusted_proxies.iter().filter_map(|p| p.parse::<IpAddr>().ok()).collect(),
+        theme_dir: Some(PathBuf::from(&settings.theme_dir)).filter(|_| !settings.theme_dir.is_empty()),
+    };
+    umbral_web::ops::metrics_handle();
+    let state = AppState::new(umbral.clone(), web).map_err(anyhow::Error::msg)?;
+    let app = umbral_web::router(state);
+    let addr = listener.local_addr()?;
+    let _ = warm.await;
+    let (tx, rx) = watch::channel(false);
+
+    let mut tasks = Vec::new();
+    let renderer = Arc::new(TemplateRenderer { product_name: settings.product_name.clone() });
+    let mail = mailer(settings, store_dyn, clock)?;
+    tasks.push(tokio::spawn(umbral.clone().run_outbox_worker(
+        renderer,
+        mail,
+        Duration::from_secs(settings.outbox.poll_seconds.max(1)),
+        i64::try_from(settings.outbox.retry_base_seconds).unwrap_or(2) * 1000,
+        rx.clone(),
+    )));
+    tasks.push(tokio::spawn(umbral.clone().run_maintenance(Duration::from_secs(3600), rx.clone())));
+    let mut server_rx = rx;
+    tasks.push(tokio::spawn(async move {
+        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = server_rx.changed().await;
+            });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    }));
+    Ok(Running { addr, umbral, store, shutdown: tx, tasks })
+}
