@@ -1,0 +1,145 @@
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use umbral_testkit::{PASSWORD, spawn_app, spawn_app_with};
+
+async fn login(c: &reqwest::Client, url: &str, email: &str, password: &str) -> (u16, Value, Option<String>) {
+    let r = c.post(url).json(&json!({"email": email, "password": password})).send().await.unwrap();
+    let status = r.status().as_u16();
+    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    (status, r.json().await.unwrap_or(Value::Null), retry)
+}
+
+#[tokio::test]
+async fn unknown_wrong_and_unconfirmed_answers() {
+    let app = spawn_app().await;
+    app.signed_up("known@example.com").await;
+    let url = app.url("/api/v1/login");
+    let c = app.client();
+    let (s1, b1, _) = login(&c, &url, "nobody@example.com", PASSWORD).await;
+    let (s2, b2, _) = login(&c, &url, "known@example.com", "wrong-password-here").await;
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(b1, b2, "the answer must not reveal whether the email exists");
+    assert_eq!(b1["error"]["code"], "auth.invalid_credentials");
+    let (s, b, _) = login(&c, &url, "Known@EXAMPLE.com", PASSWORD).await;
+    assert_eq!((s, b["next"].as_str()), (200, Some("done")), "emails match whatever their case");
+    // Bad syntax is a field error, not a hint about existence.
+    let (s, b, _) = login(&c, &url, "nope", PASSWORD).await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("email")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_and_wrong_take_the_same_time() {
+    // Real hashing cost, so that skipping the hash would show.
+    let app = spawn_app_with(|s| {
+        s.passwords.m_cost_kib = 19_456;
+        s.passwords.t_cost = 2;
+    })
+    .await;
+    app.signed_up("timing@example.com").await;
+    let url = app.url("/api/v1/login");
+    let c = app.client();
+    let mut unknown = Vec::new();
+    let mut wrong = Vec::new();
+    for i in 0..7 {
+        // Separate addresses so the per-account limit never kicks in.
+        let t = Instant::now();
+        login(&c, &url, &format!("nobody{i}@example.com"), "wrong-password-here").await;
+        unknown.push(t.elapsed());
+        let t = Instant::now();
+        login(&c, &url, "timing@example.com", &format!("wrong-password-{i}")).await;
+        wrong.push(t.elapsed());
+        if i == 3 {
+            app.clock.advance_secs(3600);
+        }
+    }
+    unknown.sort();
+    wrong.sort();
+    let (mu, mw) = (unknown[3].as_secs_f64(), wrong[3].as_secs_f64());
+    let ratio = mu.max(mw) / mu.min(mw);
+    assert!(ratio < 1.5, "medians differ: unknown {mu:.4}s, wrong {mw:.4}s");
+    assert!(mu > 0.004, "an unknown email must still cost a hash ({mu:.4}s)");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn account_limit_grows_and_is_temporary() {
+    let app = spawn_app().await;
+    app.signed_up("brute@example.com").await;
+    let url = app.url("/api/v1/login");
+    let c = app.client();
+    for _ in 0..5 {
+        let (s, _, _) = login(&c, &url, "brute@example.com", "wrong-password-here").await;
+        assert_eq!(s, 401);
+    }
+    // Even the right password waits now.
+    let (s, b, retry) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (429, Some("auth.too_many_attempts")));
+    assert_eq!(retry.as_deref(), Some("2"));
+    app.clock.advance_secs(3);
+    let (s, _, _) = login(&c, &url, "brute@example.com", "wrong-password-here").await;
+    assert_eq!(s, 401);
+    let (_, _, retry) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    assert_eq!(retry.as_deref(), Some("4"), "the delay doubles");
+    // A stranger cannot lock the owner out for good.
+    app.clock.advance_secs(16 * 60);
+    let (s, _, _) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    assert_eq!(s, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ip_limit_covers_many_accounts() {
+    let app = spawn_app().await;
+    let url = app.url("/api/v1/login");
+    let c = app.client();
+    for i in 0..50 {
+        let (s, _, _) = login(&c, &url, &format!("spray{i}@example.com"), "wrong-password-here").await;
+        assert_eq!(s, 401, "attempt {i}");
+    }
+    let (s, _, retry) = login(&c, &url, "another@example.com", "wrong-password-here").await;
+    assert_eq!(s, 429);
+    assert!(retry.is_some());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
+    let app = spawn_app_with(|s| {
+        s.passwords.m_cost_kib = 19_456;
+        s.passwords.t_cost = 6;
+        s.passwords.hash_workers = 1;
+        s.passwords.hash_queue = 1;
+    })
+    .await;
+    let url = app.url("/api/v1/login");
+    let mut handles = Vec::new();
+    for i in 0..12 {
+        let c = app.client();
+        let url = url.clone();
+        handles.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let r = c.post(url).json(&json!({"email": format!("load{i}@example.com"), "password": "x-password-1"})).send().await.unwrap();
+            (r.status().as_u16(), r.headers().get("retry-after").is_some(), t.elapsed())
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let t = Instant::now();
+    let r = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(t.elapsed() < Duration::from_millis(250), "healthz took {:?}", t.elapsed());
+    let mut busy = 0;
+    for h in handles {
+        let (status, retry, took) = h.await.unwrap();
+        if status == 503 {
+            busy += 1;
+            assert!(retry, "503 without Retry-After");
+            assert!(took < Duration::from_millis(500), "503 took {took:?}");
+        } else {
+            assert_eq!(status, 401);
+        }
+    }
+    assert!(busy >= 6, "only {busy} of 12 were turned away");
+    app.stop().await;
+}
