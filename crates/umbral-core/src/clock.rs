@@ -36,7 +36,9 @@ impl TestClock {
     }
 
     pub fn at(ms: UnixMillis) -> Self {
-        Self { now: AtomicI64::new(ms) }
+        Self {
+            now: AtomicI64::new(ms),
+        }
     }
 
     pub fn advance_ms(&self, ms: i64) {

@@ -14,7 +14,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, code: &'static str) -> Self {
-        Self { field, code, args: Vec::new() }
+        Self {
+            field,
+            code,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: i64) -> Self {
@@ -68,9 +72,13 @@ pub enum CoreError {
     /// The session must finish a step first (e.g. confirm the email).
     StepRequired(&'static str),
     /// Too many attempts; try again after this many seconds.
-    RateLimited { retry_after_secs: u64 },
+    RateLimited {
+        retry_after_secs: u64,
+    },
     /// The password hashing pool is full; try again shortly.
-    Overloaded { retry_after_secs: u64 },
+    Overloaded {
+        retry_after_secs: u64,
+    },
     /// A code was wrong (the field names which).
     InvalidCode,
     /// The code has expired; ask for a new one.
@@ -78,7 +86,9 @@ pub enum CoreError {
     /// The code was tried too often; ask for a new one.
     CodeAttemptsExhausted,
     /// A new code was asked for too soon.
-    ResendTooSoon { retry_after_secs: u64 },
+    ResendTooSoon {
+        retry_after_secs: u64,
+    },
     /// The step was already done.
     AlreadyDone,
     NotFound,

@@ -65,7 +65,10 @@ impl OutboxMessage {
             content: MessageContent {
                 template: template.to_string(),
                 locale: locale.tag().to_string(),
-                params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                params: params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
             },
             created_at: now,
             attempts: 0,

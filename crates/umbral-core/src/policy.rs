@@ -12,7 +12,11 @@ pub struct HashParams {
 
 impl Default for HashParams {
     fn default() -> Self {
-        Self { m_cost_kib: 19_456, t_cost: 2, p_cost: 1 }
+        Self {
+            m_cost_kib: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+        }
     }
 }
 
@@ -30,7 +34,11 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        Self { single_session: true, max_age_secs: 7 * 24 * 3600, idle_timeout_secs: 24 * 3600 }
+        Self {
+            single_session: true,
+            max_age_secs: 7 * 24 * 3600,
+            idle_timeout_secs: 24 * 3600,
+        }
     }
 }
 
@@ -65,7 +73,9 @@ impl ThrottlePolicy {
             return 0;
         }
         let doublings = u32::try_from((failures - free).min(30)).unwrap_or(30);
-        self.base_delay_secs.saturating_mul(1i64 << doublings).min(self.max_delay_secs)
+        self.base_delay_secs
+            .saturating_mul(1i64 << doublings)
+            .min(self.max_delay_secs)
     }
 }
 
@@ -79,7 +89,11 @@ pub struct CodePolicy {
 
 impl Default for CodePolicy {
     fn default() -> Self {
-        Self { ttl_secs: 10 * 60, max_attempts: 5, resend_cooldown_secs: 30 }
+        Self {
+            ttl_secs: 10 * 60,
+            max_attempts: 5,
+            resend_cooldown_secs: 30,
+        }
     }
 }
 

@@ -155,7 +155,12 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
     /// Counts one failure for `key`, starting a new window when the old one is over.
-    async fn throttle_failure(&self, key: &str, now: UnixMillis, window_ms: i64) -> StoreResult<ThrottleState>;
+    async fn throttle_failure(
+        &self,
+        key: &str,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<ThrottleState>;
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
 }
@@ -163,7 +168,12 @@ pub trait ThrottleStore: Send + Sync {
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Leases up to `limit` messages due at `now` for `lease_ms`, so that one node sends each.
-    async fn outbox_claim(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxMessage>>;
+    async fn outbox_claim(
+        &self,
+        now: UnixMillis,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>>;
     /// Marks a message sent and forgets its content (it may carry a code).
     async fn outbox_sent(&self, id: &str, now: UnixMillis) -> StoreResult<()>;
     async fn outbox_retry(&self, id: &str, next_attempt_at: UnixMillis, error: &str) -> StoreResult<()>;

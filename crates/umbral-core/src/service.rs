@@ -52,7 +52,13 @@ impl Umbral {
         hasher: Arc<PasswordHasherPool>,
         config: CoreConfig,
     ) -> Self {
-        Self { store, clock, hasher, config, outbox_wakeup: Arc::new(Notify::new()) }
+        Self {
+            store,
+            clock,
+            hasher,
+            config,
+            outbox_wakeup: Arc::new(Notify::new()),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -42,16 +42,20 @@ impl SmtpMailer {
         let from: Mailbox = s.from.parse().map_err(|e| format!("smtp.from: {e}"))?;
         let builder = match s.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
-            SmtpTls::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host).map_err(|e| format!("smtp.host: {e}"))?
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| format!("smtp.host: {e}"))?,
+            SmtpTls::Tls => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| format!("smtp.host: {e}"))?
             }
-            SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| format!("smtp.host: {e}"))?,
         };
         let mut builder = builder.port(s.port).timeout(Some(s.timeout));
         if let (Some(user), Some(pass)) = (&s.username, &s.password) {
             builder = builder.credentials(Credentials::new(user.clone(), pass.expose_secret().to_string()));
         }
-        Ok(Self { transport: builder.build(), from })
+        Ok(Self {
+            transport: builder.build(),
+            from,
+        })
     }
 }
 
@@ -59,12 +63,22 @@ impl SmtpMailer {
 impl Mailer for SmtpMailer {
     async fn send(&self, m: &RenderedMessage) -> Result<(), String> {
         let to: Mailbox = m.to.parse().map_err(|e| format!("recipient: {e}"))?;
-        let builder = Message::builder().from(self.from.clone()).to(to).subject(m.subject.clone());
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(m.subject.clone());
         let email = match &m.body_html {
-            Some(html) => builder.multipart(MultiPart::alternative_plain_html(m.body_text.clone(), html.clone())),
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                m.body_text.clone(),
+                html.clone(),
+            )),
             None => builder.header(ContentType::TEXT_PLAIN).body(m.body_text.clone()),
         }
         .map_err(|e| format!("message: {e}"))?;
-        self.transport.send(email).await.map(|_| ()).map_err(|e| format!("smtp: {e}"))
+        self.transport
+            .send(email)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("smtp: {e}"))
     }
 }

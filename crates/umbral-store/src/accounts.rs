@@ -37,21 +37,25 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query("INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)")
-                .bind(&org.id)
-                .bind(&org.name)
-                .bind(org.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(&org.id)
-                .bind(&user.id.0)
-                .bind(Role::Owner.as_str())
-                .bind(org.created_at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            sqlx::query(
+                "INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)",
+            )
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&org.id)
+            .bind(&user.id.0)
+            .bind(Role::Owner.as_str())
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         insert_session(&mut tx, &s.session).await?;
         upsert_code(&mut tx, &s.code).await?;
@@ -64,13 +68,21 @@ impl AccountStore for SqlStore {
 
     async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email_key = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(email_key).fetch_optional(&self.read).await.map_err(db)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(email_key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.read).await.map_err(db)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
@@ -79,7 +91,11 @@ impl AccountStore for SqlStore {
             "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m JOIN organizations o ON o.id = m.org_id \
              WHERE m.user_id = $1 ORDER BY m.created_at LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql)).bind(user_id).fetch_optional(&self.read).await.map_err(db)?;
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
         match row {
             Some(r) => rows::membership(&r).map_err(db),
             None => Ok(None),
@@ -97,7 +113,13 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn confirm_email(&self, user_id: &str, code_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()> {
+    async fn confirm_email(
+        &self,
+        user_id: &str,
+        code_id: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
         sqlx::query("UPDATE users SET email_confirmed_at = $1, updated_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
             .bind(now)
@@ -105,22 +127,27 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        sqlx::query("DELETE FROM codes WHERE id = $1").bind(code_id).execute(&mut *tx).await.map_err(db)?;
+        sqlx::query("DELETE FROM codes WHERE id = $1")
+            .bind(code_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let ids: Vec<String> = sqlx::query("SELECT id FROM users WHERE email_confirmed_at IS NULL AND created_at < $1")
-            .bind(before)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| r.try_get::<String, _>("id"))
-            .collect::<Result<_, _>>()
-            .map_err(db)?;
+        let ids: Vec<String> =
+            sqlx::query("SELECT id FROM users WHERE email_confirmed_at IS NULL AND created_at < $1")
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<_, _>>()
+                .map_err(db)?;
         for id in &ids {
             // The organization a sign-up created goes with its only member.
             sqlx::query(
@@ -131,8 +158,16 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query("DELETE FROM codes WHERE subject = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
-            sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+            sqlx::query("DELETE FROM codes WHERE subject = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         // Stand-in sessions of sign-ups with a taken email, and their codes.
         sqlx::query("DELETE FROM codes WHERE subject IN (SELECT id_hash FROM sessions WHERE user_id IS NULL AND created_at < $1)")

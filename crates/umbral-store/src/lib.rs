@@ -84,8 +84,17 @@ impl SqlStore {
                             })
                         })
                 };
-                let write = opts().max_connections(1).min_connections(1).connect(&url).await.map_err(db)?;
-                let read = opts().max_connections(max_connections.max(1)).connect(&url).await.map_err(db)?;
+                let write = opts()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .connect(&url)
+                    .await
+                    .map_err(db)?;
+                let read = opts()
+                    .max_connections(max_connections.max(1))
+                    .connect(&url)
+                    .await
+                    .map_err(db)?;
                 Ok(Self { read, write, backend })
             }
             Backend::Postgres => {
@@ -95,14 +104,21 @@ impl SqlStore {
                     .connect(url)
                     .await
                     .map_err(db)?;
-                Ok(Self { read: pool.clone(), write: pool, backend })
+                Ok(Self {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
             }
         }
     }
 
     /// Applies the migrations that are not applied yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migrator(self.backend).run(&self.write).await.map_err(|e| StoreError::Backend(e.to_string()))
+        migrator(self.backend)
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     pub fn backend(&self) -> Backend {

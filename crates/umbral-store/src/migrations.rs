@@ -10,8 +10,16 @@ use crate::Backend;
 
 type Source = (i64, &'static str, &'static str);
 
-const SQLITE: &[Source] = &[(1, "accounts", include_str!("../migrations/sqlite/0001_accounts.sql"))];
-const POSTGRES: &[Source] = &[(1, "accounts", include_str!("../migrations/postgres/0001_accounts.sql"))];
+const SQLITE: &[Source] = &[(
+    1,
+    "accounts",
+    include_str!("../migrations/sqlite/0001_accounts.sql"),
+)];
+const POSTGRES: &[Source] = &[(
+    1,
+    "accounts",
+    include_str!("../migrations/postgres/0001_accounts.sql"),
+)];
 
 fn sources(backend: Backend) -> &'static [Source] {
     match backend {
@@ -47,7 +55,10 @@ mod tests {
 
     #[test]
     fn both_backends_have_the_same_migrations() {
-        assert_eq!(migration_versions(Backend::Sqlite), migration_versions(Backend::Postgres));
+        assert_eq!(
+            migration_versions(Backend::Sqlite),
+            migration_versions(Backend::Postgres)
+        );
     }
 
     #[test]

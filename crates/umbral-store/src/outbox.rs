@@ -25,7 +25,12 @@ pub(crate) async fn insert_outbox(tx: &mut Transaction<'_, Any>, m: &OutboxMessa
 
 #[async_trait]
 impl OutboxStore for SqlStore {
-    async fn outbox_claim(&self, now: UnixMillis, lease_ms: i64, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
+    async fn outbox_claim(
+        &self,
+        now: UnixMillis,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<OutboxMessage>> {
         let due = sqlx::query(
             "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND locked_until <= $1 \
              ORDER BY next_attempt_at LIMIT $2",
@@ -77,13 +82,15 @@ impl OutboxStore for SqlStore {
     }
 
     async fn outbox_retry(&self, id: &str, next_attempt_at: UnixMillis, error: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2 WHERE id = $3")
-            .bind(next_attempt_at)
-            .bind(error.chars().take(500).collect::<String>())
-            .bind(id)
-            .execute(&self.write)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1, locked_until = 0, last_error = $2 WHERE id = $3",
+        )
+        .bind(next_attempt_at)
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 
@@ -96,7 +103,8 @@ impl OutboxStore for SqlStore {
     }
 
     async fn dev_outbox_put(&self, m: &DevMessage) -> StoreResult<()> {
-        let id = umbral_core::secrets::new_id(m.created_at).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let id =
+            umbral_core::secrets::new_id(m.created_at).map_err(|e| StoreError::Backend(e.to_string()))?;
         sqlx::query(
             "INSERT INTO dev_outbox (id, channel, recipient, subject, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )

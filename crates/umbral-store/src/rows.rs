@@ -33,7 +33,9 @@ pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error
     };
     Ok(Some(Membership {
         org_id: OrgId(org_id),
-        org_name: row.try_get::<Option<String>, _>("m_org_name")?.unwrap_or_default(),
+        org_name: row
+            .try_get::<Option<String>, _>("m_org_name")?
+            .unwrap_or_default(),
         role: Role::parse(&row.try_get::<Option<String>, _>("m_role")?.unwrap_or_default()),
         single_session: row.try_get::<Option<i64>, _>("m_single_session")?.map(|v| v != 0),
     }))

@@ -78,7 +78,11 @@ impl SessionStore for SqlStore {
              LEFT JOIN organizations o ON o.id = m.org_id \
              WHERE s.id_hash = $1 ORDER BY m.created_at LIMIT 1"
         );
-        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id_hash).fetch_optional(&self.read).await.map_err(db)?
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(id_hash)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
         else {
             return Ok(None);
         };
@@ -88,7 +92,11 @@ impl SessionStore for SqlStore {
             None => None,
         };
         let membership = rows::membership(&row).map_err(db)?;
-        Ok(Some(SessionContext { session, user, membership }))
+        Ok(Some(SessionContext {
+            session,
+            user,
+            membership,
+        }))
     }
 
     async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
@@ -101,15 +109,23 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn end_session(&self, id_hash: &str, reason: &str, now: UnixMillis, audit: Option<&AuditEvent>) -> StoreResult<()> {
+    async fn end_session(
+        &self,
+        id_hash: &str,
+        reason: &str,
+        now: UnixMillis,
+        audit: Option<&AuditEvent>,
+    ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id_hash = $3 AND ended_at IS NULL")
-            .bind(now)
-            .bind(reason)
-            .bind(id_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id_hash = $3 AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(reason)
+        .bind(id_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         if let Some(e) = audit {
             insert_audit(&mut tx, e).await?;
         }
@@ -121,7 +137,15 @@ impl SessionStore for SqlStore {
             "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.user_id = $1 AND s.ended_at IS NULL \
              AND s.expires_at > $2 ORDER BY s.created_at"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql)).bind(user_id).bind(now).fetch_all(&self.read).await.map_err(db)?;
-        rows.iter().map(rows::session).collect::<Result<_, _>>().map_err(db)
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(rows::session)
+            .collect::<Result<_, _>>()
+            .map_err(db)
     }
 }

@@ -1,3 +1,6 @@
+// Test-only helpers: failing loudly is their job.
+#![allow(clippy::panic)]
+
 //! Fresh databases for tests: a SQLite file in a temporary folder, or a new PostgreSQL database
 //! (dropped afterwards) when `UMBRAL_TEST_POSTGRES_URL` is set. Under `CI=true` the PostgreSQL
 //! run is mandatory: a missing URL fails loudly instead of skipping.
@@ -11,7 +14,10 @@ pub fn postgres_admin_url() -> Option<String> {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
             let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(!ci, "CI=true but UMBRAL_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run in CI");
+            assert!(
+                !ci,
+                "CI=true but UMBRAL_TEST_POSTGRES_URL is not set: the PostgreSQL suite must run in CI"
+            );
             None
         }
     }
@@ -62,7 +68,11 @@ impl TestDatabase {
         let dir = std::env::temp_dir().join(format!("umbral-test-{}", unique_suffix()));
         let _ = std::fs::create_dir_all(&dir);
         let url = format!("sqlite://{}", dir.join("umbral.db").display());
-        Self { url, cleanup: None, _dir: Some(tempfile_dir::Dir(dir)) }
+        Self {
+            url,
+            cleanup: None,
+            _dir: Some(tempfile_dir::Dir(dir)),
+        }
     }
 
     /// Creates `umbral_test_<random>` on the server of `admin_url`.
@@ -72,11 +82,17 @@ impl TestDatabase {
         let mut conn = AnyConnection::connect(admin_url).await.unwrap_or_else(|e| {
             panic!("cannot reach PostgreSQL at {admin_url}: {e}");
         });
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.unwrap_or_else(|e| {
-            panic!("cannot create test database: {e}");
-        });
+        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot create test database: {e}");
+            });
         let _ = conn.close().await;
-        Self { url: with_database(admin_url, &name), cleanup: Some((admin_url.to_string(), name)), _dir: None }
+        Self {
+            url: with_database(admin_url, &name),
+            cleanup: Some((admin_url.to_string(), name)),
+            _dir: None,
+        }
     }
 
     /// Both kinds the suite runs on: SQLite always, PostgreSQL when configured.
@@ -94,10 +110,16 @@ impl Drop for TestDatabase {
         if let Some((admin, name)) = self.cleanup.take() {
             // Dropping runs outside any async context the test may be in.
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
                 rt.block_on(async {
                     if let Ok(mut c) = AnyConnection::connect(&admin).await {
-                        let _ = c.execute(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+                        let _ = c
+                            .execute(AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .await;
                         let _ = c.close().await;
                     }
                 });
@@ -112,8 +134,14 @@ mod tests {
     #[test]
     fn database_name_is_replaced() {
         use super::with_database;
-        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
         assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

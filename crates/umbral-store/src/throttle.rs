@@ -16,7 +16,12 @@ fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
 
 #[async_trait]
 impl ThrottleStore for SqlStore {
-    async fn throttle_failure(&self, key: &str, now: UnixMillis, window_ms: i64) -> StoreResult<ThrottleState> {
+    async fn throttle_failure(
+        &self,
+        key: &str,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<ThrottleState> {
         // One statement, so that nodes sharing the database count together.
         let row = sqlx::query(
             "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
@@ -36,16 +41,21 @@ impl ThrottleStore for SqlStore {
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
-        let row = sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
+        let row =
+            sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db)?;
         row.map(|r| state(&r)).transpose().map_err(db)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.write).await.map_err(db)?;
+        sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 }

@@ -2,6 +2,9 @@
 //! when `UMBRAL_TEST_DATABASE=postgres`), a test clock, and dev mode so that every email can be
 //! read back from the outbox. Tests talk to it over real HTTP.
 
+// A test kit fails loudly by design.
+#![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,7 +40,11 @@ pub fn backend() -> &'static str {
 /// Settings for a test server: dev mode, fast password hashing (tests that need the real cost
 /// set it), a fresh database.
 pub fn test_settings(database_url: &str) -> Settings {
-    let mut s = Settings { dev: true, database_url: database_url.to_string(), ..Settings::default() };
+    let mut s = Settings {
+        dev: true,
+        database_url: database_url.to_string(),
+        ..Settings::default()
+    };
     s.passwords.m_cost_kib = 1024;
     s.passwords.t_cost = 1;
     s.passwords.hash_workers = 2;
@@ -48,7 +55,8 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 pub async fn fresh_database() -> TestDatabase {
     if backend() == "postgres" {
-        let url = postgres_admin_url().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
+        let url =
+            postgres_admin_url().unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/test".to_string());
         TestDatabase::postgres(&url).await
     } else {
         TestDatabase::sqlite()
@@ -68,8 +76,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let port = listener.local_addr().expect("addr").port();
     settings.listen = format!("127.0.0.1:{port}");
     let clock = Arc::new(TestClock::new());
-    let running = umbral::start(&settings, clock.clone(), listener).await.expect("start");
-    TestApp { base: format!("http://127.0.0.1:{port}"), clock, running: Some(running), backend: backend(), db }
+    let running = umbral::start(&settings, clock.clone(), listener)
+        .await
+        .expect("start");
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        clock,
+        running: Some(running),
+        backend: backend(),
+        db,
+    }
 }
 
 impl TestApp {
@@ -79,7 +95,11 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     pub async fn stop(mut self) {
@@ -124,10 +144,20 @@ impl TestApp {
     /// Signs up through the API and confirms the email; returns the client holding the session.
     pub async fn signed_up(&self, email: &str) -> reqwest::Client {
         let c = self.client();
-        let r = c.post(self.url("/api/v1/signup")).json(&Self::signup_body(email)).send().await.expect("signup");
+        let r = c
+            .post(self.url("/api/v1/signup"))
+            .json(&Self::signup_body(email))
+            .send()
+            .await
+            .expect("signup");
         assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
         let code = self.code_for(email).await;
-        let r = c.post(self.url("/api/v1/signup/confirm-email")).json(&json!({"code": code})).send().await.expect("confirm");
+        let r = c
+            .post(self.url("/api/v1/signup/confirm-email"))
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .expect("confirm");
         assert_eq!(r.status(), 200);
         c
     }

@@ -18,9 +18,17 @@ pub struct CookieNames {
 impl CookieNames {
     pub fn new(secure: bool) -> Self {
         if secure {
-            Self { session: "__Host-umbral_session", csrf: "__Host-umbral_csrf", secure }
+            Self {
+                session: "__Host-umbral_session",
+                csrf: "__Host-umbral_csrf",
+                secure,
+            }
         } else {
-            Self { session: "umbral_session", csrf: "umbral_csrf", secure }
+            Self {
+                session: "umbral_session",
+                csrf: "umbral_csrf",
+                secure,
+            }
         }
     }
 
@@ -75,7 +83,14 @@ mod tests {
         assert_eq!(get(&h, "c"), None);
         let secure = CookieNames::new(true);
         let s = secure.set(secure.session, "v", Some(60));
-        assert_eq!(s, "__Host-umbral_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
-        assert!(!CookieNames::new(false).set("umbral_session", "v", None).contains("Secure"));
+        assert_eq!(
+            s,
+            "__Host-umbral_session=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure"
+        );
+        assert!(
+            !CookieNames::new(false)
+                .set("umbral_session", "v", None)
+                .contains("Secure")
+        );
     }
 }

@@ -21,7 +21,9 @@ pub fn status_of(e: &CoreError) -> StatusCode {
         CoreError::StepRequired(_) | CoreError::Forbidden => StatusCode::FORBIDDEN,
         CoreError::RateLimited { .. } | CoreError::ResendTooSoon { .. } => StatusCode::TOO_MANY_REQUESTS,
         CoreError::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        CoreError::InvalidCode | CoreError::CodeExpired | CoreError::CodeAttemptsExhausted => StatusCode::BAD_REQUEST,
+        CoreError::InvalidCode | CoreError::CodeExpired | CoreError::CodeAttemptsExhausted => {
+            StatusCode::BAD_REQUEST
+        }
         CoreError::AlreadyDone => StatusCode::CONFLICT,
         CoreError::NotFound => StatusCode::NOT_FOUND,
         CoreError::Store(_) | CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -50,8 +52,14 @@ pub fn message_of(e: &CoreError, locale: Locale) -> String {
             None => i18n::t(locale, "request-invalid", &[]),
         },
         other => {
-            let secs = retry_after(other).map(|s| i64::try_from(s).unwrap_or(i64::MAX)).unwrap_or(0);
-            i18n::t(locale, &i18n::error_id(other.code()), &[("seconds", Arg::Num(secs))])
+            let secs = retry_after(other)
+                .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+                .unwrap_or(0);
+            i18n::t(
+                locale,
+                &i18n::error_id(other.code()),
+                &[("seconds", Arg::Num(secs))],
+            )
         }
     }
 }
@@ -62,7 +70,8 @@ pub fn form_errors(e: &CoreError, locale: Locale) -> BTreeMap<String, String> {
     match e {
         CoreError::Validation(errs) => {
             for f in errs {
-                out.entry(f.field.to_string()).or_insert_with(|| field_message(f, locale));
+                out.entry(f.field.to_string())
+                    .or_insert_with(|| field_message(f, locale));
             }
         }
         other => {
@@ -119,5 +128,9 @@ impl IntoResponse for ApiError {
 /// A JSON error that is not a core error (bad JSON, cross-origin request).
 pub fn plain_api_error(status: StatusCode, code: &str, locale: Locale, detail: &str) -> Response {
     let message = i18n::t(locale, &i18n::error_id(code), &[("detail", Arg::Str(detail))]);
-    (status, Json(json!({"error": {"code": code, "message": message, "field": null}}))).into_response()
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message, "field": null}})),
+    )
+        .into_response()
 }

@@ -24,26 +24,49 @@ pub struct Ctx {
 }
 
 fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
-    query?.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+    query?
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
 }
 
 /// The client's address: the socket peer, or the nearest untrusted hop of `X-Forwarded-For` /
 /// `Forwarded` when the peer is a trusted proxy.
 pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> String {
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let Some(peer) = peer else { return "0.0.0.0".to_string() };
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let Some(peer) = peer else {
+        return "0.0.0.0".to_string();
+    };
     if !trusted.contains(&peer) {
         return peer.to_string();
     }
     let mut hops: Vec<IpAddr> = Vec::new();
-    for v in parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()) {
+    for v in parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
         hops.extend(v.split(',').filter_map(|h| h.trim().parse::<IpAddr>().ok()));
     }
     if hops.is_empty() {
-        for v in parts.headers.get_all("forwarded").iter().filter_map(|v| v.to_str().ok()) {
+        for v in parts
+            .headers
+            .get_all("forwarded")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             for element in v.split(',') {
                 for pair in element.split(';') {
-                    if let Some(val) = pair.trim().strip_prefix("for=").or_else(|| pair.trim().strip_prefix("For=")) {
+                    if let Some(val) = pair
+                        .trim()
+                        .strip_prefix("for=")
+                        .or_else(|| pair.trim().strip_prefix("For="))
+                    {
                         let val = val.trim_matches('"').trim_start_matches('[');
                         let val = val.split(']').next().unwrap_or(val);
                         if let Ok(ip) = val.parse::<IpAddr>() {
@@ -59,7 +82,12 @@ pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> String {
         }
     }
     // Walk from the nearest hop back; the first one that is not our proxy is the client.
-    hops.iter().rev().find(|ip| !trusted.contains(ip)).copied().unwrap_or(peer).to_string()
+    hops.iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .copied()
+        .unwrap_or(peer)
+        .to_string()
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -84,7 +112,13 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let meta = RequestMeta {
             ip: client_ip(parts, &state.settings.trusted_proxies),
-            user_agent: headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").chars().take(300).collect(),
+            user_agent: headers
+                .get(USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .chars()
+                .take(300)
+                .collect(),
         };
         Ok(Ctx {
             locale,
@@ -110,7 +144,8 @@ mod tests {
             b = b.header("forwarded", f);
         }
         let (mut p, _) = b.body(()).unwrap().into_parts();
-        p.extensions.insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
+        p.extensions
+            .insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
         p
     }
 
@@ -118,7 +153,10 @@ mod tests {
     fn forwarded_headers_count_only_behind_a_trusted_proxy() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         // Not trusted: the header is ignored.
-        assert_eq!(client_ip(&parts("198.51.100.9:1", Some("1.2.3.4"), None), &[]), "198.51.100.9");
+        assert_eq!(
+            client_ip(&parts("198.51.100.9:1", Some("1.2.3.4"), None), &[]),
+            "198.51.100.9"
+        );
         // Trusted: the nearest untrusted hop, not the spoofable first one.
         let p = parts("10.0.0.1:1", Some("6.6.6.6, 203.0.113.5"), None);
         assert_eq!(client_ip(&p, &[proxy]), "203.0.113.5");

@@ -52,7 +52,9 @@ pub fn t(locale: Locale, id: &str, args: &[(&str, Arg<'_>)]) -> String {
             (Cow::Owned(k.to_string()), value)
         })
         .collect();
-    LOCALES.try_lookup_with_args(lang, id, &map).unwrap_or_else(|| id.to_string())
+    LOCALES
+        .try_lookup_with_args(lang, id, &map)
+        .unwrap_or_else(|| id.to_string())
 }
 
 /// Whether `id` exists in `locale` itself (not through the fallback).
@@ -66,7 +68,11 @@ pub fn error_id(code: &str) -> String {
 }
 
 /// Picks the language from the query, the cookie and the `Accept-Language` header, in that order.
-pub fn negotiate(query_lang: Option<&str>, cookie_lang: Option<&str>, accept_language: Option<&str>) -> Locale {
+pub fn negotiate(
+    query_lang: Option<&str>,
+    cookie_lang: Option<&str>,
+    accept_language: Option<&str>,
+) -> Locale {
     if let Some(l) = query_lang.and_then(Locale::from_tag) {
         return l;
     }
@@ -147,7 +153,12 @@ mod tests {
         ];
         for e in errors {
             for l in Locale::ALL {
-                assert!(has(l, &error_id(e.code())), "{} has no message in {}", e.code(), l.tag());
+                assert!(
+                    has(l, &error_id(e.code())),
+                    "{} has no message in {}",
+                    e.code(),
+                    l.tag()
+                );
             }
         }
     }
@@ -164,8 +175,14 @@ mod tests {
         ]
         .join("\n");
         let mut found = 0;
-        for part in src.split("FieldError::new(").skip(1).chain(src.split("CoreError::invalid(").skip(1)) {
-            let Some(code) = part.split('"').nth(3) else { continue };
+        for part in src
+            .split("FieldError::new(")
+            .skip(1)
+            .chain(src.split("CoreError::invalid(").skip(1))
+        {
+            let Some(code) = part.split('"').nth(3) else {
+                continue;
+            };
             found += 1;
             for l in Locale::ALL {
                 assert!(has(l, &error_id(code)), "{code} has no message in {}", l.tag());

@@ -21,7 +21,12 @@ impl MessageRenderer for TemplateRenderer {
         }
         let locale = Locale::from_tag(&m.content.locale).unwrap_or_default();
         let mut args: Vec<(&str, Arg<'_>)> = vec![("product", Arg::Str(&self.product_name))];
-        args.extend(m.content.params.iter().map(|(k, v)| (k.as_str(), Arg::Str(v.as_str()))));
+        args.extend(
+            m.content
+                .params
+                .iter()
+                .map(|(k, v)| (k.as_str(), Arg::Str(v.as_str()))),
+        );
         Ok(RenderedMessage {
             channel: m.channel,
             to: m.recipient.clone(),
@@ -38,17 +43,31 @@ mod tests {
 
     #[test]
     fn renders_in_the_recipients_language() {
-        let r = TemplateRenderer { product_name: "Umbral".into() };
-        let m = OutboxMessage::email(0, "a@example.com", "signup_code", Locale::PtBr, &[("name", "Ana"), ("code", "123456")]).unwrap();
+        let r = TemplateRenderer {
+            product_name: "Umbral".into(),
+        };
+        let m = OutboxMessage::email(
+            0,
+            "a@example.com",
+            "signup_code",
+            Locale::PtBr,
+            &[("name", "Ana"), ("code", "123456")],
+        )
+        .unwrap();
         let out = r.render(&m).unwrap();
         assert_eq!(out.subject, "Seu código do Umbral: 123456");
         assert!(out.body_text.contains("Olá, Ana!"));
         assert!(!out.body_text.contains('\u{2068}'), "no isolation marks");
         for l in Locale::ALL {
             for t in KNOWN {
-                let m = OutboxMessage::email(0, "a@example.com", t, l, &[("name", "A"), ("code", "1")]).unwrap();
+                let m =
+                    OutboxMessage::email(0, "a@example.com", t, l, &[("name", "A"), ("code", "1")]).unwrap();
                 let out = r.render(&m).unwrap();
-                assert!(!out.subject.starts_with("email-"), "{t} subject missing in {}", l.tag());
+                assert!(
+                    !out.subject.starts_with("email-"),
+                    "{t} subject missing in {}",
+                    l.tag()
+                );
             }
         }
         let bad = OutboxMessage::email(0, "a@example.com", "nope", Locale::En, &[]).unwrap();

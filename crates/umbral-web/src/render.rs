@@ -26,7 +26,10 @@ pub struct FormState {
 
 impl FormState {
     pub fn new(csrf: &str) -> Self {
-        Self { csrf: csrf.to_string(), ..Default::default() }
+        Self {
+            csrf: csrf.to_string(),
+            ..Default::default()
+        }
     }
 
     pub fn value(mut self, k: &str, v: &str) -> Self {
@@ -76,7 +79,11 @@ impl AppState {
     pub fn page(&self, ctx: &Ctx, status: StatusCode, template: &str, extra: Value) -> Page {
         let languages: Vec<Value> = Locale::ALL
             .iter()
-            .map(|l| Value::from_serialize(serde_json::json!({"tag": l.tag(), "name": i18n::t(*l, "lang-name", &[])})))
+            .map(|l| {
+                Value::from_serialize(
+                    serde_json::json!({"tag": l.tag(), "name": i18n::t(*l, "lang-name", &[])}),
+                )
+            })
             .collect();
         let ctx_value = minijinja::context! {
             lang_tag => ctx.locale.tag(),
@@ -96,8 +103,17 @@ impl AppState {
         if ctx.lang_from_query {
             set_cookies.push(self.cookies.lang(ctx.locale.tag()));
         }
-        let status = if html.starts_with("<!doctype") { status } else { StatusCode::INTERNAL_SERVER_ERROR };
-        Page { status, html, set_cookies, retry_after: None }
+        let status = if html.starts_with("<!doctype") {
+            status
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        Page {
+            status,
+            html,
+            set_cookies,
+            retry_after: None,
+        }
     }
 
     /// An error page for `e`; a missing or ended session goes to the sign-in page instead.
@@ -107,7 +123,9 @@ impl AppState {
             CoreError::SessionEnded(reason) => {
                 let notice = match reason {
                     umbral_core::error::EndReason::SignedInElsewhere => "signed_in_elsewhere",
-                    umbral_core::error::EndReason::Expired | umbral_core::error::EndReason::Idle => "session_expired",
+                    umbral_core::error::EndReason::Expired | umbral_core::error::EndReason::Idle => {
+                        "session_expired"
+                    }
                     _ => "session_ended",
                 };
                 let mut resp = Redirect::to(&format!("/login?notice={notice}")).into_response();

@@ -15,7 +15,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("signup.html", include_str!("../templates/signup.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("login_email.html", include_str!("../templates/login_email.html")),
-    ("login_password.html", include_str!("../templates/login_password.html")),
+    (
+        "login_password.html",
+        include_str!("../templates/login_password.html"),
+    ),
     ("home.html", include_str!("../templates/home.html")),
     ("terms.html", include_str!("../templates/terms.html")),
     ("outbox.html", include_str!("../templates/outbox.html")),
@@ -58,9 +61,12 @@ pub fn environment(theme_dir: Option<&Path>) -> Result<Environment<'static>, Str
         match themed {
             Some(path) => {
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                env.add_template_owned(name.to_string(), text).map_err(|e| format!("{}: {e}", path.display()))?;
+                env.add_template_owned(name.to_string(), text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
             }
-            None => env.add_template(name, source).map_err(|e| format!("{name}: {e}"))?,
+            None => env
+                .add_template(name, source)
+                .map_err(|e| format!("{name}: {e}"))?,
         }
     }
     env.add_function("t", translate);

@@ -138,25 +138,41 @@ impl Default for SmtpSettings {
 
 impl Default for PasswordSettings {
     fn default() -> Self {
-        Self { m_cost_kib: 19_456, t_cost: 2, p_cost: 1, hash_workers: 0, hash_queue: 0 }
+        Self {
+            m_cost_kib: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+            hash_workers: 0,
+            hash_queue: 0,
+        }
     }
 }
 
 impl Default for SessionSettings {
     fn default() -> Self {
-        Self { single_session: true, max_age_hours: 168, idle_timeout_minutes: 1440 }
+        Self {
+            single_session: true,
+            max_age_hours: 168,
+            idle_timeout_minutes: 1440,
+        }
     }
 }
 
 impl Default for SignupSettings {
     fn default() -> Self {
-        Self { terms_version: "2026-01".into(), unconfirmed_days: 7 }
+        Self {
+            terms_version: "2026-01".into(),
+            unconfirmed_days: 7,
+        }
     }
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        Self { poll_seconds: 5, retry_base_seconds: 2 }
+        Self {
+            poll_seconds: 5,
+            retry_base_seconds: 2,
+        }
     }
 }
 
@@ -173,7 +189,11 @@ pub struct Overrides {
 fn key_paths(v: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) {
     if let Value::Table(t) = v {
         for (k, child) in t {
-            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match child {
                 Value::Table(_) => key_paths(child, &path, out),
                 other => {
@@ -199,7 +219,11 @@ fn parse_env(path: &str, raw: &str, like: &Value) -> Result<Value, String> {
             _ => return Err(bad("true or false")),
         }),
         Value::Array(_) => Value::Array(
-            raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.into()))
+                .collect(),
         ),
         _ => Value::String(raw.to_string()),
     })
@@ -214,7 +238,9 @@ fn set_path(root: &mut Value, path: &str, value: Value) {
             t.insert((*part).to_string(), value);
             return;
         }
-        cur = t.entry((*part).to_string()).or_insert_with(|| Value::Table(Default::default()));
+        cur = t
+            .entry((*part).to_string())
+            .or_insert_with(|| Value::Table(Default::default()));
     }
 }
 
@@ -228,7 +254,9 @@ impl Settings {
         let mut root = match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-                text.parse::<toml::Table>().map(Value::Table).map_err(|e| format!("{}: {e}", p.display()))?
+                text.parse::<toml::Table>()
+                    .map(Value::Table)
+                    .map_err(|e| format!("{}: {e}", p.display()))?
             }
             None => Value::Table(Default::default()),
         };
@@ -252,7 +280,9 @@ impl Settings {
         if let Some(v) = &flags.log_format {
             set_path(&mut root, "log_format", Value::String(v.clone()));
         }
-        let s: Settings = root.try_into().map_err(|e: toml::de::Error| format!("configuration: {e}"))?;
+        let s: Settings = root
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("configuration: {e}"))?;
         s.check()?;
         Ok(s)
     }
@@ -261,12 +291,22 @@ impl Settings {
     pub fn check(&self) -> Result<(), String> {
         let mut problems = Vec::new();
         if self.listen.parse::<std::net::SocketAddr>().is_err() {
-            problems.push(format!("listen = {:?} is not an address like 127.0.0.1:8080 (UMBRAL_LISTEN, --listen)", self.listen));
+            problems.push(format!(
+                "listen = {:?} is not an address like 127.0.0.1:8080 (UMBRAL_LISTEN, --listen)",
+                self.listen
+            ));
         }
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
-            problems.push("database_url must start with sqlite:// or postgres:// (UMBRAL_DATABASE_URL, --database-url)".to_string());
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            problems.push(
+                "database_url must start with sqlite:// or postgres:// (UMBRAL_DATABASE_URL, --database-url)"
+                    .to_string(),
+            );
         }
-        if !self.public_url.is_empty() && !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+        let url = &self.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             problems.push("public_url must start with http:// or https:// (UMBRAL_PUBLIC_URL)".to_string());
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
@@ -281,7 +321,9 @@ impl Settings {
             if self.smtp.host.is_empty() {
                 problems.push("email needs an SMTP server: set smtp.host (UMBRAL_SMTP_HOST) and smtp.from (UMBRAL_SMTP_FROM), or run with --dev to keep messages in /dev/outbox".to_string());
             } else if self.smtp.from.is_empty() {
-                problems.push("set smtp.from (UMBRAL_SMTP_FROM), e.g. \"Umbral <no-reply@example.com>\"".to_string());
+                problems.push(
+                    "set smtp.from (UMBRAL_SMTP_FROM), e.g. \"Umbral <no-reply@example.com>\"".to_string(),
+                );
             }
         }
         if !matches!(self.smtp.tls.as_str(), "starttls" | "tls" | "none") {
@@ -293,11 +335,19 @@ impl Settings {
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems.join("\n")) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
     }
 
     pub fn public_url(&self) -> String {
-        if self.public_url.is_empty() { format!("http://{}", self.listen) } else { self.public_url.trim_end_matches('/').to_string() }
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        }
     }
 
     /// The settings as TOML with secrets hidden, for `umbral check-config`.
@@ -328,7 +378,15 @@ mod tests {
     fn defaults_need_smtp_or_dev() {
         let err = Settings::load(None, &no_env, &Overrides::default()).unwrap_err();
         assert!(err.contains("UMBRAL_SMTP_HOST"), "{err}");
-        let s = Settings::load(None, &no_env, &Overrides { dev: true, ..Default::default() }).unwrap();
+        let s = Settings::load(
+            None,
+            &no_env,
+            &Overrides {
+                dev: true,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(s.listen, "127.0.0.1:8080");
         assert_eq!(s.database_url, "sqlite://umbral.db");
         assert_eq!(s.public_url(), "http://127.0.0.1:8080");
@@ -345,8 +403,15 @@ mod tests {
         key_paths(&defaults, "", &mut keys);
         for key in keys.keys() {
             let leaf = key.rsplit('.').next().unwrap();
-            assert!(text.contains(&format!("{leaf} =")), "{key} is missing from the example file");
-            assert!(text.contains(&env_name(key)), "{} is missing from the example file", env_name(key));
+            assert!(
+                text.contains(&format!("{leaf} =")),
+                "{key} is missing from the example file"
+            );
+            assert!(
+                text.contains(&env_name(key)),
+                "{} is missing from the example file",
+                env_name(key)
+            );
         }
     }
 
@@ -360,16 +425,38 @@ mod tests {
             _ => None,
         };
         let s = Settings::load(None, &env, &Overrides::default()).unwrap();
-        assert_eq!((s.listen.as_str(), s.passwords.t_cost, s.trusted_proxies.len()), ("0.0.0.0:9000", 3, 2));
-        let s = Settings::load(None, &env, &Overrides { listen: Some("127.0.0.1:1".into()), ..Default::default() }).unwrap();
+        assert_eq!(
+            (s.listen.as_str(), s.passwords.t_cost, s.trusted_proxies.len()),
+            ("0.0.0.0:9000", 3, 2)
+        );
+        let s = Settings::load(
+            None,
+            &env,
+            &Overrides {
+                listen: Some("127.0.0.1:1".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
     }
 
     #[test]
     fn bad_values_say_what_to_set() {
         let env = |k: &str| (k == "UMBRAL_PASSWORDS_T_COST").then(|| "lots".to_string());
-        let err = Settings::load(None, &env, &Overrides { dev: true, ..Default::default() }).unwrap_err();
-        assert!(err.contains("UMBRAL_PASSWORDS_T_COST") && err.contains("whole number"), "{err}");
+        let err = Settings::load(
+            None,
+            &env,
+            &Overrides {
+                dev: true,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("UMBRAL_PASSWORDS_T_COST") && err.contains("whole number"),
+            "{err}"
+        );
         let dir = std::env::temp_dir().join(format!("umbral-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("bad.toml");
@@ -381,7 +468,10 @@ mod tests {
 
     #[test]
     fn secrets_are_hidden() {
-        let mut s = Settings { dev: true, ..Default::default() };
+        let mut s = Settings {
+            dev: true,
+            ..Default::default()
+        };
         s.smtp.password = "hunter2-hunter2".into();
         s.database_url = "postgres://umbral:s3cret@db/umbral".into();
         let t = s.redacted_toml();

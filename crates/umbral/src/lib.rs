@@ -28,7 +28,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
     let store = SqlStore::connect(&settings.database_url, settings.database.max_connections)
         .await
         .with_context(|| format!("cannot open the database {}", redact_url(&settings.database_url)))?;
-    store.migrate().await.context("cannot apply database migrations")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply database migrations")?;
     Ok(store)
 }
 
@@ -55,7 +58,11 @@ pub fn core_config(s: &Settings) -> CoreConfig {
     }
 }
 
-fn mailer(settings: &Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> anyhow::Result<Arc<dyn Mailer>> {
+fn mailer(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Arc<dyn Mailer>> {
     if settings.dev {
         return Ok(Arc::new(DevOutboxMailer::new(store, clock)));
     }
@@ -69,7 +76,9 @@ fn mailer(settings: &Settings, store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> 
             _ => SmtpTls::StartTls,
         },
         username: Some(s.username.clone()).filter(|u| !u.is_empty()),
-        password: Some(s.password.clone()).filter(|p| !p.is_empty()).map(SecretString::from),
+        password: Some(s.password.clone())
+            .filter(|p| !p.is_empty())
+            .map(SecretString::from),
         from: s.from.clone(),
         timeout: Duration::from_secs(s.timeout_seconds.max(1)),
     };
@@ -102,7 +111,11 @@ impl Running {
 }
 
 /// Builds everything and serves on `listener` until `stop`.
-pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
+pub async fn start(
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    listener: TcpListener,
+) -> anyhow::Result<Running> {
     settings.check().map_err(anyhow::Error::msg)?;
     let warm = tokio::task::spawn_blocking(umbral_core::types::warm_up);
     let store = open_store(settings).await?;
@@ -121,12 +134,21 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpList
         n => n,
     };
     let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
-    let umbral = Arc::new(Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings)));
+    let umbral = Arc::new(Umbral::new(
+        store_dyn.clone(),
+        clock.clone(),
+        hasher,
+        core_config(settings),
+    ));
     let web = WebSettings {
         product_name: settings.product_name.clone(),
         public_url: settings.public_url(),
         dev: settings.dev,
-        trusted_proxies: settings.trusted_proxies.iter().filter_map(|p| p.parse::<IpAddr>().ok()).collect(),
+        trusted_proxies: settings
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| p.parse::<IpAddr>().ok())
+            .collect(),
         theme_dir: Some(PathBuf::from(&settings.theme_dir)).filter(|_| !settings.theme_dir.is_empty()),
     };
     umbral_web::ops::metrics_handle();
@@ -137,7 +159,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpList
     let (tx, rx) = watch::channel(false);
 
     let mut tasks = Vec::new();
-    let renderer = Arc::new(TemplateRenderer { product_name: settings.product_name.clone() });
+    let renderer = Arc::new(TemplateRenderer {
+        product_name: settings.product_name.clone(),
+    });
     let mail = mailer(settings, store_dyn, clock)?;
     tasks.push(tokio::spawn(umbral.clone().run_outbox_worker(
         renderer,
@@ -146,7 +170,11 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpList
         i64::try_from(settings.outbox.retry_base_seconds).unwrap_or(2) * 1000,
         rx.clone(),
     )));
-    tasks.push(tokio::spawn(umbral.clone().run_maintenance(Duration::from_secs(3600), rx.clone())));
+    tasks.push(tokio::spawn(
+        umbral
+            .clone()
+            .run_maintenance(Duration::from_secs(3600), rx.clone()),
+    ));
     let mut server_rx = rx;
     tasks.push(tokio::spawn(async move {
         let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -157,5 +185,11 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>, listener: TcpList
             tracing::error!(error = %e, "server stopped");
         }
     }));
-    Ok(Running { addr, umbral, store, shutdown: tx, tasks })
+    Ok(Running {
+        addr,
+        umbral,
+        store,
+        shutdown: tx,
+        tasks,
+    })
 }

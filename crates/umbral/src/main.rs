@@ -11,7 +11,11 @@ use umbral::{Overrides, Settings};
 use umbral_core::clock::SystemClock;
 
 #[derive(Parser, Debug)]
-#[command(name = "umbral", version, about = "Customer identity and accounts: sign-up, sign-in, sessions.")]
+#[command(
+    name = "umbral",
+    version,
+    about = "Customer identity and accounts: sign-up, sign-in, sessions."
+)]
 struct Cli {
     /// TOML settings file (see config/umbral.example.toml).
     #[arg(long, global = true, env = "UMBRAL_CONFIG")]
@@ -49,7 +53,9 @@ enum Command {
 
 fn init_logs(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if settings.log_format == "json" {
         builder.json().init();
     } else {
@@ -107,11 +113,19 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve { dev } => {
             let s = load(&cli, dev)?;
             init_logs(&s);
-            let listener = TcpListener::bind(&s.listen).await.map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
-            let running = umbral::start(&s, Arc::new(SystemClock), listener).await.map_err(|e| format!("{e:#}"))?;
+            let listener = TcpListener::bind(&s.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", s.listen))?;
+            let running = umbral::start(&s, Arc::new(SystemClock), listener)
+                .await
+                .map_err(|e| format!("{e:#}"))?;
             tracing::info!(address = %running.addr, public_url = %s.public_url(), dev = s.dev, "Umbral is ready");
             if s.dev {
-                eprintln!("Umbral is running at {} (dev mode: messages at {}/dev/outbox)", s.public_url(), s.public_url());
+                eprintln!(
+                    "Umbral is running at {} (dev mode: messages at {}/dev/outbox)",
+                    s.public_url(),
+                    s.public_url()
+                );
             }
             shutdown_signal().await;
             tracing::info!("shutting down: finishing requests in flight");

@@ -18,7 +18,11 @@ impl UserStatus {
     }
 
     pub fn parse(s: &str) -> Self {
-        if s == "active" { UserStatus::Active } else { UserStatus::Disabled }
+        if s == "active" {
+            UserStatus::Active
+        } else {
+            UserStatus::Disabled
+        }
     }
 }
 

@@ -19,7 +19,9 @@ use crate::types::Password;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
     /// Right password; `rehash` when it was hashed with other parameters than today's.
-    Yes { rehash: bool },
+    Yes {
+        rehash: bool,
+    },
     No,
 }
 
@@ -101,7 +103,12 @@ impl PasswordHasherPool {
                 .map_err(|e| CoreError::Internal(format!("hash worker: {e}")))?;
         }
         let dummy_hash = hash_now(params, &secrets::new_token()?)?;
-        Ok(Self { tx, params, workers, dummy_hash })
+        Ok(Self {
+            tx,
+            params,
+            workers,
+            dummy_hash,
+        })
     }
 
     pub fn params(&self) -> HashParams {
@@ -126,7 +133,8 @@ impl PasswordHasherPool {
     pub async fn hash(&self, password: &Password) -> Result<String, CoreError> {
         let (tx, rx) = oneshot::channel();
         self.submit(Job::Hash(password.expose().to_string(), tx))?;
-        rx.await.map_err(|_| CoreError::Internal("hash worker vanished".into()))?
+        rx.await
+            .map_err(|_| CoreError::Internal("hash worker vanished".into()))?
     }
 
     /// Verifies against `stored`, or against a dummy hash when there is none, so that the answer
@@ -135,7 +143,9 @@ impl PasswordHasherPool {
         let (tx, rx) = oneshot::channel();
         let target = stored.unwrap_or(&self.dummy_hash).to_string();
         self.submit(Job::Verify(password.expose().to_string(), target, tx))?;
-        let v = rx.await.map_err(|_| CoreError::Internal("hash worker vanished".into()))??;
+        let v = rx
+            .await
+            .map_err(|_| CoreError::Internal("hash worker vanished".into()))??;
         Ok(if stored.is_some() { v } else { Verified::No })
     }
 }
@@ -148,7 +158,11 @@ fn metrics_overloaded() {
 mod tests {
     use super::*;
 
-    const FAST: HashParams = HashParams { m_cost_kib: 256, t_cost: 1, p_cost: 1 };
+    const FAST: HashParams = HashParams {
+        m_cost_kib: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
 
     #[tokio::test]
     async fn hash_and_verify() {
@@ -156,7 +170,10 @@ mod tests {
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
         let h = pool.hash(&pw).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=256,t=1,p=1$"));
-        assert_eq!(pool.verify(&pw, Some(&h)).await.unwrap(), Verified::Yes { rehash: false });
+        assert_eq!(
+            pool.verify(&pw, Some(&h)).await.unwrap(),
+            Verified::Yes { rehash: false }
+        );
         let wrong = Password::for_sign_in("wrong horse battery staple").unwrap();
         assert_eq!(pool.verify(&wrong, Some(&h)).await.unwrap(), Verified::No);
         assert_eq!(pool.verify(&pw, None).await.unwrap(), Verified::No);
@@ -166,14 +183,29 @@ mod tests {
     #[tokio::test]
     async fn old_parameters_ask_for_rehash() {
         let old = hash_now(FAST, "correct horse battery staple").unwrap();
-        let pool = PasswordHasherPool::new(HashParams { m_cost_kib: 512, ..FAST }, 1, 4).unwrap();
+        let pool = PasswordHasherPool::new(
+            HashParams {
+                m_cost_kib: 512,
+                ..FAST
+            },
+            1,
+            4,
+        )
+        .unwrap();
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
-        assert_eq!(pool.verify(&pw, Some(&old)).await.unwrap(), Verified::Yes { rehash: true });
+        assert_eq!(
+            pool.verify(&pw, Some(&old)).await.unwrap(),
+            Verified::Yes { rehash: true }
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn full_queue_answers_overloaded_at_once() {
-        let slow = HashParams { m_cost_kib: 19_456, t_cost: 4, p_cost: 1 };
+        let slow = HashParams {
+            m_cost_kib: 19_456,
+            t_cost: 4,
+            p_cost: 1,
+        };
         let pool = Arc::new(PasswordHasherPool::new(slow, 1, 1).unwrap());
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
         let mut handles = Vec::new();

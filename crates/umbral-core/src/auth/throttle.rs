@@ -5,7 +5,12 @@ use crate::policy::ThrottlePolicy;
 use crate::ports::ThrottleState;
 
 /// Seconds to wait before the next attempt is allowed, or `None` when it is allowed now.
-pub fn blocked_for(state: Option<ThrottleState>, policy: &ThrottlePolicy, free: i64, now: UnixMillis) -> Option<u64> {
+pub fn blocked_for(
+    state: Option<ThrottleState>,
+    policy: &ThrottlePolicy,
+    free: i64,
+    now: UnixMillis,
+) -> Option<u64> {
     let s = state?;
     if now - s.window_started_at > policy.window_secs * 1000 {
         return None;
@@ -34,7 +39,13 @@ mod tests {
     #[test]
     fn blocks_after_free_failures_for_a_growing_while() {
         let p = ThrottlePolicy::default();
-        let st = |failures, last| Some(ThrottleState { failures, window_started_at: 0, last_failure_at: last });
+        let st = |failures, last| {
+            Some(ThrottleState {
+                failures,
+                window_started_at: 0,
+                last_failure_at: last,
+            })
+        };
         assert_eq!(blocked_for(None, &p, 5, 0), None);
         assert_eq!(blocked_for(st(4, 1000), &p, 5, 1000), None);
         assert_eq!(blocked_for(st(5, 1000), &p, 5, 1000), Some(2));

@@ -20,7 +20,12 @@ pub struct LoginOutcome {
 }
 
 impl Umbral {
-    pub async fn login(&self, email: &str, password: &str, meta: &RequestMeta) -> Result<LoginOutcome, CoreError> {
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<LoginOutcome, CoreError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let email = Email::parse(email).map_err(|e| errors.push(e)).ok();
         let password = Password::for_sign_in(password).map_err(|e| errors.push(e)).ok();
@@ -31,14 +36,23 @@ impl Umbral {
         let (acct_key, ip_key) = (account_key(&email_key), ip_key(&meta.ip));
         let policy = &self.config.throttle;
         let now = self.now();
-        for (key, free) in [(&acct_key, policy.account_free_failures), (&ip_key, policy.ip_free_failures)] {
+        for (key, free) in [
+            (&acct_key, policy.account_free_failures),
+            (&ip_key, policy.ip_free_failures),
+        ] {
             let state = self.store.throttle_state(key).await.map_err(store_err)?;
             if let Some(secs) = blocked_for(state, policy, free, now) {
-                return Err(CoreError::RateLimited { retry_after_secs: secs });
+                return Err(CoreError::RateLimited {
+                    retry_after_secs: secs,
+                });
             }
         }
 
-        let user = self.store.user_by_email_key(&email_key).await.map_err(store_err)?;
+        let user = self
+            .store
+            .user_by_email_key(&email_key)
+            .await
+            .map_err(store_err)?;
         let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = self.hasher.verify(&password, stored).await?;
         let user = match (user, verified) {
@@ -51,8 +65,14 @@ impl Umbral {
             (user, _) => {
                 let now = self.now();
                 let window_ms = policy.window_secs * 1000;
-                self.store.throttle_failure(&acct_key, now, window_ms).await.map_err(store_err)?;
-                self.store.throttle_failure(&ip_key, now, window_ms).await.map_err(store_err)?;
+                self.store
+                    .throttle_failure(&acct_key, now, window_ms)
+                    .await
+                    .map_err(store_err)?;
+                self.store
+                    .throttle_failure(&ip_key, now, window_ms)
+                    .await
+                    .map_err(store_err)?;
                 let subject = user.as_ref().map(|u| u.id.0.as_str());
                 let mut event = AuditEvent::new(now, "login.failed", None, meta)?;
                 event.subject_user_id = subject.map(str::to_string);
@@ -65,18 +85,39 @@ impl Umbral {
         let now = self.now();
         let token = secrets::new_token()?;
         let session = self.new_session_record(&token, Some(user.id.as_str()), meta);
-        let membership = self.store.membership_of(user.id.as_str()).await.map_err(store_err)?;
-        let single = membership.as_ref().and_then(|m| m.single_session).unwrap_or(self.config.session.single_session);
-        let mut audit = vec![AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details("via=password")];
+        let membership = self
+            .store
+            .membership_of(user.id.as_str())
+            .await
+            .map_err(store_err)?;
+        let single = membership
+            .as_ref()
+            .and_then(|m| m.single_session)
+            .unwrap_or(self.config.session.single_session);
+        let mut audit = vec![
+            AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details("via=password"),
+        ];
         if let Some(m) = &membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
-        let ended = AuditEvent::new(now, "session.ended", Some(user.id.as_str()), meta)?
-            .details(format!("reason={}", crate::error::EndReason::SignedInElsewhere.as_str()));
+        let ended = AuditEvent::new(now, "session.ended", Some(user.id.as_str()), meta)?.details(format!(
+            "reason={}",
+            crate::error::EndReason::SignedInElsewhere.as_str()
+        ));
         let end_others = single.then_some(&ended);
-        self.store.start_session(&session, end_others, &audit).await.map_err(store_err)?;
-        let next = if user.email_confirmed_at.is_some() { Next::Done } else { Next::ConfirmEmail };
-        Ok(LoginOutcome { session_token: token, next })
+        self.store
+            .start_session(&session, end_others, &audit)
+            .await
+            .map_err(store_err)?;
+        let next = if user.email_confirmed_at.is_some() {
+            Next::Done
+        } else {
+            Next::ConfirmEmail
+        };
+        Ok(LoginOutcome {
+            session_token: token,
+            next,
+        })
     }
 
     /// Re-hashes a password stored with old parameters; a failure only postpones it.

@@ -1,11 +1,11 @@
 //! Delivery of queued messages, with retries. Safe on several nodes: each message is leased by
 //! one node before it is sent.
 
+use crate::error::CoreError;
 use crate::flows::signup::store_err;
 use crate::outbox::retry_delay_ms;
 use crate::ports::{Mailer, MessageRenderer};
 use crate::service::Umbral;
-use crate::error::CoreError;
 
 /// How long a node holds a message it is sending.
 const LEASE_MS: i64 = 60_000;
@@ -18,7 +18,11 @@ impl Umbral {
         mailer: &dyn Mailer,
         retry_base_ms: i64,
     ) -> Result<(usize, usize), CoreError> {
-        let due = self.store.outbox_claim(self.now(), LEASE_MS, 50).await.map_err(store_err)?;
+        let due = self
+            .store
+            .outbox_claim(self.now(), LEASE_MS, 50)
+            .await
+            .map_err(store_err)?;
         let (mut sent, mut failed) = (0, 0);
         for msg in due {
             let result = match renderer.render(&msg) {
@@ -27,13 +31,19 @@ impl Umbral {
             };
             match result {
                 Ok(()) => {
-                    self.store.outbox_sent(&msg.id, self.now()).await.map_err(store_err)?;
+                    self.store
+                        .outbox_sent(&msg.id, self.now())
+                        .await
+                        .map_err(store_err)?;
                     sent += 1;
                 }
                 Err(e) => {
                     tracing::warn!(message_id = %msg.id, attempts = msg.attempts, error = %e, "delivery failed; will retry");
                     let next = self.now() + retry_delay_ms(msg.attempts - 1, retry_base_ms);
-                    self.store.outbox_retry(&msg.id, next, &e).await.map_err(store_err)?;
+                    self.store
+                        .outbox_retry(&msg.id, next, &e)
+                        .await
+                        .map_err(store_err)?;
                     failed += 1;
                 }
             }
@@ -55,8 +65,11 @@ impl Umbral {
     ) {
         let wakeup = self.outbox_wakeup();
         loop {
-            match self.deliver_outbox(renderer.as_ref(), mailer.as_ref(), retry_base_ms).await {
-                Ok((sent, _)) if sent == 50 => continue,
+            match self
+                .deliver_outbox(renderer.as_ref(), mailer.as_ref(), retry_base_ms)
+                .await
+            {
+                Ok((50, _)) => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "outbox pass failed"),
             }
@@ -69,7 +82,11 @@ impl Umbral {
     }
 
     /// Hourly upkeep: deletes accounts never confirmed.
-    pub async fn run_maintenance(self: std::sync::Arc<Self>, every: std::time::Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    pub async fn run_maintenance(
+        self: std::sync::Arc<Self>,
+        every: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
         loop {
             match self.purge_unconfirmed().await {
                 Ok(0) => {}

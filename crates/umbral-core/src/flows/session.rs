@@ -64,10 +64,19 @@ impl Umbral {
             return Err(CoreError::Unauthenticated);
         }
         let hash = secrets::hash_token(token);
-        let ctx = self.store.session_context(&hash).await.map_err(store_err)?.ok_or(CoreError::Unauthenticated)?;
+        let ctx = self
+            .store
+            .session_context(&hash)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::Unauthenticated)?;
         let s = &ctx.session;
         if s.ended_at.is_some() {
-            let reason = s.end_reason.as_deref().map(EndReason::parse).unwrap_or(EndReason::Revoked);
+            let reason = s
+                .end_reason
+                .as_deref()
+                .map(EndReason::parse)
+                .unwrap_or(EndReason::Revoked);
             return Err(CoreError::SessionEnded(reason));
         }
         let now = self.now();
@@ -79,17 +88,31 @@ impl Umbral {
             None
         };
         if let Some(reason) = expired {
-            self.store.end_session(&hash, reason.as_str(), now, None).await.map_err(store_err)?;
+            self.store
+                .end_session(&hash, reason.as_str(), now, None)
+                .await
+                .map_err(store_err)?;
             return Err(CoreError::SessionEnded(reason));
         }
-        if ctx.user.as_ref().is_some_and(|u| u.status == UserStatus::Disabled) {
-            self.store.end_session(&hash, EndReason::Revoked.as_str(), now, None).await.map_err(store_err)?;
+        if ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.status == UserStatus::Disabled)
+        {
+            self.store
+                .end_session(&hash, EndReason::Revoked.as_str(), now, None)
+                .await
+                .map_err(store_err)?;
             return Err(CoreError::SessionEnded(EndReason::Revoked));
         }
         if now - s.last_seen_at >= TOUCH_EVERY_MS {
             self.store.touch_session(&hash, now).await.map_err(store_err)?;
         }
-        Ok(Authenticated { session: ctx.session, user: ctx.user, membership: ctx.membership })
+        Ok(Authenticated {
+            session: ctx.session,
+            user: ctx.user,
+            membership: ctx.membership,
+        })
     }
 
     /// Ends the session on the server.
@@ -98,7 +121,12 @@ impl Umbral {
         let audit = AuditEvent::new(now, "session.ended", auth.session.user_id.as_deref(), meta)?
             .details(format!("reason={}", EndReason::SignedOut.as_str()));
         self.store
-            .end_session(&auth.session.id_hash, EndReason::SignedOut.as_str(), now, Some(&audit))
+            .end_session(
+                &auth.session.id_hash,
+                EndReason::SignedOut.as_str(),
+                now,
+                Some(&audit),
+            )
             .await
             .map_err(store_err)
     }

@@ -68,7 +68,13 @@ impl SignupInput {
         }
         match (name, email, phone, password) {
             (Some(name), Some(email), Some(phone), Some(password)) if errors.is_empty() => {
-                Ok(SignupRequest { name, email, phone, password, locale: self.locale })
+                Ok(SignupRequest {
+                    name,
+                    email,
+                    phone,
+                    password,
+                    locale: self.locale,
+                })
             }
             _ => Err(CoreError::Validation(errors)),
         }
@@ -90,7 +96,12 @@ impl Umbral {
         let password_hash = self.hasher.hash(&req.password).await?;
         let now = self.now();
         let email_key = req.email.key();
-        if let Some(existing) = self.store.user_by_email_key(&email_key).await.map_err(store_err)? {
+        if let Some(existing) = self
+            .store
+            .user_by_email_key(&email_key)
+            .await
+            .map_err(store_err)?
+        {
             return self.signup_taken(&req, &existing.id, meta).await;
         }
 
@@ -109,8 +120,16 @@ impl Umbral {
             email_confirmed_at: None,
             created_at: now,
         };
-        let org = NewOrganization { id: org_id.clone(), name: req.name.as_str().to_string(), created_at: now };
-        let terms = TermsAcceptance { version: self.config.terms_version.clone(), at: now, ip: meta.ip.clone() };
+        let org = NewOrganization {
+            id: org_id.clone(),
+            name: req.name.as_str().to_string(),
+            created_at: now,
+        };
+        let terms = TermsAcceptance {
+            version: self.config.terms_version.clone(),
+            at: now,
+            ip: meta.ip.clone(),
+        };
         let session = self.new_session_record(&token, Some(&user_id), meta);
         let signup = NewSignup {
             account: Some((user, org, terms)),
@@ -134,14 +153,22 @@ impl Umbral {
             Ok(()) => {}
             // Another sign-up with this email won the race: answer as for any taken email.
             Err(StoreError::Conflict(_)) => {
-                let existing = self.store.user_by_email_key(&email_key).await.map_err(store_err)?;
+                let existing = self
+                    .store
+                    .user_by_email_key(&email_key)
+                    .await
+                    .map_err(store_err)?;
                 let id = existing.map(|u| u.id).unwrap_or(UserId(String::new()));
                 return self.signup_taken(&req, &id, meta).await;
             }
             Err(e) => return Err(store_err(e)),
         }
         self.outbox_wakeup.notify_one();
-        Ok(SignupOutcome { user_id, session_token: token, next: Next::ConfirmEmail })
+        Ok(SignupOutcome {
+            user_id,
+            session_token: token,
+            next: Next::ConfirmEmail,
+        })
     }
 
     /// The email is taken: write a stand-in session whose code is never sent, and warn the owner.
@@ -168,10 +195,19 @@ impl Umbral {
         };
         self.store.create_signup(&signup).await.map_err(store_err)?;
         self.outbox_wakeup.notify_one();
-        Ok(SignupOutcome { user_id: secrets::new_id(now)?, session_token: token, next: Next::ConfirmEmail })
+        Ok(SignupOutcome {
+            user_id: secrets::new_id(now)?,
+            session_token: token,
+            next: Next::ConfirmEmail,
+        })
     }
 
-    pub(crate) fn new_code_record(&self, subject: &str, purpose: &str, code: &str) -> Result<CodeRecord, CoreError> {
+    pub(crate) fn new_code_record(
+        &self,
+        subject: &str,
+        purpose: &str,
+        code: &str,
+    ) -> Result<CodeRecord, CoreError> {
         let now = self.now();
         Ok(CodeRecord {
             id: secrets::new_id(now)?,
@@ -184,7 +220,12 @@ impl Umbral {
         })
     }
 
-    pub(crate) fn new_session_record(&self, token: &str, user_id: Option<&str>, meta: &RequestMeta) -> SessionRecord {
+    pub(crate) fn new_session_record(
+        &self,
+        token: &str,
+        user_id: Option<&str>,
+        meta: &RequestMeta,
+    ) -> SessionRecord {
         let now = self.now();
         SessionRecord {
             id_hash: secrets::hash_token(token),
@@ -234,11 +275,17 @@ impl Umbral {
         }
         let matches = secrets::ct_eq(&secrets::hash_code(&subject, code), &record.code_hash);
         let Some(user) = auth.user.as_ref().filter(|_| matches) else {
-            self.store.count_code_failure(&record.id).await.map_err(store_err)?;
+            self.store
+                .count_code_failure(&record.id)
+                .await
+                .map_err(store_err)?;
             return Err(CoreError::InvalidCode);
         };
         let audit = AuditEvent::new(now, "user.email_confirmed", Some(user.id.as_str()), meta)?;
-        self.store.confirm_email(user.id.as_str(), &record.id, now, &audit).await.map_err(store_err)?;
+        self.store
+            .confirm_email(user.id.as_str(), &record.id, now, &audit)
+            .await
+            .map_err(store_err)?;
         Ok(Next::Done)
     }
 
@@ -253,11 +300,18 @@ impl Umbral {
         }
         let subject = auth.code_subject();
         let now = self.now();
-        if let Some(current) = self.store.current_code(&subject, CONFIRM_EMAIL).await.map_err(store_err)? {
+        if let Some(current) = self
+            .store
+            .current_code(&subject, CONFIRM_EMAIL)
+            .await
+            .map_err(store_err)?
+        {
             let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
             if now < ready_at {
                 let secs = u64::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
-                return Err(CoreError::ResendTooSoon { retry_after_secs: secs });
+                return Err(CoreError::ResendTooSoon {
+                    retry_after_secs: secs,
+                });
             }
         }
         let code = secrets::new_code6()?;
@@ -272,7 +326,10 @@ impl Umbral {
             )?),
             None => None,
         };
-        self.store.replace_code(&record, message.as_ref()).await.map_err(store_err)?;
+        self.store
+            .replace_code(&record, message.as_ref())
+            .await
+            .map_err(store_err)?;
         self.outbox_wakeup.notify_one();
         Ok(())
     }
@@ -287,4 +344,3 @@ impl Umbral {
 pub(crate) fn store_err(e: StoreError) -> CoreError {
     CoreError::Store(e.to_string())
 }
-

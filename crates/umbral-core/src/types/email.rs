@@ -45,7 +45,10 @@ impl Email {
                 return Err(invalid());
             }
         }
-        if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+        if labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+        {
             return Err(invalid());
         }
         Ok(Email(format!("{local}@{domain}")))
@@ -92,7 +95,18 @@ mod tests {
 
     #[test]
     fn refuses_bad_syntax() {
-        for bad in ["", "a", "a@", "@b.com", "a@b", "a b@c.com", "a@b..com", "a@-b.com", ".a@b.com", "a@1.2"] {
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b.com",
+            "a@b",
+            "a b@c.com",
+            "a@b..com",
+            "a@-b.com",
+            ".a@b.com",
+            "a@1.2",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
         let long = format!("{}@example.com", "a".repeat(250));

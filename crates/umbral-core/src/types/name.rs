@@ -34,7 +34,10 @@ mod tests {
     fn trims_and_limits() {
         assert_eq!(PersonName::parse("  Ana   Pérez ").unwrap().as_str(), "Ana Pérez");
         assert_eq!(PersonName::parse("   ").unwrap_err().code, "name.required");
-        assert_eq!(PersonName::parse(&"a".repeat(101)).unwrap_err().code, "name.too_long");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)).unwrap_err().code,
+            "name.too_long"
+        );
         assert_eq!(PersonName::parse("a\u{7}b").unwrap_err().code, "name.invalid");
     }
 }

@@ -16,7 +16,11 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { min_len: 10, max_len: 256, min_score: 3 }
+        Self {
+            min_len: 10,
+            max_len: 256,
+            min_score: 3,
+        }
     }
 }
 
@@ -54,11 +58,7 @@ impl Password {
     }
 
     /// A new password, checked against the policy and the user's own data.
-    pub fn new_checked(
-        raw: &str,
-        policy: &PasswordPolicy,
-        user_inputs: &[&str],
-    ) -> Result<Self, FieldError> {
+    pub fn new_checked(raw: &str, policy: &PasswordPolicy, user_inputs: &[&str]) -> Result<Self, FieldError> {
         let len = raw.chars().count();
         if len == 0 {
             return Err(FieldError::new("password", "password.required"));
@@ -96,8 +96,12 @@ mod tests {
     use super::*;
 
     fn check(p: &str) -> Result<Password, &'static str> {
-        Password::new_checked(p, &PasswordPolicy::default(), &["ana@example.com", "ana", "Ana Perez", "Perez"])
-            .map_err(|e| e.code)
+        Password::new_checked(
+            p,
+            &PasswordPolicy::default(),
+            &["ana@example.com", "ana", "Ana Perez", "Perez"],
+        )
+        .map_err(|e| e.code)
     }
 
     #[test]
@@ -106,7 +110,10 @@ mod tests {
         assert_eq!(check("short1!").unwrap_err(), "password.too_short");
         assert_eq!(check(&"x".repeat(257)).unwrap_err(), "password.too_long");
         assert_eq!(check("Password123").unwrap_err(), "password.common");
-        assert_eq!(check("perez-horse-battery").unwrap_err(), "password.contains_personal");
+        assert_eq!(
+            check("perez-horse-battery").unwrap_err(),
+            "password.contains_personal"
+        );
         assert_eq!(check("aaaaaaaaaaaa").unwrap_err(), "password.weak");
         assert!(check("correct horse battery staple").is_ok());
         assert!(check("tigre-azul-lunes-47").is_ok());

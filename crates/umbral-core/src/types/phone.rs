@@ -58,18 +58,46 @@ mod tests {
 
     #[test]
     fn parses_latin_american_numbers() {
-        assert_eq!(PhoneE164::parse_national("AR", "9 11 2345-6789").unwrap().as_str(), "+5491123456789");
-        assert_eq!(PhoneE164::parse_national("br", "(11) 91234-5678").unwrap().as_str(), "+5511912345678");
-        assert_eq!(PhoneE164::parse_e164("+5491123456789").unwrap().as_str(), "+5491123456789");
-        assert_eq!(PhoneE164::parse_national("MX", "55 1234 5678").unwrap().as_str(), "+525512345678");
+        assert_eq!(
+            PhoneE164::parse_national("AR", "9 11 2345-6789")
+                .unwrap()
+                .as_str(),
+            "+5491123456789"
+        );
+        assert_eq!(
+            PhoneE164::parse_national("br", "(11) 91234-5678")
+                .unwrap()
+                .as_str(),
+            "+5511912345678"
+        );
+        assert_eq!(
+            PhoneE164::parse_e164("+5491123456789").unwrap().as_str(),
+            "+5491123456789"
+        );
+        assert_eq!(
+            PhoneE164::parse_national("MX", "55 1234 5678").unwrap().as_str(),
+            "+525512345678"
+        );
     }
 
     #[test]
     fn refuses_bad_numbers() {
-        assert_eq!(PhoneE164::parse_national("AR", "").unwrap_err().code, "phone.required");
-        assert_eq!(PhoneE164::parse_national("AR", "123").unwrap_err().code, "phone.invalid");
-        assert_eq!(PhoneE164::parse_national("ZZ", "1123456789").unwrap_err().code, "phone.country_invalid");
-        assert_eq!(PhoneE164::parse_e164("5491123456789").unwrap_err().code, "phone.needs_country_code");
+        assert_eq!(
+            PhoneE164::parse_national("AR", "").unwrap_err().code,
+            "phone.required"
+        );
+        assert_eq!(
+            PhoneE164::parse_national("AR", "123").unwrap_err().code,
+            "phone.invalid"
+        );
+        assert_eq!(
+            PhoneE164::parse_national("ZZ", "1123456789").unwrap_err().code,
+            "phone.country_invalid"
+        );
+        assert_eq!(
+            PhoneE164::parse_e164("5491123456789").unwrap_err().code,
+            "phone.needs_country_code"
+        );
     }
 
     proptest! {

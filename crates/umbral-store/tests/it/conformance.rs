@@ -12,7 +12,10 @@ use crate::each_store;
 const NOW: i64 = 1_767_225_600_000;
 
 fn meta() -> RequestMeta {
-    RequestMeta { ip: "203.0.113.7".into(), user_agent: "test".into() }
+    RequestMeta {
+        ip: "203.0.113.7".into(),
+        user_agent: "test".into(),
+    }
 }
 
 fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
@@ -46,8 +49,16 @@ fn signup(email: &str) -> NewSignup {
     NewSignup {
         account: Some((
             user,
-            NewOrganization { id: org_id, name: "Ana Pérez".into(), created_at: NOW },
-            TermsAcceptance { version: "2026-01".into(), at: NOW, ip: "203.0.113.7".into() },
+            NewOrganization {
+                id: org_id,
+                name: "Ana Pérez".into(),
+                created_at: NOW,
+            },
+            TermsAcceptance {
+                version: "2026-01".into(),
+                at: NOW,
+                ip: "203.0.113.7".into(),
+            },
         )),
         session: session(Some(&user_id), NOW),
         code: CodeRecord {
@@ -73,15 +84,29 @@ async fn signup_is_written_whole() {
     each_store(|name, store| async move {
         let s = signup("Ana@Example.com");
         store.create_signup(&s).await.unwrap();
-        let u = store.user_by_email_key("ana@example.com").await.unwrap().expect(name);
+        let u = store
+            .user_by_email_key("ana@example.com")
+            .await
+            .unwrap()
+            .expect(name);
         assert_eq!(u.email, "Ana@Example.com");
         assert_eq!(u.name, "Ana Pérez");
         let m = store.membership_of(&u.id.0).await.unwrap().expect("membership");
         assert_eq!(m.role.as_str(), "owner");
-        let ctx = store.session_context(&s.session.id_hash).await.unwrap().expect("session");
+        let ctx = store
+            .session_context(&s.session.id_hash)
+            .await
+            .unwrap()
+            .expect("session");
         assert_eq!(ctx.user.unwrap().id, u.id);
         assert_eq!(ctx.membership.unwrap().org_id, m.org_id);
-        assert!(store.current_code(&u.id.0, "confirm_email").await.unwrap().is_some());
+        assert!(
+            store
+                .current_code(&u.id.0, "confirm_email")
+                .await
+                .unwrap()
+                .is_some()
+        );
         assert_eq!(store.outbox_pending().await.unwrap(), 1);
         assert_eq!(store.audit_for_user(&u.id.0, 10).await.unwrap().len(), 1);
     })
@@ -95,9 +120,19 @@ async fn a_taken_email_conflicts_and_writes_nothing() {
         let second = signup("ANA@example.com");
         let err = store.create_signup(&second).await.unwrap_err();
         assert!(matches!(err, StoreError::Conflict(_)), "{name}: {err:?}");
-        assert!(store.session_context(&second.session.id_hash).await.unwrap().is_none());
+        assert!(
+            store
+                .session_context(&second.session.id_hash)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(store.user_by_id(&uid(&second)).await.unwrap().is_none());
-        assert_eq!(store.outbox_pending().await.unwrap(), 1, "{name}: no message from the refused sign-up");
+        assert_eq!(
+            store.outbox_pending().await.unwrap(),
+            1,
+            "{name}: no message from the refused sign-up"
+        );
     })
     .await;
 }
@@ -109,7 +144,9 @@ async fn concurrent_signups_with_one_email_make_one_user() {
         let mut handles = Vec::new();
         for _ in 0..8 {
             let store = store.clone();
-            handles.push(tokio::spawn(async move { store.create_signup(&signup("race@example.com")).await }));
+            handles.push(tokio::spawn(async move {
+                store.create_signup(&signup("race@example.com")).await
+            }));
         }
         let mut ok = 0;
         for h in handles {
@@ -138,7 +175,9 @@ async fn concurrent_sign_ins_leave_one_session() {
             handles.push(tokio::spawn(async move {
                 let mut e = ended;
                 e.id = format!("{}-{i}", e.id);
-                store.start_session(&session(Some(&user_id), NOW + i), Some(&e), &[]).await
+                store
+                    .start_session(&session(Some(&user_id), NOW + i), Some(&e), &[])
+                    .await
             }));
         }
         for h in handles {
@@ -146,7 +185,12 @@ async fn concurrent_sign_ins_leave_one_session() {
         }
         let live = store.live_sessions_of(&user_id, NOW).await.unwrap();
         assert_eq!(live.len(), 1, "{name}: {live:?}");
-        let ended = store.session_context(&s.session.id_hash).await.unwrap().unwrap().session;
+        let ended = store
+            .session_context(&s.session.id_hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .session;
         assert_eq!(ended.end_reason.as_deref(), Some("signed_in_elsewhere"));
     })
     .await;
@@ -160,7 +204,10 @@ async fn sessions_end_and_say_why() {
         store.touch_session(&s.session.id_hash, NOW + 5).await.unwrap();
         let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
         assert_eq!(ctx.session.last_seen_at, NOW + 5);
-        store.end_session(&s.session.id_hash, "signed_out", NOW + 10, None).await.unwrap();
+        store
+            .end_session(&s.session.id_hash, "signed_out", NOW + 10, None)
+            .await
+            .unwrap();
         let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
         assert_eq!(ctx.session.ended_at, Some(NOW + 10));
         assert_eq!(ctx.session.end_reason.as_deref(), Some("signed_out"));
@@ -175,19 +222,52 @@ async fn codes_are_replaced_counted_and_consumed() {
         let s = signup("code@example.com");
         let user_id = uid(&s);
         store.create_signup(&s).await.unwrap();
-        let c = store.current_code(&user_id, "confirm_email").await.unwrap().unwrap();
+        let c = store
+            .current_code(&user_id, "confirm_email")
+            .await
+            .unwrap()
+            .unwrap();
         store.count_code_failure(&c.id).await.unwrap();
-        assert_eq!(store.current_code(&user_id, "confirm_email").await.unwrap().unwrap().attempts, 1);
+        assert_eq!(
+            store
+                .current_code(&user_id, "confirm_email")
+                .await
+                .unwrap()
+                .unwrap()
+                .attempts,
+            1
+        );
         let mut newer = c.clone();
         newer.id = secrets::new_id(NOW + 1).unwrap();
         newer.code_hash = secrets::hash_code(&user_id, "654321");
         store.replace_code(&newer, None).await.unwrap();
-        let cur = store.current_code(&user_id, "confirm_email").await.unwrap().unwrap();
+        let cur = store
+            .current_code(&user_id, "confirm_email")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((cur.id.as_str(), cur.attempts), (newer.id.as_str(), 0));
         let ev = AuditEvent::new(NOW, "user.email_confirmed", Some(&user_id), &meta()).unwrap();
-        store.confirm_email(&user_id, &cur.id, NOW + 2, &ev).await.unwrap();
-        assert!(store.current_code(&user_id, "confirm_email").await.unwrap().is_none());
-        assert_eq!(store.user_by_id(&user_id).await.unwrap().unwrap().email_confirmed_at, Some(NOW + 2));
+        store
+            .confirm_email(&user_id, &cur.id, NOW + 2, &ev)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .current_code(&user_id, "confirm_email")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            store
+                .user_by_id(&user_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .email_confirmed_at,
+            Some(NOW + 2)
+        );
     })
     .await;
 }
@@ -198,7 +278,10 @@ async fn throttle_counts_within_a_window() {
         let k = "login:account:x@example.com";
         assert!(store.throttle_state(k).await.unwrap().is_none());
         assert_eq!(store.throttle_failure(k, NOW, 1000).await.unwrap().failures, 1);
-        assert_eq!(store.throttle_failure(k, NOW + 10, 1000).await.unwrap().failures, 2);
+        assert_eq!(
+            store.throttle_failure(k, NOW + 10, 1000).await.unwrap().failures,
+            2
+        );
         let s = store.throttle_failure(k, NOW + 5000, 1000).await.unwrap();
         assert_eq!((s.failures, s.window_started_at), (1, NOW + 5000));
         store.throttle_clear(k).await.unwrap();
@@ -212,20 +295,35 @@ async fn outbox_leases_each_message_once_and_retries() {
     each_store(|name, store| async move {
         store.create_signup(&signup("out@example.com")).await.unwrap();
         let store = Arc::new(store);
-        let (a, b) = tokio::join!(store.outbox_claim(NOW, 30_000, 10), store.outbox_claim(NOW, 30_000, 10));
+        let (a, b) = tokio::join!(
+            store.outbox_claim(NOW, 30_000, 10),
+            store.outbox_claim(NOW, 30_000, 10)
+        );
         let claimed: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
         assert_eq!(claimed.len(), 1, "{name}: claimed twice");
         let m = &claimed[0];
         assert_eq!(m.content.params.get("code").map(String::as_str), Some("123456"));
         assert_eq!(m.attempts, 1);
         store.outbox_retry(&m.id, NOW + 2000, "smtp down").await.unwrap();
-        assert!(store.outbox_claim(NOW + 1000, 30_000, 10).await.unwrap().is_empty());
+        assert!(
+            store
+                .outbox_claim(NOW + 1000, 30_000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let again = store.outbox_claim(NOW + 2000, 30_000, 10).await.unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 2);
         store.outbox_sent(&m.id, NOW + 2001).await.unwrap();
         assert_eq!(store.outbox_pending().await.unwrap(), 0);
-        assert!(store.outbox_claim(NOW + 999_999, 30_000, 10).await.unwrap().is_empty());
+        assert!(
+            store
+                .outbox_claim(NOW + 999_999, 30_000, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
@@ -246,7 +344,10 @@ async fn dev_outbox_lists_newest_first() {
                 .unwrap();
         }
         let l = store.dev_outbox_list(10).await.unwrap();
-        assert_eq!(l.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(), ["second", "first"]);
+        assert_eq!(
+            l.iter().map(|m| m.subject.as_str()).collect::<Vec<_>>(),
+            ["second", "first"]
+        );
     })
     .await;
 }
@@ -262,8 +363,20 @@ async fn unconfirmed_accounts_are_purged_with_their_organization() {
         store.create_signup(&ghost).await.unwrap();
         let n = store.purge_unconfirmed(NOW + 1).await.unwrap();
         assert_eq!(n, 1);
-        assert!(store.user_by_email_key("old@example.com").await.unwrap().is_none());
-        assert!(store.session_context(&ghost.session.id_hash).await.unwrap().is_none());
+        assert!(
+            store
+                .user_by_email_key("old@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            store
+                .session_context(&ghost.session.id_hash)
+                .await
+                .unwrap()
+                .is_none()
+        );
         // The audit trail stays.
         assert_eq!(store.audit_for_user(&uid(&old), 10).await.unwrap().len(), 1);
     })

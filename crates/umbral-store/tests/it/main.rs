@@ -1,6 +1,8 @@
 //! Store conformance: every store contract, run on SQLite always and on PostgreSQL when
 //! `UMBRAL_TEST_POSTGRES_URL` is set (mandatory under `CI=true`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod conformance;
 
 use umbral_store::SqlStore;
@@ -13,8 +15,13 @@ where
     Fut: std::future::Future<Output = ()>,
 {
     for (name, db) in TestDatabase::all().await {
-        let store = SqlStore::connect(&db.url, 8).await.unwrap_or_else(|e| panic!("{name}: connect: {e}"));
-        store.migrate().await.unwrap_or_else(|e| panic!("{name}: migrate: {e}"));
+        let store = SqlStore::connect(&db.url, 8)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: connect: {e}"));
+        store
+            .migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{name}: migrate: {e}"));
         f(name, store.clone()).await;
         store.close().await;
         drop(db);

@@ -4,14 +4,22 @@ use umbral_testkit::spawn_app;
 #[tokio::test]
 async fn openapi_describes_every_api_route() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/api/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
     let routes = include_str!("../../../umbral-web/src/api/mod.rs");
     let mut n = 0;
     for line in routes.lines().filter(|l| l.contains(".route(\"/api/v1/")) {
         let path = line.split('"').nth(1).unwrap();
         let method = if line.contains("post(") { "post" } else { "get" };
-        assert!(doc["paths"][path][method].is_object(), "{method} {path} is not in the OpenAPI document");
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} is not in the OpenAPI document"
+        );
         n += 1;
     }
     assert!(n >= 6);
@@ -24,18 +32,30 @@ async fn operations_endpoints() {
     assert_eq!(reqwest::get(app.url("/healthz")).await.unwrap().status(), 200);
     assert_eq!(reqwest::get(app.url("/readyz")).await.unwrap().status(), 200);
     reqwest::get(app.url("/login")).await.unwrap();
-    let m = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    let m = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("umbral_http_requests_total"), "{m}");
     let r = reqwest::get(app.url("/login")).await.unwrap();
     let h = r.headers();
     let csp = h["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("script-src 'self'")
+            && !csp.contains("unsafe-inline")
+    );
     assert_eq!(h["referrer-policy"], "no-referrer");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert!(h.contains_key("x-request-id"));
     let r = reqwest::get(app.url("/api/v1/nothing")).await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "request.not_found");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "request.not_found"
+    );
     app.stop().await;
 }
 
@@ -50,6 +70,9 @@ async fn dev_outbox_only_in_dev_mode() {
     })
     .await;
     assert_eq!(reqwest::get(app.url("/dev/outbox")).await.unwrap().status(), 404);
-    assert_eq!(reqwest::get(app.url("/dev/outbox.json")).await.unwrap().status(), 404);
+    assert_eq!(
+        reqwest::get(app.url("/dev/outbox.json")).await.unwrap().status(),
+        404
+    );
     app.stop().await;
 }

@@ -4,9 +4,17 @@ use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, spawn_app, spawn_app_with};
 
 async fn login(c: &reqwest::Client, url: &str, email: &str, password: &str) -> (u16, Value, Option<String>) {
-    let r = c.post(url).json(&json!({"email": email, "password": password})).send().await.unwrap();
+    let r = c
+        .post(url)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
-    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
     (status, r.json().await.unwrap_or(Value::Null), retry)
 }
 
@@ -22,7 +30,11 @@ async fn unknown_wrong_and_unconfirmed_answers() {
     assert_eq!(b1, b2, "the answer must not reveal whether the email exists");
     assert_eq!(b1["error"]["code"], "auth.invalid_credentials");
     let (s, b, _) = login(&c, &url, "Known@EXAMPLE.com", PASSWORD).await;
-    assert_eq!((s, b["next"].as_str()), (200, Some("done")), "emails match whatever their case");
+    assert_eq!(
+        (s, b["next"].as_str()),
+        (200, Some("done")),
+        "emails match whatever their case"
+    );
     // Bad syntax is a field error, not a hint about existence.
     let (s, b, _) = login(&c, &url, "nope", PASSWORD).await;
     assert_eq!((s, b["error"]["field"].as_str()), (422, Some("email")));
@@ -75,7 +87,10 @@ async fn account_limit_grows_and_is_temporary() {
     }
     // Even the right password waits now.
     let (s, b, retry) = login(&c, &url, "brute@example.com", PASSWORD).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (429, Some("auth.too_many_attempts")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (429, Some("auth.too_many_attempts"))
+    );
     assert_eq!(retry.as_deref(), Some("2"));
     app.clock.advance_secs(3);
     let (s, _, _) = login(&c, &url, "brute@example.com", "wrong-password-here").await;
@@ -120,15 +135,28 @@ async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
         let url = url.clone();
         handles.push(tokio::spawn(async move {
             let t = Instant::now();
-            let r = c.post(url).json(&json!({"email": format!("load{i}@example.com"), "password": "x-password-1"})).send().await.unwrap();
-            (r.status().as_u16(), r.headers().get("retry-after").is_some(), t.elapsed())
+            let r = c
+                .post(url)
+                .json(&json!({"email": format!("load{i}@example.com"), "password": "x-password-1"}))
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.headers().get("retry-after").is_some(),
+                t.elapsed(),
+            )
         }));
     }
     tokio::time::sleep(Duration::from_millis(20)).await;
     let t = Instant::now();
     let r = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(t.elapsed() < Duration::from_millis(250), "healthz took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(250),
+        "healthz took {:?}",
+        t.elapsed()
+    );
     let mut busy = 0;
     for h in handles {
         let (status, retry, took) = h.await.unwrap();

@@ -1,5 +1,7 @@
 //! HTTP tests: a real server per test, real HTTP, a fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod api_contract;
 mod login;
 mod pages;

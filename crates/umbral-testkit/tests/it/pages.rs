@@ -11,10 +11,25 @@ async fn signup_page_journey_in_spanish() {
     let c = app.client();
     let (s, html) = get_text(&c, &app.url("/signup?lang=es&plan=pro")).await;
     assert_eq!(s, 200);
-    for text in ["Crea tu cuenta", "Nombre", "Correo electrónico", "Teléfono", "Contraseña", "Términos Generales del Servicio", "Crear cuenta"] {
+    for text in [
+        "Crea tu cuenta",
+        "Nombre",
+        "Correo electrónico",
+        "Teléfono",
+        "Contraseña",
+        "Términos Generales del Servicio",
+        "Crear cuenta",
+    ] {
         assert!(html.contains(text), "missing {text}");
     }
-    for attr in ["autocomplete=\"name\"", "autocomplete=\"email\"", "autocomplete=\"tel-national\"", "autocomplete=\"new-password\"", "<label for=\"email\">", "lang=\"es\""] {
+    for attr in [
+        "autocomplete=\"name\"",
+        "autocomplete=\"email\"",
+        "autocomplete=\"tel-national\"",
+        "autocomplete=\"new-password\"",
+        "<label for=\"email\">",
+        "lang=\"es\"",
+    ] {
         assert!(html.contains(attr), "missing {attr}");
     }
     let csrf = csrf_from(&html);
@@ -22,16 +37,27 @@ async fn signup_page_journey_in_spanish() {
 
     // A bad form keeps what was typed (not the password) and marks the field.
     let form = [
-        ("csrf_token", csrf.as_str()), ("name", "Ana Pérez"), ("email", "ana@example"), ("phone_country", "AR"),
-        ("phone", "11 2345-6789"), ("password", "short"), ("plan", "pro"),
+        ("csrf_token", csrf.as_str()),
+        ("name", "Ana Pérez"),
+        ("email", "ana@example"),
+        ("phone_country", "AR"),
+        ("phone", "11 2345-6789"),
+        ("password", "short"),
+        ("plan", "pro"),
     ];
     let r = c.post(app.url("/signup")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"Ana Pérez\""));
     assert!(html.contains("value=\"ana@example\""));
-    assert!(!html.contains("value=\"short\""), "the password is never sent back");
-    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"email-error\""), "{html}");
+    assert!(
+        !html.contains("value=\"short\""),
+        "the password is never sent back"
+    );
+    assert!(
+        html.contains("aria-invalid=\"true\" aria-describedby=\"email-error\""),
+        "{html}"
+    );
     assert!(html.contains("id=\"email-error\""));
     assert!(html.contains("Escribe un correo electrónico válido"));
     assert!(html.contains("La contraseña debe tener al menos 10 caracteres."));
@@ -39,8 +65,13 @@ async fn signup_page_journey_in_spanish() {
     assert!(html.contains(" autofocus"), "focus goes to the first error");
 
     let form = [
-        ("csrf_token", csrf.as_str()), ("name", "Ana Pérez"), ("email", "ana@example.com"), ("phone_country", "AR"),
-        ("phone", "9 11 2345-6789"), ("password", PASSWORD), ("accept_terms", "yes"),
+        ("csrf_token", csrf.as_str()),
+        ("name", "Ana Pérez"),
+        ("email", "ana@example.com"),
+        ("phone_country", "AR"),
+        ("phone", "9 11 2345-6789"),
+        ("password", PASSWORD),
+        ("accept_terms", "yes"),
     ];
     let r = c.post(app.url("/signup")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 303);
@@ -50,8 +81,16 @@ async fn signup_page_journey_in_spanish() {
     assert!(html.contains("autocomplete=\"one-time-code\"") && html.contains("inputmode=\"numeric\""));
     let code = app.code_for("ana@example.com").await;
     let mail = app.wait_for_email("ana@example.com", "código").await;
-    assert!(mail["body"].as_str().unwrap().contains("Hola, Ana Pérez"), "email in the user's language");
-    let r = c.post(app.url("/signup/confirm")).form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())]).send().await.unwrap();
+    assert!(
+        mail["body"].as_str().unwrap().contains("Hola, Ana Pérez"),
+        "email in the user's language"
+    );
+    let r = c
+        .post(app.url("/signup/confirm"))
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/");
     let (s, html) = get_text(&c, &app.url("/")).await;
@@ -59,7 +98,12 @@ async fn signup_page_journey_in_spanish() {
     assert!(html.contains("¡Hola, Ana Pérez!"), "{html}");
 
     // Sign out ends the session on the server.
-    let r = c.post(app.url("/logout")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let r = c
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.headers()["location"], "/login?notice=signed_out");
     let (s, _) = get_text(&c, &app.url("/")).await;
     assert_eq!(s, 303);
@@ -76,17 +120,34 @@ async fn identifier_first_sign_in_page() {
     assert!(html.contains("autocomplete=\"username\""));
     let csrf = csrf_from(&html);
     // Any well-formed email goes on to the password step: nothing tells whether it exists.
-    let r = c.post(app.url("/login")).form(&[("csrf_token", csrf.as_str()), ("email", "nobody@example.com")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf.as_str()), ("email", "nobody@example.com")])
+        .send()
+        .await
+        .unwrap();
     let unknown = r.text().await.unwrap();
-    let r = c.post(app.url("/login")).form(&[("csrf_token", csrf.as_str()), ("email", "page@example.com")]).send().await.unwrap();
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf.as_str()), ("email", "page@example.com")])
+        .send()
+        .await
+        .unwrap();
     let known = r.text().await.unwrap();
-    assert_eq!(unknown.replace("nobody@example.com", "X"), known.replace("page@example.com", "X"));
+    assert_eq!(
+        unknown.replace("nobody@example.com", "X"),
+        known.replace("page@example.com", "X")
+    );
     assert!(known.contains("autocomplete=\"current-password\"") && known.contains("readonly"));
     assert!(known.contains("value=\"page@example.com\""));
 
     let r = c
         .post(app.url("/login/password"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "page@example.com"), ("password", "wrong-password-x")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "page@example.com"),
+            ("password", "wrong-password-x"),
+        ])
         .send()
         .await
         .unwrap();
@@ -97,7 +158,11 @@ async fn identifier_first_sign_in_page() {
 
     let r = c
         .post(app.url("/login/password"))
-        .form(&[("csrf_token", csrf.as_str()), ("email", "page@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "page@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -111,14 +176,24 @@ async fn forms_without_the_csrf_token_are_refused_and_keep_input() {
     let app = spawn_app().await;
     let c = app.client();
     get_text(&c, &app.url("/signup")).await;
-    let form = [("name", "Ana"), ("email", "ana@example.com"), ("csrf_token", "forged")];
+    let form = [
+        ("name", "Ana"),
+        ("email", "ana@example.com"),
+        ("csrf_token", "forged"),
+    ];
     let r = c.post(app.url("/signup")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 403);
     let html = r.text().await.unwrap();
     assert!(html.contains("This form has expired") && html.contains("value=\"ana@example.com\""));
     assert!(app.outbox().await.is_empty());
     // From another site, the browser's own headers are enough to refuse.
-    let r = c.post(app.url("/signup")).header("origin", "https://evil.example").form(&form).send().await.unwrap();
+    let r = c
+        .post(app.url("/signup"))
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     app.stop().await;
 }
@@ -137,15 +212,30 @@ async fn every_page_renders_in_every_language() {
             ("/", signed.clone()),
             ("/no-such-page", app.client()),
         ] {
-            let r = client.get(app.url(&format!("{path}{}lang={lang}", if path.contains('?') { "&" } else { "?" }))).send().await.unwrap();
+            let r = client
+                .get(app.url(&format!(
+                    "{path}{}lang={lang}",
+                    if path.contains('?') { "&" } else { "?" }
+                )))
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
-            assert!(status == 200 || (path == "/no-such-page" && status == 404), "{path} {lang}: {status}");
+            assert!(
+                status == 200 || (path == "/no-such-page" && status == 404),
+                "{path} {lang}: {status}"
+            );
             let html = r.text().await.unwrap();
             assert!(html.starts_with("<!doctype html>"), "{path} {lang}");
             assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{path} {lang}");
             // No message id leaked untranslated.
-            for marker in ["signup-", "login-", "field-", "notice-", "error-", "outbox-", "home-"] {
-                assert!(!html.contains(&format!(">{marker}")), "{path} {lang}: untranslated {marker}");
+            for marker in [
+                "signup-", "login-", "field-", "notice-", "error-", "outbox-", "home-",
+            ] {
+                assert!(
+                    !html.contains(&format!(">{marker}")),
+                    "{path} {lang}: untranslated {marker}"
+                );
             }
         }
     }
@@ -157,10 +247,21 @@ async fn language_query_sets_the_cookie() {
     let app = spawn_app().await;
     let c = app.client();
     let r = c.get(app.url("/login?lang=pt-BR")).send().await.unwrap();
-    assert!(r.headers()["set-cookie"].to_str().unwrap().contains("umbral_lang=pt-BR"));
+    assert!(
+        r.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("umbral_lang=pt-BR")
+    );
     let (_, html) = get_text(&c, &app.url("/login")).await;
     assert!(html.contains("Entrar"), "the cookie keeps the language");
-    let r = app.client().get(app.url("/login")).header("accept-language", "es-MX,es;q=0.9,en;q=0.5").send().await.unwrap();
+    let r = app
+        .client()
+        .get(app.url("/login"))
+        .header("accept-language", "es-MX,es;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .unwrap();
     assert!(r.text().await.unwrap().contains("Iniciar sesión"));
     let _ = TestApp::signup_body;
     app.stop().await;

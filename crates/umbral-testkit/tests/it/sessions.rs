@@ -5,21 +5,42 @@ use umbral_testkit::{PASSWORD, spawn_app, spawn_app_with};
 async fn a_new_sign_in_ends_the_other_session_and_says_why() {
     let app = spawn_app().await;
     let first = app.signed_up("single@example.com").await;
-    assert_eq!(first.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        first.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200
+    );
     let second = app.signed_in("single@example.com").await;
-    assert_eq!(second.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        second.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200
+    );
 
-    let r = first.get(app.url("/api/v1/me")).header("accept-language", "es").send().await.unwrap();
+    let r = first
+        .get(app.url("/api/v1/me"))
+        .header("accept-language", "es")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error"]["code"], "auth.session_signed_in_elsewhere");
-    assert_eq!(b["error"]["message"], "Tu sesión se cerró porque iniciaste sesión en otro dispositivo.");
+    assert_eq!(
+        b["error"]["message"],
+        "Tu sesión se cerró porque iniciaste sesión en otro dispositivo."
+    );
 
     // A page request lands on the sign-in page with the message.
     let r = first.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login?notice=signed_in_elsewhere");
-    let page = first.get(app.url("/login?notice=signed_in_elsewhere&lang=pt-BR")).send().await.unwrap().text().await.unwrap();
+    let page = first
+        .get(app.url("/login?notice=signed_in_elsewhere&lang=pt-BR"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Sua sessão foi encerrada porque você entrou em outro dispositivo."));
     app.stop().await;
 }
@@ -33,9 +54,17 @@ async fn concurrent_sign_ins_leave_one_session() {
         let c = app.client();
         let url = app.url("/api/v1/login");
         handles.push(tokio::spawn(async move {
-            let r = c.post(url).json(&json!({"email": "many@example.com", "password": PASSWORD, "token": true})).send().await.unwrap();
+            let r = c
+                .post(url)
+                .json(&json!({"email": "many@example.com", "password": PASSWORD, "token": true}))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
-            r.json::<Value>().await.unwrap()["session_token"].as_str().unwrap().to_string()
+            r.json::<Value>().await.unwrap()["session_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
         }));
     }
     let mut tokens = Vec::new();
@@ -44,7 +73,12 @@ async fn concurrent_sign_ins_leave_one_session() {
     }
     let mut live = 0;
     for token in tokens {
-        let r = reqwest::Client::new().get(app.url("/api/v1/me")).bearer_auth(token).send().await.unwrap();
+        let r = reqwest::Client::new()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
         if r.status() == 200 {
             live += 1;
         }
@@ -58,7 +92,10 @@ async fn policy_can_allow_several_sessions() {
     let app = spawn_app_with(|s| s.sessions.single_session = false).await;
     let first = app.signed_up("multi@example.com").await;
     let _second = app.signed_in("multi@example.com").await;
-    assert_eq!(first.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        first.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200
+    );
     app.stop().await;
 }
 
@@ -68,19 +105,63 @@ async fn bearer_tokens_for_native_clients() {
     let c = reqwest::Client::new();
     let mut body = umbral_testkit::TestApp::signup_body("native@example.com");
     body["token"] = json!(true);
-    let r: Value = c.post(app.url("/api/v1/signup")).json(&body).send().await.unwrap().json().await.unwrap();
+    let r: Value = c
+        .post(app.url("/api/v1/signup"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let token = r["session_token"].as_str().unwrap().to_string();
     assert_eq!(token.len(), 43, "256-bit token");
     let code = app.code_for("native@example.com").await;
-    let r = c.post(app.url("/api/v1/signup/confirm-email")).bearer_auth(&token).json(&json!({"code": code})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup/confirm-email"))
+        .bearer_auth(&token)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let me: Value = c.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let me: Value = c
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], "native@example.com");
     // A bearer request from "another origin" is fine: it carries no cookie.
-    let r = c.post(app.url("/api/v1/logout")).bearer_auth(&token).header("origin", "https://app.example").send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/logout"))
+        .bearer_auth(&token)
+        .header("origin", "https://app.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    assert_eq!(c.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap().status(), 401);
-    assert_eq!(c.get(app.url("/api/v1/me")).bearer_auth("forged-token").send().await.unwrap().status(), 401);
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth("forged-token")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     app.stop().await;
 }
 
@@ -93,7 +174,10 @@ async fn sessions_expire_when_idle_and_at_their_age() {
     app.clock.advance_secs(24 * 3600 + 1);
     let r = c.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "auth.session_expired");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "auth.session_expired"
+    );
 
     let c = app.signed_in("idle@example.com").await;
     for _ in 0..7 {
@@ -110,14 +194,32 @@ async fn sessions_expire_when_idle_and_at_their_age() {
 async fn cross_origin_cookie_requests_are_refused() {
     let app = spawn_app().await;
     let c = app.signed_up("csrf@example.com").await;
-    let r = c.post(app.url("/api/v1/logout")).header("origin", "https://evil.example").send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/logout"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "request.cross_origin");
-    let r = c.post(app.url("/api/v1/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "request.cross_origin"
+    );
+    let r = c
+        .post(app.url("/api/v1/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
     // Still signed in.
     assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 200);
-    let r = c.post(app.url("/api/v1/logout")).header("origin", app.base.as_str()).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/logout"))
+        .header("origin", app.base.as_str())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
     app.stop().await;
 }
@@ -125,10 +227,19 @@ async fn cross_origin_cookie_requests_are_refused() {
 #[tokio::test]
 async fn secure_cookies_over_https() {
     let app = spawn_app_with(|s| s.public_url = "https://id.example.com".into()).await;
-    let r = app.client().post(app.url("/api/v1/signup")).json(&umbral_testkit::TestApp::signup_body("tls@example.com")).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/api/v1/signup"))
+        .json(&umbral_testkit::TestApp::signup_body("tls@example.com"))
+        .send()
+        .await
+        .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-umbral_session="), "{cookie}");
-    assert!(cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
     assert!(r.headers().contains_key("strict-transport-security"));
     app.stop().await;
 }

@@ -18,10 +18,26 @@ async fn post_signup(app: &TestApp, body: &Value, lang: &str) -> (u16, Value) {
 async fn signup_confirm_me_logout() {
     let app = spawn_app().await;
     let c = app.client();
-    let r = c.post(app.url("/api/v1/signup")).json(&TestApp::signup_body("ana@example.com")).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup"))
+        .json(&TestApp::signup_body("ana@example.com"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
-    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.starts_with("umbral_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("umbral_session=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["next"], "confirm_email");
     assert!(body["user_id"].as_str().is_some());
@@ -33,11 +49,23 @@ async fn signup_confirm_me_logout() {
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["next"], "confirm_email");
 
     let code = app.code_for("ana@example.com").await;
-    let r = c.post(app.url("/api/v1/signup/confirm-email")).json(&json!({"code": code})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup/confirm-email"))
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["next"], "done");
 
-    let me: Value = c.get(app.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = c
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["name"], "Ana Pérez");
     assert_eq!(me["email"], "ana@example.com");
     assert_eq!(me["phone"], "+5491123456789");
@@ -58,16 +86,61 @@ async fn every_field_rule_is_named_localised_and_changes_nothing() {
     let cases: Vec<(&str, Value, &str, &str)> = vec![
         ("name", json!(""), "name.required", "Escribe tu nombre."),
         ("name", json!("x".repeat(101)), "name.too_long", "como máximo 100"),
-        ("email", json!("not-an-email"), "email.invalid", "correo electrónico válido"),
-        ("email", json!(format!("{}@example.com", "a".repeat(250))), "email.too_long", "254"),
-        ("phone", json!("+54911"), "phone.invalid", "número de teléfono válido"),
-        ("phone", json!("1123456789"), "phone.needs_country_code", "formato internacional"),
+        (
+            "email",
+            json!("not-an-email"),
+            "email.invalid",
+            "correo electrónico válido",
+        ),
+        (
+            "email",
+            json!(format!("{}@example.com", "a".repeat(250))),
+            "email.too_long",
+            "254",
+        ),
+        (
+            "phone",
+            json!("+54911"),
+            "phone.invalid",
+            "número de teléfono válido",
+        ),
+        (
+            "phone",
+            json!("1123456789"),
+            "phone.needs_country_code",
+            "formato internacional",
+        ),
         ("password", json!("short"), "password.too_short", "al menos 10"),
-        ("password", json!("x".repeat(257)), "password.too_long", "como máximo 256"),
-        ("password", json!("password123"), "password.common", "demasiado común"),
-        ("password", json!("ana-perez-horse-battery"), "password.contains_personal", "tu nombre"),
-        ("password", json!("aaaaaaaaaaaaaa"), "password.weak", "fácil de adivinar"),
-        ("accept_terms", json!(false), "terms.required", "Términos Generales"),
+        (
+            "password",
+            json!("x".repeat(257)),
+            "password.too_long",
+            "como máximo 256",
+        ),
+        (
+            "password",
+            json!("password123"),
+            "password.common",
+            "demasiado común",
+        ),
+        (
+            "password",
+            json!("ana-perez-horse-battery"),
+            "password.contains_personal",
+            "tu nombre",
+        ),
+        (
+            "password",
+            json!("aaaaaaaaaaaaaa"),
+            "password.weak",
+            "fácil de adivinar",
+        ),
+        (
+            "accept_terms",
+            json!(false),
+            "terms.required",
+            "Términos Generales",
+        ),
     ];
     for (field, value, code, text) in cases {
         let mut body = good.clone();
@@ -80,12 +153,23 @@ async fn every_field_rule_is_named_localised_and_changes_nothing() {
         assert!(msg.contains(text), "{field}: {msg}");
     }
     // Several bad fields are all reported.
-    let (status, resp) = post_signup(&app, &json!({"name": "", "email": "x", "phone": "", "password": "", "accept_terms": false}), "en").await;
+    let (status, resp) = post_signup(
+        &app,
+        &json!({"name": "", "email": "x", "phone": "", "password": "", "accept_terms": false}),
+        "en",
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(resp["errors"].as_array().unwrap().len(), 5, "{resp}");
     // Nothing was created, nothing was sent.
     assert!(app.outbox().await.is_empty());
-    let r = app.client().post(app.url("/api/v1/login")).json(&json!({"email": "rules@example.com", "password": PASSWORD})).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": "rules@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     app.stop().await;
 }
@@ -100,7 +184,13 @@ async fn malformed_bodies_get_clear_errors() {
         ("{\"nmae\": \"x\"}", "application/json", 400),
         ("name=x", "application/x-www-form-urlencoded", 415),
     ] {
-        let r = c.post(app.url("/api/v1/signup")).header("content-type", ctype).body(body).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/signup"))
+            .header("content-type", ctype)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), status, "{body}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["error"]["code"], "request.invalid_json", "{body}");
@@ -121,14 +211,32 @@ async fn a_taken_email_looks_like_a_new_one_and_warns_the_owner() {
     assert!(warn["body"].as_str().unwrap().contains("already have one"));
     // The stand-in session can never confirm anything, and behaves like a real one.
     let c = app.client();
-    let r = c.post(app.url("/api/v1/signup")).json(&TestApp::signup_body("owner@example.com")).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup"))
+        .json(&TestApp::signup_body("owner@example.com"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     for _ in 0..5 {
-        let r = c.post(app.url("/api/v1/signup/confirm-email")).json(&json!({"code": "000000"})).send().await.unwrap();
+        let r = c
+            .post(app.url("/api/v1/signup/confirm-email"))
+            .json(&json!({"code": "000000"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "code.invalid");
     }
-    let r = c.post(app.url("/api/v1/signup/confirm-email")).json(&json!({"code": "000000"})).send().await.unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "code.attempts_exhausted");
+    let r = c
+        .post(app.url("/api/v1/signup/confirm-email"))
+        .json(&json!({"code": "000000"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "code.attempts_exhausted"
+    );
     app.stop().await;
 }
 
@@ -140,7 +248,13 @@ async fn concurrent_signups_with_one_email_make_one_user() {
         let c = app.client();
         let url = app.url("/api/v1/signup");
         handles.push(tokio::spawn(async move {
-            c.post(url).json(&TestApp::signup_body("race@example.com")).send().await.unwrap().status().as_u16()
+            c.post(url)
+                .json(&TestApp::signup_body("race@example.com"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
         }));
     }
     for h in handles {
@@ -148,8 +262,14 @@ async fn concurrent_signups_with_one_email_make_one_user() {
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let mails = app.outbox().await;
-    let codes = mails.iter().filter(|m| m["subject"].as_str().unwrap().contains("code")).count();
-    let warnings = mails.iter().filter(|m| m["subject"].as_str().unwrap().contains("tried")).count();
+    let codes = mails
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("code"))
+        .count();
+    let warnings = mails
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("tried"))
+        .count();
     assert_eq!((codes, warnings), (1, 5), "{mails:?}");
     app.stop().await;
 }
@@ -158,24 +278,39 @@ async fn concurrent_signups_with_one_email_make_one_user() {
 async fn code_rules_expiry_attempts_resend() {
     let app = spawn_app().await;
     let c = app.client();
-    c.post(app.url("/api/v1/signup")).json(&TestApp::signup_body("code@example.com")).send().await.unwrap();
+    c.post(app.url("/api/v1/signup"))
+        .json(&TestApp::signup_body("code@example.com"))
+        .send()
+        .await
+        .unwrap();
     let first = app.code_for("code@example.com").await;
     let confirm = |code: String| {
         let c = c.clone();
         let url = app.url("/api/v1/signup/confirm-email");
         async move {
             let r = c.post(url).json(&json!({"code": code})).send().await.unwrap();
-            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
     let (s, b) = confirm("12a".into()).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (422, "code.format"));
     // Resend only after the cool-down.
-    let r = c.post(app.url("/api/v1/signup/resend-code")).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup/resend-code"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "30");
     app.clock.advance_secs(31);
-    let r = c.post(app.url("/api/v1/signup/resend-code")).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/signup/resend-code"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let second = app.code_for("code@example.com").await;
@@ -189,7 +324,10 @@ async fn code_rules_expiry_attempts_resend() {
     let (s, b) = confirm(second.clone()).await;
     assert_eq!((s, b["error"]["code"].as_str().unwrap()), (400, "code.expired"));
     app.clock.advance_secs(31);
-    c.post(app.url("/api/v1/signup/resend-code")).send().await.unwrap();
+    c.post(app.url("/api/v1/signup/resend-code"))
+        .send()
+        .await
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let third = app.code_for("code@example.com").await;
     let wrong = if third == "111111" { "222222" } else { "111111" };
@@ -198,20 +336,34 @@ async fn code_rules_expiry_attempts_resend() {
         assert_eq!(s, 400);
     }
     let (_, b) = confirm(third).await;
-    assert_eq!(b["error"]["code"], "code.attempts_exhausted", "five attempts, then a new code is needed");
+    assert_eq!(
+        b["error"]["code"], "code.attempts_exhausted",
+        "five attempts, then a new code is needed"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
 async fn unconfirmed_accounts_are_purged_after_seven_days() {
     let app = spawn_app().await;
-    app.client().post(app.url("/api/v1/signup")).json(&TestApp::signup_body("late@example.com")).send().await.unwrap();
+    app.client()
+        .post(app.url("/api/v1/signup"))
+        .json(&TestApp::signup_body("late@example.com"))
+        .send()
+        .await
+        .unwrap();
     app.clock.advance_secs(6 * 86_400);
     assert_eq!(app.umbral().purge_unconfirmed().await.unwrap(), 0);
     app.clock.advance_secs(86_400 + 1);
     assert_eq!(app.umbral().purge_unconfirmed().await.unwrap(), 1);
     // The address is free again.
-    let r = app.client().post(app.url("/api/v1/signup")).json(&TestApp::signup_body("late@example.com")).send().await.unwrap();
+    let r = app
+        .client()
+        .post(app.url("/api/v1/signup"))
+        .json(&TestApp::signup_body("late@example.com"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     app.wait_for_email("late@example.com", "code").await;
     app.stop().await;

@@ -47,7 +47,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let locale = crate::i18n::negotiate(
             None,
             crate::cookies::get(req.headers(), crate::cookies::LANG),
-            req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
         );
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),

@@ -52,13 +52,22 @@ pub struct CodeBody {
 }
 
 /// The answer that starts a session: the cookie always, the token in the body when asked.
-fn session_answer(state: &AppState, status: StatusCode, mut body: serde_json::Value, token: &str, want_token: bool) -> Response {
+fn session_answer(
+    state: &AppState,
+    status: StatusCode,
+    mut body: serde_json::Value,
+    token: &str,
+    want_token: bool,
+) -> Response {
     if want_token {
         body["session_token"] = json!(token);
     }
     let mut resp = (status, Json(body)).into_response();
     let max_age = state.umbral.config().session.max_age_secs;
-    append_cookie(&mut resp, &state.cookies.set(state.cookies.session, token, Some(max_age)));
+    append_cookie(
+        &mut resp,
+        &state.cookies.set(state.cookies.session, token, Some(max_age)),
+    );
     resp
 }
 
@@ -66,10 +75,18 @@ async fn auth(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Response> {
     let Some((token, _)) = &ctx.token else {
         return Err(ApiError::new(CoreError::Unauthenticated, ctx.locale).into_response());
     };
-    state.umbral.authenticate(token).await.map_err(|e| ApiError::new(e, ctx.locale).into_response())
+    state
+        .umbral
+        .authenticate(token)
+        .await
+        .map_err(|e| ApiError::new(e, ctx.locale).into_response())
 }
 
-pub async fn signup(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<SignupBody>, Response>) -> Response {
+pub async fn signup(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<ApiJson<SignupBody>, Response>,
+) -> Response {
     let b = match body {
         Ok(ApiJson(b)) => b,
         Err(r) => return r,
@@ -95,7 +112,11 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJso
     }
 }
 
-pub async fn confirm_email(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<CodeBody>, Response>) -> Response {
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<ApiJson<CodeBody>, Response>,
+) -> Response {
     let b = match body {
         Ok(ApiJson(b)) => b,
         Err(r) => return r,
@@ -121,13 +142,23 @@ pub async fn resend_code(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-pub async fn login(State(state): State<AppState>, ctx: Ctx, body: Result<ApiJson<LoginBody>, Response>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Result<ApiJson<LoginBody>, Response>,
+) -> Response {
     let b = match body {
         Ok(ApiJson(b)) => b,
         Err(r) => return r,
     };
     match state.umbral.login(&b.email, &b.password, &ctx.meta).await {
-        Ok(out) => session_answer(&state, StatusCode::OK, json!({"next": out.next.as_str()}), &out.session_token, b.token),
+        Ok(out) => session_answer(
+            &state,
+            StatusCode::OK,
+            json!({"next": out.next.as_str()}),
+            &out.session_token,
+            b.token,
+        ),
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }

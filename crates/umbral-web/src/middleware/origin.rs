@@ -18,10 +18,11 @@ fn is_unsafe(m: &Method) -> bool {
 /// Whether the request comes from a page of another site.
 pub fn cross_origin(req: &Request, public_origin: &str) -> bool {
     let h = req.headers();
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return true;
-        }
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return true;
     }
     let Some(origin) = h.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
@@ -47,7 +48,11 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
             if req.uri().path().starts_with("/api/") {
                 return plain_api_error(StatusCode::FORBIDDEN, "request.cross_origin", locale, "");
             }
-            return (StatusCode::FORBIDDEN, i18n::t(locale, "request-cross_origin", &[])).into_response();
+            return (
+                StatusCode::FORBIDDEN,
+                i18n::t(locale, "request-cross_origin", &[]),
+            )
+                .into_response();
         }
     }
     next.run(req).await
@@ -59,7 +64,10 @@ mod tests {
     use axum::body::Body;
 
     fn req(origin: Option<&str>, site: Option<&str>) -> Request {
-        let mut b = axum::http::Request::builder().method("POST").uri("/login").header("host", "id.example.com");
+        let mut b = axum::http::Request::builder()
+            .method("POST")
+            .uri("/login")
+            .header("host", "id.example.com");
         if let Some(o) = origin {
             b = b.header("origin", o);
         }

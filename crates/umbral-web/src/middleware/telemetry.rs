@@ -17,7 +17,11 @@ pub async fn observe(req: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_string)
-        .unwrap_or_else(|| umbral_core::secrets::new_token().map(|t| t[..16].to_string()).unwrap_or_default());
+        .unwrap_or_else(|| {
+            umbral_core::secrets::new_token()
+                .map(|t| t[..16].to_string())
+                .unwrap_or_default()
+        });
     let method = req.method().clone();
     let route = req
         .extensions()
@@ -28,7 +32,8 @@ pub async fn observe(req: Request, next: Next) -> Response {
     let status = resp.status().as_u16();
     let elapsed = start.elapsed();
     metrics::counter!("umbral_http_requests_total", "method" => method.to_string(), "route" => route.clone(), "status" => status.to_string()).increment(1);
-    metrics::histogram!("umbral_http_request_duration_seconds", "route" => route.clone()).record(elapsed.as_secs_f64());
+    metrics::histogram!("umbral_http_request_duration_seconds", "route" => route.clone())
+        .record(elapsed.as_secs_f64());
     tracing::info!(target: "umbral::http", request_id = %id, %method, route = %route, status, micros = elapsed.as_micros() as u64, "request");
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(REQUEST_ID.clone(), v);

@@ -12,7 +12,9 @@ use crate::AppState;
 use crate::extract::Ctx;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/dev/outbox", get(outbox_page)).route("/dev/outbox.json", get(outbox_json))
+    Router::new()
+        .route("/dev/outbox", get(outbox_page))
+        .route("/dev/outbox.json", get(outbox_json))
 }
 
 /// RFC 3339 time of a message, for people reading the page.
@@ -30,7 +32,14 @@ async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> Response {
                 .iter()
                 .map(|m| context! { channel => m.channel, to => m.to, subject => m.subject, body => m.body, created_at => iso(m.created_at) })
                 .collect();
-            state.page(&ctx, StatusCode::OK, "outbox.html", context! { messages => messages }).into_response()
+            state
+                .page(
+                    &ctx,
+                    StatusCode::OK,
+                    "outbox.html",
+                    context! { messages => messages },
+                )
+                .into_response()
         }
         Err(e) => state.error_page(&ctx, &umbral_core::CoreError::Store(e.to_string())),
     }

@@ -61,7 +61,10 @@ pub fn csrf_ok(ctx: &Ctx, submitted: Option<&String>) -> bool {
 
 /// The form-expired error, shown at the top of the form.
 pub fn form_expired() -> CoreError {
-    CoreError::Validation(vec![umbral_core::FieldError::new("_form", "request.form_expired")])
+    CoreError::Validation(vec![umbral_core::FieldError::new(
+        "_form",
+        "request.form_expired",
+    )])
 }
 
 /// The session behind the request, or the answer that sends the browser where it belongs.
@@ -69,7 +72,11 @@ pub async fn session(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Respo
     let Some((token, _)) = &ctx.token else {
         return Err(Redirect::to("/login").into_response());
     };
-    state.umbral.authenticate(token).await.map_err(|e| state.error_page(ctx, &e))
+    state
+        .umbral
+        .authenticate(token)
+        .await
+        .map_err(|e| state.error_page(ctx, &e))
 }
 
 pub fn with_cookie(mut page: Page, cookie: Option<String>) -> Page {
@@ -106,12 +113,27 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 async fn terms(State(state): State<AppState>, ctx: Ctx) -> Response {
     let version = state.umbral.config().terms_version.clone();
-    state.page(&ctx, StatusCode::OK, "terms.html", context! { terms_version => version }).into_response()
+    state
+        .page(
+            &ctx,
+            StatusCode::OK,
+            "terms.html",
+            context! { terms_version => version },
+        )
+        .into_response()
 }
 
 const STATIC: &[(&str, &str, &str)] = &[
-    ("umbral.css", "text/css; charset=utf-8", include_str!("../../static/umbral.css")),
-    ("umbral.js", "text/javascript; charset=utf-8", include_str!("../../static/umbral.js")),
+    (
+        "umbral.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/umbral.css"),
+    ),
+    (
+        "umbral.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/umbral.js"),
+    ),
     ("logo.svg", "image/svg+xml", include_str!("../../static/logo.svg")),
 ];
 
@@ -127,7 +149,14 @@ async fn static_file(State(state): State<AppState>, Path(file): Path<String>) ->
         .map(|d| d.join("static").join(name))
         .and_then(|p| std::fs::read_to_string(p).ok());
     let body = themed.unwrap_or_else(|| builtin.to_string());
-    ([(header::CONTENT_TYPE, *mime), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, *mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn not_found(State(state): State<AppState>, ctx: Ctx, uri: axum::http::Uri) -> Response {

@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::context;
 use umbral_core::flows::Next;
 use umbral_core::flows::signup::{PhoneInput, SignupInput};
@@ -16,14 +16,44 @@ use crate::AppState;
 use crate::extract::Ctx;
 use crate::render::FormState;
 
-const SIGNUP_ORDER: &[&str] = &["_form", "name", "email", "phone_country", "phone", "password", "accept_terms"];
+const SIGNUP_ORDER: &[&str] = &[
+    "_form",
+    "name",
+    "email",
+    "phone_country",
+    "phone",
+    "password",
+    "accept_terms",
+];
 
 /// Countries offered in the dial-prefix selector: (ISO code, dial prefix).
 pub const COUNTRIES: &[(&str, &str)] = &[
-    ("AR", "54"), ("BO", "591"), ("BR", "55"), ("CA", "1"), ("CL", "56"), ("CO", "57"), ("CR", "506"),
-    ("DO", "1"), ("EC", "593"), ("ES", "34"), ("GT", "502"), ("HN", "504"), ("MX", "52"), ("NI", "505"),
-    ("PA", "507"), ("PE", "51"), ("PT", "351"), ("PY", "595"), ("SV", "503"), ("US", "1"), ("UY", "598"),
-    ("VE", "58"), ("DE", "49"), ("FR", "33"), ("GB", "44"), ("IT", "39"),
+    ("AR", "54"),
+    ("BO", "591"),
+    ("BR", "55"),
+    ("CA", "1"),
+    ("CL", "56"),
+    ("CO", "57"),
+    ("CR", "506"),
+    ("DO", "1"),
+    ("EC", "593"),
+    ("ES", "34"),
+    ("GT", "502"),
+    ("HN", "504"),
+    ("MX", "52"),
+    ("NI", "505"),
+    ("PA", "507"),
+    ("PE", "51"),
+    ("PT", "351"),
+    ("PY", "595"),
+    ("SV", "503"),
+    ("US", "1"),
+    ("UY", "598"),
+    ("VE", "58"),
+    ("DE", "49"),
+    ("FR", "33"),
+    ("GB", "44"),
+    ("IT", "39"),
 ];
 
 fn default_country(locale: Locale) -> &'static str {
@@ -34,13 +64,31 @@ fn default_country(locale: Locale) -> &'static str {
     }
 }
 
-fn render(state: &AppState, ctx: &Ctx, status: StatusCode, form: FormState, cookie: Option<String>) -> Response {
-    let countries: Vec<_> = COUNTRIES.iter().map(|(c, d)| context! { code => c, dial => d }).collect();
-    let page = state.page(ctx, status, "signup.html", context! { form => form, countries => countries });
+fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    form: FormState,
+    cookie: Option<String>,
+) -> Response {
+    let countries: Vec<_> = COUNTRIES
+        .iter()
+        .map(|(c, d)| context! { code => c, dial => d })
+        .collect();
+    let page = state.page(
+        ctx,
+        status,
+        "signup.html",
+        context! { form => form, countries => countries },
+    );
     with_cookie(page, cookie).into_response()
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let (csrf, cookie) = csrf_token(&state, &ctx);
     let mut form = FormState::new(&csrf).value("phone_country", default_country(ctx.locale));
     if let Some(plan) = q.get("plan").filter(|p| p.len() <= 64) {
@@ -49,7 +97,11 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<HashM
     render(&state, &ctx, StatusCode::OK, form, cookie)
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let (csrf, cookie) = csrf_token(&state, &ctx);
     let mut form = FormState::new(&csrf);
@@ -67,7 +119,10 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashM
     let input = SignupInput {
         name: get("name"),
         email: get("email"),
-        phone: PhoneInput::National { country: get("phone_country"), number: get("phone") },
+        phone: PhoneInput::National {
+            country: get("phone_country"),
+            number: get("phone"),
+        },
         password: get("password"),
         accept_terms: accepted,
         plan: f.get("plan").cloned().filter(|p| !p.is_empty()),
@@ -77,7 +132,12 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashM
         Ok(out) => {
             let max_age = state.umbral.config().session.max_age_secs;
             let mut resp = Redirect::to(step_path(out.next.as_str())).into_response();
-            crate::api::append_cookie(&mut resp, &state.cookies.set(state.cookies.session, &out.session_token, Some(max_age)));
+            crate::api::append_cookie(
+                &mut resp,
+                &state
+                    .cookies
+                    .set(state.cookies.session, &out.session_token, Some(max_age)),
+            );
             resp
         }
         Err(e) => {
@@ -92,8 +152,20 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashM
     }
 }
 
-fn render_confirm(state: &AppState, ctx: &Ctx, status: StatusCode, form: FormState, notice: Option<String>, cookie: Option<String>) -> Response {
-    let page = state.page(ctx, status, "confirm.html", context! { form => form, notice => notice });
+fn render_confirm(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    form: FormState,
+    notice: Option<String>,
+    cookie: Option<String>,
+) -> Response {
+    let page = state.page(
+        ctx,
+        status,
+        "confirm.html",
+        context! { form => form, notice => notice },
+    );
     with_cookie(page, cookie).into_response()
 }
 
@@ -109,7 +181,11 @@ pub async fn show_confirm(State(state): State<AppState>, ctx: Ctx) -> Response {
     render_confirm(&state, &ctx, StatusCode::OK, FormState::new(&csrf), None, cookie)
 }
 
-pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     let auth = match session(&state, &ctx).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -125,12 +201,23 @@ pub async fn confirm(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Hash
         Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
         Err(e) => {
             let status = crate::error::status_of(&e);
-            render_confirm(&state, &ctx, status, form.with_error(&e, ctx.locale, &["code"]), None, cookie)
+            render_confirm(
+                &state,
+                &ctx,
+                status,
+                form.with_error(&e, ctx.locale, &["code"]),
+                None,
+                cookie,
+            )
         }
     }
 }
 
-pub async fn resend(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashMap<String, String>>) -> Response {
+pub async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
     let auth = match session(&state, &ctx).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -149,7 +236,14 @@ pub async fn resend(State(state): State<AppState>, ctx: Ctx, Form(f): Form<HashM
         Err(umbral_core::CoreError::AlreadyDone) => Redirect::to("/").into_response(),
         Err(e) => {
             let status = crate::error::status_of(&e);
-            render_confirm(&state, &ctx, status, form.with_error(&e, ctx.locale, &["code"]), None, cookie)
+            render_confirm(
+                &state,
+                &ctx,
+                status,
+                form.with_error(&e, ctx.locale, &["code"]),
+                None,
+                cookie,
+            )
         }
     }
 }

@@ -1,0 +1,99 @@
+use std::time::Duration;
+
+use crate::support::{serve, temp_dir, umbral};
+
+#[tokio::test]
+async fn check_config_says_what_to_set() {
+    let dir = temp_dir("cfg");
+    let out = umbral(&dir)
+        .arg("check-config")
+        .env_remove("UMBRAL_SMTP_HOST")
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("UMBRAL_SMTP_HOST") && err.contains("--dev"), "{err}");
+
+    let out = umbral(&dir)
+        .args(["check-config", "--dev"])
+        .env("UMBRAL_SMTP_PASSWORD", "hunter2-secret")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("listen = \"127.0.0.1:8080\"") && !shown.contains("hunter2"),
+        "{shown}"
+    );
+
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/umbral.example.toml");
+    let out = umbral(&dir)
+        .args(["check-config", "--config", example])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = umbral(&dir)
+        .args(["check-config", "--dev"])
+        .env("UMBRAL_LISTEN", "nowhere")
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("UMBRAL_LISTEN"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn migrate_then_serve_on_the_default_sqlite_file() {
+    let dir = temp_dir("migrate");
+    let out = umbral(&dir).arg("migrate").output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        dir.join("umbral.db").exists(),
+        "sqlite://umbral.db in the working directory"
+    );
+    let mut s = serve(&dir, "sqlite://umbral.db", &[], true).await;
+    let r = reqwest::get(format!("{}/signup", s.base)).await.unwrap();
+    assert_eq!(r.status(), 200);
+    s.child.kill().await.unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn refuses_to_start_without_smtp_outside_dev() {
+    let dir = temp_dir("nosmtp");
+    let out = tokio::time::timeout(
+        Duration::from_secs(20),
+        umbral(&dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env_remove("UMBRAL_SMTP_HOST")
+            .output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("smtp.host"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_drains_and_exits_cleanly() {
+    let dir = temp_dir("term");
+    let mut s = serve(&dir, "sqlite://umbral.db", &[], true).await;
+    let pid = s.child.id().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(10), s.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -1,0 +1,9 @@
+//! Tests of the `umbral` program itself: separate processes, real signals, real SMTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod cli;
+mod durability;
+mod nodes;
+mod smtp;
+mod support;

@@ -1,0 +1,100 @@
+//! Two `umbral serve` processes on one PostgreSQL database.
+
+use serde_json::{Value, json};
+use umbral_store::test_support::{TestDatabase, postgres_admin_url};
+
+use crate::support::{PASSWORD, code_from_outbox, serve, signup_body, temp_dir};
+
+#[tokio::test]
+async fn two_nodes_share_sessions_single_session_and_limits() {
+    let Some(admin) = postgres_admin_url() else { return };
+    let db = TestDatabase::postgres(&admin).await;
+    let dir = temp_dir("nodes");
+    let (mut a, mut b) = tokio::join!(serve(&dir, &db.url, &[], true), serve(&dir, &db.url, &[], true));
+    let c = reqwest::Client::new();
+
+    // A session made on A works on B.
+    let r: Value = c
+        .post(format!("{}/api/v1/signup", a.base))
+        .json(&signup_body("nodes@example.com"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token_a = r["session_token"].as_str().unwrap().to_string();
+    let code = code_from_outbox(&b.base, "nodes@example.com").await;
+    let r = c
+        .post(format!("{}/api/v1/signup/confirm-email", b.base))
+        .bearer_auth(&token_a)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .get(format!("{}/api/v1/me", b.base))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A sign-in on B ends the session held on A.
+    let r: Value = c
+        .post(format!("{}/api/v1/login", b.base))
+        .json(&json!({"email": "nodes@example.com", "password": PASSWORD, "token": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token_b = r["session_token"].as_str().unwrap().to_string();
+    let r = c
+        .get(format!("{}/api/v1/me", a.base))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "auth.session_signed_in_elsewhere"
+    );
+    assert_eq!(
+        c.get(format!("{}/api/v1/me", a.base))
+            .bearer_auth(&token_b)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    // Limits are shared: failures on A count on B.
+    for _ in 0..5 {
+        let r = c
+            .post(format!("{}/api/v1/login", a.base))
+            .json(&json!({"email": "nodes@example.com", "password": "wrong-password-x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+    let r = c
+        .post(format!("{}/api/v1/login", b.base))
+        .json(&json!({"email": "nodes@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+
+    a.child.start_kill().unwrap();
+    b.child.start_kill().unwrap();
+    let _ = a.child.wait().await;
+    let _ = b.child.wait().await;
+    drop(db);
+    std::fs::remove_dir_all(dir).unwrap();
+}
