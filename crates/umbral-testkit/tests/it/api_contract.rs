@@ -47,7 +47,7 @@ async fn operations_endpoints() {
             && csp.contains("script-src 'self'")
             && !csp.contains("unsafe-inline")
     );
-    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert!(h.contains_key("x-request-id"));
     let r = reqwest::get(app.url("/api/v1/nothing")).await.unwrap();

@@ -1,0 +1,99 @@
+// Starts a real `umbral serve --dev` on a free port with its own SQLite file, and a headless
+// Debian Chromium driven by playwright-core (no browser download).
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = resolve(import.meta.dirname, "..", "..");
+export const shots = join(root, "e2e", "test-results");
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+export async function startUmbral() {
+  const bin = process.env.UMBRAL_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "debug", "umbral");
+  const dir = mkdtempSync(join(tmpdir(), "umbral-e2e-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ["serve", "--dev", "--listen", `127.0.0.1:${port}`], {
+    cwd: dir,
+    env: { ...process.env, UMBRAL_LOG_LEVEL: "warn", UMBRAL_PASSWORDS_M_COST_KIB: "4096", UMBRAL_PASSWORDS_T_COST: "1" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+    /** The newest 6-digit code emailed to `to`, read from the dev outbox. */
+    async codeFor(to) {
+      for (let i = 0; i < 100; i++) {
+        const list = await (await fetch(`${base}/dev/outbox.json`)).json();
+        const m = list.find((x) => x.to === to);
+        const code = m && m.body.split("\n").map((l) => l.trim()).find((l) => /^\d{6}$/.test(l));
+        if (code) return code;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no code for ${to}`);
+    },
+  };
+}
+
+export async function launch() {
+  mkdirSync(shots, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** Everything a person types to create an account, in the page's language. */
+export const words = {
+  es: {
+    title: "Crea tu cuenta", name: "Nombre", email: "Correo electrónico", phone: "Número de teléfono",
+    password: "Contraseña", terms: "Acepto los", create: "Crear cuenta", code: "Código", confirm: "Confirmar",
+    hello: (n) => `¡Hola, ${n}!`, signOut: "Cerrar sesión", next: "Siguiente", signIn: "Iniciar sesión",
+    elsewhere: "Tu sesión se cerró porque iniciaste sesión en otro dispositivo.",
+    shortPassword: "La contraseña debe tener al menos 10 caracteres.",
+  },
+  "pt-BR": {
+    title: "Crie sua conta", name: "Nome", email: "E-mail", phone: "Número de telefone",
+    password: "Senha", terms: "Aceito os", create: "Criar conta", code: "Código", confirm: "Confirmar",
+    hello: (n) => `Olá, ${n}!`, signOut: "Sair", next: "Próximo", signIn: "Entrar",
+    elsewhere: "Sua sessão foi encerrada porque você entrou em outro dispositivo.",
+    shortPassword: "A senha deve ter pelo menos 10 caracteres.",
+  },
+  en: {
+    title: "Create your account", name: "Name", email: "Email", phone: "Phone number",
+    password: "Password", terms: "I accept the", create: "Create account", code: "Code", confirm: "Confirm",
+    hello: (n) => `Hello, ${n}!`, signOut: "Sign out", next: "Next", signIn: "Sign in",
+    elsewhere: "Your session was closed because you signed in on another device.",
+    shortPassword: "The password must have at least 10 characters.",
+  },
+};
+
+export const PASSWORD = "tigre-azul-lunes-47";
