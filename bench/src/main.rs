@@ -1,1 +1,359 @@
-fn main() {}
+//! Umbral's benchmarks. Each starts a release `umbral serve --dev` on a fresh SQLite file (or the
+//! given database), drives it over loopback HTTP, reads the server's CPU time from
+//! `/proc/<pid>/stat`, and writes one JSON file under `bench/results/` plus a line of text.
+//!
+//!   umbral-bench signin   sign-ins per second against the hash ceiling (efficiency)
+//!   umbral-bench me       server CPU per authenticated `GET /api/v1/me`
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+use umbral_core::auth::password::{hash_now, verify_now};
+use umbral_core::policy::HashParams;
+
+#[derive(Parser)]
+struct Cli {
+    /// The umbral binary (build it with `cargo build --release -p umbral`).
+    #[arg(long, default_value = "target/release/umbral")]
+    bin: PathBuf,
+    /// Database URL; default: a fresh SQLite file in a temporary folder.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Where to write the JSON result.
+    #[arg(long, default_value = "bench/results")]
+    out: PathBuf,
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Subcommand)]
+enum What {
+    /// Password sign-in throughput with many users and concurrent clients.
+    Signin {
+        #[arg(long, default_value_t = 200)]
+        users: usize,
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+    },
+    /// Server CPU per `GET /api/v1/me`.
+    Me {
+        #[arg(long, default_value_t = 20_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
+}
+
+const PASSWORD: &str = "tigre-azul-lunes-47";
+
+struct Server {
+    child: Child,
+    base: String,
+    pid: u32,
+    _dir: PathBuf,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').map(|(_, r)| r).context("stat")?;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
+    Ok(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+async fn start(cli: &Cli, env: &[(&str, String)]) -> Result<Server> {
+    let dir = std::env::temp_dir().join(format!("umbral-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+    let bin = std::fs::canonicalize(&cli.bin)
+        .with_context(|| format!("{} (cargo build --release -p umbral)", cli.bin.display()))?;
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "serve",
+        "--dev",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--database-url",
+        &url,
+    ])
+    .env("UMBRAL_LOG_LEVEL", "warn")
+    .current_dir(&dir)
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit())
+    .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn()?;
+    let pid = child.id().context("pid")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
+            && r.status() == 200
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eprintln!("server ready in {} ms", started.elapsed().as_millis());
+    Ok(Server {
+        child,
+        base,
+        pid,
+        _dir: dir,
+    })
+}
+
+async fn signup(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
+    let r = c
+        .post(format!("{base}/api/v1/signup"))
+        .json(&json!({"name": "Bench User", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true, "token": true}))
+        .send()
+        .await?;
+    if r.status() != 201 {
+        bail!("sign-up: {}", r.status());
+    }
+    Ok(r.json::<Value>().await?["session_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn write_result(out: &Path, name: &str, result: &Value) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let path = out.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(result)?)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+fn machine() -> Value {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    json!({"cores": cores(), "cpu": model, "note": "load generator and server share the machine; server CPU from /proc/<pid>/stat"})
+}
+
+async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64) -> Result<()> {
+    let params = HashParams::default();
+    let server = start(cli, &[("UMBRAL_PASSWORDS_HASH_QUEUE", (clients * 2).to_string())]).await?;
+    let c = reqwest::Client::new();
+    eprintln!("creating {users} users");
+    let emails: Vec<String> = (0..users).map(|i| format!("bench{i}@example.com")).collect();
+    for chunk in emails.chunks(8) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                let (c, base, e) = (c.clone(), server.base.clone(), e.clone());
+                tokio::spawn(async move { signup(&c, &base, &e).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await??;
+        }
+    }
+    // The time of one hash, with the same parameters, measured in this run.
+    let stored = hash_now(params, PASSWORD)?;
+    let mut times = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        verify_now(params, PASSWORD, &stored)?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let hash_s = median(times);
+    eprintln!(
+        "one hash: {:.1} ms; {clients} clients for {seconds} s",
+        hash_s * 1000.0
+    );
+
+    let ok = Arc::new(AtomicU64::new(0));
+    let busy = Arc::new(AtomicU64::new(0));
+    let other = Arc::new(AtomicU64::new(0));
+    let cpu0 = cpu_seconds(server.pid)?;
+    let t0 = Instant::now();
+    let deadline = t0 + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for k in 0..clients {
+        let (c, base, emails) = (c.clone(), server.base.clone(), emails.clone());
+        let (ok, busy, other) = (ok.clone(), busy.clone(), other.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut i = k;
+            while Instant::now() < deadline {
+                let email = &emails[i % emails.len()];
+                i += clients;
+                match c
+                    .post(format!("{base}/api/v1/login"))
+                    .json(&json!({"email": email, "password": PASSWORD}))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 200 => ok.fetch_add(1, Ordering::Relaxed),
+                    Ok(r) if r.status() == 503 => {
+                        busy.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                        0
+                    }
+                    _ => other.fetch_add(1, Ordering::Relaxed),
+                };
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(server.pid)? - cpu0;
+    let n = ok.load(Ordering::Relaxed) as f64;
+    let rate = n / elapsed;
+    let ceiling = cores() as f64 / hash_s;
+    let efficiency = rate / ceiling;
+    let result = json!({
+        "benchmark": "signin",
+        "machine": machine(),
+        "params": {"m_cost_kib": params.m_cost_kib, "t_cost": params.t_cost, "p_cost": params.p_cost},
+        "users": users, "clients": clients, "seconds": elapsed,
+        "hash_ms_median": hash_s * 1000.0,
+        "signins": n, "signins_per_second": rate, "ceiling_per_second": ceiling,
+        "efficiency": efficiency, "target_efficiency": 0.95,
+        "busy_503": busy.load(Ordering::Relaxed), "errors": other.load(Ordering::Relaxed),
+        "server_cpu_ms_per_signin": cpu * 1000.0 / n.max(1.0),
+    });
+    println!(
+        "signin: {rate:.1}/s, ceiling {ceiling:.1}/s (hash {:.1} ms x {} cores), efficiency {efficiency:.3} (target >= 0.95)",
+        hash_s * 1000.0,
+        cores()
+    );
+    write_result(&cli.out, "signin", &result)?;
+    drop(server);
+    Ok(())
+}
+
+async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
+    let server = start(cli, &[]).await?;
+    let c = reqwest::Client::new();
+    let token = signup(&c, &server.base, "me@example.com").await?;
+    // Confirm the email with the code from the dev outbox.
+    let mut code = None;
+    for _ in 0..100 {
+        let list: Vec<Value> = reqwest::get(format!("{}/dev/outbox.json", server.base))
+            .await?
+            .json()
+            .await?;
+        code = list.iter().find_map(|m| {
+            m["body"]
+                .as_str()?
+                .lines()
+                .map(str::trim)
+                .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+        });
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = c
+        .post(format!("{}/api/v1/signup/confirm-email", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"code": code.context("no code")?}))
+        .send()
+        .await?;
+    if r.status() != 200 {
+        bail!("confirm: {}", r.status());
+    }
+    let url = format!("{}/api/v1/me", server.base);
+    // Warm up connections and caches.
+    for _ in 0..200 {
+        c.get(&url).bearer_auth(&token).send().await?.bytes().await?;
+    }
+    let per_client = requests / clients;
+    let cpu0 = cpu_seconds(server.pid)?;
+    let t0 = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (c, url, token) = (c.clone(), url.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_client {
+                let r = c.get(&url).bearer_auth(&token).send().await?;
+                if r.status() != 200 {
+                    bail!("me: {}", r.status());
+                }
+                r.bytes().await?;
+            }
+            Ok::<(), anyhow::Error>(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(server.pid)? - cpu0;
+    let n = (per_client * clients) as f64;
+    let us = cpu * 1e6 / n;
+    let result = json!({
+        "benchmark": "me",
+        "machine": machine(),
+        "database": if cli.database_url.is_some() { "given" } else { "sqlite" },
+        "requests": n, "clients": clients, "seconds": elapsed,
+        "requests_per_second": n / elapsed,
+        "server_cpu_us_per_request": us, "target_us": 60.0,
+    });
+    println!(
+        "me: {us:.1} us server CPU per request ({:.0} req/s, {clients} clients; target <= 60 us)",
+        n / elapsed
+    );
+    write_result(&cli.out, "me", &result)?;
+    drop(server);
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.what {
+        What::Signin {
+            users,
+            clients,
+            seconds,
+        } => bench_signin(&cli, users, clients, seconds).await,
+        What::Me { requests, clients } => bench_me(&cli, requests, clients).await,
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}

@@ -60,11 +60,12 @@ pub fn t(locale: Locale, id: &str, args: &[(&str, Arg<'_>)]) -> String {
 /// Whether `id` exists in `locale` itself (not through the fallback).
 pub fn has(locale: Locale, id: &str) -> bool {
     // A message with variables only resolves when they are given: give every variable in use.
-    let args: HashMap<Cow<'static, str>, FluentValue> =
-        ["name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail"]
-            .into_iter()
-            .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
-            .collect();
+    let args: HashMap<Cow<'static, str>, FluentValue> = [
+        "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail",
+    ]
+    .into_iter()
+    .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
+    .collect();
     LOCALES.try_lookup_with_args(langid(locale), id, &args).is_some()
 }
 
