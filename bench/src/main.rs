@@ -50,6 +50,9 @@ enum What {
         requests: usize,
         #[arg(long, default_value_t = 8)]
         clients: usize,
+        /// Another path to measure the same way (e.g. /healthz, for the cost without a session).
+        #[arg(long, default_value = "/api/v1/me")]
+        path: String,
     },
 }
 
@@ -260,7 +263,7 @@ async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64) -> 
     Ok(())
 }
 
-async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
+async fn bench_me(cli: &Cli, requests: usize, clients: usize, path: &str) -> Result<()> {
     let server = start(cli, &[]).await?;
     let c = reqwest::Client::new();
     let token = signup(&c, &server.base, "me@example.com").await?;
@@ -293,7 +296,7 @@ async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
     if r.status() != 200 {
         bail!("confirm: {}", r.status());
     }
-    let url = format!("{}/api/v1/me", server.base);
+    let url = format!("{}{path}", server.base);
     // Warm up connections and caches.
     for _ in 0..200 {
         c.get(&url).bearer_auth(&token).send().await?.bytes().await?;
@@ -324,6 +327,7 @@ async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
     let us = cpu * 1e6 / n;
     let result = json!({
         "benchmark": "me",
+        "path": path,
         "machine": machine(),
         "database": if cli.database_url.is_some() { "given" } else { "sqlite" },
         "requests": n, "clients": clients, "seconds": elapsed,
@@ -334,7 +338,12 @@ async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
         "me: {us:.1} us server CPU per request ({:.0} req/s, {clients} clients; target <= 60 us)",
         n / elapsed
     );
-    write_result(&cli.out, "me", &result)?;
+    let name = if path == "/api/v1/me" {
+        "me".to_string()
+    } else {
+        format!("cpu{}", path.replace('/', "-"))
+    };
+    write_result(&cli.out, &name, &result)?;
     drop(server);
     Ok(())
 }
@@ -342,13 +351,17 @@ async fn bench_me(cli: &Cli, requests: usize, clients: usize) -> Result<()> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    match cli.what {
+    match &cli.what {
         What::Signin {
             users,
             clients,
             seconds,
-        } => bench_signin(&cli, users, clients, seconds).await,
-        What::Me { requests, clients } => bench_me(&cli, requests, clients).await,
+        } => bench_signin(&cli, *users, *clients, *seconds).await,
+        What::Me {
+            requests,
+            clients,
+            path,
+        } => bench_me(&cli, *requests, *clients, path).await,
     }
 }
 

@@ -5,6 +5,10 @@ pub mod outbox;
 pub mod session;
 pub mod signup;
 
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests;
+
 /// The step a session must do next, as the API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Next {

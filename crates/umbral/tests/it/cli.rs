@@ -97,3 +97,39 @@ async fn sigterm_drains_and_exits_cleanly() {
     assert!(exit.success(), "{exit:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn json_logs_on_request() {
+    let dir = temp_dir("jsonlog");
+    let port = crate::support::free_port();
+    let mut child = umbral(&dir)
+        .args([
+            "serve",
+            "--dev",
+            "--log-format",
+            "json",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("UMBRAL_LOG_LEVEL", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    crate::support::wait_ready(&base).await;
+    reqwest::get(format!("{base}/login")).await.unwrap();
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let text = String::from_utf8_lossy(&out.stderr);
+    let request_line = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}"))
+        })
+        .find(|v| v["fields"]["route"] == "/login")
+        .unwrap_or_else(|| panic!("no JSON request log in {text}"));
+    assert_eq!(request_line["fields"]["status"], 200);
+    assert!(request_line["fields"]["request_id"].as_str().is_some());
+    std::fs::remove_dir_all(dir).unwrap();
+}
