@@ -110,6 +110,7 @@ impl AccountStore for SqlStore {
             .execute(&self.write)
             .await
             .map_err(db)?;
+        self.user_changed(user_id);
         Ok(())
     }
 
@@ -133,7 +134,9 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(())
     }
 
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {
@@ -181,6 +184,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
+        self.everything_changed();
         Ok(ids.len() as u64)
     }
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod audit;
+mod cache;
 mod codes;
 mod migrations;
 mod outbox;
@@ -17,6 +18,7 @@ mod throttle;
 #[doc(hidden)]
 pub mod test_support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,11 +35,21 @@ pub enum Backend {
 }
 
 /// The database behind Umbral.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SqlStore {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Session lookups kept in memory; SQLite only (one server process), see `cache.rs`.
+    cache: Option<Arc<cache::SessionCache>>,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Turns `sqlite://file.db` into a URL that creates the file when it is missing.
@@ -95,7 +107,12 @@ impl SqlStore {
                     .connect(&url)
                     .await
                     .map_err(db)?;
-                Ok(Self { read, write, backend })
+                Ok(Self {
+                    read,
+                    write,
+                    backend,
+                    cache: Some(Arc::default()),
+                })
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -108,6 +125,7 @@ impl SqlStore {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    cache: None,
                 })
             }
         }
@@ -128,6 +146,20 @@ impl SqlStore {
     /// The pool for raw access in tests and tools.
     pub fn pool(&self) -> &AnyPool {
         &self.write
+    }
+
+    /// Something about this user's sessions, account or organization changed.
+    pub(crate) fn user_changed(&self, user_id: &str) {
+        if let Some(c) = &self.cache {
+            c.user_changed(user_id);
+        }
+    }
+
+    /// A change that may reach any user.
+    pub(crate) fn everything_changed(&self) {
+        if let Some(c) = &self.cache {
+            c.everything_changed();
+        }
     }
 
     pub async fn close(&self) {

@@ -67,10 +67,22 @@ impl SessionStore for SqlStore {
             insert_audit(&mut tx, e).await?;
         }
         tx.commit().await.map_err(db)?;
+        if ended > 0
+            && let Some(user_id) = &session.user_id
+        {
+            self.user_changed(user_id);
+        }
         Ok(ended)
     }
 
     async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
+        let began = match &self.cache {
+            Some(c) => match c.get(id_hash) {
+                Some(hit) => return Ok(Some(hit)),
+                None => Some(c.begin()),
+            },
+            None => None,
+        };
         let sql = format!(
             "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM sessions s \
              LEFT JOIN users u ON u.id = s.user_id \
@@ -92,11 +104,15 @@ impl SessionStore for SqlStore {
             None => None,
         };
         let membership = rows::membership(&row).map_err(db)?;
-        Ok(Some(SessionContext {
+        let ctx = SessionContext {
             session,
             user,
             membership,
-        }))
+        };
+        if let (Some(c), Some(began)) = (&self.cache, began) {
+            c.put(&ctx, began);
+        }
+        Ok(Some(ctx))
     }
 
     async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
@@ -106,6 +122,9 @@ impl SessionStore for SqlStore {
             .execute(&self.write)
             .await
             .map_err(db)?;
+        if let Some(c) = &self.cache {
+            c.touched(id_hash, now);
+        }
         Ok(())
     }
 
@@ -129,7 +148,11 @@ impl SessionStore for SqlStore {
         if let Some(e) = audit {
             insert_audit(&mut tx, e).await?;
         }
-        tx.commit().await.map_err(db)
+        tx.commit().await.map_err(db)?;
+        if let Some(c) = &self.cache {
+            c.session_ended(id_hash);
+        }
+        Ok(())
     }
 
     async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {

@@ -391,3 +391,81 @@ async fn ping_and_migrate_twice() {
     })
     .await;
 }
+
+/// Reads a session before each change and after it: a cached read must never hide a change.
+#[tokio::test]
+async fn reads_after_every_change_see_it() {
+    each_store(|name, store| async move {
+        let s = signup("seen@example.com");
+        let user_id = uid(&s);
+        store.create_signup(&s).await.unwrap();
+        let read = |h: String| {
+            let store = store.clone();
+            async move { store.session_context(&h).await.unwrap().unwrap() }
+        };
+        assert!(read(s.session.id_hash.clone()).await.session.ended_at.is_none());
+
+        let other = session(Some(&user_id), NOW + 1);
+        let ended = AuditEvent::new(NOW, "session.ended", Some(&user_id), &meta()).unwrap();
+        store.start_session(&other, Some(&ended), &[]).await.unwrap();
+        assert_eq!(
+            read(s.session.id_hash.clone())
+                .await
+                .session
+                .end_reason
+                .as_deref(),
+            Some("signed_in_elsewhere"),
+            "{name}"
+        );
+
+        let ctx = read(other.id_hash.clone()).await;
+        assert_eq!(ctx.user.unwrap().email_confirmed_at, None);
+        let code = store
+            .current_code(&user_id, "confirm_email")
+            .await
+            .unwrap()
+            .unwrap();
+        let ev = AuditEvent::new(NOW, "user.email_confirmed", Some(&user_id), &meta()).unwrap();
+        store
+            .confirm_email(&user_id, &code.id, NOW + 2, &ev)
+            .await
+            .unwrap();
+        assert_eq!(
+            read(other.id_hash.clone()).await.user.unwrap().email_confirmed_at,
+            Some(NOW + 2),
+            "{name}"
+        );
+
+        store.touch_session(&other.id_hash, NOW + 70_000).await.unwrap();
+        assert_eq!(
+            read(other.id_hash.clone()).await.session.last_seen_at,
+            NOW + 70_000,
+            "{name}"
+        );
+
+        store
+            .update_password_hash(&user_id, "$argon2id$new", NOW + 3)
+            .await
+            .unwrap();
+        assert_eq!(
+            read(other.id_hash.clone())
+                .await
+                .user
+                .unwrap()
+                .password_hash
+                .as_deref(),
+            Some("$argon2id$new")
+        );
+
+        store
+            .end_session(&other.id_hash, "signed_out", NOW + 4, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            read(other.id_hash.clone()).await.session.end_reason.as_deref(),
+            Some("signed_out"),
+            "{name}"
+        );
+    })
+    .await;
+}

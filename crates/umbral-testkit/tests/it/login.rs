@@ -52,27 +52,38 @@ async fn unknown_and_wrong_take_the_same_time() {
     app.signed_up("timing@example.com").await;
     let url = app.url("/api/v1/login");
     let c = app.client();
-    let mut unknown = Vec::new();
-    let mut wrong = Vec::new();
-    for i in 0..7 {
-        // Separate addresses so the per-account limit never kicks in.
-        let t = Instant::now();
-        login(&c, &url, &format!("nobody{i}@example.com"), "wrong-password-here").await;
-        unknown.push(t.elapsed());
-        let t = Instant::now();
-        login(&c, &url, "timing@example.com", &format!("wrong-password-{i}")).await;
-        wrong.push(t.elapsed());
-        if i == 3 {
+    // Other tests run alongside on two cores: a noisy round is measured again, up to three times.
+    let mut last = (0.0, 0.0);
+    for round in 0..3 {
+        let mut unknown = Vec::new();
+        let mut wrong = Vec::new();
+        for i in 0..9 {
+            // Fresh addresses, and time moved on, so that the limits never kick in.
             app.clock.advance_secs(3600);
+            let t = Instant::now();
+            login(
+                &c,
+                &url,
+                &format!("nobody{round}-{i}@example.com"),
+                "wrong-password-here",
+            )
+            .await;
+            unknown.push(t.elapsed());
+            let t = Instant::now();
+            login(&c, &url, "timing@example.com", &format!("wrong-password-{i}")).await;
+            wrong.push(t.elapsed());
+        }
+        unknown.sort();
+        wrong.sort();
+        let (mu, mw) = (unknown[4].as_secs_f64(), wrong[4].as_secs_f64());
+        assert!(mu > 0.004, "an unknown email must still cost a hash ({mu:.4}s)");
+        last = (mu, mw);
+        if mu.max(mw) / mu.min(mw) < 1.25 {
+            app.stop().await;
+            return;
         }
     }
-    unknown.sort();
-    wrong.sort();
-    let (mu, mw) = (unknown[3].as_secs_f64(), wrong[3].as_secs_f64());
-    let ratio = mu.max(mw) / mu.min(mw);
-    assert!(ratio < 1.5, "medians differ: unknown {mu:.4}s, wrong {mw:.4}s");
-    assert!(mu > 0.004, "an unknown email must still cost a hash ({mu:.4}s)");
-    app.stop().await;
+    panic!("medians differ: unknown {:.4}s, wrong {:.4}s", last.0, last.1);
 }
 
 #[tokio::test]
