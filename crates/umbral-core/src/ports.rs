@@ -106,7 +106,8 @@ pub trait AccountStore: Send + Sync {
     async fn create_signup(&self, signup: &NewSignup) -> StoreResult<()>;
     async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
-    async fn membership_of(&self, user_id: &str) -> StoreResult<Option<Membership>>;
+    /// A user and their organization, read together (sign-in needs both).
+    async fn account_by_email_key(&self, email_key: &str) -> StoreResult<Option<(User, Option<Membership>)>>;
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()>;
     /// Marks the email confirmed and uses up the code, with its audit event.
     async fn confirm_email(
@@ -161,7 +162,9 @@ pub trait ThrottleStore: Send + Sync {
         now: UnixMillis,
         window_ms: i64,
     ) -> StoreResult<ThrottleState>;
-    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
+    /// The states of several keys at once (one read for all the limits of a request);
+    /// keys without failures are absent.
+    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
 }
 

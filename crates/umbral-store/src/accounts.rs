@@ -5,7 +5,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{AccountStore, NewSignup, StoreResult};
 
-use crate::audit::insert_audit;
+use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
 use crate::outbox::insert_outbox;
 use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
@@ -60,9 +60,7 @@ impl AccountStore for SqlStore {
         insert_session(&mut tx, &s.session).await?;
         upsert_code(&mut tx, &s.code).await?;
         insert_outbox(&mut tx, &s.message).await?;
-        for e in &s.audit {
-            insert_audit(&mut tx, e).await?;
-        }
+        insert_audits(&mut tx, &s.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -86,20 +84,22 @@ impl AccountStore for SqlStore {
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
-    async fn membership_of(&self, user_id: &str) -> StoreResult<Option<Membership>> {
+    async fn account_by_email_key(&self, email_key: &str) -> StoreResult<Option<(User, Option<Membership>)>> {
         let sql = format!(
-            "SELECT {MEMBERSHIP_COLUMNS} FROM memberships m JOIN organizations o ON o.id = m.org_id \
-             WHERE m.user_id = $1 ORDER BY m.created_at LIMIT 1"
+            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
+             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE u.email_key = $1 ORDER BY m.created_at LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(user_id)
+            .bind(email_key)
             .fetch_optional(&self.read)
             .await
             .map_err(db)?;
-        match row {
-            Some(r) => rows::membership(&r).map_err(db),
-            None => Ok(None),
-        }
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some((
+            rows::user(&r).map_err(db)?,
+            rows::membership(&r).map_err(db)?,
+        )))
     }
 
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()> {

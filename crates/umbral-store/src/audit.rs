@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::ports::{AuditStore, StoreResult};
 
@@ -7,22 +7,39 @@ use crate::{SqlStore, db};
 
 /// Audit events are written inside the transaction of the change they describe.
 pub(crate) async fn insert_audit(tx: &mut Transaction<'_, Any>, e: &AuditEvent) -> StoreResult<()> {
-    sqlx::query(
+    insert_audits(tx, &[e]).await
+}
+
+/// Several events in one statement (one round trip to the database).
+pub(crate) async fn insert_audits(tx: &mut Transaction<'_, Any>, events: &[&AuditEvent]) -> StoreResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = (0..events.len())
+        .map(|i| {
+            let p: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
         "INSERT INTO audit_events (id, at, event, actor_user_id, subject_user_id, org_id, ip, user_agent, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(&e.id)
-    .bind(e.at)
-    .bind(&e.event)
-    .bind(&e.actor_user_id)
-    .bind(&e.subject_user_id)
-    .bind(&e.org_id)
-    .bind(&e.ip)
-    .bind(&e.user_agent)
-    .bind(&e.details)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+         VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for e in events {
+        q = q
+            .bind(&e.id)
+            .bind(e.at)
+            .bind(&e.event)
+            .bind(&e.actor_user_id)
+            .bind(&e.subject_user_id)
+            .bind(&e.org_id)
+            .bind(&e.ip)
+            .bind(&e.user_agent)
+            .bind(&e.details);
+    }
+    q.execute(&mut **tx).await.map_err(db)?;
     Ok(())
 }
 

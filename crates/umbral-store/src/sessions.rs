@@ -4,9 +4,9 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 
-use crate::audit::insert_audit;
+use crate::audit::{insert_audit, insert_audits};
 use crate::rows::{self, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
-use crate::{SqlStore, db};
+use crate::{Backend, SqlStore, db};
 
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
     sqlx::query(
@@ -36,14 +36,18 @@ impl SessionStore for SqlStore {
     ) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db)?;
         let mut ended = 0;
+        let mut ended_event = None;
         if let Some(user_id) = &session.user_id {
-            // Writing the user row first serialises concurrent sign-ins of one user (a row lock on
-            // PostgreSQL, the single writer on SQLite): the later one sees and ends the earlier.
-            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            // Concurrent sign-ins of one user must be serialised so that the later one sees and
+            // ends the earlier. On SQLite every write goes through one connection already; on
+            // PostgreSQL writing the user row first takes its lock.
+            if self.backend == Backend::Postgres {
+                sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
             if let Some(event) = end_others {
                 ended = sqlx::query(
                     "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
@@ -58,14 +62,13 @@ impl SessionStore for SqlStore {
                 if ended > 0 {
                     let mut e = event.clone();
                     e.details = format!("{};count={ended}", e.details);
-                    insert_audit(&mut tx, &e).await?;
+                    ended_event = Some(e);
                 }
             }
         }
         insert_session(&mut tx, session).await?;
-        for e in audit {
-            insert_audit(&mut tx, e).await?;
-        }
+        let events: Vec<&AuditEvent> = ended_event.iter().chain(audit.iter()).collect();
+        insert_audits(&mut tx, &events).await?;
         tx.commit().await.map_err(db)?;
         if ended > 0
             && let Some(user_id) = &session.user_id

@@ -7,7 +7,9 @@
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
+use subtle::ConstantTimeEq;
 use tokio::sync::oneshot;
 
 use crate::error::CoreError;
@@ -38,38 +40,127 @@ pub struct PasswordHasherPool {
     dummy_hash: String,
 }
 
-fn argon(params: HashParams) -> Result<Argon2<'static>, CoreError> {
+fn argon(params: HashParams, version: Version) -> Result<Argon2<'static>, CoreError> {
     let p = Params::new(params.m_cost_kib, params.t_cost, params.p_cost, None)
         .map_err(|e| CoreError::Internal(format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
+    Ok(Argon2::new(Algorithm::Argon2id, version, p))
 }
 
-/// Hashes one password on the calling thread (used by the pool and by benchmarks).
+fn internal(e: impl std::fmt::Display) -> CoreError {
+    CoreError::Internal(format!("argon2: {e}"))
+}
+
+/// One thread's argon2id with its memory allocated once: a hash fills all of it anyway, so there
+/// is nothing to gain from allocating and zeroing 19 MiB for every sign-in.
+pub struct Hasher {
+    params: HashParams,
+    argon: Argon2<'static>,
+    memory: Vec<Block>,
+}
+
+impl Hasher {
+    pub fn new(params: HashParams) -> Result<Self, CoreError> {
+        let argon = argon(params, Version::V0x13)?;
+        let blocks = Params::new(params.m_cost_kib, params.t_cost, params.p_cost, None)
+            .map_err(internal)?
+            .block_count();
+        Ok(Self {
+            params,
+            argon,
+            memory: vec![Block::default(); blocks],
+        })
+    }
+
+    /// A PHC string: `$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>`.
+    pub fn hash(&mut self, password: &str) -> Result<String, CoreError> {
+        let mut salt = [0u8; 16];
+        secrets::fill_random(&mut salt)?;
+        let mut out = [0u8; OUTPUT_LEN];
+        self.argon
+            .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, &mut self.memory)
+            .map_err(internal)?;
+        let p = Params::new(
+            self.params.m_cost_kib,
+            self.params.t_cost,
+            self.params.p_cost,
+            None,
+        )
+        .map_err(internal)?;
+        let phc = PasswordHash {
+            algorithm: ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&p).map_err(internal)?,
+            salt: Some(Salt::new(&salt).map_err(internal)?),
+            hash: Some(Output::new(&out).map_err(internal)?),
+        };
+        Ok(phc.to_string())
+    }
+
+    /// Checks `password` against a stored PHC string; anything unreadable is a mismatch.
+    pub fn verify(&mut self, password: &str, stored: &str) -> Result<Verified, CoreError> {
+        let Ok(parsed) = PasswordHash::new(stored) else {
+            return Ok(Verified::No);
+        };
+        let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+            return Ok(Verified::No);
+        };
+        if parsed.algorithm != ARGON2ID_IDENT {
+            return Ok(Verified::No);
+        }
+        let Ok(p) = Params::try_from(&parsed) else {
+            return Ok(Verified::No);
+        };
+        let version = parsed
+            .version
+            .and_then(|v| Version::try_from(v).ok())
+            .unwrap_or(Version::V0x13);
+        let expected = expected.as_bytes();
+        let mut out = vec![0u8; expected.len()];
+        let current = p.m_cost() == self.params.m_cost_kib
+            && p.t_cost() == self.params.t_cost
+            && p.p_cost() == self.params.p_cost
+            && version == Version::V0x13
+            && expected.len() == OUTPUT_LEN;
+        let done = if current {
+            self.argon
+                .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut self.memory)
+        } else {
+            // An old hash: its own parameters, its own memory.
+            let old = Argon2::new(Algorithm::Argon2id, version, p.clone());
+            old.hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                vec![Block::default(); p.block_count()],
+            )
+        };
+        if done.is_err() || !bool::from(out.as_slice().ct_eq(expected)) {
+            return Ok(Verified::No);
+        }
+        Ok(Verified::Yes { rehash: !current })
+    }
+}
+
+const OUTPUT_LEN: usize = 32;
+
+/// Hashes one password on the calling thread (tests, benchmarks, tools).
 pub fn hash_now(params: HashParams, password: &str) -> Result<String, CoreError> {
-    let mut salt = [0u8; 16];
-    secrets::fill_random(&mut salt)?;
-    argon(params)?
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| CoreError::Internal(format!("argon2: {e}")))
+    Hasher::new(params)?.hash(password)
 }
 
 /// Verifies one password on the calling thread.
 pub fn verify_now(params: HashParams, password: &str, stored: &str) -> Result<Verified, CoreError> {
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return Ok(Verified::No);
-    };
-    let a = argon(params)?;
-    if a.verify_password(password.as_bytes(), &parsed).is_err() {
-        return Ok(Verified::No);
-    }
-    let same = Params::try_from(&parsed).is_ok_and(|p| {
-        p.m_cost() == params.m_cost_kib && p.t_cost() == params.t_cost && p.p_cost() == params.p_cost
-    }) && parsed.algorithm.as_str() == "argon2id";
-    Ok(Verified::Yes { rehash: !same })
+    Hasher::new(params)?.verify(password, stored)
 }
 
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams) {
+    let mut hasher = match Hasher::new(params) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "hash worker cannot start");
+            return;
+        }
+    };
     loop {
         let job = {
             let Ok(guard) = rx.lock() else { return };
@@ -80,10 +171,10 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams) {
         };
         match job {
             Job::Hash(pw, reply) => {
-                let _ = reply.send(hash_now(params, &pw));
+                let _ = reply.send(hasher.hash(&pw));
             }
             Job::Verify(pw, stored, reply) => {
-                let _ = reply.send(verify_now(params, &pw, &stored));
+                let _ = reply.send(hasher.verify(&pw, &stored));
             }
         }
     }
@@ -178,6 +269,40 @@ mod tests {
         assert_eq!(pool.verify(&wrong, Some(&h)).await.unwrap(), Verified::No);
         assert_eq!(pool.verify(&pw, None).await.unwrap(), Verified::No);
         assert_eq!(pool.verify(&pw, Some("not a hash")).await.unwrap(), Verified::No);
+    }
+
+    #[test]
+    fn hashes_interoperate_with_the_reference_implementation() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        let ours = hash_now(FAST, "correct horse").unwrap();
+        let reference = argon(FAST, Version::V0x13).unwrap();
+        reference
+            .verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap())
+            .unwrap();
+        let theirs = reference
+            .hash_password_with_salt(b"correct horse", b"saltsaltsaltsalt")
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_now(FAST, "correct horse", &theirs).unwrap(),
+            Verified::Yes { rehash: false }
+        );
+        assert_eq!(verify_now(FAST, "wrong horse", &theirs).unwrap(), Verified::No);
+        // Another algorithm or a damaged string never verifies.
+        let argon2i = Argon2::new(
+            Algorithm::Argon2i,
+            Version::V0x13,
+            Params::new(256, 1, 1, None).unwrap(),
+        );
+        let other = argon2i
+            .hash_password_with_salt(b"correct horse", b"saltsaltsaltsalt")
+            .unwrap()
+            .to_string();
+        assert_eq!(verify_now(FAST, "correct horse", &other).unwrap(), Verified::No);
+        assert_eq!(
+            verify_now(FAST, "correct horse", &ours[..ours.len() - 4]).unwrap(),
+            Verified::No
+        );
     }
 
     #[tokio::test]

@@ -36,23 +36,33 @@ impl Umbral {
         let (acct_key, ip_key) = (account_key(&email_key), ip_key(&meta.ip));
         let policy = &self.config.throttle;
         let now = self.now();
+        let states = self
+            .store
+            .throttle_states(&[&acct_key, &ip_key])
+            .await
+            .map_err(store_err)?;
+        let state_of = |key: &str| states.iter().find(|(k, _)| k == key).map(|(_, s)| *s);
         for (key, free) in [
             (&acct_key, policy.account_free_failures),
             (&ip_key, policy.ip_free_failures),
         ] {
-            let state = self.store.throttle_state(key).await.map_err(store_err)?;
-            if let Some(secs) = blocked_for(state, policy, free, now) {
+            if let Some(secs) = blocked_for(state_of(key), policy, free, now) {
                 return Err(CoreError::RateLimited {
                     retry_after_secs: secs,
                 });
             }
         }
+        let account_had_failures = state_of(&acct_key).is_some();
 
-        let user = self
+        let account = self
             .store
-            .user_by_email_key(&email_key)
+            .account_by_email_key(&email_key)
             .await
             .map_err(store_err)?;
+        let (user, membership) = match account {
+            Some((u, m)) => (Some(u), m),
+            None => (None, None),
+        };
         let stored = user.as_ref().and_then(|u| u.password_hash.as_deref());
         let verified = self.hasher.verify(&password, stored).await?;
         let user = match (user, verified) {
@@ -80,16 +90,13 @@ impl Umbral {
                 return Err(CoreError::InvalidCredentials);
             }
         };
-        self.store.throttle_clear(&acct_key).await.map_err(store_err)?;
+        if account_had_failures {
+            self.store.throttle_clear(&acct_key).await.map_err(store_err)?;
+        }
 
         let now = self.now();
         let token = secrets::new_token()?;
         let session = self.new_session_record(&token, Some(user.id.as_str()), meta);
-        let membership = self
-            .store
-            .membership_of(user.id.as_str())
-            .await
-            .map_err(store_err)?;
         let single = membership
             .as_ref()
             .and_then(|m| m.single_session)

@@ -35,6 +35,16 @@ struct State {
 struct MemoryStore(Arc<Mutex<State>>);
 
 impl MemoryStore {
+    fn membership_of(&self, user_id: &str) -> Option<Membership> {
+        let st = self.st();
+        st.members.get(user_id).map(|org| Membership {
+            org_id: OrgId(org.clone()),
+            org_name: st.orgs.get(org).cloned().unwrap_or_default(),
+            role: Role::Owner,
+            single_session: None,
+        })
+    }
+
     fn st(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -74,14 +84,12 @@ impl AccountStore for MemoryStore {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         Ok(self.st().users.get(id).cloned())
     }
-    async fn membership_of(&self, user_id: &str) -> StoreResult<Option<Membership>> {
-        let st = self.st();
-        Ok(st.members.get(user_id).map(|org| Membership {
-            org_id: OrgId(org.clone()),
-            org_name: st.orgs.get(org).cloned().unwrap_or_default(),
-            role: Role::Owner,
-            single_session: None,
-        }))
+    async fn account_by_email_key(&self, k: &str) -> StoreResult<Option<(User, Option<Membership>)>> {
+        let Some(u) = self.user_by_email_key(k).await? else {
+            return Ok(None);
+        };
+        let m = self.membership_of(&u.id.0);
+        Ok(Some((u, m)))
     }
     async fn update_password_hash(&self, user_id: &str, hash: &str, _: UnixMillis) -> StoreResult<()> {
         if let Some(u) = self.st().users.get_mut(user_id) {
@@ -167,7 +175,7 @@ impl SessionStore for MemoryStore {
             return Ok(None);
         };
         let (user, membership) = match &session.user_id {
-            Some(u) => (self.user_by_id(u).await?, self.membership_of(u).await?),
+            Some(u) => (self.user_by_id(u).await?, self.membership_of(u)),
             None => (None, None),
         };
         Ok(Some(SessionContext {
@@ -236,8 +244,12 @@ impl ThrottleStore for MemoryStore {
         s.last_failure_at = now;
         Ok(*s)
     }
-    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
-        Ok(self.st().throttle.get(key).copied())
+    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>> {
+        let st = self.st();
+        Ok(keys
+            .iter()
+            .filter_map(|k| st.throttle.get(*k).map(|s| (k.to_string(), *s)))
+            .collect())
     }
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         self.st().throttle.remove(key);

@@ -91,7 +91,12 @@ async fn signup_is_written_whole() {
             .expect(name);
         assert_eq!(u.email, "Ana@Example.com");
         assert_eq!(u.name, "Ana Pérez");
-        let m = store.membership_of(&u.id.0).await.unwrap().expect("membership");
+        let (_, m) = store
+            .account_by_email_key("ana@example.com")
+            .await
+            .unwrap()
+            .expect("account");
+        let m = m.expect("membership");
         assert_eq!(m.role.as_str(), "owner");
         let ctx = store
             .session_context(&s.session.id_hash)
@@ -276,7 +281,7 @@ async fn codes_are_replaced_counted_and_consumed() {
 async fn throttle_counts_within_a_window() {
     each_store(|_, store| async move {
         let k = "login:account:x@example.com";
-        assert!(store.throttle_state(k).await.unwrap().is_none());
+        assert!(store.throttle_states(&[k]).await.unwrap().is_empty());
         assert_eq!(store.throttle_failure(k, NOW, 1000).await.unwrap().failures, 1);
         assert_eq!(
             store.throttle_failure(k, NOW + 10, 1000).await.unwrap().failures,
@@ -284,8 +289,15 @@ async fn throttle_counts_within_a_window() {
         );
         let s = store.throttle_failure(k, NOW + 5000, 1000).await.unwrap();
         assert_eq!((s.failures, s.window_started_at), (1, NOW + 5000));
+        store.throttle_failure("other", NOW, 1000).await.unwrap();
+        let both = store.throttle_states(&[k, "other", "third"]).await.unwrap();
+        assert_eq!(both.len(), 2);
         store.throttle_clear(k).await.unwrap();
-        assert!(store.throttle_state(k).await.unwrap().is_none());
+        let left = store.throttle_states(&[k, "other"]).await.unwrap();
+        assert_eq!(
+            left.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["other"]
+        );
     })
     .await;
 }
