@@ -49,6 +49,13 @@ impl PhoneE164 {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The international dial prefix of a country (ISO 3166 alpha-2), e.g. 54 for `AR`.
+    pub fn dial_code(country_code: &str) -> Option<u16> {
+        phonenumber::metadata::DATABASE
+            .by_id(&country_code.to_ascii_uppercase())
+            .map(|m| m.country_code())
+    }
 }
 
 #[cfg(test)]
@@ -78,6 +85,13 @@ mod tests {
             PhoneE164::parse_national("MX", "55 1234 5678").unwrap().as_str(),
             "+525512345678"
         );
+    }
+
+    #[test]
+    fn dial_codes_come_from_the_metadata() {
+        assert_eq!(PhoneE164::dial_code("AR"), Some(54));
+        assert_eq!(PhoneE164::dial_code("br"), Some(55));
+        assert_eq!(PhoneE164::dial_code("ZZ"), None);
     }
 
     #[test]

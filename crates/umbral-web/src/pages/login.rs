@@ -7,12 +7,12 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
+use umbral_core::CoreError;
 use umbral_core::types::Email;
 
-use super::{csrf_ok, csrf_token, form_expired, session, step_path, with_cookie};
+use super::{FormPage, session, signed_in};
 use crate::AppState;
 use crate::extract::Ctx;
-use crate::render::FormState;
 
 /// Notices the sign-in page may show (anything else in `?notice=` is ignored).
 const NOTICES: &[&str] = &[
@@ -22,17 +22,12 @@ const NOTICES: &[&str] = &[
     "session_ended",
 ];
 
-fn render(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    tpl: &str,
-    form: FormState,
-    notice: Option<String>,
-    cookie: Option<String>,
-) -> Response {
-    let page = state.page(ctx, status, tpl, context! { form => form, notice => notice });
-    with_cookie(page, cookie).into_response()
+fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "login_email.html", &["_form", "email"])
+}
+
+fn password_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "login_password.html", &["_form", "email", "password"])
 }
 
 pub async fn show(
@@ -40,20 +35,11 @@ pub async fn show(
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (csrf, cookie) = csrf_token(&state, &ctx);
     let notice = q
         .get("notice")
         .filter(|n| NOTICES.contains(&n.as_str()))
         .map(|n| crate::i18n::t(ctx.locale, &format!("notice-{n}"), &[]));
-    render(
-        &state,
-        &ctx,
-        StatusCode::OK,
-        "login_email.html",
-        FormState::new(&csrf),
-        notice,
-        cookie,
-    )
+    email_page(&state, &ctx).render(StatusCode::OK, context! { notice => notice })
 }
 
 /// The email step never says whether the address exists: every well-formed address goes on to
@@ -63,47 +49,15 @@ pub async fn email_step(
     ctx: Ctx,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let raw = f.get("email").cloned().unwrap_or_default();
-    let form = FormState::new(&csrf).value("email", &raw);
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
-        let form = form.with_error(&form_expired(), ctx.locale, &["email"]);
-        return render(
-            &state,
-            &ctx,
-            StatusCode::FORBIDDEN,
-            "login_email.html",
-            form,
-            None,
-            cookie,
-        );
+    let page = email_page(&state, &ctx).keep(&f, &["email"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
     }
-    match Email::parse(&raw) {
-        Ok(email) => {
-            let form = FormState::new(&csrf).value("email", email.as_str());
-            render(
-                &state,
-                &ctx,
-                StatusCode::OK,
-                "login_password.html",
-                form,
-                None,
-                cookie,
-            )
-        }
-        Err(fe) => {
-            let e = umbral_core::CoreError::Validation(vec![fe]);
-            let form = form.with_error(&e, ctx.locale, &["email"]);
-            render(
-                &state,
-                &ctx,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "login_email.html",
-                form,
-                None,
-                cookie,
-            )
-        }
+    match Email::parse(f.get("email").map(String::as_str).unwrap_or_default()) {
+        Ok(email) => password_page(&state, &ctx)
+            .value("email", email.as_str())
+            .render(StatusCode::OK, context! {}),
+        Err(fe) => page.error(&CoreError::Validation(vec![fe]), context! {}),
     }
 }
 
@@ -112,49 +66,20 @@ pub async fn password_step(
     ctx: Ctx,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let email = f.get("email").cloned().unwrap_or_default();
-    let password = f.get("password").cloned().unwrap_or_default();
-    let form = FormState::new(&csrf).value("email", &email);
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
-        let form = form.with_error(&form_expired(), ctx.locale, &["password"]);
-        return render(
-            &state,
-            &ctx,
-            StatusCode::FORBIDDEN,
-            "login_password.html",
-            form,
-            None,
-            cookie,
-        );
+    let page = password_page(&state, &ctx).keep(&f, &["email"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
     }
-    match state.umbral.login(&email, &password, &ctx.meta).await {
-        Ok(out) => {
-            let max_age = state.umbral.config().session.max_age_secs;
-            let mut resp = Redirect::to(step_path(out.next.as_str())).into_response();
-            crate::api::append_cookie(
-                &mut resp,
-                &state
-                    .cookies
-                    .set(state.cookies.session, &out.session_token, Some(max_age)),
-            );
-            resp
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    match state.umbral.login(get("email"), get("password"), &ctx.meta).await {
+        Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
+        // A bad email goes back to the first step; anything else stays on the password.
+        Err(CoreError::Validation(errs)) if errs.iter().any(|x| x.field == "email") => {
+            email_page(&state, &ctx)
+                .keep(&f, &["email"])
+                .error(&CoreError::Validation(errs), context! {})
         }
-        Err(e) => {
-            // A bad email goes back to the first step; anything else stays on the password.
-            let email_problem = matches!(&e, umbral_core::CoreError::Validation(errs) if errs.iter().any(|x| x.field == "email"));
-            let tpl = if email_problem {
-                "login_email.html"
-            } else {
-                "login_password.html"
-            };
-            let form = form.with_error(&e, ctx.locale, &["_form", "email", "password"]);
-            let mut resp = render(&state, &ctx, crate::error::status_of(&e), tpl, form, None, cookie);
-            if let Some(s) = crate::error::retry_after(&e) {
-                crate::api::set_retry_after(&mut resp, s);
-            }
-            resp
-        }
+        Err(e) => page.error(&e, context! {}),
     }
 }
 
@@ -167,7 +92,7 @@ pub async fn logout(
         Ok(a) => a,
         Err(r) => return r,
     };
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
+    if !FormPage::new(&state, &ctx, "home.html", &[]).csrf_ok(&f) {
         return Redirect::to("/").into_response();
     }
     if let Err(e) = state.umbral.logout(&auth, &ctx.meta).await {

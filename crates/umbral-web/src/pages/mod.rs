@@ -5,6 +5,8 @@ pub mod dev;
 pub mod login;
 pub mod signup;
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -16,7 +18,7 @@ use umbral_core::flows::session::Authenticated;
 
 use crate::AppState;
 use crate::extract::Ctx;
-use crate::render::Page;
+use crate::render::FormState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -51,20 +53,98 @@ pub fn csrf_token(state: &AppState, ctx: &Ctx) -> (String, Option<String>) {
     }
 }
 
-/// Whether the form's token matches this browser's cookie.
-pub fn csrf_ok(ctx: &Ctx, submitted: Option<&String>) -> bool {
-    match (&ctx.csrf_cookie, submitted) {
-        (Some(c), Some(s)) => !c.is_empty() && umbral_core::secrets::ct_eq(c, s),
-        _ => false,
+/// A form page being answered: its template, the order of its fields (the first one with an
+/// error gets the focus), what the user typed, and this browser's CSRF token.
+pub struct FormPage<'a> {
+    state: &'a AppState,
+    ctx: &'a Ctx,
+    template: &'static str,
+    order: &'static [&'static str],
+    pub form: FormState,
+    new_cookie: Option<String>,
+}
+
+impl<'a> FormPage<'a> {
+    pub fn new(
+        state: &'a AppState,
+        ctx: &'a Ctx,
+        template: &'static str,
+        order: &'static [&'static str],
+    ) -> Self {
+        let (csrf, new_cookie) = csrf_token(state, ctx);
+        Self {
+            state,
+            ctx,
+            template,
+            order,
+            form: FormState::new(&csrf),
+            new_cookie,
+        }
+    }
+
+    /// Keeps what the user typed in these fields.
+    pub fn keep(mut self, fields: &HashMap<String, String>, names: &[&str]) -> Self {
+        for name in names {
+            if let Some(v) = fields.get(*name) {
+                self.form = self.form.value(name, v);
+            }
+        }
+        self
+    }
+
+    pub fn value(mut self, name: &str, v: &str) -> Self {
+        self.form = self.form.value(name, v);
+        self
+    }
+
+    /// Whether the submitted token matches this browser's cookie.
+    pub fn csrf_ok(&self, fields: &HashMap<String, String>) -> bool {
+        match (&self.ctx.csrf_cookie, fields.get("csrf_token")) {
+            (Some(c), Some(s)) => !c.is_empty() && umbral_core::secrets::ct_eq(c, s),
+            _ => false,
+        }
+    }
+
+    /// The page, with `extra` in its context.
+    pub fn render(self, status: StatusCode, extra: minijinja::Value) -> Response {
+        let ctx = context! { form => self.form, ..extra };
+        let mut page = self.state.page(self.ctx, status, self.template, ctx);
+        page.set_cookies.extend(self.new_cookie);
+        page.into_response()
+    }
+
+    /// The page again with the error's messages next to their fields, its status and, when the
+    /// user must wait, `Retry-After`.
+    pub fn error(mut self, e: &CoreError, extra: minijinja::Value) -> Response {
+        self.form = self.form.with_error(e, self.ctx.locale, self.order);
+        let mut resp = self.render(crate::error::status_of(e), extra);
+        if let Some(secs) = crate::error::retry_after(e) {
+            crate::api::set_retry_after(&mut resp, secs);
+        }
+        resp
+    }
+
+    /// The page again saying the form expired (a missing or wrong CSRF token).
+    pub fn expired(self, extra: minijinja::Value) -> Response {
+        let e = CoreError::Validation(vec![umbral_core::FieldError::new(
+            "_form",
+            "request.form_expired",
+        )]);
+        let mut resp = self.error(&e, extra);
+        *resp.status_mut() = StatusCode::FORBIDDEN;
+        resp
     }
 }
 
-/// The form-expired error, shown at the top of the form.
-pub fn form_expired() -> CoreError {
-    CoreError::Validation(vec![umbral_core::FieldError::new(
-        "_form",
-        "request.form_expired",
-    )])
+/// A new session: its cookie, and the browser sent to its next step.
+pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+    let max_age = state.umbral.config().session.max_age_secs;
+    let mut resp = Redirect::to(step_path(next)).into_response();
+    crate::api::append_cookie(
+        &mut resp,
+        &state.cookies.set(state.cookies.session, token, Some(max_age)),
+    );
+    resp
 }
 
 /// The session behind the request, or the answer that sends the browser where it belongs.
@@ -79,11 +159,6 @@ pub async fn session(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Respo
         .map_err(|e| state.error_page(ctx, &e))
 }
 
-pub fn with_cookie(mut page: Page, cookie: Option<String>) -> Page {
-    page.set_cookies.extend(cookie);
-    page
-}
-
 async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
     let auth = match session(&state, &ctx).await {
         Ok(a) => a,
@@ -93,22 +168,15 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(m) => m,
         Err(e) => return state.error_page(&ctx, &e),
     };
-    let (csrf, cookie) = csrf_token(&state, &ctx);
     let org = me.organization.as_ref();
-    let page = state.page(
-        &ctx,
-        StatusCode::OK,
-        "home.html",
-        context! {
-            csrf => csrf,
-            me => context! {
-                name => me.name, email => me.email,
-                org_name => org.map(|m| m.org_name.clone()),
-                role => org.map(|m| m.role.as_str()),
-            },
+    let extra = context! {
+        me => context! {
+            name => me.name, email => me.email,
+            org_name => org.map(|m| m.org_name.clone()),
+            role => org.map(|m| m.role.as_str()),
         },
-    );
-    with_cookie(page, cookie).into_response()
+    };
+    FormPage::new(&state, &ctx, "home.html", &[]).render(StatusCode::OK, extra)
 }
 
 async fn terms(State(state): State<AppState>, ctx: Ctx) -> Response {

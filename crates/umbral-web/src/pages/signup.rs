@@ -6,15 +6,15 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use minijinja::context;
+use minijinja::{Value, context};
+use umbral_core::CoreError;
 use umbral_core::flows::Next;
 use umbral_core::flows::signup::{PhoneInput, SignupInput};
-use umbral_core::types::Locale;
+use umbral_core::types::{Locale, PhoneE164};
 
-use super::{csrf_ok, csrf_token, form_expired, session, step_path, with_cookie};
+use super::{FormPage, session, signed_in, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
-use crate::render::FormState;
 
 const SIGNUP_ORDER: &[&str] = &[
     "_form",
@@ -25,35 +25,13 @@ const SIGNUP_ORDER: &[&str] = &[
     "password",
     "accept_terms",
 ];
+const KEPT: &[&str] = &["name", "email", "phone_country", "phone", "plan"];
 
-/// Countries offered in the dial-prefix selector: (ISO code, dial prefix).
-pub const COUNTRIES: &[(&str, &str)] = &[
-    ("AR", "54"),
-    ("BO", "591"),
-    ("BR", "55"),
-    ("CA", "1"),
-    ("CL", "56"),
-    ("CO", "57"),
-    ("CR", "506"),
-    ("DO", "1"),
-    ("EC", "593"),
-    ("ES", "34"),
-    ("GT", "502"),
-    ("HN", "504"),
-    ("MX", "52"),
-    ("NI", "505"),
-    ("PA", "507"),
-    ("PE", "51"),
-    ("PT", "351"),
-    ("PY", "595"),
-    ("SV", "503"),
-    ("US", "1"),
-    ("UY", "598"),
-    ("VE", "58"),
-    ("DE", "49"),
-    ("FR", "33"),
-    ("GB", "44"),
-    ("IT", "39"),
+/// Countries offered in the dial-prefix selector, by ISO code; the prefixes come from the phone
+/// number metadata.
+const COUNTRIES: &[&str] = &[
+    "AR", "BO", "BR", "CA", "CL", "CO", "CR", "DO", "EC", "ES", "GT", "HN", "MX", "NI", "PA", "PE", "PT",
+    "PY", "SV", "US", "UY", "VE", "DE", "FR", "GB", "IT",
 ];
 
 fn default_country(locale: Locale) -> &'static str {
@@ -64,24 +42,16 @@ fn default_country(locale: Locale) -> &'static str {
     }
 }
 
-fn render(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    form: FormState,
-    cookie: Option<String>,
-) -> Response {
-    let countries: Vec<_> = COUNTRIES
+fn countries() -> Value {
+    let list: Vec<Value> = COUNTRIES
         .iter()
-        .map(|(c, d)| context! { code => c, dial => d })
+        .filter_map(|c| PhoneE164::dial_code(c).map(|d| context! { code => c, dial => d }))
         .collect();
-    let page = state.page(
-        ctx,
-        status,
-        "signup.html",
-        context! { form => form, countries => countries },
-    );
-    with_cookie(page, cookie).into_response()
+    context! { countries => list }
+}
+
+fn signup_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "signup.html", SIGNUP_ORDER)
 }
 
 pub async fn show(
@@ -89,12 +59,11 @@ pub async fn show(
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let mut form = FormState::new(&csrf).value("phone_country", default_country(ctx.locale));
+    let mut page = signup_page(&state, &ctx).value("phone_country", default_country(ctx.locale));
     if let Some(plan) = q.get("plan").filter(|p| p.len() <= 64) {
-        form = form.value("plan", plan);
+        page = page.value("plan", plan);
     }
-    render(&state, &ctx, StatusCode::OK, form, cookie)
+    page.render(StatusCode::OK, countries())
 }
 
 pub async fn submit(
@@ -102,20 +71,15 @@ pub async fn submit(
     ctx: Ctx,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let mut form = FormState::new(&csrf);
-    for k in ["name", "email", "phone_country", "phone", "plan"] {
-        form = form.value(k, &get(k));
-    }
     let accepted = f.get("accept_terms").is_some_and(|v| !v.is_empty());
+    let mut page = signup_page(&state, &ctx).keep(&f, KEPT);
     if accepted {
-        form = form.value("accept_terms", "yes");
+        page = page.value("accept_terms", "yes");
     }
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
-        let form = form.with_error(&form_expired(), ctx.locale, SIGNUP_ORDER);
-        return render(&state, &ctx, StatusCode::FORBIDDEN, form, cookie);
+    if !page.csrf_ok(&f) {
+        return page.expired(countries());
     }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let input = SignupInput {
         name: get("name"),
         email: get("email"),
@@ -129,44 +93,13 @@ pub async fn submit(
         locale: ctx.locale,
     };
     match state.umbral.signup(&input, &ctx.meta).await {
-        Ok(out) => {
-            let max_age = state.umbral.config().session.max_age_secs;
-            let mut resp = Redirect::to(step_path(out.next.as_str())).into_response();
-            crate::api::append_cookie(
-                &mut resp,
-                &state
-                    .cookies
-                    .set(state.cookies.session, &out.session_token, Some(max_age)),
-            );
-            resp
-        }
-        Err(e) => {
-            let status = crate::error::status_of(&e);
-            let form = form.with_error(&e, ctx.locale, SIGNUP_ORDER);
-            let mut resp = render(&state, &ctx, status, form, cookie);
-            if let Some(s) = crate::error::retry_after(&e) {
-                crate::api::set_retry_after(&mut resp, s);
-            }
-            resp
-        }
+        Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
+        Err(e) => page.error(&e, countries()),
     }
 }
 
-fn render_confirm(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    form: FormState,
-    notice: Option<String>,
-    cookie: Option<String>,
-) -> Response {
-    let page = state.page(
-        ctx,
-        status,
-        "confirm.html",
-        context! { form => form, notice => notice },
-    );
-    with_cookie(page, cookie).into_response()
+fn confirm_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "confirm.html", &["code"])
 }
 
 pub async fn show_confirm(State(state): State<AppState>, ctx: Ctx) -> Response {
@@ -177,8 +110,7 @@ pub async fn show_confirm(State(state): State<AppState>, ctx: Ctx) -> Response {
     if auth.next() == Next::Done {
         return Redirect::to("/").into_response();
     }
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    render_confirm(&state, &ctx, StatusCode::OK, FormState::new(&csrf), None, cookie)
+    confirm_page(&state, &ctx).render(StatusCode::OK, context! {})
 }
 
 pub async fn confirm(
@@ -190,26 +122,14 @@ pub async fn confirm(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let code = f.get("code").cloned().unwrap_or_default();
-    let form = FormState::new(&csrf).value("code", &code);
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
-        let form = form.with_error(&form_expired(), ctx.locale, &["code"]);
-        return render_confirm(&state, &ctx, StatusCode::FORBIDDEN, form, None, cookie);
+    let page = confirm_page(&state, &ctx).keep(&f, &["code"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
     }
-    match state.umbral.confirm_email(&auth, &code, &ctx.meta).await {
+    let code = f.get("code").map(String::as_str).unwrap_or_default();
+    match state.umbral.confirm_email(&auth, code, &ctx.meta).await {
         Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
-        Err(e) => {
-            let status = crate::error::status_of(&e);
-            render_confirm(
-                &state,
-                &ctx,
-                status,
-                form.with_error(&e, ctx.locale, &["code"]),
-                None,
-                cookie,
-            )
-        }
+        Err(e) => page.error(&e, context! {}),
     }
 }
 
@@ -222,28 +142,16 @@ pub async fn resend(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let (csrf, cookie) = csrf_token(&state, &ctx);
-    let form = FormState::new(&csrf);
-    if !csrf_ok(&ctx, f.get("csrf_token")) {
-        let form = form.with_error(&form_expired(), ctx.locale, &["code"]);
-        return render_confirm(&state, &ctx, StatusCode::FORBIDDEN, form, None, cookie);
+    let page = confirm_page(&state, &ctx);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
     }
     match state.umbral.resend_email_code(&auth, ctx.locale).await {
         Ok(()) => {
             let notice = crate::i18n::t(ctx.locale, "confirm-resent", &[]);
-            render_confirm(&state, &ctx, StatusCode::OK, form, Some(notice), cookie)
+            page.render(StatusCode::OK, context! { notice => notice })
         }
-        Err(umbral_core::CoreError::AlreadyDone) => Redirect::to("/").into_response(),
-        Err(e) => {
-            let status = crate::error::status_of(&e);
-            render_confirm(
-                &state,
-                &ctx,
-                status,
-                form.with_error(&e, ctx.locale, &["code"]),
-                None,
-                cookie,
-            )
-        }
+        Err(CoreError::AlreadyDone) => Redirect::to("/").into_response(),
+        Err(e) => page.error(&e, context! {}),
     }
 }
