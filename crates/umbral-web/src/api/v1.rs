@@ -71,26 +71,28 @@ fn session_answer(
     resp
 }
 
-async fn auth(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Response> {
-    let Some((token, _)) = &ctx.token else {
-        return Err(ApiError::new(CoreError::Unauthenticated, ctx.locale).into_response());
-    };
-    state
-        .umbral
-        .authenticate(token)
-        .await
-        .map_err(|e| ApiError::new(e, ctx.locale).into_response())
+/// The session behind an API request; without a live one, a `401` saying why.
+pub struct ApiSession(pub Authenticated);
+
+impl axum::extract::FromRequestParts<AppState> for ApiSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let Ok(ctx) = Ctx::from_request_parts(parts, state).await;
+        let Some((token, _)) = &ctx.token else {
+            return Err(ApiError::new(CoreError::Unauthenticated, ctx.locale).into_response());
+        };
+        match state.umbral.authenticate(token).await {
+            Ok(a) => Ok(ApiSession(a)),
+            Err(e) => Err(ApiError::new(e, ctx.locale).into_response()),
+        }
+    }
 }
 
-pub async fn signup(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    body: Result<ApiJson<SignupBody>, Response>,
-) -> Response {
-    let b = match body {
-        Ok(ApiJson(b)) => b,
-        Err(r) => return r,
-    };
+pub async fn signup(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<SignupBody>) -> Response {
     let input = SignupInput {
         name: b.name,
         email: b.email,
@@ -115,42 +117,23 @@ pub async fn signup(
 pub async fn confirm_email(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Result<ApiJson<CodeBody>, Response>,
+    ApiSession(a): ApiSession,
+    ApiJson(b): ApiJson<CodeBody>,
 ) -> Response {
-    let b = match body {
-        Ok(ApiJson(b)) => b,
-        Err(r) => return r,
-    };
-    let a = match auth(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     match state.umbral.confirm_email(&a, &b.code, &ctx.meta).await {
         Ok(next) => Json(json!({"next": next.as_str()})).into_response(),
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }
 
-pub async fn resend_code(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match auth(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn resend_code(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.resend_email_code(&a, ctx.locale).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }
 
-pub async fn login(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    body: Result<ApiJson<LoginBody>, Response>,
-) -> Response {
-    let b = match body {
-        Ok(ApiJson(b)) => b,
-        Err(r) => return r,
-    };
+pub async fn login(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<LoginBody>) -> Response {
     match state.umbral.login(&b.email, &b.password, &ctx.meta).await {
         Ok(out) => session_answer(
             &state,
@@ -163,11 +146,7 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match auth(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn logout(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.logout(&a, &ctx.meta).await {
         Ok(()) => {
             let mut resp = StatusCode::NO_CONTENT.into_response();
@@ -178,11 +157,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-pub async fn me(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let a = match auth(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn me(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.me(&a) {
         Ok(me) => Json(json!({
             "id": me.id,

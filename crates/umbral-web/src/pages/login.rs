@@ -10,7 +10,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::types::Email;
 
-use super::{FormPage, session, signed_in};
+use super::{FormPage, PageSession, signed_in};
 use crate::AppState;
 use crate::extract::Ctx;
 
@@ -86,12 +86,9 @@ pub async fn password_step(
 pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
+    PageSession(auth): PageSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let auth = match session(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     if !FormPage::new(&state, &ctx, "home.html", &[]).csrf_ok(&f) {
         return Redirect::to("/").into_response();
     }

@@ -147,23 +147,29 @@ pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
     resp
 }
 
-/// The session behind the request, or the answer that sends the browser where it belongs.
-pub async fn session(state: &AppState, ctx: &Ctx) -> Result<Authenticated, Response> {
-    let Some((token, _)) = &ctx.token else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    state
-        .umbral
-        .authenticate(token)
-        .await
-        .map_err(|e| state.error_page(ctx, &e))
+/// The session behind a page request. Without a live one the browser is sent where it belongs:
+/// the sign-in page (saying why the session ended) or the step it must finish.
+pub struct PageSession(pub Authenticated);
+
+impl axum::extract::FromRequestParts<AppState> for PageSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let Ok(ctx) = Ctx::from_request_parts(parts, state).await;
+        let Some((token, _)) = &ctx.token else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match state.umbral.authenticate(token).await {
+            Ok(a) => Ok(PageSession(a)),
+            Err(e) => Err(state.error_page(&ctx, &e)),
+        }
+    }
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let auth = match session(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     let me = match state.umbral.me(&auth) {
         Ok(m) => m,
         Err(e) => return state.error_page(&ctx, &e),

@@ -12,7 +12,7 @@ use umbral_core::flows::Next;
 use umbral_core::flows::signup::{PhoneInput, SignupInput};
 use umbral_core::types::{Locale, PhoneE164};
 
-use super::{FormPage, session, signed_in, step_path};
+use super::{FormPage, PageSession, signed_in, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
 
@@ -102,11 +102,11 @@ fn confirm_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "confirm.html", &["code"])
 }
 
-pub async fn show_confirm(State(state): State<AppState>, ctx: Ctx) -> Response {
-    let auth = match session(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn show_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+) -> Response {
     if auth.next() == Next::Done {
         return Redirect::to("/").into_response();
     }
@@ -116,12 +116,9 @@ pub async fn show_confirm(State(state): State<AppState>, ctx: Ctx) -> Response {
 pub async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
+    PageSession(auth): PageSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let auth = match session(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let page = confirm_page(&state, &ctx).keep(&f, &["code"]);
     if !page.csrf_ok(&f) {
         return page.expired(context! {});
@@ -136,12 +133,9 @@ pub async fn confirm(
 pub async fn resend(
     State(state): State<AppState>,
     ctx: Ctx,
+    PageSession(auth): PageSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let auth = match session(&state, &ctx).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let page = confirm_page(&state, &ctx);
     if !page.csrf_ok(&f) {
         return page.expired(context! {});
