@@ -50,11 +50,13 @@ fn internal(e: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(format!("argon2: {e}"))
 }
 
-/// One thread's argon2id with its memory allocated once: a hash fills all of it anyway, so there
-/// is nothing to gain from allocating and zeroing 19 MiB for every sign-in.
+/// One thread's argon2id with its memory allocated once, at its first hash: a hash fills all of
+/// it anyway, so there is nothing to gain from allocating and zeroing 19 MiB for every sign-in,
+/// and an idle server holds none of it.
 pub struct Hasher {
     params: HashParams,
     argon: Argon2<'static>,
+    blocks: usize,
     memory: Vec<Block>,
 }
 
@@ -67,8 +69,15 @@ impl Hasher {
         Ok(Self {
             params,
             argon,
-            memory: vec![Block::default(); blocks],
+            blocks,
+            memory: Vec::new(),
         })
+    }
+
+    fn ensure_memory(&mut self) {
+        if self.memory.len() != self.blocks {
+            self.memory = vec![Block::default(); self.blocks];
+        }
     }
 
     /// A PHC string: `$argon2id$v=19$m=...,t=...,p=...$<salt>$<hash>`.
@@ -76,6 +85,7 @@ impl Hasher {
         let mut salt = [0u8; 16];
         secrets::fill_random(&mut salt)?;
         let mut out = [0u8; OUTPUT_LEN];
+        self.ensure_memory();
         self.argon
             .hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, &mut self.memory)
             .map_err(internal)?;
@@ -122,8 +132,12 @@ impl Hasher {
             && version == Version::V0x13
             && expected.len() == OUTPUT_LEN;
         let done = if current {
+            self.ensure_memory();
+            // Our own parameters and memory: a failure here is ours, not a wrong password.
             self.argon
                 .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut self.memory)
+                .map_err(internal)?;
+            Ok(())
         } else {
             // An old hash: its own parameters, its own memory.
             let old = Argon2::new(Algorithm::Argon2id, version, p.clone());
@@ -269,6 +283,17 @@ mod tests {
         assert_eq!(pool.verify(&wrong, Some(&h)).await.unwrap(), Verified::No);
         assert_eq!(pool.verify(&pw, None).await.unwrap(), Verified::No);
         assert_eq!(pool.verify(&pw, Some("not a hash")).await.unwrap(), Verified::No);
+    }
+
+    #[test]
+    fn a_new_hasher_verifies_before_it_ever_hashed() {
+        let stored = hash_now(FAST, "correct horse").unwrap();
+        let mut fresh = Hasher::new(FAST).unwrap();
+        assert_eq!(
+            fresh.verify("correct horse", &stored).unwrap(),
+            Verified::Yes { rehash: false }
+        );
+        assert_eq!(fresh.verify("wrong horse", &stored).unwrap(), Verified::No);
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! What every benchmark needs: a release server on a fresh database, CPU accounting from
+//! `/proc`, accounts, and the result file.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+use umbral_core::auth::password::{Hasher, hash_now};
+use umbral_core::policy::HashParams;
+
+use crate::Cli;
+
+pub const PASSWORD: &str = "tigre-azul-lunes-47";
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub pid: u32,
+    _dir: PathBuf,
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// utime + stime of a process, in seconds.
+pub fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat.rsplit_once(')').map(|(_, r)| r).context("stat")?;
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>()? + f[12].parse::<f64>()?;
+    Ok(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+pub async fn start(cli: &Cli, env: &[(&str, String)]) -> Result<Server> {
+    let dir = std::env::temp_dir().join(format!("umbral-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.join("bench.db").display()));
+    let bin = std::fs::canonicalize(&cli.bin)
+        .with_context(|| format!("{} (cargo build --release -p umbral)", cli.bin.display()))?;
+    let mut cmd = Command::new(bin);
+    cmd.args([
+        "serve",
+        "--dev",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--database-url",
+        &url,
+    ])
+    .env("UMBRAL_LOG_LEVEL", "warn")
+    .current_dir(&dir)
+    .stdout(Stdio::null())
+    .stderr(Stdio::inherit())
+    .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn()?;
+    let pid = child.id().context("pid")?;
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = reqwest::get(format!("{base}/readyz")).await
+            && r.status() == 200
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            bail!("server did not start");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    eprintln!("server ready in {} ms", started.elapsed().as_millis());
+    Ok(Server {
+        child,
+        base,
+        pid,
+        _dir: dir,
+    })
+}
+
+pub async fn signup(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
+    let r = c
+        .post(format!("{base}/api/v1/signup"))
+        .json(&json!({"name": "Bench User", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true, "token": true}))
+        .send()
+        .await?;
+    if r.status() != 201 {
+        bail!("sign-up: {}", r.status());
+    }
+    Ok(r.json::<Value>().await?["session_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Seconds per hash when every core hashes at once, with the server's own hashing code: the most
+/// sign-ins per second this machine could do is cores / this.
+/// Signs up `email`, confirms it with the code from the dev outbox, returns the session token.
+pub async fn confirmed_session(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
+    let token = signup(c, base, email).await?;
+    let mut code = None;
+    for _ in 0..100 {
+        let list: Vec<Value> = reqwest::get(format!("{base}/dev/outbox.json"))
+            .await?
+            .json()
+            .await?;
+        code = list.iter().filter(|m| m["to"] == email).find_map(|m| {
+            m["body"]
+                .as_str()?
+                .lines()
+                .map(str::trim)
+                .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_string)
+        });
+        if code.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = c
+        .post(format!("{base}/api/v1/signup/confirm-email"))
+        .bearer_auth(&token)
+        .json(&json!({"code": code.context("no code")?}))
+        .send()
+        .await?;
+    if r.status() != 200 {
+        bail!("confirm: {}", r.status());
+    }
+    Ok(token)
+}
+
+/// Resident memory of a process now and at its peak, in MiB.
+pub fn rss_mib(pid: u32) -> Result<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    Ok((field("VmRSS:"), field("VmHWM:")))
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub fn hash_seconds(params: HashParams) -> Result<f64> {
+    let stored = hash_now(params, PASSWORD)?;
+    let per_thread = 30;
+    let t = Instant::now();
+    let threads: Vec<_> = (0..cores())
+        .map(|_| {
+            let stored = stored.clone();
+            std::thread::spawn(move || -> Result<()> {
+                let mut h = Hasher::new(params)?;
+                for _ in 0..per_thread {
+                    h.verify(PASSWORD, &stored)?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for th in threads {
+        th.join().map_err(|_| anyhow::anyhow!("hash thread"))??;
+    }
+    Ok(t.elapsed().as_secs_f64() / per_thread as f64)
+}
+
+pub fn write_result(out: &Path, name: &str, result: &Value) -> Result<()> {
+    std::fs::create_dir_all(out)?;
+    let path = out.join(format!("{name}.json"));
+    std::fs::write(&path, serde_json::to_string_pretty(result)?)?;
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+pub fn machine() -> Value {
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    json!({"cores": cores(), "cpu": model, "note": "load generator and server share the machine; server CPU from /proc/<pid>/stat"})
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}

@@ -1,0 +1,103 @@
+//! Password sign-in throughput against the hash ceiling.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde_json::json;
+use umbral_core::policy::HashParams;
+
+use crate::Cli;
+use crate::common::{PASSWORD, cores, cpu_seconds, hash_seconds, machine, signup, start, write_result};
+
+pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64) -> Result<()> {
+    let params = HashParams::default();
+    let server = start(cli, &[("UMBRAL_PASSWORDS_HASH_QUEUE", (clients * 2).to_string())]).await?;
+    let c = reqwest::Client::new();
+    eprintln!("creating {users} users");
+    let emails: Vec<String> = (0..users).map(|i| format!("bench{i}@example.com")).collect();
+    for chunk in emails.chunks(8) {
+        let tasks: Vec<_> = chunk
+            .iter()
+            .map(|e| {
+                let (c, base, e) = (c.clone(), server.base.clone(), e.clone());
+                tokio::spawn(async move { signup(&c, &base, &e).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await??;
+        }
+    }
+    // The machine is shared and its speed drifts: measure the hash ceiling between load windows,
+    // so that both are taken under the same conditions.
+    let rounds = 5u32;
+    let window = Duration::from_secs(seconds) / rounds;
+    eprintln!("{clients} clients, {rounds} windows of {window:?}, hash measured before each");
+    let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
+    let (mut elapsed, mut cpu, mut client_cpu, mut hashes) = (0.0, 0.0, 0.0, Vec::new());
+    for _ in 0..rounds {
+        hashes.push(hash_seconds(params)?);
+        let cpu0 = cpu_seconds(server.pid)?;
+        let client0 = cpu_seconds(std::process::id())?;
+        let t0 = Instant::now();
+        let deadline = t0 + window;
+        let mut tasks = Vec::new();
+        for k in 0..clients {
+            let (c, base, emails, counts) = (c.clone(), server.base.clone(), emails.clone(), counts.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut i = k;
+                while Instant::now() < deadline {
+                    let email = &emails[i % emails.len()];
+                    i += clients;
+                    let r = c
+                        .post(format!("{base}/api/v1/login"))
+                        .json(&json!({"email": email, "password": PASSWORD}))
+                        .send()
+                        .await;
+                    let slot = match r.map(|r| r.status().as_u16()) {
+                        Ok(200) => 0,
+                        Ok(503) => {
+                            tokio::time::sleep(Duration::from_millis(5)).await;
+                            1
+                        }
+                        _ => 2,
+                    };
+                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await?;
+        }
+        elapsed += t0.elapsed().as_secs_f64();
+        cpu += cpu_seconds(server.pid)? - cpu0;
+        client_cpu += cpu_seconds(std::process::id())? - client0;
+    }
+    drop(server);
+    let n = counts[0].load(Ordering::Relaxed) as f64;
+    let hash_s = hashes.iter().sum::<f64>() / hashes.len() as f64;
+    let rate = n / elapsed;
+    let ceiling = cores() as f64 / hash_s;
+    let efficiency = rate / ceiling;
+    let result = json!({
+        "benchmark": "signin",
+        "machine": machine(),
+        "params": {"m_cost_kib": params.m_cost_kib, "t_cost": params.t_cost, "p_cost": params.p_cost},
+        "users": users, "clients": clients, "seconds": elapsed,
+        "hash_ms": hash_s * 1000.0,
+        "hash_ms_per_window": hashes.iter().map(|h| h * 1000.0).collect::<Vec<_>>(),
+        "signins": n, "signins_per_second": rate, "ceiling_per_second": ceiling,
+        "efficiency": efficiency, "target_efficiency": 0.95,
+        "busy_503": counts[1].load(Ordering::Relaxed), "errors": counts[2].load(Ordering::Relaxed),
+        "server_cpu_ms_per_signin": cpu * 1000.0 / n.max(1.0),
+        "load_generator_cpu_ms_per_signin": client_cpu * 1000.0 / n.max(1.0),
+    });
+    println!(
+        "signin: {rate:.1}/s, ceiling {ceiling:.1}/s (hash {:.1} ms x {} cores), efficiency {efficiency:.3} (target >= 0.95)",
+        hash_s * 1000.0,
+        cores()
+    );
+    write_result(&cli.out, "signin", &result)?;
+    Ok(())
+}
