@@ -1,7 +1,7 @@
 //! What every benchmark needs: a release server on a fresh database, CPU accounting from
 //! `/proc`, accounts, and the result file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -182,9 +182,16 @@ pub fn hash_seconds(params: HashParams) -> Result<f64> {
     Ok(t.elapsed().as_secs_f64() / per_thread as f64)
 }
 
-pub fn write_result(out: &Path, name: &str, result: &Value) -> Result<()> {
+/// Writes `<name>-<database>.json` (database: sqlite or postgres).
+pub fn write_result(cli: &Cli, name: &str, result: &Value) -> Result<()> {
+    let out = &cli.out;
     std::fs::create_dir_all(out)?;
-    let path = out.join(format!("{name}.json"));
+    let db = match &cli.database_url {
+        Some(u) if u.starts_with("postgres") => "postgres",
+        Some(_) => "other",
+        None => "sqlite",
+    };
+    let path = out.join(format!("{name}-{db}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(result)?)?;
     eprintln!("wrote {}", path.display());
     Ok(())

@@ -59,7 +59,7 @@ pub async fn bench_me(cli: &Cli, requests: usize, clients: usize, path: &str) ->
     } else {
         format!("cpu{}", path.replace('/', "-"))
     };
-    write_result(&cli.out, &name, &result)?;
+    write_result(cli, &name, &result)?;
     drop(server);
     Ok(())
 }

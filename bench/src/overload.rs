@@ -110,6 +110,6 @@ pub async fn bench_overload(cli: &Cli, times: f64, seconds: u64) -> Result<()> {
         percentile(&busy, 0.99),
         peak_rss.max(hwm)
     );
-    write_result(&cli.out, "overload", &result)?;
+    write_result(cli, "overload", &result)?;
     Ok(())
 }

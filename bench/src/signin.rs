@@ -98,6 +98,6 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
         hash_s * 1000.0,
         cores()
     );
-    write_result(&cli.out, "signin", &result)?;
+    write_result(cli, "signin", &result)?;
     Ok(())
 }
