@@ -83,6 +83,14 @@ pub struct NewSignup {
     pub audit: Vec<AuditEvent>,
 }
 
+/// See [`AccountStore::sign_in_lookup`].
+#[derive(Debug, Clone)]
+pub struct SignInLookup {
+    pub account: Option<(User, Option<Membership>)>,
+    /// The state of each limit key, in the order asked; `None` without failures.
+    pub limits: [Option<ThrottleState>; 2],
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThrottleState {
     pub failures: i64,
@@ -106,8 +114,9 @@ pub trait AccountStore: Send + Sync {
     async fn create_signup(&self, signup: &NewSignup) -> StoreResult<()>;
     async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
-    /// A user and their organization, read together (sign-in needs both).
-    async fn account_by_email_key(&self, email_key: &str) -> StoreResult<Option<(User, Option<Membership>)>>;
+    /// What a sign-in reads before it hashes, in one read: the account with its organization,
+    /// and the failure counts of its two limits (account, IP).
+    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup>;
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()>;
     /// Marks the email confirmed and uses up the code, with its audit event.
     async fn confirm_email(
@@ -162,9 +171,6 @@ pub trait ThrottleStore: Send + Sync {
         now: UnixMillis,
         window_ms: i64,
     ) -> StoreResult<ThrottleState>;
-    /// The states of several keys at once (one read for all the limits of a request);
-    /// keys without failures are absent.
-    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
 }
 

@@ -1,9 +1,9 @@
 use async_trait::async_trait;
 use sqlx::{AssertSqlSafe, Row};
-use umbral_core::accounts::{Membership, Role, User};
+use umbral_core::accounts::{Role, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
-use umbral_core::ports::{AccountStore, NewSignup, StoreResult};
+use umbral_core::ports::{AccountStore, NewSignup, SignInLookup, StoreResult, ThrottleState};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -84,22 +84,41 @@ impl AccountStore for SqlStore {
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
-    async fn account_by_email_key(&self, email_key: &str) -> StoreResult<Option<(User, Option<Membership>)>> {
+    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
-             LEFT JOIN memberships m ON m.user_id = u.id LEFT JOIN organizations o ON o.id = m.org_id \
-             WHERE u.email_key = $1 ORDER BY m.created_at LIMIT 1"
+            "SELECT t1.failures AS t1_failures, t1.window_started_at AS t1_window, t1.last_failure_at AS t1_last, \
+                    t2.failures AS t2_failures, t2.window_started_at AS t2_window, t2.last_failure_at AS t2_last, \
+                    u.id AS found_id, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} \
+             FROM (SELECT 1 AS one) x \
+             LEFT JOIN throttle t1 ON t1.key = $2 \
+             LEFT JOIN throttle t2 ON t2.key = $3 \
+             LEFT JOIN users u ON u.email_key = $1 \
+             LEFT JOIN memberships m ON m.user_id = u.id \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             ORDER BY m.created_at LIMIT 1"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
+        let r = sqlx::query(AssertSqlSafe(sql))
             .bind(email_key)
-            .fetch_optional(&self.read)
+            .bind(limit_keys[0])
+            .bind(limit_keys[1])
+            .fetch_one(&self.read)
             .await
             .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        Ok(Some((
-            rows::user(&r).map_err(db)?,
-            rows::membership(&r).map_err(db)?,
-        )))
+        let limit = |p: &str| -> Result<Option<ThrottleState>, sqlx::Error> {
+            let failures: Option<i64> = r.try_get(format!("{p}_failures").as_str())?;
+            let Some(failures) = failures else { return Ok(None) };
+            Ok(Some(ThrottleState {
+                failures,
+                window_started_at: r.try_get(format!("{p}_window").as_str())?,
+                last_failure_at: r.try_get(format!("{p}_last").as_str())?,
+            }))
+        };
+        let limits = [limit("t1").map_err(db)?, limit("t2").map_err(db)?];
+        let account = match r.try_get::<Option<String>, _>("found_id").map_err(db)? {
+            Some(_) => Some((rows::user(&r).map_err(db)?, rows::membership(&r).map_err(db)?)),
+            None => None,
+        };
+        Ok(SignInLookup { account, limits })
     }
 
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()> {

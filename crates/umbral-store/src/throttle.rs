@@ -40,26 +40,6 @@ impl ThrottleStore for SqlStore {
         state(&row).map_err(db)
     }
 
-    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>> {
-        let mut out = Vec::new();
-        // Two keys a query: a request checks its account and its IP together.
-        for pair in keys.chunks(2) {
-            let (a, b) = (pair[0], pair[pair.len() - 1]);
-            let rows = sqlx::query(
-                "SELECT key, failures, window_started_at, last_failure_at FROM throttle WHERE key = $1 OR key = $2",
-            )
-            .bind(a)
-            .bind(b)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-            for r in &rows {
-                out.push((r.try_get::<String, _>("key").map_err(db)?, state(r).map_err(db)?));
-            }
-        }
-        Ok(out)
-    }
-
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM throttle WHERE key = $1")
             .bind(key)

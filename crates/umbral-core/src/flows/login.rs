@@ -36,30 +36,23 @@ impl Umbral {
         let (acct_key, ip_key) = (account_key(&email_key), ip_key(&meta.ip));
         let policy = &self.config.throttle;
         let now = self.now();
-        let states = self
+        let found = self
             .store
-            .throttle_states(&[&acct_key, &ip_key])
+            .sign_in_lookup(&email_key, [&acct_key, &ip_key])
             .await
             .map_err(store_err)?;
-        let state_of = |key: &str| states.iter().find(|(k, _)| k == key).map(|(_, s)| *s);
-        for (key, free) in [
-            (&acct_key, policy.account_free_failures),
-            (&ip_key, policy.ip_free_failures),
+        for (state, free) in [
+            (found.limits[0], policy.account_free_failures),
+            (found.limits[1], policy.ip_free_failures),
         ] {
-            if let Some(secs) = blocked_for(state_of(key), policy, free, now) {
+            if let Some(secs) = blocked_for(state, policy, free, now) {
                 return Err(CoreError::RateLimited {
                     retry_after_secs: secs,
                 });
             }
         }
-        let account_had_failures = state_of(&acct_key).is_some();
-
-        let account = self
-            .store
-            .account_by_email_key(&email_key)
-            .await
-            .map_err(store_err)?;
-        let (user, membership) = match account {
+        let account_had_failures = found.limits[0].is_some();
+        let (user, membership) = match found.account {
             Some((u, m)) => (Some(u), m),
             None => (None, None),
         };

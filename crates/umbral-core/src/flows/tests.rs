@@ -84,12 +84,19 @@ impl AccountStore for MemoryStore {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         Ok(self.st().users.get(id).cloned())
     }
-    async fn account_by_email_key(&self, k: &str) -> StoreResult<Option<(User, Option<Membership>)>> {
-        let Some(u) = self.user_by_email_key(k).await? else {
-            return Ok(None);
+    async fn sign_in_lookup(&self, k: &str, keys: [&str; 2]) -> StoreResult<SignInLookup> {
+        let account = match self.user_by_email_key(k).await? {
+            Some(u) => {
+                let m = self.membership_of(&u.id.0);
+                Some((u, m))
+            }
+            None => None,
         };
-        let m = self.membership_of(&u.id.0);
-        Ok(Some((u, m)))
+        let st = self.st();
+        Ok(SignInLookup {
+            account,
+            limits: keys.map(|key| st.throttle.get(key).copied()),
+        })
     }
     async fn update_password_hash(&self, user_id: &str, hash: &str, _: UnixMillis) -> StoreResult<()> {
         if let Some(u) = self.st().users.get_mut(user_id) {
@@ -243,13 +250,6 @@ impl ThrottleStore for MemoryStore {
         s.failures += 1;
         s.last_failure_at = now;
         Ok(*s)
-    }
-    async fn throttle_states(&self, keys: &[&str]) -> StoreResult<Vec<(String, ThrottleState)>> {
-        let st = self.st();
-        Ok(keys
-            .iter()
-            .filter_map(|k| st.throttle.get(*k).map(|s| (k.to_string(), *s)))
-            .collect())
     }
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         self.st().throttle.remove(key);
