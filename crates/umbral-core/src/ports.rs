@@ -165,6 +165,14 @@ pub trait SessionStore: Send + Sync {
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
     /// Counts one failure for `key`, starting a new window when the old one is over.
+    /// A failed sign-in: one failure more for each limit key, and its audit event, together.
+    async fn failed_sign_in(
+        &self,
+        keys: [&str; 2],
+        now: UnixMillis,
+        window_ms: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     async fn throttle_failure(
         &self,
         key: &str,

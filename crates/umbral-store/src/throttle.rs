@@ -1,9 +1,11 @@
 use async_trait::async_trait;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{StoreResult, ThrottleState, ThrottleStore};
 
+use crate::audit::insert_audit;
 use crate::{SqlStore, db};
 
 fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
@@ -14,6 +16,31 @@ fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
     })
 }
 
+/// Counts one failure for `key` in one statement, so that nodes sharing the database count
+/// together; a window that is over starts again.
+async fn count_failure<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    key: &str,
+    now: UnixMillis,
+    window_ms: i64,
+) -> StoreResult<ThrottleState> {
+    let row = sqlx::query(
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN throttle.window_started_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
+               window_started_at = CASE WHEN throttle.window_started_at < $3 THEN $2 ELSE throttle.window_started_at END, \
+               last_failure_at = $2 \
+             RETURNING failures, window_started_at, last_failure_at",
+        )
+    .bind(key)
+    .bind(now)
+    .bind(now - window_ms)
+    .fetch_one(executor)
+    .await
+    .map_err(db)?;
+    state(&row).map_err(db)
+}
+
 #[async_trait]
 impl ThrottleStore for SqlStore {
     async fn throttle_failure(
@@ -22,22 +49,22 @@ impl ThrottleStore for SqlStore {
         now: UnixMillis,
         window_ms: i64,
     ) -> StoreResult<ThrottleState> {
-        // One statement, so that nodes sharing the database count together.
-        let row = sqlx::query(
-            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, $2, $2) \
-             ON CONFLICT (key) DO UPDATE SET \
-               failures = CASE WHEN throttle.window_started_at < $3 THEN 1 ELSE throttle.failures + 1 END, \
-               window_started_at = CASE WHEN throttle.window_started_at < $3 THEN $2 ELSE throttle.window_started_at END, \
-               last_failure_at = $2 \
-             RETURNING failures, window_started_at, last_failure_at",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(now - window_ms)
-        .fetch_one(&self.write)
-        .await
-        .map_err(db)?;
-        state(&row).map_err(db)
+        count_failure(&self.write, key, now, window_ms).await
+    }
+
+    async fn failed_sign_in(
+        &self,
+        keys: [&str; 2],
+        now: UnixMillis,
+        window_ms: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        for key in keys {
+            count_failure(&mut *tx, key, now, window_ms).await?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {

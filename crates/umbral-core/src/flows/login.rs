@@ -67,19 +67,12 @@ impl Umbral {
             }
             (user, _) => {
                 let now = self.now();
-                let window_ms = policy.window_secs * 1000;
-                self.store
-                    .throttle_failure(&acct_key, now, window_ms)
-                    .await
-                    .map_err(store_err)?;
-                self.store
-                    .throttle_failure(&ip_key, now, window_ms)
-                    .await
-                    .map_err(store_err)?;
-                let subject = user.as_ref().map(|u| u.id.0.as_str());
                 let mut event = AuditEvent::new(now, "login.failed", None, meta)?;
-                event.subject_user_id = subject.map(str::to_string);
-                self.store.record_audit(&event).await.map_err(store_err)?;
+                event.subject_user_id = user.as_ref().map(|u| u.id.0.clone());
+                self.store
+                    .failed_sign_in([&acct_key, &ip_key], now, policy.window_secs * 1000, &event)
+                    .await
+                    .map_err(store_err)?;
                 return Err(CoreError::InvalidCredentials);
             }
         };
@@ -109,14 +102,9 @@ impl Umbral {
             .start_session(&session, end_others, &audit)
             .await
             .map_err(store_err)?;
-        let next = if user.email_confirmed_at.is_some() {
-            Next::Done
-        } else {
-            Next::ConfirmEmail
-        };
         Ok(LoginOutcome {
             session_token: token,
-            next,
+            next: Next::for_user(Some(&user)),
         })
     }
 

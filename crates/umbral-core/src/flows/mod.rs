@@ -17,6 +17,14 @@ pub enum Next {
 }
 
 impl Next {
+    /// The step a user must do next (`None`: the stand-in of a sign-up with a taken email).
+    pub fn for_user(user: Option<&crate::accounts::User>) -> Self {
+        match user {
+            Some(u) if u.email_confirmed_at.is_some() => Next::Done,
+            _ => Next::ConfirmEmail,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Next::ConfirmEmail => "confirm_email",

@@ -21,10 +21,7 @@ pub struct Authenticated {
 impl Authenticated {
     /// The step this session must do next.
     pub fn next(&self) -> Next {
-        match &self.user {
-            Some(u) if u.email_confirmed_at.is_some() => Next::Done,
-            _ => Next::ConfirmEmail,
-        }
+        Next::for_user(self.user.as_ref())
     }
 
     /// A fully signed-in user (every step done), or the step still required.

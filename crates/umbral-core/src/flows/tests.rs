@@ -228,6 +228,20 @@ impl SessionStore for MemoryStore {
 
 #[async_trait]
 impl ThrottleStore for MemoryStore {
+    async fn failed_sign_in(
+        &self,
+        keys: [&str; 2],
+        now: UnixMillis,
+        window_ms: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        for k in keys {
+            self.throttle_failure(k, now, window_ms).await?;
+        }
+        self.st().audit.push(audit.clone());
+        Ok(())
+    }
+
     async fn throttle_failure(
         &self,
         key: &str,

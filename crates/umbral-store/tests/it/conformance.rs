@@ -488,3 +488,40 @@ async fn reads_after_every_change_see_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_counts_both_limits_and_is_audited() {
+    each_store(|name, store| async move {
+        let ev = AuditEvent::new(NOW, "login.failed", None, &meta()).unwrap();
+        let mut ev = ev;
+        ev.subject_user_id = Some("someone".into());
+        store
+            .failed_sign_in(["acct", "ip"], NOW, 1000, &ev)
+            .await
+            .unwrap();
+        store
+            .failed_sign_in(
+                ["acct2", "ip"],
+                NOW + 1,
+                1000,
+                &AuditEvent {
+                    id: format!("{}x", ev.id),
+                    ..ev.clone()
+                },
+            )
+            .await
+            .unwrap();
+        let [a, i] = store
+            .sign_in_lookup("nobody@example.com", ["acct", "ip"])
+            .await
+            .unwrap()
+            .limits;
+        assert_eq!((a.unwrap().failures, i.unwrap().failures), (1, 2), "{name}");
+        assert_eq!(
+            store.audit_for_user("someone", 10).await.unwrap().len(),
+            2,
+            "{name}"
+        );
+    })
+    .await;
+}
