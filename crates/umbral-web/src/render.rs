@@ -91,23 +91,24 @@ impl AppState {
             languages => languages,
             ..extra
         };
-        let html = self
+        let (status, html) = match self
             .templates
             .get_template(template)
             .and_then(|t| t.render(ctx_value))
-            .unwrap_or_else(|e| {
+        {
+            Ok(html) => (status, html),
+            Err(e) => {
                 tracing::error!(error = %e, template, "template failed");
-                i18n::t(ctx.locale, "server-error", &[])
-            });
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    i18n::t(ctx.locale, "server-error", &[]),
+                )
+            }
+        };
         let mut set_cookies = Vec::new();
         if ctx.lang_from_query {
             set_cookies.push(self.cookies.lang(ctx.locale.tag()));
         }
-        let status = if html.starts_with("<!doctype") {
-            status
-        } else {
-            StatusCode::INTERNAL_SERVER_ERROR
-        };
         Page {
             status,
             html,

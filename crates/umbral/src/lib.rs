@@ -103,11 +103,6 @@ impl Running {
         }
         self.store.close().await;
     }
-
-    /// Resolves when the server stops by itself.
-    pub fn shutdown_sender(&self) -> watch::Sender<bool> {
-        self.shutdown.clone()
-    }
 }
 
 /// Builds everything and serves on `listener` until `stop`.
