@@ -21,6 +21,9 @@ pub struct Ctx {
     /// The session token and whether it came from a cookie (as opposed to a bearer header).
     pub token: Option<(String, bool)>,
     pub csrf_cookie: Option<String>,
+    /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
+    /// (the language menu keeps everything else, e.g. the chosen plan).
+    pub lang_base: String,
 }
 
 fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
@@ -120,7 +123,20 @@ impl FromRequestParts<AppState> for Ctx {
                 .take(300)
                 .collect(),
         };
+        let kept: Vec<&str> = parts
+            .uri
+            .query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+            .collect();
+        let lang_base = if kept.is_empty() {
+            format!("{}?", parts.uri.path())
+        } else {
+            format!("{}?{}&", parts.uri.path(), kept.join("&"))
+        };
         Ok(Ctx {
+            lang_base,
             locale,
             lang_from_query,
             meta,

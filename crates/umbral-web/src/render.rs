@@ -89,6 +89,7 @@ impl AppState {
             lang_tag => ctx.locale.tag(),
             product => self.settings.product_name.as_str(),
             languages => languages,
+            lang_base => ctx.lang_base.as_str(),
             ..extra
         };
         let (status, html) = match self

@@ -34,6 +34,11 @@ async fn signup_page_journey_in_spanish() {
     }
     let csrf = csrf_from(&html);
     assert!(csrf.len() >= 40);
+    // Changing the language keeps the plan chosen on the vendor's site.
+    assert!(
+        html.contains("href=\"&#x2f;signup?plan=pro&amp;lang=pt-BR\""),
+        "{html}"
+    );
 
     // A bad form keeps what was typed (not the password) and marks the field.
     let form = [
