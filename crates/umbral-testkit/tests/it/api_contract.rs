@@ -76,3 +76,89 @@ async fn dev_outbox_only_in_dev_mode() {
     );
     app.stop().await;
 }
+
+/// Random and hostile bodies never crash the server nor answer 5xx.
+#[tokio::test]
+async fn no_body_makes_the_api_fail() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let mut seed = [0u8; 32];
+    umbral_testkit::umbral_core::secrets::fill_random(&mut seed).unwrap();
+    let mut state = u64::from_le_bytes(seed[..8].try_into().unwrap()) | 1;
+    let mut rand = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces = [
+        "\"\"",
+        "null",
+        "true",
+        "-1",
+        "1e400",
+        "\"\\u0000\"",
+        "\"ä😀\"",
+        "[]",
+        "{}",
+        "\"a@b.c\"",
+        "\"+5491123456789\"",
+        "\"tigre-azul-lunes-47\"",
+        "\"x\"",
+        "123456",
+        "\"123456\"",
+        "\"<script>\"",
+        "\"' OR 1=1 --\"",
+    ];
+    let fields = [
+        "name",
+        "email",
+        "phone",
+        "password",
+        "accept_terms",
+        "plan",
+        "token",
+        "code",
+        "nope",
+    ];
+    for i in 0..150 {
+        let n = (rand() % 6) as usize;
+        let body = if i % 10 == 0 {
+            // Not even JSON.
+            (0..(rand() % 40))
+                .map(|_| char::from(b' ' + (rand() % 94) as u8))
+                .collect::<String>()
+        } else {
+            let members: Vec<String> = (0..n)
+                .map(|_| {
+                    let f = fields[(rand() % fields.len() as u64) as usize];
+                    let v = pieces[(rand() % pieces.len() as u64) as usize];
+                    format!("\"{f}\": {v}")
+                })
+                .collect();
+            format!("{{{}}}", members.join(", "))
+        };
+        for path in ["/api/v1/signup", "/api/v1/login", "/api/v1/signup/confirm-email"] {
+            let r = c
+                .post(app.url(path))
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            assert!(
+                status < 500 && status >= 200,
+                "{path} answered {status} to {body}"
+            );
+            if status >= 400 {
+                let v: Value = r
+                    .json()
+                    .await
+                    .unwrap_or_else(|e| panic!("{path} {body}: not JSON: {e}"));
+                assert!(v["error"]["code"].is_string(), "{path} {body}: {v}");
+            }
+        }
+    }
+    app.stop().await;
+}
