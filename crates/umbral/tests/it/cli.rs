@@ -83,13 +83,37 @@ async fn refuses_to_start_without_smtp_outside_dev() {
 #[tokio::test]
 async fn sigterm_drains_and_exits_cleanly() {
     let dir = temp_dir("term");
-    let mut s = serve(&dir, "sqlite://umbral.db", &[], true).await;
+    // A slow hash, so that a sign-up is still in flight when the signal comes.
+    let mut s = serve(
+        &dir,
+        "sqlite://umbral.db",
+        &[
+            ("UMBRAL_PASSWORDS_T_COST", "120"),
+            ("UMBRAL_PASSWORDS_M_COST_KIB", "8192"),
+        ],
+        true,
+    )
+    .await;
+    let url = format!("{}/api/v1/signup", s.base);
+    let in_flight = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(url)
+            .json(&crate::support::signup_body("drain@example.com"))
+            .send()
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(150)).await;
     let pid = s.child.id().unwrap();
     let status = std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+    let answer = in_flight
+        .await
+        .unwrap()
+        .expect("the request in flight gets its answer");
+    assert_eq!(answer.status(), 201);
     let exit = tokio::time::timeout(Duration::from_secs(10), s.child.wait())
         .await
         .unwrap()
