@@ -93,6 +93,19 @@ pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> String {
         .to_string()
 }
 
+impl Ctx {
+    /// The live session behind this request, or why there is none.
+    pub async fn session(
+        &self,
+        state: &AppState,
+    ) -> Result<umbral_core::flows::session::Authenticated, umbral_core::CoreError> {
+        let Some((token, _)) = &self.token else {
+            return Err(umbral_core::CoreError::Unauthenticated);
+        };
+        state.umbral.authenticate(token).await
+    }
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 

@@ -63,6 +63,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The `Set-Cookie` value that gives this browser a session.
+    pub fn session_cookie(&self, token: &str) -> String {
+        let max_age = self.umbral.config().session.max_age_secs;
+        self.cookies.set(self.cookies.session, token, Some(max_age))
+    }
+
     pub fn new(umbral: Arc<Umbral>, settings: WebSettings) -> Result<Self, String> {
         let templates = templates::environment(settings.theme_dir.as_deref())?;
         Ok(Self {

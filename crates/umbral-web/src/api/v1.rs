@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
 use umbral_core::flows::signup::{PhoneInput, SignupInput};
 
@@ -63,11 +62,7 @@ fn session_answer(
         body["session_token"] = json!(token);
     }
     let mut resp = (status, Json(body)).into_response();
-    let max_age = state.umbral.config().session.max_age_secs;
-    append_cookie(
-        &mut resp,
-        &state.cookies.set(state.cookies.session, token, Some(max_age)),
-    );
+    append_cookie(&mut resp, &state.session_cookie(token));
     resp
 }
 
@@ -82,13 +77,10 @@ impl axum::extract::FromRequestParts<AppState> for ApiSession {
         state: &AppState,
     ) -> Result<Self, Response> {
         let Ok(ctx) = Ctx::from_request_parts(parts, state).await;
-        let Some((token, _)) = &ctx.token else {
-            return Err(ApiError::new(CoreError::Unauthenticated, ctx.locale).into_response());
-        };
-        match state.umbral.authenticate(token).await {
-            Ok(a) => Ok(ApiSession(a)),
-            Err(e) => Err(ApiError::new(e, ctx.locale).into_response()),
-        }
+        ctx.session(state)
+            .await
+            .map(ApiSession)
+            .map_err(|e| ApiError::new(e, ctx.locale).into_response())
     }
 }
 

@@ -138,12 +138,8 @@ impl<'a> FormPage<'a> {
 
 /// A new session: its cookie, and the browser sent to its next step.
 pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
-    let max_age = state.umbral.config().session.max_age_secs;
     let mut resp = Redirect::to(step_path(next)).into_response();
-    crate::api::append_cookie(
-        &mut resp,
-        &state.cookies.set(state.cookies.session, token, Some(max_age)),
-    );
+    crate::api::append_cookie(&mut resp, &state.session_cookie(token));
     resp
 }
 
@@ -159,13 +155,10 @@ impl axum::extract::FromRequestParts<AppState> for PageSession {
         state: &AppState,
     ) -> Result<Self, Response> {
         let Ok(ctx) = Ctx::from_request_parts(parts, state).await;
-        let Some((token, _)) = &ctx.token else {
-            return Err(Redirect::to("/login").into_response());
-        };
-        match state.umbral.authenticate(token).await {
-            Ok(a) => Ok(PageSession(a)),
-            Err(e) => Err(state.error_page(&ctx, &e)),
-        }
+        ctx.session(state)
+            .await
+            .map(PageSession)
+            .map_err(|e| state.error_page(&ctx, &e))
     }
 }
 
