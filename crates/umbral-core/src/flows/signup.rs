@@ -102,7 +102,7 @@ impl Umbral {
             .await
             .map_err(store_err)?
         {
-            return self.signup_taken(&req, &existing.id, meta).await;
+            return self.signup_taken(&req, Some(&existing), meta).await;
         }
 
         let user_id = secrets::new_id(now)?;
@@ -158,8 +158,7 @@ impl Umbral {
                     .user_by_email_key(&email_key)
                     .await
                     .map_err(store_err)?;
-                let id = existing.map(|u| u.id).unwrap_or(UserId(String::new()));
-                return self.signup_taken(&req, &id, meta).await;
+                return self.signup_taken(&req, existing.as_ref(), meta).await;
             }
             Err(e) => return Err(store_err(e)),
         }
@@ -175,7 +174,7 @@ impl Umbral {
     async fn signup_taken(
         &self,
         req: &SignupRequest,
-        existing: &UserId,
+        existing: Option<&User>,
         meta: &RequestMeta,
     ) -> Result<SignupOutcome, CoreError> {
         let now = self.now();
@@ -185,9 +184,18 @@ impl Umbral {
         let signup = NewSignup {
             account: None,
             code: self.new_code_record(&session.id_hash, CONFIRM_EMAIL, &unsent_code)?,
-            message: OutboxMessage::email(now, req.email.as_str(), "signup_email_taken", req.locale, &[])?,
+            // To the registered address, in its owner's language.
+            message: OutboxMessage::email(
+                now,
+                existing.map(|u| u.email.as_str()).unwrap_or(req.email.as_str()),
+                "signup_email_taken",
+                existing
+                    .and_then(|u| Locale::from_tag(&u.locale))
+                    .unwrap_or(req.locale),
+                &[],
+            )?,
             audit: vec![AuditEvent {
-                subject_user_id: Some(existing.0.clone()),
+                subject_user_id: existing.map(|u| u.id.0.clone()),
                 actor_user_id: None,
                 ..AuditEvent::new(now, "signup.email_taken", None, meta)?
             }],

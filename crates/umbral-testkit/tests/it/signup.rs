@@ -203,11 +203,13 @@ async fn malformed_bodies_get_clear_errors() {
 async fn a_taken_email_looks_like_a_new_one_and_warns_the_owner() {
     let app = spawn_app().await;
     app.signed_up("owner@example.com").await;
-    let (status, body) = post_signup(&app, &TestApp::signup_body("Owner@Example.com"), "en").await;
+    // A stranger, in Spanish, with the address in other letters.
+    let (status, body) = post_signup(&app, &TestApp::signup_body("Owner@Example.com"), "es").await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["next"], "confirm_email");
     assert!(body["user_id"].as_str().is_some());
-    let warn = app.wait_for_email("Owner@example.com", "tried to create").await;
+    // The warning goes to the registered address, in its owner's language.
+    let warn = app.wait_for_email("owner@example.com", "tried to create").await;
     assert!(warn["body"].as_str().unwrap().contains("already have one"));
     // The stand-in session can never confirm anything, and behaves like a real one.
     let c = app.client();
