@@ -499,3 +499,23 @@ async fn unconfirmed_accounts_go_after_seven_days() {
     clock.advance_secs(2);
     assert_eq!(u.purge_unconfirmed().await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn a_disabled_user_gets_the_same_answer_and_loses_their_session() {
+    let (u, store, _) = setup();
+    let s = u.signup(&input("ana@example.com"), &meta()).await.unwrap();
+    for user in store.st().users.values_mut() {
+        user.status = crate::accounts::UserStatus::Disabled;
+    }
+    let disabled = u.login("ana@example.com", PASSWORD, &meta()).await.unwrap_err();
+    let unknown = u
+        .login("nobody@example.com", PASSWORD, &meta())
+        .await
+        .unwrap_err();
+    assert_eq!(disabled, CoreError::InvalidCredentials);
+    assert_eq!(disabled, unknown);
+    assert_eq!(
+        u.authenticate(&s.session_token).await.unwrap_err(),
+        CoreError::SessionEnded(EndReason::Revoked)
+    );
+}
