@@ -65,16 +65,8 @@ impl Umbral {
         &self.store
     }
 
-    pub fn clock(&self) -> &Arc<dyn Clock> {
-        &self.clock
-    }
-
     pub fn config(&self) -> &CoreConfig {
         &self.config
-    }
-
-    pub fn hasher(&self) -> &Arc<PasswordHasherPool> {
-        &self.hasher
     }
 
     pub fn outbox_wakeup(&self) -> Arc<Notify> {

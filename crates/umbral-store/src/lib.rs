@@ -143,11 +143,6 @@ impl SqlStore {
         self.backend
     }
 
-    /// The pool for raw access in tests and tools.
-    pub fn pool(&self) -> &AnyPool {
-        &self.write
-    }
-
     /// Something about this user's sessions, account or organization changed.
     pub(crate) fn user_changed(&self, user_id: &str) {
         if let Some(c) = &self.cache {

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, USER_AGENT};
+use axum::http::header::{AUTHORIZATION, USER_AGENT};
 use axum::http::request::Parts;
 use umbral_core::audit::RequestMeta;
 use umbral_core::types::Locale;
@@ -26,7 +26,7 @@ pub struct Ctx {
     pub lang_base: String,
 }
 
-fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+pub(crate) fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
     query?
         .split('&')
         .filter_map(|p| p.split_once('='))
@@ -112,11 +112,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let headers = &parts.headers;
         let query_lang = query_param(parts.uri.query(), "lang");
-        let locale = crate::i18n::negotiate(
-            query_lang,
-            cookies::get(headers, cookies::LANG),
-            headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-        );
+        let locale = crate::i18n::locale_of(parts.uri.query(), headers);
         let lang_from_query = query_lang.and_then(Locale::from_tag).is_some();
         let bearer = headers
             .get(AUTHORIZATION)

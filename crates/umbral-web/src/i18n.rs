@@ -74,6 +74,17 @@ pub fn error_id(code: &str) -> String {
     code.replace('.', "-")
 }
 
+/// The language of a request: its `?lang=`, then the language cookie, then `Accept-Language`.
+pub fn locale_of(query: Option<&str>, headers: &axum::http::HeaderMap) -> Locale {
+    negotiate(
+        crate::extract::query_param(query, "lang"),
+        crate::cookies::get(headers, crate::cookies::LANG),
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
 /// Picks the language from the query, the cookie and the `Accept-Language` header, in that order.
 pub fn negotiate(
     query_lang: Option<&str>,

@@ -34,8 +34,6 @@ enum Job {
 
 pub struct PasswordHasherPool {
     tx: SyncSender<Job>,
-    params: HashParams,
-    workers: usize,
     /// Verified for unknown users so that they cost the same time as known ones.
     dummy_hash: String,
 }
@@ -208,27 +206,14 @@ impl PasswordHasherPool {
                 .map_err(|e| CoreError::Internal(format!("hash worker: {e}")))?;
         }
         let dummy_hash = hash_now(params, &secrets::new_token()?)?;
-        Ok(Self {
-            tx,
-            params,
-            workers,
-            dummy_hash,
-        })
-    }
-
-    pub fn params(&self) -> HashParams {
-        self.params
-    }
-
-    pub fn workers(&self) -> usize {
-        self.workers
+        Ok(Self { tx, dummy_hash })
     }
 
     fn submit(&self, job: Job) -> Result<(), CoreError> {
         match self.tx.try_send(job) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_)) => {
-                metrics_overloaded();
+                tracing::warn!(target: "umbral::hash", "password hashing queue full; answering 503");
                 Err(CoreError::Overloaded { retry_after_secs: 1 })
             }
             Err(TrySendError::Disconnected(_)) => Err(CoreError::Internal("hash pool stopped".into())),
@@ -253,10 +238,6 @@ impl PasswordHasherPool {
             .map_err(|_| CoreError::Internal("hash worker vanished".into()))??;
         Ok(if stored.is_some() { v } else { Verified::No })
     }
-}
-
-fn metrics_overloaded() {
-    tracing::warn!(target: "umbral::hash", "password hashing queue full; answering 503");
 }
 
 #[cfg(test)]

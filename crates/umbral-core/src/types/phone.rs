@@ -41,11 +41,6 @@ impl PhoneE164 {
         }
     }
 
-    /// Reads a number already stored in E.164.
-    pub fn from_stored(s: String) -> Self {
-        PhoneE164(s)
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -38,11 +38,7 @@ pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next
     if is_unsafe(req.method()) {
         let bearer_only = req.headers().contains_key(AUTHORIZATION) && !req.headers().contains_key(COOKIE);
         if !bearer_only && cross_origin(&req, &state.settings.public_origin()) {
-            let locale = i18n::negotiate(
-                None,
-                crate::cookies::get(req.headers(), crate::cookies::LANG),
-                req.headers().get("accept-language").and_then(|v| v.to_str().ok()),
-            );
+            let locale = i18n::locale_of(req.uri().query(), req.headers());
             if req.uri().path().starts_with("/api/") {
                 return plain_api_error(StatusCode::FORBIDDEN, "request.cross_origin", locale, "");
             }
