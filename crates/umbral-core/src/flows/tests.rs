@@ -519,3 +519,30 @@ async fn a_disabled_user_gets_the_same_answer_and_loses_their_session() {
         CoreError::SessionEnded(EndReason::Revoked)
     );
 }
+
+#[tokio::test]
+async fn sign_in_re_hashes_a_password_stored_with_old_parameters() {
+    let (old, store, clock) = setup();
+    old.signup(&input("ana@example.com"), &meta()).await.unwrap();
+    let stored = |store: &MemoryStore| {
+        store
+            .st()
+            .users
+            .values()
+            .next()
+            .and_then(|u| u.password_hash.clone())
+            .unwrap()
+    };
+    assert!(stored(&store).contains("m=64,t=1"));
+    // The operator raises the cost; the next sign-in upgrades the stored hash.
+    let params = HashParams {
+        m_cost_kib: 128,
+        t_cost: 2,
+        p_cost: 1,
+    };
+    let hasher = Arc::new(PasswordHasherPool::new(params, 1, 16).unwrap_or_else(|e| panic!("{e}")));
+    let new = Umbral::new(Arc::new(store.clone()), clock, hasher, CoreConfig::default());
+    new.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+    assert!(stored(&store).contains("m=128,t=2"), "{}", stored(&store));
+    new.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+}
