@@ -6,6 +6,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import * as OTPAuth from "otpauth";
+import jsQR from "jsqr";
+import { PNG } from "pngjs";
 
 const root = resolve(import.meta.dirname, "..", "..");
 export const shots = join(root, "e2e", "test-results");
@@ -79,6 +82,10 @@ export const words = {
     hello: (n) => `¡Hola, ${n}!`, signOut: "Cerrar sesión", next: "Siguiente", signIn: "Iniciar sesión",
     elsewhere: "Tu sesión se cerró porque iniciaste sesión en otro dispositivo.",
     shortPassword: "La contraseña debe tener al menos 10 caracteres.",
+    twofa: "Autenticación de dos factores", app: "Aplicación de autenticación", cont: "Continuar",
+    recovery: "Códigos de recuperación", other: "Probar otro método", byEmail: "Correo electrónico",
+    recoveryCode: "Código de recuperación", remember: "Recordar este dispositivo durante 14 días",
+    sent: (e) => `Enviamos un código de 6 dígitos a ${e}.`,
   },
   "pt-BR": {
     title: "Crie sua conta", name: "Nome", email: "E-mail", phone: "Número de telefone",
@@ -86,6 +93,10 @@ export const words = {
     hello: (n) => `Olá, ${n}!`, signOut: "Sair", next: "Próximo", signIn: "Entrar",
     elsewhere: "Sua sessão foi encerrada porque você entrou em outro dispositivo.",
     shortPassword: "A senha deve ter pelo menos 10 caracteres.",
+    twofa: "Autenticação de dois fatores", app: "Aplicativo autenticador", cont: "Continuar",
+    recovery: "Códigos de recuperação", other: "Tentar outro método", byEmail: "E-mail",
+    recoveryCode: "Código de recuperação", remember: "Lembrar este dispositivo por 14 dias",
+    sent: (e) => `Enviamos um código de 6 dígitos para ${e}.`,
   },
   en: {
     title: "Create your account", name: "Name", email: "Email", phone: "Phone number",
@@ -93,7 +104,44 @@ export const words = {
     hello: (n) => `Hello, ${n}!`, signOut: "Sign out", next: "Next", signIn: "Sign in",
     elsewhere: "Your session was closed because you signed in on another device.",
     shortPassword: "The password must have at least 10 characters.",
+    twofa: "Two-factor authentication", app: "Authenticator app", cont: "Continue",
+    recovery: "Recovery codes", other: "Try another method", byEmail: "Email",
+    recoveryCode: "Recovery code", remember: "Remember this device for 14 days",
+    sent: (e) => `We sent a 6-digit code to ${e}.`,
   },
 };
 
 export const PASSWORD = "tigre-azul-lunes-47";
+
+/** The current code of an authenticator app holding `secret` (base32), computed by an
+ * implementation independent of Umbral's (the otpauth package). */
+export function totpNow(secret) {
+  return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret.replace(/\s+/g, "")) }).generate();
+}
+
+/** Reads the QR code shown on the page as a camera would: a screenshot, decoded by jsQR. */
+export async function readQr(page) {
+  const png = PNG.sync.read(await page.locator("#qr svg").screenshot());
+  const found = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
+  if (!found) throw new Error("no QR code on the page");
+  return found.data;
+}
+
+/** Signs up through the API, confirms the email and sets an authenticator app up; returns the
+ * recovery codes. */
+export async function apiUserWithApp(umbral, email, name = "Ana Pérez") {
+  const post = (path, body, token) =>
+    fetch(`${umbral.base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body ?? {}),
+    });
+  const r = await post("/api/v1/signup", { name, email, phone: "+5491123456789", password: PASSWORD, accept_terms: true, token: true });
+  const { session_token } = await r.json();
+  const code = await umbral.codeFor(email);
+  await post("/api/v1/signup/confirm-email", { code }, session_token);
+  const setup = await (await post("/api/v1/factors/totp", {}, session_token)).json();
+  const done = await (await post("/api/v1/factors/totp/confirm", { code: totpNow(setup.secret) }, session_token)).json();
+  if (!done.recovery_codes) throw new Error(`enrollment failed: ${JSON.stringify(done)}`);
+  return done.recovery_codes;
+}

@@ -1,27 +1,15 @@
-// Point 3 of the account-core issue: signing in from a second browser closes the first one's
+// Signing in from a second browser (password and a recovery code) closes the first one's
 // session; its next request lands on the sign-in page with the reason.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startUmbral, launch, words, PASSWORD, shots } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shots, apiUserWithApp } from "./helpers.mjs";
 
-let umbral, browser;
+let umbral, browser, codes;
 before(async () => {
   umbral = await startUmbral();
   browser = await launch();
-  const email = "devices@example.com";
-  const r = await fetch(`${umbral.base}/api/v1/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "Ana Pérez", email, phone: "+5491123456789", password: PASSWORD, accept_terms: true, token: true }),
-  });
-  const { session_token } = await r.json();
-  const code = await umbral.codeFor(email);
-  await fetch(`${umbral.base}/api/v1/signup/confirm-email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${session_token}` },
-    body: JSON.stringify({ code }),
-  });
+  codes = await apiUserWithApp(umbral, "devices@example.com");
 });
 after(async () => {
   await browser?.close();
@@ -36,6 +24,11 @@ async function signIn(context, lang) {
   await page.getByRole("button", { name: w.next }).click();
   await page.getByLabel(w.password).fill(PASSWORD);
   await page.getByRole("button", { name: w.signIn }).click();
+  // The second factor: one of the recovery codes, each good once.
+  await page.getByRole("link", { name: w.other }).click();
+  await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+  await page.getByLabel(w.recoveryCode).fill(codes.shift());
+  await page.getByRole("button", { name: w.cont }).click();
   await page.getByRole("heading", { name: w.hello("Ana Pérez") }).waitFor();
   return page;
 }

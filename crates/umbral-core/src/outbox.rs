@@ -10,6 +10,14 @@ use crate::error::CoreError;
 use crate::secrets;
 use crate::types::Locale;
 
+/// Every message template the core writes; the renderer knows each (a test checks).
+pub mod templates {
+    pub const SIGNUP_CODE: &str = "signup_code";
+    pub const SIGNUP_EMAIL_TAKEN: &str = "signup_email_taken";
+    pub const MFA_CODE: &str = "mfa_code";
+    pub const ALL: &[&str] = &[SIGNUP_CODE, SIGNUP_EMAIL_TAKEN, MFA_CODE];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {

@@ -97,6 +97,106 @@ impl Default for CodePolicy {
     }
 }
 
+/// Whether a user must have a second factor (product.md 3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TwoFactorPolicy {
+    /// No user may be without a second factor (the platform default).
+    #[default]
+    Required,
+    /// A user (or an admin) turns two-factor authentication on.
+    Optional,
+}
+
+impl TwoFactorPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TwoFactorPolicy::Required => "required",
+            TwoFactorPolicy::Optional => "optional",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "required" => Some(TwoFactorPolicy::Required),
+            "optional" => Some(TwoFactorPolicy::Optional),
+            _ => None,
+        }
+    }
+}
+
+/// Which network a trusted device must stay in (product.md 3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustNetwork {
+    /// The same prefix as the address that passed the challenge (default /24 and /64).
+    Prefix { ipv4: u8, ipv6: u8 },
+    /// Exactly the same address.
+    ExactIp,
+    /// Any address.
+    Off,
+}
+
+/// Trusted devices: how long, and within which network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustPolicy {
+    pub days: i64,
+    pub network: TrustNetwork,
+}
+
+impl Default for TrustPolicy {
+    fn default() -> Self {
+        Self {
+            days: 14,
+            network: TrustNetwork::Prefix { ipv4: 24, ipv6: 64 },
+        }
+    }
+}
+
+impl TrustPolicy {
+    /// The network an address belongs to under this policy, as text (`203.0.113.0/24`).
+    pub fn network_of(&self, ip: &str) -> String {
+        use std::net::IpAddr;
+        let Ok(addr) = ip.parse::<IpAddr>() else {
+            return ip.to_string();
+        };
+        match (self.network, addr) {
+            (TrustNetwork::Off, _) => "*".to_string(),
+            (TrustNetwork::ExactIp, a) => a.to_string(),
+            (TrustNetwork::Prefix { ipv4, .. }, IpAddr::V4(a)) => {
+                let bits = u32::from(ipv4.min(32));
+                let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+                format!("{}/{bits}", std::net::Ipv4Addr::from(u32::from(a) & mask))
+            }
+            (TrustNetwork::Prefix { ipv6, .. }, IpAddr::V6(a)) => {
+                let bits = u32::from(ipv6.min(128));
+                let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+                format!("{}/{bits}", std::net::Ipv6Addr::from(u128::from(a) & mask))
+            }
+        }
+    }
+}
+
+/// Second factors: the platform's policy, the name authenticator apps show, trusted devices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactorPolicy {
+    pub default_policy: TwoFactorPolicy,
+    /// The issuer of TOTP keys (shown in authenticator apps); no `:`.
+    pub issuer: String,
+    pub trust: TrustPolicy,
+    /// Wrong TOTP or recovery codes allowed before the growing delay starts.
+    pub free_failures: i64,
+}
+
+impl Default for FactorPolicy {
+    fn default() -> Self {
+        Self {
+            default_policy: TwoFactorPolicy::Required,
+            issuer: "Umbral".to_string(),
+            trust: TrustPolicy::default(),
+            free_failures: 5,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +209,34 @@ mod tests {
         assert_eq!(p.delay_secs(6, 5), 4);
         assert_eq!(p.delay_secs(7, 5), 8);
         assert_eq!(p.delay_secs(60, 5), 900);
+    }
+
+    #[test]
+    fn trusted_networks() {
+        let p = TrustPolicy::default();
+        assert_eq!(p.network_of("203.0.113.77"), "203.0.113.0/24");
+        assert_eq!(p.network_of("203.0.113.1"), p.network_of("203.0.113.250"));
+        assert_ne!(p.network_of("203.0.113.1"), p.network_of("203.0.114.1"));
+        assert_eq!(p.network_of("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        let exact = TrustPolicy {
+            network: TrustNetwork::ExactIp,
+            ..p
+        };
+        assert_ne!(exact.network_of("203.0.113.1"), exact.network_of("203.0.113.2"));
+        let off = TrustPolicy {
+            network: TrustNetwork::Off,
+            ..p
+        };
+        assert_eq!(off.network_of("203.0.113.1"), off.network_of("198.51.100.1"));
+        let wide = TrustPolicy {
+            network: TrustNetwork::Prefix { ipv4: 16, ipv6: 48 },
+            ..p
+        };
+        assert_eq!(wide.network_of("10.1.2.3"), "10.1.0.0/16");
+        let zero = TrustPolicy {
+            network: TrustNetwork::Prefix { ipv4: 0, ipv6: 0 },
+            ..p
+        };
+        assert_eq!(zero.network_of("10.1.2.3"), "0.0.0.0/0");
     }
 }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
+use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,6 +35,10 @@ pub struct SessionRecord {
     pub end_reason: Option<String>,
     pub ip: String,
     pub user_agent: String,
+    /// When this session passed a second-factor challenge (or enrolled its first factor).
+    pub mfa_at: Option<UnixMillis>,
+    /// How: `totp`, `sms`, `email`, `recovery_code`, `trusted_device`, `enrollment`.
+    pub mfa_method: Option<String>,
 }
 
 /// A session with what every authenticated request needs, read in one query.
@@ -180,6 +185,7 @@ pub trait ThrottleStore: Send + Sync {
         window_ms: i64,
     ) -> StoreResult<ThrottleState>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
 }
 
 #[async_trait]
@@ -208,9 +214,90 @@ pub trait AuditStore: Send + Sync {
     async fn audit_for_user(&self, user_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
 }
 
+/// A factor being confirmed: the proof it was set up right, and everything that comes with it.
+#[derive(Debug, Clone)]
+pub struct FactorConfirmation {
+    pub user_id: String,
+    pub factor_id: String,
+    pub proof: Proof,
+    /// New recovery codes (hashed) that replace any old ones: with the first factor only.
+    pub recovery_code_hashes: Option<Vec<String>>,
+    /// The session that set it up counts as having passed the challenge.
+    pub session_id_hash: String,
+    pub now: UnixMillis,
+    pub audit: Vec<AuditEvent>,
+}
+
+/// A challenge answered rightly.
+#[derive(Debug, Clone)]
+pub struct ChallengePassed {
+    pub user_id: String,
+    pub session_id_hash: String,
+    /// `totp`, `sms`, `email` or `recovery_code`.
+    pub method: String,
+    pub proof: Proof,
+    /// Remember this browser.
+    pub device: Option<TrustedDevice>,
+    pub now: UnixMillis,
+    pub audit: Vec<AuditEvent>,
+}
+
+#[async_trait]
+pub trait FactorStore: Send + Sync {
+    /// Every factor of the user, set up or being set up, oldest first.
+    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>>;
+    /// Stores a factor being set up, replacing any other unconfirmed one of the same kind; with
+    /// the code that confirms it and the message that carries the code.
+    async fn put_pending_factor(
+        &self,
+        factor: &Factor,
+        code: Option<(&CodeRecord, &OutboxMessage)>,
+    ) -> StoreResult<()>;
+    /// Confirms a factor in one transaction: uses up the proof (`Ok(false)` and no change when it
+    /// was already used), marks the factor confirmed, turns two-factor on, moves the user's
+    /// security epoch on, replaces the recovery codes when given, marks the session as passed.
+    /// `Conflict` when an SMS number is already another user's.
+    async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool>;
+    /// Records a passed challenge in one transaction: uses up the proof (`Ok(false)` and no change
+    /// when it was already used), marks the session, remembers the device when asked.
+    async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool>;
+    /// Removes a confirmed factor; `mfa_enabled_after` is the user's two-factor switch afterwards.
+    /// Moves the security epoch on. `Ok(false)` when the user has no such factor.
+    async fn remove_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        mfa_enabled_after: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64>;
+    /// Turns two-factor on (policy `optional`) and ends every session of the user.
+    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()>;
+    async fn trusted_device(&self, token_hash: &str) -> StoreResult<Option<TrustedDevice>>;
+    /// Live (not revoked, not expired) trusted devices of a user, newest first.
+    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>>;
+    /// Revokes one trusted device of the user, or all of them; returns how many.
+    async fn forget_trusted_devices(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<u64>;
+}
+
 /// All of storage.
 #[async_trait]
-pub trait Store: AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore {
+pub trait Store:
+    AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore + FactorStore
+{
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;
 }

@@ -1,7 +1,8 @@
 //! Random tokens and codes, and the hashing of tokens before they are stored.
 //!
 //! Every token a user sees is 256 bits from the operating system's generator. Only its SHA-256
-//! digest is stored, so a copy of the database does not let anyone sign in.
+//! digest is stored, so a copy of the database does not let anyone sign in. Secrets the server
+//! must read back (TOTP keys) are encrypted with [`SecretKey`] (ChaCha20-Poly1305).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -65,9 +66,101 @@ pub fn new_id(now: UnixMillis) -> Result<String, CoreError> {
     Ok(id.to_string())
 }
 
+/// The key that encrypts secrets at rest, from configuration (32 bytes, base64).
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+const SEALED_PREFIX: &str = "v1.";
+
+impl SecretKey {
+    /// Reads a key written as base64 (standard or URL-safe) of exactly 32 bytes.
+    pub fn from_base64(text: &str) -> Result<Self, String> {
+        use base64::engine::general_purpose::STANDARD;
+        let text = text.trim();
+        let bytes = STANDARD
+            .decode(text)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(text.trim_end_matches('=')))
+            .map_err(|_| "the key is not base64".to_string())?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "the key must be 32 bytes (44 base64 characters)".to_string())?;
+        Ok(Self(key))
+    }
+
+    /// A fixed key for `--dev` and tests only: anyone can read what it seals.
+    pub fn insecure_dev_key() -> Self {
+        Self(*b"umbral-dev-key-not-for-real-use!")
+    }
+
+    /// Encrypts `plain`, bound to `context` (e.g. the factor id), as `v1.<base64url(nonce|ciphertext)>`.
+    pub fn seal(&self, plain: &[u8], context: &str) -> Result<String, CoreError> {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new(&self.0.into());
+        let mut nonce = [0u8; 12];
+        fill_random(&mut nonce)?;
+        let sealed = cipher
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: plain,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| CoreError::Internal("encryption failed".to_string()))?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&sealed);
+        Ok(format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
+    }
+
+    /// Decrypts what [`SecretKey::seal`] wrote with the same context.
+    pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, CoreError> {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        let bad = || CoreError::Internal("a stored secret cannot be decrypted (wrong key?)".to_string());
+        let raw = sealed
+            .strip_prefix(SEALED_PREFIX)
+            .and_then(|b| URL_SAFE_NO_PAD.decode(b).ok())
+            .ok_or_else(bad)?;
+        if raw.len() < 12 {
+            return Err(bad());
+        }
+        let (nonce, body) = raw.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| bad())?;
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new(&self.0.into());
+        cipher
+            .decrypt(
+                &nonce.into(),
+                Payload {
+                    msg: body,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| bad())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sealed_secrets_open_only_with_their_key_and_context() {
+        let key = SecretKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+        let sealed = key.seal(b"totp secret", "factor-1").unwrap();
+        assert!(sealed.starts_with("v1."));
+        assert!(!sealed.contains("totp"));
+        assert_eq!(key.open(&sealed, "factor-1").unwrap(), b"totp secret");
+        assert!(key.open(&sealed, "factor-2").is_err());
+        assert!(SecretKey::insecure_dev_key().open(&sealed, "factor-1").is_err());
+        assert_ne!(sealed, key.seal(b"totp secret", "factor-1").unwrap());
+        assert!(SecretKey::from_base64("c2hvcnQ=").is_err());
+        assert!(key.open("v1.!!", "factor-1").is_err());
+    }
 
     #[test]
     fn tokens_are_256_bit_and_distinct() {

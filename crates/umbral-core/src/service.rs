@@ -7,8 +7,9 @@ use tokio::sync::Notify;
 
 use crate::auth::PasswordHasherPool;
 use crate::clock::Clock;
-use crate::policy::{CodePolicy, PasswordPolicy, SessionPolicy, ThrottlePolicy};
+use crate::policy::{CodePolicy, FactorPolicy, PasswordPolicy, SessionPolicy, ThrottlePolicy};
 use crate::ports::Store;
+use crate::secrets::SecretKey;
 
 /// The rules' settings, with the specification's defaults.
 #[derive(Debug, Clone)]
@@ -17,6 +18,9 @@ pub struct CoreConfig {
     pub session: SessionPolicy,
     pub throttle: ThrottlePolicy,
     pub codes: CodePolicy,
+    pub factors: FactorPolicy,
+    /// Encrypts TOTP keys at rest.
+    pub secret_key: SecretKey,
     /// The version of the General Terms of Service a sign-up accepts.
     pub terms_version: String,
     /// Accounts whose email is not confirmed this long are deleted.
@@ -30,6 +34,8 @@ impl Default for CoreConfig {
             session: SessionPolicy::default(),
             throttle: ThrottlePolicy::default(),
             codes: CodePolicy::default(),
+            factors: FactorPolicy::default(),
+            secret_key: SecretKey::insecure_dev_key(),
             terms_version: "2026-01".to_string(),
             unconfirmed_ttl_secs: 7 * 24 * 3600,
         }

@@ -117,6 +117,8 @@ mod tests {
                 end_reason: None,
                 ip: String::new(),
                 user_agent: String::new(),
+                mfa_at: None,
+                mfa_method: None,
             },
             user: None,
             membership: None,

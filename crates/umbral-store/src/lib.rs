@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cache;
 mod codes;
+mod factors;
 mod migrations;
 mod outbox;
 mod rows;

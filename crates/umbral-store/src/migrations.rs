@@ -10,16 +10,30 @@ use crate::Backend;
 
 type Source = (i64, &'static str, &'static str);
 
-const SQLITE: &[Source] = &[(
-    1,
-    "accounts",
-    include_str!("../migrations/sqlite/0001_accounts.sql"),
-)];
-const POSTGRES: &[Source] = &[(
-    1,
-    "accounts",
-    include_str!("../migrations/postgres/0001_accounts.sql"),
-)];
+const SQLITE: &[Source] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../migrations/sqlite/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "factors",
+        include_str!("../migrations/sqlite/0002_factors.sql"),
+    ),
+];
+const POSTGRES: &[Source] = &[
+    (
+        1,
+        "accounts",
+        include_str!("../migrations/postgres/0001_accounts.sql"),
+    ),
+    (
+        2,
+        "factors",
+        include_str!("../migrations/postgres/0002_factors.sql"),
+    ),
+];
 
 fn sources(backend: Backend) -> &'static [Source] {
     match backend {

@@ -3,11 +3,13 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use umbral_core::accounts::{Membership, Role, User, UserStatus};
+use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::SessionRecord;
 use umbral_core::types::{OrgId, UserId};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
-     u.email_confirmed_at, u.created_at";
+     u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, \
+     (SELECT COUNT(*) FROM factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS factor_count";
 
 pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -20,11 +22,14 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
         status: UserStatus::parse(&row.try_get::<String, _>("status")?),
         email_confirmed_at: row.try_get("email_confirmed_at")?,
         created_at: row.try_get("created_at")?,
+        mfa_enabled: row.try_get::<i64, _>("mfa_enabled")? != 0,
+        security_epoch: row.try_get("security_epoch")?,
+        factor_count: row.try_get("factor_count")?,
     })
 }
 
-pub(crate) const MEMBERSHIP_COLUMNS: &str =
-    "m.org_id AS m_org_id, o.name AS m_org_name, m.role AS m_role, o.single_session AS m_single_session";
+pub(crate) const MEMBERSHIP_COLUMNS: &str = "m.org_id AS m_org_id, o.name AS m_org_name, m.role AS m_role, o.single_session AS m_single_session, \
+     o.mfa_policy AS m_mfa_policy, o.owner_epoch AS m_owner_epoch";
 
 /// A membership from a row that may have none (LEFT JOIN).
 pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error> {
@@ -38,11 +43,16 @@ pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error
             .unwrap_or_default(),
         role: Role::parse(&row.try_get::<Option<String>, _>("m_role")?.unwrap_or_default()),
         single_session: row.try_get::<Option<i64>, _>("m_single_session")?.map(|v| v != 0),
+        mfa_policy: row
+            .try_get::<Option<String>, _>("m_mfa_policy")?
+            .as_deref()
+            .and_then(TwoFactorPolicy::parse),
+        owner_epoch: row.try_get::<Option<i64>, _>("m_owner_epoch")?.unwrap_or(0),
     }))
 }
 
 pub(crate) const SESSION_COLUMNS: &str = "s.id_hash, s.user_id AS s_user_id, s.created_at AS s_created_at, \
-     s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.ip, s.user_agent";
+     s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.ip, s.user_agent, s.mfa_at, s.mfa_method";
 
 pub(crate) fn session(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
@@ -55,5 +65,7 @@ pub(crate) fn session(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
         end_reason: row.try_get("end_reason")?,
         ip: row.try_get("ip")?,
         user_agent: row.try_get("user_agent")?,
+        mfa_at: row.try_get("mfa_at")?,
+        mfa_method: row.try_get("mfa_method")?,
     })
 }

@@ -10,8 +10,8 @@ use crate::{Backend, SqlStore, db};
 
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7)",
+        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method) \
+         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9)",
     )
     .bind(&s.id_hash)
     .bind(&s.user_id)
@@ -20,6 +20,8 @@ pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRec
     .bind(s.expires_at)
     .bind(&s.ip)
     .bind(&s.user_agent)
+    .bind(s.mfa_at)
+    .bind(&s.mfa_method)
     .execute(&mut **tx)
     .await
     .map_err(db)?;

@@ -67,6 +67,16 @@ impl ThrottleStore for SqlStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
+        let row =
+            sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db)?;
+        row.as_ref().map(state).transpose().map_err(db)
+    }
+
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM throttle WHERE key = $1")
             .bind(key)

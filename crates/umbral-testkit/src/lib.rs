@@ -27,6 +27,8 @@ pub struct TestApp {
     pub running: Option<Running>,
     pub backend: &'static str,
     pub db: TestDatabase,
+    /// The authenticator key of each user the kit enrolled, by email.
+    keys: std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>,
 }
 
 /// Which database the HTTP tests use.
@@ -85,6 +87,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         running: Some(running),
         backend: backend(),
         db,
+        keys: Default::default(),
     }
 }
 
@@ -141,8 +144,80 @@ impl TestApp {
         json!({"name": "Ana Pérez", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true})
     }
 
-    /// Signs up through the API and confirms the email; returns the client holding the session.
+    /// Signs up through the API, confirms the email and, under policy `required`, sets an
+    /// authenticator app up; returns the client holding the fully signed-in session.
     pub async fn signed_up(&self, email: &str) -> reqwest::Client {
+        let c = self.confirmed(email).await;
+        let me = c.get(self.url("/api/v1/me")).send().await.expect("me");
+        if me.status() == 403 {
+            self.enroll_totp(&c, email).await;
+        }
+        c
+    }
+
+    /// The authenticator key the kit set up for `email`.
+    pub fn totp_key(&self, email: &str) -> Vec<u8> {
+        self.keys
+            .lock()
+            .unwrap()
+            .get(email)
+            .cloned()
+            .unwrap_or_else(|| panic!("no authenticator set up for {email}"))
+    }
+
+    /// The current code of `email`'s authenticator app, after moving the test clock to a new
+    /// 30-second step (a step is never accepted twice).
+    pub fn next_totp(&self, email: &str) -> String {
+        self.clock.advance_secs(30);
+        self.totp_now(email)
+    }
+
+    /// The code of `email`'s authenticator app at the test clock's time.
+    pub fn totp_now(&self, email: &str) -> String {
+        use umbral_core::clock::Clock;
+        let step = self.clock.now_ms() / 30_000;
+        umbral_core::factors::totp::code_at_step(&self.totp_key(email), step).unwrap()
+    }
+
+    /// Sets an authenticator app up through the API for the session of `c`; returns the recovery
+    /// codes.
+    pub async fn enroll_totp(&self, c: &reqwest::Client, email: &str) -> Vec<String> {
+        let r = c
+            .post(self.url("/api/v1/factors/totp"))
+            .send()
+            .await
+            .expect("totp");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let setup: Value = r.json().await.unwrap();
+        let key = base32_decode(setup["secret"].as_str().unwrap());
+        self.keys.lock().unwrap().insert(email.to_string(), key);
+        let r = c
+            .post(self.url("/api/v1/factors/totp/confirm"))
+            .json(&json!({"code": self.totp_now(email)}))
+            .send()
+            .await
+            .expect("confirm totp");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let body: Value = r.json().await.unwrap();
+        body["recovery_codes"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Answers the second-factor challenge of the session of `c` with a fresh TOTP code.
+    pub async fn pass_totp(&self, c: &reqwest::Client, email: &str) {
+        let r = c
+            .post(self.url("/api/v1/login/second-factor"))
+            .json(&json!({"method": "totp", "code": self.next_totp(email)}))
+            .send()
+            .await
+            .expect("second factor");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    }
+
+    /// Signs up through the API and confirms the email; the session stops at the next step.
+    pub async fn confirmed(&self, email: &str) -> reqwest::Client {
         let c = self.client();
         let r = c
             .post(self.url("/api/v1/signup"))
@@ -162,7 +237,7 @@ impl TestApp {
         c
     }
 
-    /// Signs in through the API with a new client.
+    /// Signs in through the API with a new client, passing the second factor when asked.
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let c = self.client();
         let r = c
@@ -172,8 +247,94 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        let body: Value = r.json().await.unwrap();
+        if body["next"] == "second_factor" {
+            self.pass_totp(&c, email).await;
+        }
         c
     }
+}
+
+/// The TOTP code at `unix_secs` for a base32 key, computed by Python's pyotp: an implementation
+/// independent of Umbral's, as an authenticator app would be.
+pub fn pyotp_code(secret_b32: &str, unix_secs: i64) -> String {
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, pyotp; print(pyotp.TOTP(sys.argv[1]).at(int(sys.argv[2])))",
+            secret_b32,
+            &unix_secs.to_string(),
+        ])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "pyotp failed (pip install pyotp): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Reads the QR code drawn by an SVG of the shape Umbral serves (a background and one path of
+/// `M x y h w v h H x V y` rectangles) with an independent QR decoder; returns its text.
+pub fn decode_qr_svg(svg: &str) -> String {
+    let attr = |name: &str| -> usize {
+        svg.split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {svg}"))
+    };
+    let (w, h) = (attr("width"), attr("height"));
+    let d = svg
+        .split(" d=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("path");
+    let mut dark = vec![false; w * h];
+    let nums = |s: &str| -> Vec<usize> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse().unwrap())
+            .collect()
+    };
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        // "x y h w v h H x V y"
+        let n = nums(rect);
+        let (x, y, rw, rh) = (n[0], n[1], n[2], n[3]);
+        for yy in y..(y + rh).min(h) {
+            for xx in x..(x + rw).min(w) {
+                dark[yy * w + xx] = true;
+            }
+        }
+    }
+    let mut img =
+        rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if dark[y * w + x] { 0 } else { 255 });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("decodable QR code").1
+}
+
+/// RFC 4648 base32 (no padding), as authenticator apps read keys.
+pub fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits: u64 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for ch in text.bytes().filter(|c| *c != b' ' && *c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|a| *a == ch.to_ascii_uppercase())
+            .unwrap_or_else(|| panic!("not base32: {text}"));
+        bits = (bits << 5) | v as u64;
+        n += 5;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    out
 }
 
 /// The first run of six digits on a line of its own in a message body.

@@ -12,6 +12,8 @@ pub const LANG: &str = "umbral_lang";
 pub struct CookieNames {
     pub session: &'static str,
     pub csrf: &'static str,
+    /// A trusted device's token (product.md 3.5).
+    pub device: &'static str,
     pub secure: bool,
 }
 
@@ -21,12 +23,14 @@ impl CookieNames {
             Self {
                 session: "__Host-umbral_session",
                 csrf: "__Host-umbral_csrf",
+                device: "__Host-umbral_device",
                 secure,
             }
         } else {
             Self {
                 session: "umbral_session",
                 csrf: "umbral_csrf",
+                device: "umbral_device",
                 secure,
             }
         }

@@ -21,6 +21,8 @@ pub struct Ctx {
     /// The session token and whether it came from a cookie (as opposed to a bearer header).
     pub token: Option<(String, bool)>,
     pub csrf_cookie: Option<String>,
+    /// The trusted-device cookie, when this browser was remembered.
+    pub device_cookie: Option<String>,
     /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
     /// (the language menu keeps everything else, e.g. the chosen plan).
     pub lang_base: String,
@@ -151,6 +153,7 @@ impl FromRequestParts<AppState> for Ctx {
             meta,
             token,
             csrf_cookie: cookies::get(headers, state.cookies.csrf).map(str::to_string),
+            device_cookie: cookies::get(headers, state.cookies.device).map(str::to_string),
         })
     }
 }

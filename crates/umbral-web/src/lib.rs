@@ -10,6 +10,7 @@ pub mod messages;
 pub mod middleware;
 pub mod ops;
 pub mod pages;
+pub mod qr;
 pub mod render;
 pub mod templates;
 
@@ -67,6 +68,13 @@ impl AppState {
     pub fn session_cookie(&self, token: &str) -> String {
         let max_age = self.umbral.config().session.max_age_secs;
         self.cookies.set(self.cookies.session, token, Some(max_age))
+    }
+
+    /// The `Set-Cookie` value that remembers this browser as a trusted device.
+    pub fn device_cookie(&self, token: &str) -> String {
+        let days = self.umbral.config().factors.trust.days;
+        self.cookies
+            .set(self.cookies.device, token, Some(days * 24 * 3600))
     }
 
     pub fn new(umbral: Arc<Umbral>, settings: WebSettings) -> Result<Self, String> {

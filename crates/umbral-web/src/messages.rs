@@ -6,8 +6,9 @@ use umbral_core::types::Locale;
 
 use crate::i18n::{self, Arg};
 
-/// Templates known to the renderer; the id names the Fluent messages `email-<id>-subject/-body`.
-const KNOWN: &[&str] = &["signup_code", "signup_email_taken"];
+/// Templates known to the renderer: every one the core writes. The id names the Fluent messages
+/// `email-<id>-subject/-body`.
+const KNOWN: &[&str] = umbral_core::outbox::templates::ALL;
 
 pub struct TemplateRenderer {
     pub product_name: String,

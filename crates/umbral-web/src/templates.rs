@@ -20,6 +20,18 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/login_password.html"),
     ),
     ("home.html", include_str!("../templates/home.html")),
+    ("two_factor.html", include_str!("../templates/two_factor.html")),
+    (
+        "two_factor_app.html",
+        include_str!("../templates/two_factor_app.html"),
+    ),
+    (
+        "recovery_codes.html",
+        include_str!("../templates/recovery_codes.html"),
+    ),
+    ("challenge.html", include_str!("../templates/challenge.html")),
+    ("activate.html", include_str!("../templates/activate.html")),
+    ("security.html", include_str!("../templates/security.html")),
     ("terms.html", include_str!("../templates/terms.html")),
     ("outbox.html", include_str!("../templates/outbox.html")),
     ("error.html", include_str!("../templates/error.html")),

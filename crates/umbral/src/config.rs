@@ -34,6 +34,39 @@ pub struct Settings {
     pub sessions: SessionSettings,
     pub signup: SignupSettings,
     pub outbox: OutboxSettings,
+    pub two_factor: TwoFactorSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwoFactorSettings {
+    /// `required` (no user without a second factor) or `optional` (users turn it on).
+    pub policy: String,
+    /// The name authenticator apps show; empty: `product_name`.
+    pub issuer: String,
+    /// 32 random bytes in base64 that encrypt TOTP keys at rest (`openssl rand -base64 32`).
+    /// Required outside `--dev`.
+    pub encryption_key: String,
+    /// How long "Remember this device" lasts.
+    pub trusted_device_days: i64,
+    /// Which network a remembered device must stay in: `prefix`, `exact` (the same IP) or `off`.
+    pub trusted_network: String,
+    pub trusted_ipv4_prefix: u8,
+    pub trusted_ipv6_prefix: u8,
+}
+
+impl Default for TwoFactorSettings {
+    fn default() -> Self {
+        Self {
+            policy: "required".into(),
+            issuer: String::new(),
+            encryption_key: String::new(),
+            trusted_device_days: 14,
+            trusted_network: "prefix".into(),
+            trusted_ipv4_prefix: 24,
+            trusted_ipv6_prefix: 64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +145,7 @@ impl Default for Settings {
             sessions: SessionSettings::default(),
             signup: SignupSettings::default(),
             outbox: OutboxSettings::default(),
+            two_factor: TwoFactorSettings::default(),
         }
     }
 }
@@ -332,6 +366,39 @@ impl Settings {
         if self.passwords.m_cost_kib < 8 || self.passwords.t_cost < 1 || self.passwords.p_cost < 1 {
             problems.push("passwords: m_cost_kib >= 8, t_cost >= 1 and p_cost >= 1".to_string());
         }
+        let tf = &self.two_factor;
+        if umbral_core::policy::TwoFactorPolicy::parse(&tf.policy).is_none() {
+            problems.push(
+                "two_factor.policy must be required or optional (UMBRAL_TWO_FACTOR_POLICY)".to_string(),
+            );
+        }
+        if tf.issuer.contains(':') || self.product_name.contains(':') && tf.issuer.is_empty() {
+            problems.push("two_factor.issuer must not contain ':' (UMBRAL_TWO_FACTOR_ISSUER)".to_string());
+        }
+        if tf.encryption_key.is_empty() {
+            if !self.dev {
+                problems.push("TOTP keys are encrypted at rest: set two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY) to 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`".to_string());
+            }
+        } else if let Err(e) = umbral_core::secrets::SecretKey::from_base64(&tf.encryption_key) {
+            problems.push(format!(
+                "two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY): {e}"
+            ));
+        }
+        if tf.trusted_device_days < 1 {
+            problems.push("two_factor.trusted_device_days must be at least 1".to_string());
+        }
+        if !matches!(tf.trusted_network.as_str(), "prefix" | "exact" | "off") {
+            problems.push(
+                "two_factor.trusted_network must be prefix, exact or off (UMBRAL_TWO_FACTOR_TRUSTED_NETWORK)"
+                    .to_string(),
+            );
+        }
+        if tf.trusted_ipv4_prefix > 32 || tf.trusted_ipv6_prefix > 128 {
+            problems.push(
+                "two_factor: trusted_ipv4_prefix is at most 32 and trusted_ipv6_prefix at most 128"
+                    .to_string(),
+            );
+        }
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());
         }
@@ -355,6 +422,9 @@ impl Settings {
         let mut s = self.clone();
         if !s.smtp.password.is_empty() {
             s.smtp.password = "********".into();
+        }
+        if !s.two_factor.encryption_key.is_empty() {
+            s.two_factor.encryption_key = "********".into();
         }
         if let Some((scheme, rest)) = s.database_url.split_once("://")
             && let Some((creds, host)) = rest.split_once('@')
@@ -467,14 +537,53 @@ mod tests {
     }
 
     #[test]
+    fn the_totp_encryption_key_is_required_outside_dev_and_checked() {
+        let env = |k: &str| match k {
+            "UMBRAL_SMTP_HOST" => Some("smtp.example.com".to_string()),
+            "UMBRAL_SMTP_FROM" => Some("x@example.com".to_string()),
+            _ => None,
+        };
+        let err = Settings::load(None, &env, &Overrides::default()).unwrap_err();
+        assert!(err.contains("UMBRAL_TWO_FACTOR_ENCRYPTION_KEY"), "{err}");
+        let short = |k: &str| match k {
+            "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => Some("c2hvcnQ=".to_string()),
+            other => env(other),
+        };
+        let err = Settings::load(None, &short, &Overrides::default()).unwrap_err();
+        assert!(err.contains("32 bytes"), "{err}");
+        let good = |k: &str| match k {
+            "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => {
+                Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string())
+            }
+            "UMBRAL_TWO_FACTOR_POLICY" => Some("optional".to_string()),
+            other => env(other),
+        };
+        let s = Settings::load(None, &good, &Overrides::default()).unwrap();
+        assert_eq!(s.two_factor.policy, "optional");
+        let bad_policy = |k: &str| match k {
+            "UMBRAL_TWO_FACTOR_POLICY" => Some("sometimes".to_string()),
+            other => good(other),
+        };
+        assert!(
+            Settings::load(None, &bad_policy, &Overrides::default())
+                .unwrap_err()
+                .contains("UMBRAL_TWO_FACTOR_POLICY")
+        );
+    }
+
+    #[test]
     fn secrets_are_hidden() {
         let mut s = Settings {
             dev: true,
             ..Default::default()
         };
         s.smtp.password = "hunter2-hunter2".into();
+        s.two_factor.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
         s.database_url = "postgres://umbral:s3cret@db/umbral".into();
         let t = s.redacted_toml();
-        assert!(!t.contains("hunter2") && !t.contains("s3cret"), "{t}");
+        assert!(
+            !t.contains("hunter2") && !t.contains("s3cret") && !t.contains("AAECAwQF"),
+            "{t}"
+        );
     }
 }

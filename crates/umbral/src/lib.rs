@@ -14,8 +14,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use umbral_core::auth::PasswordHasherPool;
 use umbral_core::clock::Clock;
+use umbral_core::policy::{FactorPolicy, TrustNetwork, TrustPolicy, TwoFactorPolicy};
 use umbral_core::policy::{HashParams, SessionPolicy};
 use umbral_core::ports::{Mailer, Store};
+use umbral_core::secrets::SecretKey;
 use umbral_core::{CoreConfig, Umbral};
 use umbral_gateways::{DevOutboxMailer, SmtpMailer, SmtpTls};
 use umbral_store::SqlStore;
@@ -54,7 +56,35 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         },
         terms_version: s.signup.terms_version.clone(),
         unconfirmed_ttl_secs: s.signup.unconfirmed_days * 86_400,
+        factors: factor_policy(s),
+        // `check()` refused a missing key outside --dev and a malformed one anywhere.
+        secret_key: SecretKey::from_base64(&s.two_factor.encryption_key)
+            .unwrap_or_else(|_| SecretKey::insecure_dev_key()),
         ..CoreConfig::default()
+    }
+}
+
+fn factor_policy(s: &Settings) -> FactorPolicy {
+    let tf = &s.two_factor;
+    FactorPolicy {
+        default_policy: TwoFactorPolicy::parse(&tf.policy).unwrap_or_default(),
+        issuer: if tf.issuer.is_empty() {
+            s.product_name.clone()
+        } else {
+            tf.issuer.clone()
+        },
+        trust: TrustPolicy {
+            days: tf.trusted_device_days,
+            network: match tf.trusted_network.as_str() {
+                "exact" => TrustNetwork::ExactIp,
+                "off" => TrustNetwork::Off,
+                _ => TrustNetwork::Prefix {
+                    ipv4: tf.trusted_ipv4_prefix,
+                    ipv6: tf.trusted_ipv6_prefix,
+                },
+            },
+        },
+        ..FactorPolicy::default()
     }
 }
 

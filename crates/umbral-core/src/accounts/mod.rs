@@ -1,6 +1,7 @@
 //! Users, organizations and members as the core sees them.
 
 use crate::clock::UnixMillis;
+use crate::policy::TwoFactorPolicy;
 use crate::types::{OrgId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +65,30 @@ pub struct User {
     pub status: UserStatus,
     pub email_confirmed_at: Option<UnixMillis>,
     pub created_at: UnixMillis,
+    /// Two-factor authentication turned on (by enrolling, by the user under policy `optional`,
+    /// or by a lost-factor reset): without a factor, the next step is enrollment.
+    pub mfa_enabled: bool,
+    /// Moves on whenever the password or the factors change; trusted devices remember it.
+    pub security_epoch: i64,
+    /// Confirmed factors (authenticator apps and phones).
+    pub factor_count: i64,
+}
+
+impl User {
+    /// The two-factor policy that applies to this user.
+    pub fn two_factor_policy(
+        &self,
+        membership: Option<&Membership>,
+        default: TwoFactorPolicy,
+    ) -> TwoFactorPolicy {
+        membership.and_then(|m| m.mfa_policy).unwrap_or(default)
+    }
+
+    /// Must this user set a factor up before anything else?
+    pub fn must_enroll(&self, membership: Option<&Membership>, default: TwoFactorPolicy) -> bool {
+        self.factor_count == 0
+            && (self.mfa_enabled || self.two_factor_policy(membership, default) == TwoFactorPolicy::Required)
+    }
 }
 
 /// A user's place in an organization.
@@ -74,4 +99,8 @@ pub struct Membership {
     pub role: Role,
     /// The organization's session policy, when it sets one.
     pub single_session: Option<bool>,
+    /// The organization's two-factor policy, when it sets one.
+    pub mfa_policy: Option<TwoFactorPolicy>,
+    /// Moves on when the owner changes; trusted devices of members remember it.
+    pub owner_epoch: i64,
 }

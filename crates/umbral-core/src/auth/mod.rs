@@ -2,5 +2,6 @@
 
 pub mod password;
 pub mod throttle;
+pub mod trusted;
 
 pub use password::{PasswordHasherPool, Verified};

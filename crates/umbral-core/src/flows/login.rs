@@ -6,6 +6,7 @@ use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
 use crate::auth::throttle::{account_key, blocked_for, ip_key};
+use crate::auth::trusted::distrust;
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::signup::store_err;
@@ -24,6 +25,7 @@ impl Umbral {
         &self,
         email: &str,
         password: &str,
+        device_token: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<LoginOutcome, CoreError> {
         let mut errors: Vec<FieldError> = Vec::new();
@@ -82,13 +84,38 @@ impl Umbral {
 
         let now = self.now();
         let token = secrets::new_token()?;
-        let session = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        let mut session = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        if user.factor_count > 0
+            && let Some(device_token) = device_token.filter(|t| !t.is_empty() && t.len() <= 100)
+            && let Some(device) = self
+                .store
+                .trusted_device(&secrets::hash_token(device_token))
+                .await
+                .map_err(store_err)?
+            && distrust(
+                &device,
+                &user,
+                membership.as_ref(),
+                &self.config.factors.trust,
+                &meta.ip,
+                now,
+            )
+            .is_none()
+        {
+            session.mfa_at = Some(now);
+            session.mfa_method = Some("trusted_device".to_string());
+        }
         let single = membership
             .as_ref()
             .and_then(|m| m.single_session)
             .unwrap_or(self.config.session.single_session);
         let mut audit = vec![
-            AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details("via=password"),
+            AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details(
+                match session.mfa_method {
+                    Some(_) => "via=password;second_factor=trusted_device",
+                    None => "via=password",
+                },
+            ),
         ];
         if let Some(m) = &membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
@@ -104,7 +131,12 @@ impl Umbral {
             .map_err(store_err)?;
         Ok(LoginOutcome {
             session_token: token,
-            next: Next::for_user(Some(&user)),
+            next: Next::of(
+                Some(&user),
+                membership.as_ref(),
+                session.mfa_at.is_some(),
+                self.config.factors.default_policy,
+            ),
         })
     }
 

@@ -16,12 +16,29 @@ pub struct Authenticated {
     /// `None` for the stand-in session of a sign-up with a taken email.
     pub user: Option<User>,
     pub membership: Option<Membership>,
+    /// The step this session must do next.
+    pub next: Next,
 }
 
 impl Authenticated {
     /// The step this session must do next.
     pub fn next(&self) -> Next {
-        Next::for_user(self.user.as_ref())
+        self.next
+    }
+
+    /// The signed-in user at whichever step (not the stand-in of a taken email).
+    pub fn user(&self) -> Result<&User, CoreError> {
+        self.user
+            .as_ref()
+            .ok_or(CoreError::StepRequired(Next::ConfirmEmail.as_str()))
+    }
+
+    /// The user, once the email is confirmed and before or after the second factor.
+    pub(crate) fn confirmed_user(&self) -> Result<&User, CoreError> {
+        match &self.user {
+            Some(u) if u.email_confirmed_at.is_some() => Ok(u),
+            _ => Err(CoreError::StepRequired(Next::ConfirmEmail.as_str())),
+        }
     }
 
     /// A fully signed-in user (every step done), or the step still required.
@@ -105,10 +122,17 @@ impl Umbral {
         if now - s.last_seen_at >= TOUCH_EVERY_MS {
             self.store.touch_session(&hash, now).await.map_err(store_err)?;
         }
+        let next = Next::of(
+            ctx.user.as_ref(),
+            ctx.membership.as_ref(),
+            ctx.session.mfa_at.is_some(),
+            self.config.factors.default_policy,
+        );
         Ok(Authenticated {
             session: ctx.session,
             user: ctx.user,
             membership: ctx.membership,
+            next,
         })
     }
 
@@ -124,6 +148,41 @@ impl Umbral {
                 now,
                 Some(&audit),
             )
+            .await
+            .map_err(store_err)
+    }
+
+    /// The user's live sessions, oldest first.
+    pub async fn active_sessions(&self, auth: &Authenticated) -> Result<Vec<SessionRecord>, CoreError> {
+        let user = auth.complete_user()?;
+        self.store
+            .live_sessions_of(user.id.as_str(), self.now())
+            .await
+            .map_err(store_err)
+    }
+
+    /// Signs one of the user's own sessions out ("sign out" in the Security tab).
+    pub async fn end_own_session(
+        &self,
+        auth: &Authenticated,
+        id_hash: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let sessions = self.active_sessions(auth).await?;
+        let target = sessions
+            .iter()
+            .find(|s| s.id_hash == id_hash)
+            .ok_or(CoreError::NotFound)?;
+        let now = self.now();
+        let reason = if target.id_hash == auth.session.id_hash {
+            EndReason::SignedOut
+        } else {
+            EndReason::Revoked
+        };
+        let audit = AuditEvent::new(now, "session.ended", target.user_id.as_deref(), meta)?
+            .details(format!("reason={};by=user", reason.as_str()));
+        self.store
+            .end_session(&target.id_hash, reason.as_str(), now, Some(&audit))
             .await
             .map_err(store_err)
     }

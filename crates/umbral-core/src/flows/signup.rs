@@ -6,7 +6,7 @@ use crate::accounts::{User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
-use crate::outbox::OutboxMessage;
+use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{CodeRecord, NewOrganization, NewSignup, SessionRecord, StoreError, TermsAcceptance};
 use crate::secrets;
 use crate::service::Umbral;
@@ -119,6 +119,9 @@ impl Umbral {
             status: UserStatus::Active,
             email_confirmed_at: None,
             created_at: now,
+            mfa_enabled: false,
+            security_epoch: 0,
+            factor_count: 0,
         };
         let org = NewOrganization {
             id: org_id.clone(),
@@ -137,7 +140,7 @@ impl Umbral {
             message: OutboxMessage::email(
                 now,
                 req.email.as_str(),
-                "signup_code",
+                templates::SIGNUP_CODE,
                 req.locale,
                 &[("name", req.name.as_str()), ("code", &code)],
             )?,
@@ -188,7 +191,7 @@ impl Umbral {
             message: OutboxMessage::email(
                 now,
                 existing.map(|u| u.email.as_str()).unwrap_or(req.email.as_str()),
-                "signup_email_taken",
+                templates::SIGNUP_EMAIL_TAKEN,
                 existing
                     .and_then(|u| Locale::from_tag(&u.locale))
                     .unwrap_or(req.locale),
@@ -245,6 +248,8 @@ impl Umbral {
             end_reason: None,
             ip: meta.ip.clone(),
             user_agent: meta.user_agent.chars().take(300).collect(),
+            mfa_at: None,
+            mfa_method: None,
         }
     }
 
@@ -255,13 +260,7 @@ impl Umbral {
         code: &str,
         meta: &RequestMeta,
     ) -> Result<Next, CoreError> {
-        let code = code.trim();
-        if code.is_empty() {
-            return Err(CoreError::invalid("code", "code.required"));
-        }
-        if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-            return Err(CoreError::invalid("code", "code.format"));
-        }
+        let code = parse_code6(code)?;
         if let Some(user) = &auth.user
             && user.email_confirmed_at.is_some()
         {
@@ -269,20 +268,9 @@ impl Umbral {
         }
         let subject = auth.code_subject();
         let now = self.now();
-        let record = self
-            .store
-            .current_code(&subject, CONFIRM_EMAIL)
-            .await
-            .map_err(store_err)?
-            .ok_or(CoreError::CodeExpired)?;
-        if now > record.expires_at {
-            return Err(CoreError::CodeExpired);
-        }
-        if record.attempts >= self.config.codes.max_attempts {
-            return Err(CoreError::CodeAttemptsExhausted);
-        }
-        let matches = secrets::ct_eq(&secrets::hash_code(&subject, code), &record.code_hash);
-        let Some(user) = auth.user.as_ref().filter(|_| matches) else {
+        let record = self.check_code(&subject, CONFIRM_EMAIL, code).await?;
+        let Some(user) = auth.user.as_ref() else {
+            // The stand-in of a taken email: no code is ever right.
             self.store
                 .count_code_failure(&record.id)
                 .await
@@ -294,7 +282,66 @@ impl Umbral {
             .confirm_email(user.id.as_str(), &record.id, now, &audit)
             .await
             .map_err(store_err)?;
-        Ok(Next::Done)
+        let confirmed = User {
+            email_confirmed_at: Some(now),
+            ..user.clone()
+        };
+        Ok(Next::of(
+            Some(&confirmed),
+            auth.membership.as_ref(),
+            auth.session.mfa_at.is_some(),
+            self.config.factors.default_policy,
+        ))
+    }
+
+    /// Checks a code sent by email or SMS: it must exist, be fresh, not be tried too often, and
+    /// match. A wrong code counts an attempt. Returns the record, for the caller to use up.
+    pub(crate) async fn check_code(
+        &self,
+        subject: &str,
+        purpose: &str,
+        code: &str,
+    ) -> Result<CodeRecord, CoreError> {
+        let record = self
+            .store
+            .current_code(subject, purpose)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::CodeExpired)?;
+        if self.now() > record.expires_at {
+            return Err(CoreError::CodeExpired);
+        }
+        if record.attempts >= self.config.codes.max_attempts {
+            return Err(CoreError::CodeAttemptsExhausted);
+        }
+        if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
+            self.store
+                .count_code_failure(&record.id)
+                .await
+                .map_err(store_err)?;
+            return Err(CoreError::InvalidCode);
+        }
+        Ok(record)
+    }
+
+    /// Refuses a new code while the last one is younger than the cool-down.
+    pub(crate) async fn resend_cooldown(&self, subject: &str, purpose: &str) -> Result<(), CoreError> {
+        if let Some(current) = self
+            .store
+            .current_code(subject, purpose)
+            .await
+            .map_err(store_err)?
+        {
+            let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
+            let now = self.now();
+            if now < ready_at {
+                let secs = u64::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
+                return Err(CoreError::ResendTooSoon {
+                    retry_after_secs: secs,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Sends a new confirmation code, once the cool-down has passed.
@@ -307,28 +354,15 @@ impl Umbral {
             return Err(CoreError::AlreadyDone);
         }
         let subject = auth.code_subject();
+        self.resend_cooldown(&subject, CONFIRM_EMAIL).await?;
         let now = self.now();
-        if let Some(current) = self
-            .store
-            .current_code(&subject, CONFIRM_EMAIL)
-            .await
-            .map_err(store_err)?
-        {
-            let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
-            if now < ready_at {
-                let secs = u64::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
-                return Err(CoreError::ResendTooSoon {
-                    retry_after_secs: secs,
-                });
-            }
-        }
         let code = secrets::new_code6()?;
         let record = self.new_code_record(&subject, CONFIRM_EMAIL, &code)?;
         let message = match &auth.user {
             Some(user) => Some(OutboxMessage::email(
                 now,
                 &user.email,
-                "signup_code",
+                templates::SIGNUP_CODE,
                 Locale::from_tag(&user.locale).unwrap_or(locale),
                 &[("name", &user.name), ("code", &code)],
             )?),
@@ -347,6 +381,18 @@ impl Umbral {
         let before = self.now() - self.config.unconfirmed_ttl_secs * 1000;
         self.store.purge_unconfirmed(before).await.map_err(store_err)
     }
+}
+
+/// A 6-digit code as typed: surrounding spaces are forgiven, anything else is named.
+pub(crate) fn parse_code6(code: &str) -> Result<&str, CoreError> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(CoreError::invalid("code", "code.required"));
+    }
+    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
+        return Err(CoreError::invalid("code", "code.format"));
+    }
+    Ok(code)
 }
 
 pub(crate) fn store_err(e: StoreError) -> CoreError {

@@ -9,12 +9,13 @@ use async_trait::async_trait;
 use crate::accounts::{Membership, Role, User};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::PasswordHasherPool;
-use crate::clock::{TestClock, UnixMillis};
+use crate::clock::{Clock, TestClock, UnixMillis};
 use crate::error::{CoreError, EndReason};
+use crate::factors::{Factor, Method, Proof, TrustedDevice};
 use crate::flows::Next;
 use crate::flows::signup::{PhoneInput, SignupInput};
 use crate::outbox::OutboxMessage;
-use crate::policy::HashParams;
+use crate::policy::{HashParams, TwoFactorPolicy};
 use crate::ports::*;
 use crate::types::{Locale, OrgId};
 use crate::{CoreConfig, Umbral};
@@ -29,6 +30,58 @@ struct State {
     throttle: HashMap<String, ThrottleState>,
     outbox: Vec<OutboxMessage>,
     audit: Vec<AuditEvent>,
+    org_policy: HashMap<String, TwoFactorPolicy>,
+    factors: Vec<Factor>,
+    recovery: Vec<(String, String, bool)>,
+    devices: Vec<TrustedDevice>,
+}
+
+impl State {
+    /// Applies a proof; false when it was used already.
+    fn use_proof(&mut self, user_id: &str, proof: &Proof, now: UnixMillis) -> bool {
+        match proof {
+            Proof::TotpStep { factor_id, step } => {
+                match self.factors.iter_mut().find(|f| &f.id == factor_id) {
+                    Some(f) if f.last_step.is_none_or(|l| l < *step) => {
+                        f.last_step = Some(*step);
+                        f.last_used_at = Some(now);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Proof::Code { code_id } => {
+                let before = self.codes.len();
+                self.codes.retain(|_, c| &c.id != code_id);
+                self.codes.len() < before
+            }
+            Proof::RecoveryCode { code_hash } => {
+                match self
+                    .recovery
+                    .iter_mut()
+                    .find(|(u, h, used)| u == user_id && h == code_hash && !used)
+                {
+                    Some(r) => {
+                        r.2 = true;
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+
+    fn security_changed(&mut self, user_id: &str) {
+        let count = self
+            .factors
+            .iter()
+            .filter(|f| f.user_id == user_id && f.confirmed_at.is_some())
+            .count();
+        if let Some(u) = self.users.get_mut(user_id) {
+            u.security_epoch += 1;
+            u.factor_count = i64::try_from(count).unwrap_or(0);
+        }
+    }
 }
 
 #[derive(Default, Clone)]
@@ -42,6 +95,8 @@ impl MemoryStore {
             org_name: st.orgs.get(org).cloned().unwrap_or_default(),
             role: Role::Owner,
             single_session: None,
+            mfa_policy: st.org_policy.get(org).copied(),
+            owner_epoch: 0,
         })
     }
 
@@ -265,6 +320,9 @@ impl ThrottleStore for MemoryStore {
         s.last_failure_at = now;
         Ok(*s)
     }
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
+        Ok(self.st().throttle.get(key).copied())
+    }
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         self.st().throttle.remove(key);
         Ok(())
@@ -307,6 +365,171 @@ impl AuditStore for MemoryStore {
             .filter(|e| e.subject_user_id.as_deref() == Some(user_id))
             .cloned()
             .collect())
+    }
+}
+
+#[async_trait]
+impl FactorStore for MemoryStore {
+    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
+        Ok(self
+            .st()
+            .factors
+            .iter()
+            .filter(|f| f.user_id == user_id)
+            .cloned()
+            .collect())
+    }
+    async fn put_pending_factor(
+        &self,
+        factor: &Factor,
+        code: Option<(&CodeRecord, &OutboxMessage)>,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        st.factors
+            .retain(|f| !(f.user_id == factor.user_id && f.kind == factor.kind && f.confirmed_at.is_none()));
+        st.factors.push(factor.clone());
+        if let Some((c, m)) = code {
+            st.codes.insert((c.subject.clone(), c.purpose.clone()), c.clone());
+            st.outbox.push(m.clone());
+        }
+        Ok(())
+    }
+    async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
+        let mut st = self.st();
+        if !st.use_proof(&c.user_id, &c.proof, c.now) {
+            return Ok(false);
+        }
+        if let Some(f) = st.factors.iter_mut().find(|f| f.id == c.factor_id) {
+            f.confirmed_at = Some(c.now);
+        }
+        if let Some(hashes) = &c.recovery_code_hashes {
+            st.recovery.retain(|(u, _, _)| u != &c.user_id);
+            for h in hashes {
+                st.recovery.push((c.user_id.clone(), h.clone(), false));
+            }
+        }
+        st.security_changed(&c.user_id);
+        if let Some(u) = st.users.get_mut(&c.user_id) {
+            u.mfa_enabled = true;
+        }
+        if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
+            s.mfa_at = Some(c.now);
+            s.mfa_method = Some("enrollment".into());
+        }
+        st.audit.extend(c.audit.iter().cloned());
+        Ok(true)
+    }
+    async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
+        let mut st = self.st();
+        if !st.use_proof(&p.user_id, &p.proof, p.now) {
+            return Ok(false);
+        }
+        if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
+            s.mfa_at = Some(p.now);
+            s.mfa_method = Some(p.method.clone());
+        }
+        if let Some(d) = &p.device {
+            st.devices.push(d.clone());
+        }
+        st.audit.extend(p.audit.iter().cloned());
+        Ok(true)
+    }
+    async fn remove_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        on: bool,
+        a: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut st = self.st();
+        let before = st.factors.len();
+        st.factors
+            .retain(|f| !(f.user_id == user_id && f.id == factor_id));
+        if st.factors.len() == before {
+            return Ok(false);
+        }
+        st.security_changed(user_id);
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.mfa_enabled = on;
+        }
+        st.audit.push(a.clone());
+        Ok(true)
+    }
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        _: UnixMillis,
+        a: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        st.recovery.retain(|(u, _, _)| u != user_id);
+        for h in hashes {
+            st.recovery.push((user_id.to_string(), h.clone(), false));
+        }
+        st.security_changed(user_id);
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64> {
+        let st = self.st();
+        Ok(i64::try_from(
+            st.recovery
+                .iter()
+                .filter(|(u, _, used)| u == user_id && !used)
+                .count(),
+        )
+        .unwrap_or(0))
+    }
+    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, a: &AuditEvent) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.mfa_enabled = true;
+        }
+        for s in st.sessions.values_mut() {
+            if s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() {
+                s.ended_at = Some(now);
+                s.end_reason = Some("revoked".into());
+            }
+        }
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn trusted_device(&self, token_hash: &str) -> StoreResult<Option<TrustedDevice>> {
+        Ok(self
+            .st()
+            .devices
+            .iter()
+            .find(|d| d.token_hash == token_hash)
+            .cloned())
+    }
+    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
+        Ok(self
+            .st()
+            .devices
+            .iter()
+            .rev()
+            .filter(|d| d.user_id == user_id && d.revoked_at.is_none() && d.expires_at > now)
+            .cloned()
+            .collect())
+    }
+    async fn forget_trusted_devices(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        now: UnixMillis,
+        a: &AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut st = self.st();
+        let mut n = 0;
+        for d in st.devices.iter_mut() {
+            if d.user_id == user_id && d.revoked_at.is_none() && device_id.is_none_or(|id| id == d.id) {
+                d.revoked_at = Some(now);
+                n += 1;
+            }
+        }
+        st.audit.push(a.clone());
+        Ok(n)
     }
 }
 
@@ -385,9 +608,15 @@ async fn the_emailed_code_confirms_within_ten_minutes_only() {
         Err(CoreError::ResendTooSoon { retry_after_secs: 30 })
     ));
     let code = last_code(&store);
-    assert_eq!(u.confirm_email(&auth, &code, &meta()).await, Ok(Next::Done));
+    // Policy `required` (the default): the second factor is the next step, and nothing else
+    // opens until it is set up.
+    assert_eq!(
+        u.confirm_email(&auth, &code, &meta()).await,
+        Ok(Next::EnrollFactor)
+    );
     let auth = u.authenticate(&out.session_token).await.unwrap();
-    assert_eq!(u.me(&auth).unwrap().name, "Ana Pérez");
+    assert_eq!(auth.next, Next::EnrollFactor);
+    assert_eq!(u.me(&auth).unwrap_err(), CoreError::StepRequired("enroll_factor"));
 }
 
 #[tokio::test]
@@ -421,7 +650,7 @@ async fn a_taken_email_gives_a_stand_in_and_warns_the_owner() {
 async fn sign_in_ends_other_sessions_and_they_say_why() {
     let (u, _, _) = setup();
     let first = u.signup(&input("ana@example.com"), &meta()).await.unwrap();
-    let second = u.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+    let second = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
     assert_eq!(
         u.authenticate(&first.session_token).await.unwrap_err(),
         CoreError::SessionEnded(EndReason::SignedInElsewhere)
@@ -448,7 +677,7 @@ async fn sessions_end_when_idle_or_old() {
         u.authenticate(&s.session_token).await.unwrap_err(),
         CoreError::SessionEnded(EndReason::Idle)
     );
-    let s = u.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+    let s = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
     for _ in 0..8 {
         clock.advance_secs(21 * 3600);
         let _ = u.authenticate(&s.session_token).await;
@@ -465,20 +694,22 @@ async fn failures_wait_longer_and_then_forgive() {
     u.signup(&input("ana@example.com"), &meta()).await.unwrap();
     for _ in 0..5 {
         assert_eq!(
-            u.login("ana@example.com", "wrong-password-1", &meta())
+            u.login("ana@example.com", "wrong-password-1", None, &meta())
                 .await
                 .unwrap_err(),
             CoreError::InvalidCredentials
         );
     }
     assert_eq!(
-        u.login("ana@example.com", PASSWORD, &meta()).await.unwrap_err(),
+        u.login("ana@example.com", PASSWORD, None, &meta())
+            .await
+            .unwrap_err(),
         CoreError::RateLimited { retry_after_secs: 2 }
     );
     clock.advance_secs(2);
-    assert!(u.login("ana@example.com", PASSWORD, &meta()).await.is_ok());
+    assert!(u.login("ana@example.com", PASSWORD, None, &meta()).await.is_ok());
     // Every failure was audited, unknown emails too.
-    u.login("nobody@example.com", PASSWORD, &meta())
+    u.login("nobody@example.com", PASSWORD, None, &meta())
         .await
         .unwrap_err();
     let failed = store
@@ -507,9 +738,12 @@ async fn a_disabled_user_gets_the_same_answer_and_loses_their_session() {
     for user in store.st().users.values_mut() {
         user.status = crate::accounts::UserStatus::Disabled;
     }
-    let disabled = u.login("ana@example.com", PASSWORD, &meta()).await.unwrap_err();
+    let disabled = u
+        .login("ana@example.com", PASSWORD, None, &meta())
+        .await
+        .unwrap_err();
     let unknown = u
-        .login("nobody@example.com", PASSWORD, &meta())
+        .login("nobody@example.com", PASSWORD, None, &meta())
         .await
         .unwrap_err();
     assert_eq!(disabled, CoreError::InvalidCredentials);
@@ -542,7 +776,460 @@ async fn sign_in_re_hashes_a_password_stored_with_old_parameters() {
     };
     let hasher = Arc::new(PasswordHasherPool::new(params, 1, 16).unwrap_or_else(|e| panic!("{e}")));
     let new = Umbral::new(Arc::new(store.clone()), clock, hasher, CoreConfig::default());
-    new.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+    new.login("ana@example.com", PASSWORD, None, &meta())
+        .await
+        .unwrap();
     assert!(stored(&store).contains("m=128,t=2"), "{}", stored(&store));
-    new.login("ana@example.com", PASSWORD, &meta()).await.unwrap();
+    new.login("ana@example.com", PASSWORD, None, &meta())
+        .await
+        .unwrap();
+}
+
+// ---- Second factors (product.md section 3) ----
+
+fn setup_with(f: impl FnOnce(&mut CoreConfig)) -> (Umbral, MemoryStore, Arc<TestClock>) {
+    let (u, store, clock) = setup();
+    let mut config = u.config().clone();
+    f(&mut config);
+    let u = Umbral::new(Arc::new(store.clone()), clock.clone(), u.hasher.clone(), config);
+    (u, store, clock)
+}
+
+/// Signs up and confirms the email; returns the session token.
+async fn confirmed(u: &Umbral, store: &MemoryStore, email: &str) -> String {
+    let out = u.signup(&input(email), &meta()).await.unwrap();
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    u.confirm_email(&auth, &last_code(store), &meta()).await.unwrap();
+    out.session_token
+}
+
+fn key_of(setup: &crate::flows::enrollment::TotpSetup) -> Vec<u8> {
+    totp_rs::Secret::try_from_base32(&setup.secret)
+        .unwrap()
+        .as_bytes()
+        .to_vec()
+}
+
+fn code_now(key: &[u8], clock: &TestClock, drift_steps: i64) -> String {
+    crate::factors::totp::code_at_step(key, clock.now_ms() / 30_000 + drift_steps).unwrap()
+}
+
+/// A user with an authenticator app; returns (session token, key, recovery codes).
+async fn with_totp(u: &Umbral, store: &MemoryStore, clock: &TestClock) -> (String, Vec<u8>, Vec<String>) {
+    let token = confirmed(u, store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    let setup = u.start_totp(&auth).await.unwrap();
+    let key = key_of(&setup);
+    let done = u
+        .confirm_totp(&auth, &code_now(&key, clock, 0), &meta())
+        .await
+        .unwrap();
+    (token, key, done.recovery_codes.unwrap())
+}
+
+async fn sign_in(u: &Umbral, device: Option<&str>, ip: &str) -> crate::flows::session::Authenticated {
+    u.authenticate(&sign_in_token(u, device, ip).await).await.unwrap()
+}
+
+async fn sign_in_token(u: &Umbral, device: Option<&str>, ip: &str) -> String {
+    let m = RequestMeta {
+        ip: ip.into(),
+        user_agent: "test".into(),
+    };
+    u.login("ana@example.com", PASSWORD, device, &m)
+        .await
+        .unwrap()
+        .session_token
+}
+
+#[tokio::test]
+async fn an_authenticator_app_is_set_up_with_a_current_code_and_gives_ten_recovery_codes() {
+    let (u, store, clock) = setup();
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    let setup = u.start_totp(&auth).await.unwrap();
+    assert!(
+        setup
+            .otpauth_uri
+            .starts_with("otpauth://totp/Umbral:ana%40example.com?secret=")
+    );
+    assert_eq!(setup.secret.len(), 32, "160-bit key");
+    // A reload shows the same key; the key is stored sealed, never in clear.
+    assert_eq!(u.start_totp(&auth).await.unwrap().secret, setup.secret);
+    assert!(
+        !store.st().factors[0]
+            .secret_sealed
+            .as_ref()
+            .unwrap()
+            .contains(&setup.secret)
+    );
+    let key = key_of(&setup);
+    assert_eq!(
+        u.confirm_totp(&auth, "12345", &meta()).await.unwrap_err().code(),
+        "code.format"
+    );
+    let wrong = format!(
+        "{:06}",
+        (code_now(&key, &clock, 0).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
+    assert_eq!(
+        u.confirm_totp(&auth, &wrong, &meta()).await.unwrap_err(),
+        CoreError::InvalidCode
+    );
+    let done = u
+        .confirm_totp(&auth, &code_now(&key, &clock, 0), &meta())
+        .await
+        .unwrap();
+    assert_eq!(done.recovery_codes.as_ref().unwrap().len(), 10);
+    assert_eq!(done.next, Next::Done);
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(auth.next, Next::Done);
+    assert_eq!(u.factors(&auth).await.unwrap().len(), 1);
+    assert!(store.st().audit.iter().any(|e| e.event == "factor.enrolled"));
+}
+
+#[tokio::test]
+async fn totp_accepts_one_step_either_way_and_never_the_same_step_twice() {
+    let (u, store, clock) = setup();
+    let (_, key, _) = with_totp(&u, &store, &clock).await;
+    // The step used at enrollment cannot sign in.
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    assert_eq!(auth.next, Next::SecondFactor);
+    assert_eq!(u.me(&auth).unwrap_err(), CoreError::StepRequired("second_factor"));
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
+            .await
+            .unwrap_err(),
+        CoreError::InvalidCode
+    );
+    for drift in [-2, 2] {
+        assert!(
+            u.pass_second_factor(
+                &auth,
+                Method::Totp,
+                &code_now(&key, &clock, drift),
+                false,
+                &meta()
+            )
+            .await
+            .is_err()
+        );
+    }
+    let next = u
+        .pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 1), false, &meta())
+        .await
+        .unwrap();
+    assert_eq!(next.next, Next::Done);
+    // A later sign-in cannot reuse that step, nor an earlier one.
+    clock.advance_secs(30);
+    let again = sign_in(&u, None, "203.0.113.9").await;
+    for drift in [-1, 0] {
+        assert_eq!(
+            u.pass_second_factor(
+                &again,
+                Method::Totp,
+                &code_now(&key, &clock, drift),
+                false,
+                &meta()
+            )
+            .await
+            .unwrap_err(),
+            CoreError::InvalidCode
+        );
+    }
+    clock.advance_secs(30);
+    assert!(
+        u.pass_second_factor(&again, Method::Totp, &code_now(&key, &clock, 1), false, &meta())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn wrong_authenticator_codes_wait_longer_and_longer() {
+    let (u, store, clock) = setup();
+    let (_, key, _) = with_totp(&u, &store, &clock).await;
+    clock.advance_secs(90);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    let wrong = format!(
+        "{:06}",
+        (code_now(&key, &clock, 0).parse::<u32>().unwrap() + 7) % 1_000_000
+    );
+    for _ in 0..5 {
+        assert_eq!(
+            u.pass_second_factor(&auth, Method::Totp, &wrong, false, &meta())
+                .await
+                .unwrap_err(),
+            CoreError::InvalidCode
+        );
+    }
+    // Even the right code waits now.
+    assert!(matches!(
+        u.pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    clock.advance_secs(3);
+    assert!(
+        u.pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_code_rules() {
+    let (u, store, clock) = setup();
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    // No factor yet: the challenge is not the step, and email is not a way out of enrollment.
+    assert_eq!(
+        u.send_challenge_code(&auth, Method::Email, Locale::Es)
+            .await
+            .unwrap_err(),
+        CoreError::StepRequired("enroll_factor")
+    );
+    let setup = u.start_totp(&auth).await.unwrap();
+    u.confirm_totp(&auth, &code_now(&key_of(&setup), &clock, 0), &meta())
+        .await
+        .unwrap();
+
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    let options = u.challenge_options(&auth).await.unwrap();
+    assert_eq!(
+        options.methods,
+        vec![Method::Totp, Method::Email, Method::RecoveryCode]
+    );
+    assert_eq!(options.email_masked, "a***@example.com");
+    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+        .await
+        .unwrap();
+    let first = last_code(&store);
+    assert_eq!(store.st().outbox.last().unwrap().content.template, "mfa_code");
+    assert!(matches!(
+        u.send_challenge_code(&auth, Method::Email, Locale::Es).await,
+        Err(CoreError::ResendTooSoon { .. })
+    ));
+    clock.advance_secs(30);
+    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+        .await
+        .unwrap();
+    let second = last_code(&store);
+    if first != second {
+        // A new code replaces the old one.
+        assert_eq!(
+            u.pass_second_factor(&auth, Method::Email, &first, false, &meta())
+                .await
+                .unwrap_err(),
+            CoreError::InvalidCode
+        );
+    }
+    // Five attempts, then the code is spent.
+    let wrong = format!("{:06}", (second.parse::<u32>().unwrap() + 1) % 1_000_000);
+    for _ in 0..4 {
+        let _ = u
+            .pass_second_factor(&auth, Method::Email, &wrong, false, &meta())
+            .await;
+    }
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::Email, &second, false, &meta())
+            .await
+            .unwrap_err(),
+        CoreError::CodeAttemptsExhausted
+    );
+    clock.advance_secs(30);
+    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+        .await
+        .unwrap();
+    let third = last_code(&store);
+    clock.advance_secs(601);
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::Email, &third, false, &meta())
+            .await
+            .unwrap_err(),
+        CoreError::CodeExpired
+    );
+    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+        .await
+        .unwrap();
+    let fourth = last_code(&store);
+    assert!(
+        u.pass_second_factor(&auth, Method::Email, &fourth, false, &meta())
+            .await
+            .is_ok()
+    );
+    // Used up: it does not count twice.
+    let other = sign_in(&u, None, "203.0.113.9").await;
+    assert!(
+        u.pass_second_factor(&other, Method::Email, &fourth, false, &meta())
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_recovery_code_works_once_and_new_codes_replace_the_old() {
+    let (u, store, clock) = setup();
+    let (_, _, codes) = with_totp(&u, &store, &clock).await;
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::RecoveryCode, "abc", false, &meta())
+            .await
+            .unwrap_err()
+            .code(),
+        "code.recovery_format"
+    );
+    assert!(
+        u.pass_second_factor(
+            &auth,
+            Method::RecoveryCode,
+            &codes[0].to_lowercase(),
+            false,
+            &meta()
+        )
+        .await
+        .is_ok()
+    );
+    let token = sign_in_token(&u, None, "203.0.113.9").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::RecoveryCode, &codes[0], false, &meta())
+            .await
+            .unwrap_err(),
+        CoreError::InvalidCode
+    );
+    u.pass_second_factor(&auth, Method::RecoveryCode, &codes[1], false, &meta())
+        .await
+        .unwrap();
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(u.recovery_codes_left(&auth).await.unwrap(), 8);
+    let fresh = u.regenerate_recovery_codes(&auth, &meta()).await.unwrap();
+    assert_eq!(u.recovery_codes_left(&auth).await.unwrap(), 10);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    assert!(
+        u.pass_second_factor(&auth, Method::RecoveryCode, &codes[2], false, &meta())
+            .await
+            .is_err()
+    );
+    assert!(
+        u.pass_second_factor(&auth, Method::RecoveryCode, &fresh[0], false, &meta())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn the_last_factor_stays_under_required_and_may_go_under_optional() {
+    let (u, store, clock) = setup();
+    let (_, key, _) = with_totp(&u, &store, &clock).await;
+    clock.advance_secs(30);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    u.pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
+        .await
+        .unwrap();
+    let auth = u
+        .authenticate(&latest_token(&u, &store, &clock, &key).await)
+        .await
+        .unwrap();
+    let factor = u.factors(&auth).await.unwrap().remove(0);
+    assert_eq!(
+        u.remove_factor(&auth, &factor.id, &meta())
+            .await
+            .unwrap_err()
+            .code(),
+        "factor.last_required"
+    );
+    assert_eq!(
+        u.remove_factor(&auth, "no-such-factor", &meta())
+            .await
+            .unwrap_err(),
+        CoreError::NotFound
+    );
+
+    let (u, store, clock) = setup_with(|c| c.factors.default_policy = TwoFactorPolicy::Optional);
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    // Optional: no enrollment step; the user turns it on, is signed out, and enrolls at the next
+    // sign-in.
+    assert_eq!(auth.next, Next::Done);
+    u.enable_two_factor(&auth, &meta()).await.unwrap();
+    assert!(matches!(
+        u.authenticate(&token).await,
+        Err(CoreError::SessionEnded(_))
+    ));
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    assert_eq!(auth.next, Next::EnrollFactor);
+    let setup = u.start_totp(&auth).await.unwrap();
+    u.confirm_totp(&auth, &code_now(&key_of(&setup), &clock, 0), &meta())
+        .await
+        .unwrap();
+    let auth = u
+        .authenticate(&latest_token(&u, &store, &clock, &key_of(&setup)).await)
+        .await
+        .unwrap();
+    let factor = u.factors(&auth).await.unwrap().remove(0);
+    u.remove_factor(&auth, &factor.id, &meta()).await.unwrap();
+    // Two-factor is off again: the next sign-in is done after the password.
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    assert_eq!(auth.next, Next::Done);
+}
+
+/// Signs in and passes the TOTP challenge at the next step; returns the session token.
+async fn latest_token(u: &Umbral, _: &MemoryStore, clock: &TestClock, key: &[u8]) -> String {
+    clock.advance_secs(30);
+    let out = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    u.pass_second_factor(&auth, Method::Totp, &code_now(key, clock, 0), false, &meta())
+        .await
+        .unwrap();
+    out.session_token
+}
+
+#[tokio::test]
+async fn a_remembered_device_skips_the_code_until_a_rule_asks_again() {
+    let (u, store, clock) = setup();
+    let (_, key, _) = with_totp(&u, &store, &clock).await;
+    let ip = "203.0.113.9";
+    let remember = |clock: &TestClock| {
+        let clock_code = code_now(&key, clock, 0);
+        let u = &u;
+        async move {
+            let auth = sign_in(u, None, ip).await;
+            u.pass_second_factor(&auth, Method::Totp, &clock_code, true, &meta())
+                .await
+                .unwrap()
+                .device_token
+                .unwrap()
+        }
+    };
+    clock.advance_secs(30);
+    let device = remember(&clock).await;
+    // Same browser, same /24: no code.
+    assert_eq!(sign_in(&u, Some(&device), "203.0.113.200").await.next, Next::Done);
+    // Another network: asked again.
+    assert_eq!(
+        sign_in(&u, Some(&device), "198.51.100.7").await.next,
+        Next::SecondFactor
+    );
+    // Another browser: asked.
+    assert_eq!(sign_in(&u, None, ip).await.next, Next::SecondFactor);
+    // 14 days later: asked again.
+    clock.advance_secs(14 * 24 * 3600);
+    assert_eq!(sign_in(&u, Some(&device), ip).await.next, Next::SecondFactor);
+
+    // Factors changed (new recovery codes): asked again.
+    let device = remember(&clock).await;
+    assert_eq!(sign_in(&u, Some(&device), ip).await.next, Next::Done);
+    let auth = sign_in(&u, Some(&device), ip).await;
+    u.regenerate_recovery_codes(&auth, &meta()).await.unwrap();
+    assert_eq!(sign_in(&u, Some(&device), ip).await.next, Next::SecondFactor);
+
+    // Revoked by the user: asked again.
+    clock.advance_secs(30);
+    let device = remember(&clock).await;
+    let auth = sign_in(&u, Some(&device), ip).await;
+    assert_eq!(auth.next, Next::Done);
+    assert_eq!(u.trusted_devices(&auth).await.unwrap().len(), 1);
+    u.forget_trusted_devices(&auth, None, &meta()).await.unwrap();
+    assert_eq!(sign_in(&u, Some(&device), ip).await.next, Next::SecondFactor);
 }

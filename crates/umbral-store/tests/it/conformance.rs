@@ -9,9 +9,9 @@ use umbral_core::types::{Locale, UserId};
 
 use crate::each_store;
 
-const NOW: i64 = 1_767_225_600_000;
+pub(crate) const NOW: i64 = 1_767_225_600_000;
 
-fn meta() -> RequestMeta {
+pub(crate) fn meta() -> RequestMeta {
     RequestMeta {
         ip: "203.0.113.7".into(),
         user_agent: "test".into(),
@@ -29,10 +29,12 @@ fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
         end_reason: None,
         ip: "203.0.113.7".into(),
         user_agent: "test".into(),
+        mfa_at: None,
+        mfa_method: None,
     }
 }
 
-fn signup(email: &str) -> NewSignup {
+pub(crate) fn signup(email: &str) -> NewSignup {
     let user_id = secrets::new_id(NOW).unwrap();
     let org_id = secrets::new_id(NOW).unwrap();
     let user = User {
@@ -45,6 +47,9 @@ fn signup(email: &str) -> NewSignup {
         status: UserStatus::Active,
         email_confirmed_at: None,
         created_at: NOW,
+        mfa_enabled: false,
+        security_epoch: 0,
+        factor_count: 0,
     };
     NewSignup {
         account: Some((
@@ -75,7 +80,7 @@ fn signup(email: &str) -> NewSignup {
     }
 }
 
-fn uid(s: &NewSignup) -> String {
+pub(crate) fn uid(s: &NewSignup) -> String {
     s.account.as_ref().unwrap().0.id.0.clone()
 }
 

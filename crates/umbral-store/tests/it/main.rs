@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod conformance;
+mod factors;
 
 use umbral_store::SqlStore;
 use umbral_store::test_support::TestDatabase;
@@ -14,6 +15,15 @@ where
     F: Fn(&'static str, SqlStore) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    each_store_at(|name, _, store| f(name, store)).await
+}
+
+/// [`each_store`], also giving the database's URL (to open a second pool, as a second node would).
+pub async fn each_store_at<F, Fut>(f: F)
+where
+    F: Fn(&'static str, String, SqlStore) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     for (name, db) in TestDatabase::all().await {
         let store = SqlStore::connect(&db.url, 8)
             .await
@@ -22,7 +32,7 @@ where
             .migrate()
             .await
             .unwrap_or_else(|e| panic!("{name}: migrate: {e}"));
-        f(name, store.clone()).await;
+        f(name, db.url.clone(), store.clone()).await;
         store.close().await;
         drop(db);
     }

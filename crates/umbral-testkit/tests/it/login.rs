@@ -32,8 +32,8 @@ async fn unknown_wrong_and_unconfirmed_answers() {
     let (s, b, _) = login(&c, &url, "Known@EXAMPLE.com", PASSWORD).await;
     assert_eq!(
         (s, b["next"].as_str()),
-        (200, Some("done")),
-        "emails match whatever their case"
+        (200, Some("second_factor")),
+        "emails match whatever their case; the second factor comes after the password"
     );
     // Bad syntax is a field error, not a hint about existence.
     let (s, b, _) = login(&c, &url, "nope", PASSWORD).await;

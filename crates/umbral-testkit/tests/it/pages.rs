@@ -97,10 +97,69 @@ async fn signup_page_journey_in_spanish() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/");
+    assert_eq!(r.headers()["location"], "/two-factor");
+    // Nothing else opens before the second factor.
+    let r = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/two-factor");
+    let (_, html) = get_text(&c, &app.url("/two-factor")).await;
+    assert!(html.contains("Autenticación de dos factores") && html.contains("Aplicación de autenticación"));
+    let (s, html) = get_text(&c, &app.url("/two-factor/app")).await;
+    assert_eq!(s, 200);
+    // The key shown as text, read by an independent implementation (pyotp) at the server's time.
+    let secret: String = html
+        .split("id=\"secret\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap()
+        .replace(' ', "");
+    assert_eq!(secret.len(), 32, "160-bit key in base32");
+    // The QR code, decoded by an independent decoder, holds the same key.
+    let svg = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap() + 6];
+    let uri = umbral_testkit::decode_qr_svg(svg);
+    assert_eq!(
+        uri,
+        format!("otpauth://totp/Umbral:ana%40example.com?secret={secret}&issuer=Umbral")
+    );
+    let now_secs = {
+        use umbral_testkit::umbral_core::clock::Clock;
+        app.clock.now_ms() / 1000
+    };
+    let wrong = format!(
+        "{:06}",
+        (umbral_testkit::pyotp_code(&secret, now_secs)
+            .parse::<u32>()
+            .unwrap()
+            + 1)
+            % 1_000_000
+    );
+    let r = c
+        .post(app.url("/two-factor/app"))
+        .form(&[("csrf_token", csrf.as_str()), ("code", wrong.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("El código no es correcto") && html.contains(&secret[..4]),
+        "same key shown again"
+    );
+    let code = umbral_testkit::pyotp_code(&secret, now_secs);
+    let r = c
+        .post(app.url("/two-factor/app"))
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Códigos de recuperación"));
+    assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes");
+    assert!(html.contains("download=\"recovery-codes.txt\""));
     let (s, html) = get_text(&c, &app.url("/")).await;
     assert_eq!(s, 200);
     assert!(html.contains("¡Hola, Ana Pérez!"), "{html}");
+    assert!(html.contains("Preferencias de la cuenta"));
 
     // Sign out ends the session on the server.
     let r = c
@@ -172,6 +231,24 @@ async fn identifier_first_sign_in_page() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/login/second-factor");
+    let (_, html) = get_text(&c, &app.url("/login/second-factor")).await;
+    assert!(html.contains("Enter the 6-digit code from your authenticator app."));
+    assert!(html.contains("Remember this device") && html.contains("Try another method"));
+    let (_, html) = get_text(&c, &app.url("/login/second-factor?choose=1")).await;
+    assert!(html.contains("p***@example.com") && html.contains("Recovery code"));
+    let code = app.next_totp("page@example.com");
+    let r = c
+        .post(app.url("/login/second-factor"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("method", "totp"),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/");
     app.stop().await;
 }
@@ -207,8 +284,26 @@ async fn forms_without_the_csrf_token_are_refused_and_keep_input() {
 async fn every_page_renders_in_every_language() {
     let app = spawn_app().await;
     let signed = app.signed_up("all@example.com").await;
+    let enrolling = app.confirmed("enroll@example.com").await;
+    app.signed_up("challenge@example.com").await;
+    let challenged = app.client();
+    let r = challenged
+        .post(app.url("/api/v1/login"))
+        .json(&serde_json::json!({"email": "challenge@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     for lang in ["en", "es", "pt-BR"] {
         for (path, client) in [
+            ("/two-factor", enrolling.clone()),
+            ("/two-factor/app", enrolling.clone()),
+            ("/login/second-factor", challenged.clone()),
+            ("/login/second-factor?choose=1", challenged.clone()),
+            ("/login/second-factor?method=recovery_code", challenged.clone()),
+            ("/settings/security", signed.clone()),
+            ("/settings/security/app", signed.clone()),
+            ("/settings/security/activate", signed.clone()),
             ("/signup", app.client()),
             ("/login", app.client()),
             ("/login?notice=signed_in_elsewhere", app.client()),
@@ -235,7 +330,21 @@ async fn every_page_renders_in_every_language() {
             assert!(html.contains(&format!("<html lang=\"{lang}\">")), "{path} {lang}");
             // No message id leaked untranslated.
             for marker in [
-                "signup-", "login-", "field-", "notice-", "error-", "outbox-", "home-",
+                "signup-",
+                "login-",
+                "field-",
+                "notice-",
+                "error-",
+                "outbox-",
+                "home-",
+                "twofa-",
+                "security-",
+                "challenge-",
+                "method-",
+                "recovery-",
+                "activate-",
+                "nav-",
+                "settings-",
             ] {
                 assert!(
                     !html.contains(&format!(">{marker}")),

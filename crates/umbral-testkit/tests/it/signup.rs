@@ -56,7 +56,13 @@ async fn signup_confirm_me_logout() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["next"], "done");
+    // Policy `required` (the default): the second factor comes next, and nothing else opens.
+    assert_eq!(r.json::<Value>().await.unwrap()["next"], "enroll_factor");
+    let r = c.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["next"], "enroll_factor");
+    let codes = app.enroll_totp(&c, "ana@example.com").await;
+    assert_eq!(codes.len(), 10);
 
     let me: Value = c
         .get(app.url("/api/v1/me"))
@@ -70,7 +76,8 @@ async fn signup_confirm_me_logout() {
     assert_eq!(me["email"], "ana@example.com");
     assert_eq!(me["phone"], "+5491123456789");
     assert_eq!(me["organization"]["role"], "owner");
-    assert_eq!(me["factors"], json!([]));
+    assert_eq!(me["factors"].as_array().unwrap().len(), 1);
+    assert_eq!(me["factors"][0]["kind"], "totp");
 
     let r = c.post(app.url("/api/v1/logout")).send().await.unwrap();
     assert_eq!(r.status(), 204);

@@ -131,3 +131,93 @@ email-signup_email_taken-body =
 
     If it was you, sign in instead. If you forgot your password, use "Forgot your password?" on the sign-in page.
     If it was not you, you can ignore this email: nothing was changed.
+
+## Navigation
+nav-profile = Your account
+nav-preferences = Account preferences
+
+## Two-factor authentication: set-up
+twofa-title = Two-factor authentication
+twofa-intro = To protect your account and prevent fraud, add a second step to your sign-in. Choose how you will receive your codes:
+twofa-app = Authenticator app
+twofa-app-hint = Google Authenticator or similar: an app on your phone makes the codes.
+twofa-app-step-install = On your phone, install an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password or similar).
+twofa-app-step-scan = In the app, add an account and scan this QR code:
+twofa-app-qr-alt = QR code of your authenticator key
+twofa-app-manual = Can't scan it? Type this key in the app instead:
+twofa-app-step-code = Enter the 6-digit code the app shows.
+twofa-continue = Continue
+twofa-back = Back
+recovery-title = Recovery codes
+recovery-intro = Keep these ten codes somewhere safe. If you lose your phone, each one lets you sign in once.
+recovery-download = Download the codes
+recovery-once = We show these codes only now. You can make new ones in Account preferences, Security.
+recovery-file-title = { $product } recovery codes. Each code works once.
+
+## Two-factor authentication: challenge
+challenge-title = Verify it's you
+challenge-choose = Choose another way to verify:
+challenge-intro-totp = Enter the 6-digit code from your authenticator app.
+challenge-intro-sms = Enter the 6-digit code we sent you by SMS.
+challenge-intro-email = Enter the 6-digit code we sent to { $email }.
+challenge-intro-recovery_code = Enter one of your recovery codes. Each one works once.
+challenge-email-hint = We will send a 6-digit code to { $email }.
+challenge-email-sent = We sent a 6-digit code to { $email }.
+challenge-remember = Remember this device for 14 days
+challenge-other = Try another method
+field-recovery-code = Recovery code
+method-totp = Authenticator app
+method-totp-hint = A code from Google Authenticator or similar.
+method-sms = SMS
+method-sms-hint = A code by text message.
+method-email = Email
+method-recovery_code = Recovery code
+method-recovery_code-hint = One of the codes you saved when you set up two-factor authentication.
+
+## Account preferences
+settings-title = Account preferences
+security-title = Security
+security-twofa-off = Two-factor authentication is off. Turn it on to ask for a code after your password.
+security-twofa-on = Two-factor authentication is on: your methods are below.
+security-factors = Your methods
+security-added = Added { $time }
+security-last-used = last used { $time }
+security-remove = Remove
+security-last-rule = You must keep at least one method.
+security-no-factors = You have no method yet.
+security-add-app = Add an authenticator app
+security-codes-left = Recovery codes left: { $count }
+security-new-codes = Make new recovery codes
+security-sessions = Active sessions
+security-since = Since { $time }
+security-until = until { $time }
+security-this-device = this device
+security-devices = Trusted devices
+security-forget = Forget
+security-forget-all = Forget all devices
+security-no-devices = No trusted devices. When you check "Remember this device" at sign-in, it shows here.
+security-notice-factor_added = The method was added.
+security-notice-factor_removed = The method was removed.
+security-notice-devices_forgotten = Every trusted device was forgotten: they will be asked for a code again.
+security-notice-device_forgotten = The device was forgotten: it will be asked for a code again.
+security-notice-session_ended = The session was signed out.
+activate-intro = Two-factor authentication asks for a code from your phone after your password, so that a stolen password is not enough to enter your account.
+activate-signout = When you activate it, you are signed out; at your next sign-in you choose and set up your method.
+activate-submit = Activate
+notice-mfa_activated = Two-factor authentication is on. Sign in to set up your method.
+
+## Factor errors
+factor-setup_missing = The set-up expired. Start again.
+factor-phone_unavailable = This number can't be used. Use another number.
+factor-last_required = You can't remove your only method: two-factor authentication is required. Add another method first.
+factor-method_unavailable = This method is not available for your account.
+code-recovery_format = A recovery code has 10 letters and digits, like ABCDE-12345.
+email-mfa_code-subject = Your { $product } sign-in code: { $code }
+email-mfa_code-body =
+    Hello { $name },
+
+    Your code to sign in is:
+
+        { $code }
+
+    It expires in 10 minutes. If you are not signing in, change your password: someone knows it.

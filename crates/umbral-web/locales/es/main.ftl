@@ -131,3 +131,93 @@ email-signup_email_taken-body =
 
     Si fuiste tú, inicia sesión. Si olvidaste tu contraseña, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión.
     Si no fuiste tú, puedes ignorar este correo: no se cambió nada.
+
+## Navigation
+nav-profile = Tu cuenta
+nav-preferences = Preferencias de la cuenta
+
+## Two-factor authentication: set-up
+twofa-title = Autenticación de dos factores
+twofa-intro = Para proteger tu cuenta y evitar fraudes, agrega un paso de seguridad al inicio de sesión. Selecciona el método de autenticación:
+twofa-app = Aplicación de autenticación
+twofa-app-hint = Google Authenticator o similar: una aplicación en tu teléfono genera los códigos.
+twofa-app-step-install = En tu teléfono, instala una aplicación de autenticación (Google Authenticator, Microsoft Authenticator, 1Password o similar).
+twofa-app-step-scan = En la aplicación, agrega una cuenta y escanea este código QR:
+twofa-app-qr-alt = Código QR de tu clave de autenticación
+twofa-app-manual = ¿No puedes escanearlo? Escribe esta clave en la aplicación:
+twofa-app-step-code = Introduce el código de 6 dígitos que muestra la aplicación.
+twofa-continue = Continuar
+twofa-back = Volver
+recovery-title = Códigos de recuperación
+recovery-intro = Guarda estos diez códigos en un lugar seguro. Si pierdes tu teléfono, cada uno te permite iniciar sesión una vez.
+recovery-download = Descargar los códigos
+recovery-once = Mostramos estos códigos solo ahora. Puedes generar otros en Preferencias de la cuenta, Seguridad.
+recovery-file-title = Códigos de recuperación de { $product }. Cada código sirve una vez.
+
+## Two-factor authentication: challenge
+challenge-title = Verifica que eres tú
+challenge-choose = Elige otra forma de verificar:
+challenge-intro-totp = Introduce el código de 6 dígitos de tu aplicación de autenticación.
+challenge-intro-sms = Introduce el código de 6 dígitos que te enviamos por SMS.
+challenge-intro-email = Introduce el código de 6 dígitos que enviamos a { $email }.
+challenge-intro-recovery_code = Introduce uno de tus códigos de recuperación. Cada uno sirve una vez.
+challenge-email-hint = Enviaremos un código de 6 dígitos a { $email }.
+challenge-email-sent = Enviamos un código de 6 dígitos a { $email }.
+challenge-remember = Recordar este dispositivo durante 14 días
+challenge-other = Probar otro método
+field-recovery-code = Código de recuperación
+method-totp = Aplicación de autenticación
+method-totp-hint = Un código de Google Authenticator o similar.
+method-sms = SMS
+method-sms-hint = Un código por mensaje de texto.
+method-email = Correo electrónico
+method-recovery_code = Código de recuperación
+method-recovery_code-hint = Uno de los códigos que guardaste al activar la autenticación de dos factores.
+
+## Account preferences
+settings-title = Preferencias de la cuenta
+security-title = Seguridad
+security-twofa-off = La autenticación de dos factores está desactivada. Actívala para que se pida un código después de la contraseña.
+security-twofa-on = La autenticación de dos factores está activada: tus métodos están abajo.
+security-factors = Tus métodos
+security-added = Agregado el { $time }
+security-last-used = último uso { $time }
+security-remove = Quitar
+security-last-rule = Debes conservar al menos un método.
+security-no-factors = Aún no tienes ningún método.
+security-add-app = Agregar una aplicación de autenticación
+security-codes-left = Códigos de recuperación restantes: { $count }
+security-new-codes = Generar nuevos códigos de recuperación
+security-sessions = Sesiones activas
+security-since = Desde el { $time }
+security-until = hasta el { $time }
+security-this-device = este dispositivo
+security-devices = Dispositivos de confianza
+security-forget = Olvidar
+security-forget-all = Olvidar todos los dispositivos
+security-no-devices = No hay dispositivos de confianza. Cuando marcas "Recordar este dispositivo" al iniciar sesión, aparece aquí.
+security-notice-factor_added = Se agregó el método.
+security-notice-factor_removed = Se quitó el método.
+security-notice-devices_forgotten = Se olvidaron todos los dispositivos de confianza: se les pedirá un código otra vez.
+security-notice-device_forgotten = Se olvidó el dispositivo: se le pedirá un código otra vez.
+security-notice-session_ended = Se cerró la sesión.
+activate-intro = La autenticación de dos factores pide un código de tu teléfono después de la contraseña, para que una contraseña robada no baste para entrar en tu cuenta.
+activate-signout = Al activarla se cerrará tu sesión; en el próximo inicio de sesión eliges y configuras tu método.
+activate-submit = Activar
+notice-mfa_activated = La autenticación de dos factores está activada. Inicia sesión para configurar tu método.
+
+## Factor errors
+factor-setup_missing = La configuración caducó. Empieza de nuevo.
+factor-phone_unavailable = No es posible usar este número. Usa otro número.
+factor-last_required = No puedes quitar tu único método: la autenticación de dos factores es obligatoria. Agrega otro método primero.
+factor-method_unavailable = Este método no está disponible para tu cuenta.
+code-recovery_format = Un código de recuperación tiene 10 letras y números, como ABCDE-12345.
+email-mfa_code-subject = Tu código para iniciar sesión en { $product }: { $code }
+email-mfa_code-body =
+    Hola, { $name }:
+
+    Tu código para iniciar sesión es:
+
+        { $code }
+
+    Caduca en 10 minutos. Si no estás iniciando sesión, cambia tu contraseña: alguien la conoce.

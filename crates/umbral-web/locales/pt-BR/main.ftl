@@ -131,3 +131,93 @@ email-signup_email_taken-body =
 
     Se foi você, entre na sua conta. Se esqueceu a senha, use "Esqueceu sua senha?" na página de entrada.
     Se não foi você, pode ignorar este e-mail: nada foi alterado.
+
+## Navigation
+nav-profile = Sua conta
+nav-preferences = Preferências da conta
+
+## Two-factor authentication: set-up
+twofa-title = Autenticação de dois fatores
+twofa-intro = Para proteger sua conta e evitar fraudes, adicione uma etapa de segurança ao login. Selecione o método de autenticação:
+twofa-app = Aplicativo autenticador
+twofa-app-hint = Google Authenticator ou similar: um aplicativo no seu celular gera os códigos.
+twofa-app-step-install = No seu celular, instale um aplicativo autenticador (Google Authenticator, Microsoft Authenticator, 1Password ou similar).
+twofa-app-step-scan = No aplicativo, adicione uma conta e escaneie este código QR:
+twofa-app-qr-alt = Código QR da sua chave de autenticação
+twofa-app-manual = Não consegue escanear? Digite esta chave no aplicativo:
+twofa-app-step-code = Digite o código de 6 dígitos que o aplicativo mostra.
+twofa-continue = Continuar
+twofa-back = Voltar
+recovery-title = Códigos de recuperação
+recovery-intro = Guarde estes dez códigos em um lugar seguro. Se perder o celular, cada um permite entrar uma vez.
+recovery-download = Baixar os códigos
+recovery-once = Mostramos estes códigos só agora. Você pode gerar outros em Preferências da conta, Segurança.
+recovery-file-title = Códigos de recuperação de { $product }. Cada código funciona uma vez.
+
+## Two-factor authentication: challenge
+challenge-title = Confirme que é você
+challenge-choose = Escolha outra forma de verificar:
+challenge-intro-totp = Digite o código de 6 dígitos do seu aplicativo autenticador.
+challenge-intro-sms = Digite o código de 6 dígitos que enviamos por SMS.
+challenge-intro-email = Digite o código de 6 dígitos que enviamos para { $email }.
+challenge-intro-recovery_code = Digite um dos seus códigos de recuperação. Cada um funciona uma vez.
+challenge-email-hint = Enviaremos um código de 6 dígitos para { $email }.
+challenge-email-sent = Enviamos um código de 6 dígitos para { $email }.
+challenge-remember = Lembrar este dispositivo por 14 dias
+challenge-other = Tentar outro método
+field-recovery-code = Código de recuperação
+method-totp = Aplicativo autenticador
+method-totp-hint = Um código do Google Authenticator ou similar.
+method-sms = SMS
+method-sms-hint = Um código por mensagem de texto.
+method-email = E-mail
+method-recovery_code = Código de recuperação
+method-recovery_code-hint = Um dos códigos que você guardou ao ativar a autenticação de dois fatores.
+
+## Account preferences
+settings-title = Preferências da conta
+security-title = Segurança
+security-twofa-off = A autenticação de dois fatores está desativada. Ative-a para que um código seja pedido depois da senha.
+security-twofa-on = A autenticação de dois fatores está ativada: seus métodos estão abaixo.
+security-factors = Seus métodos
+security-added = Adicionado em { $time }
+security-last-used = último uso { $time }
+security-remove = Remover
+security-last-rule = Você deve manter pelo menos um método.
+security-no-factors = Você ainda não tem nenhum método.
+security-add-app = Adicionar um aplicativo autenticador
+security-codes-left = Códigos de recuperação restantes: { $count }
+security-new-codes = Gerar novos códigos de recuperação
+security-sessions = Sessões ativas
+security-since = Desde { $time }
+security-until = até { $time }
+security-this-device = este dispositivo
+security-devices = Dispositivos confiáveis
+security-forget = Esquecer
+security-forget-all = Esquecer todos os dispositivos
+security-no-devices = Nenhum dispositivo confiável. Quando você marca "Lembrar este dispositivo" no login, ele aparece aqui.
+security-notice-factor_added = O método foi adicionado.
+security-notice-factor_removed = O método foi removido.
+security-notice-devices_forgotten = Todos os dispositivos confiáveis foram esquecidos: um código será pedido de novo.
+security-notice-device_forgotten = O dispositivo foi esquecido: um código será pedido de novo.
+security-notice-session_ended = A sessão foi encerrada.
+activate-intro = A autenticação de dois fatores pede um código do seu celular depois da senha, para que uma senha roubada não baste para entrar na sua conta.
+activate-signout = Ao ativá-la, sua sessão será encerrada; no próximo login você escolhe e configura seu método.
+activate-submit = Ativar
+notice-mfa_activated = A autenticação de dois fatores está ativada. Entre para configurar seu método.
+
+## Factor errors
+factor-setup_missing = A configuração expirou. Comece de novo.
+factor-phone_unavailable = Não é possível usar este número. Use outro número.
+factor-last_required = Você não pode remover seu único método: a autenticação de dois fatores é obrigatória. Adicione outro método antes.
+factor-method_unavailable = Este método não está disponível para sua conta.
+code-recovery_format = Um código de recuperação tem 10 letras e números, como ABCDE-12345.
+email-mfa_code-subject = Seu código para entrar no { $product }: { $code }
+email-mfa_code-body =
+    Olá, { $name }:
+
+    Seu código para entrar é:
+
+        { $code }
+
+    Ele expira em 10 minutos. Se não é você entrando, troque sua senha: alguém a conhece.

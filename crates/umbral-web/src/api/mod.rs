@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` and its OpenAPI document.
 
+pub mod factors;
 pub mod openapi;
 pub mod v1;
 
@@ -8,7 +9,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -23,6 +24,27 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/login", post(v1::login))
         .route("/api/v1/logout", post(v1::logout))
         .route("/api/v1/me", get(v1::me))
+        .route(
+            "/api/v1/login/second-factor",
+            get(factors::challenge).post(factors::answer),
+        )
+        .route("/api/v1/login/second-factor/send", post(factors::send))
+        .route("/api/v1/factors", get(factors::list))
+        .route("/api/v1/factors/{id}", delete(factors::remove))
+        .route("/api/v1/factors/totp", post(factors::start_totp))
+        .route("/api/v1/factors/totp/confirm", post(factors::confirm_totp))
+        .route(
+            "/api/v1/factors/recovery-codes",
+            post(factors::new_recovery_codes),
+        )
+        .route("/api/v1/two-factor/enable", post(factors::enable))
+        .route(
+            "/api/v1/trusted-devices",
+            get(factors::devices).delete(factors::forget_devices),
+        )
+        .route("/api/v1/trusted-devices/{id}", delete(factors::forget_device))
+        .route("/api/v1/sessions", get(factors::sessions))
+        .route("/api/v1/sessions/{id}", delete(factors::end_session))
 }
 
 pub fn append_cookie(resp: &mut Response, cookie: &str) {

@@ -56,14 +56,29 @@ pub fn spec() -> Value {
                     "token": {"type": "boolean", "description": "Return session_token in the body"}
                 }, "additionalProperties": false},
                 "Login": {"type": "object", "required": ["email", "password"], "properties": {
-                    "email": {"type": "string"}, "password": {"type": "string"}, "token": {"type": "boolean"}
+                    "email": {"type": "string"}, "password": {"type": "string"}, "token": {"type": "boolean"},
+                    "device_token": {"type": "string", "description": "A trusted device's token, for clients without cookies"}
                 }, "additionalProperties": false},
+                "Challenge": {"type": "object", "required": ["method", "code"], "properties": {
+                    "method": {"type": "string", "enum": ["totp", "sms", "email", "recovery_code"]},
+                    "code": {"type": "string", "description": "6 digits, or a recovery code (XXXXX-XXXXX)"},
+                    "remember_device": {"type": "boolean", "description": "Skip the challenge in this browser for 14 days (product.md 3.5)"}
+                }, "additionalProperties": false},
+                "Method": {"type": "object", "required": ["method"], "properties": {
+                    "method": {"type": "string", "enum": ["sms", "email"]}
+                }, "additionalProperties": false},
+                "Factor": {"type": "object", "required": ["id", "kind"], "properties": {
+                    "id": {"type": "string"}, "kind": {"type": "string", "enum": ["totp", "sms"]},
+                    "phone": {"type": ["string", "null"], "description": "Partly hidden"},
+                    "created_at": {"type": "integer"}, "last_used_at": {"type": ["integer", "null"]}
+                }},
+                "RecoveryCodes": {"type": "object", "properties": {"recovery_codes": {"type": "array", "items": {"type": "string"}}}},
                 "Code": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "additionalProperties": false},
                 "Me": {"type": "object", "required": ["id", "name", "email", "phone", "factors"], "properties": {
                     "id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"}, "phone": {"type": "string"},
                     "locale": {"type": "string"},
                     "organization": {"type": ["object", "null"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["owner", "admin", "member"]}}},
-                    "factors": {"type": "array", "items": {"type": "object"}}
+                    "factors": {"type": "array", "items": {"$ref": "#/components/schemas/Factor"}}
                 }}
             }
         },
@@ -113,6 +128,88 @@ pub fn spec() -> Value {
                     "401": error_response("No live session; `code` says why it ended (e.g. auth.session_signed_in_elsewhere)"),
                     "403": error_response("A step is pending; `next` names it")
                 }
+            }},
+            "/api/v1/login/second-factor": {
+                "get": {
+                    "summary": "The methods this session's challenge accepts, the usual one first",
+                    "security": [{"session": []}, {"bearer": []}],
+                    "responses": {"200": {"description": "Methods", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "methods": {"type": "array", "items": {"type": "string"}}, "email": {"type": "string", "description": "Where an email code goes, partly hidden"}}}}}},
+                        "401": error_response("No live session"), "409": error_response("Already passed")}
+                },
+                "post": {
+                    "summary": "Answer the second-factor challenge after the password",
+                    "security": [{"session": []}, {"bearer": []}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Challenge"}}}},
+                    "responses": {"200": {"description": "Passed; `device_token` (bearer clients) or the device cookie when remembered",
+                            "content": {"application/json": {"schema": {"type": "object", "properties": {"next": {"type": "string"}, "device_token": {"type": "string"}}}}}},
+                        "400": error_response("Wrong, expired, used or exhausted code"), "401": error_response("No live session"),
+                        "422": error_response("Malformed code or unavailable method"), "429": error_response("Too many wrong codes; see Retry-After")}
+                }
+            },
+            "/api/v1/login/second-factor/send": {"post": {
+                "summary": "Send a challenge code by email (only offered next to another factor)",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Method"}}}},
+                "responses": {"202": {"description": "Sent"}, "429": error_response("Too soon; see Retry-After"), "401": error_response("No live session")}
+            }},
+            "/api/v1/factors": {"get": {
+                "summary": "The user's factors and how many recovery codes are left",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "Factors", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factors": {"type": "array", "items": {"$ref": "#/components/schemas/Factor"}}, "recovery_codes_left": {"type": "integer"}}}}}},
+                    "401": error_response("No live session")}
+            }},
+            "/api/v1/factors/{id}": {"delete": {
+                "summary": "Remove a factor (never the last one under policy `required`)",
+                "security": [{"session": []}, {"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Removed"}, "404": error_response("No such factor"), "422": error_response("The last factor under `required`")}
+            }},
+            "/api/v1/factors/totp": {"post": {
+                "summary": "Start setting an authenticator app up (the same key until confirmed)",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "Pending factor", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_id": {"type": "string"}, "otpauth_uri": {"type": "string"}, "secret": {"type": "string", "description": "Base32"}, "qr_svg": {"type": "string"}}}}}},
+                    "401": error_response("No live session"), "403": error_response("Another step first")}
+            }},
+            "/api/v1/factors/totp/confirm": {"post": {
+                "summary": "Confirm the authenticator app with a current code; the first factor returns ten recovery codes",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}},
+                "responses": {"200": {"description": "Confirmed", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}}}}}},
+                    "400": error_response("Wrong code"), "422": error_response("Malformed code")}
+            }},
+            "/api/v1/factors/recovery-codes": {"post": {
+                "summary": "Ten new recovery codes; the old ones stop working",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "New codes, shown once", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecoveryCodes"}}}}}
+            }},
+            "/api/v1/two-factor/enable": {"post": {
+                "summary": "Policy `optional`: turn two-factor on; every session ends and the next sign-in sets the method up",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"204": {"description": "On"}, "409": error_response("Already on")}
+            }},
+            "/api/v1/trusted-devices": {
+                "get": {"summary": "Browsers that skip the challenge", "security": [{"session": []}, {"bearer": []}],
+                    "responses": {"200": {"description": "Devices"}}},
+                "delete": {"summary": "Forget every trusted device", "security": [{"session": []}, {"bearer": []}],
+                    "responses": {"204": {"description": "Forgotten"}}}
+            },
+            "/api/v1/trusted-devices/{id}": {"delete": {
+                "summary": "Forget one trusted device", "security": [{"session": []}, {"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Forgotten"}, "404": error_response("No such device")}
+            }},
+            "/api/v1/sessions": {"get": {
+                "summary": "The user's active sessions", "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "Sessions"}}
+            }},
+            "/api/v1/sessions/{id}": {"delete": {
+                "summary": "Sign one of the user's sessions out", "security": [{"session": []}, {"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Signed out"}, "404": error_response("No such session")}
             }}
         }
     })

@@ -41,17 +41,19 @@ pub struct LoginBody {
     password: String,
     #[serde(default)]
     token: bool,
+    /// A trusted device's token, for clients that keep no cookies.
+    device_token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodeBody {
     #[serde(default)]
-    code: String,
+    pub(crate) code: String,
 }
 
 /// The answer that starts a session: the cookie always, the token in the body when asked.
-fn session_answer(
+pub(crate) fn session_answer(
     state: &AppState,
     status: StatusCode,
     mut body: serde_json::Value,
@@ -126,7 +128,8 @@ pub async fn resend_code(State(state): State<AppState>, ctx: Ctx, ApiSession(a):
 }
 
 pub async fn login(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<LoginBody>) -> Response {
-    match state.umbral.login(&b.email, &b.password, &ctx.meta).await {
+    let device = b.device_token.as_deref().or(ctx.device_cookie.as_deref());
+    match state.umbral.login(&b.email, &b.password, device, &ctx.meta).await {
         Ok(out) => session_answer(
             &state,
             StatusCode::OK,
@@ -150,17 +153,22 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiS
 }
 
 pub async fn me(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
-    match state.umbral.me(&a) {
-        Ok(me) => Json(json!({
-            "id": me.id,
-            "name": me.name,
-            "email": me.email,
-            "phone": me.phone,
-            "locale": me.locale,
-            "organization": me.organization.map(|m| json!({"id": m.org_id.0, "name": m.org_name, "role": m.role.as_str()})),
-            "factors": [],
-        }))
-        .into_response(),
-        Err(e) => ApiError::new(e, ctx.locale).into_response(),
-    }
+    let me = match state.umbral.me(&a) {
+        Ok(me) => me,
+        Err(e) => return ApiError::new(e, ctx.locale).into_response(),
+    };
+    let factors = match state.umbral.factors(&a).await {
+        Ok(f) => f,
+        Err(e) => return ApiError::new(e, ctx.locale).into_response(),
+    };
+    Json(json!({
+        "id": me.id,
+        "name": me.name,
+        "email": me.email,
+        "phone": me.phone,
+        "locale": me.locale,
+        "organization": me.organization.map(|m| json!({"id": m.org_id.0, "name": m.org_name, "role": m.role.as_str()})),
+        "factors": factors.iter().map(super::factors::factor_json).collect::<Vec<_>>(),
+    }))
+    .into_response()
 }

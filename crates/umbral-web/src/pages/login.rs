@@ -20,6 +20,7 @@ const NOTICES: &[&str] = &[
     "signed_out",
     "session_expired",
     "session_ended",
+    "mfa_activated",
 ];
 
 fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
@@ -71,7 +72,16 @@ pub async fn password_step(
         return page.expired(context! {});
     }
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    match state.umbral.login(get("email"), get("password"), &ctx.meta).await {
+    match state
+        .umbral
+        .login(
+            get("email"),
+            get("password"),
+            ctx.device_cookie.as_deref(),
+            &ctx.meta,
+        )
+        .await
+    {
         Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
         // A bad email goes back to the first step; anything else stays on the password.
         Err(CoreError::Validation(errs)) if errs.iter().any(|x| x.field == "email") => {

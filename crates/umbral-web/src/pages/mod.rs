@@ -3,7 +3,9 @@
 
 pub mod dev;
 pub mod login;
+pub mod settings;
 pub mod signup;
+pub mod two_factor;
 
 use std::collections::HashMap;
 
@@ -29,6 +31,39 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::show).post(login::email_step))
         .route("/login/password", post(login::password_step))
         .route("/logout", post(login::logout))
+        .route("/two-factor", get(two_factor::choose))
+        .route(
+            "/two-factor/app",
+            get(two_factor::show_app).post(two_factor::confirm_app),
+        )
+        .route(
+            "/login/second-factor",
+            get(two_factor::show_challenge).post(two_factor::answer_challenge),
+        )
+        .route("/login/second-factor/send", post(two_factor::send_code))
+        .route("/settings", get(settings::index))
+        .route("/settings/security", get(settings::security))
+        .route(
+            "/settings/security/app",
+            get(settings::show_app).post(settings::confirm_app),
+        )
+        .route(
+            "/settings/security/activate",
+            get(settings::show_activate).post(settings::activate),
+        )
+        .route(
+            "/settings/security/factors/{id}/remove",
+            post(settings::remove_factor),
+        )
+        .route(
+            "/settings/security/recovery-codes",
+            post(settings::new_recovery_codes),
+        )
+        .route(
+            "/settings/security/devices/forget",
+            post(settings::forget_devices),
+        )
+        .route("/settings/security/sessions/end", post(settings::end_session))
         .route("/terms", get(terms))
         .route("/static/{file}", get(static_file))
 }
@@ -37,6 +72,8 @@ pub fn routes() -> Router<AppState> {
 pub fn step_path(next: &str) -> &'static str {
     match next {
         "confirm_email" => "/signup/confirm",
+        "enroll_factor" => "/two-factor",
+        "second_factor" => "/login/second-factor",
         _ => "/",
     }
 }

@@ -1,6 +1,7 @@
 //! Two `umbral serve` processes on one PostgreSQL database.
 
 use serde_json::{Value, json};
+use umbral_core::factors::totp;
 use umbral_store::test_support::{TestDatabase, postgres_admin_url};
 
 use crate::support::{PASSWORD, code_from_outbox, serve, signup_body, temp_dir};
@@ -33,6 +34,33 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The authenticator app is set up on A and confirmed on B.
+    let setup: Value = c
+        .post(format!("{}/api/v1/factors/totp", a.base))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = totp::secret_from_text(setup["secret"].as_str().unwrap()).unwrap();
+    let step = || {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        now / 30_000
+    };
+    let enrolled_at = step();
+    let r = c
+        .post(format!("{}/api/v1/factors/totp/confirm", b.base))
+        .bearer_auth(&token_a)
+        .json(&json!({"code": totp::code_at_step(&key, enrolled_at).unwrap()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let r = c
         .get(format!("{}/api/v1/me", b.base))
         .bearer_auth(&token_a)
@@ -42,16 +70,38 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
     assert_eq!(r.status(), 200);
 
     // A sign-in on B ends the session held on A.
-    let r: Value = c
-        .post(format!("{}/api/v1/login", b.base))
-        .json(&json!({"email": "nodes@example.com", "password": PASSWORD, "token": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token_b = r["session_token"].as_str().unwrap().to_string();
+    let login = |node: String| {
+        let c = c.clone();
+        async move {
+            let r: Value = c
+                .post(format!("{node}/api/v1/login"))
+                .json(&json!({"email": "nodes@example.com", "password": PASSWORD, "token": true}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(r["next"], "second_factor");
+            r["session_token"].as_str().unwrap().to_string()
+        }
+    };
+    let token_b = login(b.base.clone()).await;
+    // One step later than enrollment (within the one step of drift allowed), answered on B ...
+    let code = totp::code_at_step(&key, enrolled_at + 1).unwrap();
+    let answer = |node: String, token: String, code: String| {
+        let c = c.clone();
+        async move {
+            c.post(format!("{node}/api/v1/login/second-factor"))
+                .bearer_auth(token)
+                .json(&json!({"method": "totp", "code": code}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(answer(b.base.clone(), token_b.clone(), code.clone()).await, 200);
     let r = c
         .get(format!("{}/api/v1/me", a.base))
         .bearer_auth(&token_a)
@@ -72,6 +122,9 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
             .status(),
         200
     );
+    // ... and the same step is refused on A: no TOTP step counts twice, on any node.
+    let token_a2 = login(a.base.clone()).await;
+    assert_eq!(answer(a.base.clone(), token_a2, code).await, 400);
 
     // Limits are shared: failures on A count on B.
     for _ in 0..5 {

@@ -1,0 +1,43 @@
+//! Trusted devices (product.md 3.5): a browser that passed the challenge skips it for a while,
+//! unless something that matters changed since.
+
+use crate::accounts::{Membership, User};
+use crate::clock::UnixMillis;
+use crate::factors::TrustedDevice;
+use crate::policy::TrustPolicy;
+
+/// Why a remembered device is asked again (or `None`: it is still trusted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Distrust {
+    OtherUser,
+    Revoked,
+    Expired,
+    OtherNetwork,
+    SecurityChanged,
+    OwnerChanged,
+}
+
+pub fn distrust(
+    device: &TrustedDevice,
+    user: &User,
+    membership: Option<&Membership>,
+    policy: &TrustPolicy,
+    ip: &str,
+    now: UnixMillis,
+) -> Option<Distrust> {
+    if device.user_id != user.id.0 {
+        Some(Distrust::OtherUser)
+    } else if device.revoked_at.is_some() {
+        Some(Distrust::Revoked)
+    } else if now >= device.expires_at {
+        Some(Distrust::Expired)
+    } else if device.network != policy.network_of(ip) {
+        Some(Distrust::OtherNetwork)
+    } else if device.security_epoch != user.security_epoch {
+        Some(Distrust::SecurityChanged)
+    } else if device.owner_epoch != membership.map(|m| m.owner_epoch).unwrap_or(0) {
+        Some(Distrust::OwnerChanged)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,117 @@
+//! Second factors (product.md section 3): what a factor is, and one file per method.
+//!
+//! A user's stored factors are authenticator apps (`totp`) and phones (`sms`). Email is a method
+//! of the challenge, offered only once one of those exists, and recovery codes are a fallback;
+//! neither is a factor on its own.
+
+pub mod recovery_codes;
+pub mod totp;
+
+use crate::clock::UnixMillis;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactorKind {
+    Totp,
+    Sms,
+}
+
+impl FactorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Totp => "totp",
+            FactorKind::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "totp" => Some(FactorKind::Totp),
+            "sms" => Some(FactorKind::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// A stored factor. `confirmed_at` is `None` while it is being set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Factor {
+    pub id: String,
+    pub user_id: String,
+    pub kind: FactorKind,
+    /// The phone (E.164) of an SMS factor.
+    pub phone: Option<String>,
+    /// The TOTP key, sealed with the configured [`crate::secrets::SecretKey`].
+    pub secret_sealed: Option<String>,
+    pub created_at: UnixMillis,
+    pub confirmed_at: Option<UnixMillis>,
+    pub last_used_at: Option<UnixMillis>,
+    /// The last TOTP time step accepted; a step is never accepted twice.
+    pub last_step: Option<i64>,
+}
+
+/// How a challenge is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Totp,
+    Sms,
+    Email,
+    RecoveryCode,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Totp => "totp",
+            Method::Sms => "sms",
+            Method::Email => "email",
+            Method::RecoveryCode => "recovery_code",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "totp" => Some(Method::Totp),
+            "sms" => Some(Method::Sms),
+            "email" => Some(Method::Email),
+            "recovery_code" => Some(Method::RecoveryCode),
+            _ => None,
+        }
+    }
+}
+
+/// What a right answer uses up, so that it never counts twice. The store applies it with a
+/// conditional write in the transaction that records the success; if the write changes nothing
+/// (another request used it first), the whole success is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    /// A TOTP time step: accepted only if it is later than the factor's last accepted step.
+    TotpStep { factor_id: String, step: i64 },
+    /// A code sent by SMS or email: deleted.
+    Code { code_id: String },
+    /// A recovery code: marked used.
+    RecoveryCode { code_hash: String },
+}
+
+/// A browser remembered after a passed challenge (product.md 3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedDevice {
+    pub id: String,
+    pub user_id: String,
+    /// SHA-256 of the token kept in the browser's cookie.
+    pub token_hash: String,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    /// The network (see [`crate::policy::TrustPolicy::network_of`]) that passed the challenge.
+    pub network: String,
+    pub user_agent: String,
+    /// The user's security epoch then: a password or factor change moves it on.
+    pub security_epoch: i64,
+    /// The organization's owner epoch then: an owner change moves it on.
+    pub owner_epoch: i64,
+    pub revoked_at: Option<UnixMillis>,
+}
+
+/// Code purposes of the challenge, as kept in the codes table.
+pub const EMAIL_CHALLENGE: &str = "mfa_email";
+pub const SMS_CHALLENGE: &str = "mfa_sms";
+pub const SMS_ENROLL: &str = "enroll_sms";

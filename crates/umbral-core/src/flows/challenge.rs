@@ -1,0 +1,229 @@
+//! The second-factor challenge after the password (product.md 2.4, 3.3, 3.4, 3.5): a code from
+//! the authenticator app, a code sent by email (once another factor exists), or a recovery code;
+//! optionally remembering the browser.
+
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::CoreError;
+use crate::factors::{EMAIL_CHALLENGE, FactorKind, Method, Proof, TrustedDevice, recovery_codes, totp};
+use crate::flows::Next;
+use crate::flows::session::Authenticated;
+use crate::flows::signup::{parse_code6, store_err};
+use crate::outbox::{OutboxMessage, templates};
+use crate::ports::ChallengePassed;
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::{Email, Locale};
+
+/// What the challenge page offers.
+#[derive(Debug, Clone)]
+pub struct ChallengeOptions {
+    /// The methods, the usual one first.
+    pub methods: Vec<Method>,
+    /// Where an email code goes, partly hidden (`j***@example.com`).
+    pub email_masked: String,
+}
+
+/// A passed challenge.
+#[derive(Debug, Clone)]
+pub struct Passed {
+    pub next: Next,
+    /// The token to keep in the browser when it asked to be remembered.
+    pub device_token: Option<String>,
+}
+
+impl Umbral {
+    fn challenged<'a>(&self, auth: &'a Authenticated) -> Result<&'a crate::accounts::User, CoreError> {
+        let user = auth.confirmed_user()?;
+        match auth.next {
+            Next::SecondFactor => Ok(user),
+            Next::Done => Err(CoreError::AlreadyDone),
+            other => Err(CoreError::StepRequired(other.as_str())),
+        }
+    }
+
+    pub async fn challenge_options(&self, auth: &Authenticated) -> Result<ChallengeOptions, CoreError> {
+        let user = self.challenged(auth)?;
+        let factors = self.store.factors_of(user.id.as_str()).await.map_err(store_err)?;
+        let has = |k| factors.iter().any(|f| f.kind == k && f.confirmed_at.is_some());
+        let mut methods = Vec::new();
+        if has(FactorKind::Totp) {
+            methods.push(Method::Totp);
+        }
+        if has(FactorKind::Sms) {
+            methods.push(Method::Sms);
+        }
+        // Email only ever next to another factor (product.md 3.3).
+        if !methods.is_empty() {
+            methods.push(Method::Email);
+            methods.push(Method::RecoveryCode);
+        }
+        let email_masked = Email::parse(&user.email)
+            .map(|e| e.masked())
+            .unwrap_or_else(|_| "***".to_string());
+        Ok(ChallengeOptions {
+            methods,
+            email_masked,
+        })
+    }
+
+    /// Sends a 6-digit code for the challenge by email (SMS comes with the SMS factor).
+    pub async fn send_challenge_code(
+        &self,
+        auth: &Authenticated,
+        method: Method,
+        locale: Locale,
+    ) -> Result<(), CoreError> {
+        let user = self.challenged(auth)?;
+        if method != Method::Email {
+            return Err(CoreError::invalid("method", "factor.method_unavailable"));
+        }
+        let uid = user.id.as_str();
+        self.resend_cooldown(uid, EMAIL_CHALLENGE).await?;
+        let code = secrets::new_code6()?;
+        let record = self.new_code_record(uid, EMAIL_CHALLENGE, &code)?;
+        let message = OutboxMessage::email(
+            self.now(),
+            &user.email,
+            templates::MFA_CODE,
+            Locale::from_tag(&user.locale).unwrap_or(locale),
+            &[("name", &user.name), ("code", &code)],
+        )?;
+        self.store
+            .replace_code(&record, Some(&message))
+            .await
+            .map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// Checks the answer to the challenge. A right answer is used up in the same transaction that
+    /// marks the session, so it never counts twice, on any node.
+    pub async fn pass_second_factor(
+        &self,
+        auth: &Authenticated,
+        method: Method,
+        code: &str,
+        remember_device: bool,
+        meta: &RequestMeta,
+    ) -> Result<Passed, CoreError> {
+        let user = self.challenged(auth)?;
+        let uid = user.id.as_str();
+        let options = self.challenge_options(auth).await?;
+        if !options.methods.contains(&method) {
+            return Err(CoreError::invalid("method", "factor.method_unavailable"));
+        }
+        let now = self.now();
+        let mut had_failures = false;
+        let proof = match method {
+            Method::Totp => {
+                let code = parse_code6(code)?;
+                had_failures = self.factor_limit(uid).await?;
+                let factors = self.store.factors_of(uid).await.map_err(store_err)?;
+                let mut proof = None;
+                for f in factors
+                    .iter()
+                    .filter(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_some())
+                {
+                    let Some(sealed) = f.secret_sealed.as_deref() else {
+                        continue;
+                    };
+                    let key = self.config.secret_key.open(sealed, &f.id)?;
+                    if let Some(step) = totp::matching_step(&key, code, now)? {
+                        proof = Some(Proof::TotpStep {
+                            factor_id: f.id.clone(),
+                            step,
+                        });
+                        break;
+                    }
+                }
+                match proof {
+                    Some(p) => p,
+                    None => return Err(self.challenge_failed(auth, method, meta).await),
+                }
+            }
+            Method::RecoveryCode => {
+                if code.trim().is_empty() {
+                    return Err(CoreError::invalid("code", "code.required"));
+                }
+                if !recovery_codes::looks_valid(code) {
+                    return Err(CoreError::invalid("code", "code.recovery_format"));
+                }
+                had_failures = self.factor_limit(uid).await?;
+                Proof::RecoveryCode {
+                    code_hash: recovery_codes::hash(uid, code),
+                }
+            }
+            Method::Email | Method::Sms => {
+                let code = parse_code6(code)?;
+                let record = self.check_code(uid, EMAIL_CHALLENGE, code).await?;
+                Proof::Code { code_id: record.id }
+            }
+        };
+        let device_token = if remember_device {
+            Some(secrets::new_token()?)
+        } else {
+            None
+        };
+        let device = match &device_token {
+            Some(token) => Some(TrustedDevice {
+                id: secrets::new_id(now)?,
+                user_id: uid.to_string(),
+                token_hash: secrets::hash_token(token),
+                created_at: now,
+                expires_at: now + self.config.factors.trust.days * 24 * 3600 * 1000,
+                network: self.config.factors.trust.network_of(&meta.ip),
+                user_agent: meta.user_agent.chars().take(300).collect(),
+                security_epoch: user.security_epoch,
+                owner_epoch: auth.membership.as_ref().map(|m| m.owner_epoch).unwrap_or(0),
+                revoked_at: None,
+            }),
+            None => None,
+        };
+        let mut audit = vec![
+            AuditEvent::new(now, "mfa.challenge_passed", Some(uid), meta)?
+                .details(format!("method={}", method.as_str())),
+        ];
+        if device.is_some() {
+            audit.push(AuditEvent::new(now, "trusted_device.added", Some(uid), meta)?);
+        }
+        if let Some(m) = &auth.membership {
+            audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
+        }
+        let passed = ChallengePassed {
+            user_id: uid.to_string(),
+            session_id_hash: auth.session.id_hash.clone(),
+            method: method.as_str().to_string(),
+            proof,
+            device,
+            now,
+            audit,
+        };
+        if !self.store.pass_challenge(&passed).await.map_err(store_err)? {
+            // Already used (a replayed TOTP step, a used recovery code, a code used by a
+            // concurrent request): the same answer as a wrong code.
+            return Err(self.challenge_failed(auth, method, meta).await);
+        }
+        if had_failures {
+            self.clear_factor_limit(uid).await;
+        }
+        Ok(Passed {
+            next: Next::Done,
+            device_token,
+        })
+    }
+
+    async fn challenge_failed(&self, auth: &Authenticated, method: Method, meta: &RequestMeta) -> CoreError {
+        let uid = auth.session.user_id.as_deref().unwrap_or_default();
+        let audit = AuditEvent::new(self.now(), "mfa.challenge_failed", Some(uid), meta)
+            .map(|e| e.details(format!("method={}", method.as_str())));
+        if let Ok(e) = audit
+            && let Err(err) = self.store.record_audit(&e).await
+        {
+            return store_err(err);
+        }
+        match method {
+            Method::Totp | Method::RecoveryCode => self.factor_failure(uid).await,
+            Method::Email | Method::Sms => CoreError::InvalidCode,
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! Setting second factors up and managing them (product.md 3.2, 3.3 and 3.6): authenticator
+//! apps, recovery codes, removing a factor, turning two-factor on under policy `optional`.
+
+use crate::accounts::User;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::throttle::blocked_for;
+use crate::error::CoreError;
+use crate::factors::{Factor, FactorKind, Proof, TrustedDevice, recovery_codes, totp};
+use crate::flows::Next;
+use crate::flows::session::Authenticated;
+use crate::flows::signup::{parse_code6, store_err};
+use crate::policy::TwoFactorPolicy;
+use crate::ports::FactorConfirmation;
+use crate::secrets;
+use crate::service::Umbral;
+
+/// What the page shows to set an authenticator app up.
+#[derive(Debug, Clone)]
+pub struct TotpSetup {
+    pub factor_id: String,
+    /// The key as text, for manual entry (base32).
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+/// A factor was set up.
+#[derive(Debug, Clone)]
+pub struct Enrolled {
+    pub factor_id: String,
+    /// Shown once; only with the user's first factor.
+    pub recovery_codes: Option<Vec<String>>,
+    pub next: Next,
+}
+
+/// A factor as the user sees it in the Security tab and `GET /api/v1/factors`.
+#[derive(Debug, Clone)]
+pub struct FactorView {
+    pub id: String,
+    pub kind: FactorKind,
+    /// The phone of an SMS factor, partly hidden.
+    pub phone_masked: Option<String>,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// The throttle key of wrong TOTP and recovery codes of one user.
+pub(crate) fn factor_limit_key(user_id: &str) -> String {
+    format!("mfa:{user_id}")
+}
+
+/// `+5491123456789` -> `••• 6789`.
+pub fn mask_phone(phone: &str) -> String {
+    let tail: String = phone
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("••• {tail}")
+}
+
+impl Umbral {
+    /// The user who may set a factor up now: at the enrollment step, or fully signed in.
+    fn enrolling_user<'a>(&self, auth: &'a Authenticated) -> Result<&'a User, CoreError> {
+        let user = auth.confirmed_user()?;
+        match auth.next {
+            Next::EnrollFactor | Next::Done => Ok(user),
+            other => Err(CoreError::StepRequired(other.as_str())),
+        }
+    }
+
+    /// Starts setting an authenticator app up, or shows again the key of the one being set up
+    /// (a reload must not change the key the user may have scanned already).
+    pub async fn start_totp(&self, auth: &Authenticated) -> Result<TotpSetup, CoreError> {
+        let user = self.enrolling_user(auth)?;
+        let issuer = &self.config.factors.issuer;
+        let pending = self
+            .store
+            .factors_of(user.id.as_str())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_none());
+        let (factor_id, key) = match pending.and_then(|f| f.secret_sealed.clone().map(|s| (f.id, s))) {
+            Some((id, sealed)) => {
+                let key = self.config.secret_key.open(&sealed, &id)?;
+                (id, key)
+            }
+            None => {
+                let now = self.now();
+                let id = secrets::new_id(now)?;
+                let key = totp::new_secret()?.to_vec();
+                let factor = Factor {
+                    id: id.clone(),
+                    user_id: user.id.0.clone(),
+                    kind: FactorKind::Totp,
+                    phone: None,
+                    secret_sealed: Some(self.config.secret_key.seal(&key, &id)?),
+                    created_at: now,
+                    confirmed_at: None,
+                    last_used_at: None,
+                    last_step: None,
+                };
+                self.store
+                    .put_pending_factor(&factor, None)
+                    .await
+                    .map_err(store_err)?;
+                (id, key)
+            }
+        };
+        Ok(TotpSetup {
+            otpauth_uri: totp::otpauth_uri(&key, issuer, &user.email)?,
+            secret: totp::secret_text(&key),
+            factor_id,
+        })
+    }
+
+    /// Confirms the authenticator app with a current code from it.
+    pub async fn confirm_totp(
+        &self,
+        auth: &Authenticated,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Enrolled, CoreError> {
+        let user = self.enrolling_user(auth)?;
+        let code = parse_code6(code)?;
+        let uid = user.id.as_str();
+        let pending = self
+            .store
+            .factors_of(uid)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_none())
+            .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
+        let sealed = pending
+            .secret_sealed
+            .as_deref()
+            .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
+        let key = self.config.secret_key.open(sealed, &pending.id)?;
+        let had_failures = self.factor_limit(uid).await?;
+        let now = self.now();
+        let Some(step) = totp::matching_step(&key, code, now)? else {
+            return Err(self.factor_failure(uid).await);
+        };
+        let proof = Proof::TotpStep {
+            factor_id: pending.id.clone(),
+            step,
+        };
+        let enrolled = self.confirm_factor(auth, user, &pending, proof, meta).await?;
+        if had_failures {
+            self.clear_factor_limit(uid).await;
+        }
+        Ok(enrolled)
+    }
+
+    /// Writes a confirmed factor, with recovery codes when it is the first.
+    pub(crate) async fn confirm_factor(
+        &self,
+        auth: &Authenticated,
+        user: &User,
+        factor: &Factor,
+        proof: Proof,
+        meta: &RequestMeta,
+    ) -> Result<Enrolled, CoreError> {
+        let now = self.now();
+        let uid = user.id.as_str();
+        let first = user.factor_count == 0;
+        let codes = if first {
+            Some(recovery_codes::generate()?)
+        } else {
+            None
+        };
+        let mut audit = vec![
+            AuditEvent::new(now, "factor.enrolled", Some(uid), meta)?.details(format!(
+                "kind={};factor={}",
+                factor.kind.as_str(),
+                factor.id
+            )),
+        ];
+        if first {
+            audit.push(AuditEvent::new(now, "recovery_codes.created", Some(uid), meta)?);
+        }
+        if let Some(m) = &auth.membership {
+            audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
+        }
+        let confirmation = FactorConfirmation {
+            user_id: uid.to_string(),
+            factor_id: factor.id.clone(),
+            proof,
+            recovery_code_hashes: codes
+                .as_ref()
+                .map(|cs| cs.iter().map(|c| recovery_codes::hash(uid, c)).collect()),
+            session_id_hash: auth.session.id_hash.clone(),
+            now,
+            audit,
+        };
+        let done = match self.store.confirm_factor(&confirmation).await {
+            Ok(done) => done,
+            Err(crate::ports::StoreError::Conflict(_)) => {
+                return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
+            }
+            Err(e) => return Err(store_err(e)),
+        };
+        if !done {
+            return Err(CoreError::InvalidCode);
+        }
+        Ok(Enrolled {
+            factor_id: factor.id.clone(),
+            recovery_codes: codes,
+            next: Next::Done,
+        })
+    }
+
+    /// The user's confirmed factors.
+    pub async fn factors(&self, auth: &Authenticated) -> Result<Vec<FactorView>, CoreError> {
+        let user = auth.complete_user()?;
+        Ok(self
+            .store
+            .factors_of(user.id.as_str())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|f| f.confirmed_at.is_some())
+            .map(|f| FactorView {
+                id: f.id,
+                kind: f.kind,
+                phone_masked: f.phone.as_deref().map(mask_phone),
+                created_at: f.created_at,
+                last_used_at: f.last_used_at,
+            })
+            .collect())
+    }
+
+    /// Removes a factor; never the last one under policy `required`. Under `optional`, removing
+    /// the last one turns two-factor off.
+    pub async fn remove_factor(
+        &self,
+        auth: &Authenticated,
+        factor_id: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = auth.complete_user()?;
+        let uid = user.id.as_str();
+        let factors = self.store.factors_of(uid).await.map_err(store_err)?;
+        let factor = factors
+            .iter()
+            .find(|f| f.id == factor_id && f.confirmed_at.is_some())
+            .ok_or(CoreError::NotFound)?;
+        let last = user.factor_count <= 1;
+        let policy = user.two_factor_policy(auth.membership.as_ref(), self.config.factors.default_policy);
+        if last && policy == TwoFactorPolicy::Required {
+            return Err(CoreError::invalid("factor", "factor.last_required"));
+        }
+        let now = self.now();
+        let audit = AuditEvent::new(now, "factor.removed", Some(uid), meta)?.details(format!(
+            "kind={};factor={}",
+            factor.kind.as_str(),
+            factor.id
+        ));
+        let removed = self
+            .store
+            .remove_factor(uid, factor_id, !last && user.mfa_enabled, &audit)
+            .await
+            .map_err(store_err)?;
+        if removed { Ok(()) } else { Err(CoreError::NotFound) }
+    }
+
+    /// Ten new recovery codes; the old ones stop working.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        auth: &Authenticated,
+        meta: &RequestMeta,
+    ) -> Result<Vec<String>, CoreError> {
+        let user = auth.complete_user()?;
+        if user.factor_count == 0 {
+            return Err(CoreError::StepRequired(Next::EnrollFactor.as_str()));
+        }
+        let uid = user.id.as_str();
+        let codes = recovery_codes::generate()?;
+        let hashes: Vec<String> = codes.iter().map(|c| recovery_codes::hash(uid, c)).collect();
+        let now = self.now();
+        let audit = AuditEvent::new(now, "recovery_codes.created", Some(uid), meta)?;
+        self.store
+            .replace_recovery_codes(uid, &hashes, now, &audit)
+            .await
+            .map_err(store_err)?;
+        Ok(codes)
+    }
+
+    pub async fn recovery_codes_left(&self, auth: &Authenticated) -> Result<i64, CoreError> {
+        let user = auth.complete_user()?;
+        self.store
+            .recovery_codes_left(user.id.as_str())
+            .await
+            .map_err(store_err)
+    }
+
+    /// Policy `optional`: the user turns two-factor on. Every session ends; the method is set up
+    /// at the next sign-in.
+    pub async fn enable_two_factor(&self, auth: &Authenticated, meta: &RequestMeta) -> Result<(), CoreError> {
+        let user = auth.complete_user()?;
+        if user.factor_count > 0 || user.mfa_enabled {
+            return Err(CoreError::AlreadyDone);
+        }
+        let now = self.now();
+        let audit = AuditEvent::new(now, "mfa.enabled", Some(user.id.as_str()), meta)?;
+        self.store
+            .enable_two_factor(user.id.as_str(), now, &audit)
+            .await
+            .map_err(store_err)
+    }
+
+    /// The browsers this user asked to remember that would still skip the code, newest first.
+    pub async fn trusted_devices(&self, auth: &Authenticated) -> Result<Vec<TrustedDevice>, CoreError> {
+        let user = auth.complete_user()?;
+        let owner_epoch = auth.membership.as_ref().map(|m| m.owner_epoch).unwrap_or(0);
+        Ok(self
+            .store
+            .trusted_devices_of(user.id.as_str(), self.now())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|d| d.security_epoch == user.security_epoch && d.owner_epoch == owner_epoch)
+            .collect())
+    }
+
+    /// Forgets one remembered browser, or all of them: they are asked for the code again.
+    pub async fn forget_trusted_devices(
+        &self,
+        auth: &Authenticated,
+        device_id: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<u64, CoreError> {
+        let user = auth.complete_user()?;
+        let now = self.now();
+        let audit = AuditEvent::new(now, "trusted_device.forgotten", Some(user.id.as_str()), meta)?
+            .details(format!("device={}", device_id.unwrap_or("all")));
+        let n = self
+            .store
+            .forget_trusted_devices(user.id.as_str(), device_id, now, &audit)
+            .await
+            .map_err(store_err)?;
+        if device_id.is_some() && n == 0 {
+            return Err(CoreError::NotFound);
+        }
+        Ok(n)
+    }
+
+    /// Refuses while wrong TOTP or recovery codes wait out their delay; says whether there
+    /// were failures to forget after a success.
+    pub(crate) async fn factor_limit(&self, user_id: &str) -> Result<bool, CoreError> {
+        let state = self
+            .store
+            .throttle_state(&factor_limit_key(user_id))
+            .await
+            .map_err(store_err)?;
+        let policy = &self.config.throttle;
+        match blocked_for(state, policy, self.config.factors.free_failures, self.now()) {
+            Some(secs) => Err(CoreError::RateLimited {
+                retry_after_secs: secs,
+            }),
+            None => Ok(state.is_some()),
+        }
+    }
+
+    /// Counts a wrong TOTP or recovery code and answers with the error to show.
+    pub(crate) async fn factor_failure(&self, user_id: &str) -> CoreError {
+        let policy = &self.config.throttle;
+        match self
+            .store
+            .throttle_failure(&factor_limit_key(user_id), self.now(), policy.window_secs * 1000)
+            .await
+        {
+            Ok(_) => CoreError::InvalidCode,
+            Err(e) => store_err(e),
+        }
+    }
+
+    pub(crate) async fn clear_factor_limit(&self, user_id: &str) {
+        if let Err(e) = self.store.throttle_clear(&factor_limit_key(user_id)).await {
+            tracing::warn!(error = %e, "could not clear the factor limit");
+        }
+    }
+}

@@ -1,0 +1,368 @@
+//! Second factors, recovery codes and trusted devices.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
+use umbral_core::outbox::OutboxMessage;
+use umbral_core::ports::{ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreResult};
+
+use crate::audit::{insert_audit, insert_audits};
+use crate::codes::upsert_code;
+use crate::outbox::insert_outbox;
+use crate::{SqlStore, db};
+
+const FACTOR_COLUMNS: &str =
+    "id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step";
+
+fn factor(r: &AnyRow) -> Result<Factor, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    Ok(Factor {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        kind: FactorKind::parse(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
+        phone: r.try_get("phone")?,
+        secret_sealed: r.try_get("secret_sealed")?,
+        created_at: r.try_get("created_at")?,
+        confirmed_at: r.try_get("confirmed_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        last_step: r.try_get("last_step")?,
+    })
+}
+
+const DEVICE_COLUMNS: &str = "id, user_id, token_hash, created_at, expires_at, network, user_agent, \
+     security_epoch, owner_epoch, revoked_at";
+
+fn device(r: &AnyRow) -> Result<TrustedDevice, sqlx::Error> {
+    Ok(TrustedDevice {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        token_hash: r.try_get("token_hash")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        network: r.try_get("network")?,
+        user_agent: r.try_get("user_agent")?,
+        security_epoch: r.try_get("security_epoch")?,
+        owner_epoch: r.try_get("owner_epoch")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+/// Uses a proof up with one conditional write; false when it was used already (or never existed).
+async fn use_proof(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    proof: &Proof,
+    now: UnixMillis,
+) -> StoreResult<bool> {
+    let q = match proof {
+        Proof::TotpStep { factor_id, step } => sqlx::query(
+            "UPDATE factors SET last_step = $1, last_used_at = $2 \
+             WHERE id = $3 AND user_id = $4 AND (last_step IS NULL OR last_step < $1)",
+        )
+        .bind(*step)
+        .bind(now)
+        .bind(factor_id.as_str())
+        .bind(user_id),
+        Proof::Code { code_id } => sqlx::query("DELETE FROM codes WHERE id = $1 AND subject = $2")
+            .bind(code_id.as_str())
+            .bind(user_id),
+        Proof::RecoveryCode { code_hash } => sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(code_hash.as_str()),
+    };
+    Ok(q.execute(&mut **tx).await.map_err(db)?.rows_affected() == 1)
+}
+
+async fn put_recovery_codes(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    hashes: &[String],
+    now: UnixMillis,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    for h in hashes {
+        sqlx::query(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at, used_at) VALUES ($1, $2, $3, NULL)",
+        )
+        .bind(user_id)
+        .bind(h)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Moves the user's security epoch on (trusted devices ask again) and sets the two-factor switch.
+async fn security_changed(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    mfa_enabled: Option<bool>,
+    now: UnixMillis,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET security_epoch = security_epoch + 1, \
+         mfa_enabled = COALESCE($1, mfa_enabled), updated_at = $2 WHERE id = $3",
+    )
+    .bind(mfa_enabled.map(i64::from))
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+async fn mark_session(
+    tx: &mut Transaction<'_, Any>,
+    id_hash: &str,
+    method: &str,
+    now: UnixMillis,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL")
+        .bind(now)
+        .bind(method)
+        .bind(id_hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl FactorStore for SqlStore {
+    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
+        let sql = format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = $1 ORDER BY created_at, id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(factor).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn put_pending_factor(
+        &self,
+        f: &Factor,
+        code: Option<(&CodeRecord, &OutboxMessage)>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
+            .bind(&f.user_id)
+            .bind(f.kind.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO factors (id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
+        )
+        .bind(&f.id)
+        .bind(&f.user_id)
+        .bind(f.kind.as_str())
+        .bind(&f.phone)
+        .bind(&f.secret_sealed)
+        .bind(f.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some((c, m)) = code {
+            upsert_code(&mut tx, c).await?;
+            insert_outbox(&mut tx, m).await?;
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        if !use_proof(&mut tx, &c.user_id, &c.proof, c.now).await? {
+            return Ok(false);
+        }
+        let confirmed = sqlx::query(
+            "UPDATE factors SET confirmed_at = $1 WHERE id = $2 AND user_id = $3 AND confirmed_at IS NULL",
+        )
+        .bind(c.now)
+        .bind(&c.factor_id)
+        .bind(&c.user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if confirmed != 1 {
+            return Ok(false);
+        }
+        if let Some(hashes) = &c.recovery_code_hashes {
+            put_recovery_codes(&mut tx, &c.user_id, hashes, c.now).await?;
+        }
+        security_changed(&mut tx, &c.user_id, Some(true), c.now).await?;
+        mark_session(&mut tx, &c.session_id_hash, "enrollment", c.now).await?;
+        insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(&c.user_id);
+        Ok(true)
+    }
+
+    async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        if !use_proof(&mut tx, &p.user_id, &p.proof, p.now).await? {
+            return Ok(false);
+        }
+        mark_session(&mut tx, &p.session_id_hash, &p.method, p.now).await?;
+        if let Some(d) = &p.device {
+            let sql = format!(
+                "INSERT INTO trusted_devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&d.id)
+                .bind(&d.user_id)
+                .bind(&d.token_hash)
+                .bind(d.created_at)
+                .bind(d.expires_at)
+                .bind(&d.network)
+                .bind(&d.user_agent)
+                .bind(d.security_epoch)
+                .bind(d.owner_epoch)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        insert_audits(&mut tx, &p.audit.iter().collect::<Vec<_>>()).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(&p.user_id);
+        Ok(true)
+    }
+
+    async fn remove_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        mfa_enabled_after: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let removed = sqlx::query("DELETE FROM factors WHERE id = $1 AND user_id = $2")
+            .bind(factor_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if removed == 0 {
+            return Ok(false);
+        }
+        security_changed(&mut tx, user_id, Some(mfa_enabled_after), audit.at).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(true)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        put_recovery_codes(&mut tx, user_id, hashes, now).await?;
+        security_changed(&mut tx, user_id, None, now).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(())
+    }
+
+    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64> {
+        let row =
+            sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
+                .bind(user_id)
+                .fetch_one(&self.read)
+                .await
+                .map_err(db)?;
+        row.try_get("n").map_err(db)
+    }
+
+    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("UPDATE users SET mfa_enabled = 1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(())
+    }
+
+    async fn trusted_device(&self, token_hash: &str) -> StoreResult<Option<TrustedDevice>> {
+        let sql = format!("SELECT {DEVICE_COLUMNS} FROM trusted_devices WHERE token_hash = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(device).transpose().map_err(db)
+    }
+
+    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
+        let sql = format!(
+            "SELECT {DEVICE_COLUMNS} FROM trusted_devices \
+             WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(device).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn forget_trusted_devices(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let q = match device_id {
+            Some(id) => sqlx::query(
+                "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id = $3",
+            )
+            .bind(now)
+            .bind(user_id)
+            .bind(id),
+            None => sqlx::query("UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(user_id),
+        };
+        let n = q.execute(&mut *tx).await.map_err(db)?.rows_affected();
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,342 @@
+//! Factor contracts: a proof counts once (also between two connections, as two nodes would have),
+//! an SMS number belongs to one user, confirmations write everything that goes with them.
+
+use std::sync::Arc;
+
+use umbral_core::audit::AuditEvent;
+use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
+use umbral_core::ports::*;
+use umbral_core::secrets;
+use umbral_store::SqlStore;
+
+use crate::conformance::{NOW, meta, signup, uid};
+use crate::{each_store, each_store_at};
+
+fn factor(user_id: &str, kind: FactorKind, phone: Option<&str>) -> Factor {
+    Factor {
+        id: secrets::new_id(NOW).unwrap(),
+        user_id: user_id.into(),
+        kind,
+        phone: phone.map(str::to_string),
+        secret_sealed: Some("v1.sealed".into()),
+        created_at: NOW,
+        confirmed_at: None,
+        last_used_at: None,
+        last_step: None,
+    }
+}
+
+fn audit(user_id: &str, event: &str) -> AuditEvent {
+    AuditEvent::new(NOW, event, Some(user_id), &meta()).unwrap()
+}
+
+/// A user with a confirmed TOTP factor; returns (user id, session hash, factor id).
+async fn with_totp(store: &SqlStore, email: &str) -> (String, String, String) {
+    let s = signup(email);
+    let user_id = uid(&s);
+    store.create_signup(&s).await.unwrap();
+    let f = factor(&user_id, FactorKind::Totp, None);
+    store.put_pending_factor(&f, None).await.unwrap();
+    let ok = store
+        .confirm_factor(&FactorConfirmation {
+            user_id: user_id.clone(),
+            factor_id: f.id.clone(),
+            proof: Proof::TotpStep {
+                factor_id: f.id.clone(),
+                step: 100,
+            },
+            recovery_code_hashes: Some(vec!["h1".into(), "h2".into()]),
+            session_id_hash: s.session.id_hash.clone(),
+            now: NOW,
+            audit: vec![audit(&user_id, "factor.enrolled")],
+        })
+        .await
+        .unwrap();
+    assert!(ok);
+    (user_id, s.session.id_hash, f.id)
+}
+
+fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevice>) -> ChallengePassed {
+    ChallengePassed {
+        user_id: user_id.into(),
+        session_id_hash: session.into(),
+        method: "totp".into(),
+        proof,
+        device,
+        now: NOW,
+        audit: vec![audit(user_id, "mfa.challenge_passed")],
+    }
+}
+
+#[tokio::test]
+async fn confirming_a_factor_writes_everything_that_goes_with_it() {
+    each_store(|name, store| async move {
+        let (user_id, session, factor_id) = with_totp(&store, "ana@example.com").await;
+        let user = store.user_by_id(&user_id).await.unwrap().unwrap();
+        assert_eq!(user.factor_count, 1, "{name}");
+        assert!(user.mfa_enabled, "{name}");
+        assert_eq!(user.security_epoch, 1, "{name}");
+        assert_eq!(store.recovery_codes_left(&user_id).await.unwrap(), 2, "{name}");
+        let ctx = store.session_context(&session).await.unwrap().unwrap();
+        assert_eq!(ctx.session.mfa_method.as_deref(), Some("enrollment"), "{name}");
+        assert_eq!(ctx.user.unwrap().factor_count, 1, "{name}");
+        let factors = store.factors_of(&user_id).await.unwrap();
+        assert_eq!(factors[0].last_step, Some(100), "{name}");
+        assert!(
+            store
+                .audit_for_user(&user_id, 10)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.event == "factor.enrolled")
+        );
+        // A second pending factor of the same kind replaces the first pending one only.
+        let p1 = factor(&user_id, FactorKind::Totp, None);
+        let p2 = factor(&user_id, FactorKind::Totp, None);
+        store.put_pending_factor(&p1, None).await.unwrap();
+        store.put_pending_factor(&p2, None).await.unwrap();
+        let mut ids: Vec<String> = store
+            .factors_of(&user_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        let mut want = vec![factor_id.clone(), p2.id.clone()];
+        ids.sort();
+        want.sort();
+        assert_eq!(ids, want, "{name}");
+        assert!(
+            store
+                .remove_factor(&user_id, &factor_id, false, &audit(&user_id, "factor.removed"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .remove_factor(&user_id, &factor_id, false, &audit(&user_id, "factor.removed"))
+                .await
+                .unwrap()
+        );
+        let user = store.user_by_id(&user_id).await.unwrap().unwrap();
+        assert_eq!(
+            (user.factor_count, user.mfa_enabled, user.security_epoch),
+            (0, false, 2),
+            "{name}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_totp_step_counts_once_even_from_two_nodes_at_once() {
+    each_store_at(|name, url, store| async move {
+        let (user_id, session, factor_id) = with_totp(&store, "ana@example.com").await;
+        // A second pool on the same database stands for a second node.
+        let other = Arc::new(SqlStore::connect(&url, 4).await.unwrap());
+        let store = Arc::new(store);
+        let mut handles = Vec::new();
+        for i in 0..8 {
+            let s: Arc<SqlStore> = if i % 2 == 0 { store.clone() } else { other.clone() };
+            let p = passed(
+                &user_id,
+                &session,
+                Proof::TotpStep {
+                    factor_id: factor_id.clone(),
+                    step: 101,
+                },
+                None,
+            );
+            handles.push(tokio::spawn(async move { s.pass_challenge(&p).await }));
+        }
+        let mut wins = 0;
+        for h in handles {
+            if h.await.unwrap().unwrap() {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1, "{name}");
+        // Neither the same step nor an earlier one again; a later one yes.
+        for (step, ok) in [(101, false), (100, false), (102, true)] {
+            let p = passed(
+                &user_id,
+                &session,
+                Proof::TotpStep {
+                    factor_id: factor_id.clone(),
+                    step,
+                },
+                None,
+            );
+            assert_eq!(store.pass_challenge(&p).await.unwrap(), ok, "{name} step {step}");
+        }
+        other.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn recovery_codes_and_emailed_codes_count_once() {
+    each_store(|name, store| async move {
+        let (user_id, session, _) = with_totp(&store, "ana@example.com").await;
+        let rc = |h: &str| {
+            passed(
+                &user_id,
+                &session,
+                Proof::RecoveryCode { code_hash: h.into() },
+                None,
+            )
+        };
+        assert!(store.pass_challenge(&rc("h1")).await.unwrap(), "{name}");
+        assert!(!store.pass_challenge(&rc("h1")).await.unwrap(), "{name}");
+        assert!(!store.pass_challenge(&rc("nope")).await.unwrap(), "{name}");
+        assert_eq!(store.recovery_codes_left(&user_id).await.unwrap(), 1);
+        store
+            .replace_recovery_codes(
+                &user_id,
+                &["h3".into()],
+                NOW,
+                &audit(&user_id, "recovery_codes.created"),
+            )
+            .await
+            .unwrap();
+        assert!(
+            !store.pass_challenge(&rc("h2")).await.unwrap(),
+            "{name}: old codes are gone"
+        );
+        assert!(store.pass_challenge(&rc("h3")).await.unwrap(), "{name}");
+
+        let code = CodeRecord {
+            id: secrets::new_id(NOW).unwrap(),
+            subject: user_id.clone(),
+            purpose: "mfa_email".into(),
+            code_hash: "x".into(),
+            expires_at: NOW + 600_000,
+            attempts: 0,
+            created_at: NOW,
+        };
+        store.replace_code(&code, None).await.unwrap();
+        let c = passed(
+            &user_id,
+            &session,
+            Proof::Code {
+                code_id: code.id.clone(),
+            },
+            None,
+        );
+        assert!(store.pass_challenge(&c).await.unwrap(), "{name}");
+        assert!(!store.pass_challenge(&c).await.unwrap(), "{name}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_users_claiming_one_sms_number_one_wins() {
+    each_store(|name, store| async move {
+        let store = Arc::new(store);
+        let mut handles = Vec::new();
+        for i in 0..6 {
+            let store = store.clone();
+            handles.push(tokio::spawn(async move {
+                let s = signup(&format!("user{i}@example.com"));
+                let user_id = uid(&s);
+                store.create_signup(&s).await.unwrap();
+                let f = factor(&user_id, FactorKind::Sms, Some("+5491123456789"));
+                store.put_pending_factor(&f, None).await.unwrap();
+                let code = CodeRecord {
+                    id: secrets::new_id(NOW).unwrap(),
+                    subject: user_id.clone(),
+                    purpose: "enroll_sms".into(),
+                    code_hash: "x".into(),
+                    expires_at: NOW + 600_000,
+                    attempts: 0,
+                    created_at: NOW,
+                };
+                store.replace_code(&code, None).await.unwrap();
+                store
+                    .confirm_factor(&FactorConfirmation {
+                        user_id: user_id.clone(),
+                        factor_id: f.id.clone(),
+                        proof: Proof::Code { code_id: code.id },
+                        recovery_code_hashes: None,
+                        session_id_hash: s.session.id_hash.clone(),
+                        now: NOW,
+                        audit: vec![],
+                    })
+                    .await
+                    .map(|ok| (ok, user_id))
+            }));
+        }
+        let mut winners = Vec::new();
+        for h in handles {
+            match h.await.unwrap() {
+                Ok((true, user)) => winners.push(user),
+                Ok((false, _)) => panic!("{name}: the code was not used"),
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => panic!("{name}: {e}"),
+            }
+        }
+        assert_eq!(winners.len(), 1, "{name}");
+        // The losers' codes were not used up: their transaction rolled back whole.
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn trusted_devices_are_remembered_listed_and_forgotten() {
+    each_store(|name, store| async move {
+        let (user_id, session, factor_id) = with_totp(&store, "ana@example.com").await;
+        let device = TrustedDevice {
+            id: secrets::new_id(NOW).unwrap(),
+            user_id: user_id.clone(),
+            token_hash: secrets::hash_token("device-token"),
+            created_at: NOW,
+            expires_at: NOW + 14 * 86_400_000,
+            network: "203.0.113.0/24".into(),
+            user_agent: "test".into(),
+            security_epoch: 1,
+            owner_epoch: 0,
+            revoked_at: None,
+        };
+        let p = passed(
+            &user_id,
+            &session,
+            Proof::TotpStep { factor_id, step: 200 },
+            Some(device.clone()),
+        );
+        assert!(store.pass_challenge(&p).await.unwrap());
+        assert_eq!(
+            store.trusted_device(&device.token_hash).await.unwrap(),
+            Some(device.clone()),
+            "{name}"
+        );
+        assert_eq!(store.trusted_devices_of(&user_id, NOW).await.unwrap().len(), 1);
+        assert!(
+            store
+                .trusted_devices_of(&user_id, NOW + 15 * 86_400_000)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let n = store
+            .forget_trusted_devices(
+                &user_id,
+                Some(&device.id),
+                NOW,
+                &audit(&user_id, "trusted_device.forgotten"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1, "{name}");
+        assert!(
+            store
+                .trusted_device(&device.token_hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_some()
+        );
+        assert!(store.trusted_devices_of(&user_id, NOW).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -1,0 +1,270 @@
+//! Account preferences: `/settings/security` (product.md 3.6): the factors, turning two-factor on
+//! under policy `optional`, adding and removing factors, new recovery codes, active sessions and
+//! trusted devices.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use umbral_core::CoreError;
+use umbral_core::flows::session::Authenticated;
+use umbral_core::policy::TwoFactorPolicy;
+
+use super::two_factor::{AppSetupPlace, confirm_app_setup, recovery_codes_page, render_app_setup};
+use super::{FormPage, PageSession};
+use crate::AppState;
+use crate::extract::Ctx;
+
+/// Notices the Security tab may show after an action.
+const NOTICES: &[&str] = &[
+    "factor_added",
+    "factor_removed",
+    "devices_forgotten",
+    "device_forgotten",
+    "session_ended",
+];
+
+const SECURITY: AppSetupPlace = AppSetupPlace {
+    action: "/settings/security/app",
+    back: "/settings/security",
+};
+
+pub async fn index() -> Redirect {
+    Redirect::to("/settings/security")
+}
+
+fn time_text(ms: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms / 1000) else {
+        return String::new();
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.format(&format).unwrap_or_default()
+}
+
+/// The Security tab, with `error` shown at the top when an action failed.
+async fn render_security(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    notice: Option<&str>,
+    error: Option<&CoreError>,
+) -> Response {
+    let u = &state.umbral;
+    let user = match auth.complete_user() {
+        Ok(u) => u,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let (factors, codes_left, devices, sessions) = match (
+        u.factors(auth).await,
+        u.recovery_codes_left(auth).await,
+        u.trusted_devices(auth).await,
+        u.active_sessions(auth).await,
+    ) {
+        (Ok(f), Ok(c), Ok(d), Ok(s)) => (f, c, d, s),
+        (Err(e), ..) | (_, Err(e), ..) | (_, _, Err(e), _) | (.., Err(e)) => {
+            return state.error_page(ctx, &e);
+        }
+    };
+    let policy = user.two_factor_policy(auth.membership.as_ref(), u.config().factors.default_policy);
+    let factors: Vec<_> = factors
+        .iter()
+        .map(|f| {
+            context! {
+                id => f.id, kind => f.kind.as_str(), phone => f.phone_masked,
+                created => time_text(f.created_at),
+                last_used => f.last_used_at.map(time_text),
+            }
+        })
+        .collect();
+    let devices: Vec<_> = devices
+        .iter()
+        .map(|d| context! { id => d.id, user_agent => d.user_agent, created => time_text(d.created_at), expires => time_text(d.expires_at) })
+        .collect();
+    let sessions: Vec<_> = sessions
+        .iter()
+        .map(|s| {
+            context! {
+                id => s.id_hash, ip => s.ip, user_agent => s.user_agent,
+                created => time_text(s.created_at), current => s.id_hash == auth.session.id_hash,
+            }
+        })
+        .collect();
+    let notice = notice
+        .filter(|n| NOTICES.contains(n))
+        .map(|n| crate::i18n::t(ctx.locale, &format!("security-notice-{n}"), &[]));
+    let extra = context! {
+        factors => factors,
+        has_factor => user.factor_count > 0,
+        can_activate => user.factor_count == 0 && policy == TwoFactorPolicy::Optional,
+        required => policy == TwoFactorPolicy::Required,
+        codes_left => codes_left,
+        devices => devices,
+        sessions => sessions,
+        notice => notice,
+    };
+    let page = FormPage::new(state, ctx, "security.html", &["_form"]);
+    match error {
+        Some(e) => {
+            // Field errors of an action (e.g. the last factor) show at the top of the tab.
+            let top = CoreError::invalid("_form", e.code());
+            let shown = if matches!(e, CoreError::Validation(_)) {
+                &top
+            } else {
+                e
+            };
+            page.error(shown, extra)
+        }
+        None => page.render(StatusCode::OK, extra),
+    }
+}
+
+pub async fn security(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    render_security(&state, &ctx, &auth, q.get("notice").map(String::as_str), None).await
+}
+
+fn csrf_ok(state: &AppState, ctx: &Ctx, f: &HashMap<String, String>) -> bool {
+    FormPage::new(state, ctx, "security.html", &[]).csrf_ok(f)
+}
+
+/// Runs an action of the tab: back to the tab with a notice, or the tab with the error.
+async fn act<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    f: &HashMap<String, String>,
+    notice: &str,
+    result: impl std::future::Future<Output = Result<T, CoreError>>,
+) -> Response {
+    if !csrf_ok(state, ctx, f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_security(state, ctx, auth, None, Some(&e)).await;
+    }
+    match result.await {
+        Ok(_) => Redirect::to(&format!("/settings/security?notice={notice}")).into_response(),
+        Err(e) => render_security(state, ctx, auth, None, Some(&e)).await,
+    }
+}
+
+pub async fn show_app(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    if let Err(e) = auth.complete_user() {
+        return state.error_page(&ctx, &e);
+    }
+    render_app_setup(&state, &ctx, &auth, SECURITY, None).await
+}
+
+pub async fn confirm_app(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = auth.complete_user() {
+        return state.error_page(&ctx, &e);
+    }
+    confirm_app_setup(&state, &ctx, &auth, SECURITY, &f).await
+}
+
+pub async fn remove_factor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let work = state.umbral.remove_factor(&auth, &id, &ctx.meta);
+    act(&state, &ctx, &auth, &f, "factor_removed", work).await
+}
+
+pub async fn new_recovery_codes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if !csrf_ok(&state, &ctx, &f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_security(&state, &ctx, &auth, None, Some(&e)).await;
+    }
+    match state.umbral.regenerate_recovery_codes(&auth, &ctx.meta).await {
+        Ok(codes) => recovery_codes_page(&state, &ctx, &codes, "/settings/security"),
+        Err(e) => render_security(&state, &ctx, &auth, None, Some(&e)).await,
+    }
+}
+
+pub async fn forget_devices(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let device = f.get("device").filter(|d| !d.is_empty()).cloned();
+    let notice = if device.is_some() {
+        "device_forgotten"
+    } else {
+        "devices_forgotten"
+    };
+    let work = state
+        .umbral
+        .forget_trusted_devices(&auth, device.as_deref(), &ctx.meta);
+    act(&state, &ctx, &auth, &f, notice, work).await
+}
+
+pub async fn end_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let id = f.get("session").cloned().unwrap_or_default();
+    if id == auth.session.id_hash && csrf_ok(&state, &ctx, &f) {
+        // Signing this very browser out is signing out.
+        if let Err(e) = state.umbral.end_own_session(&auth, &id, &ctx.meta).await {
+            return state.error_page(&ctx, &e);
+        }
+        let mut resp = Redirect::to("/login?notice=signed_out").into_response();
+        crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+        return resp;
+    }
+    let work = state.umbral.end_own_session(&auth, &id, &ctx.meta);
+    act(&state, &ctx, &auth, &f, "session_ended", work).await
+}
+
+/// Policy `optional`: "Two-factor authentication" explains, then **Activate**.
+pub async fn show_activate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+) -> Response {
+    if let Err(e) = auth.complete_user() {
+        return state.error_page(&ctx, &e);
+    }
+    FormPage::new(&state, &ctx, "activate.html", &["_form"]).render(StatusCode::OK, context! {})
+}
+
+pub async fn activate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = FormPage::new(&state, &ctx, "activate.html", &["_form"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
+    }
+    match state.umbral.enable_two_factor(&auth, &ctx.meta).await {
+        Ok(()) => {
+            let mut resp = Redirect::to("/login?notice=mfa_activated").into_response();
+            crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
+        }
+        Err(e) => page.error(&e, context! {}),
+    }
+}
