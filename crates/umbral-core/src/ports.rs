@@ -16,6 +16,9 @@ pub enum StoreError {
     /// A unique rule was broken (e.g. an email already taken by a concurrent sign-up).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The session a change was for was ended meanwhile (by a concurrent sign-in).
+    #[error("the session has ended")]
+    SessionGone,
     #[error("storage: {0}")]
     Backend(String),
 }
@@ -224,6 +227,9 @@ pub struct FactorConfirmation {
     pub recovery_code_hashes: Option<Vec<String>>,
     /// The session that set it up counts as having passed the challenge.
     pub session_id_hash: String,
+    /// With the single-session policy, when this completes a sign-in: the user's other sessions
+    /// end (see [`ChallengePassed::end_others`]).
+    pub end_others: Option<AuditEvent>,
     pub now: UnixMillis,
     pub audit: Vec<AuditEvent>,
 }
@@ -238,6 +244,10 @@ pub struct ChallengePassed {
     pub proof: Proof,
     /// Remember this browser.
     pub device: Option<TrustedDevice>,
+    /// With the single-session policy: every other live session of the user ends with
+    /// `signed_in_elsewhere`, and this event is recorded when any did. Concurrent completions for
+    /// one user are serialised; one whose own session was ended meanwhile fails with `SessionGone`.
+    pub end_others: Option<AuditEvent>,
     pub now: UnixMillis,
     pub audit: Vec<AuditEvent>,
 }

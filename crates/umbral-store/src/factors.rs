@@ -7,7 +7,9 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreResult};
+use umbral_core::ports::{
+    ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
+};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -141,6 +143,31 @@ async fn mark_session(
     Ok(())
 }
 
+impl SqlStore {
+    /// A sign-in completes with the single-session policy: the user's other sessions end, and
+    /// this one must still be live (a concurrent completion may have ended it: `SessionGone`).
+    async fn complete_sign_in(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        user_id: &str,
+        session: &str,
+        now: UnixMillis,
+        end_others: Option<&AuditEvent>,
+    ) -> StoreResult<()> {
+        let Some(event) = end_others else { return Ok(()) };
+        self.end_other_sessions(tx, user_id, session, now, event).await?;
+        let live = sqlx::query("SELECT id_hash FROM sessions WHERE id_hash = $1 AND ended_at IS NULL")
+            .bind(session)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+        if live.is_none() {
+            return Err(StoreError::SessionGone);
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl FactorStore for SqlStore {
     async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
@@ -207,6 +234,14 @@ impl FactorStore for SqlStore {
             put_recovery_codes(&mut tx, &c.user_id, hashes, c.now).await?;
         }
         security_changed(&mut tx, &c.user_id, Some(true), c.now).await?;
+        self.complete_sign_in(
+            &mut tx,
+            &c.user_id,
+            &c.session_id_hash,
+            c.now,
+            c.end_others.as_ref(),
+        )
+        .await?;
         mark_session(&mut tx, &c.session_id_hash, "enrollment", c.now).await?;
         insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
@@ -219,6 +254,14 @@ impl FactorStore for SqlStore {
         if !use_proof(&mut tx, &p.user_id, &p.proof, p.now).await? {
             return Ok(false);
         }
+        self.complete_sign_in(
+            &mut tx,
+            &p.user_id,
+            &p.session_id_hash,
+            p.now,
+            p.end_others.as_ref(),
+        )
+        .await?;
         mark_session(&mut tx, &p.session_id_hash, &p.method, p.now).await?;
         if let Some(d) = &p.device {
             let sql = format!(

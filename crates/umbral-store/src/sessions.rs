@@ -28,6 +28,46 @@ pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRec
     Ok(())
 }
 
+impl SqlStore {
+    /// Ends every live session of `user_id` but `keep`, with `signed_in_elsewhere`, and records
+    /// `event` (with the count) when any ended. Concurrent calls for one user are serialised: on
+    /// SQLite every write goes through one connection already; on PostgreSQL writing the user row
+    /// first takes its lock, so the later call sees and ends the earlier one's session.
+    pub(crate) async fn end_other_sessions(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        user_id: &str,
+        keep: &str,
+        now: UnixMillis,
+        event: &AuditEvent,
+    ) -> StoreResult<u64> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+        }
+        let ended = sqlx::query(
+            "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
+             WHERE user_id = $2 AND ended_at IS NULL AND id_hash <> $3",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if ended > 0 {
+            let mut e = event.clone();
+            e.details = format!("{};count={ended}", e.details);
+            insert_audit(tx, &e).await?;
+        }
+        Ok(ended)
+    }
+}
+
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn start_session(
@@ -38,39 +78,13 @@ impl SessionStore for SqlStore {
     ) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db)?;
         let mut ended = 0;
-        let mut ended_event = None;
-        if let Some(user_id) = &session.user_id {
-            // Concurrent sign-ins of one user must be serialised so that the later one sees and
-            // ends the earlier. On SQLite every write goes through one connection already; on
-            // PostgreSQL writing the user row first takes its lock.
-            if self.backend == Backend::Postgres {
-                sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-            if let Some(event) = end_others {
-                ended = sqlx::query(
-                    "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
-                     WHERE user_id = $2 AND ended_at IS NULL",
-                )
-                .bind(session.created_at)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-                if ended > 0 {
-                    let mut e = event.clone();
-                    e.details = format!("{};count={ended}", e.details);
-                    ended_event = Some(e);
-                }
-            }
+        if let (Some(user_id), Some(event)) = (&session.user_id, end_others) {
+            ended = self
+                .end_other_sessions(&mut tx, user_id, &session.id_hash, session.created_at, event)
+                .await?;
         }
         insert_session(&mut tx, session).await?;
-        let events: Vec<&AuditEvent> = ended_event.iter().chain(audit.iter()).collect();
-        insert_audits(&mut tx, &events).await?;
+        insert_audits(&mut tx, &audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         if ended > 0
             && let Some(user_id) = &session.user_id

@@ -3,13 +3,13 @@
 //! optionally remembering the browser.
 
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::error::CoreError;
+use crate::error::{CoreError, EndReason};
 use crate::factors::{EMAIL_CHALLENGE, FactorKind, Method, Proof, TrustedDevice, recovery_codes, totp};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::{parse_code6, store_err};
 use crate::outbox::{OutboxMessage, templates};
-use crate::ports::ChallengePassed;
+use crate::ports::{ChallengePassed, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale};
@@ -195,10 +195,19 @@ impl Umbral {
             method: method.as_str().to_string(),
             proof,
             device,
+            end_others: self.ending_others(uid, auth.membership.as_ref(), meta)?,
             now,
             audit,
         };
-        if !self.store.pass_challenge(&passed).await.map_err(store_err)? {
+        let done = match self.store.pass_challenge(&passed).await {
+            Ok(done) => done,
+            // Another browser completed its sign-in first and ended this session.
+            Err(StoreError::SessionGone) => {
+                return Err(CoreError::SessionEnded(EndReason::SignedInElsewhere));
+            }
+            Err(e) => return Err(store_err(e)),
+        };
+        if !done {
             // Already used (a replayed TOTP step, a used recovery code, a code used by a
             // concurrent request): the same answer as a wrong code.
             return Err(self.challenge_failed(auth, method, meta).await);

@@ -194,11 +194,22 @@ impl Umbral {
                 .as_ref()
                 .map(|cs| cs.iter().map(|c| recovery_codes::hash(uid, c)).collect()),
             session_id_hash: auth.session.id_hash.clone(),
+            // Enrolling at sign-in completes it; adding a factor later leaves other sessions be.
+            end_others: if auth.next == Next::EnrollFactor {
+                self.ending_others(uid, auth.membership.as_ref(), meta)?
+            } else {
+                None
+            },
             now,
             audit,
         };
         let done = match self.store.confirm_factor(&confirmation).await {
             Ok(done) => done,
+            Err(crate::ports::StoreError::SessionGone) => {
+                return Err(CoreError::SessionEnded(
+                    crate::error::EndReason::SignedInElsewhere,
+                ));
+            }
             Err(crate::ports::StoreError::Conflict(_)) => {
                 return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
             }

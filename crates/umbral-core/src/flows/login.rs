@@ -2,12 +2,12 @@
 //! unknown email, a wrong password and a disabled user; limits per account and per IP; one
 //! session per user.
 
-use crate::accounts::UserStatus;
+use crate::accounts::{Membership, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
 use crate::auth::throttle::{account_key, blocked_for, ip_key};
 use crate::auth::trusted::distrust;
-use crate::error::{CoreError, FieldError};
+use crate::error::{CoreError, EndReason, FieldError};
 use crate::flows::Next;
 use crate::flows::signup::store_err;
 use crate::secrets;
@@ -105,10 +105,6 @@ impl Umbral {
             session.mfa_at = Some(now);
             session.mfa_method = Some("trusted_device".to_string());
         }
-        let single = membership
-            .as_ref()
-            .and_then(|m| m.single_session)
-            .unwrap_or(self.config.session.single_session);
         let mut audit = vec![
             AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details(
                 match session.mfa_method {
@@ -120,24 +116,47 @@ impl Umbral {
         if let Some(m) = &membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
-        let ended = AuditEvent::new(now, "session.ended", Some(user.id.as_str()), meta)?.details(format!(
-            "reason={}",
-            crate::error::EndReason::SignedInElsewhere.as_str()
-        ));
-        let end_others = single.then_some(&ended);
+        let next = Next::of(
+            Some(&user),
+            membership.as_ref(),
+            session.mfa_at.is_some(),
+            self.config.factors.default_policy,
+        );
+        // Other sessions end when this one is signed in whole: a password alone, waiting for its
+        // second factor, cannot sign the rightful user out.
+        let end_others = if next == Next::Done {
+            self.ending_others(user.id.as_str(), membership.as_ref(), meta)?
+        } else {
+            None
+        };
         self.store
-            .start_session(&session, end_others, &audit)
+            .start_session(&session, end_others.as_ref(), &audit)
             .await
             .map_err(store_err)?;
         Ok(LoginOutcome {
             session_token: token,
-            next: Next::of(
-                Some(&user),
-                membership.as_ref(),
-                session.mfa_at.is_some(),
-                self.config.factors.default_policy,
-            ),
+            next,
         })
+    }
+
+    /// The event of ending a user's other sessions when the single-session policy applies (the
+    /// organization's, else the platform's).
+    pub(crate) fn ending_others(
+        &self,
+        user_id: &str,
+        membership: Option<&Membership>,
+        meta: &RequestMeta,
+    ) -> Result<Option<AuditEvent>, CoreError> {
+        let single = membership
+            .and_then(|m| m.single_session)
+            .unwrap_or(self.config.session.single_session);
+        if !single {
+            return Ok(None);
+        }
+        Ok(Some(
+            AuditEvent::new(self.now(), "session.ended", Some(user_id), meta)?
+                .details(format!("reason={}", EndReason::SignedInElsewhere.as_str())),
+        ))
     }
 
     /// Re-hashes a password stored with old parameters; a failure only postpones it.

@@ -421,8 +421,26 @@ impl FactorStore for MemoryStore {
     }
     async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
         let mut st = self.st();
+        if st
+            .sessions
+            .get(&p.session_id_hash)
+            .is_some_and(|s| s.ended_at.is_some())
+        {
+            return Err(StoreError::SessionGone);
+        }
         if !st.use_proof(&p.user_id, &p.proof, p.now) {
             return Ok(false);
+        }
+        if p.end_others.is_some() {
+            for s in st.sessions.values_mut() {
+                if s.user_id.as_deref() == Some(p.user_id.as_str())
+                    && s.id_hash != p.session_id_hash
+                    && s.ended_at.is_none()
+                {
+                    s.ended_at = Some(p.now);
+                    s.end_reason = Some("signed_in_elsewhere".into());
+                }
+            }
         }
         if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
             s.mfa_at = Some(p.now);
@@ -648,11 +666,12 @@ async fn a_taken_email_gives_a_stand_in_and_warns_the_owner() {
 
 #[tokio::test]
 async fn sign_in_ends_other_sessions_and_they_say_why() {
-    let (u, _, _) = setup();
-    let first = u.signup(&input("ana@example.com"), &meta()).await.unwrap();
+    let (u, store, _) = setup_with(|c| c.factors.default_policy = TwoFactorPolicy::Optional);
+    let first = confirmed(&u, &store, "ana@example.com").await;
     let second = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
+    assert_eq!(second.next, Next::Done);
     assert_eq!(
-        u.authenticate(&first.session_token).await.unwrap_err(),
+        u.authenticate(&first).await.unwrap_err(),
         CoreError::SessionEnded(EndReason::SignedInElsewhere)
     );
     assert!(u.authenticate(&second.session_token).await.is_ok());
@@ -1183,6 +1202,27 @@ async fn latest_token(u: &Umbral, _: &MemoryStore, clock: &TestClock, key: &[u8]
         .await
         .unwrap();
     out.session_token
+}
+
+#[tokio::test]
+async fn a_password_alone_does_not_sign_the_other_browser_out_a_passed_challenge_does() {
+    let (u, store, clock) = setup();
+    let (first, key, _) = with_totp(&u, &store, &clock).await;
+    let pending = sign_in(&u, None, "198.51.100.7").await;
+    assert_eq!(pending.next, Next::SecondFactor);
+    assert_eq!(
+        u.authenticate(&first).await.unwrap().next,
+        Next::Done,
+        "still signed in"
+    );
+    clock.advance_secs(30);
+    u.pass_second_factor(&pending, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        u.authenticate(&first).await.unwrap_err(),
+        CoreError::SessionEnded(EndReason::SignedInElsewhere)
+    );
 }
 
 #[tokio::test]

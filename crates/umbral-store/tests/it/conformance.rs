@@ -18,7 +18,7 @@ pub(crate) fn meta() -> RequestMeta {
     }
 }
 
-fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
+pub(crate) fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
     SessionRecord {
         id_hash: secrets::hash_token(&secrets::new_token().unwrap()),
         user_id: user_id.map(str::to_string),

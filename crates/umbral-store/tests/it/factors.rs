@@ -47,6 +47,7 @@ async fn with_totp(store: &SqlStore, email: &str) -> (String, String, String) {
             },
             recovery_code_hashes: Some(vec!["h1".into(), "h2".into()]),
             session_id_hash: s.session.id_hash.clone(),
+            end_others: None,
             now: NOW,
             audit: vec![audit(&user_id, "factor.enrolled")],
         })
@@ -63,6 +64,7 @@ fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevi
         method: "totp".into(),
         proof,
         device,
+        end_others: None,
         now: NOW,
         audit: vec![audit(user_id, "mfa.challenge_passed")],
     }
@@ -259,6 +261,7 @@ async fn two_users_claiming_one_sms_number_one_wins() {
                         proof: Proof::Code { code_id: code.id },
                         recovery_code_hashes: None,
                         session_id_hash: s.session.id_hash.clone(),
+                        end_others: None,
                         now: NOW,
                         audit: vec![],
                     })
@@ -337,6 +340,54 @@ async fn trusted_devices_are_remembered_listed_and_forgotten() {
                 .is_some()
         );
         assert!(store.trusted_devices_of(&user_id, NOW).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_challenge_completions_leave_one_session() {
+    each_store(|name, store| async move {
+        let (user_id, _, _) = with_totp(&store, "ana@example.com").await;
+        let codes: Vec<String> = (0..6).map(|i| format!("code-{i}")).collect();
+        store
+            .replace_recovery_codes(&user_id, &codes, NOW, &audit(&user_id, "recovery_codes.created"))
+            .await
+            .unwrap();
+        // Six browsers passed the password and wait for their second factor.
+        let mut sessions = Vec::new();
+        for i in 0..6 {
+            let mut s = crate::conformance::session(Some(&user_id), NOW + i);
+            s.id_hash = format!("pending-{i}");
+            store.start_session(&s, None, &[]).await.unwrap();
+            sessions.push(s.id_hash);
+        }
+        let store = Arc::new(store);
+        let mut handles = Vec::new();
+        for (i, session) in sessions.iter().enumerate() {
+            let mut p = passed(
+                &user_id,
+                session,
+                Proof::RecoveryCode {
+                    code_hash: codes[i].clone(),
+                },
+                None,
+            );
+            p.end_others = Some(audit(&user_id, "session.ended"));
+            let store = store.clone();
+            handles.push(tokio::spawn(async move { store.pass_challenge(&p).await }));
+        }
+        for h in handles {
+            match h.await.unwrap() {
+                Ok(true) | Err(StoreError::SessionGone) => {}
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        let live = store.live_sessions_of(&user_id, NOW).await.unwrap();
+        assert_eq!(live.len(), 1, "{name}: {live:?}");
+        assert!(
+            live[0].mfa_at.is_some(),
+            "{name}: the survivor passed its challenge"
+        );
     })
     .await;
 }

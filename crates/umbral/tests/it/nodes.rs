@@ -46,11 +46,8 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
         .unwrap();
     let key = totp::secret_from_text(setup["secret"].as_str().unwrap()).unwrap();
     let step = || {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as i64;
-        now / 30_000
+        use umbral_core::clock::{Clock, SystemClock};
+        SystemClock.now_ms() / 30_000
     };
     let enrolled_at = step();
     let r = c
