@@ -48,13 +48,14 @@ export async function startUmbral() {
       await new Promise((r) => child.once("exit", r));
       rmSync(dir, { recursive: true, force: true });
     },
-    /** The newest 6-digit code emailed to `to`, read from the dev outbox. */
-    async codeFor(to) {
+    /** The newest 6-digit code emailed to `to`, read from the dev outbox; with `except`, waits
+     * for a newer one than that code. */
+    async codeFor(to, except) {
       for (let i = 0; i < 100; i++) {
         const list = await (await fetch(`${base}/dev/outbox.json`)).json();
         const m = list.find((x) => x.to === to);
         const code = m && m.body.split("\n").map((l) => l.trim()).find((l) => /^\d{6}$/.test(l));
-        if (code) return code;
+        if (code && code !== except) return code;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`no code for ${to}`);

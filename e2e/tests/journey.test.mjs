@@ -79,7 +79,7 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     await page.getByRole("link", { name: w.other }).click();
     await page.getByRole("button", { name: new RegExp(w.byEmail) }).click();
     await page.getByText(w.sent(email[0] + "***@example.com")).waitFor();
-    const emailed = await umbral.codeFor(email);
+    const emailed = await umbral.codeFor(email, code);
     await page.getByLabel(w.code).fill(emailed);
     await page.getByLabel(w.remember).check();
     await page.screenshot({ path: join(shots, `challenge-email-${lang}.png`), fullPage: true });

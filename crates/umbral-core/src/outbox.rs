@@ -15,7 +15,12 @@ pub mod templates {
     pub const SIGNUP_CODE: &str = "signup_code";
     pub const SIGNUP_EMAIL_TAKEN: &str = "signup_email_taken";
     pub const MFA_CODE: &str = "mfa_code";
-    pub const ALL: &[&str] = &[SIGNUP_CODE, SIGNUP_EMAIL_TAKEN, MFA_CODE];
+    /// Emails.
+    pub const EMAIL: &[&str] = &[SIGNUP_CODE, SIGNUP_EMAIL_TAKEN, MFA_CODE];
+    /// A 6-digit code by SMS (setting a phone up, or the challenge).
+    pub const SMS_CODE: &str = "sms_code";
+    /// Text messages.
+    pub const SMS: &[&str] = &[SMS_CODE];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +85,21 @@ impl OutboxMessage {
             },
             created_at: now,
             attempts: 0,
+        })
+    }
+}
+
+impl OutboxMessage {
+    pub fn sms(
+        now: UnixMillis,
+        to: &str,
+        template: &str,
+        locale: Locale,
+        params: &[(&str, &str)],
+    ) -> Result<Self, CoreError> {
+        Ok(Self {
+            channel: Channel::Sms,
+            ..Self::email(now, to, template, locale, params)?
         })
     }
 }

@@ -175,6 +175,33 @@ impl TrustPolicy {
     }
 }
 
+/// SMS: where codes may go, and how many (SMS pumping protection). Each limit counts sends within
+/// the window; beyond it the next send waits, longer each time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsPolicy {
+    /// Is the SMS factor offered at all?
+    pub enabled: bool,
+    /// ISO 3166 alpha-2 codes numbers may belong to; empty: any country.
+    pub allowed_countries: Vec<String>,
+    pub window_secs: i64,
+    pub per_number: i64,
+    pub per_ip: i64,
+    pub per_country: i64,
+}
+
+impl Default for SmsPolicy {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allowed_countries: Vec::new(),
+            window_secs: 3600,
+            per_number: 5,
+            per_ip: 10,
+            per_country: 200,
+        }
+    }
+}
+
 /// Second factors: the platform's policy, the name authenticator apps show, trusted devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactorPolicy {
@@ -184,6 +211,7 @@ pub struct FactorPolicy {
     pub trust: TrustPolicy,
     /// Wrong TOTP or recovery codes allowed before the growing delay starts.
     pub free_failures: i64,
+    pub sms: SmsPolicy,
 }
 
 impl Default for FactorPolicy {
@@ -193,6 +221,7 @@ impl Default for FactorPolicy {
             issuer: "Umbral".to_string(),
             trust: TrustPolicy::default(),
             free_failures: 5,
+            sms: SmsPolicy::default(),
         }
     }
 }

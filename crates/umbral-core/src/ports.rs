@@ -254,6 +254,8 @@ pub struct ChallengePassed {
 
 #[async_trait]
 pub trait FactorStore: Send + Sync {
+    /// Is this number already a confirmed SMS factor (of anyone)?
+    async fn sms_number_taken(&self, phone: &str) -> StoreResult<bool>;
     /// Every factor of the user, set up or being set up, oldest first.
     async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>>;
     /// Stores a factor being set up, replacing any other unconfirmed one of the same kind; with
@@ -316,6 +318,12 @@ pub trait Store:
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, message: &RenderedMessage) -> Result<(), String>;
+}
+
+/// Delivers a text message now; errors are retried from the outbox.
+#[async_trait]
+pub trait SmsGateway: Send + Sync {
+    async fn send_sms(&self, to: &str, text: &str) -> Result<(), String>;
 }
 
 /// Turns an outbox message into text in the recipient's language (implemented by the web layer,

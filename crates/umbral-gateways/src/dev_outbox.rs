@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use umbral_core::clock::Clock;
+use umbral_core::outbox::Channel;
 use umbral_core::outbox::RenderedMessage;
-use umbral_core::ports::{DevMessage, Mailer, Store};
+use umbral_core::ports::{DevMessage, Mailer, SmsGateway, Store};
 
 pub struct DevOutboxMailer {
     store: Arc<dyn Store>,
@@ -26,6 +27,20 @@ impl Mailer for DevOutboxMailer {
             to: m.to.clone(),
             subject: m.subject.clone(),
             body: m.body_text.clone(),
+            created_at: self.clock.now_ms(),
+        };
+        self.store.dev_outbox_put(&msg).await.map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait]
+impl SmsGateway for DevOutboxMailer {
+    async fn send_sms(&self, to: &str, text: &str) -> Result<(), String> {
+        let msg = DevMessage {
+            channel: Channel::Sms.as_str().to_string(),
+            to: to.to_string(),
+            subject: String::new(),
+            body: text.to_string(),
             created_at: self.clock.now_ms(),
         };
         self.store.dev_outbox_put(&msg).await.map_err(|e| e.to_string())

@@ -1,8 +1,11 @@
-//! Umbral's outside parties, each behind a port of the core: email over SMTP (lettre), and the
-//! dev outbox that keeps messages for `/dev/outbox` in `--dev` mode.
+//! Umbral's outside parties, each behind a port of the core: email over SMTP (lettre), SMS over
+//! HTTP (a JSON webhook or Twilio), and the dev outbox that keeps messages for `/dev/outbox` in
+//! `--dev` mode.
 
 pub mod dev_outbox;
+pub mod sms;
 pub mod smtp;
 
 pub use dev_outbox::DevOutboxMailer;
+pub use sms::{TwilioSms, WebhookSms};
 pub use smtp::{SmtpMailer, SmtpSettings, SmtpTls};

@@ -170,6 +170,17 @@ impl SqlStore {
 
 #[async_trait]
 impl FactorStore for SqlStore {
+    async fn sms_number_taken(&self, phone: &str) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT id FROM factors WHERE phone = $1 AND kind = 'sms' AND confirmed_at IS NOT NULL",
+        )
+        .bind(phone)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(row.is_some())
+    }
+
     async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
         let sql = format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = $1 ORDER BY created_at, id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

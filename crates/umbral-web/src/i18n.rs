@@ -61,7 +61,8 @@ pub fn t(locale: Locale, id: &str, args: &[(&str, Arg<'_>)]) -> String {
 pub fn has(locale: Locale, id: &str) -> bool {
     // A message with variables only resolves when they are given: give every variable in use.
     let args: HashMap<Cow<'static, str>, FluentValue> = [
-        "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail", "time", "count",
+        "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail", "time",
+        "count", "phone",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

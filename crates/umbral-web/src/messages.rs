@@ -6,9 +6,7 @@ use umbral_core::types::Locale;
 
 use crate::i18n::{self, Arg};
 
-/// Templates known to the renderer: every one the core writes. The id names the Fluent messages
-/// `email-<id>-subject/-body`.
-const KNOWN: &[&str] = umbral_core::outbox::templates::ALL;
+use umbral_core::outbox::{Channel, templates};
 
 pub struct TemplateRenderer {
     pub product_name: String,
@@ -16,8 +14,14 @@ pub struct TemplateRenderer {
 
 impl MessageRenderer for TemplateRenderer {
     fn render(&self, m: &OutboxMessage) -> Result<RenderedMessage, String> {
+        // Every template the core writes: emails name the Fluent messages `email-<id>-subject`
+        // and `-body`, text messages `sms-<id>`.
         let template = m.content.template.as_str();
-        if !KNOWN.contains(&template) {
+        let known = match m.channel {
+            Channel::Email => templates::EMAIL,
+            Channel::Sms => templates::SMS,
+        };
+        if !known.contains(&template) {
             return Err(format!("unknown message template {template}"));
         }
         let locale = Locale::from_tag(&m.content.locale).unwrap_or_default();
@@ -28,11 +32,18 @@ impl MessageRenderer for TemplateRenderer {
                 .iter()
                 .map(|(k, v)| (k.as_str(), Arg::Str(v.as_str()))),
         );
+        let (subject, body_text) = match m.channel {
+            Channel::Email => (
+                i18n::t(locale, &format!("email-{template}-subject"), &args),
+                i18n::t(locale, &format!("email-{template}-body"), &args),
+            ),
+            Channel::Sms => (String::new(), i18n::t(locale, &format!("sms-{template}"), &args)),
+        };
         Ok(RenderedMessage {
             channel: m.channel,
             to: m.recipient.clone(),
-            subject: i18n::t(locale, &format!("email-{template}-subject"), &args),
-            body_text: i18n::t(locale, &format!("email-{template}-body"), &args),
+            subject,
+            body_text,
             body_html: None,
         })
     }
@@ -60,7 +71,13 @@ mod tests {
         assert!(out.body_text.contains("Olá, Ana!"));
         assert!(!out.body_text.contains('\u{2068}'), "no isolation marks");
         for l in Locale::ALL {
-            for t in KNOWN {
+            for t in templates::SMS {
+                let m = OutboxMessage::sms(0, "+5491123456789", t, l, &[("code", "123456")]).unwrap();
+                let out = r.render(&m).unwrap();
+                assert!(out.body_text.contains("123456") && !out.body_text.starts_with("sms-"));
+                assert!(out.body_text.chars().count() <= 160, "one SMS: {}", out.body_text);
+            }
+            for t in templates::EMAIL {
                 let m =
                     OutboxMessage::email(0, "a@example.com", t, l, &[("name", "A"), ("code", "1")]).unwrap();
                 let out = r.render(&m).unwrap();

@@ -30,6 +30,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/recovery_codes.html"),
     ),
     ("challenge.html", include_str!("../templates/challenge.html")),
+    (
+        "two_factor_sms.html",
+        include_str!("../templates/two_factor_sms.html"),
+    ),
+    (
+        "two_factor_sms_code.html",
+        include_str!("../templates/two_factor_sms_code.html"),
+    ),
     ("activate.html", include_str!("../templates/activate.html")),
     ("security.html", include_str!("../templates/security.html")),
     ("terms.html", include_str!("../templates/terms.html")),
@@ -83,4 +91,19 @@ pub fn environment(theme_dir: Option<&Path>) -> Result<Environment<'static>, Str
     }
     env.add_function("t", translate);
     Ok(env)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_template_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                super::TEMPLATES.iter().any(|(n, _)| *n == name),
+                "templates/{name} is not in TEMPLATES"
+            );
+        }
+    }
 }

@@ -35,6 +35,51 @@ pub struct Settings {
     pub signup: SignupSettings,
     pub outbox: OutboxSettings,
     pub two_factor: TwoFactorSettings,
+    pub sms: SmsSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsSettings {
+    /// Offer phones (SMS) as a second factor. Outside `--dev` it needs a gateway.
+    pub enabled: bool,
+    /// `webhook` (a JSON POST to `webhook_url`) or `twilio`.
+    pub gateway: String,
+    /// The sender: a number or name, as the gateway expects it.
+    pub from: String,
+    pub webhook_url: String,
+    /// Sent as `Authorization: Bearer <token>` when not empty.
+    pub webhook_token: String,
+    pub twilio_account_sid: String,
+    pub twilio_auth_token: String,
+    pub twilio_base_url: String,
+    pub timeout_seconds: u64,
+    /// ISO 3166 codes numbers may belong to (e.g. `["AR", "BR"]`); empty: any country.
+    pub allowed_countries: Vec<String>,
+    /// SMS pumping protection: codes per hour to one number, from one IP, to one country.
+    pub per_number_per_hour: i64,
+    pub per_ip_per_hour: i64,
+    pub per_country_per_hour: i64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            gateway: String::new(),
+            from: String::new(),
+            webhook_url: String::new(),
+            webhook_token: String::new(),
+            twilio_account_sid: String::new(),
+            twilio_auth_token: String::new(),
+            twilio_base_url: "https://api.twilio.com".into(),
+            timeout_seconds: 10,
+            allowed_countries: Vec::new(),
+            per_number_per_hour: 5,
+            per_ip_per_hour: 10,
+            per_country_per_hour: 200,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,6 +191,7 @@ impl Default for Settings {
             signup: SignupSettings::default(),
             outbox: OutboxSettings::default(),
             two_factor: TwoFactorSettings::default(),
+            sms: SmsSettings::default(),
         }
     }
 }
@@ -399,6 +445,35 @@ impl Settings {
                     .to_string(),
             );
         }
+        let sms = &self.sms;
+        match sms.gateway.as_str() {
+            "" if sms.enabled && !self.dev => problems.push(
+                "the SMS factor needs a gateway: set sms.gateway (UMBRAL_SMS_GATEWAY) to webhook or twilio with its settings, or turn SMS off with sms.enabled = false (UMBRAL_SMS_ENABLED)"
+                    .to_string(),
+            ),
+            "" => {}
+            "webhook" => {
+                if !(sms.webhook_url.starts_with("http://") || sms.webhook_url.starts_with("https://")) {
+                    problems.push("sms.gateway = webhook needs sms.webhook_url (UMBRAL_SMS_WEBHOOK_URL), an http(s) address".to_string());
+                }
+            }
+            "twilio" => {
+                if sms.twilio_account_sid.is_empty() || sms.twilio_auth_token.is_empty() || sms.from.is_empty() {
+                    problems.push("sms.gateway = twilio needs sms.twilio_account_sid, sms.twilio_auth_token and sms.from (UMBRAL_SMS_TWILIO_ACCOUNT_SID, UMBRAL_SMS_TWILIO_AUTH_TOKEN, UMBRAL_SMS_FROM)".to_string());
+                }
+            }
+            other => problems.push(format!("sms.gateway = {other:?}: use webhook or twilio (UMBRAL_SMS_GATEWAY)")),
+        }
+        for c in &sms.allowed_countries {
+            if umbral_core::types::PhoneE164::dial_code(c).is_none() {
+                problems.push(format!(
+                    "sms.allowed_countries: {c:?} is not an ISO 3166 country code like AR"
+                ));
+            }
+        }
+        if sms.per_number_per_hour < 1 || sms.per_ip_per_hour < 1 || sms.per_country_per_hour < 1 {
+            problems.push("sms: the per-hour limits must be at least 1".to_string());
+        }
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());
         }
@@ -423,8 +498,14 @@ impl Settings {
         if !s.smtp.password.is_empty() {
             s.smtp.password = "********".into();
         }
-        if !s.two_factor.encryption_key.is_empty() {
-            s.two_factor.encryption_key = "********".into();
+        for secret in [
+            &mut s.two_factor.encryption_key,
+            &mut s.sms.webhook_token,
+            &mut s.sms.twilio_auth_token,
+        ] {
+            if !secret.is_empty() {
+                *secret = "********".into();
+            }
         }
         if let Some((scheme, rest)) = s.database_url.split_once("://")
             && let Some((creds, host)) = rest.split_once('@')
@@ -541,6 +622,7 @@ mod tests {
         let env = |k: &str| match k {
             "UMBRAL_SMTP_HOST" => Some("smtp.example.com".to_string()),
             "UMBRAL_SMTP_FROM" => Some("x@example.com".to_string()),
+            "UMBRAL_SMS_ENABLED" => Some("false".to_string()),
             _ => None,
         };
         let err = Settings::load(None, &env, &Overrides::default()).unwrap_err();
@@ -572,6 +654,42 @@ mod tests {
     }
 
     #[test]
+    fn sms_needs_a_gateway_outside_dev() {
+        let env = |k: &str| match k {
+            "UMBRAL_SMTP_HOST" => Some("smtp.example.com".to_string()),
+            "UMBRAL_SMTP_FROM" => Some("x@example.com".to_string()),
+            "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => {
+                Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string())
+            }
+            _ => None,
+        };
+        let err = Settings::load(None, &env, &Overrides::default()).unwrap_err();
+        assert!(
+            err.contains("UMBRAL_SMS_GATEWAY") && err.contains("UMBRAL_SMS_ENABLED"),
+            "{err}"
+        );
+        let twilio = |k: &str| match k {
+            "UMBRAL_SMS_GATEWAY" => Some("twilio".to_string()),
+            other => env(other),
+        };
+        let err = Settings::load(None, &twilio, &Overrides::default()).unwrap_err();
+        assert!(err.contains("UMBRAL_SMS_TWILIO_ACCOUNT_SID"), "{err}");
+        let webhook = |k: &str| match k {
+            "UMBRAL_SMS_GATEWAY" => Some("webhook".to_string()),
+            "UMBRAL_SMS_WEBHOOK_URL" => Some("https://sms.example.com/send".to_string()),
+            "UMBRAL_SMS_ALLOWED_COUNTRIES" => Some("AR, BR".to_string()),
+            other => env(other),
+        };
+        let s = Settings::load(None, &webhook, &Overrides::default()).unwrap();
+        assert_eq!(s.sms.allowed_countries, vec!["AR", "BR"]);
+        let off = |k: &str| match k {
+            "UMBRAL_SMS_ENABLED" => Some("false".to_string()),
+            other => env(other),
+        };
+        assert!(Settings::load(None, &off, &Overrides::default()).is_ok());
+    }
+
+    #[test]
     fn secrets_are_hidden() {
         let mut s = Settings {
             dev: true,
@@ -579,10 +697,14 @@ mod tests {
         };
         s.smtp.password = "hunter2-hunter2".into();
         s.two_factor.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+        s.sms.twilio_auth_token = "tw1l10-t0k3n".into();
         s.database_url = "postgres://umbral:s3cret@db/umbral".into();
         let t = s.redacted_toml();
         assert!(
-            !t.contains("hunter2") && !t.contains("s3cret") && !t.contains("AAECAwQF"),
+            !t.contains("hunter2")
+                && !t.contains("s3cret")
+                && !t.contains("AAECAwQF")
+                && !t.contains("tw1l10"),
             "{t}"
         );
     }

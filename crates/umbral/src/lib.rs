@@ -14,12 +14,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use umbral_core::auth::PasswordHasherPool;
 use umbral_core::clock::Clock;
-use umbral_core::policy::{FactorPolicy, TrustNetwork, TrustPolicy, TwoFactorPolicy};
+use umbral_core::policy::{FactorPolicy, SmsPolicy, TrustNetwork, TrustPolicy, TwoFactorPolicy};
 use umbral_core::policy::{HashParams, SessionPolicy};
-use umbral_core::ports::{Mailer, Store};
+use umbral_core::ports::{Mailer, SmsGateway, Store};
 use umbral_core::secrets::SecretKey;
 use umbral_core::{CoreConfig, Umbral};
-use umbral_gateways::{DevOutboxMailer, SmtpMailer, SmtpTls};
+use umbral_gateways::{DevOutboxMailer, SmtpMailer, SmtpTls, TwilioSms, WebhookSms};
 use umbral_store::SqlStore;
 use umbral_web::{AppState, TemplateRenderer, WebSettings};
 
@@ -84,17 +84,54 @@ fn factor_policy(s: &Settings) -> FactorPolicy {
                 },
             },
         },
+        sms: SmsPolicy {
+            enabled: s.sms.enabled,
+            allowed_countries: s
+                .sms
+                .allowed_countries
+                .iter()
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+            window_secs: 3600,
+            per_number: s.sms.per_number_per_hour,
+            per_ip: s.sms.per_ip_per_hour,
+            per_country: s.sms.per_country_per_hour,
+        },
         ..FactorPolicy::default()
     }
 }
 
-fn mailer(
-    settings: &Settings,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<Arc<dyn Mailer>> {
+fn sms_gateway(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc<dyn SmsGateway>> {
+    let s = &settings.sms;
+    let timeout = Duration::from_secs(s.timeout_seconds.max(1));
+    Ok(match s.gateway.as_str() {
+        "webhook" => Arc::new(
+            WebhookSms::new(
+                &s.webhook_url,
+                Some(SecretString::from(s.webhook_token.clone())).filter(|_| !s.webhook_token.is_empty()),
+                &s.from,
+                timeout,
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
+        "twilio" => Arc::new(
+            TwilioSms::new(
+                &s.twilio_base_url,
+                &s.twilio_account_sid,
+                SecretString::from(s.twilio_auth_token.clone()),
+                &s.from,
+                timeout,
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
+        // --dev without a gateway (check() refused the rest): text messages go to /dev/outbox.
+        _ => dev.clone(),
+    })
+}
+
+fn mailer(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc<dyn Mailer>> {
     if settings.dev {
-        return Ok(Arc::new(DevOutboxMailer::new(store, clock)));
+        return Ok(dev.clone());
     }
     let s = &settings.smtp;
     let smtp = umbral_gateways::SmtpSettings {
@@ -187,10 +224,13 @@ pub async fn start(
     let renderer = Arc::new(TemplateRenderer {
         product_name: settings.product_name.clone(),
     });
-    let mail = mailer(settings, store_dyn, clock)?;
+    let dev_outbox = Arc::new(DevOutboxMailer::new(store_dyn, clock));
+    let mail = mailer(settings, &dev_outbox)?;
+    let sms = sms_gateway(settings, &dev_outbox)?;
     tasks.push(tokio::spawn(umbral.clone().run_outbox_worker(
         renderer,
         mail,
+        sms,
         Duration::from_secs(settings.outbox.poll_seconds.max(1)),
         i64::try_from(settings.outbox.retry_base_seconds).unwrap_or(2) * 1000,
         rx.clone(),

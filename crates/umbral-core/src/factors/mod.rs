@@ -5,6 +5,7 @@
 //! neither is a factor on its own.
 
 pub mod recovery_codes;
+pub mod sms;
 pub mod totp;
 
 use crate::clock::UnixMillis;

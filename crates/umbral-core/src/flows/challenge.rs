@@ -4,7 +4,9 @@
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
-use crate::factors::{EMAIL_CHALLENGE, FactorKind, Method, Proof, TrustedDevice, recovery_codes, totp};
+use crate::factors::{
+    EMAIL_CHALLENGE, FactorKind, Method, Proof, SMS_CHALLENGE, TrustedDevice, recovery_codes, totp,
+};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::{parse_code6, store_err};
@@ -12,7 +14,7 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{ChallengePassed, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::{Email, Locale};
+use crate::types::{Email, Locale, PhoneE164};
 
 /// What the challenge page offers.
 #[derive(Debug, Clone)]
@@ -21,6 +23,8 @@ pub struct ChallengeOptions {
     pub methods: Vec<Method>,
     /// Where an email code goes, partly hidden (`j***@example.com`).
     pub email_masked: String,
+    /// Where an SMS code goes, partly hidden (`••• 6789`).
+    pub phone_masked: Option<String>,
 }
 
 /// A passed challenge.
@@ -45,6 +49,10 @@ impl Umbral {
         let user = self.challenged(auth)?;
         let factors = self.store.factors_of(user.id.as_str()).await.map_err(store_err)?;
         let has = |k| factors.iter().any(|f| f.kind == k && f.confirmed_at.is_some());
+        let phone_masked = factors
+            .iter()
+            .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_some())
+            .and_then(|f| f.phone.as_deref().map(crate::flows::enrollment::mask_phone));
         let mut methods = Vec::new();
         if has(FactorKind::Totp) {
             methods.push(Method::Totp);
@@ -63,31 +71,64 @@ impl Umbral {
         Ok(ChallengeOptions {
             methods,
             email_masked,
+            phone_masked,
         })
     }
 
-    /// Sends a 6-digit code for the challenge by email (SMS comes with the SMS factor).
+    /// Sends a 6-digit code for the challenge, by email or SMS.
     pub async fn send_challenge_code(
         &self,
         auth: &Authenticated,
         method: Method,
         locale: Locale,
+        meta: &RequestMeta,
     ) -> Result<(), CoreError> {
         let user = self.challenged(auth)?;
-        if method != Method::Email {
-            return Err(CoreError::invalid("method", "factor.method_unavailable"));
-        }
         let uid = user.id.as_str();
-        self.resend_cooldown(uid, EMAIL_CHALLENGE).await?;
+        let locale = Locale::from_tag(&user.locale).unwrap_or(locale);
+        let now = self.now();
         let code = secrets::new_code6()?;
-        let record = self.new_code_record(uid, EMAIL_CHALLENGE, &code)?;
-        let message = OutboxMessage::email(
-            self.now(),
-            &user.email,
-            templates::MFA_CODE,
-            Locale::from_tag(&user.locale).unwrap_or(locale),
-            &[("name", &user.name), ("code", &code)],
-        )?;
+        let (purpose, message) = match method {
+            Method::Email if user.factor_count > 0 => (
+                EMAIL_CHALLENGE,
+                OutboxMessage::email(
+                    now,
+                    &user.email,
+                    templates::MFA_CODE,
+                    locale,
+                    &[("name", &user.name), ("code", &code)],
+                )?,
+            ),
+            Method::Sms => {
+                let phone = self
+                    .store
+                    .factors_of(uid)
+                    .await
+                    .map_err(store_err)?
+                    .into_iter()
+                    .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_some())
+                    .and_then(|f| f.phone)
+                    .ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))?;
+                let phone = PhoneE164::parse_e164(&phone).map_err(|e| CoreError::Validation(vec![e]))?;
+                self.resend_cooldown(uid, SMS_CHALLENGE).await?;
+                self.sms_allowance(&phone, meta).await?;
+                (
+                    SMS_CHALLENGE,
+                    OutboxMessage::sms(
+                        now,
+                        phone.as_str(),
+                        templates::SMS_CODE,
+                        locale,
+                        &[("code", &code)],
+                    )?,
+                )
+            }
+            _ => return Err(CoreError::invalid("method", "factor.method_unavailable")),
+        };
+        if purpose == EMAIL_CHALLENGE {
+            self.resend_cooldown(uid, EMAIL_CHALLENGE).await?;
+        }
+        let record = self.new_code_record(uid, purpose, &code)?;
         self.store
             .replace_code(&record, Some(&message))
             .await
@@ -155,7 +196,12 @@ impl Umbral {
             }
             Method::Email | Method::Sms => {
                 let code = parse_code6(code)?;
-                let record = self.check_code(uid, EMAIL_CHALLENGE, code).await?;
+                let purpose = if method == Method::Sms {
+                    SMS_CHALLENGE
+                } else {
+                    EMAIL_CHALLENGE
+                };
+                let record = self.check_code(uid, purpose, code).await?;
                 Proof::Code { code_id: record.id }
             }
         };

@@ -5,14 +5,17 @@ use crate::accounts::User;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::throttle::blocked_for;
 use crate::error::CoreError;
-use crate::factors::{Factor, FactorKind, Proof, TrustedDevice, recovery_codes, totp};
+use crate::factors::{Factor, FactorKind, Proof, SMS_ENROLL, TrustedDevice, recovery_codes, sms, totp};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
+use crate::flows::signup::PhoneInput;
 use crate::flows::signup::{parse_code6, store_err};
+use crate::outbox::{OutboxMessage, templates};
 use crate::policy::TwoFactorPolicy;
 use crate::ports::FactorConfirmation;
 use crate::secrets;
 use crate::service::Umbral;
+use crate::types::{Locale, PhoneE164};
 
 /// What the page shows to set an authenticator app up.
 #[derive(Debug, Clone)]
@@ -223,6 +226,128 @@ impl Umbral {
             recovery_codes: codes,
             next: Next::Done,
         })
+    }
+
+    /// Starts setting a phone up: sends a 6-digit code to it by SMS. A number that is already
+    /// someone's SMS factor is refused without saying whose.
+    pub async fn start_sms(
+        &self,
+        auth: &Authenticated,
+        phone: &PhoneInput,
+        locale: Locale,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = self.enrolling_user(auth)?;
+        if !self.config.factors.sms.enabled {
+            return Err(CoreError::invalid("method", "factor.method_unavailable"));
+        }
+        let phone = match phone {
+            PhoneInput::E164(raw) => PhoneE164::parse_e164(raw),
+            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
+        }
+        .map_err(|e| CoreError::Validation(vec![e]))?;
+        let uid = user.id.as_str();
+        if self
+            .store
+            .sms_number_taken(phone.as_str())
+            .await
+            .map_err(store_err)?
+        {
+            return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
+        }
+        self.resend_cooldown(uid, SMS_ENROLL).await?;
+        self.sms_allowance(&phone, meta).await?;
+        let now = self.now();
+        let code = secrets::new_code6()?;
+        let record = self.new_code_record(uid, SMS_ENROLL, &code)?;
+        let message = OutboxMessage::sms(
+            now,
+            phone.as_str(),
+            templates::SMS_CODE,
+            Locale::from_tag(&user.locale).unwrap_or(locale),
+            &[("code", &code)],
+        )?;
+        let factor = Factor {
+            id: secrets::new_id(now)?,
+            user_id: uid.to_string(),
+            kind: FactorKind::Sms,
+            phone: Some(phone.as_str().to_string()),
+            secret_sealed: None,
+            created_at: now,
+            confirmed_at: None,
+            last_used_at: None,
+            last_step: None,
+        };
+        self.store
+            .put_pending_factor(&factor, Some((&record, &message)))
+            .await
+            .map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// Confirms the phone with the code sent to it.
+    pub async fn confirm_sms(
+        &self,
+        auth: &Authenticated,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Enrolled, CoreError> {
+        let user = self.enrolling_user(auth)?;
+        let code = parse_code6(code)?;
+        let uid = user.id.as_str();
+        let pending = self
+            .store
+            .factors_of(uid)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_none())
+            .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
+        let record = self.check_code(uid, SMS_ENROLL, code).await?;
+        self.confirm_factor(auth, user, &pending, Proof::Code { code_id: record.id }, meta)
+            .await
+    }
+
+    /// The number being set up, partly hidden (for the page that asks for its code).
+    pub async fn pending_sms(&self, auth: &Authenticated) -> Result<Option<String>, CoreError> {
+        let user = self.enrolling_user(auth)?;
+        Ok(self
+            .store
+            .factors_of(user.id.as_str())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_none())
+            .and_then(|f| f.phone.as_deref().map(mask_phone)))
+    }
+
+    /// SMS pumping protection: the number's country must be allowed, and the number, the IP and
+    /// the country must be within their allowance. Counts this send.
+    pub(crate) async fn sms_allowance(&self, phone: &PhoneE164, meta: &RequestMeta) -> Result<(), CoreError> {
+        let policy = &self.config.factors.sms;
+        let country = phone.region().unwrap_or_default();
+        if !sms::country_allowed(policy, &country) {
+            return Err(CoreError::invalid("phone", "phone.country_not_allowed"));
+        }
+        let keys = sms::limit_keys(phone.as_str(), &country, &meta.ip);
+        let throttle = sms::throttle(policy);
+        let now = self.now();
+        for (key, allowed) in keys.iter().zip(sms::limits(policy)) {
+            let state = self.store.throttle_state(key).await.map_err(store_err)?;
+            if let Some(secs) = blocked_for(state, &throttle, allowed, now) {
+                return Err(CoreError::RateLimited {
+                    retry_after_secs: secs,
+                });
+            }
+        }
+        for key in &keys {
+            self.store
+                .throttle_failure(key, now, throttle.window_secs * 1000)
+                .await
+                .map_err(store_err)?;
+        }
+        Ok(())
     }
 
     /// The user's confirmed factors.

@@ -3,8 +3,9 @@
 
 use crate::error::CoreError;
 use crate::flows::signup::store_err;
+use crate::outbox::Channel;
 use crate::outbox::retry_delay_ms;
-use crate::ports::{Mailer, MessageRenderer};
+use crate::ports::{Mailer, MessageRenderer, SmsGateway};
 use crate::service::Umbral;
 
 /// How long a node holds a message it is sending.
@@ -16,6 +17,7 @@ impl Umbral {
         &self,
         renderer: &dyn MessageRenderer,
         mailer: &dyn Mailer,
+        sms: &dyn SmsGateway,
         retry_base_ms: i64,
     ) -> Result<(usize, usize), CoreError> {
         let due = self
@@ -26,7 +28,10 @@ impl Umbral {
         let (mut sent, mut failed) = (0, 0);
         for msg in due {
             let result = match renderer.render(&msg) {
-                Ok(rendered) => mailer.send(&rendered).await,
+                Ok(rendered) => match rendered.channel {
+                    Channel::Email => mailer.send(&rendered).await,
+                    Channel::Sms => sms.send_sms(&rendered.to, &rendered.body_text).await,
+                },
                 Err(e) => Err(format!("render: {e}")),
             };
             match result {
@@ -59,6 +64,7 @@ impl Umbral {
         self: std::sync::Arc<Self>,
         renderer: std::sync::Arc<dyn MessageRenderer>,
         mailer: std::sync::Arc<dyn Mailer>,
+        sms: std::sync::Arc<dyn SmsGateway>,
         poll: std::time::Duration,
         retry_base_ms: i64,
         mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -66,7 +72,7 @@ impl Umbral {
         let wakeup = self.outbox_wakeup();
         loop {
             match self
-                .deliver_outbox(renderer.as_ref(), mailer.as_ref(), retry_base_ms)
+                .deliver_outbox(renderer.as_ref(), mailer.as_ref(), sms.as_ref(), retry_base_ms)
                 .await
             {
                 Ok((50, _)) => continue,

@@ -370,6 +370,13 @@ impl AuditStore for MemoryStore {
 
 #[async_trait]
 impl FactorStore for MemoryStore {
+    async fn sms_number_taken(&self, phone: &str) -> StoreResult<bool> {
+        Ok(self
+            .st()
+            .factors
+            .iter()
+            .any(|f| f.phone.as_deref() == Some(phone) && f.confirmed_at.is_some()))
+    }
     async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
         Ok(self
             .st()
@@ -396,6 +403,19 @@ impl FactorStore for MemoryStore {
     }
     async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
         let mut st = self.st();
+        let phone = st
+            .factors
+            .iter()
+            .find(|f| f.id == c.factor_id)
+            .and_then(|f| f.phone.clone());
+        if phone.is_some()
+            && st
+                .factors
+                .iter()
+                .any(|f| f.phone == phone && f.confirmed_at.is_some() && f.id != c.factor_id)
+        {
+            return Err(StoreError::Conflict("factors_sms_phone".into()));
+        }
         if !st.use_proof(&c.user_id, &c.proof, c.now) {
             return Ok(false);
         }
@@ -1003,7 +1023,7 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
     let auth = u.authenticate(&token).await.unwrap();
     // No factor yet: the challenge is not the step, and email is not a way out of enrollment.
     assert_eq!(
-        u.send_challenge_code(&auth, Method::Email, Locale::Es)
+        u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
             .await
             .unwrap_err(),
         CoreError::StepRequired("enroll_factor")
@@ -1020,17 +1040,18 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
         vec![Method::Totp, Method::Email, Method::RecoveryCode]
     );
     assert_eq!(options.email_masked, "a***@example.com");
-    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+    u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
         .await
         .unwrap();
     let first = last_code(&store);
     assert_eq!(store.st().outbox.last().unwrap().content.template, "mfa_code");
     assert!(matches!(
-        u.send_challenge_code(&auth, Method::Email, Locale::Es).await,
+        u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
+            .await,
         Err(CoreError::ResendTooSoon { .. })
     ));
     clock.advance_secs(30);
-    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+    u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
         .await
         .unwrap();
     let second = last_code(&store);
@@ -1057,7 +1078,7 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
         CoreError::CodeAttemptsExhausted
     );
     clock.advance_secs(30);
-    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+    u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
         .await
         .unwrap();
     let third = last_code(&store);
@@ -1068,7 +1089,7 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
             .unwrap_err(),
         CoreError::CodeExpired
     );
-    u.send_challenge_code(&auth, Method::Email, Locale::Es)
+    u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
         .await
         .unwrap();
     let fourth = last_code(&store);
@@ -1272,4 +1293,138 @@ async fn a_remembered_device_skips_the_code_until_a_rule_asks_again() {
     assert_eq!(u.trusted_devices(&auth).await.unwrap().len(), 1);
     u.forget_trusted_devices(&auth, None, &meta()).await.unwrap();
     assert_eq!(sign_in(&u, Some(&device), ip).await.next, Next::SecondFactor);
+}
+
+fn national(country: &str, number: &str) -> PhoneInput {
+    PhoneInput::National {
+        country: country.into(),
+        number: number.into(),
+    }
+}
+
+#[tokio::test]
+async fn a_phone_is_set_up_with_a_code_by_sms_and_belongs_to_one_user_only() {
+    let (u, store, clock) = setup();
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(
+        u.start_sms(&auth, &national("AR", "11"), Locale::Es, &meta())
+            .await
+            .unwrap_err()
+            .code(),
+        "phone.invalid"
+    );
+    u.start_sms(&auth, &national("AR", "9 11 2345-6789"), Locale::Es, &meta())
+        .await
+        .unwrap();
+    let sent = store.st().outbox.last().unwrap().clone();
+    assert_eq!(sent.channel, crate::outbox::Channel::Sms);
+    assert_eq!(sent.recipient, "+5491123456789");
+    assert_eq!(u.pending_sms(&auth).await.unwrap().as_deref(), Some("••• 6789"));
+    assert!(matches!(
+        u.start_sms(&auth, &national("AR", "9 11 2345-6789"), Locale::Es, &meta())
+            .await,
+        Err(CoreError::ResendTooSoon { .. })
+    ));
+    let done = u.confirm_sms(&auth, &last_code(&store), &meta()).await.unwrap();
+    assert_eq!(done.recovery_codes.unwrap().len(), 10);
+
+    // Another user, in another organization, cannot have that number; the answer names no one.
+    let other = {
+        let out = u.signup(&input("bruno@example.com"), &meta()).await.unwrap();
+        let auth = u.authenticate(&out.session_token).await.unwrap();
+        u.confirm_email(&auth, &last_code(&store), &meta()).await.unwrap();
+        u.authenticate(&out.session_token).await.unwrap()
+    };
+    let e = u
+        .start_sms(
+            &other,
+            &PhoneInput::E164("+5491123456789".into()),
+            Locale::Es,
+            &meta(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.field()), ("factor.phone_unavailable", Some("phone")));
+
+    // The challenge by SMS, after the password.
+    clock.advance_secs(60);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    let options = u.challenge_options(&auth).await.unwrap();
+    assert_eq!(
+        options.methods,
+        vec![Method::Sms, Method::Email, Method::RecoveryCode]
+    );
+    assert_eq!(options.phone_masked.as_deref(), Some("••• 6789"));
+    u.send_challenge_code(&auth, Method::Sms, Locale::Es, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.st().outbox.last().unwrap().channel,
+        crate::outbox::Channel::Sms
+    );
+    let code = last_code(&store);
+    assert_eq!(
+        u.pass_second_factor(&auth, Method::Email, &code, false, &meta())
+            .await
+            .unwrap_err(),
+        CoreError::CodeExpired,
+        "an SMS code is not an email code"
+    );
+    assert!(
+        u.pass_second_factor(&auth, Method::Sms, &code, false, &meta())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn sms_pumping_is_limited_per_number_ip_and_country_and_by_allowed_countries() {
+    let (u, store, clock) = setup_with(|c| {
+        c.factors.sms.allowed_countries = vec!["AR".into(), "BR".into()];
+        c.factors.sms.per_ip = 3;
+    });
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(
+        u.start_sms(&auth, &national("US", "201 555 0123"), Locale::Es, &meta())
+            .await
+            .unwrap_err()
+            .code(),
+        "phone.country_not_allowed"
+    );
+    for i in 0..3 {
+        clock.advance_secs(31);
+        u.start_sms(
+            &auth,
+            &national("BR", &format!("11 91234-567{i}")),
+            Locale::Es,
+            &meta(),
+        )
+        .await
+        .unwrap();
+    }
+    clock.advance_secs(31);
+    assert!(matches!(
+        u.start_sms(&auth, &national("BR", "11 91234-5679"), Locale::Es, &meta())
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
+    // From other IPs, the number's own allowance (5 an hour) still counts: it had one send.
+    let from = |i: usize| RequestMeta {
+        ip: format!("198.51.100.{i}"),
+        user_agent: "test".into(),
+    };
+    for i in 0..4 {
+        clock.advance_secs(31);
+        u.start_sms(&auth, &national("BR", "11 91234-5670"), Locale::Es, &from(i))
+            .await
+            .unwrap();
+    }
+    clock.advance_secs(31);
+    assert!(matches!(
+        u.start_sms(&auth, &national("BR", "11 91234-5670"), Locale::Es, &from(9))
+            .await,
+        Err(CoreError::RateLimited { .. })
+    ));
 }

@@ -45,6 +45,14 @@ impl PhoneE164 {
         &self.0
     }
 
+    /// The country (ISO 3166 alpha-2, e.g. `AR`) the number belongs to.
+    pub fn region(&self) -> Option<String> {
+        phonenumber::parse(None, &self.0)
+            .ok()
+            .and_then(|n| n.country().id())
+            .map(|id| format!("{id:?}"))
+    }
+
     /// The international dial prefix of a country (ISO 3166 alpha-2), e.g. 54 for `AR`.
     pub fn dial_code(country_code: &str) -> Option<u16> {
         phonenumber::metadata::DATABASE
@@ -56,6 +64,24 @@ impl PhoneE164 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn knows_its_country() {
+        assert_eq!(
+            PhoneE164::parse_e164("+5491123456789")
+                .unwrap()
+                .region()
+                .as_deref(),
+            Some("AR")
+        );
+        assert_eq!(
+            PhoneE164::parse_e164("+5511912345678")
+                .unwrap()
+                .region()
+                .as_deref(),
+            Some("BR")
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -74,6 +74,7 @@ async fn dev_outbox_only_in_dev_mode() {
         s.smtp.tls = "none".into();
         s.smtp.from = "Umbral <no-reply@example.com>".into();
         s.two_factor.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+        s.sms.enabled = false;
     })
     .await;
     assert_eq!(reqwest::get(app.url("/dev/outbox")).await.unwrap().status(), 404);

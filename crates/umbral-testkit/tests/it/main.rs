@@ -7,3 +7,4 @@ mod login;
 mod pages;
 mod sessions;
 mod signup;
+mod two_factor;

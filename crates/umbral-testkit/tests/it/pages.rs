@@ -298,6 +298,8 @@ async fn every_page_renders_in_every_language() {
         for (path, client) in [
             ("/two-factor", enrolling.clone()),
             ("/two-factor/app", enrolling.clone()),
+            ("/two-factor/sms", enrolling.clone()),
+            ("/settings/security/sms", signed.clone()),
             ("/login/second-factor", challenged.clone()),
             ("/login/second-factor?choose=1", challenged.clone()),
             ("/login/second-factor?method=recovery_code", challenged.clone()),

@@ -221,3 +221,17 @@ email-mfa_code-body =
         { $code }
 
     It expires in 10 minutes. If you are not signing in, change your password: someone knows it.
+
+## Text messages
+sms-sms_code = { $code } is your { $product } code. It expires in 10 minutes. Never share it.
+phone-country_not_allowed = Numbers of this country cannot receive codes here. Use another number or an authenticator app.
+
+## SMS factor
+twofa-sms-hint = A 6-digit code by text message to your phone.
+twofa-sms-intro = Choose your country's dial prefix and type your phone number, with its area code. We will send you a 6-digit code by SMS.
+twofa-sms-exclusive = A number can secure one account only: it is not possible to centralise the authentication of several users on one number.
+twofa-sms-again = Use another number or send a new code
+challenge-sms-hint = We will send a 6-digit code to { $phone }.
+challenge-sms-sent = We sent a 6-digit code to { $phone }.
+challenge-send = Send the code
+security-add-sms = Add a phone (SMS)

@@ -221,3 +221,17 @@ email-mfa_code-body =
         { $code }
 
     Caduca en 10 minutos. Si no estás iniciando sesión, cambia tu contraseña: alguien la conoce.
+
+## Text messages
+sms-sms_code = { $code } es tu código de { $product }. Caduca en 10 minutos. No lo compartas con nadie.
+phone-country_not_allowed = Los números de este país no pueden recibir códigos aquí. Usa otro número o una aplicación de autenticación.
+
+## SMS factor
+twofa-sms-hint = Un código de 6 dígitos por mensaje de texto a tu teléfono.
+twofa-sms-intro = Selecciona el prefijo de tu país y escribe tu número de teléfono, con el código de área. Te enviaremos un código de 6 dígitos por SMS.
+twofa-sms-exclusive = Un número solo puede proteger una cuenta: no es posible centralizar la autenticación de varios usuarios en un único número.
+twofa-sms-again = Usar otro número o enviar un nuevo código
+challenge-sms-hint = Enviaremos un código de 6 dígitos al { $phone }.
+challenge-sms-sent = Enviamos un código de 6 dígitos al { $phone }.
+challenge-send = Enviar el código
+security-add-sms = Agregar un teléfono (SMS)

@@ -221,3 +221,17 @@ email-mfa_code-body =
         { $code }
 
     Ele expira em 10 minutos. Se não é você entrando, troque sua senha: alguém a conhece.
+
+## Text messages
+sms-sms_code = { $code } é seu código do { $product }. Expira em 10 minutos. Não o compartilhe.
+phone-country_not_allowed = Números deste país não podem receber códigos aqui. Use outro número ou um aplicativo autenticador.
+
+## SMS factor
+twofa-sms-hint = Um código de 6 dígitos por mensagem de texto no seu celular.
+twofa-sms-intro = Escolha o código do seu país e digite seu número de telefone, com o DDD. Enviaremos um código de 6 dígitos por SMS.
+twofa-sms-exclusive = Um número só pode proteger uma conta: não é possível centralizar a autenticação de vários usuários em um único número.
+twofa-sms-again = Usar outro número ou enviar um novo código
+challenge-sms-hint = Enviaremos um código de 6 dígitos para { $phone }.
+challenge-sms-sent = Enviamos um código de 6 dígitos para { $phone }.
+challenge-send = Enviar o código
+security-add-sms = Adicionar um telefone (SMS)

@@ -59,6 +59,7 @@ pub async fn challenge(State(state): State<AppState>, ctx: Ctx, ApiSession(a): A
         Ok(o) => Json(json!({
             "methods": o.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             "email": o.email_masked,
+            "phone": o.phone_masked,
         }))
         .into_response(),
         Err(e) => fail(e, &ctx),
@@ -104,7 +105,12 @@ pub async fn send(
     ApiJson(b): ApiJson<MethodBody>,
 ) -> Response {
     let result = match method(&b.method) {
-        Ok(m) => state.umbral.send_challenge_code(&a, m, ctx.locale).await,
+        Ok(m) => {
+            state
+                .umbral
+                .send_challenge_code(&a, m, ctx.locale, &ctx.meta)
+                .await
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -137,14 +143,50 @@ pub async fn confirm_totp(
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Response {
     match state.umbral.confirm_totp(&a, &b.code, &ctx.meta).await {
-        Ok(done) => Json(json!({
-            "factor_id": done.factor_id,
-            "recovery_codes": done.recovery_codes,
-            "next": done.next.as_str(),
-        }))
-        .into_response(),
+        Ok(done) => enrolled_json(&done),
         Err(e) => fail(e, &ctx),
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneBody {
+    #[serde(default)]
+    phone: String,
+}
+
+pub async fn start_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(a): ApiSession,
+    ApiJson(b): ApiJson<PhoneBody>,
+) -> Response {
+    let phone = umbral_core::flows::signup::PhoneInput::E164(b.phone);
+    match state.umbral.start_sms(&a, &phone, ctx.locale, &ctx.meta).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+pub async fn confirm_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(a): ApiSession,
+    ApiJson(b): ApiJson<CodeBody>,
+) -> Response {
+    match state.umbral.confirm_sms(&a, &b.code, &ctx.meta).await {
+        Ok(done) => enrolled_json(&done),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+fn enrolled_json(done: &umbral_core::flows::enrollment::Enrolled) -> Response {
+    Json(json!({
+        "factor_id": done.factor_id,
+        "recovery_codes": done.recovery_codes,
+        "next": done.next.as_str(),
+    }))
+    .into_response()
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {

@@ -33,6 +33,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/factors/{id}", delete(factors::remove))
         .route("/api/v1/factors/totp", post(factors::start_totp))
         .route("/api/v1/factors/totp/confirm", post(factors::confirm_totp))
+        .route("/api/v1/factors/sms", post(factors::start_sms))
+        .route("/api/v1/factors/sms/confirm", post(factors::confirm_sms))
         .route(
             "/api/v1/factors/recovery-codes",
             post(factors::new_recovery_codes),

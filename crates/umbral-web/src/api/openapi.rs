@@ -148,7 +148,7 @@ pub fn spec() -> Value {
                 }
             },
             "/api/v1/login/second-factor/send": {"post": {
-                "summary": "Send a challenge code by email (only offered next to another factor)",
+                "summary": "Send a challenge code by SMS or by email (email only next to another factor)",
                 "security": [{"session": []}, {"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Method"}}}},
                 "responses": {"202": {"description": "Sent"}, "429": error_response("Too soon; see Retry-After"), "401": error_response("No live session")}
@@ -180,6 +180,23 @@ pub fn spec() -> Value {
                 "responses": {"200": {"description": "Confirmed", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}}}}}},
                     "400": error_response("Wrong code"), "422": error_response("Malformed code")}
+            }},
+            "/api/v1/factors/sms": {"post": {
+                "summary": "Start setting a phone up: a 6-digit code is sent by SMS (a number secures one user only)",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["phone"],
+                    "properties": {"phone": {"type": "string", "description": "E.164, e.g. +5491123456789"}}, "additionalProperties": false}}}},
+                "responses": {"202": {"description": "Code sent"},
+                    "422": error_response("Invalid number, a country not allowed, or a number that cannot be used (never says whose)"),
+                    "429": error_response("Too many codes for this number, IP or country, or too soon; see Retry-After")}
+            }},
+            "/api/v1/factors/sms/confirm": {"post": {
+                "summary": "Confirm the phone with the code sent to it; the first factor returns ten recovery codes",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}},
+                "responses": {"200": {"description": "Confirmed", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}}}}}},
+                    "400": error_response("Wrong, expired or exhausted code"), "422": error_response("Malformed code, or the number was taken meanwhile")}
             }},
             "/api/v1/factors/recovery-codes": {"post": {
                 "summary": "Ten new recovery codes; the old ones stop working",

@@ -44,6 +44,22 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
         .route(
+            "/settings/security/sms",
+            get(settings::show_sms).post(settings::send_sms),
+        )
+        .route(
+            "/settings/security/sms/confirm",
+            get(settings::show_sms_code).post(settings::confirm_sms),
+        )
+        .route(
+            "/two-factor/sms",
+            get(two_factor::show_sms).post(two_factor::send_sms),
+        )
+        .route(
+            "/two-factor/sms/confirm",
+            get(two_factor::show_sms_code).post(two_factor::confirm_sms),
+        )
+        .route(
             "/settings/security/app",
             get(settings::show_app).post(settings::confirm_app),
         )

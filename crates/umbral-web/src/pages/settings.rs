@@ -13,7 +13,10 @@ use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
 use umbral_core::policy::TwoFactorPolicy;
 
-use super::two_factor::{AppSetupPlace, confirm_app_setup, recovery_codes_page, render_app_setup};
+use super::two_factor::{
+    SetupPlace, confirm_app_setup, confirm_sms_setup, recovery_codes_page, render_app_setup, render_sms_code,
+    render_sms_setup, send_sms_setup,
+};
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -27,9 +30,8 @@ const NOTICES: &[&str] = &[
     "session_ended",
 ];
 
-const SECURITY: AppSetupPlace = AppSetupPlace {
-    action: "/settings/security/app",
-    back: "/settings/security",
+const SECURITY: SetupPlace = SetupPlace {
+    base: "/settings/security",
 };
 
 pub async fn index() -> Redirect {
@@ -100,6 +102,7 @@ async fn render_security(
         has_factor => user.factor_count > 0,
         can_activate => user.factor_count == 0 && policy == TwoFactorPolicy::Optional,
         required => policy == TwoFactorPolicy::Required,
+        sms => u.config().factors.sms.enabled,
         codes_left => codes_left,
         devices => devices,
         sessions => sessions,
@@ -170,6 +173,48 @@ pub async fn confirm_app(
         return state.error_page(&ctx, &e);
     }
     confirm_app_setup(&state, &ctx, &auth, SECURITY, &f).await
+}
+
+pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    match auth.complete_user() {
+        Ok(_) => render_sms_setup(&state, &ctx, SECURITY),
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+pub async fn send_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    match auth.complete_user() {
+        Ok(_) => send_sms_setup(&state, &ctx, &auth, SECURITY, &f).await,
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+pub async fn show_sms_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+) -> Response {
+    match auth.complete_user() {
+        Ok(_) => render_sms_code(&state, &ctx, &auth, SECURITY, None).await,
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+pub async fn confirm_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    match auth.complete_user() {
+        Ok(_) => confirm_sms_setup(&state, &ctx, &auth, SECURITY, &f).await,
+        Err(e) => state.error_page(&ctx, &e),
+    }
 }
 
 pub async fn remove_factor(

@@ -34,7 +34,7 @@ const COUNTRIES: &[&str] = &[
     "PY", "SV", "US", "UY", "VE", "DE", "FR", "GB", "IT",
 ];
 
-fn default_country(locale: Locale) -> &'static str {
+pub(crate) fn default_country(locale: Locale) -> &'static str {
     match locale {
         Locale::Es => "AR",
         Locale::PtBr => "BR",
@@ -42,7 +42,7 @@ fn default_country(locale: Locale) -> &'static str {
     }
 }
 
-fn countries() -> Value {
+pub(crate) fn countries() -> Value {
     let list: Vec<Value> = COUNTRIES
         .iter()
         .filter_map(|c| PhoneE164::dial_code(c).map(|d| context! { code => c, dial => d }))

@@ -12,6 +12,7 @@ use umbral_core::CoreError;
 use umbral_core::factors::Method;
 use umbral_core::flows::Next;
 use umbral_core::flows::session::Authenticated;
+use umbral_core::flows::signup::PhoneInput;
 
 use super::{FormPage, PageSession, step_path};
 use crate::AppState;
@@ -20,25 +21,27 @@ use crate::i18n::Arg;
 
 /// `/two-factor`: "Two-factor authentication", choose a method.
 pub async fn choose(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
-    if auth.next() != Next::EnrollFactor {
-        return Redirect::to(step_path(auth.next().as_str())).into_response();
+    if let Some(r) = enrolling(&auth) {
+        return r;
     }
-    FormPage::new(&state, &ctx, "two_factor.html", &[]).render(StatusCode::OK, context! {})
+    let sms = state.umbral.config().factors.sms.enabled;
+    FormPage::new(&state, &ctx, "two_factor.html", &[]).render(StatusCode::OK, context! { sms => sms })
 }
 
-/// Where an authenticator app is being set up: at sign-up, or from the Security tab.
+/// Where a factor is being set up: at sign-up (`/two-factor`), or from the Security tab
+/// (`/settings/security`); the set-up pages live under it (`/app`, `/sms`, `/sms/confirm`).
 #[derive(Clone, Copy)]
-pub struct AppSetupPlace {
-    /// The form posts here.
-    pub action: &'static str,
-    /// "Back" goes here.
-    pub back: &'static str,
+pub struct SetupPlace {
+    pub base: &'static str,
 }
 
-const ONBOARDING: AppSetupPlace = AppSetupPlace {
-    action: "/two-factor/app",
-    back: "/two-factor",
-};
+impl SetupPlace {
+    fn path(self, rest: &str) -> String {
+        format!("{}{rest}", self.base)
+    }
+}
+
+const ONBOARDING: SetupPlace = SetupPlace { base: "/two-factor" };
 
 fn app_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "two_factor_app.html", &["_form", "code"])
@@ -49,7 +52,7 @@ pub async fn render_app_setup(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    place: AppSetupPlace,
+    place: SetupPlace,
     error: Option<&CoreError>,
 ) -> Response {
     let setup = match state.umbral.start_totp(auth).await {
@@ -71,8 +74,8 @@ pub async fn render_app_setup(
         qr_svg => Value::from_safe_string(qr),
         secret => grouped.join(" "),
         otpauth_uri => setup.otpauth_uri,
-        action => place.action,
-        back => place.back,
+        action => place.path("/app"),
+        back => place.base,
     };
     let page = app_page(state, ctx);
     match error {
@@ -86,20 +89,155 @@ pub async fn confirm_app_setup(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    place: AppSetupPlace,
+    place: SetupPlace,
     f: &HashMap<String, String>,
 ) -> Response {
     if !app_page(state, ctx).csrf_ok(f) {
-        return app_page(state, ctx).expired(context! { action => place.action, back => place.back });
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_app_setup(state, ctx, auth, place, Some(&e)).await;
     }
     let code = f.get("code").map(String::as_str).unwrap_or_default();
     match state.umbral.confirm_totp(auth, code, &ctx.meta).await {
-        Ok(done) => match done.recovery_codes {
-            Some(codes) => recovery_codes_page(state, ctx, &codes, step_path(done.next.as_str())),
-            None => Redirect::to("/settings/security?notice=factor_added").into_response(),
-        },
+        Ok(done) => enrolled(state, ctx, done),
         Err(e) => render_app_setup(state, ctx, auth, place, Some(&e)).await,
     }
+}
+
+/// After a factor is confirmed: the recovery codes with the first one, else back to the tab.
+fn enrolled(state: &AppState, ctx: &Ctx, done: umbral_core::flows::enrollment::Enrolled) -> Response {
+    match done.recovery_codes {
+        Some(codes) => recovery_codes_page(state, ctx, &codes, step_path(done.next.as_str())),
+        None => Redirect::to("/settings/security?notice=factor_added").into_response(),
+    }
+}
+
+fn sms_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(
+        state,
+        ctx,
+        "two_factor_sms.html",
+        &["_form", "phone_country", "phone"],
+    )
+}
+
+fn sms_extra(place: SetupPlace) -> minijinja::Value {
+    context! { action => place.path("/sms"), back => place.base, ..crate::pages::signup::countries() }
+}
+
+/// "SMS": the dial prefix and the number.
+pub fn render_sms_setup(state: &AppState, ctx: &Ctx, place: SetupPlace) -> Response {
+    let country = crate::pages::signup::default_country(ctx.locale);
+    sms_page(state, ctx)
+        .value("phone_country", country)
+        .render(StatusCode::OK, sms_extra(place))
+}
+
+/// Sends the code to the number, then asks for it.
+pub async fn send_sms_setup(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    place: SetupPlace,
+    f: &HashMap<String, String>,
+) -> Response {
+    let page = sms_page(state, ctx).keep(f, &["phone_country", "phone"]);
+    if !page.csrf_ok(f) {
+        return page.expired(sms_extra(place));
+    }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let phone = PhoneInput::National {
+        country: get("phone_country"),
+        number: get("phone"),
+    };
+    match state.umbral.start_sms(auth, &phone, ctx.locale, &ctx.meta).await {
+        Ok(()) => Redirect::to(&place.path("/sms/confirm")).into_response(),
+        Err(e) => page.error(&e, sms_extra(place)),
+    }
+}
+
+fn sms_code_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "two_factor_sms_code.html", &["_form", "code"])
+}
+
+/// "We sent a 6-digit code to ••• 6789": the code field.
+pub async fn render_sms_code(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    place: SetupPlace,
+    error: Option<&CoreError>,
+) -> Response {
+    let phone = match state.umbral.pending_sms(auth).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Redirect::to(&place.path("/sms")).into_response(),
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let extra =
+        context! { phone => phone, action => place.path("/sms/confirm"), again => place.path("/sms") };
+    let page = sms_code_page(state, ctx);
+    match error {
+        Some(e) => page.error(e, extra),
+        None => page.render(StatusCode::OK, extra),
+    }
+}
+
+pub async fn confirm_sms_setup(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    place: SetupPlace,
+    f: &HashMap<String, String>,
+) -> Response {
+    if !sms_code_page(state, ctx).csrf_ok(f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_sms_code(state, ctx, auth, place, Some(&e)).await;
+    }
+    let code = f.get("code").map(String::as_str).unwrap_or_default();
+    match state.umbral.confirm_sms(auth, code, &ctx.meta).await {
+        Ok(done) => enrolled(state, ctx, done),
+        Err(e) => render_sms_code(state, ctx, auth, place, Some(&e)).await,
+    }
+}
+
+/// Only at the enrollment step; anything else goes where it belongs.
+fn enrolling(auth: &Authenticated) -> Option<Response> {
+    (auth.next() != Next::EnrollFactor).then(|| Redirect::to(step_path(auth.next().as_str())).into_response())
+}
+
+pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    enrolling(&auth).unwrap_or_else(|| render_sms_setup(&state, &ctx, ONBOARDING))
+}
+
+pub async fn send_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    match enrolling(&auth) {
+        Some(r) => r,
+        None => send_sms_setup(&state, &ctx, &auth, ONBOARDING, &f).await,
+    }
+}
+
+pub async fn show_sms_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+) -> Response {
+    match enrolling(&auth) {
+        Some(r) => r,
+        None => render_sms_code(&state, &ctx, &auth, ONBOARDING, None).await,
+    }
+}
+
+pub async fn confirm_sms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    confirm_sms_setup(&state, &ctx, &auth, ONBOARDING, &f).await
 }
 
 /// Ten recovery codes, shown once, with a download.
@@ -130,10 +268,10 @@ fn percent_encode(s: &str) -> String {
 }
 
 pub async fn show_app(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
-    if auth.next() != Next::EnrollFactor {
-        return Redirect::to(step_path(auth.next().as_str())).into_response();
+    match enrolling(&auth) {
+        Some(r) => r,
+        None => render_app_setup(&state, &ctx, &auth, ONBOARDING, None).await,
     }
-    render_app_setup(&state, &ctx, &auth, ONBOARDING, None).await
 }
 
 pub async fn confirm_app(
@@ -161,6 +299,8 @@ async fn render_challenge(
     notice: Option<String>,
     error: Option<&CoreError>,
 ) -> Response {
+    // A code by email or SMS is sent on request; until then the page offers to send it.
+    let sent = notice.is_some() || error.is_some();
     let options = match state.umbral.challenge_options(auth).await {
         Ok(o) => o,
         Err(CoreError::AlreadyDone) => return Redirect::to("/").into_response(),
@@ -176,7 +316,9 @@ async fn render_challenge(
         methods => methods,
         choose => choose,
         email_masked => options.email_masked,
+        phone_masked => options.phone_masked,
         notice => notice,
+        sent => sent,
     };
     let page = challenge_page(state, ctx).value("method", method.as_str());
     match error {
@@ -245,19 +387,25 @@ pub async fn send_code(
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_challenge(&state, &ctx, &auth, Some(method), false, None, Some(&e)).await;
     }
-    match state.umbral.send_challenge_code(&auth, method, ctx.locale).await {
+    match state
+        .umbral
+        .send_challenge_code(&auth, method, ctx.locale, &ctx.meta)
+        .await
+    {
         Ok(()) => {
-            let masked = state
-                .umbral
-                .challenge_options(&auth)
-                .await
-                .map(|o| o.email_masked)
-                .unwrap_or_default();
-            let notice = crate::i18n::t(
-                ctx.locale,
-                "challenge-email-sent",
-                &[("email", Arg::Str(&masked))],
-            );
+            let notice = match state.umbral.challenge_options(&auth).await {
+                Ok(o) if method == Method::Sms => crate::i18n::t(
+                    ctx.locale,
+                    "challenge-sms-sent",
+                    &[("phone", Arg::Str(o.phone_masked.as_deref().unwrap_or_default()))],
+                ),
+                Ok(o) => crate::i18n::t(
+                    ctx.locale,
+                    "challenge-email-sent",
+                    &[("email", Arg::Str(&o.email_masked))],
+                ),
+                Err(e) => return state.error_page(&ctx, &e),
+            };
             render_challenge(&state, &ctx, &auth, Some(method), false, Some(notice), None).await
         }
         Err(CoreError::AlreadyDone) => Redirect::to("/").into_response(),

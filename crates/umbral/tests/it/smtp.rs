@@ -70,6 +70,7 @@ fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
         ("UMBRAL_SMTP_FROM", "Umbral <no-reply@umbral.test>".to_string()),
         ("UMBRAL_OUTBOX_RETRY_BASE_SECONDS", "1".to_string()),
         ("UMBRAL_OUTBOX_POLL_SECONDS", "1".to_string()),
+        ("UMBRAL_SMS_ENABLED", "false".to_string()),
         (
             "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY",
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string(),
