@@ -2,6 +2,7 @@
 //! through the traits in [`ports`], and takes time from a [`clock::Clock`].
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod clock;

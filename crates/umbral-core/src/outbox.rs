@@ -15,8 +15,19 @@ pub mod templates {
     pub const SIGNUP_CODE: &str = "signup_code";
     pub const SIGNUP_EMAIL_TAKEN: &str = "signup_email_taken";
     pub const MFA_CODE: &str = "mfa_code";
+    /// The link that confirms a lost-factor reset request (param `link_path`).
+    pub const FACTOR_RESET_CONFIRM: &str = "factor_reset_confirm";
+    pub const FACTOR_RESET_APPROVED: &str = "factor_reset_approved";
+    pub const FACTOR_RESET_REJECTED: &str = "factor_reset_rejected";
     /// Emails.
-    pub const EMAIL: &[&str] = &[SIGNUP_CODE, SIGNUP_EMAIL_TAKEN, MFA_CODE];
+    pub const EMAIL: &[&str] = &[
+        SIGNUP_CODE,
+        SIGNUP_EMAIL_TAKEN,
+        MFA_CODE,
+        FACTOR_RESET_CONFIRM,
+        FACTOR_RESET_APPROVED,
+        FACTOR_RESET_REJECTED,
+    ];
     /// A 6-digit code by SMS (setting a phone up, or the challenge).
     pub const SMS_CODE: &str = "sms_code";
     /// Text messages.

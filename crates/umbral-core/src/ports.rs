@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use crate::accounts::{Membership, User};
+use crate::admin::{ApiKey, FactorReset};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::factors::{Factor, Proof, TrustedDevice};
@@ -305,10 +306,61 @@ pub trait FactorStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
+/// A lost-factor reset with whom it is for, as staff see it.
+#[derive(Debug, Clone)]
+pub struct FactorResetRow {
+    pub reset: FactorReset,
+    pub user: User,
+    pub membership: Option<Membership>,
+}
+
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Stores a new reset request (an unconfirmed one of the same user is replaced) with the
+    /// email that carries its link and its audit event.
+    async fn put_factor_reset(
+        &self,
+        r: &FactorReset,
+        message: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn factor_reset(&self, id: &str) -> StoreResult<Option<FactorResetRow>>;
+    async fn factor_reset_by_token(&self, token_hash: &str) -> StoreResult<Option<FactorReset>>;
+    /// The user's request that is not decided yet, if any.
+    async fn open_factor_reset(&self, user_id: &str) -> StoreResult<Option<FactorReset>>;
+    /// Unconfirmed -> pending. `Ok(false)` when it was not unconfirmed.
+    async fn confirm_factor_reset(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Newest first; `status` and `org_id` filter when given.
+    async fn list_factor_resets(
+        &self,
+        status: Option<&str>,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<FactorResetRow>>;
+    /// Pending -> approved or rejected, in one transaction with its email and audit events.
+    /// Approval also removes the user's factors and recovery codes, ends their sessions, forgets
+    /// their trusted devices and turns two-factor on, so that the next sign-in enrolls.
+    /// `Ok(false)` when the request was not pending.
+    async fn decide_factor_reset(
+        &self,
+        reset: &FactorReset,
+        approve: bool,
+        now: UnixMillis,
+        decided_by: &str,
+        message: &OutboxMessage,
+        audit: &[AuditEvent],
+    ) -> StoreResult<bool>;
+    async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()>;
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
+    /// `Ok(false)` when there is no such live key.
+    async fn revoke_api_key(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
+}
+
 /// All of storage.
 #[async_trait]
 pub trait Store:
-    AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore + FactorStore
+    AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore + FactorStore + AdminStore
 {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;

@@ -6,6 +6,7 @@
 //! transactions never fail with "database is locked"; reads use a pool of their own in WAL mode.
 
 mod accounts;
+mod admin;
 mod audit;
 mod cache;
 mod codes;

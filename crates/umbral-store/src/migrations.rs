@@ -21,6 +21,7 @@ const SQLITE: &[Source] = &[
         "factors",
         include_str!("../migrations/sqlite/0002_factors.sql"),
     ),
+    (3, "admin", include_str!("../migrations/sqlite/0003_admin.sql")),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -33,6 +34,7 @@ const POSTGRES: &[Source] = &[
         "factors",
         include_str!("../migrations/postgres/0002_factors.sql"),
     ),
+    (3, "admin", include_str!("../migrations/postgres/0003_admin.sql")),
 ];
 
 fn sources(backend: Backend) -> &'static [Source] {

@@ -10,6 +10,8 @@ use umbral_core::outbox::{Channel, templates};
 
 pub struct TemplateRenderer {
     pub product_name: String,
+    /// `https://id.example.com`: links in messages start with it.
+    pub public_url: String,
 }
 
 impl MessageRenderer for TemplateRenderer {
@@ -32,6 +34,15 @@ impl MessageRenderer for TemplateRenderer {
                 .iter()
                 .map(|(k, v)| (k.as_str(), Arg::Str(v.as_str()))),
         );
+        // A message that carries a link names its path; the address people use comes first.
+        let link = m
+            .content
+            .params
+            .get("link_path")
+            .map(|p| format!("{}{p}", self.public_url.trim_end_matches('/')));
+        if let Some(l) = &link {
+            args.push(("link", Arg::Str(l)));
+        }
         let (subject, body_text) = match m.channel {
             Channel::Email => (
                 i18n::t(locale, &format!("email-{template}-subject"), &args),
@@ -57,6 +68,7 @@ mod tests {
     fn renders_in_the_recipients_language() {
         let r = TemplateRenderer {
             product_name: "Umbral".into(),
+            public_url: "https://id.example.com".into(),
         };
         let m = OutboxMessage::email(
             0,
@@ -88,6 +100,21 @@ mod tests {
                 );
             }
         }
+        let reset = OutboxMessage::email(
+            0,
+            "a@example.com",
+            templates::FACTOR_RESET_CONFIRM,
+            Locale::Es,
+            &[("name", "Ana"), ("link_path", "/factor-reset/confirm?token=abc")],
+        )
+        .unwrap();
+        let out = r.render(&reset).unwrap();
+        assert!(
+            out.body_text
+                .contains("https://id.example.com/factor-reset/confirm?token=abc"),
+            "{}",
+            out.body_text
+        );
         let bad = OutboxMessage::email(0, "a@example.com", "nope", Locale::En, &[]).unwrap();
         assert!(r.render(&bad).is_err());
     }

@@ -30,6 +30,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/recovery_codes.html"),
     ),
     ("challenge.html", include_str!("../templates/challenge.html")),
+    ("lost.html", include_str!("../templates/lost.html")),
+    (
+        "reset_confirm.html",
+        include_str!("../templates/reset_confirm.html"),
+    ),
     (
         "two_factor_sms.html",
         include_str!("../templates/two_factor_sms.html"),

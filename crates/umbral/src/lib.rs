@@ -152,6 +152,25 @@ fn mailer(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc
     Ok(Arc::new(SmtpMailer::new(&smtp).map_err(anyhow::Error::msg)?))
 }
 
+/// The core over the configured database, for the command line: no server, no background work.
+/// Messages it queues are sent by a running server's outbox.
+pub async fn offline(settings: &Settings) -> anyhow::Result<(Arc<Umbral>, SqlStore)> {
+    let store = open_store(settings).await?;
+    let params = HashParams {
+        m_cost_kib: settings.passwords.m_cost_kib,
+        t_cost: settings.passwords.t_cost,
+        p_cost: settings.passwords.p_cost,
+    };
+    let hasher = Arc::new(PasswordHasherPool::new(params, 1, 4)?);
+    let umbral = Arc::new(Umbral::new(
+        Arc::new(store.clone()),
+        Arc::new(umbral_core::clock::SystemClock),
+        hasher,
+        core_config(settings),
+    ));
+    Ok((umbral, store))
+}
+
 /// A running server.
 pub struct Running {
     pub addr: SocketAddr,
@@ -223,6 +242,7 @@ pub async fn start(
     let mut tasks = Vec::new();
     let renderer = Arc::new(TemplateRenderer {
         product_name: settings.product_name.clone(),
+        public_url: settings.public_url(),
     });
     let dev_outbox = Arc::new(DevOutboxMailer::new(store_dyn, clock));
     let mail = mailer(settings, &dev_outbox)?;

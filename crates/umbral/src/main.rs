@@ -1,4 +1,4 @@
-//! `umbral`: serve, migrate, check-config.
+//! `umbral`: serve, migrate, check-config, api-key, factor-reset.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use umbral::{Overrides, Settings};
+use umbral_core::admin::{ApiActor, ApiScope};
 use umbral_core::clock::SystemClock;
+use umbral_core::types::OrgId;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,6 +51,67 @@ enum Command {
         #[arg(long)]
         dev: bool,
     },
+    /// Keys of the admin API (`Authorization: Bearer uak_...`).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+    /// Lost-factor reset requests: list, approve, reject.
+    #[command(subcommand)]
+    FactorReset(FactorResetCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ApiKeyCommand {
+    /// Make a key and print it once.
+    Create {
+        /// What the key is for, e.g. "support assistant".
+        #[arg(long)]
+        name: String,
+        /// Limit the key to one organization (its id); without it the key is staff-wide.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// List the keys (never their secrets).
+    List,
+    /// Revoke a key by its id.
+    Revoke { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum FactorResetCommand {
+    /// List requests, newest first.
+    List {
+        /// unconfirmed, pending, approved or rejected.
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Approve a confirmed request: the user's factors, sessions and trusted devices go.
+    Approve { id: String },
+    /// Reject a confirmed request.
+    Reject { id: String },
+}
+
+/// Runs an administrative command against the configured database.
+async fn admin(
+    cli: &Cli,
+    work: impl AsyncFnOnce(&umbral_core::Umbral) -> Result<(), String>,
+) -> Result<(), String> {
+    // Administrative commands need no SMTP or SMS settings: they only queue messages.
+    let s = load(cli, true)?;
+    let (umbral, store) = umbral::offline(&s).await.map_err(|e| format!("{e:#}"))?;
+    let result = work(&umbral).await;
+    store.close().await;
+    result
+}
+
+fn print_reset(r: &umbral_core::ports::FactorResetRow) {
+    println!(
+        "{}\t{}\t{}\t{}\t{}",
+        r.reset.id,
+        r.reset.status.as_str(),
+        r.user.email,
+        r.user.name,
+        r.membership.as_ref().map(|m| m.org_name.as_str()).unwrap_or("-")
+    );
 }
 
 fn init_logs(settings: &Settings) {
@@ -109,6 +172,65 @@ async fn run(cli: Cli) -> Result<(), String> {
             umbral::open_store(&s).await.map_err(|e| format!("{e:#}"))?;
             eprintln!("database is up to date");
             Ok(())
+        }
+        Command::ApiKey(ref cmd) => {
+            admin(&cli, async |u| match cmd {
+                ApiKeyCommand::Create { name, org } => {
+                    let scope = match org {
+                        Some(id) => ApiScope::Organization(OrgId(id.clone())),
+                        None => ApiScope::Staff,
+                    };
+                    let (key, secret) = u.create_api_key(name, scope).await.map_err(|e| e.to_string())?;
+                    eprintln!(
+                        "API key {} ({}), scope {}. Keep it now: it is not shown again.",
+                        key.id,
+                        key.name,
+                        key.scope.as_string()
+                    );
+                    println!("{secret}");
+                    Ok(())
+                }
+                ApiKeyCommand::List => {
+                    for k in u.api_keys().await.map_err(|e| e.to_string())? {
+                        let state = if k.revoked_at.is_some() { "revoked" } else { "live" };
+                        println!("{}\t{}\t{}\t{}", k.id, k.scope.as_string(), state, k.name);
+                    }
+                    Ok(())
+                }
+                ApiKeyCommand::Revoke { id } => u.revoke_api_key(id).await.map_err(|e| e.to_string()),
+            })
+            .await
+        }
+        Command::FactorReset(ref cmd) => {
+            admin(&cli, async |u| {
+                let actor = ApiActor::command_line();
+                let meta = umbral_core::audit::RequestMeta {
+                    ip: "127.0.0.1".into(),
+                    user_agent: "umbral command line".into(),
+                };
+                match cmd {
+                    FactorResetCommand::List { status } => {
+                        for r in u
+                            .factor_resets(&actor, status.as_deref())
+                            .await
+                            .map_err(|e| e.to_string())?
+                        {
+                            print_reset(&r);
+                        }
+                        Ok(())
+                    }
+                    FactorResetCommand::Approve { id } | FactorResetCommand::Reject { id } => {
+                        let approve = matches!(cmd, FactorResetCommand::Approve { .. });
+                        let r = u
+                            .decide_factor_reset(&actor, id, approve, &meta)
+                            .await
+                            .map_err(|e| format!("{id}: {e}"))?;
+                        print_reset(&r);
+                        Ok(())
+                    }
+                }
+            })
+            .await
         }
         Command::Serve { dev } => {
             let s = load(&cli, dev)?;

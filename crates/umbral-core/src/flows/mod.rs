@@ -2,6 +2,7 @@
 
 pub mod challenge;
 pub mod enrollment;
+pub mod factor_reset;
 pub mod login;
 pub mod outbox;
 pub mod session;

@@ -571,6 +571,67 @@ impl FactorStore for MemoryStore {
     }
 }
 
+/// Resets and API keys are tested over the real stores (`umbral-store` conformance and the HTTP
+/// tests); the in-memory store does not keep them.
+#[async_trait]
+impl AdminStore for MemoryStore {
+    async fn put_factor_reset(
+        &self,
+        _: &crate::admin::FactorReset,
+        _: &OutboxMessage,
+        _: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn factor_reset(&self, _: &str) -> StoreResult<Option<FactorResetRow>> {
+        Err(not_kept())
+    }
+    async fn factor_reset_by_token(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+        Err(not_kept())
+    }
+    async fn open_factor_reset(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+        Err(not_kept())
+    }
+    async fn confirm_factor_reset(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn list_factor_resets(
+        &self,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<Vec<FactorResetRow>> {
+        Err(not_kept())
+    }
+    async fn decide_factor_reset(
+        &self,
+        _: &crate::admin::FactorReset,
+        _: bool,
+        _: UnixMillis,
+        _: &str,
+        _: &OutboxMessage,
+        _: &[AuditEvent],
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn put_api_key(&self, _: &crate::admin::ApiKey, _: &AuditEvent) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn api_key_by_hash(&self, _: &str) -> StoreResult<Option<crate::admin::ApiKey>> {
+        Err(not_kept())
+    }
+    async fn list_api_keys(&self) -> StoreResult<Vec<crate::admin::ApiKey>> {
+        Err(not_kept())
+    }
+    async fn revoke_api_key(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+fn not_kept() -> StoreError {
+    StoreError::Backend("not kept in memory".into())
+}
+
 #[async_trait]
 impl Store for MemoryStore {
     async fn ping(&self) -> StoreResult<()> {

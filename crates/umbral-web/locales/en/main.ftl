@@ -235,3 +235,41 @@ challenge-sms-hint = We will send a 6-digit code to { $phone }.
 challenge-sms-sent = We sent a 6-digit code to { $phone }.
 challenge-send = Send the code
 security-add-sms = Add a phone (SMS)
+
+## Lost-factor reset
+lost-link = I can't use any of my methods
+lost-title = Reset your two-factor methods
+lost-intro = If you lost your phone or your authenticator app and have no recovery codes left, you can ask us to remove your methods.
+lost-steps = We will send a link to your registered email address. Once you open it, our team checks the request; when it is approved, your methods and sessions are removed and you set up a new method at your next sign-in.
+lost-submit = Request a reset
+lost-sent = We sent a link to { $email }. Open it to confirm the request.
+lost-waiting = Your request was confirmed and waits for our team. We will write to you when it is decided.
+reset-confirm-title = Confirm the reset request
+reset-confirm-intro = Confirm that you asked to remove your two-factor methods. Our team will then check the request.
+reset-confirm-submit = Confirm the request
+reset-link_invalid = This link is not valid. Ask for a new one from the sign-in page.
+reset-link_expired = This link has expired. Ask for a new one from the sign-in page.
+reset-not_confirmed = The request was not confirmed from the registered email yet.
+reset-status_invalid = The status must be unconfirmed, pending, approved or rejected.
+api_key-name_invalid = Give the key a name of at most 100 characters.
+email-factor_reset_confirm-subject = Confirm your { $product } two-factor reset
+email-factor_reset_confirm-body =
+    Hello { $name },
+
+    Someone, hopefully you, asked to remove the two-factor methods of your { $product } account.
+    To confirm the request, open this link within 24 hours:
+
+    { $link }
+
+    Our team checks every request before it is approved. If you did not ask for it, ignore this email and consider changing your password.
+email-factor_reset_approved-subject = Your { $product } two-factor methods were reset
+email-factor_reset_approved-body =
+    Hello { $name },
+
+    Your request was approved: your two-factor methods, recovery codes, sessions and trusted devices were removed.
+    At your next sign-in you will set up a new method.
+email-factor_reset_rejected-subject = Your { $product } two-factor reset was not approved
+email-factor_reset_rejected-body =
+    Hello { $name },
+
+    Your request to remove your two-factor methods was not approved. Nothing was changed. If you still need help, contact support.

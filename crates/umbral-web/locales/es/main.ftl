@@ -235,3 +235,41 @@ challenge-sms-hint = Enviaremos un código de 6 dígitos al { $phone }.
 challenge-sms-sent = Enviamos un código de 6 dígitos al { $phone }.
 challenge-send = Enviar el código
 security-add-sms = Agregar un teléfono (SMS)
+
+## Lost-factor reset
+lost-link = No puedo usar ninguno de mis métodos
+lost-title = Restablecer tus métodos de dos factores
+lost-intro = Si perdiste tu teléfono o tu aplicación de autenticación y no te quedan códigos de recuperación, puedes pedirnos que quitemos tus métodos.
+lost-steps = Enviaremos un enlace a tu correo electrónico registrado. Cuando lo abras, nuestro equipo revisará la solicitud; si se aprueba, se quitarán tus métodos y sesiones y configurarás un nuevo método en tu próximo inicio de sesión.
+lost-submit = Solicitar el restablecimiento
+lost-sent = Enviamos un enlace a { $email }. Ábrelo para confirmar la solicitud.
+lost-waiting = Tu solicitud está confirmada y espera a nuestro equipo. Te escribiremos cuando se resuelva.
+reset-confirm-title = Confirma la solicitud de restablecimiento
+reset-confirm-intro = Confirma que pediste quitar tus métodos de dos factores. Después nuestro equipo revisará la solicitud.
+reset-confirm-submit = Confirmar la solicitud
+reset-link_invalid = Este enlace no es válido. Pide uno nuevo desde la página de inicio de sesión.
+reset-link_expired = Este enlace caducó. Pide uno nuevo desde la página de inicio de sesión.
+reset-not_confirmed = La solicitud aún no se confirmó desde el correo registrado.
+reset-status_invalid = El estado debe ser unconfirmed, pending, approved o rejected.
+api_key-name_invalid = Dale a la clave un nombre de 100 caracteres como máximo.
+email-factor_reset_confirm-subject = Confirma el restablecimiento de dos factores de { $product }
+email-factor_reset_confirm-body =
+    Hola, { $name }:
+
+    Alguien, esperamos que tú, pidió quitar los métodos de dos factores de tu cuenta de { $product }.
+    Para confirmar la solicitud, abre este enlace en las próximas 24 horas:
+
+    { $link }
+
+    Nuestro equipo revisa cada solicitud antes de aprobarla. Si no la pediste, ignora este correo y considera cambiar tu contraseña.
+email-factor_reset_approved-subject = Se restablecieron tus métodos de dos factores de { $product }
+email-factor_reset_approved-body =
+    Hola, { $name }:
+
+    Tu solicitud fue aprobada: se quitaron tus métodos de dos factores, códigos de recuperación, sesiones y dispositivos de confianza.
+    En tu próximo inicio de sesión configurarás un nuevo método.
+email-factor_reset_rejected-subject = No se aprobó el restablecimiento de dos factores de { $product }
+email-factor_reset_rejected-body =
+    Hola, { $name }:
+
+    Tu solicitud para quitar tus métodos de dos factores no fue aprobada. No se cambió nada. Si aún necesitas ayuda, contacta con soporte.

@@ -235,3 +235,41 @@ challenge-sms-hint = Enviaremos um código de 6 dígitos para { $phone }.
 challenge-sms-sent = Enviamos um código de 6 dígitos para { $phone }.
 challenge-send = Enviar o código
 security-add-sms = Adicionar um telefone (SMS)
+
+## Lost-factor reset
+lost-link = Não consigo usar nenhum dos meus métodos
+lost-title = Redefinir seus métodos de dois fatores
+lost-intro = Se você perdeu o celular ou o aplicativo autenticador e não tem mais códigos de recuperação, pode nos pedir para remover seus métodos.
+lost-steps = Enviaremos um link para o seu e-mail cadastrado. Quando você abri-lo, nossa equipe verificará a solicitação; se for aprovada, seus métodos e sessões serão removidos e você configurará um novo método no próximo login.
+lost-submit = Solicitar a redefinição
+lost-sent = Enviamos um link para { $email }. Abra-o para confirmar a solicitação.
+lost-waiting = Sua solicitação foi confirmada e aguarda nossa equipe. Escreveremos quando for decidida.
+reset-confirm-title = Confirme a solicitação de redefinição
+reset-confirm-intro = Confirme que você pediu para remover seus métodos de dois fatores. Depois nossa equipe verificará a solicitação.
+reset-confirm-submit = Confirmar a solicitação
+reset-link_invalid = Este link não é válido. Peça um novo na página de login.
+reset-link_expired = Este link expirou. Peça um novo na página de login.
+reset-not_confirmed = A solicitação ainda não foi confirmada pelo e-mail cadastrado.
+reset-status_invalid = O status deve ser unconfirmed, pending, approved ou rejected.
+api_key-name_invalid = Dê à chave um nome de no máximo 100 caracteres.
+email-factor_reset_confirm-subject = Confirme a redefinição de dois fatores do { $product }
+email-factor_reset_confirm-body =
+    Olá, { $name }:
+
+    Alguém, esperamos que você, pediu para remover os métodos de dois fatores da sua conta do { $product }.
+    Para confirmar a solicitação, abra este link em até 24 horas:
+
+    { $link }
+
+    Nossa equipe verifica cada solicitação antes de aprová-la. Se não foi você, ignore este e-mail e considere trocar sua senha.
+email-factor_reset_approved-subject = Seus métodos de dois fatores do { $product } foram redefinidos
+email-factor_reset_approved-body =
+    Olá, { $name }:
+
+    Sua solicitação foi aprovada: seus métodos de dois fatores, códigos de recuperação, sessões e dispositivos confiáveis foram removidos.
+    No próximo login você configurará um novo método.
+email-factor_reset_rejected-subject = A redefinição de dois fatores do { $product } não foi aprovada
+email-factor_reset_rejected-body =
+    Olá, { $name }:
+
+    Sua solicitação para remover seus métodos de dois fatores não foi aprovada. Nada foi alterado. Se ainda precisar de ajuda, fale com o suporte.

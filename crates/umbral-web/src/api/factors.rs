@@ -297,3 +297,30 @@ pub async fn end_session(
         Err(e) => fail(e, &ctx),
     }
 }
+
+/// "I can't use any of my methods": a confirmation link goes to the registered email.
+pub async fn request_reset(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
+    match state.umbral.request_factor_reset(&a, ctx.locale, &ctx.meta).await {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenBody {
+    #[serde(default)]
+    token: String,
+}
+
+/// The token of the emailed link: the request now waits for staff.
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<TokenBody>,
+) -> Response {
+    match state.umbral.confirm_factor_reset(&b.token, &ctx.meta).await {
+        Ok(()) => Json(json!({"status": "pending"})).into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}

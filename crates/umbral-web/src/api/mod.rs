@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` and its OpenAPI document.
 
+pub mod admin;
 pub mod factors;
 pub mod openapi;
 pub mod v1;
@@ -24,6 +25,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/login", post(v1::login))
         .route("/api/v1/logout", post(v1::logout))
         .route("/api/v1/me", get(v1::me))
+        .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
+        .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
+        .route("/api/v1/admin/factor-resets", get(admin::factor_resets))
+        .route("/api/v1/admin/factor-resets/{id}", get(admin::factor_reset))
+        .route("/api/v1/admin/factor-resets/{id}/approve", post(admin::approve))
+        .route("/api/v1/admin/factor-resets/{id}/reject", post(admin::reject))
         .route(
             "/api/v1/login/second-factor",
             get(factors::challenge).post(factors::answer),

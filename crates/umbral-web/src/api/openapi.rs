@@ -25,7 +25,8 @@ pub fn spec() -> Value {
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "__Host-umbral_session", "description": "Set by sign-up and sign-in. Named `umbral_session` in --dev on plain http."},
-                "bearer": {"type": "http", "scheme": "bearer", "description": "The `session_token` returned when the body asks for `\"token\": true`."}
+                "bearer": {"type": "http", "scheme": "bearer", "description": "The `session_token` returned when the body asks for `\"token\": true`."},
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "An admin API key (`uak_...`), made with `umbral api-key create`; staff-wide or scoped to one organization."}
             },
             "schemas": {
                 "Error": {
@@ -71,6 +72,13 @@ pub fn spec() -> Value {
                     "id": {"type": "string"}, "kind": {"type": "string", "enum": ["totp", "sms"]},
                     "phone": {"type": ["string", "null"], "description": "Partly hidden"},
                     "created_at": {"type": "integer"}, "last_used_at": {"type": ["integer", "null"]}
+                }},
+                "FactorReset": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "status": {"type": "string", "enum": ["unconfirmed", "pending", "approved", "rejected"]},
+                    "created_at": {"type": "integer"}, "confirmed_at": {"type": ["integer", "null"]}, "decided_at": {"type": ["integer", "null"]},
+                    "decided_by": {"type": ["string", "null"]}, "ip": {"type": "string"}, "user_agent": {"type": "string"},
+                    "user": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+                        "phone": {"type": "string"}, "organization": {"type": ["object", "null"]}}}
                 }},
                 "RecoveryCodes": {"type": "object", "properties": {"recovery_codes": {"type": "array", "items": {"type": "string"}}}},
                 "Code": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "additionalProperties": false},
@@ -218,6 +226,47 @@ pub fn spec() -> Value {
                 "summary": "Forget one trusted device", "security": [{"session": []}, {"bearer": []}],
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"204": {"description": "Forgotten"}, "404": error_response("No such device")}
+            }},
+            "/api/v1/login/second-factor/lost": {"post": {
+                "summary": "I can't use any of my methods: a confirmation link is mailed to the registered address",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"202": {"description": "Link sent"}, "409": error_response("A confirmed request already waits for staff"),
+                    "429": error_response("A new link at most once a minute")}
+            }},
+            "/api/v1/factor-resets/confirm": {"post": {
+                "summary": "Confirm a reset request with the token of the emailed link; it then waits for staff",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token"],
+                    "properties": {"token": {"type": "string"}}, "additionalProperties": false}}}},
+                "responses": {"200": {"description": "Waiting for staff"}, "422": error_response("Invalid or expired link")}
+            }},
+            "/api/v1/admin/factor-resets": {"get": {
+                "summary": "Lost-factor reset requests with the requester's data, newest first (an organization's key sees its own)",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "status", "in": "query", "schema": {"type": "string", "enum": ["unconfirmed", "pending", "approved", "rejected"]}}],
+                "responses": {"200": {"description": "Requests", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_resets": {"type": "array", "items": {"$ref": "#/components/schemas/FactorReset"}}}}}}},
+                    "401": error_response("No live API key"), "422": error_response("Unknown status")}
+            }},
+            "/api/v1/admin/factor-resets/{id}": {"get": {
+                "summary": "One reset request", "security": [{"apiKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactorReset"}}}},
+                    "404": error_response("No such request within the key's reach")}
+            }},
+            "/api/v1/admin/factor-resets/{id}/approve": {"post": {
+                "summary": "Approve a confirmed request: the user's factors, recovery codes, sessions and trusted devices go; the next sign-in enrolls",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Approved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactorReset"}}}},
+                    "404": error_response("No such request within the key's reach"), "409": error_response("Already decided"),
+                    "422": error_response("Not confirmed from the registered email yet")}
+            }},
+            "/api/v1/admin/factor-resets/{id}/reject": {"post": {
+                "summary": "Reject a confirmed request; nothing changes and the user is told",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "Rejected", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactorReset"}}}},
+                    "404": error_response("No such request within the key's reach"), "409": error_response("Already decided")}
             }},
             "/api/v1/sessions": {"get": {
                 "summary": "The user's active sessions", "security": [{"session": []}, {"bearer": []}],

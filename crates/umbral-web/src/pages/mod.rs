@@ -44,6 +44,14 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
         .route(
+            "/login/second-factor/lost",
+            get(two_factor::show_lost).post(two_factor::request_lost),
+        )
+        .route(
+            "/factor-reset/confirm",
+            get(two_factor::show_reset_confirm).post(two_factor::confirm_reset),
+        )
+        .route(
             "/settings/security/sms",
             get(settings::show_sms).post(settings::send_sms),
         )

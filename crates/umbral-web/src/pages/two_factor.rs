@@ -412,3 +412,84 @@ pub async fn send_code(
         Err(e) => render_challenge(&state, &ctx, &auth, Some(method), false, None, Some(&e)).await,
     }
 }
+
+// ---- Lost every method ----
+
+fn lost_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "lost.html", &["_form"])
+}
+
+/// "I can't use any of my methods": what happens, and the button that starts it.
+pub async fn show_lost(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    if auth.next() != Next::SecondFactor {
+        return Redirect::to(step_path(auth.next().as_str())).into_response();
+    }
+    lost_page(&state, &ctx).render(StatusCode::OK, context! {})
+}
+
+pub async fn request_lost(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = lost_page(&state, &ctx);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
+    }
+    match state
+        .umbral
+        .request_factor_reset(&auth, ctx.locale, &ctx.meta)
+        .await
+    {
+        Ok(()) => {
+            let email = match state.umbral.challenge_options(&auth).await {
+                Ok(o) => o.email_masked,
+                Err(e) => return state.error_page(&ctx, &e),
+            };
+            let notice = crate::i18n::t(ctx.locale, "lost-sent", &[("email", Arg::Str(&email))]);
+            page.render(StatusCode::OK, context! { notice => notice })
+        }
+        Err(CoreError::AlreadyDone) => {
+            let notice = crate::i18n::t(ctx.locale, "lost-waiting", &[]);
+            page.render(StatusCode::OK, context! { notice => notice })
+        }
+        Err(e) => page.error(&e, context! {}),
+    }
+}
+
+fn reset_confirm_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "reset_confirm.html", &["_form", "token"])
+}
+
+/// The link from the email asks for a press of a button: mail scanners that open links must not
+/// confirm a request on their own.
+pub async fn show_reset_confirm(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").map(String::as_str).unwrap_or_default();
+    reset_confirm_page(&state, &ctx)
+        .value("token", token)
+        .render(StatusCode::OK, context! {})
+}
+
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = reset_confirm_page(&state, &ctx).keep(&f, &["token"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
+    }
+    let token = f.get("token").map(String::as_str).unwrap_or_default();
+    match state.umbral.confirm_factor_reset(token, &ctx.meta).await {
+        Ok(()) => {
+            let notice = crate::i18n::t(ctx.locale, "lost-waiting", &[]);
+            page.render(StatusCode::OK, context! { notice => notice })
+        }
+        Err(e) => page.error(&e, context! {}),
+    }
+}

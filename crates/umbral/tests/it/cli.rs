@@ -157,3 +157,169 @@ async fn json_logs_on_request() {
     assert!(request_line["fields"]["request_id"].as_str().is_some());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+async fn run(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = umbral(dir)
+        .args(args)
+        .args(["--database-url", "sqlite://umbral.db"])
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Staff tools on the command line: API keys, and approving a lost-factor reset that a user asked
+/// for on a running server; the approval ends the user's session and the next sign-in enrolls.
+#[tokio::test]
+async fn api_keys_and_factor_resets_on_the_command_line() {
+    use serde_json::{Value, json};
+    use umbral_core::clock::{Clock, SystemClock};
+    use umbral_core::factors::totp;
+
+    use crate::support::{PASSWORD, code_from_outbox, signup_body};
+
+    let dir = temp_dir("admin-cli");
+    let mut s = serve(&dir, "sqlite://umbral.db", &[], true).await;
+    let c = reqwest::Client::new();
+    let post = |path: &str, token: Option<&str>, body: Value| {
+        let mut r = c.post(format!("{}{path}", s.base)).json(&body);
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let email = "cli@example.com";
+    let r: Value = post("/api/v1/signup", None, signup_body(email))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["session_token"].as_str().unwrap().to_string();
+    let code = code_from_outbox(&s.base, email).await;
+    post(
+        "/api/v1/signup/confirm-email",
+        Some(&token),
+        json!({"code": code}),
+    )
+    .await
+    .unwrap();
+    let setup: Value = post("/api/v1/factors/totp", Some(&token), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = totp::secret_from_text(setup["secret"].as_str().unwrap()).unwrap();
+    let now_code = totp::code_at_step(&key, SystemClock.now_ms() / 30_000).unwrap();
+    let r = post(
+        "/api/v1/factors/totp/confirm",
+        Some(&token),
+        json!({"code": now_code}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r: Value = post(
+        "/api/v1/login",
+        None,
+        json!({"email": email, "password": PASSWORD, "token": true}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let pending = r["session_token"].as_str().unwrap().to_string();
+    assert_eq!(
+        post("/api/v1/login/second-factor/lost", Some(&pending), json!({}))
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    let mut link = None;
+    for _ in 0..100 {
+        let list: Vec<Value> = reqwest::get(format!("{}/dev/outbox.json", s.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        link = list.iter().filter_map(|m| m["body"].as_str()).find_map(|b| {
+            b.split("token=")
+                .nth(1)
+                .map(|t| t.split_whitespace().next().unwrap().to_string())
+        });
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let r = post(
+        "/api/v1/factor-resets/confirm",
+        None,
+        json!({"token": link.unwrap()}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // API keys: made, listed without their secret, used, revoked.
+    let (ok, key_out, err) = run(&dir, &["api-key", "create", "--name", "support bot"]).await;
+    assert!(ok, "{err}");
+    let secret = key_out.trim().to_string();
+    assert!(
+        secret.starts_with("uak_") && err.contains("not shown again"),
+        "{key_out} {err}"
+    );
+    let (_, listed, _) = run(&dir, &["api-key", "list"]).await;
+    assert!(listed.contains("support bot") && listed.contains("staff") && !listed.contains(&secret));
+    let r = c
+        .get(format!("{}/api/v1/admin/factor-resets?status=pending", s.base))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let key_id = listed.split('\t').next().unwrap().to_string();
+    let (ok, _, _) = run(&dir, &["api-key", "revoke", &key_id]).await;
+    assert!(ok);
+    let r = c
+        .get(format!("{}/api/v1/admin/factor-resets", s.base))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "revoked");
+
+    // The reset: listed with the requester, approved.
+    let (ok, _, err) = run(&dir, &["factor-reset", "list", "--status", "sometimes"]).await;
+    assert!(!ok && err.contains("reset.status_invalid"), "{err}");
+    let (_, listed, _) = run(&dir, &["factor-reset", "list", "--status", "pending"]).await;
+    assert!(listed.contains(email) && listed.contains("pending"), "{listed}");
+    let id = listed.split('\t').next().unwrap().to_string();
+    let (ok, out, err) = run(&dir, &["factor-reset", "approve", &id]).await;
+    assert!(ok && out.contains("approved"), "{out} {err}");
+    let (ok, _, err) = run(&dir, &["factor-reset", "approve", &id]).await;
+    assert!(!ok && err.contains("request.already_done"), "{err}");
+    let r: Value = post(
+        "/api/v1/login",
+        None,
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(r["next"], "enroll_factor");
+
+    s.child.start_kill().unwrap();
+    let _ = s.child.wait().await;
+    std::fs::remove_dir_all(dir).unwrap();
+}

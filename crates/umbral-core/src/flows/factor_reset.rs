@@ -1,0 +1,278 @@
+//! Lost every factor (product.md 3.7): the user asks from the challenge page, confirms from the
+//! registered email, and staff approve or reject through the admin API (or the command line).
+//! Approval removes the factors, ends the sessions and the trusted devices; the next sign-in
+//! enrolls again.
+
+use crate::admin::{ApiActor, ApiKey, ApiScope, FactorReset, ResetStatus};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::CoreError;
+use crate::flows::Next;
+use crate::flows::session::Authenticated;
+use crate::flows::signup::store_err;
+use crate::outbox::{OutboxMessage, templates};
+use crate::ports::FactorResetRow;
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::Locale;
+
+/// How long the confirmation link works.
+const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
+/// The prefix of every API key, so that a key is recognisable in logs and secret scanners.
+pub const API_KEY_PREFIX: &str = "uak_";
+
+impl Umbral {
+    /// "I can't use any of my methods": opens a request and mails its confirmation link to the
+    /// registered address. A request already confirmed and waiting for staff is not replaced.
+    pub async fn request_factor_reset(
+        &self,
+        auth: &Authenticated,
+        locale: Locale,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = auth.confirmed_user()?;
+        if auth.next != Next::SecondFactor {
+            return Err(CoreError::StepRequired(auth.next.as_str()));
+        }
+        let uid = user.id.as_str();
+        if let Some(open) = self.store.open_factor_reset(uid).await.map_err(store_err)? {
+            if open.status == ResetStatus::Pending {
+                return Err(CoreError::AlreadyDone);
+            }
+            // One new link a minute at most.
+            if self.now() - open.created_at < 60_000 {
+                let secs = u64::try_from((open.created_at + 60_000 - self.now() + 999) / 1000).unwrap_or(1);
+                return Err(CoreError::ResendTooSoon {
+                    retry_after_secs: secs,
+                });
+            }
+        }
+        let now = self.now();
+        let token = secrets::new_token()?;
+        let reset = FactorReset {
+            id: secrets::new_id(now)?,
+            user_id: uid.to_string(),
+            status: ResetStatus::Unconfirmed,
+            token_hash: secrets::hash_token(&token),
+            token_expires_at: now + LINK_TTL_MS,
+            created_at: now,
+            confirmed_at: None,
+            decided_at: None,
+            decided_by: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.chars().take(300).collect(),
+        };
+        let message = OutboxMessage::email(
+            now,
+            &user.email,
+            templates::FACTOR_RESET_CONFIRM,
+            Locale::from_tag(&user.locale).unwrap_or(locale),
+            &[
+                ("name", &user.name),
+                ("link_path", &format!("/factor-reset/confirm?token={token}")),
+            ],
+        )?;
+        let audit = AuditEvent::new(now, "factor_reset.requested", Some(uid), meta)?
+            .details(format!("reset={}", reset.id));
+        self.store
+            .put_factor_reset(&reset, &message, &audit)
+            .await
+            .map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// The link from the email: the request now waits for staff.
+    pub async fn confirm_factor_reset(&self, token: &str, meta: &RequestMeta) -> Result<(), CoreError> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(CoreError::invalid("token", "reset.link_invalid"));
+        }
+        let reset = self
+            .store
+            .factor_reset_by_token(&secrets::hash_token(token))
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
+        match reset.status {
+            ResetStatus::Pending => return Ok(()),
+            ResetStatus::Unconfirmed => {}
+            _ => return Err(CoreError::invalid("token", "reset.link_invalid")),
+        }
+        let now = self.now();
+        if now >= reset.token_expires_at {
+            return Err(CoreError::invalid("token", "reset.link_expired"));
+        }
+        let mut audit = AuditEvent::new(now, "factor_reset.confirmed", Some(&reset.user_id), meta)?
+            .details(format!("reset={}", reset.id));
+        audit.actor_user_id = None;
+        self.store
+            .confirm_factor_reset(&reset.id, now, &audit)
+            .await
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Requests staff see: with the requester's data; an organization's key sees its own only.
+    pub async fn factor_resets(
+        &self,
+        actor: &ApiActor,
+        status: Option<&str>,
+    ) -> Result<Vec<FactorResetRow>, CoreError> {
+        if let Some(s) = status
+            && ResetStatus::parse(s).is_none()
+        {
+            return Err(CoreError::invalid("status", "reset.status_invalid"));
+        }
+        let org = match &actor.scope {
+            ApiScope::Staff => None,
+            ApiScope::Organization(id) => Some(id.0.as_str()),
+        };
+        self.store
+            .list_factor_resets(status, org, 200)
+            .await
+            .map_err(store_err)
+    }
+
+    /// Approves or rejects a confirmed request. Approval removes every factor and recovery code,
+    /// ends the sessions and trusted devices, and makes the next sign-in enroll. The user is told
+    /// by email either way.
+    pub async fn decide_factor_reset(
+        &self,
+        actor: &ApiActor,
+        id: &str,
+        approve: bool,
+        meta: &RequestMeta,
+    ) -> Result<FactorResetRow, CoreError> {
+        let row = self
+            .store
+            .factor_reset(id)
+            .await
+            .map_err(store_err)?
+            .filter(|r| actor.scope.reaches(r.membership.as_ref().map(|m| &m.org_id)))
+            .ok_or(CoreError::NotFound)?;
+        match row.reset.status {
+            ResetStatus::Pending => {}
+            ResetStatus::Unconfirmed => return Err(CoreError::invalid("status", "reset.not_confirmed")),
+            _ => return Err(CoreError::AlreadyDone),
+        }
+        let now = self.now();
+        let uid = row.user.id.as_str();
+        let event = if approve {
+            "factor_reset.approved"
+        } else {
+            "factor_reset.rejected"
+        };
+        let mut audit = vec![AuditEvent::new(now, event, Some(uid), meta)?.details(format!(
+            "reset={};by={}",
+            id,
+            actor.audit_name()
+        ))];
+        if approve {
+            audit.push(
+                AuditEvent::new(now, "factor.removed", Some(uid), meta)?.details("all;by=factor_reset"),
+            );
+            audit.push(
+                AuditEvent::new(now, "session.ended", Some(uid), meta)?
+                    .details("reason=revoked;by=factor_reset"),
+            );
+        }
+        for e in &mut audit {
+            e.actor_user_id = None;
+            if let Some(m) = &row.membership {
+                e.org_id = Some(m.org_id.0.clone());
+            }
+        }
+        let message = OutboxMessage::email(
+            now,
+            &row.user.email,
+            if approve {
+                templates::FACTOR_RESET_APPROVED
+            } else {
+                templates::FACTOR_RESET_REJECTED
+            },
+            Locale::from_tag(&row.user.locale).unwrap_or_default(),
+            &[("name", &row.user.name)],
+        )?;
+        let done = self
+            .store
+            .decide_factor_reset(&row.reset, approve, now, &actor.audit_name(), &message, &audit)
+            .await
+            .map_err(store_err)?;
+        if !done {
+            return Err(CoreError::AlreadyDone);
+        }
+        self.outbox_wakeup.notify_one();
+        let mut row = row;
+        row.reset.status = if approve {
+            ResetStatus::Approved
+        } else {
+            ResetStatus::Rejected
+        };
+        row.reset.decided_at = Some(now);
+        row.reset.decided_by = Some(actor.audit_name());
+        Ok(row)
+    }
+
+    /// A new API key; its secret is returned once and only its hash is kept.
+    pub async fn create_api_key(&self, name: &str, scope: ApiScope) -> Result<(ApiKey, String), CoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(CoreError::invalid("name", "api_key.name_invalid"));
+        }
+        let now = self.now();
+        let secret = format!("{API_KEY_PREFIX}{}", secrets::new_token()?);
+        let key = ApiKey {
+            id: secrets::new_id(now)?,
+            name: name.to_string(),
+            key_hash: secrets::hash_token(&secret),
+            scope,
+            created_at: now,
+            revoked_at: None,
+        };
+        let audit = AuditEvent::new(now, "api_key.created", None, &RequestMeta::default())?.details(format!(
+            "key={};scope={}",
+            key.id,
+            key.scope.as_string()
+        ));
+        self.store.put_api_key(&key, &audit).await.map_err(store_err)?;
+        Ok((key, secret))
+    }
+
+    /// The caller behind an API key; a revoked or unknown key is unauthenticated.
+    pub async fn authenticate_api_key(&self, secret: &str) -> Result<ApiActor, CoreError> {
+        if !secret.starts_with(API_KEY_PREFIX) || secret.len() > 100 {
+            return Err(CoreError::Unauthenticated);
+        }
+        let key = self
+            .store
+            .api_key_by_hash(&secrets::hash_token(secret))
+            .await
+            .map_err(store_err)?
+            .filter(|k| k.revoked_at.is_none())
+            .ok_or(CoreError::Unauthenticated)?;
+        Ok(ApiActor {
+            key_id: key.id,
+            name: key.name,
+            scope: key.scope,
+        })
+    }
+
+    pub async fn api_keys(&self) -> Result<Vec<ApiKey>, CoreError> {
+        self.store.list_api_keys().await.map_err(store_err)
+    }
+
+    pub async fn revoke_api_key(&self, id: &str) -> Result<(), CoreError> {
+        let now = self.now();
+        let audit = AuditEvent::new(now, "api_key.revoked", None, &RequestMeta::default())?
+            .details(format!("key={id}"));
+        if self
+            .store
+            .revoke_api_key(id, now, &audit)
+            .await
+            .map_err(store_err)?
+        {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound)
+        }
+    }
+}

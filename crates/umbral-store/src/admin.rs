@@ -1,0 +1,297 @@
+//! API keys and lost-factor resets.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use umbral_core::admin::{ApiKey, ApiScope, FactorReset, ResetStatus};
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::outbox::OutboxMessage;
+use umbral_core::ports::{AdminStore, FactorResetRow, StoreResult};
+
+use crate::audit::{insert_audit, insert_audits};
+use crate::outbox::insert_outbox;
+use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
+use crate::{SqlStore, db};
+
+const RESET_COLUMNS: &str = "r.id AS r_id, r.user_id AS r_user_id, r.status AS r_status, r.token_hash, \
+     r.token_expires_at, r.created_at AS r_created_at, r.confirmed_at, r.decided_at, r.decided_by, \
+     r.ip AS r_ip, r.user_agent AS r_user_agent";
+
+fn reset(r: &AnyRow) -> Result<FactorReset, sqlx::Error> {
+    let status: String = r.try_get("r_status")?;
+    Ok(FactorReset {
+        id: r.try_get("r_id")?,
+        user_id: r.try_get("r_user_id")?,
+        status: ResetStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("reset status {status}").into()))?,
+        token_hash: r.try_get("token_hash")?,
+        token_expires_at: r.try_get("token_expires_at")?,
+        created_at: r.try_get("r_created_at")?,
+        confirmed_at: r.try_get("confirmed_at")?,
+        decided_at: r.try_get("decided_at")?,
+        decided_by: r.try_get("decided_by")?,
+        ip: r.try_get("r_ip")?,
+        user_agent: r.try_get("r_user_agent")?,
+    })
+}
+
+fn reset_row(r: &AnyRow) -> Result<FactorResetRow, sqlx::Error> {
+    Ok(FactorResetRow {
+        reset: reset(r)?,
+        user: rows::user(r)?,
+        membership: rows::membership(r)?,
+    })
+}
+
+/// Resets with their user and the user's first organization.
+fn reset_select(filter: &str) -> String {
+    format!(
+        "SELECT {RESET_COLUMNS}, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM factor_resets r \
+         JOIN users u ON u.id = r.user_id \
+         LEFT JOIN memberships m ON m.user_id = u.id \
+           AND m.org_id = (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
+         LEFT JOIN organizations o ON o.id = m.org_id \
+         WHERE {filter}"
+    )
+}
+
+fn api_key(r: &AnyRow) -> Result<ApiKey, sqlx::Error> {
+    let scope: String = r.try_get("scope")?;
+    Ok(ApiKey {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        key_hash: r.try_get("key_hash")?,
+        scope: ApiScope::parse(&scope)
+            .ok_or_else(|| sqlx::Error::Decode(format!("key scope {scope}").into()))?,
+        created_at: r.try_get("created_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+#[async_trait]
+impl AdminStore for SqlStore {
+    async fn put_factor_reset(
+        &self,
+        r: &FactorReset,
+        message: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM factor_resets WHERE user_id = $1 AND status = 'unconfirmed'")
+            .bind(&r.user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO factor_resets (id, user_id, status, token_hash, token_expires_at, created_at, \
+             confirmed_at, decided_at, decided_by, ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, $7, $8)",
+        )
+        .bind(&r.id)
+        .bind(&r.user_id)
+        .bind(r.status.as_str())
+        .bind(&r.token_hash)
+        .bind(r.token_expires_at)
+        .bind(r.created_at)
+        .bind(&r.ip)
+        .bind(&r.user_agent)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_outbox(&mut tx, message).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn factor_reset(&self, id: &str) -> StoreResult<Option<FactorResetRow>> {
+        let row = sqlx::query(AssertSqlSafe(reset_select("r.id = $1")))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(reset_row).transpose().map_err(db)
+    }
+
+    async fn factor_reset_by_token(&self, token_hash: &str) -> StoreResult<Option<FactorReset>> {
+        let sql = format!("SELECT {RESET_COLUMNS} FROM factor_resets r WHERE r.token_hash = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(reset).transpose().map_err(db)
+    }
+
+    async fn open_factor_reset(&self, user_id: &str) -> StoreResult<Option<FactorReset>> {
+        let sql = format!(
+            "SELECT {RESET_COLUMNS} FROM factor_resets r WHERE r.user_id = $1 \
+             AND r.status IN ('unconfirmed', 'pending') ORDER BY r.created_at DESC LIMIT 1"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(reset).transpose().map_err(db)
+    }
+
+    async fn confirm_factor_reset(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query(
+            "UPDATE factor_resets SET status = 'pending', confirmed_at = $1 WHERE id = $2 AND status = 'unconfirmed'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(n == 1)
+    }
+
+    async fn list_factor_resets(
+        &self,
+        status: Option<&str>,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<FactorResetRow>> {
+        // Unused filters compare a column with itself, so that one statement serves every case.
+        let sql = reset_select(
+            "r.status = COALESCE($1, r.status) AND ($2 = '' OR m.org_id = $2) ORDER BY r.created_at DESC LIMIT $3",
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(status.map(str::to_string))
+            .bind(org_id.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(reset_row).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn decide_factor_reset(
+        &self,
+        r: &FactorReset,
+        approve: bool,
+        now: UnixMillis,
+        decided_by: &str,
+        message: &OutboxMessage,
+        audit: &[AuditEvent],
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let status = if approve { "approved" } else { "rejected" };
+        let n = sqlx::query(
+            "UPDATE factor_resets SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(now)
+        .bind(decided_by)
+        .bind(&r.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n != 1 {
+            return Ok(false);
+        }
+        if approve {
+            let uid = r.user_id.as_str();
+            for sql in [
+                "DELETE FROM factors WHERE user_id = $1",
+                "DELETE FROM recovery_codes WHERE user_id = $1",
+            ] {
+                sqlx::query(sql).bind(uid).execute(&mut *tx).await.map_err(db)?;
+            }
+            sqlx::query(
+                "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
+            )
+            .bind(now)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query(
+                "UPDATE users SET mfa_enabled = 1, security_epoch = security_epoch + 1, updated_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(uid)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        insert_outbox(&mut tx, message).await?;
+        insert_audits(&mut tx, &audit.iter().collect::<Vec<_>>()).await?;
+        tx.commit().await.map_err(db)?;
+        if approve {
+            self.user_changed(&r.user_id);
+        }
+        Ok(true)
+    }
+
+    async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO api_keys (id, name, key_hash, scope, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(&key.id)
+        .bind(&key.name)
+        .bind(&key.key_hash)
+        .bind(key.scope.as_string())
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>> {
+        let row = sqlx::query(
+            "SELECT id, name, key_hash, scope, created_at, revoked_at FROM api_keys WHERE key_hash = $1",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(api_key).transpose().map_err(db)
+    }
+
+    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>> {
+        let rows = sqlx::query(
+            "SELECT id, name, key_hash, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(api_key).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn revoke_api_key(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(n == 1)
+    }
+}

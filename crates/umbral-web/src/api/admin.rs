@@ -1,0 +1,130 @@
+//! `/api/v1/admin`: for staff tools (a support chat assistant, scripts), authenticated with an API
+//! key (`Authorization: Bearer uak_...`), never with a session.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::header::AUTHORIZATION;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use umbral_core::CoreError;
+use umbral_core::admin::ApiActor;
+use umbral_core::ports::FactorResetRow;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Ctx;
+
+/// The caller behind the request's API key; without a live key, `401`.
+pub struct AdminKey(pub ApiActor);
+
+impl axum::extract::FromRequestParts<AppState> for AdminKey {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let locale = crate::i18n::locale_of(parts.uri.query(), &parts.headers);
+        let secret = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        state
+            .umbral
+            .authenticate_api_key(secret)
+            .await
+            .map(AdminKey)
+            .map_err(|e| ApiError::new(e, locale).into_response())
+    }
+}
+
+pub fn reset_json(r: &FactorResetRow) -> Value {
+    json!({
+        "id": r.reset.id,
+        "status": r.reset.status.as_str(),
+        "created_at": r.reset.created_at,
+        "confirmed_at": r.reset.confirmed_at,
+        "decided_at": r.reset.decided_at,
+        "decided_by": r.reset.decided_by,
+        "ip": r.reset.ip,
+        "user_agent": r.reset.user_agent,
+        "user": {
+            "id": r.user.id.0,
+            "name": r.user.name,
+            "email": r.user.email,
+            "phone": r.user.phone,
+            "created_at": r.user.created_at,
+            "organization": r.membership.as_ref().map(|m| json!({"id": m.org_id.0, "name": m.org_name, "role": m.role.as_str()})),
+        },
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResetQuery {
+    status: Option<String>,
+}
+
+pub async fn factor_resets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Query(q): Query<ResetQuery>,
+) -> Response {
+    match state.umbral.factor_resets(&actor, q.status.as_deref()).await {
+        Ok(list) => {
+            Json(json!({"factor_resets": list.iter().map(reset_json).collect::<Vec<_>>()})).into_response()
+        }
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn factor_reset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Path(id): Path<String>,
+) -> Response {
+    let found = state
+        .umbral
+        .factor_resets(&actor, None)
+        .await
+        .map(|list| list.into_iter().find(|r| r.reset.id == id));
+    match found {
+        Ok(Some(r)) => Json(reset_json(&r)).into_response(),
+        Ok(None) => ApiError::new(CoreError::NotFound, ctx.locale).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+async fn decide(state: AppState, ctx: Ctx, actor: ApiActor, id: String, approve: bool) -> Response {
+    match state
+        .umbral
+        .decide_factor_reset(&actor, &id, approve, &ctx.meta)
+        .await
+    {
+        Ok(r) => Json(reset_json(&r)).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Path(id): Path<String>,
+) -> Response {
+    decide(state, ctx, actor, id, true).await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Path(id): Path<String>,
+) -> Response {
+    decide(state, ctx, actor, id, false).await
+}
