@@ -19,6 +19,7 @@ pub mod templates {
     pub const FACTOR_RESET_CONFIRM: &str = "factor_reset_confirm";
     pub const FACTOR_RESET_APPROVED: &str = "factor_reset_approved";
     pub const FACTOR_RESET_REJECTED: &str = "factor_reset_rejected";
+    pub const PASSWORD_CHANGED: &str = "password_changed";
     /// Emails.
     pub const EMAIL: &[&str] = &[
         SIGNUP_CODE,
@@ -27,6 +28,7 @@ pub mod templates {
         FACTOR_RESET_CONFIRM,
         FACTOR_RESET_APPROVED,
         FACTOR_RESET_REJECTED,
+        PASSWORD_CHANGED,
     ];
     /// A 6-digit code by SMS (setting a phone up, or the challenge).
     pub const SMS_CODE: &str = "sms_code";

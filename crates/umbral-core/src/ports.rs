@@ -135,6 +135,17 @@ pub trait AccountStore: Send + Sync {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// A new password: the hash, the security epoch moved on (trusted devices ask again), every
+    /// other session of the user ended, the email that tells the user, the audit event.
+    async fn change_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep_session: &str,
+        now: UnixMillis,
+        message: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Deletes users whose email was never confirmed, created before `before`; returns how many.
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64>;
 }
@@ -349,6 +360,14 @@ pub trait AdminStore: Send + Sync {
         decided_by: &str,
         message: &OutboxMessage,
         audit: &[AuditEvent],
+    ) -> StoreResult<bool>;
+    /// Sets (or, with `None`, clears) an organization's two-factor policy. `Ok(false)` when there
+    /// is no such organization.
+    async fn set_org_two_factor_policy(
+        &self,
+        org_id: &str,
+        policy: Option<&str>,
+        audit: &AuditEvent,
     ) -> StoreResult<bool>;
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;

@@ -3,6 +3,7 @@ use sqlx::{AssertSqlSafe, Row};
 use umbral_core::accounts::{Role, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
+use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{AccountStore, NewSignup, SignInLookup, StoreResult, ThrottleState};
 
 use crate::audit::{insert_audit, insert_audits};
@@ -119,6 +120,42 @@ impl AccountStore for SqlStore {
             None => None,
         };
         Ok(SignInLookup { account, limits })
+    }
+
+    async fn change_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep_session: &str,
+        now: UnixMillis,
+        message: &OutboxMessage,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' \
+             WHERE user_id = $2 AND ended_at IS NULL AND id_hash <> $3",
+        )
+        .bind(now)
+        .bind(user_id)
+        .bind(keep_session)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        crate::outbox::insert_outbox(&mut tx, message).await?;
+        crate::audit::insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(())
     }
 
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()> {

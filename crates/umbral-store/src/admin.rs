@@ -241,6 +241,29 @@ impl AdminStore for SqlStore {
         Ok(true)
     }
 
+    async fn set_org_two_factor_policy(
+        &self,
+        org_id: &str,
+        policy: Option<&str>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE organizations SET mfa_policy = $1 WHERE id = $2")
+            .bind(policy.map(str::to_string))
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        // Every member's next step may change.
+        self.everything_changed();
+        Ok(n == 1)
+    }
+
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
         sqlx::query(

@@ -10,6 +10,7 @@ use tracing_subscriber::EnvFilter;
 use umbral::{Overrides, Settings};
 use umbral_core::admin::{ApiActor, ApiScope};
 use umbral_core::clock::SystemClock;
+use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::types::OrgId;
 
 #[derive(Parser, Debug)]
@@ -57,6 +58,15 @@ enum Command {
     /// Lost-factor reset requests: list, approve, reject.
     #[command(subcommand)]
     FactorReset(FactorResetCommand),
+    /// Organizations' policies.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum OrgCommand {
+    /// Set an organization's two-factor policy: required, optional, or default (the platform's).
+    TwoFactorPolicy { id: String, policy: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -229,6 +239,25 @@ async fn run(cli: Cli) -> Result<(), String> {
                         Ok(())
                     }
                 }
+            })
+            .await
+        }
+        Command::Org(OrgCommand::TwoFactorPolicy { ref id, ref policy }) => {
+            let parsed = match policy.as_str() {
+                "default" => None,
+                p => Some(
+                    TwoFactorPolicy::parse(p)
+                        .ok_or_else(|| format!("{p:?}: use required, optional or default"))?,
+                ),
+            };
+            admin(&cli, async |u| {
+                let meta = umbral_core::audit::RequestMeta {
+                    ip: "127.0.0.1".into(),
+                    user_agent: "umbral command line".into(),
+                };
+                u.set_org_two_factor_policy(&ApiActor::command_line(), id, parsed, &meta)
+                    .await
+                    .map_err(|e| format!("{id}: {e}"))
             })
             .await
         }

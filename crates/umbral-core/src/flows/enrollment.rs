@@ -241,11 +241,7 @@ impl Umbral {
         if !self.config.factors.sms.enabled {
             return Err(CoreError::invalid("method", "factor.method_unavailable"));
         }
-        let phone = match phone {
-            PhoneInput::E164(raw) => PhoneE164::parse_e164(raw),
-            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
-        }
-        .map_err(|e| CoreError::Validation(vec![e]))?;
+        let phone = phone.parse().map_err(|e| CoreError::Validation(vec![e]))?;
         let uid = user.id.as_str();
         if self
             .store

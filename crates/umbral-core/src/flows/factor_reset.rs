@@ -10,10 +10,11 @@ use crate::flows::Next;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
+use crate::policy::TwoFactorPolicy;
 use crate::ports::FactorResetRow;
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::Locale;
+use crate::types::{Locale, OrgId};
 
 /// How long the confirmation link works.
 const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
@@ -210,6 +211,39 @@ impl Umbral {
         row.reset.decided_at = Some(now);
         row.reset.decided_by = Some(actor.audit_name());
         Ok(row)
+    }
+
+    /// Staff (or the organization's own key) set an organization's two-factor policy; `None`
+    /// follows the platform's default again.
+    pub async fn set_org_two_factor_policy(
+        &self,
+        actor: &ApiActor,
+        org_id: &str,
+        policy: Option<TwoFactorPolicy>,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        if !actor.scope.reaches(Some(&OrgId(org_id.to_string()))) {
+            return Err(CoreError::NotFound);
+        }
+        let now = self.now();
+        let mut audit = AuditEvent::new(now, "organization.two_factor_policy", None, meta)?
+            .org(org_id)
+            .details(format!(
+                "policy={};by={}",
+                policy.map(|p| p.as_str()).unwrap_or("default"),
+                actor.audit_name()
+            ));
+        audit.subject_user_id = None;
+        if self
+            .store
+            .set_org_two_factor_policy(org_id, policy.map(|p| p.as_str()), &audit)
+            .await
+            .map_err(store_err)?
+        {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound)
+        }
     }
 
     /// A new API key; its secret is returned once and only its hash is kept.

@@ -5,6 +5,7 @@ pub mod enrollment;
 pub mod factor_reset;
 pub mod login;
 pub mod outbox;
+pub mod password;
 pub mod session;
 pub mod signup;
 

@@ -43,18 +43,22 @@ pub struct SignupRequest {
     pub locale: Locale,
 }
 
+impl PhoneInput {
+    pub fn parse(&self) -> Result<PhoneE164, FieldError> {
+        match self {
+            PhoneInput::E164(s) => PhoneE164::parse_e164(s),
+            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
+        }
+    }
+}
+
 impl SignupInput {
     /// Applies every field rule, reporting all failures at once.
     pub fn parse(&self, policy: &crate::policy::PasswordPolicy) -> Result<SignupRequest, CoreError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let name = PersonName::parse(&self.name).map_err(|e| errors.push(e)).ok();
         let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
-        let phone = match &self.phone {
-            PhoneInput::E164(s) => PhoneE164::parse_e164(s),
-            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
-        }
-        .map_err(|e| errors.push(e))
-        .ok();
+        let phone = self.phone.parse().map_err(|e| errors.push(e)).ok();
         let mut personal: Vec<&str> = vec![self.email.trim(), self.name.trim()];
         if let Some(e) = &email {
             personal.push(e.local_part());

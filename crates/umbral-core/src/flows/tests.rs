@@ -31,6 +31,7 @@ struct State {
     outbox: Vec<OutboxMessage>,
     audit: Vec<AuditEvent>,
     org_policy: HashMap<String, TwoFactorPolicy>,
+    owner_epoch: HashMap<String, i64>,
     factors: Vec<Factor>,
     recovery: Vec<(String, String, bool)>,
     devices: Vec<TrustedDevice>,
@@ -96,7 +97,7 @@ impl MemoryStore {
             role: Role::Owner,
             single_session: None,
             mfa_policy: st.org_policy.get(org).copied(),
-            owner_epoch: 0,
+            owner_epoch: st.owner_epoch.get(org).copied().unwrap_or(0),
         })
     }
 
@@ -152,6 +153,30 @@ impl AccountStore for MemoryStore {
             account,
             limits: keys.map(|key| st.throttle.get(key).copied()),
         })
+    }
+    async fn change_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep: &str,
+        now: UnixMillis,
+        m: &OutboxMessage,
+        a: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.password_hash = Some(hash.to_string());
+            u.security_epoch += 1;
+        }
+        for s in st.sessions.values_mut() {
+            if s.user_id.as_deref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
+                s.ended_at = Some(now);
+                s.end_reason = Some("revoked".into());
+            }
+        }
+        st.outbox.push(m.clone());
+        st.audit.push(a.clone());
+        Ok(())
     }
     async fn update_password_hash(&self, user_id: &str, hash: &str, _: UnixMillis) -> StoreResult<()> {
         if let Some(u) = self.st().users.get_mut(user_id) {
@@ -612,6 +637,9 @@ impl AdminStore for MemoryStore {
         _: &OutboxMessage,
         _: &[AuditEvent],
     ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn set_org_two_factor_policy(&self, _: &str, _: Option<&str>, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
     async fn put_api_key(&self, _: &crate::admin::ApiKey, _: &AuditEvent) -> StoreResult<()> {
@@ -1488,4 +1516,111 @@ async fn sms_pumping_is_limited_per_number_ip_and_country_and_by_allowed_countri
             .await,
         Err(CoreError::RateLimited { .. })
     ));
+}
+
+#[tokio::test]
+async fn changing_the_password_asks_the_current_one_and_ends_the_other_sessions() {
+    let (u, store, clock) = setup();
+    let (token, key, _) = with_totp(&u, &store, &clock).await;
+    let auth = u.authenticate(&token).await.unwrap();
+    let e = u
+        .change_password(&auth, "not-my-password", "otra-clave-segura-91", &meta())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        ("password.current_wrong", Some("current_password"))
+    );
+    let e = u
+        .change_password(&auth, PASSWORD, "short", &meta())
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.field()), ("password.too_short", Some("password")));
+    let e = u
+        .change_password(&auth, PASSWORD, "ana@example.com-2026", &meta())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "password.contains_personal");
+    // Another browser, remembered.
+    clock.advance_secs(30);
+    let other = sign_in(&u, None, "203.0.113.9").await;
+    let device = u
+        .pass_second_factor(&other, Method::Totp, &code_now(&key, &clock, 0), true, &meta())
+        .await
+        .unwrap()
+        .device_token
+        .unwrap();
+    let token = sign_in_token(&u, Some(&device), "203.0.113.9").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    assert_eq!(auth.next, Next::Done);
+    let elsewhere = sign_in_token(&u, None, "198.51.100.1").await;
+    u.change_password(&auth, PASSWORD, "otra-clave-segura-91", &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        u.authenticate(&token).await.unwrap().next,
+        Next::Done,
+        "this session stays"
+    );
+    assert!(matches!(
+        u.authenticate(&elsewhere).await,
+        Err(CoreError::SessionEnded(_))
+    ));
+    assert_eq!(
+        store.st().outbox.last().unwrap().content.template,
+        "password_changed"
+    );
+    // The old password is gone, and the remembered device asks again.
+    let m = meta();
+    assert_eq!(
+        u.login("ana@example.com", PASSWORD, None, &m).await.unwrap_err(),
+        CoreError::InvalidCredentials
+    );
+    let out = u
+        .login("ana@example.com", "otra-clave-segura-91", Some(&device), &m)
+        .await
+        .unwrap();
+    assert_eq!(out.next, Next::SecondFactor);
+}
+
+#[tokio::test]
+async fn a_new_owner_makes_remembered_devices_ask_again() {
+    let (u, store, clock) = setup();
+    let (_, key, _) = with_totp(&u, &store, &clock).await;
+    clock.advance_secs(30);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    let device = u
+        .pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), true, &meta())
+        .await
+        .unwrap()
+        .device_token
+        .unwrap();
+    assert_eq!(sign_in(&u, Some(&device), "203.0.113.9").await.next, Next::Done);
+    // The organization's owner changes (the owner transfer moves the epoch on).
+    {
+        let mut st = store.st();
+        let org = st.members.values().next().unwrap().clone();
+        st.owner_epoch.insert(org, 1);
+    }
+    assert_eq!(
+        sign_in(&u, Some(&device), "203.0.113.9").await.next,
+        Next::SecondFactor
+    );
+}
+
+#[tokio::test]
+async fn an_organization_may_set_its_own_policy() {
+    let (u, store, _) = setup();
+    let out = u.signup(&input("ana@example.com"), &meta()).await.unwrap();
+    {
+        let mut st = store.st();
+        let org = st.members.values().next().unwrap().clone();
+        st.org_policy.insert(org, TwoFactorPolicy::Optional);
+    }
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    assert_eq!(
+        u.confirm_email(&auth, &last_code(&store), &meta()).await,
+        Ok(Next::Done),
+        "the organization's optional beats the platform's required"
+    );
 }

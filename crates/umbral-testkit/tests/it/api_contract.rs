@@ -18,7 +18,7 @@ async fn openapi_describes_every_api_route() {
         if !path.starts_with("/api/v1/") {
             continue;
         }
-        for method in ["get", "post", "delete"] {
+        for method in ["get", "post", "put", "delete"] {
             if route.contains(&format!("{method}(")) {
                 assert!(
                     doc["paths"][path][method].is_object(),

@@ -599,3 +599,123 @@ async fn b_user_id(app: &TestApp, email: &str) -> String {
         .id
         .0
 }
+
+#[tokio::test]
+async fn changing_the_password_in_the_security_tab() {
+    let app = spawn_app().await;
+    let email = "pw@example.com";
+    let c = app.signed_up(email).await;
+    let (_, html) = get(&c, &app.url("/settings/security?lang=pt-BR")).await;
+    assert!(
+        html.contains("autocomplete=\"current-password\"") && html.contains("autocomplete=\"new-password\"")
+    );
+    let csrf = csrf_from(&html);
+    let form = |current: &'static str, new: &'static str| {
+        let c = c.clone();
+        let url = app.url("/settings/security/password");
+        let csrf = csrf.clone();
+        async move {
+            c.post(url)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("current_password", current),
+                    ("password", new),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = form("wrong-password-1", "outra-senha-forte-55").await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"current_password-error\"") && html.contains("A senha atual não está correta.")
+    );
+    let r = form(PASSWORD, "curta").await;
+    assert!(r.text().await.unwrap().contains("id=\"password-error\""));
+    let r = form(PASSWORD, "outra-senha-forte-55").await;
+    assert_eq!(
+        r.headers()["location"],
+        "/settings/security?notice=password_changed"
+    );
+    let (s, b) = post(
+        &app.client(),
+        app.url("/api/v1/login"),
+        json!({"email": email, "password": "outra-senha-forte-55"}),
+    )
+    .await;
+    assert_eq!((s, b["next"].as_str()), (200, Some("second_factor")));
+    let (s, _) = post(
+        &app.client(),
+        app.url("/api/v1/login"),
+        json!({"email": email, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(s, 401);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn staff_set_an_organizations_two_factor_policy() {
+    use umbral_testkit::umbral_core::admin::ApiScope;
+    use umbral_testkit::umbral_core::types::OrgId;
+    let app = spawn_app().await;
+    let c = app.confirmed("org@example.com").await;
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        403,
+        "required"
+    );
+    let org = app
+        .umbral()
+        .store()
+        .sign_in_lookup("org@example.com", ["a", "b"])
+        .await
+        .unwrap()
+        .account
+        .unwrap()
+        .1
+        .unwrap()
+        .org_id
+        .0;
+    let (_, staff) = app
+        .umbral()
+        .create_api_key("staff", ApiScope::Staff)
+        .await
+        .unwrap();
+    let (_, other) = app
+        .umbral()
+        .create_api_key("other", ApiScope::Organization(OrgId("other".into())))
+        .await
+        .unwrap();
+    let put = |key: String, body: Value| {
+        let url = app.url(&format!("/api/v1/admin/organizations/{org}/two-factor-policy"));
+        async move {
+            reqwest::Client::new()
+                .put(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(put(other, json!({"policy": "optional"})).await, 404);
+    assert_eq!(put(staff.clone(), json!({"policy": "sometimes"})).await, 422);
+    assert_eq!(put(staff.clone(), json!({"policy": "optional"})).await, 200);
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200,
+        "optional now"
+    );
+    assert_eq!(put(staff, json!({"policy": null})).await, 200);
+    assert_eq!(
+        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        403,
+        "the platform's required again"
+    );
+    app.stop().await;
+}

@@ -273,3 +273,17 @@ email-factor_reset_rejected-body =
     Hello { $name },
 
     Your request to remove your two-factor methods was not approved. Nothing was changed. If you still need help, contact support.
+
+## Password change
+field-current-password = Current password
+field-new-password = New password
+security-change-password = Change password
+security-notice-password_changed = Your password was changed. Your other sessions were signed out.
+password-current_wrong = The current password is not correct.
+email-password_changed-subject = Your { $product } password was changed
+email-password_changed-body =
+    Hello { $name },
+
+    The password of your { $product } account was just changed, and your other sessions were signed out.
+    If it was not you, use "Forgot your password?" on the sign-in page at once and contact support.
+policy-two_factor_invalid = The policy must be required or optional.

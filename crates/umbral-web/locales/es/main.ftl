@@ -273,3 +273,17 @@ email-factor_reset_rejected-body =
     Hola, { $name }:
 
     Tu solicitud para quitar tus métodos de dos factores no fue aprobada. No se cambió nada. Si aún necesitas ayuda, contacta con soporte.
+
+## Password change
+field-current-password = Contraseña actual
+field-new-password = Nueva contraseña
+security-change-password = Cambiar la contraseña
+security-notice-password_changed = Se cambió tu contraseña. Se cerraron tus otras sesiones.
+password-current_wrong = La contraseña actual no es correcta.
+email-password_changed-subject = Se cambió tu contraseña de { $product }
+email-password_changed-body =
+    Hola, { $name }:
+
+    Se acaba de cambiar la contraseña de tu cuenta de { $product } y se cerraron tus otras sesiones.
+    Si no fuiste tú, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión cuanto antes y contacta con soporte.
+policy-two_factor_invalid = La política debe ser required u optional.

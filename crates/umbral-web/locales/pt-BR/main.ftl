@@ -273,3 +273,17 @@ email-factor_reset_rejected-body =
     Olá, { $name }:
 
     Sua solicitação para remover seus métodos de dois fatores não foi aprovada. Nada foi alterado. Se ainda precisar de ajuda, fale com o suporte.
+
+## Password change
+field-current-password = Senha atual
+field-new-password = Nova senha
+security-change-password = Trocar a senha
+security-notice-password_changed = Sua senha foi trocada. Suas outras sessões foram encerradas.
+password-current_wrong = A senha atual não está correta.
+email-password_changed-subject = A senha do seu { $product } foi trocada
+email-password_changed-body =
+    Olá, { $name }:
+
+    A senha da sua conta do { $product } acabou de ser trocada e suas outras sessões foram encerradas.
+    Se não foi você, use "Esqueceu sua senha?" na página de login imediatamente e fale com o suporte.
+policy-two_factor_invalid = A política deve ser required ou optional.

@@ -128,3 +128,40 @@ pub async fn reject(
 ) -> Response {
     decide(state, ctx, actor, id, false).await
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBody {
+    /// `required`, `optional`, or null for the platform's default.
+    policy: Option<String>,
+}
+
+pub async fn set_two_factor_policy(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Path(id): Path<String>,
+    crate::api::ApiJson(b): crate::api::ApiJson<PolicyBody>,
+) -> Response {
+    let policy = match b.policy.as_deref() {
+        None => None,
+        Some(p) => match umbral_core::policy::TwoFactorPolicy::parse(p) {
+            Some(p) => Some(p),
+            None => {
+                return ApiError::new(
+                    CoreError::invalid("policy", "policy.two_factor_invalid"),
+                    ctx.locale,
+                )
+                .into_response();
+            }
+        },
+    };
+    match state
+        .umbral
+        .set_org_two_factor_policy(&actor, &id, policy, &ctx.meta)
+        .await
+    {
+        Ok(()) => Json(json!({"id": id, "two_factor_policy": policy.map(|p| p.as_str())})).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}

@@ -324,3 +324,29 @@ pub async fn confirm_reset(
         Err(e) => fail(e, &ctx),
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordBody {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// A new password: the current one first. Every other session ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(a): ApiSession,
+    ApiJson(b): ApiJson<PasswordBody>,
+) -> Response {
+    match state
+        .umbral
+        .change_password(&a, &b.current_password, &b.new_password, &ctx.meta)
+        .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}

@@ -10,7 +10,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -26,8 +26,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/logout", post(v1::logout))
         .route("/api/v1/me", get(v1::me))
         .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
+        .route("/api/v1/password", post(factors::change_password))
         .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
         .route("/api/v1/admin/factor-resets", get(admin::factor_resets))
+        .route(
+            "/api/v1/admin/organizations/{id}/two-factor-policy",
+            put(admin::set_two_factor_policy),
+        )
         .route("/api/v1/admin/factor-resets/{id}", get(admin::factor_reset))
         .route("/api/v1/admin/factor-resets/{id}/approve", post(admin::approve))
         .route("/api/v1/admin/factor-resets/{id}/reject", post(admin::reject))

@@ -227,6 +227,14 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"204": {"description": "Forgotten"}, "404": error_response("No such device")}
             }},
+            "/api/v1/password": {"post": {
+                "summary": "Change the password: the current one first; the same rules as at sign-up; every other session ends",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["current_password", "new_password"],
+                    "properties": {"current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 10, "maxLength": 256}}, "additionalProperties": false}}}},
+                "responses": {"204": {"description": "Changed"}, "422": error_response("Wrong current password, or the new one breaks a rule (`field` says which)"),
+                    "429": error_response("Too many wrong passwords; see Retry-After")}
+            }},
             "/api/v1/login/second-factor/lost": {"post": {
                 "summary": "I can't use any of my methods: a confirmation link is mailed to the registered address",
                 "security": [{"session": []}, {"bearer": []}],
@@ -246,6 +254,15 @@ pub fn spec() -> Value {
                 "responses": {"200": {"description": "Requests", "content": {"application/json": {"schema": {"type": "object", "properties": {
                     "factor_resets": {"type": "array", "items": {"$ref": "#/components/schemas/FactorReset"}}}}}}},
                     "401": error_response("No live API key"), "422": error_response("Unknown status")}
+            }},
+            "/api/v1/admin/organizations/{id}/two-factor-policy": {"put": {
+                "summary": "Set an organization's two-factor policy (null: the platform's default)",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["policy"],
+                    "properties": {"policy": {"type": ["string", "null"], "enum": ["required", "optional", null]}}, "additionalProperties": false}}}},
+                "responses": {"200": {"description": "Set"}, "404": error_response("No such organization within the key's reach"),
+                    "422": error_response("Unknown policy")}
             }},
             "/api/v1/admin/factor-resets/{id}": {"get": {
                 "summary": "One reset request", "security": [{"apiKey": []}],

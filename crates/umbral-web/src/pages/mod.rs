@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login/second-factor/send", post(two_factor::send_code))
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
+        .route("/settings/security/password", post(settings::change_password))
         .route(
             "/login/second-factor/lost",
             get(two_factor::show_lost).post(two_factor::request_lost),

@@ -28,7 +28,11 @@ const NOTICES: &[&str] = &[
     "devices_forgotten",
     "device_forgotten",
     "session_ended",
+    "password_changed",
 ];
+
+/// The fields of the password form, in page order.
+const PASSWORD_FORM: &[&str] = &["_form", "current_password", "password"];
 
 const SECURITY: SetupPlace = SetupPlace {
     base: "/settings/security",
@@ -103,17 +107,20 @@ async fn render_security(
         can_activate => user.factor_count == 0 && policy == TwoFactorPolicy::Optional,
         required => policy == TwoFactorPolicy::Required,
         sms => u.config().factors.sms.enabled,
+        email => user.email.clone(),
         codes_left => codes_left,
         devices => devices,
         sessions => sessions,
         notice => notice,
     };
-    let page = FormPage::new(state, ctx, "security.html", &["_form"]);
+    let page = FormPage::new(state, ctx, "security.html", PASSWORD_FORM);
     match error {
         Some(e) => {
-            // Field errors of an action (e.g. the last factor) show at the top of the tab.
+            // The password form shows its errors next to its fields; the other actions' at the
+            // top of the tab (e.g. the last factor).
             let top = CoreError::invalid("_form", e.code());
-            let shown = if matches!(e, CoreError::Validation(_)) {
+            let own_field = e.field().is_some_and(|f| PASSWORD_FORM.contains(&f));
+            let shown = if matches!(e, CoreError::Validation(_)) && !own_field {
                 &top
             } else {
                 e
@@ -312,4 +319,18 @@ pub async fn activate(
         }
         Err(e) => page.error(&e, context! {}),
     }
+}
+
+/// "Change password": the current one, then the new one.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    let work = state
+        .umbral
+        .change_password(&auth, get("current_password"), get("password"), &ctx.meta);
+    act(&state, &ctx, &auth, &f, "password_changed", work).await
 }
