@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use umbral_core::factors::totp;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
@@ -104,6 +105,37 @@ pub async fn signup(c: &reqwest::Client, base: &str, email: &str) -> Result<Stri
 
 /// Seconds per hash when every core hashes at once, with the server's own hashing code: the most
 /// sign-ins per second this machine could do is cores / this.
+/// Signs up `email`, confirms it, sets an authenticator app up (two-factor is required by
+/// default); returns the fully signed-in session token and the app's key.
+pub async fn enrolled_session(c: &reqwest::Client, base: &str, email: &str) -> Result<(String, Vec<u8>)> {
+    let token = confirmed_session(c, base, email).await?;
+    let setup: Value = c
+        .post(format!("{base}/api/v1/factors/totp"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let key = totp::secret_from_text(setup["secret"].as_str().unwrap_or_default()).context("no key")?;
+    let code = totp::code_at_step(&key, totp_step())?;
+    let r = c
+        .post(format!("{base}/api/v1/factors/totp/confirm"))
+        .bearer_auth(&token)
+        .json(&json!({"code": code}))
+        .send()
+        .await?;
+    if r.status() != 200 {
+        bail!("totp confirm: {}", r.status());
+    }
+    Ok((token, key))
+}
+
+/// The current TOTP step by the system clock.
+pub fn totp_step() -> i64 {
+    use umbral_core::clock::Clock;
+    umbral_core::clock::SystemClock.now_ms() / 30_000
+}
+
 /// Signs up `email`, confirms it with the code from the dev outbox, returns the session token.
 pub async fn confirmed_session(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
     let token = signup(c, base, email).await?;

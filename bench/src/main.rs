@@ -5,11 +5,13 @@
 //!   umbral-bench signin   sign-ins per second against the hash ceiling (efficiency)
 //!   umbral-bench me       server CPU per authenticated `GET /api/v1/me`
 //!   umbral-bench overload sign-ins far beyond capacity: 503s, latency of others, memory, start
+//!   umbral-bench totp     server CPU per TOTP code check at sign-in, persistence included
 
 mod common;
 mod me;
 mod overload;
 mod signin;
+mod totp;
 
 use std::path::PathBuf;
 
@@ -52,6 +54,13 @@ enum What {
         #[arg(long, default_value = "/api/v1/me")]
         path: String,
     },
+    /// Server CPU per second-factor check (TOTP), the write that uses the step up included.
+    Totp {
+        #[arg(long, default_value_t = 400)]
+        users: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
     /// Sign-ins offered well beyond capacity while another endpoint is probed; start time and
     /// memory.
     Overload {
@@ -78,5 +87,6 @@ async fn main() -> Result<()> {
             path,
         } => me::bench_me(&cli, *requests, *clients, path).await,
         What::Overload { times, seconds } => overload::bench_overload(&cli, *times, *seconds).await,
+        What::Totp { users, clients } => totp::bench_totp(&cli, *users, *clients).await,
     }
 }

@@ -6,12 +6,12 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::Cli;
-use crate::common::{confirmed_session, cpu_seconds, machine, start, write_result};
+use crate::common::{enrolled_session, cpu_seconds, machine, start, write_result};
 
 pub async fn bench_me(cli: &Cli, requests: usize, clients: usize, path: &str) -> Result<()> {
     let server = start(cli, &[]).await?;
     let c = reqwest::Client::new();
-    let token = confirmed_session(&c, &server.base, "me@example.com").await?;
+    let (token, _) = enrolled_session(&c, &server.base, "me@example.com").await?;
     let url = format!("{}{path}", server.base);
     // Warm up connections and caches.
     for _ in 0..200 {

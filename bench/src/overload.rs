@@ -12,7 +12,7 @@ use crate::Cli;
 use umbral_core::policy::HashParams;
 
 use crate::common::{
-    PASSWORD, confirmed_session, cores, hash_seconds, machine, percentile, rss_mib, signup, start,
+    PASSWORD, enrolled_session, cores, hash_seconds, machine, percentile, rss_mib, signup, start,
     write_result,
 };
 
@@ -23,7 +23,7 @@ pub async fn bench_overload(cli: &Cli, times: f64, seconds: u64) -> Result<()> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (idle_rss, _) = rss_mib(server.pid)?;
     let c = reqwest::Client::new();
-    let token = confirmed_session(&c, &server.base, "probe@example.com").await?;
+    let (token, _) = enrolled_session(&c, &server.base, "probe@example.com").await?;
     let users: Vec<String> = (0..50).map(|i| format!("load{i}@example.com")).collect();
     for u in &users {
         signup(&c, &server.base, u).await?;

@@ -51,6 +51,8 @@ pub struct SessionContext {
     pub session: SessionRecord,
     pub user: Option<User>,
     pub membership: Option<Membership>,
+    /// The user's confirmed factors, oldest first.
+    pub factors: Vec<Factor>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

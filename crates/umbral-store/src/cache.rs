@@ -122,6 +122,7 @@ mod tests {
             },
             user: None,
             membership: None,
+            factors: Vec::new(),
         }
     }
 

@@ -127,25 +127,27 @@ async fn security_changed(
     Ok(())
 }
 
+/// Marks the session as passed; it must still be live (a concurrent sign-in may have ended it:
+/// `SessionGone`, and the transaction rolls back).
 async fn mark_session(
     tx: &mut Transaction<'_, Any>,
     id_hash: &str,
     method: &str,
     now: UnixMillis,
 ) -> StoreResult<()> {
-    sqlx::query("UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL")
+    let n = sqlx::query("UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL")
         .bind(now)
         .bind(method)
         .bind(id_hash)
         .execute(&mut **tx)
         .await
-        .map_err(db)?;
-    Ok(())
+        .map_err(db)?
+        .rows_affected();
+    if n == 1 { Ok(()) } else { Err(StoreError::SessionGone) }
 }
 
 impl SqlStore {
-    /// A sign-in completes with the single-session policy: the user's other sessions end, and
-    /// this one must still be live (a concurrent completion may have ended it: `SessionGone`).
+    /// A sign-in completes with the single-session policy: the user's other sessions end.
     async fn complete_sign_in(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -156,14 +158,6 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let Some(event) = end_others else { return Ok(()) };
         self.end_other_sessions(tx, user_id, session, now, event).await?;
-        let live = sqlx::query("SELECT id_hash FROM sessions WHERE id_hash = $1 AND ended_at IS NULL")
-            .bind(session)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(db)?;
-        if live.is_none() {
-            return Err(StoreError::SessionGone);
-        }
         Ok(())
     }
 }

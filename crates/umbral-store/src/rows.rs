@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use umbral_core::accounts::{Membership, Role, User, UserStatus};
+use umbral_core::factors::{Factor, FactorKind};
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::SessionRecord;
 use umbral_core::types::{OrgId, UserId};
@@ -68,4 +69,27 @@ pub(crate) fn session(row: &AnyRow) -> Result<SessionRecord, sqlx::Error> {
         mfa_at: row.try_get("mfa_at")?,
         mfa_method: row.try_get("mfa_method")?,
     })
+}
+
+/// A confirmed factor joined to another row (`f_` columns), if the row has one.
+pub(crate) const FACTOR_COLUMNS: &str = "f.id AS f_id, f.user_id AS f_user_id, f.kind AS f_kind, f.phone AS f_phone, \
+     f.secret_sealed AS f_secret_sealed, f.created_at AS f_created_at, f.confirmed_at AS f_confirmed_at, \
+     f.last_used_at AS f_last_used_at, f.last_step AS f_last_step";
+
+pub(crate) fn joined_factor(row: &AnyRow) -> Result<Option<Factor>, sqlx::Error> {
+    let Some(id) = row.try_get::<Option<String>, _>("f_id")? else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get::<Option<String>, _>("f_kind")?.unwrap_or_default();
+    Ok(Some(Factor {
+        id,
+        user_id: row.try_get::<Option<String>, _>("f_user_id")?.unwrap_or_default(),
+        kind: FactorKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
+        phone: row.try_get("f_phone")?,
+        secret_sealed: row.try_get("f_secret_sealed")?,
+        created_at: row.try_get::<Option<i64>, _>("f_created_at")?.unwrap_or_default(),
+        confirmed_at: row.try_get("f_confirmed_at")?,
+        last_used_at: row.try_get("f_last_used_at")?,
+        last_step: row.try_get("f_last_step")?,
+    }))
 }

@@ -5,7 +5,7 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 
 use crate::audit::{insert_audit, insert_audits};
-use crate::rows::{self, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
 use crate::{Backend, SqlStore, db};
 
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
@@ -102,31 +102,41 @@ impl SessionStore for SqlStore {
             },
             None => None,
         };
+        // One row per confirmed factor of the user (or one without), with the user's first
+        // organization.
         let sql = format!(
-            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM sessions s \
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS}, {FACTOR_COLUMNS} FROM sessions s \
              LEFT JOIN users u ON u.id = s.user_id \
-             LEFT JOIN memberships m ON m.user_id = s.user_id \
+             LEFT JOIN memberships m ON m.user_id = s.user_id AND m.org_id = \
+               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = s.user_id ORDER BY m2.created_at LIMIT 1) \
              LEFT JOIN organizations o ON o.id = m.org_id \
-             WHERE s.id_hash = $1 ORDER BY m.created_at LIMIT 1"
+             LEFT JOIN factors f ON f.user_id = s.user_id AND f.confirmed_at IS NOT NULL \
+             WHERE s.id_hash = $1 ORDER BY f.created_at, f.id"
         );
-        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+        let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(id_hash)
-            .fetch_optional(&self.read)
+            .fetch_all(&self.read)
             .await
-            .map_err(db)?
-        else {
+            .map_err(db)?;
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
-        let session = rows::session(&row).map_err(db)?;
+        let session = rows::session(row).map_err(db)?;
         let user = match session.user_id {
-            Some(_) => Some(rows::user(&row).map_err(db)?),
+            Some(_) => Some(rows::user(row).map_err(db)?),
             None => None,
         };
-        let membership = rows::membership(&row).map_err(db)?;
+        let membership = rows::membership(row).map_err(db)?;
+        let factors = rows
+            .iter()
+            .filter_map(|r| rows::joined_factor(r).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)?;
         let ctx = SessionContext {
             session,
             user,
             membership,
+            factors,
         };
         if let (Some(c), Some(began)) = (&self.cache, began) {
             c.put(&ctx, began);

@@ -45,9 +45,9 @@ impl Umbral {
         }
     }
 
-    pub async fn challenge_options(&self, auth: &Authenticated) -> Result<ChallengeOptions, CoreError> {
+    pub fn challenge_options(&self, auth: &Authenticated) -> Result<ChallengeOptions, CoreError> {
         let user = self.challenged(auth)?;
-        let factors = self.store.factors_of(user.id.as_str()).await.map_err(store_err)?;
+        let factors = &auth.factors;
         let has = |k| factors.iter().any(|f| f.kind == k && f.confirmed_at.is_some());
         let phone_masked = factors
             .iter()
@@ -100,14 +100,11 @@ impl Umbral {
                 )?,
             ),
             Method::Sms => {
-                let phone = self
-                    .store
-                    .factors_of(uid)
-                    .await
-                    .map_err(store_err)?
-                    .into_iter()
+                let phone = auth
+                    .factors
+                    .iter()
                     .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_some())
-                    .and_then(|f| f.phone)
+                    .and_then(|f| f.phone.clone())
                     .ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))?;
                 let phone = PhoneE164::parse_e164(&phone).map_err(|e| CoreError::Validation(vec![e]))?;
                 self.resend_cooldown(uid, SMS_CHALLENGE).await?;
@@ -149,7 +146,7 @@ impl Umbral {
     ) -> Result<Passed, CoreError> {
         let user = self.challenged(auth)?;
         let uid = user.id.as_str();
-        let options = self.challenge_options(auth).await?;
+        let options = self.challenge_options(auth)?;
         if !options.methods.contains(&method) {
             return Err(CoreError::invalid("method", "factor.method_unavailable"));
         }
@@ -159,9 +156,9 @@ impl Umbral {
             Method::Totp => {
                 let code = parse_code6(code)?;
                 had_failures = self.factor_limit(uid).await?;
-                let factors = self.store.factors_of(uid).await.map_err(store_err)?;
                 let mut proof = None;
-                for f in factors
+                for f in auth
+                    .factors
                     .iter()
                     .filter(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_some())
                 {

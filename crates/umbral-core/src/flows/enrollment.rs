@@ -347,17 +347,14 @@ impl Umbral {
     }
 
     /// The user's confirmed factors.
-    pub async fn factors(&self, auth: &Authenticated) -> Result<Vec<FactorView>, CoreError> {
-        let user = auth.complete_user()?;
-        Ok(self
-            .store
-            .factors_of(user.id.as_str())
-            .await
-            .map_err(store_err)?
-            .into_iter()
+    pub fn factors(&self, auth: &Authenticated) -> Result<Vec<FactorView>, CoreError> {
+        auth.complete_user()?;
+        Ok(auth
+            .factors
+            .iter()
             .filter(|f| f.confirmed_at.is_some())
             .map(|f| FactorView {
-                id: f.id,
+                id: f.id.clone(),
                 kind: f.kind,
                 phone_masked: f.phone.as_deref().map(mask_phone),
                 created_at: f.created_at,
@@ -376,8 +373,8 @@ impl Umbral {
     ) -> Result<(), CoreError> {
         let user = auth.complete_user()?;
         let uid = user.id.as_str();
-        let factors = self.store.factors_of(uid).await.map_err(store_err)?;
-        let factor = factors
+        let factor = auth
+            .factors
             .iter()
             .find(|f| f.id == factor_id && f.confirmed_at.is_some())
             .ok_or(CoreError::NotFound)?;

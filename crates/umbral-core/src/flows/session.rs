@@ -3,6 +3,7 @@
 use crate::accounts::{Membership, User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
+use crate::factors::Factor;
 use crate::flows::Next;
 use crate::flows::signup::store_err;
 use crate::ports::SessionRecord;
@@ -16,6 +17,8 @@ pub struct Authenticated {
     /// `None` for the stand-in session of a sign-up with a taken email.
     pub user: Option<User>,
     pub membership: Option<Membership>,
+    /// The user's confirmed factors, oldest first.
+    pub factors: Vec<Factor>,
     /// The step this session must do next.
     pub next: Next,
 }
@@ -132,6 +135,7 @@ impl Umbral {
             session: ctx.session,
             user: ctx.user,
             membership: ctx.membership,
+            factors: ctx.factors,
             next,
         })
     }

@@ -265,10 +265,20 @@ impl SessionStore for MemoryStore {
             Some(u) => (self.user_by_id(u).await?, self.membership_of(u)),
             None => (None, None),
         };
+        let factors = match &session.user_id {
+            Some(u) => self
+                .factors_of(u)
+                .await?
+                .into_iter()
+                .filter(|f| f.confirmed_at.is_some())
+                .collect(),
+            None => Vec::new(),
+        };
         Ok(Some(SessionContext {
             session,
             user,
             membership,
+            factors,
         }))
     }
     async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
@@ -1012,7 +1022,7 @@ async fn an_authenticator_app_is_set_up_with_a_current_code_and_gives_ten_recove
     assert_eq!(done.next, Next::Done);
     let auth = u.authenticate(&token).await.unwrap();
     assert_eq!(auth.next, Next::Done);
-    assert_eq!(u.factors(&auth).await.unwrap().len(), 1);
+    assert_eq!(u.factors(&auth).unwrap().len(), 1);
     assert!(store.st().audit.iter().any(|e| e.event == "factor.enrolled"));
 }
 
@@ -1123,7 +1133,7 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
         .unwrap();
 
     let auth = sign_in(&u, None, "203.0.113.9").await;
-    let options = u.challenge_options(&auth).await.unwrap();
+    let options = u.challenge_options(&auth).unwrap();
     assert_eq!(
         options.methods,
         vec![Method::Totp, Method::Email, Method::RecoveryCode]
@@ -1260,7 +1270,7 @@ async fn the_last_factor_stays_under_required_and_may_go_under_optional() {
         .authenticate(&latest_token(&u, &store, &clock, &key).await)
         .await
         .unwrap();
-    let factor = u.factors(&auth).await.unwrap().remove(0);
+    let factor = u.factors(&auth).unwrap().remove(0);
     assert_eq!(
         u.remove_factor(&auth, &factor.id, &meta())
             .await
@@ -1296,7 +1306,7 @@ async fn the_last_factor_stays_under_required_and_may_go_under_optional() {
         .authenticate(&latest_token(&u, &store, &clock, &key_of(&setup)).await)
         .await
         .unwrap();
-    let factor = u.factors(&auth).await.unwrap().remove(0);
+    let factor = u.factors(&auth).unwrap().remove(0);
     u.remove_factor(&auth, &factor.id, &meta()).await.unwrap();
     // Two-factor is off again: the next sign-in is done after the password.
     let auth = sign_in(&u, None, "203.0.113.9").await;
@@ -1439,7 +1449,7 @@ async fn a_phone_is_set_up_with_a_code_by_sms_and_belongs_to_one_user_only() {
     // The challenge by SMS, after the password.
     clock.advance_secs(60);
     let auth = sign_in(&u, None, "203.0.113.9").await;
-    let options = u.challenge_options(&auth).await.unwrap();
+    let options = u.challenge_options(&auth).unwrap();
     assert_eq!(
         options.methods,
         vec![Method::Sms, Method::Email, Method::RecoveryCode]

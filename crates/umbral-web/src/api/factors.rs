@@ -55,7 +55,7 @@ fn fail(e: CoreError, ctx: &Ctx) -> Response {
 
 /// `GET /api/v1/login/second-factor`: the methods this challenge accepts.
 pub async fn challenge(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
-    match state.umbral.challenge_options(&a).await {
+    match state.umbral.challenge_options(&a) {
         Ok(o) => Json(json!({
             "methods": o.methods.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
             "email": o.email_masked,
@@ -191,7 +191,7 @@ fn enrolled_json(done: &umbral_core::flows::enrollment::Enrolled) -> Response {
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     let (factors, left) = match (
-        state.umbral.factors(&a).await,
+        state.umbral.factors(&a),
         state.umbral.recovery_codes_left(&a).await,
     ) {
         (Ok(f), Ok(l)) => (f, l),

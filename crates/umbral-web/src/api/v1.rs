@@ -157,7 +157,7 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSessi
         Ok(me) => me,
         Err(e) => return ApiError::new(e, ctx.locale).into_response(),
     };
-    let factors = match state.umbral.factors(&a).await {
+    let factors = match state.umbral.factors(&a) {
         Ok(f) => f,
         Err(e) => return ApiError::new(e, ctx.locale).into_response(),
     };

@@ -64,7 +64,7 @@ async fn render_security(
         Err(e) => return state.error_page(ctx, &e),
     };
     let (factors, codes_left, devices, sessions) = match (
-        u.factors(auth).await,
+        u.factors(auth),
         u.recovery_codes_left(auth).await,
         u.trusted_devices(auth).await,
         u.active_sessions(auth).await,

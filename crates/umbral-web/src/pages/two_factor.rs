@@ -301,7 +301,7 @@ async fn render_challenge(
 ) -> Response {
     // A code by email or SMS is sent on request; until then the page offers to send it.
     let sent = notice.is_some() || error.is_some();
-    let options = match state.umbral.challenge_options(auth).await {
+    let options = match state.umbral.challenge_options(auth) {
         Ok(o) => o,
         Err(CoreError::AlreadyDone) => return Redirect::to("/").into_response(),
         Err(e) => return state.error_page(ctx, &e),
@@ -393,7 +393,7 @@ pub async fn send_code(
         .await
     {
         Ok(()) => {
-            let notice = match state.umbral.challenge_options(&auth).await {
+            let notice = match state.umbral.challenge_options(&auth) {
                 Ok(o) if method == Method::Sms => crate::i18n::t(
                     ctx.locale,
                     "challenge-sms-sent",
@@ -443,7 +443,7 @@ pub async fn request_lost(
         .await
     {
         Ok(()) => {
-            let email = match state.umbral.challenge_options(&auth).await {
+            let email = match state.umbral.challenge_options(&auth) {
                 Ok(o) => o.email_masked,
                 Err(e) => return state.error_page(&ctx, &e),
             };
