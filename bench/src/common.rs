@@ -6,11 +6,11 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use umbral_core::factors::totp;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 use umbral_core::auth::password::{Hasher, hash_now};
+use umbral_core::factors::totp;
 use umbral_core::policy::HashParams;
 
 use crate::Cli;

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::Cli;
-use crate::common::{enrolled_session, cpu_seconds, machine, start, write_result};
+use crate::common::{cpu_seconds, enrolled_session, machine, start, write_result};
 
 pub async fn bench_me(cli: &Cli, requests: usize, clients: usize, path: &str) -> Result<()> {
     let server = start(cli, &[]).await?;

@@ -12,7 +12,7 @@ use crate::Cli;
 use umbral_core::policy::HashParams;
 
 use crate::common::{
-    PASSWORD, enrolled_session, cores, hash_seconds, machine, percentile, rss_mib, signup, start,
+    PASSWORD, cores, enrolled_session, hash_seconds, machine, percentile, rss_mib, signup, start,
     write_result,
 };
 

@@ -43,7 +43,10 @@ pub async fn bench_totp(cli: &Cli, users: usize, clients: usize) -> Result<()> {
         if r["next"] != "second_factor" {
             bail!("login: {r}");
         }
-        pending.push((r["session_token"].as_str().unwrap_or_default().to_string(), key.clone()));
+        pending.push((
+            r["session_token"].as_str().unwrap_or_default().to_string(),
+            key.clone(),
+        ));
     }
     // One step later than enrollment: within the step of drift allowed, never used before.
     let step = totp_step() + 1;
@@ -64,7 +67,11 @@ pub async fn bench_totp(cli: &Cli, users: usize, clients: usize) -> Result<()> {
                     .send()
                     .await?;
                 if r.status() != 200 {
-                    bail!("second factor: {} {}", r.status(), r.text().await.unwrap_or_default());
+                    bail!(
+                        "second factor: {} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    );
                 }
             }
             Ok::<(), anyhow::Error>(())

@@ -135,15 +135,21 @@ async fn mark_session(
     method: &str,
     now: UnixMillis,
 ) -> StoreResult<()> {
-    let n = sqlx::query("UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL")
-        .bind(now)
-        .bind(method)
-        .bind(id_hash)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-    if n == 1 { Ok(()) } else { Err(StoreError::SessionGone) }
+    let n = sqlx::query(
+        "UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(method)
+    .bind(id_hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    if n == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::SessionGone)
+    }
 }
 
 impl SqlStore {

@@ -84,7 +84,8 @@ pub(crate) fn joined_factor(row: &AnyRow) -> Result<Option<Factor>, sqlx::Error>
     Ok(Some(Factor {
         id,
         user_id: row.try_get::<Option<String>, _>("f_user_id")?.unwrap_or_default(),
-        kind: FactorKind::parse(&kind).ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
+        kind: FactorKind::parse(&kind)
+            .ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
         phone: row.try_get("f_phone")?,
         secret_sealed: row.try_get("f_secret_sealed")?,
         created_at: row.try_get::<Option<i64>, _>("f_created_at")?.unwrap_or_default(),
