@@ -74,18 +74,23 @@ impl Umbral {
         }
     }
 
+    /// The factor of `kind` the user is setting up, if any.
+    async fn pending_factor(&self, user_id: &str, kind: FactorKind) -> Result<Option<Factor>, CoreError> {
+        Ok(self
+            .store
+            .factors_of(user_id)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|f| f.kind == kind && f.confirmed_at.is_none()))
+    }
+
     /// Starts setting an authenticator app up, or shows again the key of the one being set up
     /// (a reload must not change the key the user may have scanned already).
     pub async fn start_totp(&self, auth: &Authenticated) -> Result<TotpSetup, CoreError> {
         let user = self.enrolling_user(auth)?;
         let issuer = &self.config.factors.issuer;
-        let pending = self
-            .store
-            .factors_of(user.id.as_str())
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .find(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_none());
+        let pending = self.pending_factor(user.id.as_str(), FactorKind::Totp).await?;
         let (factor_id, key) = match pending.and_then(|f| f.secret_sealed.clone().map(|s| (f.id, s))) {
             Some((id, sealed)) => {
                 let key = self.config.secret_key.open(&sealed, &id)?;
@@ -131,12 +136,8 @@ impl Umbral {
         let code = parse_code6(code)?;
         let uid = user.id.as_str();
         let pending = self
-            .store
-            .factors_of(uid)
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .find(|f| f.kind == FactorKind::Totp && f.confirmed_at.is_none())
+            .pending_factor(uid, FactorKind::Totp)
+            .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let sealed = pending
             .secret_sealed
@@ -293,12 +294,8 @@ impl Umbral {
         let code = parse_code6(code)?;
         let uid = user.id.as_str();
         let pending = self
-            .store
-            .factors_of(uid)
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_none())
+            .pending_factor(uid, FactorKind::Sms)
+            .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let record = self.check_code(uid, SMS_ENROLL, code).await?;
         self.confirm_factor(auth, user, &pending, Proof::Code { code_id: record.id }, meta)
@@ -309,12 +306,8 @@ impl Umbral {
     pub async fn pending_sms(&self, auth: &Authenticated) -> Result<Option<String>, CoreError> {
         let user = self.enrolling_user(auth)?;
         Ok(self
-            .store
-            .factors_of(user.id.as_str())
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_none())
+            .pending_factor(user.id.as_str(), FactorKind::Sms)
+            .await?
             .and_then(|f| f.phone.as_deref().map(mask_phone)))
     }
 

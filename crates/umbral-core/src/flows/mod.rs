@@ -1,5 +1,6 @@
 //! The journeys, one file each, as methods of [`crate::service::Umbral`].
 
+pub mod admin;
 pub mod challenge;
 pub mod enrollment;
 pub mod factor_reset;
