@@ -48,6 +48,18 @@ export async function startUmbral() {
       await new Promise((r) => child.once("exit", r));
       rmSync(dir, { recursive: true, force: true });
     },
+    /** The newest link to `path` emailed to `to`, read from the dev outbox. */
+    async linkFor(to, path) {
+      for (let i = 0; i < 100; i++) {
+        const list = await (await fetch(`${base}/dev/outbox.json`)).json();
+        for (const m of list.filter((x) => x.to === to)) {
+          const found = m.body.split(/\s+/).find((w) => w.includes(path));
+          if (found) return found;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no link to ${path} for ${to}`);
+    },
     /** The newest 6-digit code emailed to `to`, read from the dev outbox; with `except`, waits
      * for a newer one than that code. */
     async codeFor(to, except) {
@@ -87,6 +99,8 @@ export const words = {
     recovery: "Códigos de recuperación", other: "Probar otro método", byEmail: "Correo electrónico",
     recoveryCode: "Código de recuperación", remember: "Recordar este dispositivo durante 14 días",
     sent: (e) => `Enviamos un código de 6 dígitos a ${e}.`,
+    forgot: "¿Olvidaste tu contraseña?", sendLink: "Enviar el enlace", linkSent: "Si existe una cuenta con esta dirección",
+    newPassword: "Nueva contraseña", savePassword: "Guardar la nueva contraseña", changed: "Se cambió tu contraseña. Inicia sesión con la nueva.",
   },
   "pt-BR": {
     title: "Crie sua conta", name: "Nome", email: "E-mail", phone: "Número de telefone",
@@ -98,6 +112,8 @@ export const words = {
     recovery: "Códigos de recuperação", other: "Tentar outro método", byEmail: "E-mail",
     recoveryCode: "Código de recuperação", remember: "Lembrar este dispositivo por 14 dias",
     sent: (e) => `Enviamos um código de 6 dígitos para ${e}.`,
+    forgot: "Esqueceu sua senha?", sendLink: "Enviar o link", linkSent: "Se existe uma conta com este endereço",
+    newPassword: "Nova senha", savePassword: "Salvar a nova senha", changed: "Sua senha foi trocada. Entre com a nova.",
   },
   en: {
     title: "Create your account", name: "Name", email: "Email", phone: "Phone number",
@@ -109,6 +125,8 @@ export const words = {
     recovery: "Recovery codes", other: "Try another method", byEmail: "Email",
     recoveryCode: "Recovery code", remember: "Remember this device for 14 days",
     sent: (e) => `We sent a 6-digit code to ${e}.`,
+    forgot: "Forgot your password?", sendLink: "Send the link", linkSent: "If an account exists for this address",
+    newPassword: "New password", savePassword: "Save the new password", changed: "Your password was changed. Sign in with the new one.",
   },
 };
 

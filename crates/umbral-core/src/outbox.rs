@@ -20,6 +20,8 @@ pub mod templates {
     pub const FACTOR_RESET_APPROVED: &str = "factor_reset_approved";
     pub const FACTOR_RESET_REJECTED: &str = "factor_reset_rejected";
     pub const PASSWORD_CHANGED: &str = "password_changed";
+    /// "Forgot your password?": the link (param `link_path`).
+    pub const PASSWORD_RESET: &str = "password_reset";
     /// Emails.
     pub const EMAIL: &[&str] = &[
         SIGNUP_CODE,
@@ -29,6 +31,7 @@ pub mod templates {
         FACTOR_RESET_APPROVED,
         FACTOR_RESET_REJECTED,
         PASSWORD_CHANGED,
+        PASSWORD_RESET,
     ];
     /// A 6-digit code by SMS (setting a phone up, or the challenge).
     pub const SMS_CODE: &str = "sms_code";

@@ -79,6 +79,27 @@ impl ThrottlePolicy {
     }
 }
 
+/// "Forgot your password?": how long a link works, and how many requests an address and an IP
+/// may make before each further one waits (longer each time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoveryPolicy {
+    pub link_ttl_secs: i64,
+    pub window_secs: i64,
+    pub per_account: i64,
+    pub per_ip: i64,
+}
+
+impl Default for RecoveryPolicy {
+    fn default() -> Self {
+        Self {
+            link_ttl_secs: 3600,
+            window_secs: 3600,
+            per_account: 3,
+            per_ip: 20,
+        }
+    }
+}
+
 /// Email confirmation codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodePolicy {

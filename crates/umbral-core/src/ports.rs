@@ -378,10 +378,59 @@ pub trait AdminStore: Send + Sync {
     async fn revoke_api_key(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
 }
 
+/// A "Forgot your password?" link as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordResetRecord {
+    pub token_hash: String,
+    /// `None` for a request about an address without an account.
+    pub user_id: Option<String>,
+    pub created_at: UnixMillis,
+    pub expires_at: UnixMillis,
+    pub used_at: Option<UnixMillis>,
+}
+
+/// A "Forgot your password?" request, written whole: the request counts against its limits, the
+/// user's older links stop working, the new link (its hash) and the email that carries it, the
+/// audit event. For an address without an account, the link belongs to no one and there is no
+/// email: the same writes, so that both answers take the same time.
+#[derive(Debug, Clone)]
+pub struct PasswordResetRequest {
+    pub limit_keys: [String; 2],
+    pub window_ms: i64,
+    pub record: PasswordResetRecord,
+    pub message: Option<OutboxMessage>,
+    pub audit: AuditEvent,
+}
+
+#[async_trait]
+pub trait RecoveryStore: Send + Sync {
+    async fn request_password_reset(&self, r: &PasswordResetRequest) -> StoreResult<()>;
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<Option<PasswordResetRecord>>;
+    /// Uses the link once: the new password hash, the security epoch moved on, every session
+    /// ended, every trusted device forgotten, every other link of the user spent, the audit
+    /// event. `Ok(false)` when the link was used, expired or replaced meanwhile.
+    async fn complete_password_reset(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        password_hash: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+}
+
 /// All of storage.
 #[async_trait]
 pub trait Store:
-    AccountStore + CodeStore + SessionStore + ThrottleStore + OutboxStore + AuditStore + FactorStore + AdminStore
+    AccountStore
+    + CodeStore
+    + SessionStore
+    + ThrottleStore
+    + OutboxStore
+    + AuditStore
+    + FactorStore
+    + AdminStore
+    + RecoveryStore
 {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;

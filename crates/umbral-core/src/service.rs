@@ -7,7 +7,9 @@ use tokio::sync::Notify;
 
 use crate::auth::PasswordHasherPool;
 use crate::clock::Clock;
-use crate::policy::{CodePolicy, FactorPolicy, PasswordPolicy, SessionPolicy, ThrottlePolicy};
+use crate::policy::{
+    CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy,
+};
 use crate::ports::Store;
 use crate::secrets::SecretKey;
 
@@ -19,6 +21,7 @@ pub struct CoreConfig {
     pub throttle: ThrottlePolicy,
     pub codes: CodePolicy,
     pub factors: FactorPolicy,
+    pub recovery: RecoveryPolicy,
     /// Encrypts TOTP keys at rest.
     pub secret_key: SecretKey,
     /// The version of the General Terms of Service a sign-up accepts.
@@ -35,6 +38,7 @@ impl Default for CoreConfig {
             throttle: ThrottlePolicy::default(),
             codes: CodePolicy::default(),
             factors: FactorPolicy::default(),
+            recovery: RecoveryPolicy::default(),
             secret_key: SecretKey::insecure_dev_key(),
             terms_version: "2026-01".to_string(),
             unconfirmed_ttl_secs: 7 * 24 * 3600,

@@ -151,6 +151,13 @@ impl AccountStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        // A password change spends every "Forgot your password?" link.
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         crate::outbox::insert_outbox(&mut tx, message).await?;
         crate::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;

@@ -13,6 +13,7 @@ mod codes;
 mod factors;
 mod migrations;
 mod outbox;
+mod recovery;
 mod rows;
 mod sessions;
 mod throttle;

@@ -22,6 +22,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0002_factors.sql"),
     ),
     (3, "admin", include_str!("../migrations/sqlite/0003_admin.sql")),
+    (
+        4,
+        "password_resets",
+        include_str!("../migrations/sqlite/0004_password_resets.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -35,6 +40,11 @@ const POSTGRES: &[Source] = &[
         include_str!("../migrations/postgres/0002_factors.sql"),
     ),
     (3, "admin", include_str!("../migrations/postgres/0003_admin.sql")),
+    (
+        4,
+        "password_resets",
+        include_str!("../migrations/postgres/0004_password_resets.sql"),
+    ),
 ];
 
 fn sources(backend: Backend) -> &'static [Source] {

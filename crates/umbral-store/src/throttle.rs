@@ -18,7 +18,7 @@ fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
 
 /// Counts one failure for `key` in one statement, so that nodes sharing the database count
 /// together; a window that is over starts again.
-async fn count_failure<'e>(
+pub(crate) async fn count_failure<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     key: &str,
     now: UnixMillis,

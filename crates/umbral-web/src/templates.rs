@@ -31,6 +31,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("challenge.html", include_str!("../templates/challenge.html")),
     ("lost.html", include_str!("../templates/lost.html")),
+    ("recover.html", include_str!("../templates/recover.html")),
+    (
+        "recover_complete.html",
+        include_str!("../templates/recover_complete.html"),
+    ),
     (
         "reset_confirm.html",
         include_str!("../templates/reset_confirm.html"),

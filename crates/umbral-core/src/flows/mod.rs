@@ -7,6 +7,7 @@ pub mod factor_reset;
 pub mod login;
 pub mod outbox;
 pub mod password;
+pub mod recovery;
 pub mod session;
 pub mod signup;
 

@@ -606,7 +606,7 @@ impl FactorStore for MemoryStore {
     }
 }
 
-/// Resets and API keys are tested over the real stores (`umbral-store` conformance and the HTTP
+/// Resets, API keys and password recovery are tested over the real stores (`umbral-store` conformance and the HTTP
 /// tests); the in-memory store does not keep them.
 #[async_trait]
 impl AdminStore for MemoryStore {
@@ -662,6 +662,26 @@ impl AdminStore for MemoryStore {
         Err(not_kept())
     }
     async fn revoke_api_key(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+#[async_trait]
+impl RecoveryStore for MemoryStore {
+    async fn request_password_reset(&self, _: &PasswordResetRequest) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn password_reset(&self, _: &str) -> StoreResult<Option<PasswordResetRecord>> {
+        Err(not_kept())
+    }
+    async fn complete_password_reset(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
         Err(not_kept())
     }
 }

@@ -5,6 +5,7 @@
 mod api_contract;
 mod login;
 mod pages;
+mod recovery;
 mod sessions;
 mod signup;
 mod two_factor;

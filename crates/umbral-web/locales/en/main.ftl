@@ -287,3 +287,28 @@ email-password_changed-body =
     The password of your { $product } account was just changed, and your other sessions were signed out.
     If it was not you, use "Forgot your password?" on the sign-in page at once and contact support.
 policy-two_factor_invalid = The policy must be required or optional.
+
+## Password recovery
+login-forgot = Forgot your password?
+recover-title = Forgot your password?
+recover-intro = Enter the email address of your account. We will send you a link to choose a new password.
+recover-submit = Send the link
+recover-sent = If an account exists for this address, we sent a link to choose a new password. It works for one hour.
+recover-tips-intro = If the email does not arrive:
+recover-tip-spam = Check your spam or junk folder.
+recover-tip-again = Try sending the link again (the button below).
+recover-tip-support = If you still cannot reset your password, contact your account administrator or our support.
+recover-resend = Send the link again
+recover-new-title = Choose a new password
+recover-new-submit = Save the new password
+recover-again = Ask for a new link
+notice-password_reset = Your password was changed. Sign in with the new one.
+email-password_reset-subject = Choose a new { $product } password
+email-password_reset-body =
+    Hello { $name },
+
+    To choose a new password for your { $product } account, open this link within one hour:
+
+    { $link }
+
+    If you did not ask for it, ignore this email: your password stays as it is.

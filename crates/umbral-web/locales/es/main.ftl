@@ -287,3 +287,28 @@ email-password_changed-body =
     Se acaba de cambiar la contraseña de tu cuenta de { $product } y se cerraron tus otras sesiones.
     Si no fuiste tú, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión cuanto antes y contacta con soporte.
 policy-two_factor_invalid = La política debe ser required u optional.
+
+## Password recovery
+login-forgot = ¿Olvidaste tu contraseña?
+recover-title = ¿Olvidaste tu contraseña?
+recover-intro = Escribe el correo electrónico de tu cuenta. Te enviaremos un enlace para elegir una nueva contraseña.
+recover-submit = Enviar el enlace
+recover-sent = Si existe una cuenta con esta dirección, enviamos un enlace para elegir una nueva contraseña. Sirve durante una hora.
+recover-tips-intro = Si el correo no llega:
+recover-tip-spam = Revisa tu carpeta de correo no deseado.
+recover-tip-again = Intenta enviar el enlace nuevamente (el botón de abajo).
+recover-tip-support = Si aún no puedes restablecer tu contraseña, contacta con el administrador de tu cuenta o con nuestro soporte.
+recover-resend = Enviar el enlace de nuevo
+recover-new-title = Elige una nueva contraseña
+recover-new-submit = Guardar la nueva contraseña
+recover-again = Pedir un nuevo enlace
+notice-password_reset = Se cambió tu contraseña. Inicia sesión con la nueva.
+email-password_reset-subject = Elige una nueva contraseña de { $product }
+email-password_reset-body =
+    Hola, { $name }:
+
+    Para elegir una nueva contraseña para tu cuenta de { $product }, abre este enlace durante la próxima hora:
+
+    { $link }
+
+    Si no lo pediste, ignora este correo: tu contraseña no cambia.

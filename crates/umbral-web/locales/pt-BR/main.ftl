@@ -287,3 +287,28 @@ email-password_changed-body =
     A senha da sua conta do { $product } acabou de ser trocada e suas outras sessões foram encerradas.
     Se não foi você, use "Esqueceu sua senha?" na página de login imediatamente e fale com o suporte.
 policy-two_factor_invalid = A política deve ser required ou optional.
+
+## Password recovery
+login-forgot = Esqueceu sua senha?
+recover-title = Esqueceu sua senha?
+recover-intro = Digite o e-mail da sua conta. Enviaremos um link para escolher uma nova senha.
+recover-submit = Enviar o link
+recover-sent = Se existe uma conta com este endereço, enviamos um link para escolher uma nova senha. Ele vale por uma hora.
+recover-tips-intro = Se o e-mail não chegar:
+recover-tip-spam = Verifique sua pasta de spam ou lixo eletrônico.
+recover-tip-again = Tente enviar o link novamente (o botão abaixo).
+recover-tip-support = Se ainda não conseguir redefinir sua senha, fale com o administrador da sua conta ou com nosso suporte.
+recover-resend = Enviar o link de novo
+recover-new-title = Escolha uma nova senha
+recover-new-submit = Salvar a nova senha
+recover-again = Pedir um novo link
+notice-password_reset = Sua senha foi trocada. Entre com a nova.
+email-password_reset-subject = Escolha uma nova senha do { $product }
+email-password_reset-body =
+    Olá, { $name }:
+
+    Para escolher uma nova senha para sua conta do { $product }, abra este link dentro de uma hora:
+
+    { $link }
+
+    Se não foi você que pediu, ignore este e-mail: sua senha continua a mesma.

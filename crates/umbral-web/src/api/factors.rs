@@ -350,3 +350,46 @@ pub async fn change_password(
         Err(e) => fail(e, &ctx),
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailBody {
+    #[serde(default)]
+    email: String,
+}
+
+/// "Forgot your password?": `202` whatever the email.
+pub async fn recovery(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<EmailBody>) -> Response {
+    match state
+        .umbral
+        .request_password_reset(&b.email, ctx.locale, &ctx.meta)
+        .await
+    {
+        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryCompleteBody {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn recovery_complete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<RecoveryCompleteBody>,
+) -> Response {
+    match state
+        .umbral
+        .complete_password_reset(&b.token, &b.password, &ctx.meta)
+        .await
+    {
+        Ok(()) => Json(json!({"next": "login"})).into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}

@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(v1::me))
         .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
         .route("/api/v1/password", post(factors::change_password))
+        .route("/api/v1/recovery", post(factors::recovery))
+        .route("/api/v1/recovery/complete", post(factors::recovery_complete))
         .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
         .route("/api/v1/admin/factor-resets", get(admin::factor_resets))
         .route(

@@ -227,6 +227,20 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"204": {"description": "Forgotten"}, "404": error_response("No such device")}
             }},
+            "/api/v1/recovery": {"post": {
+                "summary": "Forgot your password: a link is emailed when the address has an account; the answer is the same either way",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"],
+                    "properties": {"email": {"type": "string"}}, "additionalProperties": false}}}},
+                "responses": {"202": {"description": "Accepted, whatever the email"}, "422": error_response("Malformed email"),
+                    "429": error_response("Too many requests for this address or from this IP; see Retry-After")}
+            }},
+            "/api/v1/recovery/complete": {"post": {
+                "summary": "Choose a new password with the emailed link's token; every session and trusted device of the user ends",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token", "password"],
+                    "properties": {"token": {"type": "string"}, "password": {"type": "string", "minLength": 10, "maxLength": 256}}, "additionalProperties": false}}}},
+                "responses": {"200": {"description": "Changed; sign in with the new password"},
+                    "422": error_response("Invalid, used or expired link, or a password that breaks a rule")}
+            }},
             "/api/v1/password": {"post": {
                 "summary": "Change the password: the current one first; the same rules as at sign-up; every other session ends",
                 "security": [{"session": []}, {"bearer": []}],

@@ -21,6 +21,7 @@ const NOTICES: &[&str] = &[
     "session_expired",
     "session_ended",
     "mfa_activated",
+    "password_reset",
 ];
 
 fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {

@@ -3,6 +3,7 @@
 
 pub mod dev;
 pub mod login;
+pub mod recover;
 pub mod settings;
 pub mod signup;
 pub mod two_factor;
@@ -43,6 +44,11 @@ pub fn routes() -> Router<AppState> {
         .route("/login/second-factor/send", post(two_factor::send_code))
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
+        .route("/recover", get(recover::show).post(recover::request))
+        .route(
+            "/recover/complete",
+            get(recover::show_complete).post(recover::complete),
+        )
         .route("/settings/security/password", post(settings::change_password))
         .route(
             "/login/second-factor/lost",

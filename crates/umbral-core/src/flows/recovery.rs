@@ -1,0 +1,168 @@
+//! "Forgot your password?" (product.md 4.1): always the same answer and the same work, whether
+//! the address has an account or not; a single-use link (256-bit, stored hashed, 1 hour, replaced
+//! by a newer one) opens "Choose a new password"; afterwards every session and trusted device of
+//! the user has ended, and the second factor is still asked at the next sign-in.
+
+use crate::accounts::UserStatus;
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::throttle::blocked_for;
+use crate::error::CoreError;
+use crate::flows::signup::store_err;
+use crate::outbox::{OutboxMessage, templates};
+use crate::policy::ThrottlePolicy;
+use crate::ports::{PasswordResetRecord, PasswordResetRequest};
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::{Email, Locale, Password};
+
+impl Umbral {
+    fn recovery_throttle(&self) -> ThrottlePolicy {
+        ThrottlePolicy {
+            window_secs: self.config.recovery.window_secs,
+            base_delay_secs: 30,
+            max_delay_secs: self.config.recovery.window_secs,
+            ..ThrottlePolicy::default()
+        }
+    }
+
+    /// Asks for a link. The answer never depends on whether the address has an account; only a
+    /// malformed address or too many requests (for that address or from that IP, whoever owns
+    /// it) are errors.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        locale: Locale,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let email = Email::parse(email).map_err(|e| CoreError::Validation(vec![e]))?;
+        let key = email.key();
+        let limit_keys = [
+            format!("recover:account:{key}"),
+            format!("recover:ip:{}", meta.ip),
+        ];
+        let throttle = self.recovery_throttle();
+        let policy = &self.config.recovery;
+        let found = self
+            .store
+            .sign_in_lookup(&key, [&limit_keys[0], &limit_keys[1]])
+            .await
+            .map_err(store_err)?;
+        let now = self.now();
+        for (state, free) in [
+            (found.limits[0], policy.per_account),
+            (found.limits[1], policy.per_ip),
+        ] {
+            if let Some(secs) = blocked_for(state, &throttle, free, now) {
+                return Err(CoreError::RateLimited {
+                    retry_after_secs: secs,
+                });
+            }
+        }
+        let user = found
+            .account
+            .map(|(u, _)| u)
+            .filter(|u| u.status == UserStatus::Active);
+        let token = secrets::new_token()?;
+        let message = match &user {
+            Some(u) => Some(OutboxMessage::email(
+                now,
+                &u.email,
+                templates::PASSWORD_RESET,
+                Locale::from_tag(&u.locale).unwrap_or(locale),
+                &[
+                    ("name", u.name.as_str()),
+                    ("link_path", &format!("/recover/complete?token={token}")),
+                ],
+            )?),
+            None => None,
+        };
+        let mut audit = AuditEvent::new(
+            now,
+            "password_reset.requested",
+            user.as_ref().map(|u| u.id.as_str()),
+            meta,
+        )?;
+        audit.actor_user_id = None;
+        if user.is_none() {
+            audit.details = "account=none".to_string();
+        }
+        let request = PasswordResetRequest {
+            limit_keys,
+            window_ms: throttle.window_secs * 1000,
+            record: PasswordResetRecord {
+                token_hash: secrets::hash_token(&token),
+                user_id: user.as_ref().map(|u| u.id.0.clone()),
+                created_at: now,
+                expires_at: now + policy.link_ttl_secs * 1000,
+                used_at: None,
+            },
+            message,
+            audit,
+        };
+        self.store
+            .request_password_reset(&request)
+            .await
+            .map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// The user a live link belongs to (the "Choose a new password" page checks it first).
+    pub async fn password_reset_user(&self, token: &str) -> Result<crate::accounts::User, CoreError> {
+        if token.is_empty() || token.len() > 100 {
+            return Err(CoreError::invalid("token", "reset.link_invalid"));
+        }
+        let record = self
+            .store
+            .password_reset(&secrets::hash_token(token))
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
+        if record.used_at.is_some() {
+            return Err(CoreError::invalid("token", "reset.link_invalid"));
+        }
+        if self.now() >= record.expires_at {
+            return Err(CoreError::invalid("token", "reset.link_expired"));
+        }
+        let user_id = record
+            .user_id
+            .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
+        self.store
+            .user_by_id(&user_id)
+            .await
+            .map_err(store_err)?
+            .filter(|u| u.status == UserStatus::Active)
+            .ok_or(CoreError::invalid("token", "reset.link_invalid"))
+    }
+
+    /// Sets the new password with the link, once.
+    pub async fn complete_password_reset(
+        &self,
+        token: &str,
+        new_password: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = self.password_reset_user(token).await?;
+        let mut personal: Vec<&str> = vec![user.email.as_str(), user.name.as_str()];
+        let parsed = Email::parse(&user.email).ok();
+        if let Some(e) = &parsed {
+            personal.push(e.local_part());
+        }
+        personal.extend(user.name.split_whitespace());
+        let password = Password::new_checked(new_password, &self.config.password, &personal)
+            .map_err(|e| CoreError::Validation(vec![e]))?;
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.now();
+        let audit = AuditEvent::new(now, "password.reset", Some(user.id.as_str()), meta)?;
+        if self
+            .store
+            .complete_password_reset(&secrets::hash_token(token), user.id.as_str(), &hash, now, &audit)
+            .await
+            .map_err(store_err)?
+        {
+            Ok(())
+        } else {
+            Err(CoreError::invalid("token", "reset.link_invalid"))
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! `/recover` ("Forgot your password?") and `/recover/complete` ("Choose a new password").
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+
+use super::FormPage;
+use crate::AppState;
+use crate::extract::Ctx;
+
+fn recover_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(state, ctx, "recover.html", &["_form", "email"])
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
+    recover_page(&state, &ctx).render(StatusCode::OK, context! { sent => false })
+}
+
+/// Always "If an account exists, we sent a link", with the troubleshooting tips and a resend.
+pub async fn request(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = recover_page(&state, &ctx).keep(&f, &["email"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! { sent => false });
+    }
+    let email = f.get("email").map(String::as_str).unwrap_or_default();
+    match state
+        .umbral
+        .request_password_reset(email, ctx.locale, &ctx.meta)
+        .await
+    {
+        Ok(()) => page.render(StatusCode::OK, context! { sent => true }),
+        Err(e @ umbral_core::CoreError::RateLimited { .. }) => page.error(&e, context! { sent => true }),
+        Err(e) => page.error(&e, context! { sent => false }),
+    }
+}
+
+fn complete_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    FormPage::new(
+        state,
+        ctx,
+        "recover_complete.html",
+        &["_form", "token", "password"],
+    )
+}
+
+pub async fn show_complete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").map(String::as_str).unwrap_or_default();
+    let page = complete_page(&state, &ctx).value("token", token);
+    match state.umbral.password_reset_user(token).await {
+        Ok(user) => page.render(StatusCode::OK, context! { email => user.email }),
+        Err(e) => page.error(&e, context! {}),
+    }
+}
+
+pub async fn complete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = complete_page(&state, &ctx).keep(&f, &["token"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
+    }
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    match state
+        .umbral
+        .complete_password_reset(get("token"), get("password"), &ctx.meta)
+        .await
+    {
+        Ok(()) => {
+            let mut resp = Redirect::to("/login?notice=password_reset").into_response();
+            crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
+        }
+        Err(e) => page.error(&e, context! {}),
+    }
+}
