@@ -22,6 +22,8 @@ pub mod templates {
     pub const PASSWORD_CHANGED: &str = "password_changed";
     /// "Forgot your password?": the link (param `link_path`).
     pub const PASSWORD_RESET: &str = "password_reset";
+    /// A user created by staff: the link that sets the first password (param `link_path`).
+    pub const INVITATION: &str = "invitation";
     /// Emails.
     pub const EMAIL: &[&str] = &[
         SIGNUP_CODE,
@@ -32,6 +34,7 @@ pub mod templates {
         FACTOR_RESET_REJECTED,
         PASSWORD_CHANGED,
         PASSWORD_RESET,
+        INVITATION,
     ];
     /// A 6-digit code by SMS (setting a phone up, or the challenge).
     pub const SMS_CODE: &str = "sms_code";

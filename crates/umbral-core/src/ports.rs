@@ -382,6 +382,8 @@ pub trait AdminStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordResetRecord {
     pub token_hash: String,
+    /// `reset` ("Forgot your password?") or `invite` (a user created by staff).
+    pub purpose: String,
     /// `None` for a request about an address without an account.
     pub user_id: Option<String>,
     pub created_at: UnixMillis,
@@ -417,6 +419,32 @@ pub trait RecoveryStore: Send + Sync {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+    /// A user created by staff, with their membership (and a new organization they own when
+    /// `new_org` is given), the invitation link and its email. `Conflict` when the email is taken.
+    async fn create_invited_user(&self, inv: &NewInvitation) -> StoreResult<()>;
+    /// Uses an invitation once: the first password, the email confirmed (the link came to it),
+    /// the first session, the audit event. `Ok(false)` when the link was used or expired.
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        password_hash: &str,
+        session: &SessionRecord,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+}
+
+/// A user created by staff (product.md 4.2).
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub user: User,
+    /// The organization to join; with `new_org`, one made for this user, who owns it.
+    pub org_id: String,
+    pub new_org: Option<NewOrganization>,
+    pub role: crate::accounts::Role,
+    pub link: PasswordResetRecord,
+    pub message: OutboxMessage,
+    pub audit: AuditEvent,
 }
 
 /// All of storage.

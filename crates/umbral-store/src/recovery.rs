@@ -1,18 +1,143 @@
 //! "Forgot your password?" links.
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
-use umbral_core::ports::{PasswordResetRecord, PasswordResetRequest, RecoveryStore, StoreResult};
+use umbral_core::ports::{
+    NewInvitation, PasswordResetRecord, PasswordResetRequest, RecoveryStore, SessionRecord, StoreError,
+    StoreResult,
+};
 
 use crate::audit::insert_audit;
 use crate::outbox::insert_outbox;
 use crate::throttle::count_failure;
 use crate::{SqlStore, db};
 
+async fn insert_link(tx: &mut Transaction<'_, Any>, rec: &PasswordResetRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, purpose, user_id, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL)",
+    )
+    .bind(&rec.token_hash)
+    .bind(&rec.purpose)
+    .bind(&rec.user_id)
+    .bind(rec.created_at)
+    .bind(rec.expires_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Spends a live link of `purpose` that belongs to `user_id`; false when there is none.
+async fn use_link(
+    tx: &mut Transaction<'_, Any>,
+    token_hash: &str,
+    user_id: &str,
+    purpose: &str,
+    now: UnixMillis,
+) -> StoreResult<bool> {
+    let n = sqlx::query(
+        "UPDATE password_resets SET used_at = $1 \
+         WHERE token_hash = $2 AND user_id = $3 AND purpose = $4 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(purpose)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    Ok(n == 1)
+}
+
 #[async_trait]
 impl RecoveryStore for SqlStore {
+    async fn create_invited_user(&self, inv: &NewInvitation) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let u = &inv.user;
+        sqlx::query(
+            "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
+             email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, NULL, NULL, NULL, NULL, $8, $8)",
+        )
+        .bind(&u.id.0)
+        .bind(&u.email)
+        .bind(u.email.to_lowercase())
+        .bind(&u.name)
+        .bind(&u.phone)
+        .bind(&u.locale)
+        .bind(u.status.as_str())
+        .bind(u.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some(org) = &inv.new_org {
+            sqlx::query(
+                "INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)",
+            )
+            .bind(&org.id)
+            .bind(&org.name)
+            .bind(org.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        } else {
+            let exists = sqlx::query("SELECT id FROM organizations WHERE id = $1")
+                .bind(&inv.org_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if exists.is_none() {
+                return Err(StoreError::Conflict("no such organization".into()));
+            }
+        }
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&inv.org_id)
+            .bind(&u.id.0)
+            .bind(inv.role.as_str())
+            .bind(u.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_link(&mut tx, &inv.link).await?;
+        insert_outbox(&mut tx, &inv.message).await?;
+        insert_audit(&mut tx, &inv.audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user_id: &str,
+        password_hash: &str,
+        session: &SessionRecord,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let now = session.created_at;
+        let mut tx = self.write.begin().await.map_err(db)?;
+        if !use_link(&mut tx, token_hash, user_id, "invite", now).await? {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, email_confirmed_at = COALESCE(email_confirmed_at, $2), \
+             security_epoch = security_epoch + 1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        crate::sessions::insert_session(&mut tx, session).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(true)
+    }
+
     async fn request_password_reset(&self, r: &PasswordResetRequest) -> StoreResult<()> {
         let rec = &r.record;
         let mut tx = self.write.begin().await.map_err(db)?;
@@ -20,23 +145,16 @@ impl RecoveryStore for SqlStore {
             count_failure(&mut *tx, key, rec.created_at, r.window_ms).await?;
         }
         // A newer link replaces the older ones (for no one: nothing to replace, the same work).
-        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-            .bind(rec.created_at)
-            .bind(rec.user_id.as_deref().unwrap_or(""))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
         sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, used_at) \
-             VALUES ($1, $2, $3, $4, NULL)",
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
         )
-        .bind(&rec.token_hash)
-        .bind(&rec.user_id)
         .bind(rec.created_at)
-        .bind(rec.expires_at)
+        .bind(rec.user_id.as_deref().unwrap_or(""))
+        .bind(&rec.purpose)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        insert_link(&mut tx, rec).await?;
         if let Some(m) = &r.message {
             insert_outbox(&mut tx, m).await?;
         }
@@ -46,7 +164,7 @@ impl RecoveryStore for SqlStore {
 
     async fn password_reset(&self, token_hash: &str) -> StoreResult<Option<PasswordResetRecord>> {
         let row = sqlx::query(
-            "SELECT token_hash, user_id, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1",
+            "SELECT token_hash, purpose, user_id, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.read)
@@ -55,6 +173,7 @@ impl RecoveryStore for SqlStore {
         row.map(|r| -> Result<PasswordResetRecord, sqlx::Error> {
             Ok(PasswordResetRecord {
                 token_hash: r.try_get("token_hash")?,
+                purpose: r.try_get("purpose")?,
                 user_id: r.try_get("user_id")?,
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
@@ -74,18 +193,7 @@ impl RecoveryStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let used = sqlx::query(
-            "UPDATE password_resets SET used_at = $1 \
-             WHERE token_hash = $2 AND user_id = $3 AND used_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(token_hash)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if used != 1 {
+        if !use_link(&mut tx, token_hash, user_id, "reset", now).await? {
             return Ok(false);
         }
         let statements = [
@@ -102,7 +210,8 @@ impl RecoveryStore for SqlStore {
                 .map_err(db)?;
         }
         sqlx::query(
-            "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2 WHERE id = $3",
+            "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2, \
+             email_confirmed_at = COALESCE(email_confirmed_at, $2) WHERE id = $3",
         )
         .bind(password_hash)
         .bind(now)

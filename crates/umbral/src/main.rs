@@ -8,10 +8,12 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use umbral::{Overrides, Settings};
+use umbral_core::accounts::Role;
 use umbral_core::admin::{ApiActor, ApiScope};
 use umbral_core::clock::SystemClock;
+use umbral_core::flows::invitations::NewUserInput;
 use umbral_core::policy::TwoFactorPolicy;
-use umbral_core::types::OrgId;
+use umbral_core::types::{Locale, OrgId};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -61,6 +63,29 @@ enum Command {
     /// Organizations' policies.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Users created by staff.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create a user who sets the first password through an emailed invitation (7 days).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// en, es or pt-BR [default: en].
+        #[arg(long, default_value = "en")]
+        locale: String,
+        /// Join this organization (its id); without it the user owns a new one.
+        #[arg(long)]
+        org: Option<String>,
+        /// member or admin, in --org [default: member].
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -239,6 +264,42 @@ async fn run(cli: Cli) -> Result<(), String> {
                         Ok(())
                     }
                 }
+            })
+            .await
+        }
+        Command::User(UserCommand::Create {
+            ref email,
+            ref name,
+            ref locale,
+            ref org,
+            ref role,
+        }) => {
+            let role = match role.as_str() {
+                "member" => Role::Member,
+                "admin" => Role::Admin,
+                other => return Err(format!("--role {other:?}: use member or admin")),
+            };
+            let locale = Locale::from_tag(locale)
+                .ok_or_else(|| format!("--locale {locale:?}: use en, es or pt-BR"))?;
+            let input = NewUserInput {
+                email: email.clone(),
+                name: name.clone(),
+                locale,
+                org_id: org.clone(),
+                role,
+            };
+            admin(&cli, async |u| {
+                let meta = umbral_core::audit::RequestMeta {
+                    ip: "127.0.0.1".into(),
+                    user_agent: "umbral command line".into(),
+                };
+                let (user, org) = u
+                    .create_user(&ApiActor::command_line(), &input, &meta)
+                    .await
+                    .map_err(|e| format!("{email}: {e}"))?;
+                println!("{user}\t{org}");
+                eprintln!("Invitation queued for {email}; a running server sends it.");
+                Ok(())
             })
             .await
         }

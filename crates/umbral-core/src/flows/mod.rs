@@ -4,6 +4,7 @@ pub mod admin;
 pub mod challenge;
 pub mod enrollment;
 pub mod factor_reset;
+pub mod invitations;
 pub mod login;
 pub mod outbox;
 pub mod password;

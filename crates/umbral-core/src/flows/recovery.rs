@@ -15,6 +15,10 @@ use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password};
 
+/// Link purposes.
+pub(crate) const RESET: &str = "reset";
+pub(crate) const INVITE: &str = "invite";
+
 impl Umbral {
     fn recovery_throttle(&self) -> ThrottlePolicy {
         ThrottlePolicy {
@@ -91,6 +95,7 @@ impl Umbral {
             window_ms: throttle.window_secs * 1000,
             record: PasswordResetRecord {
                 token_hash: secrets::hash_token(&token),
+                purpose: RESET.to_string(),
                 user_id: user.as_ref().map(|u| u.id.0.clone()),
                 created_at: now,
                 expires_at: now + policy.link_ttl_secs * 1000,
@@ -109,6 +114,15 @@ impl Umbral {
 
     /// The user a live link belongs to (the "Choose a new password" page checks it first).
     pub async fn password_reset_user(&self, token: &str) -> Result<crate::accounts::User, CoreError> {
+        self.link_user(token, RESET).await
+    }
+
+    /// The user a live link of `purpose` belongs to.
+    pub(crate) async fn link_user(
+        &self,
+        token: &str,
+        purpose: &str,
+    ) -> Result<crate::accounts::User, CoreError> {
         if token.is_empty() || token.len() > 100 {
             return Err(CoreError::invalid("token", "reset.link_invalid"));
         }
@@ -118,7 +132,7 @@ impl Umbral {
             .await
             .map_err(store_err)?
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
-        if record.used_at.is_some() {
+        if record.used_at.is_some() || record.purpose != purpose {
             return Err(CoreError::invalid("token", "reset.link_invalid"));
         }
         if self.now() >= record.expires_at {

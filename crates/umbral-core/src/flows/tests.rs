@@ -684,6 +684,19 @@ impl RecoveryStore for MemoryStore {
     ) -> StoreResult<bool> {
         Err(not_kept())
     }
+    async fn create_invited_user(&self, _: &NewInvitation) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn accept_invitation(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &SessionRecord,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
 }
 
 fn not_kept() -> StoreError {

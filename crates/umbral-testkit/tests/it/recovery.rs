@@ -230,3 +230,134 @@ async fn an_address_with_or_without_an_account_takes_the_same_time() {
         last.0, last.1
     );
 }
+
+/// The token of the invitation emailed to `to`.
+async fn invitation_token(app: &TestApp, to: &str) -> String {
+    let m = app.wait_for_email(to, "").await;
+    let body = m["body"].as_str().unwrap();
+    body.split("/invite?token=")
+        .nth(1)
+        .map(|r| r.split_whitespace().next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no invitation in {body}"))
+}
+
+#[tokio::test]
+async fn a_user_created_by_staff_sets_the_first_password_through_the_invitation() {
+    use umbral_testkit::umbral_core::admin::ApiScope;
+    use umbral_testkit::umbral_core::types::OrgId;
+    let app = spawn_app().await;
+    let (_, staff) = app
+        .umbral()
+        .create_api_key("staff", ApiScope::Staff)
+        .await
+        .unwrap();
+    let api = reqwest::Client::new();
+    let create = |key: String, body: Value| {
+        let (api, url) = (api.clone(), app.url("/api/v1/admin/users"));
+        async move {
+            let r = api.post(url).bearer_auth(key).json(&body).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (s, b) = create(
+        staff.clone(),
+        json!({"email": "invited@example.com", "name": "Inés Díaz", "locale": "es"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let org = b["organization_id"].as_str().unwrap().to_string();
+    let (s, b) = create(
+        staff.clone(),
+        json!({"email": "INVITED@example.com", "name": "Otra"}),
+    )
+    .await;
+    assert_eq!((s, b["error"]["code"].as_str()), (422, Some("user.email_taken")));
+    // An organization's key creates users in its own organization only.
+    let (_, org_key) = app
+        .umbral()
+        .create_api_key("customer", ApiScope::Organization(OrgId(org.clone())))
+        .await
+        .unwrap();
+    let (s, _) = create(
+        org_key.clone(),
+        json!({"email": "x@example.com", "name": "X", "organization_id": "elsewhere"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, b) = create(
+        org_key,
+        json!({"email": "colleague@example.com", "name": "Colega", "role": "admin"}),
+    )
+    .await;
+    assert_eq!((s, b["organization_id"].as_str()), (201, Some(org.as_str())));
+
+    // No password signs the invited user in before the invitation is used.
+    let login = |password: &'static str| {
+        let url = app.url("/api/v1/login");
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&json!({"email": "invited@example.com", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(login(PASSWORD).await, 401);
+
+    let token = invitation_token(&app, "invited@example.com").await;
+    let mail = app.wait_for_email("invited@example.com", "").await;
+    assert!(
+        mail["subject"].as_str().unwrap().contains("está lista"),
+        "in the user's language"
+    );
+    let c = app.client();
+    let (s, html) = get(&c, &app.url(&format!("/invite?token={token}"))).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Inés Díaz") && html.contains("autocomplete=\"new-password\""));
+    let csrf = csrf_from(&html);
+    let r = c
+        .post(app.url("/invite"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // Signed in, and on to the second factor (policy required).
+    assert_eq!(r.headers()["location"], "/two-factor");
+    let r = c
+        .post(app.url("/invite"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "used once");
+    assert_eq!(login(PASSWORD).await, 200);
+
+    // An invitation works for 7 days.
+    let later = invitation_token(&app, "colleague@example.com").await;
+    app.clock.advance_secs(7 * 24 * 3600 + 1);
+    let r = api
+        .post(app.url("/api/v1/invitations/accept"))
+        .json(&json!({"token": later, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"]["code"],
+        "reset.link_expired"
+    );
+    app.stop().await;
+}

@@ -312,3 +312,19 @@ email-password_reset-body =
     { $link }
 
     If you did not ask for it, ignore this email: your password stays as it is.
+
+## Invitations
+invite-title = Set your password
+invite-intro = Welcome, { $name }. Choose a password for your account; then you will secure it with a second factor.
+invite-submit = Save and continue
+user-email_taken = A user with this email already exists.
+user-role_invalid = The role must be member or admin.
+email-invitation-subject = Your { $product } account is ready
+email-invitation-body =
+    Hello { $name },
+
+    An account was created for you in { $product }. To choose your password, open this link within 7 days:
+
+    { $link }
+
+    If the link has expired, use "Forgot your password?" on the sign-in page.

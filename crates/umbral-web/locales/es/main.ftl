@@ -312,3 +312,19 @@ email-password_reset-body =
     { $link }
 
     Si no lo pediste, ignora este correo: tu contraseña no cambia.
+
+## Invitations
+invite-title = Elige tu contraseña
+invite-intro = Te damos la bienvenida, { $name }. Elige una contraseña para tu cuenta; después la protegerás con un segundo factor.
+invite-submit = Guardar y continuar
+user-email_taken = Ya existe un usuario con este correo electrónico.
+user-role_invalid = El rol debe ser member o admin.
+email-invitation-subject = Tu cuenta de { $product } está lista
+email-invitation-body =
+    Hola, { $name }:
+
+    Se creó una cuenta para ti en { $product }. Para elegir tu contraseña, abre este enlace en los próximos 7 días:
+
+    { $link }
+
+    Si el enlace caducó, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión.

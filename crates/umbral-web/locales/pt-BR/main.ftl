@@ -312,3 +312,19 @@ email-password_reset-body =
     { $link }
 
     Se não foi você que pediu, ignore este e-mail: sua senha continua a mesma.
+
+## Invitations
+invite-title = Defina sua senha
+invite-intro = Boas-vindas, { $name }. Escolha uma senha para sua conta; depois você a protegerá com um segundo fator.
+invite-submit = Salvar e continuar
+user-email_taken = Já existe um usuário com este e-mail.
+user-role_invalid = A função deve ser member ou admin.
+email-invitation-subject = Sua conta do { $product } está pronta
+email-invitation-body =
+    Olá, { $name }:
+
+    Uma conta foi criada para você no { $product }. Para escolher sua senha, abra este link em até 7 dias:
+
+    { $link }
+
+    Se o link expirou, use "Esqueceu sua senha?" na página de login.

@@ -165,3 +165,52 @@ pub async fn set_two_factor_policy(
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    locale: Option<String>,
+    organization_id: Option<String>,
+    role: Option<String>,
+}
+
+/// Creates a user who sets the first password through the emailed invitation (7 days).
+pub async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    crate::api::ApiJson(b): crate::api::ApiJson<NewUserBody>,
+) -> Response {
+    use umbral_core::accounts::Role;
+    let role = match b.role.as_deref() {
+        None | Some("member") => Role::Member,
+        Some("admin") => Role::Admin,
+        Some(_) => {
+            return ApiError::new(CoreError::invalid("role", "user.role_invalid"), ctx.locale)
+                .into_response();
+        }
+    };
+    let input = umbral_core::flows::invitations::NewUserInput {
+        email: b.email,
+        name: b.name,
+        locale: b
+            .locale
+            .as_deref()
+            .and_then(umbral_core::types::Locale::from_tag)
+            .unwrap_or(ctx.locale),
+        org_id: b.organization_id,
+        role,
+    };
+    match state.umbral.create_user(&actor, &input, &ctx.meta).await {
+        Ok((user_id, org_id)) => (
+            axum::http::StatusCode::CREATED,
+            Json(json!({"user_id": user_id, "organization_id": org_id})),
+        )
+            .into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}

@@ -393,3 +393,37 @@ pub async fn recovery_complete(
         Err(e) => fail(e, &ctx),
     }
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptBody {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    /// Return `session_token` in the body (native clients).
+    #[serde(default, rename = "session_token")]
+    want_token: bool,
+}
+
+/// An invitation's token and the first password: the user is signed in.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(b): ApiJson<AcceptBody>,
+) -> Response {
+    match state
+        .umbral
+        .accept_invitation(&b.token, &b.password, &ctx.meta)
+        .await
+    {
+        Ok(out) => super::v1::session_answer(
+            &state,
+            StatusCode::OK,
+            json!({"next": out.next.as_str()}),
+            &out.session_token,
+            b.want_token,
+        ),
+        Err(e) => fail(e, &ctx),
+    }
+}

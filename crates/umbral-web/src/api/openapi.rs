@@ -227,6 +227,22 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"204": {"description": "Forgotten"}, "404": error_response("No such device")}
             }},
+            "/api/v1/invitations/accept": {"post": {
+                "summary": "Set the first password with an invitation's token; the user is signed in and goes on with the next step",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["token", "password"],
+                    "properties": {"token": {"type": "string"}, "password": {"type": "string"}, "session_token": {"type": "boolean", "description": "Return session_token in the body"}},
+                    "additionalProperties": false}}}},
+                "responses": {"200": next_response("Signed in; the session cookie is set"), "422": error_response("Invalid, used or expired invitation, or a password that breaks a rule")}
+            }},
+            "/api/v1/admin/users": {"post": {
+                "summary": "Create a user by email: an invitation (7 days) sets the first password; without organization_id the user owns a new organization",
+                "security": [{"apiKey": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "name"],
+                    "properties": {"email": {"type": "string"}, "name": {"type": "string"}, "locale": {"type": "string", "enum": ["en", "es", "pt-BR"]},
+                        "organization_id": {"type": "string"}, "role": {"type": "string", "enum": ["member", "admin"]}}, "additionalProperties": false}}}},
+                "responses": {"201": {"description": "Created; the invitation is on its way"}, "404": error_response("No such organization within the key's reach"),
+                    "422": error_response("A field breaks its rule, or the email is taken")}
+            }},
             "/api/v1/recovery": {"post": {
                 "summary": "Forgot your password: a link is emailed when the address has an account; the answer is the same either way",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email"],

@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
         .route("/recover", get(recover::show).post(recover::request))
+        .route("/invite", get(recover::show_invite).post(recover::accept_invite))
         .route(
             "/recover/complete",
             get(recover::show_complete).post(recover::complete),

@@ -59,8 +59,8 @@ pub async fn show_complete(
     let token = q.get("token").map(String::as_str).unwrap_or_default();
     let page = complete_page(&state, &ctx).value("token", token);
     match state.umbral.password_reset_user(token).await {
-        Ok(user) => page.render(StatusCode::OK, context! { email => user.email }),
-        Err(e) => page.error(&e, context! {}),
+        Ok(user) => page.render(StatusCode::OK, context! { email => user.email, invite => false }),
+        Err(e) => page.error(&e, context! { invite => false }),
     }
 }
 
@@ -71,7 +71,7 @@ pub async fn complete(
 ) -> Response {
     let page = complete_page(&state, &ctx).keep(&f, &["token"]);
     if !page.csrf_ok(&f) {
-        return page.expired(context! {});
+        return page.expired(context! { invite => false });
     }
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     match state
@@ -84,6 +84,44 @@ pub async fn complete(
             crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
             resp
         }
-        Err(e) => page.error(&e, context! {}),
+        Err(e) => page.error(&e, context! { invite => false }),
+    }
+}
+
+/// The invitation of a user created by staff: "Set your password".
+pub async fn show_invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let token = q.get("token").map(String::as_str).unwrap_or_default();
+    let page = complete_page(&state, &ctx).value("token", token);
+    match state.umbral.invitation_user(token).await {
+        Ok(user) => page.render(
+            StatusCode::OK,
+            context! { email => user.email, name => user.name, invite => true },
+        ),
+        Err(e) => page.error(&e, context! { invite => true }),
+    }
+}
+
+/// Sets the first password and signs the user in; the next step follows the policy.
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = complete_page(&state, &ctx).keep(&f, &["token"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! { invite => true });
+    }
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    match state
+        .umbral
+        .accept_invitation(get("token"), get("password"), &ctx.meta)
+        .await
+    {
+        Ok(out) => super::signed_in(&state, &out.session_token, out.next.as_str()),
+        Err(e) => page.error(&e, context! { invite => true }),
     }
 }

@@ -1,0 +1,171 @@
+//! Users created by staff (product.md 4.2): an invitation link (7 days) sets the first password;
+//! then the user goes on with two-factor set-up per policy. Until then no password signs them in
+//! ("Forgot your password?" works too).
+
+use crate::accounts::{Role, User, UserStatus};
+use crate::admin::{ApiActor, ApiScope};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::CoreError;
+use crate::flows::Next;
+use crate::flows::login::LoginOutcome;
+use crate::flows::recovery::INVITE;
+use crate::flows::signup::store_err;
+use crate::outbox::{OutboxMessage, templates};
+use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreError};
+use crate::secrets;
+use crate::service::Umbral;
+use crate::types::{Email, Locale, Password, PersonName, UserId};
+
+const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Who is created, and where.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub email: String,
+    pub name: String,
+    pub locale: Locale,
+    /// Join this organization; without it the user gets one of their own, as its owner.
+    pub org_id: Option<String>,
+    pub role: Role,
+}
+
+impl Umbral {
+    /// Creates a user with no password and mails the invitation. An organization's key creates
+    /// users in its own organization only.
+    pub async fn create_user(
+        &self,
+        actor: &ApiActor,
+        input: &NewUserInput,
+        meta: &RequestMeta,
+    ) -> Result<(String, String), CoreError> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
+        let name = PersonName::parse(&input.name).map_err(|e| errors.push(e)).ok();
+        let (Some(email), Some(name)) = (email, name) else {
+            return Err(CoreError::Validation(errors));
+        };
+        let org_id = match (&actor.scope, &input.org_id) {
+            (ApiScope::Organization(own), None) => Some(own.0.clone()),
+            (scope, Some(id)) => {
+                if !scope.reaches(Some(&crate::types::OrgId(id.clone()))) {
+                    return Err(CoreError::NotFound);
+                }
+                Some(id.clone())
+            }
+            (ApiScope::Staff, None) => None,
+        };
+        let now = self.now();
+        let user_id = secrets::new_id(now)?;
+        let (org_id, new_org, role) = match org_id {
+            Some(id) => (id, None, input.role),
+            None => {
+                let id = secrets::new_id(now)?;
+                let org = NewOrganization {
+                    id: id.clone(),
+                    name: name.as_str().to_string(),
+                    created_at: now,
+                };
+                (id, Some(org), Role::Owner)
+            }
+        };
+        let token = secrets::new_token()?;
+        let user = User {
+            id: UserId(user_id.clone()),
+            email: email.as_str().to_string(),
+            name: name.as_str().to_string(),
+            phone: String::new(),
+            password_hash: None,
+            locale: input.locale.tag().to_string(),
+            status: UserStatus::Active,
+            email_confirmed_at: None,
+            created_at: now,
+            mfa_enabled: false,
+            security_epoch: 0,
+            factor_count: 0,
+        };
+        let message = OutboxMessage::email(
+            now,
+            email.as_str(),
+            templates::INVITATION,
+            input.locale,
+            &[
+                ("name", name.as_str()),
+                ("link_path", &format!("/invite?token={token}")),
+            ],
+        )?;
+        let mut audit = AuditEvent::new(now, "user.created", Some(&user_id), meta)?
+            .org(&org_id)
+            .details(format!("role={};by={}", role.as_str(), actor.audit_name()));
+        audit.actor_user_id = None;
+        let invitation = NewInvitation {
+            user,
+            org_id: org_id.clone(),
+            new_org,
+            role,
+            link: PasswordResetRecord {
+                token_hash: secrets::hash_token(&token),
+                purpose: INVITE.to_string(),
+                user_id: Some(user_id.clone()),
+                created_at: now,
+                expires_at: now + INVITATION_TTL_MS,
+                used_at: None,
+            },
+            message,
+            audit,
+        };
+        match self.store.create_invited_user(&invitation).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(m)) if m.contains("organization") => return Err(CoreError::NotFound),
+            Err(StoreError::Conflict(_)) => return Err(CoreError::invalid("email", "user.email_taken")),
+            Err(e) => return Err(store_err(e)),
+        }
+        self.outbox_wakeup.notify_one();
+        Ok((user_id, org_id))
+    }
+
+    /// The invited user behind a live invitation link.
+    pub async fn invitation_user(&self, token: &str) -> Result<User, CoreError> {
+        self.link_user(token, INVITE).await
+    }
+
+    /// Sets the first password with the invitation and signs the user in; the next step follows
+    /// the two-factor policy.
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        password: &str,
+        meta: &RequestMeta,
+    ) -> Result<LoginOutcome, CoreError> {
+        let user = self.invitation_user(token).await?;
+        let mut personal: Vec<&str> = vec![user.email.as_str(), user.name.as_str()];
+        let parsed = Email::parse(&user.email).ok();
+        if let Some(e) = &parsed {
+            personal.push(e.local_part());
+        }
+        personal.extend(user.name.split_whitespace());
+        let password = Password::new_checked(password, &self.config.password, &personal)
+            .map_err(|e| CoreError::Validation(vec![e]))?;
+        let hash = self.hasher.hash(&password).await?;
+        let now = self.now();
+        let session_token = secrets::new_token()?;
+        let session = self.new_session_record(&session_token, Some(user.id.as_str()), meta);
+        let audit = AuditEvent::new(now, "user.invitation_accepted", Some(user.id.as_str()), meta)?;
+        if !self
+            .store
+            .accept_invitation(
+                &secrets::hash_token(token),
+                user.id.as_str(),
+                &hash,
+                &session,
+                &audit,
+            )
+            .await
+            .map_err(store_err)?
+        {
+            return Err(CoreError::invalid("token", "reset.link_invalid"));
+        }
+        let auth = self.authenticate(&session_token).await?;
+        let next: Next = auth.next;
+        Ok(LoginOutcome { session_token, next })
+    }
+}
