@@ -56,3 +56,25 @@ impl AuditEvent {
         self
     }
 }
+
+/// What part of the audit log to read (newest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Events of this organization, or about its members.
+    pub org_id: Option<String>,
+    /// Events about this user.
+    pub user_id: Option<String>,
+    /// Events whose name starts with this (`factor.` or `factor.enrolled`).
+    pub event: Option<String>,
+    pub from: Option<UnixMillis>,
+    pub to: Option<UnixMillis>,
+    /// Continue after this event (time, id): the cursor of the previous page.
+    pub before: Option<(UnixMillis, String)>,
+}
+
+/// A page of the audit log and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next_cursor: Option<String>,
+}

@@ -229,6 +229,14 @@ pub trait AuditStore: Send + Sync {
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// Newest first.
     async fn audit_for_user(&self, user_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    /// Newest first, at most `limit`.
+    async fn list_audit(
+        &self,
+        filter: &crate::audit::AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditEvent>>;
+    /// Deletes events older than `before` (the retention setting); returns how many.
+    async fn purge_audit(&self, before: UnixMillis) -> StoreResult<u64>;
 }
 
 /// A factor being confirmed: the proof it was set up right, and everything that comes with it.

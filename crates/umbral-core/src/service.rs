@@ -28,6 +28,8 @@ pub struct CoreConfig {
     pub terms_version: String,
     /// Accounts whose email is not confirmed this long are deleted.
     pub unconfirmed_ttl_secs: i64,
+    /// Audit events older than this are deleted (0: kept for ever).
+    pub audit_retention_days: i64,
 }
 
 impl Default for CoreConfig {
@@ -42,6 +44,7 @@ impl Default for CoreConfig {
             secret_key: SecretKey::insecure_dev_key(),
             terms_version: "2026-01".to_string(),
             unconfirmed_ttl_secs: 7 * 24 * 3600,
+            audit_retention_days: 365,
         }
     }
 }

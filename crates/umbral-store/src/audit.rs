@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
-use umbral_core::audit::AuditEvent;
+use umbral_core::audit::{AuditEvent, AuditFilter};
+use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{AuditStore, StoreResult};
 
 use crate::{SqlStore, db};
@@ -62,20 +63,95 @@ impl AuditStore for SqlStore {
         .await
         .map_err(db)?;
         rows.iter()
-            .map(|r| {
-                Ok(AuditEvent {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    event: r.try_get("event")?,
-                    actor_user_id: r.try_get("actor_user_id")?,
-                    subject_user_id: r.try_get("subject_user_id")?,
-                    org_id: r.try_get("org_id")?,
-                    ip: r.try_get("ip")?,
-                    user_agent: r.try_get("user_agent")?,
-                    details: r.try_get("details")?,
-                })
-            })
+            .map(event)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db)
     }
+
+    async fn list_audit(&self, f: &AuditFilter, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+        // Only the placeholders change with the filter; every value is bound.
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        let next = |a: Arg, args: &mut Vec<Arg>| {
+            args.push(a);
+            format!("${}", args.len())
+        };
+        if let Some(org) = &f.org_id {
+            let p = next(Arg::Text(org.clone()), &mut args);
+            conds.push(format!(
+                "(a.org_id = {p} OR a.subject_user_id IN (SELECT user_id FROM memberships WHERE org_id = {p}))"
+            ));
+        }
+        if let Some(user) = &f.user_id {
+            let p = next(Arg::Text(user.clone()), &mut args);
+            conds.push(format!("(a.subject_user_id = {p} OR a.actor_user_id = {p})"));
+        }
+        if let Some(ev) = &f.event {
+            let p = next(Arg::Text(format!("{}%", ev.replace(['%', '_'], ""))), &mut args);
+            conds.push(format!("a.event LIKE {p}"));
+        }
+        if let Some(from) = f.from {
+            let p = next(Arg::Int(from), &mut args);
+            conds.push(format!("a.at >= {p}"));
+        }
+        if let Some(to) = f.to {
+            let p = next(Arg::Int(to), &mut args);
+            conds.push(format!("a.at <= {p}"));
+        }
+        if let Some((at, id)) = &f.before {
+            let p1 = next(Arg::Int(*at), &mut args);
+            let p2 = next(Arg::Text(id.clone()), &mut args);
+            conds.push(format!("(a.at < {p1} OR (a.at = {p1} AND a.id < {p2}))"));
+        }
+        let p = next(Arg::Int(limit), &mut args);
+        let filter = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT a.id, a.at, a.event, a.actor_user_id, a.subject_user_id, a.org_id, a.ip, a.user_agent, a.details \
+             FROM audit_events a {filter} ORDER BY a.at DESC, a.id DESC LIMIT {p}"
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for a in args {
+            q = match a {
+                Arg::Text(t) => q.bind(t),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(&self.read).await.map_err(db)?;
+        rows.iter()
+            .map(event)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    async fn purge_audit(&self, before: UnixMillis) -> StoreResult<u64> {
+        Ok(sqlx::query("DELETE FROM audit_events WHERE at < $1")
+            .bind(before)
+            .execute(&self.write)
+            .await
+            .map_err(db)?
+            .rows_affected())
+    }
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+fn event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {
+    Ok(AuditEvent {
+        id: r.try_get("id")?,
+        at: r.try_get("at")?,
+        event: r.try_get("event")?,
+        actor_user_id: r.try_get("actor_user_id")?,
+        subject_user_id: r.try_get("subject_user_id")?,
+        org_id: r.try_get("org_id")?,
+        ip: r.try_get("ip")?,
+        user_agent: r.try_get("user_agent")?,
+        details: r.try_get("details")?,
+    })
 }

@@ -36,6 +36,20 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub two_factor: TwoFactorSettings,
     pub sms: SmsSettings,
+    pub audit: AuditSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// Audit events older than this many days are deleted; 0 keeps them for ever.
+    pub retention_days: i64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { retention_days: 365 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,6 +206,7 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             two_factor: TwoFactorSettings::default(),
             sms: SmsSettings::default(),
+            audit: AuditSettings::default(),
         }
     }
 }
@@ -473,6 +488,11 @@ impl Settings {
         }
         if sms.per_number_per_hour < 1 || sms.per_ip_per_hour < 1 || sms.per_country_per_hour < 1 {
             problems.push("sms: the per-hour limits must be at least 1".to_string());
+        }
+        if self.audit.retention_days < 0 {
+            problems.push(
+                "audit.retention_days must be 0 (for ever) or more (UMBRAL_AUDIT_RETENTION_DAYS)".to_string(),
+            );
         }
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());

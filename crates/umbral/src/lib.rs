@@ -56,6 +56,7 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         },
         terms_version: s.signup.terms_version.clone(),
         unconfirmed_ttl_secs: s.signup.unconfirmed_days * 86_400,
+        audit_retention_days: s.audit.retention_days,
         factors: factor_policy(s),
         // `check()` refused a missing key outside --dev and a malformed one anywhere.
         secret_key: SecretKey::from_base64(&s.two_factor.encryption_key)

@@ -1,6 +1,7 @@
 //! The journeys, one file each, as methods of [`crate::service::Umbral`].
 
 pub mod admin;
+pub mod audit_log;
 pub mod challenge;
 pub mod enrollment;
 pub mod factor_reset;

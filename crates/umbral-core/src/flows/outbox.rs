@@ -87,7 +87,7 @@ impl Umbral {
         }
     }
 
-    /// Hourly upkeep: deletes accounts never confirmed.
+    /// Hourly upkeep: deletes accounts never confirmed, and audit events past their retention.
     pub async fn run_maintenance(
         self: std::sync::Arc<Self>,
         every: std::time::Duration,
@@ -98,6 +98,11 @@ impl Umbral {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "deleted accounts whose email was never confirmed"),
                 Err(e) => tracing::warn!(error = %e, "maintenance failed"),
+            }
+            match self.purge_audit().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "deleted audit events past their retention"),
+                Err(e) => tracing::warn!(error = %e, "audit retention failed"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

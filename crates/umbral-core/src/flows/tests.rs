@@ -388,6 +388,12 @@ impl OutboxStore for MemoryStore {
 
 #[async_trait]
 impl AuditStore for MemoryStore {
+    async fn list_audit(&self, _: &crate::audit::AuditFilter, _: i64) -> StoreResult<Vec<AuditEvent>> {
+        Err(not_kept())
+    }
+    async fn purge_audit(&self, _: UnixMillis) -> StoreResult<u64> {
+        Err(not_kept())
+    }
     async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
         self.st().audit.push(e.clone());
         Ok(())

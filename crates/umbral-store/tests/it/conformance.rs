@@ -530,3 +530,29 @@ async fn a_failed_sign_in_counts_both_limits_and_is_audited() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn audit_events_are_listed_newest_first_and_purged_past_retention() {
+    each_store(|name, store| async move {
+        for (i, at) in [1_000i64, 2_000, 3_000].iter().enumerate() {
+            let mut e = AuditEvent::new(*at, "test.event", Some("u1"), &meta()).unwrap();
+            e.id = format!("e{i}");
+            store.record_audit(&e).await.unwrap();
+        }
+        let f = umbral_core::audit::AuditFilter {
+            event: Some("test.".into()),
+            ..Default::default()
+        };
+        let all = store.list_audit(&f, 10).await.unwrap();
+        let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, vec!["e2", "e1", "e0"], "{name}");
+        let page2 = umbral_core::audit::AuditFilter {
+            before: Some((3_000, "e2".into())),
+            ..f.clone()
+        };
+        assert_eq!(store.list_audit(&page2, 1).await.unwrap()[0].id, "e1", "{name}");
+        assert_eq!(store.purge_audit(2_500).await.unwrap(), 2, "{name}");
+        assert_eq!(store.list_audit(&f, 10).await.unwrap().len(), 1, "{name}");
+    })
+    .await;
+}

@@ -328,3 +328,8 @@ email-invitation-body =
     { $link }
 
     If the link has expired, use "Forgot your password?" on the sign-in page.
+
+## Audit log
+audit-time_invalid = Give the time as Unix milliseconds.
+audit-limit_invalid = The limit must be between 1 and 200.
+audit-cursor_invalid = This cursor is not valid; use next_cursor of the previous page.

@@ -328,3 +328,8 @@ email-invitation-body =
     { $link }
 
     Si el enlace caducó, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión.
+
+## Audit log
+audit-time_invalid = Indica el momento en milisegundos Unix.
+audit-limit_invalid = El límite debe estar entre 1 y 200.
+audit-cursor_invalid = Este cursor no es válido; usa next_cursor de la página anterior.

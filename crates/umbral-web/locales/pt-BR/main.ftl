@@ -328,3 +328,8 @@ email-invitation-body =
     { $link }
 
     Se o link expirou, use "Esqueceu sua senha?" na página de login.
+
+## Audit log
+audit-time_invalid = Informe o momento em milissegundos Unix.
+audit-limit_invalid = O limite deve estar entre 1 e 200.
+audit-cursor_invalid = Este cursor não é válido; use next_cursor da página anterior.

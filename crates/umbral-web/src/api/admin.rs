@@ -214,3 +214,63 @@ pub async fn create_user(
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }
+
+#[derive(Debug, Deserialize)]
+pub struct AuditParams {
+    user_id: Option<String>,
+    event: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+impl From<AuditParams> for umbral_core::flows::audit_log::AuditQuery {
+    fn from(p: AuditParams) -> Self {
+        Self {
+            user_id: p.user_id,
+            event: p.event,
+            from: p.from,
+            to: p.to,
+            cursor: p.cursor,
+            limit: p.limit,
+        }
+    }
+}
+
+pub fn audit_json(page: &umbral_core::audit::AuditPage) -> Value {
+    json!({
+        "events": page.events.iter().map(|e| json!({
+            "id": e.id, "at": e.at, "event": e.event, "actor_user_id": e.actor_user_id,
+            "subject_user_id": e.subject_user_id, "organization_id": e.org_id,
+            "ip": e.ip, "user_agent": e.user_agent, "details": e.details,
+        })).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
+    })
+}
+
+/// The audit log: everything for a staff key, the organization's for an organization's key.
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    AdminKey(actor): AdminKey,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    match state.umbral.audit_log_for_key(&actor, &p.into()).await {
+        Ok(page) => Json(audit_json(&page)).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+/// The audit log of the caller's organization, for its owner and admins.
+pub async fn organization_audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::api::v1::ApiSession(a): crate::api::v1::ApiSession,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    match state.umbral.audit_log_for_member(&a, &p.into()).await {
+        Ok(page) => Json(audit_json(&page)).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}

@@ -30,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/recovery", post(factors::recovery))
         .route("/api/v1/invitations/accept", post(factors::accept_invitation))
         .route("/api/v1/admin/users", post(admin::create_user))
+        .route("/api/v1/admin/audit", get(admin::audit))
+        .route("/api/v1/organization/audit", get(admin::organization_audit))
         .route("/api/v1/recovery/complete", post(factors::recovery_complete))
         .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
         .route("/api/v1/admin/factor-resets", get(admin::factor_resets))

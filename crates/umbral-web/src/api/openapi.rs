@@ -80,6 +80,14 @@ pub fn spec() -> Value {
                     "user": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
                         "phone": {"type": "string"}, "organization": {"type": ["object", "null"]}}}
                 }},
+                "AuditPage": {"type": "object", "properties": {
+                    "events": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "at": {"type": "integer"}, "event": {"type": "string"},
+                        "actor_user_id": {"type": ["string", "null"]}, "subject_user_id": {"type": ["string", "null"]},
+                        "organization_id": {"type": ["string", "null"]}, "ip": {"type": "string"}, "user_agent": {"type": "string"},
+                        "details": {"type": "string"}}}},
+                    "next_cursor": {"type": ["string", "null"]}
+                }},
                 "RecoveryCodes": {"type": "object", "properties": {"recovery_codes": {"type": "array", "items": {"type": "string"}}}},
                 "Code": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}}, "additionalProperties": false},
                 "Me": {"type": "object", "required": ["id", "name", "email", "phone", "factors"], "properties": {
@@ -233,6 +241,26 @@ pub fn spec() -> Value {
                     "properties": {"token": {"type": "string"}, "password": {"type": "string"}, "session_token": {"type": "boolean", "description": "Return session_token in the body"}},
                     "additionalProperties": false}}}},
                 "responses": {"200": next_response("Signed in; the session cookie is set"), "422": error_response("Invalid, used or expired invitation, or a password that breaks a rule")}
+            }},
+            "/api/v1/admin/audit": {"get": {
+                "summary": "The audit log, newest first: everything for a staff key, its organization's for an organization's key",
+                "security": [{"apiKey": []}],
+                "parameters": [
+                    {"name": "user_id", "in": "query", "schema": {"type": "string"}},
+                    {"name": "event", "in": "query", "schema": {"type": "string"}, "description": "A prefix, e.g. factor. or session.started"},
+                    {"name": "from", "in": "query", "schema": {"type": "integer"}, "description": "Unix milliseconds"},
+                    {"name": "to", "in": "query", "schema": {"type": "integer"}, "description": "Unix milliseconds"},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}
+                ],
+                "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditPage"}}}},
+                    "401": error_response("No live API key"), "422": error_response("A parameter breaks its rule")}
+            }},
+            "/api/v1/organization/audit": {"get": {
+                "summary": "The audit log of the caller's organization (owner and admins), newest first; the same parameters",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditPage"}}}},
+                    "403": error_response("Members may not read the audit log")}
             }},
             "/api/v1/admin/users": {"post": {
                 "summary": "Create a user by email: an invitation (7 days) sets the first password; without organization_id the user owns a new organization",
