@@ -442,6 +442,49 @@ pub trait RecoveryStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// A member of an organization, as its owner and admins see them.
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub user: User,
+    pub role: crate::accounts::Role,
+    pub joined_at: UnixMillis,
+}
+
+#[async_trait]
+pub trait OrganizationStore: Send + Sync {
+    async fn members_of(&self, org_id: &str) -> StoreResult<Vec<MemberRow>>;
+    /// `Ok(false)` when the user is not a member.
+    async fn set_member_role(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: crate::accounts::Role,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Deactivating a user also ends their sessions. `Ok(false)` when the user is not a member.
+    async fn set_member_active(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        active: bool,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+    /// Removes the membership and ends the user's sessions. `Ok(false)` when not a member.
+    async fn remove_member(&self, org_id: &str, user_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Uses up the owner's step-up proof, makes `new_owner` the owner and the old owner an admin,
+    /// and moves the organization's owner epoch on (every member's trusted devices ask again).
+    /// `Ok(false)` when the proof was used already (nothing changes).
+    async fn transfer_ownership(
+        &self,
+        org_id: &str,
+        old_owner: &str,
+        new_owner: &str,
+        proof: &crate::factors::Proof,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
+}
+
 /// A user created by staff (product.md 4.2).
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
@@ -467,6 +510,7 @@ pub trait Store:
     + FactorStore
     + AdminStore
     + RecoveryStore
+    + OrganizationStore
 {
     /// Is the database reachable?
     async fn ping(&self) -> StoreResult<()>;

@@ -54,7 +54,7 @@ fn device(r: &AnyRow) -> Result<TrustedDevice, sqlx::Error> {
 }
 
 /// Uses a proof up with one conditional write; false when it was used already (or never existed).
-async fn use_proof(
+pub(crate) async fn use_proof(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
     proof: &Proof,

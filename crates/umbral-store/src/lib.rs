@@ -12,6 +12,7 @@ mod cache;
 mod codes;
 mod factors;
 mod migrations;
+mod organization;
 mod outbox;
 mod recovery;
 mod rows;

@@ -57,6 +57,8 @@ pub struct ApiActor {
     pub key_id: String,
     pub name: String,
     pub scope: ApiScope,
+    /// Set when a signed-in user acts (an organization's owner or admin), for the audit trail.
+    pub user_id: Option<String>,
 }
 
 impl ApiActor {
@@ -66,11 +68,15 @@ impl ApiActor {
             key_id: "cli".to_string(),
             name: "command line".to_string(),
             scope: ApiScope::Staff,
+            user_id: None,
         }
     }
 
     pub fn audit_name(&self) -> String {
-        format!("api_key:{}", self.key_id)
+        match &self.user_id {
+            Some(u) => format!("user:{u}"),
+            None => format!("api_key:{}", self.key_id),
+        }
     }
 }
 

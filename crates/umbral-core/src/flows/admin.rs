@@ -88,6 +88,7 @@ impl Umbral {
             key_id: key.id,
             name: key.name,
             scope: key.scope,
+            user_id: None,
         })
     }
 

@@ -96,7 +96,7 @@ impl Umbral {
         let mut audit = AuditEvent::new(now, "user.created", Some(&user_id), meta)?
             .org(&org_id)
             .details(format!("role={};by={}", role.as_str(), actor.audit_name()));
-        audit.actor_user_id = None;
+        audit.actor_user_id = actor.user_id.clone();
         let invitation = NewInvitation {
             user,
             org_id: org_id.clone(),

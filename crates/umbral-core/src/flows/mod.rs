@@ -7,6 +7,7 @@ pub mod enrollment;
 pub mod factor_reset;
 pub mod invitations;
 pub mod login;
+pub mod organization;
 pub mod outbox;
 pub mod password;
 pub mod recovery;

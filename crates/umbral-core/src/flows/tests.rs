@@ -705,6 +705,33 @@ impl RecoveryStore for MemoryStore {
     }
 }
 
+#[async_trait]
+impl OrganizationStore for MemoryStore {
+    async fn members_of(&self, _: &str) -> StoreResult<Vec<MemberRow>> {
+        Err(not_kept())
+    }
+    async fn set_member_role(&self, _: &str, _: &str, _: Role, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn set_member_active(&self, _: &str, _: &str, _: bool, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn remove_member(&self, _: &str, _: &str, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn transfer_ownership(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &Proof,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
 fn not_kept() -> StoreError {
     StoreError::Backend("not kept in memory".into())
 }

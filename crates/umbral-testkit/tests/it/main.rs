@@ -5,6 +5,7 @@
 mod api_contract;
 mod audit;
 mod login;
+mod organization;
 mod pages;
 mod recovery;
 mod sessions;

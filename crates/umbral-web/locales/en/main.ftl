@@ -333,3 +333,7 @@ email-invitation-body =
 audit-time_invalid = Give the time as Unix milliseconds.
 audit-limit_invalid = The limit must be between 1 and 200.
 audit-cursor_invalid = This cursor is not valid; use next_cursor of the previous page.
+
+## Organization
+org-owner_by_transfer = The owner's role changes only by transferring it.
+org-not_owner_or_self = Not possible for the owner or for yourself.

@@ -333,3 +333,7 @@ email-invitation-body =
 audit-time_invalid = Indica el momento en milisegundos Unix.
 audit-limit_invalid = El límite debe estar entre 1 y 200.
 audit-cursor_invalid = Este cursor no es válido; usa next_cursor de la página anterior.
+
+## Organization
+org-owner_by_transfer = El rol de propietario solo cambia mediante una transferencia.
+org-not_owner_or_self = No es posible para el propietario ni para ti.

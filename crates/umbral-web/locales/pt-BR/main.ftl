@@ -333,3 +333,7 @@ email-invitation-body =
 audit-time_invalid = Informe o momento em milissegundos Unix.
 audit-limit_invalid = O limite deve estar entre 1 e 200.
 audit-cursor_invalid = Este cursor não é válido; use next_cursor da página anterior.
+
+## Organization
+org-owner_by_transfer = A função de proprietário só muda por transferência.
+org-not_owner_or_self = Não é possível para o proprietário nem para você.

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod factors;
 pub mod openapi;
+pub mod organization;
 pub mod v1;
 
 use axum::Router;
@@ -32,6 +33,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/users", post(admin::create_user))
         .route("/api/v1/admin/audit", get(admin::audit))
         .route("/api/v1/organization/audit", get(admin::organization_audit))
+        .route(
+            "/api/v1/organization/members",
+            get(organization::members).post(organization::invite),
+        )
+        .route(
+            "/api/v1/organization/members/{id}",
+            put(organization::update).delete(organization::remove),
+        )
+        .route("/api/v1/organization/transfer", post(organization::transfer))
         .route("/api/v1/recovery/complete", post(factors::recovery_complete))
         .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
         .route("/api/v1/admin/factor-resets", get(admin::factor_resets))

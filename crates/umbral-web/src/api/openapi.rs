@@ -262,6 +262,33 @@ pub fn spec() -> Value {
                 "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditPage"}}}},
                     "403": error_response("Members may not read the audit log")}
             }},
+            "/api/v1/organization/members": {
+                "get": {"summary": "The members of the caller's organization (owner and admins)", "security": [{"session": []}, {"bearer": []}],
+                    "responses": {"200": {"description": "Members"}, "403": error_response("Members may not manage the organization")}},
+                "post": {"summary": "Invite a member or admin by email (an invitation sets the first password)", "security": [{"session": []}, {"bearer": []}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "name"],
+                        "properties": {"email": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["member", "admin"]}}, "additionalProperties": false}}}},
+                    "responses": {"201": {"description": "Invited"}, "403": error_response("Not an owner or admin"), "422": error_response("A field breaks its rule")}}
+            },
+            "/api/v1/organization/members/{id}": {
+                "put": {"summary": "Change a member's role (member or admin) or deactivate / reactivate them (never the owner or oneself)",
+                    "security": [{"session": []}, {"bearer": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                        "properties": {"role": {"type": "string", "enum": ["member", "admin"]}, "active": {"type": "boolean"}}, "additionalProperties": false}}}},
+                    "responses": {"204": {"description": "Changed"}, "403": error_response("Not an owner or admin"), "404": error_response("Not a member of the caller's organization")}},
+                "delete": {"summary": "Remove a member (never the owner or oneself); their sessions end", "security": [{"session": []}, {"bearer": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"204": {"description": "Removed"}, "403": error_response("Not an owner or admin"), "404": error_response("Not a member of the caller's organization")}}
+            },
+            "/api/v1/organization/transfer": {"post": {
+                "summary": "The owner hands the owner role to another member, with a fresh authenticator or recovery code; every member's trusted devices ask again",
+                "security": [{"session": []}, {"bearer": []}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["user_id", "method", "code"],
+                    "properties": {"user_id": {"type": "string"}, "method": {"type": "string", "enum": ["totp", "recovery_code"]}, "code": {"type": "string"}}, "additionalProperties": false}}}},
+                "responses": {"204": {"description": "Transferred"}, "400": error_response("Wrong or used code"), "403": error_response("Not the owner"),
+                    "404": error_response("Not a member of the caller's organization")}
+            }},
             "/api/v1/admin/users": {"post": {
                 "summary": "Create a user by email: an invitation (7 days) sets the first password; without organization_id the user owns a new organization",
                 "security": [{"apiKey": []}],

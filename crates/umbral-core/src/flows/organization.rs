@@ -1,0 +1,227 @@
+//! An organization's owner and admins manage its members (`/settings/organization`): invite,
+//! change roles, deactivate, remove; the owner hands the owner role to another member after a
+//! fresh second-factor check, and every member's trusted devices then ask again (product.md 3.5).
+//! Every rule is checked here: an admin never reaches another organization, a member never acts
+//! as an admin.
+
+use crate::accounts::{Membership, Role, User, UserStatus};
+use crate::admin::{ApiActor, ApiScope};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::CoreError;
+use crate::factors::{FactorKind, Method, Proof, recovery_codes, totp};
+use crate::flows::invitations::NewUserInput;
+use crate::flows::session::Authenticated;
+use crate::flows::signup::{parse_code6, store_err};
+use crate::ports::MemberRow;
+use crate::service::Umbral;
+
+impl Umbral {
+    /// The signed-in owner or admin and their organization; members are refused.
+    fn manager<'a>(&self, auth: &'a Authenticated) -> Result<(&'a User, &'a Membership), CoreError> {
+        let user = auth.complete_user()?;
+        let m = auth.membership.as_ref().ok_or(CoreError::Forbidden)?;
+        match m.role {
+            Role::Owner | Role::Admin => Ok((user, m)),
+            Role::Member => Err(CoreError::Forbidden),
+        }
+    }
+
+    /// A member of the manager's organization (anyone else is "not found").
+    async fn member(&self, m: &Membership, user_id: &str) -> Result<MemberRow, CoreError> {
+        self.store
+            .members_of(m.org_id.as_str())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .find(|r| r.user.id.0 == user_id)
+            .ok_or(CoreError::NotFound)
+    }
+
+    fn org_event(
+        &self,
+        event: &str,
+        actor: &User,
+        subject: &str,
+        m: &Membership,
+        meta: &RequestMeta,
+    ) -> Result<AuditEvent, CoreError> {
+        let mut e = AuditEvent::new(self.now(), event, Some(subject), meta)?.org(m.org_id.as_str());
+        e.actor_user_id = Some(actor.id.0.clone());
+        Ok(e)
+    }
+
+    pub async fn members(&self, auth: &Authenticated) -> Result<Vec<MemberRow>, CoreError> {
+        let (_, m) = self.manager(auth)?;
+        self.store.members_of(m.org_id.as_str()).await.map_err(store_err)
+    }
+
+    /// Invites someone into the organization as a member or admin.
+    pub async fn invite_member(
+        &self,
+        auth: &Authenticated,
+        email: &str,
+        name: &str,
+        role: Role,
+        meta: &RequestMeta,
+    ) -> Result<String, CoreError> {
+        let (user, m) = self.manager(auth)?;
+        if role == Role::Owner {
+            return Err(CoreError::invalid("role", "user.role_invalid"));
+        }
+        let actor = ApiActor {
+            key_id: String::new(),
+            name: user.name.clone(),
+            scope: ApiScope::Organization(m.org_id.clone()),
+            user_id: Some(user.id.0.clone()),
+        };
+        let input = NewUserInput {
+            email: email.to_string(),
+            name: name.to_string(),
+            locale: crate::types::Locale::from_tag(&user.locale).unwrap_or_default(),
+            org_id: Some(m.org_id.0.clone()),
+            role,
+        };
+        self.create_user(&actor, &input, meta).await.map(|(id, _)| id)
+    }
+
+    /// Member <-> admin. The owner's role changes only by a transfer.
+    pub async fn set_member_role(
+        &self,
+        auth: &Authenticated,
+        user_id: &str,
+        role: Role,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let (actor, m) = self.manager(auth)?;
+        let target = self.member(m, user_id).await?;
+        if role == Role::Owner || target.role == Role::Owner {
+            return Err(CoreError::invalid("role", "org.owner_by_transfer"));
+        }
+        let audit = self
+            .org_event("member.role_changed", actor, user_id, m, meta)?
+            .details(format!("role={}", role.as_str()));
+        self.store
+            .set_member_role(m.org_id.as_str(), user_id, role, &audit)
+            .await
+            .map_err(store_err)?
+            .then_some(())
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// Deactivates (signs out and locks) or reactivates a member; never the owner or oneself.
+    pub async fn set_member_active(
+        &self,
+        auth: &Authenticated,
+        user_id: &str,
+        active: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let (actor, m) = self.manager(auth)?;
+        let target = self.member(m, user_id).await?;
+        if target.role == Role::Owner || target.user.id == actor.id {
+            return Err(CoreError::invalid("user", "org.not_owner_or_self"));
+        }
+        if (target.user.status == UserStatus::Active) == active {
+            return Ok(());
+        }
+        let event = if active {
+            "member.reactivated"
+        } else {
+            "member.deactivated"
+        };
+        let audit = self.org_event(event, actor, user_id, m, meta)?;
+        self.store
+            .set_member_active(m.org_id.as_str(), user_id, active, &audit)
+            .await
+            .map_err(store_err)?
+            .then_some(())
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// Removes a member from the organization; never the owner or oneself.
+    pub async fn remove_member(
+        &self,
+        auth: &Authenticated,
+        user_id: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let (actor, m) = self.manager(auth)?;
+        let target = self.member(m, user_id).await?;
+        if target.role == Role::Owner || target.user.id == actor.id {
+            return Err(CoreError::invalid("user", "org.not_owner_or_self"));
+        }
+        let audit = self.org_event("member.removed", actor, user_id, m, meta)?;
+        self.store
+            .remove_member(m.org_id.as_str(), user_id, &audit)
+            .await
+            .map_err(store_err)?
+            .then_some(())
+            .ok_or(CoreError::NotFound)
+    }
+
+    /// The owner hands the owner role to another active member, proving a second factor again
+    /// (a current authenticator code or a recovery code), in the same transaction.
+    pub async fn transfer_ownership(
+        &self,
+        auth: &Authenticated,
+        new_owner: &str,
+        method: Method,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let (actor, m) = self.manager(auth)?;
+        if m.role != Role::Owner {
+            return Err(CoreError::Forbidden);
+        }
+        let target = self.member(m, new_owner).await?;
+        if target.user.id == actor.id || target.user.status != UserStatus::Active {
+            return Err(CoreError::invalid("user", "org.not_owner_or_self"));
+        }
+        let uid = actor.id.as_str();
+        let had_failures = self.factor_limit(uid).await?;
+        let now = self.now();
+        let proof = match method {
+            Method::Totp => {
+                let code = parse_code6(code)?;
+                let mut found = None;
+                for f in auth.factors.iter().filter(|f| f.kind == FactorKind::Totp) {
+                    let Some(sealed) = f.secret_sealed.as_deref() else {
+                        continue;
+                    };
+                    let key = self.config.secret_key.open(sealed, &f.id)?;
+                    if let Some(step) = totp::matching_step(&key, code, now)? {
+                        found = Some(Proof::TotpStep {
+                            factor_id: f.id.clone(),
+                            step,
+                        });
+                        break;
+                    }
+                }
+                found
+            }
+            Method::RecoveryCode if recovery_codes::looks_valid(code) => Some(Proof::RecoveryCode {
+                code_hash: recovery_codes::hash(uid, code),
+            }),
+            Method::RecoveryCode => return Err(CoreError::invalid("code", "code.recovery_format")),
+            _ => return Err(CoreError::invalid("method", "factor.method_unavailable")),
+        };
+        let Some(proof) = proof else {
+            return Err(self.factor_failure(uid).await);
+        };
+        let audit = self
+            .org_event("organization.owner_transferred", actor, new_owner, m, meta)?
+            .details(format!("from={uid};method={}", method.as_str()));
+        if !self
+            .store
+            .transfer_ownership(m.org_id.as_str(), uid, new_owner, &proof, now, &audit)
+            .await
+            .map_err(store_err)?
+        {
+            return Err(self.factor_failure(uid).await);
+        }
+        if had_failures {
+            self.clear_factor_limit(uid).await;
+        }
+        Ok(())
+    }
+}
