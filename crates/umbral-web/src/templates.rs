@@ -31,6 +31,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("challenge.html", include_str!("../templates/challenge.html")),
     ("lost.html", include_str!("../templates/lost.html")),
+    (
+        "organization.html",
+        include_str!("../templates/organization.html"),
+    ),
     ("recover.html", include_str!("../templates/recover.html")),
     (
         "recover_complete.html",

@@ -304,3 +304,56 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
     assert_eq!(call(&admin, Method::DELETE, member_url, None).await.0, 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_organization_page_invites_and_refuses_members() {
+    let app = spawn_app().await;
+    let owner = app.signed_up("page-owner@example.com").await;
+    let (s, html) = {
+        let r = owner
+            .get(app.url("/settings/organization?lang=es"))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(s, 200);
+    assert!(html.contains("Invitar a alguien") && html.contains("page-owner@example.com"));
+    let csrf = umbral_testkit::csrf_from(&html);
+    let post = |form: Vec<(&'static str, String)>| {
+        let (c, url) = (owner.clone(), app.url("/settings/organization/invite"));
+        async move { c.post(url).form(&form).send().await.unwrap() }
+    };
+    let r = post(vec![
+        ("csrf_token", csrf.clone()),
+        ("name", "Luz".into()),
+        ("email", "no-es-un-correo".into()),
+        ("role", "member".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"email-error\"") && html.contains("value=\"Luz\""),
+        "the error by its field, input kept"
+    );
+    let r = post(vec![
+        ("csrf_token", csrf.clone()),
+        ("name", "Luz".into()),
+        ("email", "luz@example.com".into()),
+        ("role", "member".into()),
+    ])
+    .await;
+    assert_eq!(
+        r.headers()["location"],
+        "/settings/organization?notice=member_invited"
+    );
+    let member = join(&app, "luz@example.com").await;
+    let r = member
+        .get(app.url("/settings/organization"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a member cannot manage the organization");
+    app.stop().await;
+}

@@ -304,6 +304,7 @@ async fn every_page_renders_in_every_language() {
             ("/login/second-factor?choose=1", challenged.clone()),
             ("/login/second-factor?method=recovery_code", challenged.clone()),
             ("/settings/security", signed.clone()),
+            ("/settings/organization", signed.clone()),
             ("/settings/security/app", signed.clone()),
             ("/settings/security/activate", signed.clone()),
             ("/recover", app.client()),

@@ -3,6 +3,7 @@
 
 pub mod dev;
 pub mod login;
+pub mod organization;
 pub mod recover;
 pub mod settings;
 pub mod signup;
@@ -44,6 +45,21 @@ pub fn routes() -> Router<AppState> {
         .route("/login/second-factor/send", post(two_factor::send_code))
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
+        .route("/settings/organization", get(organization::show))
+        .route("/settings/organization/invite", post(organization::invite))
+        .route("/settings/organization/transfer", post(organization::transfer))
+        .route(
+            "/settings/organization/members/{id}/role",
+            post(organization::role),
+        )
+        .route(
+            "/settings/organization/members/{id}/active",
+            post(organization::active),
+        )
+        .route(
+            "/settings/organization/members/{id}/remove",
+            post(organization::remove),
+        )
         .route("/recover", get(recover::show).post(recover::request))
         .route("/invite", get(recover::show_invite).post(recover::accept_invite))
         .route(

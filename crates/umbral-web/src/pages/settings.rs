@@ -108,6 +108,7 @@ async fn render_security(
         required => policy == TwoFactorPolicy::Required,
         sms => u.config().factors.sms.enabled,
         email => user.email.clone(),
+        manager => auth.membership.as_ref().is_some_and(|m| m.role != umbral_core::accounts::Role::Member),
         codes_left => codes_left,
         devices => devices,
         sessions => sessions,
