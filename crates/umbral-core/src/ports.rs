@@ -379,6 +379,17 @@ pub trait AdminStore: Send + Sync {
         policy: Option<&str>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+    /// Users whose email or name contains `q` (case-insensitive), of one organization when given,
+    /// with their first organization; newest first.
+    async fn search_users(
+        &self,
+        q: &str,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>>;
+    /// Ends every live session of a user; returns how many.
+    async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
+    -> StoreResult<u64>;
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
@@ -489,7 +500,8 @@ pub trait OrganizationStore: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
     pub user: User,
-    /// The organization to join; with `new_org`, one made for this user, who owns it.
+    /// The organization to join; with `new_org`, one made for this user, who owns it. Empty for
+    /// a staff account (no organization).
     pub org_id: String,
     pub new_org: Option<NewOrganization>,
     pub role: crate::accounts::Role,

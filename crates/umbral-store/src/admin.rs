@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
+use umbral_core::accounts::{Membership, User};
 use umbral_core::admin::{ApiKey, ApiScope, FactorReset, ResetStatus};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
@@ -262,6 +263,54 @@ impl AdminStore for SqlStore {
         // Every member's next step may change.
         self.everything_changed();
         Ok(n == 1)
+    }
+
+    async fn search_users(
+        &self,
+        q: &str,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = \
+               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE (u.email_key LIKE $1 OR LOWER(u.name) LIKE $1) AND ($2 = '' OR m.org_id = $2) \
+             ORDER BY u.created_at DESC, u.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(pattern)
+            .bind(org_id.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    async fn end_user_sessions(
+        &self,
+        user_id: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id);
+        Ok(n)
     }
 
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()> {

@@ -27,6 +27,7 @@ const SQLITE: &[Source] = &[
         "password_resets",
         include_str!("../migrations/sqlite/0004_password_resets.sql"),
     ),
+    (5, "staff", include_str!("../migrations/sqlite/0005_staff.sql")),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -45,6 +46,7 @@ const POSTGRES: &[Source] = &[
         "password_resets",
         include_str!("../migrations/postgres/0004_password_resets.sql"),
     ),
+    (5, "staff", include_str!("../migrations/postgres/0005_staff.sql")),
 ];
 
 fn sources(backend: Backend) -> &'static [Source] {

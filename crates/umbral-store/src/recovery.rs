@@ -60,8 +60,8 @@ impl RecoveryStore for SqlStore {
         let u = &inv.user;
         sqlx::query(
             "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
-             email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, NULL, NULL, NULL, NULL, $8, $8)",
+             email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at, is_staff) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, NULL, NULL, NULL, NULL, $8, $8, $9)",
         )
         .bind(&u.id.0)
         .bind(&u.email)
@@ -71,6 +71,7 @@ impl RecoveryStore for SqlStore {
         .bind(&u.locale)
         .bind(u.status.as_str())
         .bind(u.created_at)
+        .bind(i64::from(u.is_staff))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -84,7 +85,7 @@ impl RecoveryStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        } else {
+        } else if !u.is_staff {
             let exists = sqlx::query("SELECT id FROM organizations WHERE id = $1")
                 .bind(&inv.org_id)
                 .fetch_optional(&mut *tx)
@@ -94,7 +95,10 @@ impl RecoveryStore for SqlStore {
                 return Err(StoreError::Conflict("no such organization".into()));
             }
         }
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+        if !u.is_staff {
+            sqlx::query(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+            )
             .bind(&inv.org_id)
             .bind(&u.id.0)
             .bind(inv.role.as_str())
@@ -102,6 +106,7 @@ impl RecoveryStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+        }
         insert_link(&mut tx, &inv.link).await?;
         insert_outbox(&mut tx, &inv.message).await?;
         insert_audit(&mut tx, &inv.audit).await?;

@@ -9,7 +9,7 @@ use umbral_core::ports::SessionRecord;
 use umbral_core::types::{OrgId, UserId};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
-     u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, \
+     u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, u.is_staff, \
      (SELECT COUNT(*) FROM factors f WHERE f.user_id = u.id AND f.confirmed_at IS NOT NULL) AS factor_count";
 
 pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
@@ -26,6 +26,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
         mfa_enabled: row.try_get::<i64, _>("mfa_enabled")? != 0,
         security_epoch: row.try_get("security_epoch")?,
         factor_count: row.try_get("factor_count")?,
+        is_staff: row.try_get::<i64, _>("is_staff")? != 0,
     })
 }
 

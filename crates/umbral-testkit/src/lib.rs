@@ -216,6 +216,45 @@ impl TestApp {
         assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
     }
 
+    /// A staff member, created as `umbral staff create` does, who accepted the invitation and set
+    /// an authenticator app up; returns the signed-in client.
+    pub async fn staff(&self, email: &str) -> reqwest::Client {
+        use umbral_core::flows::invitations::NewUserInput;
+        let input = NewUserInput {
+            email: email.to_string(),
+            name: "Staff Member".to_string(),
+            locale: umbral_core::types::Locale::En,
+            org_id: None,
+            role: umbral_core::accounts::Role::Member,
+            staff: true,
+        };
+        self.umbral()
+            .create_user(
+                &umbral_core::admin::ApiActor::command_line(),
+                &input,
+                &umbral_core::audit::RequestMeta::default(),
+            )
+            .await
+            .expect("create staff");
+        let m = self.wait_for_email(email, "").await;
+        let token = m["body"]
+            .as_str()
+            .and_then(|b| b.split("/invite?token=").nth(1))
+            .and_then(|r| r.split_whitespace().next())
+            .expect("invitation link")
+            .to_string();
+        let c = self.client();
+        let r = c
+            .post(self.url("/api/v1/invitations/accept"))
+            .json(&json!({"token": token, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("accept");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        self.enroll_totp(&c, email).await;
+        c
+    }
+
     /// Signs up through the API and confirms the email; the session stops at the next step.
     pub async fn confirmed(&self, email: &str) -> reqwest::Client {
         let c = self.client();

@@ -35,6 +35,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "organization.html",
         include_str!("../templates/organization.html"),
     ),
+    ("staff_home.html", include_str!("../templates/staff_home.html")),
+    ("staff_user.html", include_str!("../templates/staff_user.html")),
+    (
+        "staff_resets.html",
+        include_str!("../templates/staff_resets.html"),
+    ),
     ("recover.html", include_str!("../templates/recover.html")),
     (
         "recover_complete.html",

@@ -66,6 +66,23 @@ enum Command {
     /// Users created by staff.
     #[command(subcommand)]
     User(UserCommand),
+    /// Staff accounts (the console at /staff; always two-factor, one session).
+    #[command(subcommand)]
+    Staff(StaffCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum StaffCommand {
+    /// Create a staff account; its invitation sets the first password, then two-factor set-up.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// en, es or pt-BR [default: en].
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -287,6 +304,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 locale,
                 org_id: org.clone(),
                 role,
+                staff: false,
             };
             admin(&cli, async |u| {
                 let meta = umbral_core::audit::RequestMeta {
@@ -299,6 +317,36 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("{email}: {e}"))?;
                 println!("{user}\t{org}");
                 eprintln!("Invitation queued for {email}; a running server sends it.");
+                Ok(())
+            })
+            .await
+        }
+        Command::Staff(StaffCommand::Create {
+            ref email,
+            ref name,
+            ref locale,
+        }) => {
+            let locale = Locale::from_tag(locale)
+                .ok_or_else(|| format!("--locale {locale:?}: use en, es or pt-BR"))?;
+            let input = NewUserInput {
+                email: email.clone(),
+                name: name.clone(),
+                locale,
+                org_id: None,
+                role: Role::Member,
+                staff: true,
+            };
+            admin(&cli, async |u| {
+                let meta = umbral_core::audit::RequestMeta {
+                    ip: "127.0.0.1".into(),
+                    user_agent: "umbral command line".into(),
+                };
+                let (user, _) = u
+                    .create_user(&ApiActor::command_line(), &input, &meta)
+                    .await
+                    .map_err(|e| format!("{email}: {e}"))?;
+                println!("{user}");
+                eprintln!("Staff invitation queued for {email}; a running server sends it.");
                 Ok(())
             })
             .await

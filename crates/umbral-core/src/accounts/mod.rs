@@ -72,6 +72,8 @@ pub struct User {
     pub security_epoch: i64,
     /// Confirmed factors (authenticator apps and phones).
     pub factor_count: i64,
+    /// The vendor's operator: always a second factor and one session; reaches the console.
+    pub is_staff: bool,
 }
 
 impl User {
@@ -81,6 +83,9 @@ impl User {
         membership: Option<&Membership>,
         default: TwoFactorPolicy,
     ) -> TwoFactorPolicy {
+        if self.is_staff {
+            return TwoFactorPolicy::Required;
+        }
         membership.and_then(|m| m.mfa_policy).unwrap_or(default)
     }
 

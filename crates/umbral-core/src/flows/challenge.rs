@@ -238,7 +238,7 @@ impl Umbral {
             method: method.as_str().to_string(),
             proof,
             device,
-            end_others: self.ending_others(uid, auth.membership.as_ref(), meta)?,
+            end_others: self.ending_others(user, auth.membership.as_ref(), meta)?,
             now,
             audit,
         };

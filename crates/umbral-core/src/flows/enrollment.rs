@@ -200,7 +200,7 @@ impl Umbral {
             session_id_hash: auth.session.id_hash.clone(),
             // Enrolling at sign-in completes it; adding a factor later leaves other sessions be.
             end_others: if auth.next == Next::EnrollFactor {
-                self.ending_others(uid, auth.membership.as_ref(), meta)?
+                self.ending_others(user, auth.membership.as_ref(), meta)?
             } else {
                 None
             },

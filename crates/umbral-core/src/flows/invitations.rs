@@ -27,6 +27,8 @@ pub struct NewUserInput {
     /// Join this organization; without it the user gets one of their own, as its owner.
     pub org_id: Option<String>,
     pub role: Role,
+    /// A staff account (staff scope only): no organization.
+    pub staff: bool,
 }
 
 impl Umbral {
@@ -44,6 +46,9 @@ impl Umbral {
         let (Some(email), Some(name)) = (email, name) else {
             return Err(CoreError::Validation(errors));
         };
+        if input.staff && actor.scope != ApiScope::Staff {
+            return Err(CoreError::Forbidden);
+        }
         let org_id = match (&actor.scope, &input.org_id) {
             (ApiScope::Organization(own), None) => Some(own.0.clone()),
             (scope, Some(id)) => {
@@ -57,6 +62,7 @@ impl Umbral {
         let now = self.now();
         let user_id = secrets::new_id(now)?;
         let (org_id, new_org, role) = match org_id {
+            _ if input.staff => (String::new(), None, Role::Member),
             Some(id) => (id, None, input.role),
             None => {
                 let id = secrets::new_id(now)?;
@@ -82,6 +88,7 @@ impl Umbral {
             mfa_enabled: false,
             security_epoch: 0,
             factor_count: 0,
+            is_staff: input.staff,
         };
         let message = OutboxMessage::email(
             now,
@@ -93,9 +100,14 @@ impl Umbral {
                 ("link_path", &format!("/invite?token={token}")),
             ],
         )?;
-        let mut audit = AuditEvent::new(now, "user.created", Some(&user_id), meta)?
-            .org(&org_id)
-            .details(format!("role={};by={}", role.as_str(), actor.audit_name()));
+        let mut audit = AuditEvent::new(now, "user.created", Some(&user_id), meta)?.details(format!(
+            "role={};by={}",
+            if input.staff { "staff" } else { role.as_str() },
+            actor.audit_name()
+        ));
+        if !input.staff {
+            audit = audit.org(&org_id);
+        }
         audit.actor_user_id = actor.user_id.clone();
         let invitation = NewInvitation {
             user,

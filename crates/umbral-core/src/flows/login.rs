@@ -2,7 +2,7 @@
 //! unknown email, a wrong password and a disabled user; limits per account and per IP; one
 //! session per user.
 
-use crate::accounts::{Membership, UserStatus};
+use crate::accounts::{Membership, User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
 use crate::auth::throttle::{account_key, blocked_for, ip_key};
@@ -125,7 +125,7 @@ impl Umbral {
         // Other sessions end when this one is signed in whole: a password alone, waiting for its
         // second factor, cannot sign the rightful user out.
         let end_others = if next == Next::Done {
-            self.ending_others(user.id.as_str(), membership.as_ref(), meta)?
+            self.ending_others(&user, membership.as_ref(), meta)?
         } else {
             None
         };
@@ -143,18 +143,20 @@ impl Umbral {
     /// organization's, else the platform's).
     pub(crate) fn ending_others(
         &self,
-        user_id: &str,
+        user: &User,
         membership: Option<&Membership>,
         meta: &RequestMeta,
     ) -> Result<Option<AuditEvent>, CoreError> {
-        let single = membership
-            .and_then(|m| m.single_session)
-            .unwrap_or(self.config.session.single_session);
+        // Staff always keep one session, whatever the settings (product.md 2.5).
+        let single = user.is_staff
+            || membership
+                .and_then(|m| m.single_session)
+                .unwrap_or(self.config.session.single_session);
         if !single {
             return Ok(None);
         }
         Ok(Some(
-            AuditEvent::new(self.now(), "session.ended", Some(user_id), meta)?
+            AuditEvent::new(self.now(), "session.ended", Some(user.id.as_str()), meta)?
                 .details(format!("reason={}", EndReason::SignedInElsewhere.as_str())),
         ))
     }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit_log;
 pub mod challenge;
+pub mod console;
 pub mod enrollment;
 pub mod factor_reset;
 pub mod invitations;

@@ -80,6 +80,7 @@ impl Umbral {
             locale: crate::types::Locale::from_tag(&user.locale).unwrap_or_default(),
             org_id: Some(m.org_id.0.clone()),
             role,
+            staff: false,
         };
         self.create_user(&actor, &input, meta).await.map(|(id, _)| id)
     }

@@ -126,6 +126,7 @@ impl Umbral {
             mfa_enabled: false,
             security_epoch: 0,
             factor_count: 0,
+            is_staff: false,
         };
         let org = NewOrganization {
             id: org_id.clone(),

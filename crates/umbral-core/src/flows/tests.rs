@@ -658,6 +658,17 @@ impl AdminStore for MemoryStore {
     async fn set_org_two_factor_policy(&self, _: &str, _: Option<&str>, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
+    async fn search_users(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        Err(not_kept())
+    }
+    async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
+        Err(not_kept())
+    }
     async fn put_api_key(&self, _: &crate::admin::ApiKey, _: &AuditEvent) -> StoreResult<()> {
         Err(not_kept())
     }

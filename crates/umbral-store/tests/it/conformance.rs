@@ -50,6 +50,7 @@ pub(crate) fn signup(email: &str) -> NewSignup {
         mfa_enabled: false,
         security_epoch: 0,
         factor_count: 0,
+        is_staff: false,
     };
     NewSignup {
         account: Some((

@@ -10,4 +10,5 @@ mod pages;
 mod recovery;
 mod sessions;
 mod signup;
+mod staff;
 mod two_factor;

@@ -285,6 +285,7 @@ async fn every_page_renders_in_every_language() {
     let app = spawn_app().await;
     let signed = app.signed_up("all@example.com").await;
     let enrolling = app.confirmed("enroll@example.com").await;
+    let staff = app.staff("console@example.com").await;
     app.signed_up("challenge@example.com").await;
     let challenged = app.client();
     let r = challenged
@@ -305,6 +306,9 @@ async fn every_page_renders_in_every_language() {
             ("/login/second-factor?method=recovery_code", challenged.clone()),
             ("/settings/security", signed.clone()),
             ("/settings/organization", signed.clone()),
+            ("/staff", staff.clone()),
+            ("/staff?q=example", staff.clone()),
+            ("/staff/factor-resets", staff.clone()),
             ("/settings/security/app", signed.clone()),
             ("/settings/security/activate", signed.clone()),
             ("/recover", app.client()),

@@ -204,6 +204,7 @@ pub async fn create_user(
             .unwrap_or(ctx.locale),
         org_id: b.organization_id,
         role,
+        staff: false,
     };
     match state.umbral.create_user(&actor, &input, &ctx.meta).await {
         Ok((user_id, org_id)) => (

@@ -7,6 +7,7 @@ pub mod organization;
 pub mod recover;
 pub mod settings;
 pub mod signup;
+pub mod staff;
 pub mod two_factor;
 
 use std::collections::HashMap;
@@ -46,6 +47,12 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
         .route("/settings/organization", get(organization::show))
+        .route("/staff", get(staff::home))
+        .route("/staff/users/{id}", get(staff::user))
+        .route("/staff/users/{id}/end-sessions", post(staff::end_sessions))
+        .route("/staff/factor-resets", get(staff::resets))
+        .route("/staff/factor-resets/{id}/approve", post(staff::approve))
+        .route("/staff/factor-resets/{id}/reject", post(staff::reject))
         .route("/settings/organization/invite", post(organization::invite))
         .route("/settings/organization/transfer", post(organization::transfer))
         .route(

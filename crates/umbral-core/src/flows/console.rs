@@ -1,0 +1,103 @@
+//! The staff console's reads and actions (product.md section 7): find users, see one user's
+//! factors, sessions and audit trail, end their sessions. Every call is a staff actor's; every
+//! action is audited with the staff member as its actor.
+
+use crate::accounts::{Membership, User};
+use crate::admin::{ApiActor, ApiScope};
+use crate::audit::{AuditEvent, RequestMeta};
+use crate::error::CoreError;
+use crate::factors::Factor;
+use crate::flows::session::Authenticated;
+use crate::flows::signup::store_err;
+use crate::ports::SessionRecord;
+use crate::service::Umbral;
+
+/// One user as staff see them.
+#[derive(Debug, Clone)]
+pub struct UserOverview {
+    pub user: User,
+    pub membership: Option<Membership>,
+    pub factors: Vec<Factor>,
+    pub sessions: Vec<SessionRecord>,
+    pub audit: Vec<AuditEvent>,
+}
+
+impl Umbral {
+    /// The signed-in staff member as an actor; anyone else is told the page does not exist.
+    pub fn staff_actor(&self, auth: &Authenticated) -> Result<ApiActor, CoreError> {
+        let user = auth.complete_user().map_err(|_| CoreError::NotFound)?;
+        if !user.is_staff {
+            return Err(CoreError::NotFound);
+        }
+        Ok(ApiActor {
+            key_id: String::new(),
+            name: user.name.clone(),
+            scope: ApiScope::Staff,
+            user_id: Some(user.id.0.clone()),
+        })
+    }
+
+    pub async fn search_users(
+        &self,
+        actor: &ApiActor,
+        q: &str,
+    ) -> Result<Vec<(User, Option<Membership>)>, CoreError> {
+        let org = match &actor.scope {
+            ApiScope::Staff => None,
+            ApiScope::Organization(id) => Some(id.0.as_str()),
+        };
+        self.store
+            .search_users(q.trim(), org, 50)
+            .await
+            .map_err(store_err)
+    }
+
+    pub async fn user_overview(&self, actor: &ApiActor, user_id: &str) -> Result<UserOverview, CoreError> {
+        let user = self
+            .store
+            .user_by_id(user_id)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::NotFound)?;
+        let membership = self
+            .store
+            .sign_in_lookup(&user.email.to_lowercase(), ["", ""])
+            .await
+            .map_err(store_err)?
+            .account
+            .and_then(|(_, m)| m);
+        if !actor.scope.reaches(membership.as_ref().map(|m| &m.org_id)) {
+            return Err(CoreError::NotFound);
+        }
+        let now = self.now();
+        Ok(UserOverview {
+            factors: self.store.factors_of(user_id).await.map_err(store_err)?,
+            sessions: self
+                .store
+                .live_sessions_of(user_id, now)
+                .await
+                .map_err(store_err)?,
+            audit: self.store.audit_for_user(user_id, 50).await.map_err(store_err)?,
+            user,
+            membership,
+        })
+    }
+
+    /// Ends every session of a user (they sign in again).
+    pub async fn end_user_sessions(
+        &self,
+        actor: &ApiActor,
+        user_id: &str,
+        meta: &RequestMeta,
+    ) -> Result<u64, CoreError> {
+        let overview = self.user_overview(actor, user_id).await?;
+        let now = self.now();
+        let mut audit = AuditEvent::new(now, "session.ended", Some(overview.user.id.as_str()), meta)?
+            .details(format!("reason=revoked;all;by={}", actor.audit_name()));
+        audit.actor_user_id = actor.user_id.clone();
+        self.store
+            .end_user_sessions(user_id, now, &audit)
+            .await
+            .map_err(store_err)
+    }
+}

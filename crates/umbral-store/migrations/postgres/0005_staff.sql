@@ -1,0 +1,5 @@
+-- PostgreSQL twin of migrations/sqlite/0005. Staff: the vendor's operators. They sign in like users, always with a second factor and one
+-- session, and reach the console at /staff.
+
+ALTER TABLE users ADD COLUMN is_staff BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX users_staff ON users (is_staff) WHERE is_staff = 1;
