@@ -387,6 +387,17 @@ pub trait AdminStore: Send + Sync {
         org_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<(User, Option<Membership>)>>;
+    /// Organizations whose name contains `q` (case-insensitive), newest first.
+    async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>>;
+    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>>;
+    /// Sets (or, with `None`, clears) an organization's session policy. `Ok(false)` when there is
+    /// no such organization.
+    async fn set_org_single_session(
+        &self,
+        org_id: &str,
+        single: Option<bool>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Ends every live session of a user; returns how many.
     async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
     -> StoreResult<u64>;
@@ -451,6 +462,17 @@ pub trait RecoveryStore: Send + Sync {
         session: &SessionRecord,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+}
+
+/// An organization as staff see it.
+#[derive(Debug, Clone)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: UnixMillis,
+    pub members: i64,
+    pub mfa_policy: Option<crate::policy::TwoFactorPolicy>,
+    pub single_session: Option<bool>,
 }
 
 /// A member of an organization, as its owner and admins see them.

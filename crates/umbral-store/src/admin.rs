@@ -8,7 +8,7 @@ use umbral_core::admin::{ApiKey, ApiScope, FactorReset, ResetStatus};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{AdminStore, FactorResetRow, StoreResult};
+use umbral_core::ports::{AdminStore, FactorResetRow, OrganizationRow, StoreResult};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::outbox::insert_outbox;
@@ -55,6 +55,23 @@ fn reset_select(filter: &str) -> String {
          LEFT JOIN organizations o ON o.id = m.org_id \
          WHERE {filter}"
     )
+}
+
+const ORG_SELECT: &str = "SELECT o.id, o.name, o.created_at, o.mfa_policy, o.single_session, \
+     (SELECT COUNT(*) FROM memberships m WHERE m.org_id = o.id) AS members FROM organizations o";
+
+fn org_row(r: &AnyRow) -> Result<OrganizationRow, sqlx::Error> {
+    Ok(OrganizationRow {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+        members: r.try_get("members")?,
+        mfa_policy: r
+            .try_get::<Option<String>, _>("mfa_policy")?
+            .as_deref()
+            .and_then(umbral_core::policy::TwoFactorPolicy::parse),
+        single_session: r.try_get::<Option<i64>, _>("single_session")?.map(|v| v != 0),
+    })
 }
 
 fn api_key(r: &AnyRow) -> Result<ApiKey, sqlx::Error> {
@@ -291,6 +308,52 @@ impl AdminStore for SqlStore {
             .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db)
+    }
+
+    async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>> {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let sql = format!(
+            "{ORG_SELECT} WHERE LOWER(o.name) LIKE $1 ORDER BY o.created_at DESC, o.id DESC LIMIT $2"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(pattern)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(org_row).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>> {
+        let sql = format!("{ORG_SELECT} WHERE o.id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(org_row).transpose().map_err(db)
+    }
+
+    async fn set_org_single_session(
+        &self,
+        org_id: &str,
+        single: Option<bool>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE organizations SET single_session = $1 WHERE id = $2")
+            .bind(single.map(i64::from))
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        self.everything_changed();
+        Ok(n == 1)
     }
 
     async fn end_user_sessions(

@@ -36,6 +36,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/organization.html"),
     ),
     ("staff_home.html", include_str!("../templates/staff_home.html")),
+    ("_staff_nav.html", include_str!("../templates/_staff_nav.html")),
+    ("staff_orgs.html", include_str!("../templates/staff_orgs.html")),
+    ("staff_org.html", include_str!("../templates/staff_org.html")),
+    (
+        "staff_new_user.html",
+        include_str!("../templates/staff_new_user.html"),
+    ),
+    ("staff_keys.html", include_str!("../templates/staff_keys.html")),
     ("staff_user.html", include_str!("../templates/staff_user.html")),
     (
         "staff_resets.html",

@@ -9,7 +9,7 @@ use crate::error::CoreError;
 use crate::factors::Factor;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::store_err;
-use crate::ports::SessionRecord;
+use crate::ports::{OrganizationRow, SessionRecord};
 use crate::service::Umbral;
 
 /// One user as staff see them.
@@ -99,5 +99,69 @@ impl Umbral {
             .end_user_sessions(user_id, now, &audit)
             .await
             .map_err(store_err)
+    }
+}
+
+impl Umbral {
+    pub async fn search_organizations(
+        &self,
+        actor: &ApiActor,
+        q: &str,
+    ) -> Result<Vec<OrganizationRow>, CoreError> {
+        if actor.scope != ApiScope::Staff {
+            return Err(CoreError::Forbidden);
+        }
+        self.store
+            .search_organizations(q.trim(), 50)
+            .await
+            .map_err(store_err)
+    }
+
+    pub async fn organization_overview(
+        &self,
+        actor: &ApiActor,
+        id: &str,
+    ) -> Result<(OrganizationRow, Vec<crate::ports::MemberRow>), CoreError> {
+        if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
+            return Err(CoreError::NotFound);
+        }
+        let org = self
+            .store
+            .organization(id)
+            .await
+            .map_err(store_err)?
+            .ok_or(CoreError::NotFound)?;
+        let members = self.store.members_of(id).await.map_err(store_err)?;
+        Ok((org, members))
+    }
+
+    /// Staff set an organization's session policy; `None` follows the platform's setting.
+    pub async fn set_org_single_session(
+        &self,
+        actor: &ApiActor,
+        org_id: &str,
+        single: Option<bool>,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        if !actor
+            .scope
+            .reaches(Some(&crate::types::OrgId(org_id.to_string())))
+        {
+            return Err(CoreError::NotFound);
+        }
+        let mut audit = AuditEvent::new(self.now(), "organization.session_policy", None, meta)?
+            .org(org_id)
+            .details(format!(
+                "single_session={};by={}",
+                single.map(|b| b.to_string()).unwrap_or_else(|| "default".into()),
+                actor.audit_name()
+            ));
+        audit.actor_user_id = actor.user_id.clone();
+        self.store
+            .set_org_single_session(org_id, single, &audit)
+            .await
+            .map_err(store_err)?
+            .then_some(())
+            .ok_or(CoreError::NotFound)
     }
 }

@@ -666,6 +666,15 @@ impl AdminStore for MemoryStore {
     ) -> StoreResult<Vec<(User, Option<Membership>)>> {
         Err(not_kept())
     }
+    async fn search_organizations(&self, _: &str, _: i64) -> StoreResult<Vec<OrganizationRow>> {
+        Err(not_kept())
+    }
+    async fn organization(&self, _: &str) -> StoreResult<Option<OrganizationRow>> {
+        Err(not_kept())
+    }
+    async fn set_org_single_session(&self, _: &str, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
     async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
         Err(not_kept())
     }

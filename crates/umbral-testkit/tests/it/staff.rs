@@ -25,7 +25,8 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
     let (s, html) = get(&staff, &app.url("/staff?q=CUSTOMER&lang=es")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Consola del equipo") && html.contains("customer@example.com"));
-    let id = html
+    let results = html.split("id=\"results\"").nth(1).unwrap();
+    let id = results
         .split("/staff/users/")
         .nth(1)
         .unwrap()
@@ -170,5 +171,137 @@ async fn staff_always_use_two_factor_and_one_session() {
         first.get(app.url("/api/v1/me")).send().await.unwrap().status(),
         401
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
+    let app = spawn_app().await;
+    let owner = app.signed_up("acme-owner@example.com").await;
+    let staff = app.staff("agent@example.com").await;
+    let (_, html) = get(&staff, &app.url("/staff/organizations?q=ana")).await;
+    let org = html
+        .split("/staff/organizations/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (s, html) = get(&staff, &app.url(&format!("/staff/organizations/{org}"))).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("acme-owner@example.com") && html.contains("Platform default (required)"));
+    let csrf = csrf_from(&html);
+    let form = |url: String, fields: Vec<(&'static str, String)>| {
+        let c = staff.clone();
+        async move { c.post(url).form(&fields).send().await.unwrap() }
+    };
+    let r = form(
+        app.url(&format!("/staff/organizations/{org}/policies")),
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("two_factor", "optional".into()),
+            ("single_session", "no".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.headers()["location"],
+        format!("/staff/organizations/{org}?notice=policies_saved")
+    );
+    let row = app.umbral().store().organization(&org).await.unwrap().unwrap();
+    assert_eq!(
+        (row.mfa_policy.map(|p| p.as_str()), row.single_session),
+        (Some("optional"), Some(false))
+    );
+    // Several sessions now allowed in this organization.
+    let _second = app.signed_in("acme-owner@example.com").await;
+    assert_eq!(
+        owner.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200
+    );
+
+    // Create an account in that organization; a wrong organization id is named.
+    let r = form(
+        app.url("/staff/users/new"),
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("name", "Nuevo".into()),
+            ("email", "nuevo@example.com".into()),
+            ("organization_id", "nope".into()),
+            ("role", "member".into()),
+            ("locale", "es".into()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"organization_id-error\""));
+    let r = form(
+        app.url("/staff/users/new"),
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("name", "Nuevo".into()),
+            ("email", "nuevo@example.com".into()),
+            ("organization_id", org.clone()),
+            ("role", "member".into()),
+            ("locale", "es".into()),
+        ],
+    )
+    .await;
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("?notice=user_created")
+    );
+    let mail = app.wait_for_email("nuevo@example.com", "").await;
+    assert!(mail["body"].as_str().unwrap().contains("/invite?token="));
+
+    // API keys: the secret once, then revoked.
+    let r = form(
+        app.url("/staff/api-keys"),
+        vec![("csrf_token", csrf.clone()), ("name", "bot".into())],
+    )
+    .await;
+    let html = r.text().await.unwrap();
+    let secret = html
+        .split("id=\"new-key\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(secret.starts_with("uak_"));
+    let listed = reqwest::Client::new()
+        .get(app.url("/api/v1/admin/factor-resets"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 200);
+    let (_, html) = get(&staff, &app.url("/staff/api-keys")).await;
+    assert!(!html.contains(&secret), "never shown again");
+    let key_id = html
+        .split("/staff/api-keys/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = form(
+        app.url(&format!("/staff/api-keys/{key_id}/revoke")),
+        vec![("csrf_token", csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.headers()["location"], "/staff/api-keys?notice=key_revoked");
+    let listed = reqwest::Client::new()
+        .get(app.url("/api/v1/admin/factor-resets"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), 401);
     app.stop().await;
 }

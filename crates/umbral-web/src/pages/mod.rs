@@ -48,7 +48,19 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/security", get(settings::security))
         .route("/settings/organization", get(organization::show))
         .route("/staff", get(staff::home))
+        .route("/staff/users/new", get(staff::new_user).post(staff::create_user))
         .route("/staff/users/{id}", get(staff::user))
+        .route("/staff/organizations", get(staff::organizations))
+        .route("/staff/organizations/{id}", get(staff::organization))
+        .route(
+            "/staff/organizations/{id}/policies",
+            post(staff::organization_policies),
+        )
+        .route(
+            "/staff/api-keys",
+            get(staff::api_keys).post(staff::create_api_key),
+        )
+        .route("/staff/api-keys/{id}/revoke", post(staff::revoke_api_key))
         .route("/staff/users/{id}/end-sessions", post(staff::end_sessions))
         .route("/staff/factor-resets", get(staff::resets))
         .route("/staff/factor-resets/{id}/approve", post(staff::approve))

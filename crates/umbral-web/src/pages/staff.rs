@@ -14,7 +14,12 @@ use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
 
-const NOTICES: &[&str] = &["sessions_ended", "reset_approved", "reset_rejected"];
+const NOTICES: &[&str] = &[
+    "sessions_ended",
+    "reset_approved",
+    "reset_rejected",
+    "user_created",
+];
 
 fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
     q.get("notice")
@@ -204,4 +209,279 @@ pub async fn reject(
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     decide(state, ctx, auth, id, f, false).await
+}
+
+// ---- Organizations ----
+
+pub async fn organizations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let actor = match state.umbral.staff_actor(&auth) {
+        Ok(a) => a,
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    let query = q.get("q").cloned().unwrap_or_default();
+    let results = if query.trim().is_empty() {
+        None
+    } else {
+        match state.umbral.search_organizations(&actor, &query).await {
+            Ok(list) => Some(
+                list.iter()
+                    .map(|o| context! { id => o.id, name => o.name, members => o.members })
+                    .collect::<Vec<_>>(),
+            ),
+            Err(e) => return state.error_page(&ctx, &e),
+        }
+    };
+    FormPage::new(&state, &ctx, "staff_orgs.html", &[])
+        .render(StatusCode::OK, context! { q => query, results => results })
+}
+
+async fn render_org(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &umbral_core::flows::session::Authenticated,
+    id: &str,
+    notice: Option<String>,
+    error: Option<&CoreError>,
+) -> Response {
+    let found = match state.umbral.staff_actor(auth) {
+        Ok(actor) => state.umbral.organization_overview(&actor, id).await,
+        Err(e) => Err(e),
+    };
+    let (org, members) = match found {
+        Ok(f) => f,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let config = state.umbral.config();
+    let extra = context! {
+        org => context! {
+            id => org.id, name => org.name,
+            mfa => org.mfa_policy.map(|p| p.as_str()), single => org.single_session,
+        },
+        default_mfa => config.factors.default_policy.as_str(),
+        default_single => if config.session.single_session { "yes" } else { "no" },
+        members => members.iter().map(|m| context! {
+            id => m.user.id.0, name => m.user.name, email => m.user.email, role => m.role.as_str(),
+        }).collect::<Vec<_>>(),
+        notice => notice,
+    };
+    let page = FormPage::new(state, ctx, "staff_org.html", &["_form"]);
+    match error {
+        Some(e) => page.error(&CoreError::invalid("_form", e.code()), extra),
+        None => page.render(StatusCode::OK, extra),
+    }
+}
+
+pub async fn organization(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = q
+        .get("notice")
+        .filter(|n| n.as_str() == "policies_saved")
+        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    render_org(&state, &ctx, &auth, &id, notice, None).await
+}
+
+pub async fn organization_policies(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let actor = match state.umbral.staff_actor(&auth) {
+        Ok(a) => a,
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    if !FormPage::new(&state, &ctx, "staff_org.html", &[]).csrf_ok(&f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_org(&state, &ctx, &auth, &id, None, Some(&e)).await;
+    }
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("default");
+    let two_factor = match get("two_factor") {
+        "default" => Ok(None),
+        p => umbral_core::policy::TwoFactorPolicy::parse(p)
+            .map(Some)
+            .ok_or(CoreError::invalid("two_factor", "policy.two_factor_invalid")),
+    };
+    let single = match get("single_session") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let result = async {
+        let two_factor = two_factor?;
+        state
+            .umbral
+            .set_org_two_factor_policy(&actor, &id, two_factor, &ctx.meta)
+            .await?;
+        state
+            .umbral
+            .set_org_single_session(&actor, &id, single, &ctx.meta)
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/staff/organizations/{id}?notice=policies_saved")).into_response(),
+        Err(e) => render_org(&state, &ctx, &auth, &id, None, Some(&e)).await,
+    }
+}
+
+// ---- Create an account ----
+
+const NEW_USER_ORDER: &[&str] = &["_form", "name", "email", "organization_id"];
+
+pub async fn new_user(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    if let Err(e) = state.umbral.staff_actor(&auth) {
+        return state.error_page(&ctx, &e);
+    }
+    FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER).render(StatusCode::OK, context! {})
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let actor = match state.umbral.staff_actor(&auth) {
+        Ok(a) => a,
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    let page = FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER)
+        .keep(&f, &["name", "email", "organization_id"]);
+    if !page.csrf_ok(&f) {
+        return page.expired(context! {});
+    }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let result = async {
+        let role = crate::api::organization::member_role(&get("role"))?;
+        let input = umbral_core::flows::invitations::NewUserInput {
+            email: get("email"),
+            name: get("name"),
+            locale: umbral_core::types::Locale::from_tag(&get("locale")).unwrap_or(ctx.locale),
+            org_id: Some(get("organization_id"))
+                .filter(|o| !o.trim().is_empty())
+                .map(|o| o.trim().to_string()),
+            role,
+            staff: false,
+        };
+        state.umbral.create_user(&actor, &input, &ctx.meta).await
+    }
+    .await;
+    match result {
+        Ok((user_id, _)) => {
+            Redirect::to(&format!("/staff/users/{user_id}?notice=user_created")).into_response()
+        }
+        Err(CoreError::NotFound) => page.error(
+            &CoreError::invalid("organization_id", "staff.org_not_found"),
+            context! {},
+        ),
+        Err(e) => page.error(&e, context! {}),
+    }
+}
+
+// ---- API keys ----
+
+async fn render_keys(
+    state: &AppState,
+    ctx: &Ctx,
+    secret: Option<String>,
+    notice: Option<String>,
+    error: Option<&CoreError>,
+) -> Response {
+    let keys = match state.umbral.api_keys().await {
+        Ok(k) => k,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let extra = context! {
+        keys => keys.iter().map(|k| context! {
+            id => k.id, name => k.name, scope => k.scope.as_string(), revoked => k.revoked_at.is_some(),
+        }).collect::<Vec<_>>(),
+        secret => secret,
+        notice => notice,
+    };
+    let page = FormPage::new(
+        state,
+        ctx,
+        "staff_keys.html",
+        &["_form", "name", "organization_id"],
+    );
+    match error {
+        Some(e) => page.error(e, extra),
+        None => page.render(StatusCode::OK, extra),
+    }
+}
+
+pub async fn api_keys(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = state.umbral.staff_actor(&auth) {
+        return state.error_page(&ctx, &e);
+    }
+    let notice = q
+        .get("notice")
+        .filter(|n| n.as_str() == "key_revoked")
+        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    render_keys(&state, &ctx, None, notice, None).await
+}
+
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = state.umbral.staff_actor(&auth) {
+        return state.error_page(&ctx, &e);
+    }
+    if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_keys(&state, &ctx, None, None, Some(&e)).await;
+    }
+    let name = f.get("name").map(String::as_str).unwrap_or_default();
+    let scope = match f
+        .get("organization_id")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        Some(org) => umbral_core::admin::ApiScope::Organization(umbral_core::types::OrgId(org.to_string())),
+        None => umbral_core::admin::ApiScope::Staff,
+    };
+    match state.umbral.create_api_key(name, scope).await {
+        // The secret is shown on this answer only; it is not kept.
+        Ok((_, secret)) => render_keys(&state, &ctx, Some(secret), None, None).await,
+        Err(e) => render_keys(&state, &ctx, None, None, Some(&e)).await,
+    }
+}
+
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<String>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = state.umbral.staff_actor(&auth) {
+        return state.error_page(&ctx, &e);
+    }
+    if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render_keys(&state, &ctx, None, None, Some(&e)).await;
+    }
+    match state.umbral.revoke_api_key(&id).await {
+        Ok(()) => Redirect::to("/staff/api-keys?notice=key_revoked").into_response(),
+        Err(e) => render_keys(&state, &ctx, None, None, Some(&e)).await,
+    }
 }
