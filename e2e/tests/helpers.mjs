@@ -1,6 +1,6 @@
 // Starts a real `umbral serve --dev` on a free port with its own SQLite file, and a headless
 // Debian Chromium driven by playwright-core (no browser download).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -29,9 +29,13 @@ export async function startUmbral() {
   const dir = mkdtempSync(join(tmpdir(), "umbral-e2e-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env, UMBRAL_LOG_LEVEL: "warn", UMBRAL_PASSWORDS_M_COST_KIB: "4096", UMBRAL_PASSWORDS_T_COST: "1",
+    UMBRAL_OUTBOX_POLL_SECONDS: "1",
+  };
   const child = spawn(bin, ["serve", "--dev", "--listen", `127.0.0.1:${port}`], {
     cwd: dir,
-    env: { ...process.env, UMBRAL_LOG_LEVEL: "warn", UMBRAL_PASSWORDS_M_COST_KIB: "4096", UMBRAL_PASSWORDS_T_COST: "1" },
+    env,
     stdio: ["ignore", "inherit", "inherit"],
   });
   for (let i = 0; i < 200; i++) {
@@ -47,6 +51,12 @@ export async function startUmbral() {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
       rmSync(dir, { recursive: true, force: true });
+    },
+    /** Runs the umbral command line on this server's database; returns its standard output. */
+    cli(args) {
+      const r = spawnSync(bin, args, { cwd: dir, env, encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`umbral ${args.join(" ")}: ${r.stderr}`);
+      return r.stdout;
     },
     /** The newest link to `path` emailed to `to`, read from the dev outbox. */
     async linkFor(to, path) {
@@ -146,21 +156,56 @@ export async function readQr(page) {
   return found.data;
 }
 
+/** Sets an authenticator app up for the session `token`; returns { secret, codes }. */
+export async function apiEnrollApp(umbral, token) {
+  const post = (path, body) =>
+    fetch(`${umbral.base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body ?? {}),
+    });
+  const setup = await (await post("/api/v1/factors/totp", {})).json();
+  const done = await (await post("/api/v1/factors/totp/confirm", { code: totpNow(setup.secret) })).json();
+  if (!done.recovery_codes) throw new Error(`enrollment failed: ${JSON.stringify(done)}`);
+  return { secret: setup.secret, codes: done.recovery_codes };
+}
+
+/** Accepts the invitation mailed to `email` with the password, through the API; returns the
+ * session token. */
+export async function apiAcceptInvitation(umbral, email) {
+  const link = await umbral.linkFor(email, "/invite?token=");
+  const token = new URL(link).searchParams.get("token");
+  const r = await fetch(`${umbral.base}/api/v1/invitations/accept`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ token, password: PASSWORD, session_token: true }),
+  });
+  const body = await r.json();
+  if (!body.session_token) throw new Error(`accept failed: ${JSON.stringify(body)}`);
+  return body.session_token;
+}
+
+/** Signs up through the API, confirms the email and sets an authenticator app up; returns
+ * { token, secret, codes }. */
+export async function apiUser(umbral, email, name = "Ana Pérez") {
+  const r = await fetch(`${umbral.base}/api/v1/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name, email, phone: "+5491123456789", password: PASSWORD, accept_terms: true, token: true }),
+  });
+  const { session_token } = await r.json();
+  const code = await umbral.codeFor(email);
+  await fetch(`${umbral.base}/api/v1/signup/confirm-email`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${session_token}` },
+    body: JSON.stringify({ code }),
+  });
+  const { secret, codes } = await apiEnrollApp(umbral, session_token);
+  return { token: session_token, secret, codes };
+}
+
 /** Signs up through the API, confirms the email and sets an authenticator app up; returns the
  * recovery codes. */
 export async function apiUserWithApp(umbral, email, name = "Ana Pérez") {
-  const post = (path, body, token) =>
-    fetch(`${umbral.base}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body ?? {}),
-    });
-  const r = await post("/api/v1/signup", { name, email, phone: "+5491123456789", password: PASSWORD, accept_terms: true, token: true });
-  const { session_token } = await r.json();
-  const code = await umbral.codeFor(email);
-  await post("/api/v1/signup/confirm-email", { code }, session_token);
-  const setup = await (await post("/api/v1/factors/totp", {}, session_token)).json();
-  const done = await (await post("/api/v1/factors/totp/confirm", { code: totpNow(setup.secret) }, session_token)).json();
-  if (!done.recovery_codes) throw new Error(`enrollment failed: ${JSON.stringify(done)}`);
-  return done.recovery_codes;
+  return (await apiUser(umbral, email, name)).codes;
 }
