@@ -160,8 +160,16 @@ impl RecoveryStore for SqlStore {
         .await
         .map_err(db)?;
         insert_link(&mut tx, rec).await?;
-        if let Some(m) = &r.message {
-            insert_outbox(&mut tx, m).await?;
+        match &r.message {
+            Some(m) => insert_outbox(&mut tx, m).await?,
+            // The same number of statements for an address without an account.
+            None => {
+                sqlx::query("DELETE FROM outbox WHERE id = $1")
+                    .bind(&rec.token_hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
         }
         insert_audit(&mut tx, &r.audit).await?;
         tx.commit().await.map_err(db)

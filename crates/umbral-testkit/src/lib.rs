@@ -52,6 +52,8 @@ pub fn test_settings(database_url: &str) -> Settings {
     s.passwords.hash_workers = 2;
     s.passwords.hash_queue = 64;
     s.log_level = "warn".into();
+    // Messages not sent at once (password recovery) go out at the next pass.
+    s.outbox.poll_seconds = 1;
     s
 }
 

@@ -37,6 +37,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("staff_home.html", include_str!("../templates/staff_home.html")),
     ("_staff_nav.html", include_str!("../templates/_staff_nav.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("staff_orgs.html", include_str!("../templates/staff_orgs.html")),
     ("staff_org.html", include_str!("../templates/staff_org.html")),
     (

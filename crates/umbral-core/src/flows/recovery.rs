@@ -108,7 +108,8 @@ impl Umbral {
             .request_password_reset(&request)
             .await
             .map_err(store_err)?;
-        self.outbox_wakeup.notify_one();
+        // The outbox's next pass sends it (within `outbox.poll_seconds`): waking the sender now
+        // would make this request's neighbours slower only when the address has an account.
         Ok(())
     }
 

@@ -312,6 +312,8 @@ async fn every_page_renders_in_every_language() {
             ("/staff/organizations?q=a", staff.clone()),
             ("/staff/users/new", staff.clone()),
             ("/staff/api-keys", staff.clone()),
+            ("/staff/audit", staff.clone()),
+            ("/settings/organization/audit", signed.clone()),
             ("/settings/security/app", signed.clone()),
             ("/settings/security/activate", signed.clone()),
             ("/recover", app.client()),

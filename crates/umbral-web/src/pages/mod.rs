@@ -1,6 +1,7 @@
 //! Server-rendered pages. They work without JavaScript; forms carry a CSRF token bound to a
 //! cookie, and every error is shown next to its field with what the user typed kept.
 
+pub mod audit;
 pub mod dev;
 pub mod login;
 pub mod organization;
@@ -48,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/security", get(settings::security))
         .route("/settings/organization", get(organization::show))
         .route("/staff", get(staff::home))
+        .route("/staff/audit", get(audit::staff))
+        .route("/settings/organization/audit", get(audit::organization))
         .route("/staff/users/new", get(staff::new_user).post(staff::create_user))
         .route("/staff/users/{id}", get(staff::user))
         .route("/staff/organizations", get(staff::organizations))
