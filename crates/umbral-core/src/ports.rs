@@ -398,6 +398,16 @@ pub trait AdminStore: Send + Sync {
         single: Option<bool>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
+    /// Platform settings staff changed in the console, as (key, value).
+    async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>>;
+    /// Sets (or, with `None`, clears) a platform setting, with its audit event.
+    async fn put_platform_setting(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     /// Ends every live session of a user; returns how many.
     async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
     -> StoreResult<u64>;

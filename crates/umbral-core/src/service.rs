@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use crate::auth::PasswordHasherPool;
 use crate::clock::Clock;
 use crate::policy::{
-    CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy,
+    CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy, TwoFactorPolicy,
 };
 use crate::ports::Store;
 use crate::secrets::SecretKey;
@@ -56,6 +56,15 @@ pub struct Umbral {
     pub(crate) config: CoreConfig,
     /// Woken whenever a message is queued, so the outbox worker sends it at once.
     pub(crate) outbox_wakeup: Arc<Notify>,
+    /// The platform defaults in force: the configuration's, unless staff changed them.
+    pub(crate) defaults: std::sync::RwLock<PlatformDefaults>,
+}
+
+/// Platform defaults staff may change in the console (each organization may override them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformDefaults {
+    pub two_factor: TwoFactorPolicy,
+    pub single_session: bool,
 }
 
 impl Umbral {
@@ -65,11 +74,16 @@ impl Umbral {
         hasher: Arc<PasswordHasherPool>,
         config: CoreConfig,
     ) -> Self {
+        let defaults = PlatformDefaults {
+            two_factor: config.factors.default_policy,
+            single_session: config.session.single_session,
+        };
         Self {
             store,
             clock,
             hasher,
             config,
+            defaults: std::sync::RwLock::new(defaults),
             outbox_wakeup: Arc::new(Notify::new()),
         }
     }
@@ -88,5 +102,13 @@ impl Umbral {
 
     pub(crate) fn now(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// The platform defaults in force.
+    pub fn platform_defaults(&self) -> PlatformDefaults {
+        match self.defaults.read() {
+            Ok(d) => *d,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
     }
 }

@@ -310,6 +310,45 @@ impl AdminStore for SqlStore {
             .map_err(db)
     }
 
+    async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, value FROM platform_settings ORDER BY key")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("key")?, r.try_get("value")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    async fn put_platform_setting(
+        &self,
+        key: &str,
+        value: Option<&str>,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM platform_settings WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if let Some(v) = value {
+            sqlx::query("INSERT INTO platform_settings (key, value, updated_at) VALUES ($1, $2, $3)")
+                .bind(key)
+                .bind(v)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.everything_changed();
+        Ok(())
+    }
+
     async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>> {
         let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
         let sql = format!(

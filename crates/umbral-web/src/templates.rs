@@ -38,6 +38,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("staff_home.html", include_str!("../templates/staff_home.html")),
     ("_staff_nav.html", include_str!("../templates/_staff_nav.html")),
     ("audit.html", include_str!("../templates/audit.html")),
+    (
+        "staff_settings.html",
+        include_str!("../templates/staff_settings.html"),
+    ),
     ("staff_orgs.html", include_str!("../templates/staff_orgs.html")),
     ("staff_org.html", include_str!("../templates/staff_org.html")),
     (

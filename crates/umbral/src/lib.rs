@@ -222,6 +222,10 @@ pub async fn start(
         hasher,
         core_config(settings),
     ));
+    umbral
+        .refresh_platform_defaults()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the platform settings: {e}"))?;
     let web = WebSettings {
         product_name: settings.product_name.clone(),
         public_url: settings.public_url(),
@@ -260,6 +264,11 @@ pub async fn start(
         umbral
             .clone()
             .run_maintenance(Duration::from_secs(3600), rx.clone()),
+    ));
+    tasks.push(tokio::spawn(
+        umbral
+            .clone()
+            .run_settings_refresh(Duration::from_secs(5), rx.clone()),
     ));
     let mut server_rx = rx;
     tasks.push(tokio::spawn(async move {

@@ -165,3 +165,76 @@ impl Umbral {
             .ok_or(CoreError::NotFound)
     }
 }
+
+/// Keys of the platform settings staff change.
+const TWO_FACTOR_KEY: &str = "two_factor_policy";
+const SINGLE_SESSION_KEY: &str = "single_session";
+
+impl Umbral {
+    /// Reads the platform defaults staff set (the configuration's where they set none). Every
+    /// node runs this every few seconds, so a change reaches all of them.
+    pub async fn refresh_platform_defaults(&self) -> Result<(), CoreError> {
+        let stored = self.store.platform_settings().await.map_err(store_err)?;
+        let get = |k: &str| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let fresh = crate::service::PlatformDefaults {
+            two_factor: get(TWO_FACTOR_KEY)
+                .and_then(crate::policy::TwoFactorPolicy::parse)
+                .unwrap_or(self.config.factors.default_policy),
+            single_session: get(SINGLE_SESSION_KEY)
+                .map(|v| v == "true")
+                .unwrap_or(self.config.session.single_session),
+        };
+        match self.defaults.write() {
+            Ok(mut d) => *d = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// Staff set the platform defaults; `None` returns to the configuration's.
+    pub async fn set_platform_defaults(
+        &self,
+        actor: &ApiActor,
+        two_factor: Option<crate::policy::TwoFactorPolicy>,
+        single_session: Option<bool>,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        if actor.scope != ApiScope::Staff {
+            return Err(CoreError::Forbidden);
+        }
+        let now = self.now();
+        for (key, value) in [
+            (TWO_FACTOR_KEY, two_factor.map(|p| p.as_str().to_string())),
+            (SINGLE_SESSION_KEY, single_session.map(|b| b.to_string())),
+        ] {
+            let mut audit = AuditEvent::new(now, "platform.setting_changed", None, meta)?.details(format!(
+                "{key}={};by={}",
+                value.as_deref().unwrap_or("default"),
+                actor.audit_name()
+            ));
+            audit.actor_user_id = actor.user_id.clone();
+            self.store
+                .put_platform_setting(key, value.as_deref(), now, &audit)
+                .await
+                .map_err(store_err)?;
+        }
+        self.refresh_platform_defaults().await
+    }
+
+    /// Re-reads the platform defaults every `every` until `shutdown` resolves.
+    pub async fn run_settings_refresh(
+        self: std::sync::Arc<Self>,
+        every: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+            if let Err(e) = self.refresh_platform_defaults().await {
+                tracing::warn!(error = %e, "could not read the platform settings");
+            }
+        }
+    }
+}

@@ -372,7 +372,7 @@ impl Umbral {
             .find(|f| f.id == factor_id && f.confirmed_at.is_some())
             .ok_or(CoreError::NotFound)?;
         let last = user.factor_count <= 1;
-        let policy = user.two_factor_policy(auth.membership.as_ref(), self.config.factors.default_policy);
+        let policy = user.two_factor_policy(auth.membership.as_ref(), self.platform_defaults().two_factor);
         if last && policy == TwoFactorPolicy::Required {
             return Err(CoreError::invalid("factor", "factor.last_required"));
         }

@@ -120,7 +120,7 @@ impl Umbral {
             Some(&user),
             membership.as_ref(),
             session.mfa_at.is_some(),
-            self.config.factors.default_policy,
+            self.platform_defaults().two_factor,
         );
         // Other sessions end when this one is signed in whole: a password alone, waiting for its
         // second factor, cannot sign the rightful user out.
@@ -151,7 +151,7 @@ impl Umbral {
         let single = user.is_staff
             || membership
                 .and_then(|m| m.single_session)
-                .unwrap_or(self.config.session.single_session);
+                .unwrap_or(self.platform_defaults().single_session);
         if !single {
             return Ok(None);
         }

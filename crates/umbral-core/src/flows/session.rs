@@ -129,7 +129,7 @@ impl Umbral {
             ctx.user.as_ref(),
             ctx.membership.as_ref(),
             ctx.session.mfa_at.is_some(),
-            self.config.factors.default_policy,
+            self.platform_defaults().two_factor,
         );
         Ok(Authenticated {
             session: ctx.session,

@@ -295,7 +295,7 @@ impl Umbral {
             Some(&confirmed),
             auth.membership.as_ref(),
             auth.session.mfa_at.is_some(),
-            self.config.factors.default_policy,
+            self.platform_defaults().two_factor,
         ))
     }
 

@@ -666,6 +666,18 @@ impl AdminStore for MemoryStore {
     ) -> StoreResult<Vec<(User, Option<Membership>)>> {
         Err(not_kept())
     }
+    async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+    async fn put_platform_setting(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(not_kept())
+    }
     async fn search_organizations(&self, _: &str, _: i64) -> StoreResult<Vec<OrganizationRow>> {
         Err(not_kept())
     }

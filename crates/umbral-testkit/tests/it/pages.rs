@@ -313,6 +313,7 @@ async fn every_page_renders_in_every_language() {
             ("/staff/users/new", staff.clone()),
             ("/staff/api-keys", staff.clone()),
             ("/staff/audit", staff.clone()),
+            ("/staff/settings", staff.clone()),
             ("/settings/organization/audit", signed.clone()),
             ("/settings/security/app", signed.clone()),
             ("/settings/security/activate", signed.clone()),

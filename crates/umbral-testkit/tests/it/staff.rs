@@ -305,3 +305,54 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
     assert_eq!(listed.status(), 401);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn staff_change_the_platform_defaults() {
+    let app = spawn_app().await;
+    let staff = app.staff("agent@example.com").await;
+    let fresh = app.confirmed("fresh@example.com").await;
+    assert_eq!(
+        fresh.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        403,
+        "required by the configuration"
+    );
+    let (_, html) = get(&staff, &app.url("/staff/settings?lang=en")).await;
+    assert!(html.contains("As configured (required)"));
+    let csrf = csrf_from(&html);
+    let r = staff
+        .post(app.url("/staff/settings"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("two_factor", "optional"),
+            ("single_session", "default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/staff/settings?notice=settings_saved");
+    assert_eq!(
+        fresh.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        200,
+        "optional now"
+    );
+    // Staff still need their second factor.
+    let (s, _) = get(&staff, &app.url("/staff")).await;
+    assert_eq!(s, 200);
+    let r = staff
+        .post(app.url("/staff/settings"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("two_factor", "default"),
+            ("single_session", "default"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        fresh.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        403,
+        "back to the configuration"
+    );
+    app.stop().await;
+}

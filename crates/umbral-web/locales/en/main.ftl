@@ -416,3 +416,7 @@ audit-from = From
 audit-to = To
 audit-next = Older events
 audit-none = No events match.
+staff-settings = Platform defaults
+staff-settings-intro = What applies to every organization that sets nothing of its own. Every server picks a change up within a few seconds.
+staff-config-default = As configured ({ $value })
+staff-notice-settings_saved = The platform defaults were saved.

@@ -416,3 +416,7 @@ audit-from = Desde
 audit-to = Hasta
 audit-next = Eventos anteriores
 audit-none = Ningún evento coincide.
+staff-settings = Valores de la plataforma
+staff-settings-intro = Lo que se aplica a toda organización que no define lo suyo. Cada servidor toma el cambio en unos segundos.
+staff-config-default = Según la configuración ({ $value })
+staff-notice-settings_saved = Se guardaron los valores de la plataforma.

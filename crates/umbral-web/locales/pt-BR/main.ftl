@@ -416,3 +416,7 @@ audit-from = De
 audit-to = Até
 audit-next = Eventos anteriores
 audit-none = Nenhum evento corresponde.
+staff-settings = Padrões da plataforma
+staff-settings-intro = O que vale para toda organização que não define o seu. Cada servidor aplica a mudança em poucos segundos.
+staff-config-default = Conforme a configuração ({ $value })
+staff-notice-settings_saved = Os padrões da plataforma foram salvos.

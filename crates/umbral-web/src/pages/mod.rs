@@ -50,6 +50,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/organization", get(organization::show))
         .route("/staff", get(staff::home))
         .route("/staff/audit", get(audit::staff))
+        .route("/staff/settings", get(staff::settings).post(staff::save_settings))
         .route("/settings/organization/audit", get(audit::organization))
         .route("/staff/users/new", get(staff::new_user).post(staff::create_user))
         .route("/staff/users/{id}", get(staff::user))

@@ -74,7 +74,7 @@ async fn render_security(
             return state.error_page(ctx, &e);
         }
     };
-    let policy = user.two_factor_policy(auth.membership.as_ref(), u.config().factors.default_policy);
+    let policy = user.two_factor_policy(auth.membership.as_ref(), u.platform_defaults().two_factor);
     let factors: Vec<_> = factors
         .iter()
         .map(|f| {

@@ -256,14 +256,14 @@ async fn render_org(
         Ok(f) => f,
         Err(e) => return state.error_page(ctx, &e),
     };
-    let config = state.umbral.config();
+    let defaults = state.umbral.platform_defaults();
     let extra = context! {
         org => context! {
             id => org.id, name => org.name,
             mfa => org.mfa_policy.map(|p| p.as_str()), single => org.single_session,
         },
-        default_mfa => config.factors.default_policy.as_str(),
-        default_single => if config.session.single_session { "yes" } else { "no" },
+        default_mfa => defaults.two_factor.as_str(),
+        default_single => if defaults.single_session { "yes" } else { "no" },
         members => members.iter().map(|m| context! {
             id => m.user.id.0, name => m.user.name, email => m.user.email, role => m.role.as_str(),
         }).collect::<Vec<_>>(),
@@ -483,5 +483,78 @@ pub async fn revoke_api_key(
     match state.umbral.revoke_api_key(&id).await {
         Ok(()) => Redirect::to("/staff/api-keys?notice=key_revoked").into_response(),
         Err(e) => render_keys(&state, &ctx, None, None, Some(&e)).await,
+    }
+}
+
+// ---- Platform defaults ----
+
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = state.umbral.staff_actor(&auth) {
+        return state.error_page(&ctx, &e);
+    }
+    let config = state.umbral.config();
+    let current = state.umbral.platform_defaults();
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let notice = q
+        .get("notice")
+        .filter(|n| n.as_str() == "settings_saved")
+        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    FormPage::new(&state, &ctx, "staff_settings.html", &["_form"]).render(
+        StatusCode::OK,
+        context! {
+            config_mfa => config.factors.default_policy.as_str(),
+            config_single => yes_no(config.session.single_session),
+            current_mfa => current.two_factor.as_str(),
+            current_single => yes_no(current.single_session),
+            changed_mfa => current.two_factor != config.factors.default_policy,
+            changed_single => current.single_session != config.session.single_session,
+            notice => notice,
+        },
+    )
+}
+
+pub async fn save_settings(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let actor = match state.umbral.staff_actor(&auth) {
+        Ok(a) => a,
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    if !FormPage::new(&state, &ctx, "staff_settings.html", &[]).csrf_ok(&f) {
+        return state.error_page(&ctx, &CoreError::Forbidden);
+    }
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("default");
+    let two_factor = match get("two_factor") {
+        "default" => None,
+        p => match umbral_core::policy::TwoFactorPolicy::parse(p) {
+            Some(p) => Some(p),
+            None => {
+                return state.error_page(
+                    &ctx,
+                    &CoreError::invalid("two_factor", "policy.two_factor_invalid"),
+                );
+            }
+        },
+    };
+    let single = match get("single_session") {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    match state
+        .umbral
+        .set_platform_defaults(&actor, two_factor, single, &ctx.meta)
+        .await
+    {
+        Ok(()) => Redirect::to("/staff/settings?notice=settings_saved").into_response(),
+        Err(e) => state.error_page(&ctx, &e),
     }
 }
