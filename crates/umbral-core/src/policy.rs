@@ -80,7 +80,8 @@ impl ThrottlePolicy {
 }
 
 /// "Forgot your password?": how long a link works, and how many requests an address and an IP
-/// may make before each further one waits (longer each time).
+/// may make before each further one waits (longer each time): with one per address, asking again
+/// for the same address waits 30 seconds, then a minute, and so on (the resend cool-down).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryPolicy {
     pub link_ttl_secs: i64,
@@ -94,7 +95,7 @@ impl Default for RecoveryPolicy {
         Self {
             link_ttl_secs: 3600,
             window_secs: 3600,
-            per_account: 3,
+            per_account: 1,
             per_ip: 20,
         }
     }

@@ -426,21 +426,26 @@ pub struct PasswordResetRecord {
     pub purpose: String,
     /// `None` for a request about an address without an account.
     pub user_id: Option<String>,
+    /// A newer link of the same user and purpose exists: this one no longer works.
+    pub superseded: bool,
     pub created_at: UnixMillis,
     pub expires_at: UnixMillis,
     pub used_at: Option<UnixMillis>,
 }
 
 /// A "Forgot your password?" request, written whole: the request counts against its limits, the
-/// user's older links stop working, the new link (its hash) and the email that carries it, the
-/// audit event. For an address without an account, the link belongs to no one and there is no
-/// email: the same writes, so that both answers take the same time.
+/// new link (its hash; it replaces the user's older ones, which stop working) and the email that
+/// carries it, the audit event. For an address without an account, the link belongs to no one
+/// and the email is void: the same writes, so that both answers take the same time.
 #[derive(Debug, Clone)]
 pub struct PasswordResetRequest {
     pub limit_keys: [String; 2],
     pub window_ms: i64,
     pub record: PasswordResetRecord,
-    pub message: Option<OutboxMessage>,
+    /// The email with the link; for an address without an account, a message of the same size
+    /// that is stored as void and never sent.
+    pub message: OutboxMessage,
+    pub deliver: bool,
     pub audit: AuditEvent,
 }
 

@@ -7,16 +7,27 @@ use umbral_core::ports::{DevMessage, OutboxStore, StoreError, StoreResult};
 use crate::{SqlStore, db};
 
 pub(crate) async fn insert_outbox(tx: &mut Transaction<'_, Any>, m: &OutboxMessage) -> StoreResult<()> {
+    insert_outbox_as(tx, m, "pending").await
+}
+
+/// Writes a message with a status: `pending` to send it, `void` to keep the same work without
+/// sending anything (see password recovery).
+pub(crate) async fn insert_outbox_as(
+    tx: &mut Transaction<'_, Any>,
+    m: &OutboxMessage,
+    status: &str,
+) -> StoreResult<()> {
     let content = serde_json::to_string(&m.content).map_err(|e| StoreError::Backend(e.to_string()))?;
     sqlx::query(
         "INSERT INTO outbox (id, channel, recipient, content, status, attempts, next_attempt_at, locked_until, created_at) \
-         VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5)",
+         VALUES ($1, $2, $3, $4, $6, 0, $5, 0, $5)",
     )
     .bind(&m.id)
     .bind(m.channel.as_str())
     .bind(&m.recipient)
     .bind(content)
     .bind(m.created_at)
+    .bind(status)
     .execute(&mut **tx)
     .await
     .map_err(db)?;

@@ -10,7 +10,7 @@ use umbral_core::ports::{
 };
 
 use crate::audit::insert_audit;
-use crate::outbox::insert_outbox;
+use crate::outbox::{insert_outbox, insert_outbox_as};
 use crate::throttle::count_failure;
 use crate::{SqlStore, db};
 
@@ -38,9 +38,12 @@ async fn use_link(
     purpose: &str,
     now: UnixMillis,
 ) -> StoreResult<bool> {
+    // Only the user's newest link of this purpose works: a newer one replaces the older.
     let n = sqlx::query(
         "UPDATE password_resets SET used_at = $1 \
-         WHERE token_hash = $2 AND user_id = $3 AND purpose = $4 AND used_at IS NULL AND expires_at > $1",
+         WHERE token_hash = $2 AND user_id = $3 AND purpose = $4 AND used_at IS NULL AND expires_at > $1 \
+         AND NOT EXISTS (SELECT 1 FROM password_resets n WHERE n.user_id = $3 AND n.purpose = $4 \
+                         AND n.created_at > password_resets.created_at)",
     )
     .bind(now)
     .bind(token_hash)
@@ -149,35 +152,18 @@ impl RecoveryStore for SqlStore {
         for key in &r.limit_keys {
             count_failure(&mut *tx, key, rec.created_at, r.window_ms).await?;
         }
-        // A newer link replaces the older ones (for no one: nothing to replace, the same work).
-        sqlx::query(
-            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL",
-        )
-        .bind(rec.created_at)
-        .bind(rec.user_id.as_deref().unwrap_or(""))
-        .bind(&rec.purpose)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
         insert_link(&mut tx, rec).await?;
-        match &r.message {
-            Some(m) => insert_outbox(&mut tx, m).await?,
-            // The same number of statements for an address without an account.
-            None => {
-                sqlx::query("DELETE FROM outbox WHERE id = $1")
-                    .bind(&rec.token_hash)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
-        }
+        insert_outbox_as(&mut tx, &r.message, if r.deliver { "pending" } else { "void" }).await?;
         insert_audit(&mut tx, &r.audit).await?;
         tx.commit().await.map_err(db)
     }
 
     async fn password_reset(&self, token_hash: &str) -> StoreResult<Option<PasswordResetRecord>> {
         let row = sqlx::query(
-            "SELECT token_hash, purpose, user_id, created_at, expires_at, used_at FROM password_resets WHERE token_hash = $1",
+            "SELECT r.token_hash, r.purpose, r.user_id, r.created_at, r.expires_at, r.used_at, \
+             EXISTS (SELECT 1 FROM password_resets n WHERE n.user_id = r.user_id AND n.purpose = r.purpose \
+                     AND n.created_at > r.created_at) AS superseded \
+             FROM password_resets r WHERE r.token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.read)
@@ -188,6 +174,9 @@ impl RecoveryStore for SqlStore {
                 token_hash: r.try_get("token_hash")?,
                 purpose: r.try_get("purpose")?,
                 user_id: r.try_get("user_id")?,
+                superseded: r
+                    .try_get::<bool, _>("superseded")
+                    .or_else(|_| r.try_get::<i64, _>("superseded").map(|v| v != 0))?,
                 created_at: r.try_get("created_at")?,
                 expires_at: r.try_get("expires_at")?,
                 used_at: r.try_get("used_at")?,

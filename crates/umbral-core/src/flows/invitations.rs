@@ -118,6 +118,7 @@ impl Umbral {
                 token_hash: secrets::hash_token(&token),
                 purpose: INVITE.to_string(),
                 user_id: Some(user_id.clone()),
+                superseded: false,
                 created_at: now,
                 expires_at: now + INVITATION_TTL_MS,
                 used_at: None,

@@ -67,18 +67,23 @@ impl Umbral {
             .map(|(u, _)| u)
             .filter(|u| u.status == UserStatus::Active);
         let token = secrets::new_token()?;
+        let link_path = format!("/recover/complete?token={token}");
         let message = match &user {
-            Some(u) => Some(OutboxMessage::email(
+            Some(u) => OutboxMessage::email(
                 now,
                 &u.email,
                 templates::PASSWORD_RESET,
                 Locale::from_tag(&u.locale).unwrap_or(locale),
-                &[
-                    ("name", u.name.as_str()),
-                    ("link_path", &format!("/recover/complete?token={token}")),
-                ],
-            )?),
-            None => None,
+                &[("name", u.name.as_str()), ("link_path", &link_path)],
+            )?,
+            // Never sent, and it names no one.
+            None => OutboxMessage::email(
+                now,
+                "",
+                templates::PASSWORD_RESET,
+                locale,
+                &[("name", ""), ("link_path", &link_path)],
+            )?,
         };
         let mut audit = AuditEvent::new(
             now,
@@ -97,10 +102,12 @@ impl Umbral {
                 token_hash: secrets::hash_token(&token),
                 purpose: RESET.to_string(),
                 user_id: user.as_ref().map(|u| u.id.0.clone()),
+                superseded: false,
                 created_at: now,
                 expires_at: now + policy.link_ttl_secs * 1000,
                 used_at: None,
             },
+            deliver: user.is_some(),
             message,
             audit,
         };
@@ -133,7 +140,7 @@ impl Umbral {
             .await
             .map_err(store_err)?
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
-        if record.used_at.is_some() || record.purpose != purpose {
+        if record.used_at.is_some() || record.superseded || record.purpose != purpose {
             return Err(CoreError::invalid("token", "reset.link_invalid"));
         }
         if self.now() >= record.expires_at {

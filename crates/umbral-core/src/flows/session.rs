@@ -105,8 +105,9 @@ impl Umbral {
             None
         };
         if let Some(reason) = expired {
+            let audit = self.server_ended(s, reason)?;
             self.store
-                .end_session(&hash, reason.as_str(), now, None)
+                .end_session(&hash, reason.as_str(), now, Some(&audit))
                 .await
                 .map_err(store_err)?;
             return Err(CoreError::SessionEnded(reason));
@@ -116,8 +117,9 @@ impl Umbral {
             .as_ref()
             .is_some_and(|u| u.status == UserStatus::Disabled)
         {
+            let audit = self.server_ended(s, EndReason::Revoked)?;
             self.store
-                .end_session(&hash, EndReason::Revoked.as_str(), now, None)
+                .end_session(&hash, EndReason::Revoked.as_str(), now, Some(&audit))
                 .await
                 .map_err(store_err)?;
             return Err(CoreError::SessionEnded(EndReason::Revoked));
@@ -138,6 +140,19 @@ impl Umbral {
             factors: ctx.factors,
             next,
         })
+    }
+
+    /// The audit event of a session the server ends by itself (idle, too old, user disabled),
+    /// with the address and browser that last used it.
+    fn server_ended(&self, s: &SessionRecord, reason: EndReason) -> Result<AuditEvent, CoreError> {
+        let meta = RequestMeta {
+            ip: s.ip.clone(),
+            user_agent: s.user_agent.clone(),
+        };
+        let mut e = AuditEvent::new(self.now(), "session.ended", s.user_id.as_deref(), &meta)?
+            .details(format!("reason={};by=server", reason.as_str()));
+        e.actor_user_id = None;
+        Ok(e)
     }
 
     /// Ends the session on the server.

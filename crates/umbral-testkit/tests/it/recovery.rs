@@ -130,7 +130,9 @@ async fn links_expire_after_an_hour_and_a_newer_one_replaces_the_older() {
     };
     assert_eq!(ask().await.unwrap().status(), 202);
     let older = link_token(&app, email).await;
-    app.clock.advance_secs(1);
+    // Asking again for the same address waits out a cool-down (30 s, then longer).
+    assert_eq!(ask().await.unwrap().status(), 429);
+    app.clock.advance_secs(31);
     assert_eq!(ask().await.unwrap().status(), 202);
     let newer = {
         let mut t = link_token(&app, email).await;
@@ -163,16 +165,14 @@ async fn links_expire_after_an_hour_and_a_newer_one_replaces_the_older() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    for _ in 0..3 {
-        let s = api
-            .post(app.url("/api/v1/recovery"))
-            .json(&json!({"email": "ghost@example.com"}))
-            .send()
-            .await
-            .unwrap()
-            .status();
-        assert_eq!(s, 202);
-    }
+    let s = api
+        .post(app.url("/api/v1/recovery"))
+        .json(&json!({"email": "ghost@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s, 202);
     let r = api
         .post(app.url("/api/v1/recovery"))
         .json(&json!({"email": "ghost@example.com"}))
@@ -206,33 +206,40 @@ async fn an_address_with_or_without_an_account_takes_the_same_time() {
         ask("timed@example.com".into()).await;
         ask(format!("warm{i}@example.com")).await;
     }
-    // Two cores shared with other tests: a noisy round is measured again, up to five times.
-    let mut last = (0.0, 0.0);
+    // Two cores shared with other tests: each known request is paired with an unknown one made
+    // right next to it (in alternating order), so that load on the machine hits both alike; the
+    // medians are compared, and a noisy round is measured again, up to five times.
+    let mut last = (0.0, 0.0, 0.0);
     for round in 0..5 {
-        let (mut known, mut unknown) = (Vec::new(), Vec::new());
-        for i in 0..21 {
-            // Time moves on so that the limits never kick in; the order alternates.
+        let (mut known, mut unknown, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..41 {
+            // Time moves on so that the limits never kick in.
             app.clock.advance_secs(3601);
-            if i % 2 == 0 {
-                known.push(ask("timed@example.com".into()).await);
-                unknown.push(ask(format!("nobody{round}-{i}@example.com")).await);
+            let (k, u) = if i % 2 == 0 {
+                let k = ask("timed@example.com".into()).await;
+                (k, ask(format!("nobody{round}-{i}@example.com")).await)
             } else {
-                unknown.push(ask(format!("nobody{round}-{i}@example.com")).await);
-                known.push(ask("timed@example.com".into()).await);
-            }
+                let u = ask(format!("nobody{round}-{i}@example.com")).await;
+                (ask("timed@example.com".into()).await, u)
+            };
+            known.push(k);
+            unknown.push(u);
+            ratios.push(k / u);
         }
-        known.sort_by(f64::total_cmp);
-        unknown.sort_by(f64::total_cmp);
-        let (mk, mu) = (known[10], unknown[10]);
-        last = (mk, mu);
-        if mk.max(mu) / mk.min(mu) < 1.10 {
+        for v in [&mut known, &mut unknown, &mut ratios] {
+            v.sort_by(f64::total_cmp);
+        }
+        let (mk, mu, ratio) = (known[20], unknown[20], ratios[20]);
+        eprintln!("round {round}: known {mk:.5}s, unknown {mu:.5}s, median ratio {ratio:.3}");
+        last = (mk, mu, ratio);
+        if mk.max(mu) / mk.min(mu) < 1.10 && (0.9..1.1).contains(&ratio) {
             app.stop().await;
             return;
         }
     }
     panic!(
-        "medians differ by 10% or more: known {:.5}s, unknown {:.5}s",
-        last.0, last.1
+        "medians differ by 10% or more: known {:.5}s, unknown {:.5}s (median ratio {:.3})",
+        last.0, last.1, last.2
     );
 }
 
@@ -364,5 +371,32 @@ async fn a_user_created_by_staff_sets_the_first_password_through_the_invitation(
         r.json::<Value>().await.unwrap()["error"]["code"],
         "reset.link_expired"
     );
+    // "Forgot your password?" works for an invited user too (and confirms the address).
+    let (s, _) = {
+        let r = api
+            .post(app.url("/api/v1/recovery"))
+            .json(&json!({"email": "colleague@example.com"}))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), ())
+    };
+    assert_eq!(s, 202);
+    let reset = link_token(&app, "colleague@example.com").await;
+    let r = api
+        .post(app.url("/api/v1/recovery/complete"))
+        .json(&json!({"token": reset, "password": "tigre-verde-martes-58"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": "colleague@example.com", "password": "tigre-verde-martes-58"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["next"], "enroll_factor");
+
     app.stop().await;
 }
