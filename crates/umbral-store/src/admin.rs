@@ -13,6 +13,7 @@ use umbral_core::ports::{AdminStore, FactorResetRow, OrganizationRow, StoreResul
 use crate::audit::{insert_audit, insert_audits};
 use crate::outbox::insert_outbox;
 use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
+use crate::sessions::{revoke_trusted_devices, revoke_user_sessions};
 use crate::{SqlStore, db};
 
 const RESET_COLUMNS: &str = "r.id AS r_id, r.user_id AS r_user_id, r.status AS r_status, r.token_hash, \
@@ -225,22 +226,8 @@ impl AdminStore for SqlStore {
             ] {
                 sqlx::query(sql).bind(uid).execute(&mut *tx).await.map_err(db)?;
             }
-            sqlx::query(
-                "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
-            )
-            .bind(now)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            sqlx::query(
-                "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(uid)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            revoke_user_sessions(&mut tx, uid, now).await?;
+            revoke_trusted_devices(&mut tx, uid, now).await?;
             sqlx::query(
                 "UPDATE users SET mfa_enabled = 1, security_epoch = security_epoch + 1, updated_at = $1 WHERE id = $2",
             )
@@ -402,13 +389,7 @@ impl AdminStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let n = sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL")
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
+        let n = revoke_user_sessions(&mut tx, user_id, now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(user_id);

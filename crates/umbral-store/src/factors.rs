@@ -14,6 +14,7 @@ use umbral_core::ports::{
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
 use crate::outbox::insert_outbox;
+use crate::sessions::revoke_user_sessions;
 use crate::{SqlStore, db};
 
 const FACTOR_COLUMNS: &str =
@@ -357,14 +358,7 @@ impl FactorStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        sqlx::query(
-            "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        revoke_user_sessions(&mut tx, user_id, now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(user_id);

@@ -11,6 +11,7 @@ use umbral_core::ports::{MemberRow, OrganizationStore, StoreResult};
 use crate::audit::insert_audit;
 use crate::factors::use_proof;
 use crate::rows::{self, USER_COLUMNS};
+use crate::sessions::revoke_user_sessions;
 use crate::{SqlStore, db};
 
 #[async_trait]
@@ -88,12 +89,7 @@ impl OrganizationStore for SqlStore {
             return Ok(false);
         }
         if !active {
-            sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL")
-                .bind(audit.at)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            revoke_user_sessions(&mut tx, user_id, audit.at).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -113,12 +109,7 @@ impl OrganizationStore for SqlStore {
         if n != 1 {
             return Ok(false);
         }
-        sqlx::query("UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL")
-            .bind(audit.at)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        revoke_user_sessions(&mut tx, user_id, audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(user_id);

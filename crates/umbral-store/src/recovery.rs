@@ -11,6 +11,7 @@ use umbral_core::ports::{
 
 use crate::audit::insert_audit;
 use crate::outbox::{insert_outbox, insert_outbox_as};
+use crate::sessions::{revoke_trusted_devices, revoke_user_sessions};
 use crate::throttle::count_failure;
 use crate::{SqlStore, db};
 
@@ -198,19 +199,14 @@ impl RecoveryStore for SqlStore {
         if !use_link(&mut tx, token_hash, user_id, "reset", now).await? {
             return Ok(false);
         }
-        let statements = [
-            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
-            "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
-            "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        ];
-        for sql in statements {
-            sqlx::query(sql)
-                .bind(now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        revoke_user_sessions(&mut tx, user_id, now).await?;
+        revoke_trusted_devices(&mut tx, user_id, now).await?;
         sqlx::query(
             "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2, \
              email_confirmed_at = COALESCE(email_confirmed_at, $2) WHERE id = $3",

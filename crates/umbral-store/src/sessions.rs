@@ -68,6 +68,40 @@ impl SqlStore {
     }
 }
 
+/// Ends every live session of a user (`revoked`) inside a transaction; returns how many.
+pub(crate) async fn revoke_user_sessions(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    now: UnixMillis,
+) -> StoreResult<u64> {
+    Ok(sqlx::query(
+        "UPDATE sessions SET ended_at = $1, end_reason = 'revoked' WHERE user_id = $2 AND ended_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?
+    .rows_affected())
+}
+
+/// Forgets every trusted device of a user inside a transaction; returns how many.
+pub(crate) async fn revoke_trusted_devices(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    now: UnixMillis,
+) -> StoreResult<u64> {
+    Ok(
+        sqlx::query("UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected(),
+    )
+}
+
 #[async_trait]
 impl SessionStore for SqlStore {
     async fn start_session(

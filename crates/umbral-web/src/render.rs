@@ -158,3 +158,16 @@ impl AppState {
         }
     }
 }
+
+/// A time as pages show it: `2026-11-21 08:30 UTC`.
+pub fn time_text(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}

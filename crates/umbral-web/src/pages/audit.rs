@@ -59,17 +59,6 @@ fn render(
     page: Result<AuditPage, CoreError>,
 ) -> Response {
     let form = FormPage::new(state, ctx, "audit.html", ORDER).keep(q, &["event", "user_id", "from", "to"]);
-    let time = |ms: i64| {
-        time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-            .ok()
-            .and_then(|t| {
-                t.format(time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]:[second]"
-                ))
-                .ok()
-            })
-            .unwrap_or_default()
-    };
     match page {
         Ok(p) => {
             let mut params: Vec<String> = ["event", "user_id", "from", "to"]
@@ -87,7 +76,7 @@ fn render(
             let events: Vec<_> = p
                 .events
                 .iter()
-                .map(|e| context! { at => time(e.at), event => e.event, subject => e.subject_user_id, ip => e.ip, details => e.details })
+                .map(|e| context! { at => crate::render::time_text(e.at), event => e.event, subject => e.subject_user_id, ip => e.ip, details => e.details })
                 .collect();
             form.render(
                 StatusCode::OK,

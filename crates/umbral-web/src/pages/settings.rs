@@ -20,6 +20,7 @@ use super::two_factor::{
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
+use crate::render::time_text;
 
 /// Notices the Security tab may show after an action.
 const NOTICES: &[&str] = &[
@@ -40,14 +41,6 @@ const SECURITY: SetupPlace = SetupPlace {
 
 pub async fn index() -> Redirect {
     Redirect::to("/settings/security")
-}
-
-fn time_text(ms: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms / 1000) else {
-        return String::new();
-    };
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    t.format(&format).unwrap_or_default()
 }
 
 /// The Security tab, with `error` shown at the top when an action failed.

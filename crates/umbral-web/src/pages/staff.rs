@@ -13,6 +13,7 @@ use umbral_core::accounts::UserStatus;
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
+use crate::render::time_text;
 
 const NOTICES: &[&str] = &[
     "sessions_ended",
@@ -25,18 +26,6 @@ fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
     q.get("notice")
         .filter(|n| NOTICES.contains(&n.as_str()))
         .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]))
-}
-
-fn time_text(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
 }
 
 pub async fn home(
