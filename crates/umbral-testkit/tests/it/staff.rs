@@ -14,8 +14,15 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
     let app = spawn_app().await;
     let user = app.signed_up("customer@example.com").await;
     let staff = app.staff("agent@example.com").await;
-    // Not staff: the console does not exist.
+    // Not staff: the console does not exist, and the home page does not offer it.
     assert_eq!(get(&user, &app.url("/staff")).await.0, 404);
+    let (_, home) = get(&user, &app.url("/")).await;
+    assert!(!home.contains("href=\"/staff\"") && home.contains("href=\"/settings/organization\""));
+    let (_, home) = get(&staff, &app.url("/")).await;
+    assert!(
+        home.contains("href=\"/staff\""),
+        "the avatar menu leads staff to the console"
+    );
     assert_eq!(
         get(&app.client(), &app.url("/staff")).await.0,
         303,

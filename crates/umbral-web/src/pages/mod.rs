@@ -281,6 +281,7 @@ async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSe
             name => me.name, email => me.email,
             org_name => org.map(|m| m.org_name.clone()),
             role => org.map(|m| m.role.as_str()),
+            staff => auth.user.as_ref().is_some_and(|u| u.is_staff),
         },
     };
     FormPage::new(&state, &ctx, "home.html", &[]).render(StatusCode::OK, extra)
