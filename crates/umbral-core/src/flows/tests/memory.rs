@@ -1,0 +1,353 @@
+//! A store in memory for the core tests: the account, session and factor contracts; the rest
+//! is tested over the real stores.
+
+use super::memory_factors::not_kept;
+use super::*;
+
+#[derive(Default)]
+pub(super) struct State {
+    pub(super) users: HashMap<String, User>,
+    pub(super) orgs: HashMap<String, String>,
+    pub(super) members: HashMap<String, String>,
+    pub(super) sessions: HashMap<String, SessionRecord>,
+    pub(super) codes: HashMap<(String, String), CodeRecord>,
+    pub(super) throttle: HashMap<String, ThrottleState>,
+    pub(super) outbox: Vec<OutboxMessage>,
+    pub(super) audit: Vec<AuditEvent>,
+    pub(super) org_policy: HashMap<String, TwoFactorPolicy>,
+    pub(super) owner_epoch: HashMap<String, i64>,
+    pub(super) factors: Vec<Factor>,
+    pub(super) recovery: Vec<(String, String, bool)>,
+    pub(super) devices: Vec<TrustedDevice>,
+}
+
+#[derive(Default, Clone)]
+pub(super) struct MemoryStore(Arc<Mutex<State>>);
+
+impl MemoryStore {
+    fn membership_of(&self, user_id: &str) -> Option<Membership> {
+        let st = self.st();
+        st.members.get(user_id).map(|org| Membership {
+            org_id: OrgId(org.clone()),
+            org_name: st.orgs.get(org).cloned().unwrap_or_default(),
+            role: Role::Owner,
+            single_session: None,
+            mfa_policy: st.org_policy.get(org).copied(),
+            owner_epoch: st.owner_epoch.get(org).copied().unwrap_or(0),
+        })
+    }
+
+    pub(super) fn st(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl AccountStore for MemoryStore {
+    async fn create_signup(&self, s: &NewSignup) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some((u, org, _)) = &s.account {
+            if st
+                .users
+                .values()
+                .any(|x| x.email.to_lowercase() == u.email.to_lowercase())
+            {
+                return Err(StoreError::Conflict("email".into()));
+            }
+            st.users.insert(u.id.0.clone(), u.clone());
+            st.orgs.insert(org.id.clone(), org.name.clone());
+            st.members.insert(u.id.0.clone(), org.id.clone());
+        }
+        st.sessions.insert(s.session.id_hash.clone(), s.session.clone());
+        st.codes
+            .insert((s.code.subject.clone(), s.code.purpose.clone()), s.code.clone());
+        st.outbox.push(s.message.clone());
+        st.audit.extend(s.audit.iter().cloned());
+        Ok(())
+    }
+    async fn user_by_email_key(&self, k: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .st()
+            .users
+            .values()
+            .find(|u| u.email.to_lowercase() == k)
+            .cloned())
+    }
+    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+        Ok(self.st().users.get(id).cloned())
+    }
+    async fn sign_in_lookup(&self, k: &str, keys: [&str; 2]) -> StoreResult<SignInLookup> {
+        let account = match self.user_by_email_key(k).await? {
+            Some(u) => {
+                let m = self.membership_of(&u.id.0);
+                Some((u, m))
+            }
+            None => None,
+        };
+        let st = self.st();
+        Ok(SignInLookup {
+            account,
+            limits: keys.map(|key| st.throttle.get(key).copied()),
+        })
+    }
+    async fn change_password(
+        &self,
+        user_id: &str,
+        hash: &str,
+        keep: &str,
+        now: UnixMillis,
+        m: &OutboxMessage,
+        a: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.password_hash = Some(hash.to_string());
+            u.security_epoch += 1;
+        }
+        for s in st.sessions.values_mut() {
+            if s.user_id.as_deref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
+                s.ended_at = Some(now);
+                s.end_reason = Some("revoked".into());
+            }
+        }
+        st.outbox.push(m.clone());
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn update_password_hash(&self, user_id: &str, hash: &str, _: UnixMillis) -> StoreResult<()> {
+        if let Some(u) = self.st().users.get_mut(user_id) {
+            u.password_hash = Some(hash.to_string());
+        }
+        Ok(())
+    }
+    async fn confirm_email(
+        &self,
+        user_id: &str,
+        code_id: &str,
+        now: UnixMillis,
+        a: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.email_confirmed_at = Some(now);
+        }
+        st.codes.retain(|_, c| c.id != code_id);
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {
+        let mut st = self.st();
+        let n = st.users.len();
+        st.users
+            .retain(|_, u| u.email_confirmed_at.is_some() || u.created_at >= before);
+        Ok((n - st.users.len()) as u64)
+    }
+}
+
+#[async_trait]
+impl CodeStore for MemoryStore {
+    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>> {
+        Ok(self
+            .st()
+            .codes
+            .get(&(subject.to_string(), purpose.to_string()))
+            .cloned())
+    }
+    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()> {
+        for c in self.st().codes.values_mut().filter(|c| c.id == code_id) {
+            c.attempts += 1;
+        }
+        Ok(())
+    }
+    async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {
+        let mut st = self.st();
+        st.codes
+            .insert((code.subject.clone(), code.purpose.clone()), code.clone());
+        st.outbox.extend(message.cloned());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn start_session(
+        &self,
+        s: &SessionRecord,
+        end_others: Option<&AuditEvent>,
+        audit: &[AuditEvent],
+    ) -> StoreResult<u64> {
+        let mut st = self.st();
+        let mut ended = 0;
+        if end_others.is_some() {
+            for o in st
+                .sessions
+                .values_mut()
+                .filter(|o| o.user_id == s.user_id && o.ended_at.is_none())
+            {
+                o.ended_at = Some(s.created_at);
+                o.end_reason = Some("signed_in_elsewhere".into());
+                ended += 1;
+            }
+        }
+        st.sessions.insert(s.id_hash.clone(), s.clone());
+        st.audit.extend(audit.iter().cloned());
+        Ok(ended)
+    }
+    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
+        let Some(session) = self.st().sessions.get(id_hash).cloned() else {
+            return Ok(None);
+        };
+        let (user, membership) = match &session.user_id {
+            Some(u) => (self.user_by_id(u).await?, self.membership_of(u)),
+            None => (None, None),
+        };
+        let factors = match &session.user_id {
+            Some(u) => self
+                .factors_of(u)
+                .await?
+                .into_iter()
+                .filter(|f| f.confirmed_at.is_some())
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Some(SessionContext {
+            session,
+            user,
+            membership,
+            factors,
+        }))
+    }
+    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
+        if let Some(s) = self.st().sessions.get_mut(id_hash) {
+            s.last_seen_at = now;
+        }
+        Ok(())
+    }
+    async fn end_session(
+        &self,
+        id_hash: &str,
+        reason: &str,
+        now: UnixMillis,
+        _: Option<&AuditEvent>,
+    ) -> StoreResult<()> {
+        if let Some(s) = self
+            .st()
+            .sessions
+            .get_mut(id_hash)
+            .filter(|s| s.ended_at.is_none())
+        {
+            s.ended_at = Some(now);
+            s.end_reason = Some(reason.into());
+        }
+        Ok(())
+    }
+    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
+        Ok(self
+            .st()
+            .sessions
+            .values()
+            .filter(|s| s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() && s.expires_at > now)
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryStore {
+    async fn failed_sign_in(
+        &self,
+        keys: [&str; 2],
+        now: UnixMillis,
+        window_ms: i64,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        for k in keys {
+            self.throttle_failure(k, now, window_ms).await?;
+        }
+        self.st().audit.push(audit.clone());
+        Ok(())
+    }
+
+    async fn throttle_failure(
+        &self,
+        key: &str,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<ThrottleState> {
+        let mut st = self.st();
+        let s = st.throttle.entry(key.into()).or_insert(ThrottleState {
+            failures: 0,
+            window_started_at: now,
+            last_failure_at: now,
+        });
+        if s.window_started_at < now - window_ms {
+            *s = ThrottleState {
+                failures: 0,
+                window_started_at: now,
+                last_failure_at: now,
+            };
+        }
+        s.failures += 1;
+        s.last_failure_at = now;
+        Ok(*s)
+    }
+    async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
+        Ok(self.st().throttle.get(key).copied())
+    }
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        self.st().throttle.remove(key);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OutboxStore for MemoryStore {
+    async fn outbox_claim(&self, _: UnixMillis, _: i64, _: i64) -> StoreResult<Vec<OutboxMessage>> {
+        Ok(std::mem::take(&mut self.st().outbox))
+    }
+    async fn outbox_sent(&self, _: &str, _: UnixMillis) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn outbox_retry(&self, _: &str, _: UnixMillis, _: &str) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn outbox_pending(&self) -> StoreResult<i64> {
+        Ok(self.st().outbox.len() as i64)
+    }
+    async fn dev_outbox_put(&self, _: &DevMessage) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn dev_outbox_list(&self, _: i64) -> StoreResult<Vec<DevMessage>> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn list_audit(&self, _: &crate::audit::AuditFilter, _: i64) -> StoreResult<Vec<AuditEvent>> {
+        Err(not_kept())
+    }
+    async fn purge_audit(&self, _: UnixMillis) -> StoreResult<u64> {
+        Err(not_kept())
+    }
+    async fn record_audit(&self, e: &AuditEvent) -> StoreResult<()> {
+        self.st().audit.push(e.clone());
+        Ok(())
+    }
+    async fn audit_for_user(&self, user_id: &str, _: i64) -> StoreResult<Vec<AuditEvent>> {
+        Ok(self
+            .st()
+            .audit
+            .iter()
+            .filter(|e| e.subject_user_id.as_deref() == Some(user_id))
+            .cloned()
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,412 @@
+//! The in-memory store's factors; resets, API keys, recovery links and organizations are not
+//! kept in memory (they are tested over the real stores).
+
+use super::memory::{MemoryStore, State};
+use super::*;
+
+impl State {
+    /// Applies a proof; false when it was used already.
+    fn use_proof(&mut self, user_id: &str, proof: &Proof, now: UnixMillis) -> bool {
+        match proof {
+            Proof::TotpStep { factor_id, step } => {
+                match self.factors.iter_mut().find(|f| &f.id == factor_id) {
+                    Some(f) if f.last_step.is_none_or(|l| l < *step) => {
+                        f.last_step = Some(*step);
+                        f.last_used_at = Some(now);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Proof::Code { code_id } => {
+                let before = self.codes.len();
+                self.codes.retain(|_, c| &c.id != code_id);
+                self.codes.len() < before
+            }
+            Proof::RecoveryCode { code_hash } => {
+                match self
+                    .recovery
+                    .iter_mut()
+                    .find(|(u, h, used)| u == user_id && h == code_hash && !used)
+                {
+                    Some(r) => {
+                        r.2 = true;
+                        true
+                    }
+                    None => false,
+                }
+            }
+        }
+    }
+
+    fn security_changed(&mut self, user_id: &str) {
+        let count = self
+            .factors
+            .iter()
+            .filter(|f| f.user_id == user_id && f.confirmed_at.is_some())
+            .count();
+        if let Some(u) = self.users.get_mut(user_id) {
+            u.security_epoch += 1;
+            u.factor_count = i64::try_from(count).unwrap_or(0);
+        }
+    }
+}
+
+#[async_trait]
+impl FactorStore for MemoryStore {
+    async fn sms_number_taken(&self, phone: &str) -> StoreResult<bool> {
+        Ok(self
+            .st()
+            .factors
+            .iter()
+            .any(|f| f.phone.as_deref() == Some(phone) && f.confirmed_at.is_some()))
+    }
+    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
+        Ok(self
+            .st()
+            .factors
+            .iter()
+            .filter(|f| f.user_id == user_id)
+            .cloned()
+            .collect())
+    }
+    async fn put_pending_factor(
+        &self,
+        factor: &Factor,
+        code: Option<(&CodeRecord, &OutboxMessage)>,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        st.factors
+            .retain(|f| !(f.user_id == factor.user_id && f.kind == factor.kind && f.confirmed_at.is_none()));
+        st.factors.push(factor.clone());
+        if let Some((c, m)) = code {
+            st.codes.insert((c.subject.clone(), c.purpose.clone()), c.clone());
+            st.outbox.push(m.clone());
+        }
+        Ok(())
+    }
+    async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
+        let mut st = self.st();
+        let phone = st
+            .factors
+            .iter()
+            .find(|f| f.id == c.factor_id)
+            .and_then(|f| f.phone.clone());
+        if phone.is_some()
+            && st
+                .factors
+                .iter()
+                .any(|f| f.phone == phone && f.confirmed_at.is_some() && f.id != c.factor_id)
+        {
+            return Err(StoreError::Conflict("factors_sms_phone".into()));
+        }
+        if !st.use_proof(&c.user_id, &c.proof, c.now) {
+            return Ok(false);
+        }
+        if let Some(f) = st.factors.iter_mut().find(|f| f.id == c.factor_id) {
+            f.confirmed_at = Some(c.now);
+        }
+        if let Some(hashes) = &c.recovery_code_hashes {
+            st.recovery.retain(|(u, _, _)| u != &c.user_id);
+            for h in hashes {
+                st.recovery.push((c.user_id.clone(), h.clone(), false));
+            }
+        }
+        st.security_changed(&c.user_id);
+        if let Some(u) = st.users.get_mut(&c.user_id) {
+            u.mfa_enabled = true;
+        }
+        if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
+            s.mfa_at = Some(c.now);
+            s.mfa_method = Some("enrollment".into());
+        }
+        st.audit.extend(c.audit.iter().cloned());
+        Ok(true)
+    }
+    async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
+        let mut st = self.st();
+        if st
+            .sessions
+            .get(&p.session_id_hash)
+            .is_some_and(|s| s.ended_at.is_some())
+        {
+            return Err(StoreError::SessionGone);
+        }
+        if !st.use_proof(&p.user_id, &p.proof, p.now) {
+            return Ok(false);
+        }
+        if p.end_others.is_some() {
+            for s in st.sessions.values_mut() {
+                if s.user_id.as_deref() == Some(p.user_id.as_str())
+                    && s.id_hash != p.session_id_hash
+                    && s.ended_at.is_none()
+                {
+                    s.ended_at = Some(p.now);
+                    s.end_reason = Some("signed_in_elsewhere".into());
+                }
+            }
+        }
+        if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
+            s.mfa_at = Some(p.now);
+            s.mfa_method = Some(p.method.clone());
+        }
+        if let Some(d) = &p.device {
+            st.devices.push(d.clone());
+        }
+        st.audit.extend(p.audit.iter().cloned());
+        Ok(true)
+    }
+    async fn remove_factor(
+        &self,
+        user_id: &str,
+        factor_id: &str,
+        on: bool,
+        a: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut st = self.st();
+        let before = st.factors.len();
+        st.factors
+            .retain(|f| !(f.user_id == user_id && f.id == factor_id));
+        if st.factors.len() == before {
+            return Ok(false);
+        }
+        st.security_changed(user_id);
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.mfa_enabled = on;
+        }
+        st.audit.push(a.clone());
+        Ok(true)
+    }
+    async fn replace_recovery_codes(
+        &self,
+        user_id: &str,
+        hashes: &[String],
+        _: UnixMillis,
+        a: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut st = self.st();
+        st.recovery.retain(|(u, _, _)| u != user_id);
+        for h in hashes {
+            st.recovery.push((user_id.to_string(), h.clone(), false));
+        }
+        st.security_changed(user_id);
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64> {
+        let st = self.st();
+        Ok(i64::try_from(
+            st.recovery
+                .iter()
+                .filter(|(u, _, used)| u == user_id && !used)
+                .count(),
+        )
+        .unwrap_or(0))
+    }
+    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, a: &AuditEvent) -> StoreResult<()> {
+        let mut st = self.st();
+        if let Some(u) = st.users.get_mut(user_id) {
+            u.mfa_enabled = true;
+        }
+        for s in st.sessions.values_mut() {
+            if s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() {
+                s.ended_at = Some(now);
+                s.end_reason = Some("revoked".into());
+            }
+        }
+        st.audit.push(a.clone());
+        Ok(())
+    }
+    async fn trusted_device(&self, token_hash: &str) -> StoreResult<Option<TrustedDevice>> {
+        Ok(self
+            .st()
+            .devices
+            .iter()
+            .find(|d| d.token_hash == token_hash)
+            .cloned())
+    }
+    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
+        Ok(self
+            .st()
+            .devices
+            .iter()
+            .rev()
+            .filter(|d| d.user_id == user_id && d.revoked_at.is_none() && d.expires_at > now)
+            .cloned()
+            .collect())
+    }
+    async fn forget_trusted_devices(
+        &self,
+        user_id: &str,
+        device_id: Option<&str>,
+        now: UnixMillis,
+        a: &AuditEvent,
+    ) -> StoreResult<u64> {
+        let mut st = self.st();
+        let mut n = 0;
+        for d in st.devices.iter_mut() {
+            if d.user_id == user_id && d.revoked_at.is_none() && device_id.is_none_or(|id| id == d.id) {
+                d.revoked_at = Some(now);
+                n += 1;
+            }
+        }
+        st.audit.push(a.clone());
+        Ok(n)
+    }
+}
+
+/// Resets, API keys and password recovery are tested over the real stores (`umbral-store` conformance and the HTTP
+/// tests); the in-memory store does not keep them.
+#[async_trait]
+impl AdminStore for MemoryStore {
+    async fn put_factor_reset(
+        &self,
+        _: &crate::admin::FactorReset,
+        _: &OutboxMessage,
+        _: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn factor_reset(&self, _: &str) -> StoreResult<Option<FactorResetRow>> {
+        Err(not_kept())
+    }
+    async fn factor_reset_by_token(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+        Err(not_kept())
+    }
+    async fn open_factor_reset(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+        Err(not_kept())
+    }
+    async fn confirm_factor_reset(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn list_factor_resets(
+        &self,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<Vec<FactorResetRow>> {
+        Err(not_kept())
+    }
+    async fn decide_factor_reset(
+        &self,
+        _: &crate::admin::FactorReset,
+        _: bool,
+        _: UnixMillis,
+        _: &str,
+        _: &OutboxMessage,
+        _: &[AuditEvent],
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn set_org_two_factor_policy(&self, _: &str, _: Option<&str>, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn search_users(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        Err(not_kept())
+    }
+    async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
+        Ok(Vec::new())
+    }
+    async fn put_platform_setting(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn search_organizations(&self, _: &str, _: i64) -> StoreResult<Vec<OrganizationRow>> {
+        Err(not_kept())
+    }
+    async fn organization(&self, _: &str) -> StoreResult<Option<OrganizationRow>> {
+        Err(not_kept())
+    }
+    async fn set_org_single_session(&self, _: &str, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
+        Err(not_kept())
+    }
+    async fn put_api_key(&self, _: &crate::admin::ApiKey, _: &AuditEvent) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn api_key_by_hash(&self, _: &str) -> StoreResult<Option<crate::admin::ApiKey>> {
+        Err(not_kept())
+    }
+    async fn list_api_keys(&self) -> StoreResult<Vec<crate::admin::ApiKey>> {
+        Err(not_kept())
+    }
+    async fn revoke_api_key(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+#[async_trait]
+impl RecoveryStore for MemoryStore {
+    async fn request_password_reset(&self, _: &PasswordResetRequest) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn password_reset(&self, _: &str) -> StoreResult<Option<PasswordResetRecord>> {
+        Err(not_kept())
+    }
+    async fn complete_password_reset(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn create_invited_user(&self, _: &NewInvitation) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn accept_invitation(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &SessionRecord,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+#[async_trait]
+impl OrganizationStore for MemoryStore {
+    async fn members_of(&self, _: &str) -> StoreResult<Vec<MemberRow>> {
+        Err(not_kept())
+    }
+    async fn set_member_role(&self, _: &str, _: &str, _: Role, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn set_member_active(&self, _: &str, _: &str, _: bool, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn remove_member(&self, _: &str, _: &str, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn transfer_ownership(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &Proof,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+pub(super) fn not_kept() -> StoreError {
+    StoreError::Backend("not kept in memory".into())
+}
