@@ -1,0 +1,210 @@
+//! The sections of the settings file, each with its defaults.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    /// Audit events older than this many days are deleted; 0 keeps them for ever.
+    pub retention_days: i64,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self { retention_days: 365 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsSettings {
+    /// Offer phones (SMS) as a second factor. Outside `--dev` it needs a gateway.
+    pub enabled: bool,
+    /// `webhook` (a JSON POST to `webhook_url`) or `twilio`.
+    pub gateway: String,
+    /// The sender: a number or name, as the gateway expects it.
+    pub from: String,
+    pub webhook_url: String,
+    /// Sent as `Authorization: Bearer <token>` when not empty.
+    pub webhook_token: String,
+    pub twilio_account_sid: String,
+    pub twilio_auth_token: String,
+    pub twilio_base_url: String,
+    pub timeout_seconds: u64,
+    /// ISO 3166 codes numbers may belong to (e.g. `["AR", "BR"]`); empty: any country.
+    pub allowed_countries: Vec<String>,
+    /// SMS pumping protection: codes per hour to one number, from one IP, to one country.
+    pub per_number_per_hour: i64,
+    pub per_ip_per_hour: i64,
+    pub per_country_per_hour: i64,
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            gateway: String::new(),
+            from: String::new(),
+            webhook_url: String::new(),
+            webhook_token: String::new(),
+            twilio_account_sid: String::new(),
+            twilio_auth_token: String::new(),
+            twilio_base_url: "https://api.twilio.com".into(),
+            timeout_seconds: 10,
+            allowed_countries: Vec::new(),
+            per_number_per_hour: 5,
+            per_ip_per_hour: 10,
+            per_country_per_hour: 200,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TwoFactorSettings {
+    /// `required` (no user without a second factor) or `optional` (users turn it on).
+    pub policy: String,
+    /// The name authenticator apps show; empty: `product_name`.
+    pub issuer: String,
+    /// 32 random bytes in base64 that encrypt TOTP keys at rest (`openssl rand -base64 32`).
+    /// Required outside `--dev`.
+    pub encryption_key: String,
+    /// How long "Remember this device" lasts.
+    pub trusted_device_days: i64,
+    /// Which network a remembered device must stay in: `prefix`, `exact` (the same IP) or `off`.
+    pub trusted_network: String,
+    pub trusted_ipv4_prefix: u8,
+    pub trusted_ipv6_prefix: u8,
+}
+
+impl Default for TwoFactorSettings {
+    fn default() -> Self {
+        Self {
+            policy: "required".into(),
+            issuer: String::new(),
+            encryption_key: String::new(),
+            trusted_device_days: 14,
+            trusted_network: "prefix".into(),
+            trusted_ipv4_prefix: 24,
+            trusted_ipv6_prefix: 64,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmtpSettings {
+    /// Empty: no SMTP (allowed only with `--dev`).
+    pub host: String,
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub tls: String,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordSettings {
+    /// argon2id memory in KiB (OWASP: 19456).
+    pub m_cost_kib: u32,
+    pub t_cost: u32,
+    pub p_cost: u32,
+    /// Hashing threads; 0 = one per core.
+    pub hash_workers: usize,
+    /// Hashes that may wait; beyond that sign-in answers 503. 0 = twice the workers.
+    pub hash_queue: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionSettings {
+    /// A new sign-in ends the user's other sessions.
+    pub single_session: bool,
+    pub max_age_hours: i64,
+    pub idle_timeout_minutes: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SignupSettings {
+    pub terms_version: String,
+    /// Accounts whose email is not confirmed after this many days are deleted.
+    pub unconfirmed_days: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxSettings {
+    pub poll_seconds: u64,
+    /// First retry delay; doubles on each failure, up to 10 minutes.
+    pub retry_base_seconds: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self { max_connections: 16 }
+    }
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 587,
+            tls: "starttls".into(),
+            username: String::new(),
+            password: String::new(),
+            from: String::new(),
+            timeout_seconds: 10,
+        }
+    }
+}
+
+impl Default for PasswordSettings {
+    fn default() -> Self {
+        Self {
+            m_cost_kib: 19_456,
+            t_cost: 2,
+            p_cost: 1,
+            hash_workers: 0,
+            hash_queue: 0,
+        }
+    }
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            single_session: true,
+            max_age_hours: 168,
+            idle_timeout_minutes: 1440,
+        }
+    }
+}
+
+impl Default for SignupSettings {
+    fn default() -> Self {
+        Self {
+            terms_version: "2026-01".into(),
+            unconfirmed_days: 7,
+        }
+    }
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        Self {
+            poll_seconds: 5,
+            retry_base_seconds: 2,
+        }
+    }
+}
