@@ -11,7 +11,7 @@ use umbral_core::CoreError;
 use umbral_core::audit::AuditPage;
 use umbral_core::flows::audit_log::AuditQuery;
 
-use super::{FormPage, PageSession};
+use super::{FormPage, PageSession, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
 
@@ -104,13 +104,9 @@ fn encode(v: &str) -> String {
 pub async fn staff(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     let page = match query(&q) {
         Ok(query) => state.umbral.audit_log_for_key(&actor, &query).await,
         Err(e) => Err(e),

@@ -270,6 +270,25 @@ impl axum::extract::FromRequestParts<AppState> for PageSession {
     }
 }
 
+/// A signed-in staff member acting in the console. Anyone else gets the
+/// "not found" page, so the console does not reveal that it exists.
+pub struct StaffPage(pub umbral_core::admin::ApiActor);
+
+impl axum::extract::FromRequestParts<AppState> for StaffPage {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let Ok(ctx) = Ctx::from_request_parts(parts, state).await;
+        let auth = ctx.session(state).await;
+        auth.and_then(|auth| state.umbral.staff_actor(&auth))
+            .map(StaffPage)
+            .map_err(|e| state.error_page(&ctx, &e))
+    }
+}
+
 async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     let me = match state.umbral.me(&auth) {
         Ok(m) => m,

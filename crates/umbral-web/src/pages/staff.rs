@@ -10,7 +10,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::accounts::UserStatus;
 
-use super::{FormPage, PageSession};
+use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
 use crate::render::time_text;
@@ -20,6 +20,9 @@ const NOTICES: &[&str] = &[
     "reset_approved",
     "reset_rejected",
     "user_created",
+    "policies_saved",
+    "key_revoked",
+    "settings_saved",
 ];
 
 fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
@@ -31,13 +34,9 @@ fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
 pub async fn home(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     let query = q.get("q").cloned().unwrap_or_default();
     let results = if query.trim().is_empty() {
         None
@@ -66,15 +65,11 @@ pub async fn home(
 pub async fn user(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let overview = match state.umbral.staff_actor(&auth) {
-        Ok(actor) => state.umbral.user_overview(&actor, &id).await,
-        Err(e) => Err(e),
-    };
-    let o = match overview {
+    let o = match state.umbral.user_overview(&actor, &id).await {
         Ok(o) => o,
         Err(e) => return state.error_page(&ctx, &e),
     };
@@ -100,14 +95,10 @@ pub async fn user(
 pub async fn end_sessions(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     if !FormPage::new(&state, &ctx, "staff_user.html", &[]).csrf_ok(&f) {
         return state.error_page(&ctx, &CoreError::Forbidden);
     }
@@ -120,14 +111,10 @@ pub async fn end_sessions(
 pub async fn resets(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let list = match state.umbral.staff_actor(&auth) {
-        Ok(actor) => state.umbral.factor_resets(&actor, None).await,
-        Err(e) => Err(e),
-    };
-    let list = match list {
+    let list = match state.umbral.factor_resets(&actor, None).await {
         Ok(l) => l,
         Err(e) => return state.error_page(&ctx, &e),
     };
@@ -151,15 +138,11 @@ pub async fn resets(
 async fn decide(
     state: AppState,
     ctx: Ctx,
-    auth: umbral_core::flows::session::Authenticated,
+    actor: umbral_core::admin::ApiActor,
     id: String,
     f: HashMap<String, String>,
     approve: bool,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     if !FormPage::new(&state, &ctx, "staff_resets.html", &[]).csrf_ok(&f) {
         return state.error_page(&ctx, &CoreError::Forbidden);
     }
@@ -183,21 +166,21 @@ async fn decide(
 pub async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    decide(state, ctx, auth, id, f, true).await
+    decide(state, ctx, actor, id, f, true).await
 }
 
 pub async fn reject(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    decide(state, ctx, auth, id, f, false).await
+    decide(state, ctx, actor, id, f, false).await
 }
 
 // ---- Organizations ----
@@ -205,13 +188,9 @@ pub async fn reject(
 pub async fn organizations(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     let query = q.get("q").cloned().unwrap_or_default();
     let results = if query.trim().is_empty() {
         None
@@ -232,16 +211,12 @@ pub async fn organizations(
 async fn render_org(
     state: &AppState,
     ctx: &Ctx,
-    auth: &umbral_core::flows::session::Authenticated,
+    actor: &umbral_core::admin::ApiActor,
     id: &str,
     notice: Option<String>,
     error: Option<&CoreError>,
 ) -> Response {
-    let found = match state.umbral.staff_actor(auth) {
-        Ok(actor) => state.umbral.organization_overview(&actor, id).await,
-        Err(e) => Err(e),
-    };
-    let (org, members) = match found {
+    let (org, members) = match state.umbral.organization_overview(actor, id).await {
         Ok(f) => f,
         Err(e) => return state.error_page(ctx, &e),
     };
@@ -268,31 +243,24 @@ async fn render_org(
 pub async fn organization(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let notice = q
-        .get("notice")
-        .filter(|n| n.as_str() == "policies_saved")
-        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
-    render_org(&state, &ctx, &auth, &id, notice, None).await
+    let notice = notice(&ctx, &q);
+    render_org(&state, &ctx, &actor, &id, notice, None).await
 }
 
 pub async fn organization_policies(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     if !FormPage::new(&state, &ctx, "staff_org.html", &[]).csrf_ok(&f) {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render_org(&state, &ctx, &auth, &id, None, Some(&e)).await;
+        return render_org(&state, &ctx, &actor, &id, None, Some(&e)).await;
     }
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("default");
     let two_factor = match get("two_factor") {
@@ -320,7 +288,7 @@ pub async fn organization_policies(
     .await;
     match result {
         Ok(()) => Redirect::to(&format!("/staff/organizations/{id}?notice=policies_saved")).into_response(),
-        Err(e) => render_org(&state, &ctx, &auth, &id, None, Some(&e)).await,
+        Err(e) => render_org(&state, &ctx, &actor, &id, None, Some(&e)).await,
     }
 }
 
@@ -328,23 +296,16 @@ pub async fn organization_policies(
 
 const NEW_USER_ORDER: &[&str] = &["_form", "name", "email", "organization_id"];
 
-pub async fn new_user(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
-    if let Err(e) = state.umbral.staff_actor(&auth) {
-        return state.error_page(&ctx, &e);
-    }
+pub async fn new_user(State(state): State<AppState>, ctx: Ctx, _: StaffPage) -> Response {
     FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER).render(StatusCode::OK, context! {})
 }
 
 pub async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     let page = FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER)
         .keep(&f, &["name", "email", "organization_id"]);
     if !page.csrf_ok(&f) {
@@ -413,28 +374,19 @@ async fn render_keys(
 pub async fn api_keys(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    _: StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = state.umbral.staff_actor(&auth) {
-        return state.error_page(&ctx, &e);
-    }
-    let notice = q
-        .get("notice")
-        .filter(|n| n.as_str() == "key_revoked")
-        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    let notice = notice(&ctx, &q);
     render_keys(&state, &ctx, None, notice, None).await
 }
 
 pub async fn create_api_key(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    _: StaffPage,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = state.umbral.staff_actor(&auth) {
-        return state.error_page(&ctx, &e);
-    }
     if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_keys(&state, &ctx, None, None, Some(&e)).await;
@@ -458,13 +410,10 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    _: StaffPage,
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = state.umbral.staff_actor(&auth) {
-        return state.error_page(&ctx, &e);
-    }
     if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_keys(&state, &ctx, None, None, Some(&e)).await;
@@ -480,19 +429,13 @@ pub async fn revoke_api_key(
 pub async fn settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    _: StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(e) = state.umbral.staff_actor(&auth) {
-        return state.error_page(&ctx, &e);
-    }
     let config = state.umbral.config();
     let current = state.umbral.platform_defaults();
     let yes_no = |b: bool| if b { "yes" } else { "no" };
-    let notice = q
-        .get("notice")
-        .filter(|n| n.as_str() == "settings_saved")
-        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    let notice = notice(&ctx, &q);
     FormPage::new(&state, &ctx, "staff_settings.html", &["_form"]).render(
         StatusCode::OK,
         context! {
@@ -510,13 +453,9 @@ pub async fn settings(
 pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
-    PageSession(auth): PageSession,
+    StaffPage(actor): StaffPage,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let actor = match state.umbral.staff_actor(&auth) {
-        Ok(a) => a,
-        Err(e) => return state.error_page(&ctx, &e),
-    };
     if !FormPage::new(&state, &ctx, "staff_settings.html", &[]).csrf_ok(&f) {
         return state.error_page(&ctx, &CoreError::Forbidden);
     }
