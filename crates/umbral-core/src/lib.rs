@@ -6,6 +6,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod company;
 pub mod error;
 pub mod factors;
 pub mod flows;
