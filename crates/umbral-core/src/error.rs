@@ -91,6 +91,10 @@ pub enum CoreError {
     },
     /// The step was already done.
     AlreadyDone,
+    /// The payment gateway declined the payment; the code names the reason (`payment.*`).
+    PaymentDeclined(&'static str),
+    /// The payment gateway did not answer; the order waits and can be paid again safely.
+    PaymentUnavailable,
     NotFound,
     Forbidden,
     /// Storage failed; nothing was changed (the transaction rolled back).
@@ -116,6 +120,8 @@ impl CoreError {
             CoreError::CodeAttemptsExhausted => "code.attempts_exhausted",
             CoreError::ResendTooSoon { .. } => "code.resend_too_soon",
             CoreError::AlreadyDone => "request.already_done",
+            CoreError::PaymentDeclined(code) => code,
+            CoreError::PaymentUnavailable => "payment.unavailable",
             CoreError::NotFound => "request.not_found",
             CoreError::Forbidden => "request.forbidden",
             CoreError::Store(_) | CoreError::Internal(_) => "server.error",

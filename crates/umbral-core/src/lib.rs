@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod company;
 pub mod error;

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::auth::PasswordHasherPool;
+use crate::billing::sandbox::SandboxGateway;
 use crate::clock::Clock;
 use crate::policy::{
     CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy, TwoFactorPolicy,
 };
-use crate::ports::Store;
+use crate::ports::{AddressLookup, NoAddressLookup, PaymentGateway, Store};
 use crate::secrets::SecretKey;
 
 /// The rules' settings, with the specification's defaults.
@@ -30,6 +31,12 @@ pub struct CoreConfig {
     pub unconfirmed_ttl_secs: i64,
     /// Audit events older than this are deleted (0: kept for ever).
     pub audit_retention_days: i64,
+    /// Plans, prices and taxes of the checkout.
+    pub billing: crate::billing::BillingConfig,
+    /// The choices of the company form's "Segment".
+    pub segments: Vec<String>,
+    /// The address people use (`https://id.example.com`), for links a gateway sends users back to.
+    pub public_url: String,
 }
 
 impl Default for CoreConfig {
@@ -45,6 +52,12 @@ impl Default for CoreConfig {
             terms_version: "2026-01".to_string(),
             unconfirmed_ttl_secs: 7 * 24 * 3600,
             audit_retention_days: 365,
+            billing: crate::billing::BillingConfig::default(),
+            segments: crate::company::DEFAULT_SEGMENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            public_url: "http://127.0.0.1:8080".to_string(),
         }
     }
 }
@@ -58,6 +71,10 @@ pub struct Umbral {
     pub(crate) outbox_wakeup: Arc<Notify>,
     /// The platform defaults in force: the configuration's, unless staff changed them.
     pub(crate) defaults: std::sync::RwLock<PlatformDefaults>,
+    /// Finds addresses by postal code.
+    pub(crate) address_lookup: Arc<dyn AddressLookup>,
+    /// Takes payments at the checkout.
+    pub(crate) payments: Arc<dyn PaymentGateway>,
 }
 
 /// Platform defaults staff may change in the console (each organization may override them).
@@ -85,7 +102,25 @@ impl Umbral {
             config,
             defaults: std::sync::RwLock::new(defaults),
             outbox_wakeup: Arc::new(Notify::new()),
+            address_lookup: Arc::new(NoAddressLookup),
+            payments: Arc::new(SandboxGateway::default()),
         }
+    }
+
+    /// Where postal codes are looked up (default: nowhere; the user types the address).
+    pub fn with_address_lookup(mut self, lookup: Arc<dyn AddressLookup>) -> Self {
+        self.address_lookup = lookup;
+        self
+    }
+
+    /// Which gateway takes payments (default: the built-in sandbox).
+    pub fn with_payment_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
+        self.payments = gateway;
+        self
+    }
+
+    pub fn payment_gateway(&self) -> &Arc<dyn PaymentGateway> {
+        &self.payments
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

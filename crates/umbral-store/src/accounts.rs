@@ -4,7 +4,9 @@ use umbral_core::accounts::{Role, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{AccountStore, NewSignup, SignInLookup, StoreResult, ThrottleState};
+use umbral_core::ports::{
+    AccountStore, NewOrganization, NewSignup, SignInLookup, StoreResult, ThrottleState,
+};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -38,15 +40,7 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query(
-                "INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)",
-            )
-            .bind(&org.id)
-            .bind(&org.name)
-            .bind(org.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            insert_organization(&mut tx, org).await?;
             sqlx::query(
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
             )
@@ -250,4 +244,24 @@ impl AccountStore for SqlStore {
         self.everything_changed();
         Ok(ids.len() as u64)
     }
+}
+
+/// Writes a new organization.
+pub(crate) async fn insert_organization(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org: &NewOrganization,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO organizations (id, name, single_session, created_at, setup, plan_choice) \
+         VALUES ($1, $2, NULL, $3, $4, $5)",
+    )
+    .bind(&org.id)
+    .bind(&org.name)
+    .bind(org.created_at)
+    .bind(org.setup.as_str())
+    .bind(&org.plan_choice)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

@@ -10,10 +10,12 @@ mod admin;
 mod audit;
 mod cache;
 mod codes;
+mod commerce;
 mod factors;
 mod migrations;
 mod organization;
 mod outbox;
+mod postal;
 mod recovery;
 mod rows;
 mod sessions;
@@ -31,6 +33,7 @@ use sqlx::{AnyPool, Executor};
 use umbral_core::ports::{Store, StoreError, StoreResult};
 
 pub use migrations::{migration_versions, migrator};
+pub use postal::{ImportError, ImportReport, PostalLevel, PostalRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -28,6 +28,11 @@ const SQLITE: &[Source] = &[
         include_str!("../migrations/sqlite/0004_password_resets.sql"),
     ),
     (5, "staff", include_str!("../migrations/sqlite/0005_staff.sql")),
+    (
+        6,
+        "commerce",
+        include_str!("../migrations/sqlite/0006_commerce.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -47,6 +52,11 @@ const POSTGRES: &[Source] = &[
         include_str!("../migrations/postgres/0004_password_resets.sql"),
     ),
     (5, "staff", include_str!("../migrations/postgres/0005_staff.sql")),
+    (
+        6,
+        "commerce",
+        include_str!("../migrations/postgres/0006_commerce.sql"),
+    ),
 ];
 
 fn sources(backend: Backend) -> &'static [Source] {

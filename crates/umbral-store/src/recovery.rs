@@ -80,15 +80,7 @@ impl RecoveryStore for SqlStore {
         .await
         .map_err(db)?;
         if let Some(org) = &inv.new_org {
-            sqlx::query(
-                "INSERT INTO organizations (id, name, single_session, created_at) VALUES ($1, $2, NULL, $3)",
-            )
-            .bind(&org.id)
-            .bind(&org.name)
-            .bind(org.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            crate::accounts::insert_organization(&mut tx, org).await?;
         } else if !u.is_staff {
             let exists = sqlx::query("SELECT id FROM organizations WHERE id = $1")
                 .bind(&inv.org_id)

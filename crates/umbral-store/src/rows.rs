@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 use umbral_core::accounts::{Membership, Role, User, UserStatus};
 use umbral_core::factors::{Factor, FactorKind};
 use umbral_core::policy::TwoFactorPolicy;
-use umbral_core::ports::SessionRecord;
+use umbral_core::ports::{OrgSetup, SessionRecord};
 use umbral_core::types::{OrgId, UserId};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
@@ -31,7 +31,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 pub(crate) const MEMBERSHIP_COLUMNS: &str = "m.org_id AS m_org_id, o.name AS m_org_name, m.role AS m_role, o.single_session AS m_single_session, \
-     o.mfa_policy AS m_mfa_policy, o.owner_epoch AS m_owner_epoch";
+     o.mfa_policy AS m_mfa_policy, o.owner_epoch AS m_owner_epoch, o.setup AS m_setup";
 
 /// A membership from a row that may have none (LEFT JOIN).
 pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error> {
@@ -50,6 +50,7 @@ pub(crate) fn membership(row: &AnyRow) -> Result<Option<Membership>, sqlx::Error
             .as_deref()
             .and_then(TwoFactorPolicy::parse),
         owner_epoch: row.try_get::<Option<i64>, _>("m_owner_epoch")?.unwrap_or(0),
+        setup: OrgSetup::parse(&row.try_get::<Option<String>, _>("m_setup")?.unwrap_or_default()),
     }))
 }
 

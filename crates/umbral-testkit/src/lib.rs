@@ -146,15 +146,75 @@ impl TestApp {
         json!({"name": "Ana Pérez", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true})
     }
 
-    /// Signs up through the API, confirms the email and, under policy `required`, sets an
-    /// authenticator app up; returns the client holding the fully signed-in session.
+    /// Signs up through the API, confirms the email, under policy `required` sets an
+    /// authenticator app up, gives the company data and pays with the sandbox's test card;
+    /// returns the client holding the fully signed-in session.
     pub async fn signed_up(&self, email: &str) -> reqwest::Client {
         let c = self.confirmed(email).await;
         let me = c.get(self.url("/api/v1/me")).send().await.expect("me");
         if me.status() == 403 {
             self.enroll_totp(&c, email).await;
         }
+        self.onboarded(&c).await;
         c
+    }
+
+    /// Company data of an Argentinian company, as the API takes it.
+    pub fn company_body() -> Value {
+        json!({
+            "legal_name": "Acme SA", "country": "AR", "tax_id": "33-69345023-9", "employees": "11-50",
+            "segment": "technology", "postal_code": "C1425DKA", "street": "Av. Santa Fe", "number": "1234",
+            "city": "Buenos Aires", "state": "CABA"
+        })
+    }
+
+    /// The step the session of `c` must do next, as `GET /api/v1/me` tells (`done` when none).
+    pub async fn next_step(&self, c: &reqwest::Client, bearer: Option<&str>) -> String {
+        let mut req = c.get(self.url("/api/v1/me"));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.expect("me");
+        if r.status() == 200 {
+            return "done".to_string();
+        }
+        let b: Value = r.json().await.unwrap_or_default();
+        b["error"]["next"].as_str().unwrap_or("none").to_string()
+    }
+
+    /// Gives the company data, pays and skips "First steps", when the session of `c` is at those
+    /// steps.
+    pub async fn onboarded(&self, c: &reqwest::Client) {
+        self.onboarded_as(c, None).await
+    }
+
+    /// [`Self::onboarded`] for a session held as a bearer token.
+    pub async fn onboarded_as(&self, c: &reqwest::Client, bearer: Option<&str>) {
+        let post = |path: &str, body: Value| {
+            let mut req = c.post(self.url(path)).json(&body);
+            if let Some(t) = bearer {
+                req = req.bearer_auth(t);
+            }
+            req
+        };
+        if self.next_step(c, bearer).await == "company" {
+            let r = post("/api/v1/onboarding/company", Self::company_body())
+                .send()
+                .await
+                .expect("company");
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+        }
+        if self.next_step(c, bearer).await == "checkout" {
+            let body = json!({"plan": "starter", "period": "month",
+                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}});
+            let r = post("/api/v1/checkout", body).send().await.expect("checkout");
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+            let r = post("/api/v1/onboarding/first-steps/skip", json!({}))
+                .send()
+                .await
+                .expect("skip");
+            assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
+        }
     }
 
     /// The authenticator key the kit set up for `email`.

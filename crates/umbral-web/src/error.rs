@@ -25,6 +25,8 @@ pub fn status_of(e: &CoreError) -> StatusCode {
             StatusCode::BAD_REQUEST
         }
         CoreError::AlreadyDone => StatusCode::CONFLICT,
+        CoreError::PaymentDeclined(_) => StatusCode::PAYMENT_REQUIRED,
+        CoreError::PaymentUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         CoreError::NotFound => StatusCode::NOT_FOUND,
         CoreError::Store(_) | CoreError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -62,7 +62,7 @@ pub fn has(locale: Locale, id: &str) -> bool {
     // A message with variables only resolves when they are given: give every variable in use.
     let args: HashMap<Cow<'static, str>, FluentValue> = [
         "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail", "time",
-        "count", "phone", "link", "value",
+        "count", "phone", "link", "value", "total", "digits", "plan", "renews",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
@@ -151,8 +151,10 @@ mod tests {
 
     #[test]
     fn every_core_error_code_has_a_message() {
+        use umbral_core::company::tax_id::TaxIdError;
         use umbral_core::error::{CoreError, EndReason};
-        let errors = [
+        use umbral_core::ports::DeclineReason;
+        let errors = vec![
             CoreError::InvalidCredentials,
             CoreError::Unauthenticated,
             CoreError::SessionEnded(EndReason::SignedInElsewhere),
@@ -169,7 +171,55 @@ mod tests {
             CoreError::NotFound,
             CoreError::Forbidden,
             CoreError::Internal(String::new()),
-        ];
+            CoreError::PaymentUnavailable,
+        ]
+        .into_iter()
+        .chain(
+            [
+                DeclineReason::Generic,
+                DeclineReason::InsufficientFunds,
+                DeclineReason::ExpiredCard,
+                DeclineReason::IncorrectCvc,
+            ]
+            .map(|r| CoreError::PaymentDeclined(r.code())),
+        );
+        // Every rule of the company form, the tax ids and the card.
+        let fields = [
+            "company.required",
+            "company.too_long",
+            "company.too_short",
+            "company.characters",
+            "company.choose",
+            "company.country_invalid",
+            "postal_code.required",
+            "postal_code.format",
+            "postal_code.not_found",
+            "card.required",
+            "card.number_invalid",
+            "card.expired",
+            "card.expiry_invalid",
+            "card.cvc_invalid",
+            "checkout.plan_unknown",
+            "checkout.period_unknown",
+            "checkout.key_invalid",
+        ]
+        .into_iter()
+        .chain(
+            [
+                TaxIdError::Required,
+                TaxIdError::Characters,
+                TaxIdError::Length,
+                TaxIdError::Format,
+                TaxIdError::Date,
+                TaxIdError::CheckDigit,
+            ]
+            .map(TaxIdError::code),
+        );
+        for code in fields {
+            for l in Locale::ALL {
+                assert!(has(l, &error_id(code)), "{code} has no message in {}", l.tag());
+            }
+        }
         for e in errors {
             for l in Locale::ALL {
                 assert!(

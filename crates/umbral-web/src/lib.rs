@@ -63,6 +63,8 @@ pub struct AppState {
     pub settings: Arc<WebSettings>,
     pub cookies: Arc<cookies::CookieNames>,
     pub templates: Arc<Environment<'static>>,
+    /// Limits of the lookups anyone may make (tax ids, postal codes).
+    pub lookups: Arc<api::onboarding::LookupLimits>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             cookies: Arc::new(cookies::CookieNames::new(settings.secure())),
             settings: Arc::new(settings),
             templates: Arc::new(templates),
+            lookups: Arc::default(),
         })
     }
 }

@@ -13,6 +13,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("layout.html", include_str!("../templates/layout.html")),
     ("_macros.html", include_str!("../templates/_macros.html")),
     ("signup.html", include_str!("../templates/signup.html")),
+    ("company.html", include_str!("../templates/company.html")),
+    ("checkout.html", include_str!("../templates/checkout.html")),
+    ("ready.html", include_str!("../templates/ready.html")),
+    ("first_steps.html", include_str!("../templates/first_steps.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("login_email.html", include_str!("../templates/login_email.html")),
     (

@@ -61,6 +61,10 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         // `check()` refused a missing key outside --dev and a malformed one anywhere.
         secret_key: SecretKey::from_base64(&s.two_factor.encryption_key)
             .unwrap_or_else(|_| SecretKey::insecure_dev_key()),
+        // `check()` refused a catalogue that does not parse.
+        billing: s.billing_config().unwrap_or_default(),
+        segments: s.company.segments.clone(),
+        public_url: s.public_url(),
         ..CoreConfig::default()
     }
 }
@@ -216,12 +220,10 @@ pub async fn start(
         n => n,
     };
     let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
-    let umbral = Arc::new(Umbral::new(
-        store_dyn.clone(),
-        clock.clone(),
-        hasher,
-        core_config(settings),
-    ));
+    let umbral = Arc::new(
+        Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings))
+            .with_address_lookup(Arc::new(store.clone())),
+    );
     umbral
         .refresh_platform_defaults()
         .await

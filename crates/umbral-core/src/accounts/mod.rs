@@ -108,4 +108,6 @@ pub struct Membership {
     pub mfa_policy: Option<TwoFactorPolicy>,
     /// Moves on when the owner changes; trusted devices of members remember it.
     pub owner_epoch: i64,
+    /// How far the organization's sign-up steps are.
+    pub setup: crate::ports::OrgSetup,
 }

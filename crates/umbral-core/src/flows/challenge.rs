@@ -40,7 +40,7 @@ impl Umbral {
         let user = auth.confirmed_user()?;
         match auth.next {
             Next::SecondFactor => Ok(user),
-            Next::Done => Err(CoreError::AlreadyDone),
+            Next::Company | Next::Checkout | Next::Done => Err(CoreError::AlreadyDone),
             other => Err(CoreError::StepRequired(other.as_str())),
         }
     }
@@ -259,7 +259,7 @@ impl Umbral {
             self.clear_factor_limit(uid).await;
         }
         Ok(Passed {
-            next: Next::Done,
+            next: Next::past_second_factor(auth.membership.as_ref()),
             device_token,
         })
     }

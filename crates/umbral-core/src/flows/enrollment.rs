@@ -69,7 +69,7 @@ impl Umbral {
     fn enrolling_user<'a>(&self, auth: &'a Authenticated) -> Result<&'a User, CoreError> {
         let user = auth.confirmed_user()?;
         match auth.next {
-            Next::EnrollFactor | Next::Done => Ok(user),
+            Next::EnrollFactor | Next::Company | Next::Checkout | Next::Done => Ok(user),
             other => Err(CoreError::StepRequired(other.as_str())),
         }
     }
@@ -225,7 +225,7 @@ impl Umbral {
         Ok(Enrolled {
             factor_id: factor.id.clone(),
             recovery_codes: codes,
-            next: Next::Done,
+            next: Next::past_second_factor(auth.membership.as_ref()),
         })
     }
 

@@ -70,6 +70,8 @@ impl Umbral {
                     id: id.clone(),
                     name: name.as_str().to_string(),
                     created_at: now,
+                    setup: crate::ports::OrgSetup::Ready,
+                    plan_choice: None,
                 };
                 (id, Some(org), Role::Owner)
             }

@@ -124,7 +124,7 @@ impl Umbral {
         );
         // Other sessions end when this one is signed in whole: a password alone, waiting for its
         // second factor, cannot sign the rightful user out.
-        let end_others = if next == Next::Done {
+        let end_others = if next.signed_in() {
             self.ending_others(&user, membership.as_ref(), meta)?
         } else {
             None

@@ -8,6 +8,7 @@ pub mod enrollment;
 pub mod factor_reset;
 pub mod invitations;
 pub mod login;
+pub mod onboarding;
 pub mod organization;
 pub mod outbox;
 pub mod password;
@@ -19,8 +20,9 @@ pub mod signup;
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests;
 
-use crate::accounts::{Membership, User};
+use crate::accounts::{Membership, Role, User};
 use crate::policy::TwoFactorPolicy;
+use crate::ports::OrgSetup;
 
 /// The step a session must do next, as the API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,10 @@ pub enum Next {
     ConfirmEmail,
     EnrollFactor,
     SecondFactor,
+    /// The organization's owner gives the company data (sign-up, after 2FA).
+    Company,
+    /// The organization's owner pays (sign-up, after the company data).
+    Checkout,
     Done,
 }
 
@@ -44,18 +50,37 @@ impl Next {
             Some(u) if u.email_confirmed_at.is_some() => {
                 if u.factor_count > 0 {
                     if mfa_passed {
-                        Next::Done
+                        Next::past_second_factor(membership)
                     } else {
                         Next::SecondFactor
                     }
                 } else if u.must_enroll(membership, default) {
                     Next::EnrollFactor
                 } else {
-                    Next::Done
+                    Next::past_second_factor(membership)
                 }
             }
             _ => Next::ConfirmEmail,
         }
+    }
+
+    /// The step after the second factor: the owner of an organization that is still being set up
+    /// gives its company data and pays; everyone else is done.
+    pub fn past_second_factor(membership: Option<&Membership>) -> Self {
+        match membership {
+            Some(m) if m.role == Role::Owner => match m.setup {
+                OrgSetup::Company => Next::Company,
+                OrgSetup::Checkout => Next::Checkout,
+                OrgSetup::FirstSteps | OrgSetup::Ready => Next::Done,
+            },
+            _ => Next::Done,
+        }
+    }
+
+    /// Has this session passed every sign-in check (the password and the second factor)? The
+    /// sign-up steps that may follow are the organization's, not the sign-in's.
+    pub fn signed_in(self) -> bool {
+        matches!(self, Next::Company | Next::Checkout | Next::Done)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +88,8 @@ impl Next {
             Next::ConfirmEmail => "confirm_email",
             Next::EnrollFactor => "enroll_factor",
             Next::SecondFactor => "second_factor",
+            Next::Company => "company",
+            Next::Checkout => "checkout",
             Next::Done => "done",
         }
     }

@@ -132,6 +132,12 @@ impl Umbral {
             id: org_id.clone(),
             name: req.name.as_str().to_string(),
             created_at: now,
+            setup: crate::ports::OrgSetup::Company,
+            plan_choice: input
+                .plan
+                .as_deref()
+                .filter(|p| self.config.billing.plan(p).is_some())
+                .map(str::to_string),
         };
         let terms = TermsAcceptance {
             version: self.config.terms_version.clone(),

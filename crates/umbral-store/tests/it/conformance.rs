@@ -59,6 +59,8 @@ pub(crate) fn signup(email: &str) -> NewSignup {
                 id: org_id,
                 name: "Ana Pérez".into(),
                 created_at: NOW,
+                setup: OrgSetup::Company,
+                plan_choice: Some("starter".into()),
             },
             TermsAcceptance {
                 version: "2026-01".into(),

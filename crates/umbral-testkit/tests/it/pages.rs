@@ -156,6 +156,7 @@ async fn signup_page_journey_in_spanish() {
     assert!(html.contains("Códigos de recuperación"));
     assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes");
     assert!(html.contains("download=\"recovery-codes.txt\""));
+    onboarding_pages_in_spanish(&app, &c, &csrf).await;
     let (s, html) = get_text(&c, &app.url("/")).await;
     assert_eq!(s, 200);
     assert!(html.contains("¡Hola, Ana Pérez!"), "{html}");
@@ -397,4 +398,105 @@ async fn language_query_sets_the_cookie() {
     assert!(r.text().await.unwrap().contains("Iniciar sesión"));
     let _ = TestApp::signup_body;
     app.stop().await;
+}
+
+fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    html.split(&marker)
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_else(|| panic!("no {name} in the page"))
+        .to_string()
+}
+
+/// After 2FA: the company data (the country taken from the phone, the tax id checked), the
+/// checkout (a declined card, then a paid one), "Your account is ready!" and "First steps".
+async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest::Client, csrf: &str) {
+    let r = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/onboarding/company");
+    let (s, html) = get_text(c, &app.url("/onboarding/company")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("Incluir datos adicionales") && html.contains("Añadir datos"));
+    assert!(
+        html.contains("<option value=\"AR\" data-tax-label=\"CUIT\" selected>"),
+        "the phone's country"
+    );
+    let mut form = vec![
+        ("csrf_token", csrf),
+        ("country", "AR"),
+        ("tax_id", "33-69345023-8"),
+        ("legal_name", "Acme SA"),
+        ("employees", "11-50"),
+        ("segment", "technology"),
+        ("postal_code", "C1425DKA"),
+        ("street", "Av. Santa Fe"),
+        ("number", "1234"),
+        ("city", "Buenos Aires"),
+        ("state", "CABA"),
+    ];
+    let r = c
+        .post(app.url("/onboarding/company"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("El dígito verificador no coincide") && html.contains("value=\"Acme SA\""));
+    form[2] = ("tax_id", "33-69345023-9");
+    let r = c
+        .post(app.url("/onboarding/company"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/checkout");
+    let (_, html) = get_text(c, &app.url("/checkout")).await;
+    assert!(html.contains("Elige un plan"), "no plan was picked at sign-up");
+    let (_, html) = get_text(c, &app.url("/checkout?plan=starter&period=month")).await;
+    assert!(
+        html.contains("Resumen de compra") && html.contains("ARS\u{a0}$\u{a0}29.000,00"),
+        "{html}"
+    );
+    let pay = |number: &'static str, key: String| {
+        let form = vec![
+            ("csrf_token", csrf.to_string()),
+            ("plan", "starter".to_string()),
+            ("period", "month".to_string()),
+            ("idempotency_key", key),
+            ("card_number", number.to_string()),
+            ("card_exp_month", "12".to_string()),
+            ("card_exp_year", "2040".to_string()),
+            ("card_cvc", "123".to_string()),
+        ];
+        c.post(app.url("/checkout")).form(&form).send()
+    };
+    let r = pay("4000 0000 0000 0002", hidden_value(&html, "idempotency_key"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 402);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Tu tarjeta fue rechazada"), "{html}");
+    let key = hidden_value(&html, "idempotency_key");
+    let r = pay("4242 4242 4242 4242", key.clone()).await.unwrap();
+    assert_eq!(r.headers()["location"], "/checkout/done");
+    // A second press of "Pay" charges nothing more.
+    let r = pay("4242 4242 4242 4242", key).await.unwrap();
+    assert_eq!(r.headers()["location"], "/checkout/done");
+    let (_, html) = get_text(c, &app.url("/checkout/done")).await;
+    assert!(
+        html.contains("¡Listo! Tu cuenta está creada.") && html.contains("Plan Inicial"),
+        "{html}"
+    );
+    let r = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/first-steps");
+    let (_, html) = get_text(c, &app.url("/first-steps")).await;
+    assert!(html.contains("Primeros pasos") && html.contains("Saltar"));
+    let r = c
+        .post(app.url("/first-steps/skip"))
+        .form(&[("csrf_token", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
 }

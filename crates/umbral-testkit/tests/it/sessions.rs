@@ -163,6 +163,7 @@ async fn bearer_tokens_for_native_clients() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    app.onboarded_as(&c, Some(&token)).await;
     let me: Value = c
         .get(app.url("/api/v1/me"))
         .bearer_auth(&token)

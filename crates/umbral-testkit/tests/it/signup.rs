@@ -63,6 +63,9 @@ async fn signup_confirm_me_logout() {
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["next"], "enroll_factor");
     let codes = app.enroll_totp(&c, "ana@example.com").await;
     assert_eq!(codes.len(), 10);
+    // Then the organization's steps: company data and checkout.
+    assert_eq!(app.next_step(&c, None).await, "company");
+    app.onboarded(&c).await;
 
     let me: Value = c
         .get(app.url("/api/v1/me"))

@@ -55,6 +55,7 @@ async fn sms_enrollment_challenge_and_one_number_per_user() {
     let (s, b) = post(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code})).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["recovery_codes"].as_array().unwrap().len(), 10);
+    app.onboarded(&c).await;
     let me: Value = c
         .get(app.url("/api/v1/me"))
         .send()
@@ -349,8 +350,12 @@ async fn under_optional_the_user_turns_two_factor_on_and_sets_it_up_at_the_next_
     let app = spawn_app_with(|s| s.two_factor.policy = "optional".into()).await;
     let email = "opt@example.com";
     let c = app.confirmed(email).await;
-    let me = c.get(app.url("/api/v1/me")).send().await.unwrap();
-    assert_eq!(me.status(), 200, "no second factor needed");
+    assert_eq!(
+        app.next_step(&c, None).await,
+        "company",
+        "no second factor needed"
+    );
+    app.onboarded(&c).await;
     let (_, html) = get(&c, &app.url("/settings/security?lang=es")).await;
     assert!(html.contains("La autenticación de dos factores está desactivada"));
     assert!(html.contains("href=\"/settings/security/activate\" id=\"twofa-button\""));
@@ -513,11 +518,7 @@ async fn staff_set_an_organizations_two_factor_policy() {
     assert_eq!(put(other, json!({"policy": "optional"})).await, 404);
     assert_eq!(put(staff.clone(), json!({"policy": "sometimes"})).await, 422);
     assert_eq!(put(staff.clone(), json!({"policy": "optional"})).await, 200);
-    assert_eq!(
-        c.get(app.url("/api/v1/me")).send().await.unwrap().status(),
-        200,
-        "optional now"
-    );
+    assert_eq!(app.next_step(&c, None).await, "company", "optional now");
     assert_eq!(put(staff, json!({"policy": null})).await, 200);
     assert_eq!(
         c.get(app.url("/api/v1/me")).send().await.unwrap().status(),

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod factors;
+pub mod onboarding;
 pub mod openapi;
 pub mod organization;
 pub mod v1;
@@ -26,6 +27,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/login", post(v1::login))
         .route("/api/v1/logout", post(v1::logout))
         .route("/api/v1/me", get(v1::me))
+        .route("/api/v1/tax-ids/validate", get(onboarding::validate_tax_id))
+        .route(
+            "/api/v1/postal-codes/{country}/{code}",
+            get(onboarding::postal_code),
+        )
+        .route("/api/v1/onboarding/company", post(onboarding::company))
+        .route("/api/v1/plans", get(onboarding::plans))
+        .route(
+            "/api/v1/onboarding/first-steps/skip",
+            post(onboarding::skip_first_steps),
+        )
+        .route("/api/v1/checkout", post(onboarding::checkout))
         .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
         .route("/api/v1/password", post(factors::change_password))
         .route("/api/v1/recovery", post(factors::recovery))

@@ -14,6 +14,94 @@ fn next_response(description: &str) -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut doc = core_spec();
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), onboarding_paths()) {
+        paths.extend(more);
+    }
+    doc
+}
+
+/// The sign-up steps after 2FA: tax ids, postal codes, company data, plans, checkout.
+fn onboarding_paths() -> Value {
+    let session = json!([{"session": []}, {"bearer": []}]);
+    json!({
+        "/api/v1/tax-ids/validate": {"get": {
+            "summary": "Check a tax id as it is typed (no session needed; limited per client)",
+            "parameters": [
+                {"name": "country", "in": "query", "required": true, "schema": {"type": "string", "examples": ["AR"]}},
+                {"name": "value", "in": "query", "required": true, "schema": {"type": "string", "examples": ["33-69345023-9"]}}
+            ],
+            "responses": {
+                "200": {"description": "`valid`; when valid its `kind` (cuit, cnpj, cpf, rfc, rut, nit, ruc, nif, nie, cif, ein, other), `normalized` and `formatted`; otherwise `reason` {code, message}",
+                    "content": {"application/json": {"schema": {"type": "object", "required": ["valid"], "properties": {
+                        "valid": {"type": "boolean"}, "kind": {"type": ["string", "null"]}, "normalized": {"type": ["string", "null"]},
+                        "formatted": {"type": ["string", "null"]}, "reason": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}},
+                "422": error_response("Unknown country"), "429": error_response("Too many lookups; see Retry-After")
+            }
+        }},
+        "/api/v1/postal-codes/{country}/{code}": {"get": {
+            "summary": "The address of a postal code, where a lookup source knows it",
+            "parameters": [
+                {"name": "country", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "The address", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "street": {"type": ["string", "null"]}, "neighbourhood": {"type": ["string", "null"]}, "city": {"type": "string"}, "state": {"type": "string"}}}}}},
+                "404": error_response("Not known: the user types the address"), "422": error_response("Not a postal code of that country"),
+                "429": error_response("Too many lookups; see Retry-After")
+            }
+        }},
+        "/api/v1/onboarding/company": {"post": {
+            "summary": "Give the organization's company data (the owner, after 2FA set-up)",
+            "security": session,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                "required": ["legal_name", "country", "tax_id", "employees", "segment", "postal_code", "street", "number", "city", "state"],
+                "properties": {
+                    "legal_name": {"type": "string"}, "country": {"type": "string", "description": "ISO 3166 alpha-2"},
+                    "tax_id": {"type": "string"}, "employees": {"type": "string", "enum": ["1-10", "11-50", "51-200", "201-500", "501-1000", "1001+"]},
+                    "segment": {"type": "string"}, "postal_code": {"type": "string"}, "street": {"type": "string"}, "number": {"type": "string"},
+                    "complement": {"type": "string"}, "neighbourhood": {"type": "string"}, "city": {"type": "string"}, "state": {"type": "string"}
+                }, "additionalProperties": false}}}},
+            "responses": {"200": next_response("Saved; `next` is checkout"), "403": error_response("Another step comes first"),
+                "409": error_response("Already given"), "422": error_response("A field breaks a rule; `errors` lists them all")}
+        }},
+        "/api/v1/plans": {"get": {
+            "summary": "The plans of the checkout",
+            "responses": {"200": {"description": "Plans", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                "plans": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "name": {"type": "string"}, "features": {"type": "array", "items": {"type": "string"}},
+                    "prices": {"type": "array", "items": {"type": "object", "properties": {
+                        "currency": {"type": "string"}, "amount": {"type": "integer", "description": "In the currency's minor unit"},
+                        "amount_display": {"type": "string"}, "period": {"type": "string", "enum": ["month", "year"]}}}}}}}}}}}}}
+        }},
+        "/api/v1/checkout": {"post": {
+            "summary": "Pay for a plan (the owner, after the company data). Send the same `idempotency_key` (or `Idempotency-Key` header) to retry without charging twice",
+            "security": session,
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["plan", "period"], "properties": {
+                "plan": {"type": "string"}, "period": {"type": "string", "enum": ["month", "year"]},
+                "card": {"type": "object", "description": "The sandbox gateway's card; never stored", "properties": {
+                    "number": {"type": "string"}, "exp_month": {"type": ["integer", "string"]}, "exp_year": {"type": ["integer", "string"]}, "cvc": {"type": "string"}}},
+                "idempotency_key": {"type": "string", "minLength": 16, "maxLength": 100}
+            }, "additionalProperties": false}}}},
+            "responses": {
+                "200": {"description": "Paid (`next` done, `subscription`), or pay on the gateway's page (`redirect_url`)", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "next": {"type": "string"}, "redirect_url": {"type": "string"},
+                    "subscription": {"type": "object", "properties": {"plan": {"type": "string"}, "period": {"type": "string"}, "status": {"type": "string"},
+                        "started_at": {"type": "integer"}, "renews_at": {"type": "integer"}}}}}}}},
+                "402": error_response("Declined; `code` names the reason (payment.declined, payment.insufficient_funds, payment.expired_card, payment.incorrect_cvc)"),
+                "403": error_response("Another step comes first"), "409": error_response("Already paid"),
+                "422": error_response("A field breaks a rule"), "503": error_response("The gateway did not answer; retry with the same key")
+            }
+        }},
+        "/api/v1/onboarding/first-steps/skip": {"post": {
+            "summary": "The owner will not be shown \"First steps\"", "security": session,
+            "responses": {"204": {"description": "Done"}, "401": error_response("No live session")}
+        }}
+    })
+}
+
+fn core_spec() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod dev;
 pub mod login;
+pub mod onboarding;
 pub mod organization;
 pub mod recover;
 pub mod settings;
@@ -29,6 +30,14 @@ use crate::render::FormState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route(
+            "/onboarding/company",
+            get(onboarding::show_company).post(onboarding::save_company),
+        )
+        .route("/checkout", get(onboarding::show_checkout).post(onboarding::pay))
+        .route("/checkout/done", get(onboarding::done))
+        .route("/first-steps", get(onboarding::first_steps))
+        .route("/first-steps/skip", post(onboarding::skip_first_steps))
         .route("/signup", get(signup::show).post(signup::submit))
         .route("/signup/confirm", get(signup::show_confirm).post(signup::confirm))
         .route("/signup/confirm/resend", post(signup::resend))
@@ -145,6 +154,8 @@ pub fn step_path(next: &str) -> &'static str {
         "confirm_email" => "/signup/confirm",
         "enroll_factor" => "/two-factor",
         "second_factor" => "/login/second-factor",
+        "company" => "/onboarding/company",
+        "checkout" => "/checkout",
         _ => "/",
     }
 }
@@ -290,6 +301,9 @@ impl axum::extract::FromRequestParts<AppState> for StaffPage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    if state.umbral.shows_first_steps(&auth) {
+        return Redirect::to("/first-steps").into_response();
+    }
     let me = match state.umbral.me(&auth) {
         Ok(m) => m,
         Err(e) => return state.error_page(&ctx, &e),
@@ -330,6 +344,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../static/umbral.js"),
     ),
     ("logo.svg", "image/svg+xml", include_str!("../../static/logo.svg")),
+    (
+        "onboarding.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/onboarding.js"),
+    ),
 ];
 
 /// Built-in CSS, script and logo; a file of the same name in the theme folder wins.

@@ -29,7 +29,7 @@ const KEPT: &[&str] = &["name", "email", "phone_country", "phone", "plan"];
 
 /// Countries offered in the dial-prefix selector, by ISO code; the prefixes come from the phone
 /// number metadata.
-const COUNTRIES: &[&str] = &[
+pub(crate) const COUNTRIES: &[&str] = &[
     "AR", "BO", "BR", "CA", "CL", "CO", "CR", "DO", "EC", "ES", "GT", "HN", "MX", "NI", "PA", "PE", "PT",
     "PY", "SV", "US", "UY", "VE", "DE", "FR", "GB", "IT",
 ];

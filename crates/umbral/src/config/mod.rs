@@ -41,6 +41,8 @@ pub struct Settings {
     pub two_factor: TwoFactorSettings,
     pub sms: SmsSettings,
     pub audit: AuditSettings,
+    pub company: CompanySettings,
+    pub billing: BillingSettings,
 }
 
 impl Default for Settings {
@@ -64,6 +66,8 @@ impl Default for Settings {
             two_factor: TwoFactorSettings::default(),
             sms: SmsSettings::default(),
             audit: AuditSettings::default(),
+            company: CompanySettings::default(),
+            billing: BillingSettings::default(),
         }
     }
 }
@@ -257,6 +261,18 @@ impl Settings {
                     .to_string(),
             );
         }
+        if let Err(e) = self.billing_config() {
+            problems.push(e);
+        }
+        if self.billing.gateway != "sandbox" {
+            problems.push(format!(
+                "billing.gateway = {:?}: use sandbox (UMBRAL_BILLING_GATEWAY)",
+                self.billing.gateway
+            ));
+        }
+        if self.company.segments.is_empty() {
+            problems.push("company.segments needs at least one segment".to_string());
+        }
         let sms = &self.sms;
         match sms.gateway.as_str() {
             "" if sms.enabled && !self.dev => problems.push(
@@ -331,6 +347,69 @@ impl Settings {
             s.database_url = format!("{scheme}://{user}:********@{host}");
         }
         toml::to_string_pretty(&s).unwrap_or_default()
+    }
+}
+
+impl Settings {
+    /// The checkout's catalogue and taxes, checked: every amount, period and rate must parse.
+    pub fn billing_config(&self) -> Result<umbral_core::billing::BillingConfig, String> {
+        use umbral_core::billing::{BillingConfig, Period, Plan, Price, Tax, parse_amount};
+        let b = &self.billing;
+        let mut config = BillingConfig {
+            currency_by_country: b.currency_by_country.clone(),
+            ..BillingConfig::default()
+        };
+        if !b.plans.is_empty() {
+            config.plans = Vec::new();
+            for p in &b.plans {
+                if p.id.is_empty() || p.id.len() > 64 || p.prices.is_empty() {
+                    return Err(format!(
+                        "billing.plans: plan {:?} needs an id (at most 64 characters) and prices",
+                        p.id
+                    ));
+                }
+                let mut prices = Vec::new();
+                for price in &p.prices {
+                    let currency = price.currency.to_ascii_uppercase();
+                    let amount = parse_amount(&price.amount, &currency).ok_or_else(|| {
+                        format!(
+                            "billing.plans {:?}: amount {:?} is not a price in {currency}",
+                            p.id, price.amount
+                        )
+                    })?;
+                    let period = Period::parse(&price.period)
+                        .ok_or_else(|| format!("billing.plans {:?}: period must be month or year", p.id))?;
+                    prices.push(Price {
+                        currency,
+                        amount,
+                        period,
+                    });
+                }
+                config.plans.push(Plan {
+                    id: p.id.clone(),
+                    names: p.names.clone(),
+                    features: p.features.clone(),
+                    prices,
+                });
+            }
+        }
+        for t in &b.taxes {
+            // Percent with up to two decimals, in hundredths of a percent.
+            let rate_bp = parse_amount(&t.rate_percent, "USD")
+                .filter(|r| *r <= 10_000)
+                .ok_or_else(|| {
+                    format!(
+                        "billing.taxes: rate_percent {:?} must be 0 to 100",
+                        t.rate_percent
+                    )
+                })?;
+            config.taxes.push(Tax {
+                country: t.country.to_ascii_uppercase(),
+                name: t.name.clone(),
+                rate_bp,
+            });
+        }
+        Ok(config)
     }
 }
 

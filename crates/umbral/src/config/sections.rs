@@ -208,3 +208,80 @@ impl Default for OutboxSettings {
         }
     }
 }
+
+/// A plan of the checkout's catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSettings {
+    /// What `/signup?plan=<id>` names.
+    pub id: String,
+    /// By language: `en`, `es`, `pt-BR` (`en` is the fallback).
+    pub names: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub features: std::collections::BTreeMap<String, Vec<String>>,
+    pub prices: Vec<PriceSettings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSettings {
+    /// ISO 4217, e.g. `USD`.
+    pub currency: String,
+    /// In the currency's units, as text: `"49.90"`.
+    pub amount: String,
+    /// `month` or `year`.
+    pub period: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxSettings {
+    /// ISO 3166 code of the organizations' country the tax applies to.
+    pub country: String,
+    /// As the summary shows it, e.g. `IVA`.
+    pub name: String,
+    /// In percent, as text: `"21"`, `"10.5"`.
+    pub rate_percent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BillingSettings {
+    /// `sandbox` (built in: test cards, no money moves).
+    pub gateway: String,
+    /// The catalogue; empty: the built-in example plans `starter` and `business`.
+    pub plans: Vec<PlanSettings>,
+    pub taxes: Vec<TaxSettings>,
+    /// The currency organizations of a country pay in, when the plan has a price in it
+    /// (e.g. `{ AR = "ARS", BR = "BRL" }`); otherwise the plan's first price of the period.
+    pub currency_by_country: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for BillingSettings {
+    fn default() -> Self {
+        Self {
+            gateway: "sandbox".into(),
+            plans: Vec::new(),
+            taxes: Vec::new(),
+            currency_by_country: umbral_core::billing::BillingConfig::default().currency_by_country,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompanySettings {
+    /// The choices of "Segment" (ids; the form shows their translations when it has them).
+    pub segments: Vec<String>,
+}
+
+impl Default for CompanySettings {
+    fn default() -> Self {
+        Self {
+            segments: umbral_core::company::DEFAULT_SEGMENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}

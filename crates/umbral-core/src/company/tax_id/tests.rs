@@ -144,9 +144,7 @@ fn valid_id(country: &'static str) -> BoxedStrategy<String> {
                 format!("{body}{a}{b}")
             }),
         ]
-        .prop_filter("not all the same", |s| {
-            !s.chars().all(|c| s.starts_with(c))
-        })
+        .prop_filter("not all the same", |s| !s.chars().all(|c| s.starts_with(c)))
         .boxed(),
         "MX" => (
             prop_oneof!["[A-Z&Ñ]{3}", "[A-Z&Ñ]{4}"],

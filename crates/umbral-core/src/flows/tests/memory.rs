@@ -16,6 +16,7 @@ pub(super) struct State {
     pub(super) audit: Vec<AuditEvent>,
     pub(super) org_policy: HashMap<String, TwoFactorPolicy>,
     pub(super) owner_epoch: HashMap<String, i64>,
+    pub(super) setup: HashMap<String, OrgSetup>,
     pub(super) factors: Vec<Factor>,
     pub(super) recovery: Vec<(String, String, bool)>,
     pub(super) devices: Vec<TrustedDevice>,
@@ -34,6 +35,7 @@ impl MemoryStore {
             single_session: None,
             mfa_policy: st.org_policy.get(org).copied(),
             owner_epoch: st.owner_epoch.get(org).copied().unwrap_or(0),
+            setup: st.setup.get(org).copied().unwrap_or(OrgSetup::Ready),
         })
     }
 

@@ -410,3 +410,47 @@ impl OrganizationStore for MemoryStore {
 pub(super) fn not_kept() -> StoreError {
     StoreError::Backend("not kept in memory".into())
 }
+
+#[async_trait]
+impl CommerceStore for MemoryStore {
+    async fn org_commerce(&self, _: &str) -> StoreResult<OrgCommerce> {
+        Err(not_kept())
+    }
+    async fn set_plan_choice(&self, _: &str, _: &str) -> StoreResult<()> {
+        Ok(())
+    }
+    async fn save_company(
+        &self,
+        _: &str,
+        _: &crate::company::Company,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn open_order(&self, _: &Order) -> StoreResult<Order> {
+        Err(not_kept())
+    }
+    async fn order_by_id(&self, _: &str) -> StoreResult<Option<Order>> {
+        Err(not_kept())
+    }
+    async fn complete_order(
+        &self,
+        _: &str,
+        _: &str,
+        _: &Subscription,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn decline_order(&self, _: &str, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn set_order_ref(&self, _: &str, _: &str) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn finish_first_steps(&self, _: &str) -> StoreResult<()> {
+        Err(not_kept())
+    }
+}

@@ -1,0 +1,321 @@
+//! Company data, orders and subscriptions. Each change is one transaction that also moves the
+//! organization's set-up on, conditionally, so a repeated request changes nothing.
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use umbral_core::audit::AuditEvent;
+use umbral_core::billing::Period;
+use umbral_core::clock::UnixMillis;
+use umbral_core::company::Company;
+use umbral_core::company::postal::Address;
+use umbral_core::company::tax_id::{TaxId, TaxIdKind};
+use umbral_core::ports::{CommerceStore, Order, OrgCommerce, StoreResult, Subscription};
+
+use crate::audit::insert_audit;
+use crate::{SqlStore, db};
+
+const ORDER_COLUMNS: &str = "id, org_id, idempotency_key, plan, period, currency, subtotal, tax, total, gateway, \
+     status, gateway_ref, decline_code, created_at";
+
+fn period(s: &str) -> Result<Period, sqlx::Error> {
+    Period::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("period {s}").into()))
+}
+
+fn order(r: &AnyRow) -> Result<Order, sqlx::Error> {
+    Ok(Order {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        plan: r.try_get("plan")?,
+        period: period(&r.try_get::<String, _>("period")?)?,
+        currency: r.try_get("currency")?,
+        subtotal: r.try_get("subtotal")?,
+        tax: r.try_get("tax")?,
+        total: r.try_get("total")?,
+        gateway: r.try_get("gateway")?,
+        status: r.try_get("status")?,
+        gateway_ref: r.try_get("gateway_ref")?,
+        decline_code: r.try_get("decline_code")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn kind(s: &str) -> TaxIdKind {
+    use TaxIdKind::*;
+    [Cuit, Cnpj, Cpf, Rfc, Rut, Nit, Ruc, Nif, Nie, Cif, Ein]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .unwrap_or(Other)
+}
+
+fn company(r: &AnyRow) -> Result<Company, sqlx::Error> {
+    Ok(Company {
+        legal_name: r.try_get("legal_name")?,
+        tax_id: TaxId {
+            country: r.try_get("country")?,
+            kind: kind(&r.try_get::<String, _>("tax_id_kind")?),
+            normalized: r.try_get("tax_id")?,
+        },
+        employees: r.try_get("employees")?,
+        segment: r.try_get("segment")?,
+        postal_code: r.try_get("postal_code")?,
+        address: Address {
+            street: r.try_get("street")?,
+            neighbourhood: r.try_get("neighbourhood")?,
+            city: r.try_get("city")?,
+            state: r.try_get("state")?,
+        },
+        number: r.try_get("number")?,
+        complement: r.try_get("complement")?,
+    })
+}
+
+fn subscription(r: &AnyRow) -> Result<Subscription, sqlx::Error> {
+    Ok(Subscription {
+        org_id: r.try_get("org_id")?,
+        plan: r.try_get("plan")?,
+        period: period(&r.try_get::<String, _>("period")?)?,
+        status: r.try_get("status")?,
+        started_at: r.try_get("started_at")?,
+        renews_at: r.try_get("renews_at")?,
+        order_id: r.try_get("order_id")?,
+    })
+}
+
+#[async_trait]
+impl CommerceStore for SqlStore {
+    async fn org_commerce(&self, org_id: &str) -> StoreResult<OrgCommerce> {
+        let plan_choice = sqlx::query("SELECT plan_choice FROM organizations WHERE id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get::<Option<String>, _>("plan_choice"))
+            .transpose()
+            .map_err(db)?
+            .flatten();
+        let company = sqlx::query("SELECT * FROM companies WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(company)
+            .transpose()
+            .map_err(db)?;
+        let subscription = sqlx::query("SELECT * FROM subscriptions WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(subscription)
+            .transpose()
+            .map_err(db)?;
+        Ok(OrgCommerce {
+            plan_choice,
+            company,
+            subscription,
+        })
+    }
+
+    async fn set_plan_choice(&self, org_id: &str, plan: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE organizations SET plan_choice = $1 WHERE id = $2")
+            .bind(plan)
+            .bind(org_id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn save_company(
+        &self,
+        org_id: &str,
+        c: &Company,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let moved =
+            sqlx::query("UPDATE organizations SET setup = 'checkout' WHERE id = $1 AND setup = 'company'")
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO companies (org_id, legal_name, country, tax_id, tax_id_kind, employees, segment, \
+             postal_code, street, number, complement, neighbourhood, city, state, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(org_id)
+        .bind(&c.legal_name)
+        .bind(c.country())
+        .bind(&c.tax_id.normalized)
+        .bind(c.tax_id.kind.as_str())
+        .bind(&c.employees)
+        .bind(&c.segment)
+        .bind(&c.postal_code)
+        .bind(&c.address.street)
+        .bind(&c.number)
+        .bind(&c.complement)
+        .bind(&c.address.neighbourhood)
+        .bind(&c.address.city)
+        .bind(&c.address.state)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.everything_changed();
+        Ok(true)
+    }
+
+    async fn open_order(&self, o: &Order) -> StoreResult<Order> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO orders (id, org_id, idempotency_key, plan, period, currency, subtotal, tax, total, gateway, \
+             status, gateway_ref, decline_code, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', NULL, NULL, $11, $11) \
+             ON CONFLICT (org_id, idempotency_key) DO NOTHING",
+        )
+        .bind(&o.id)
+        .bind(&o.org_id)
+        .bind(&o.idempotency_key)
+        .bind(&o.plan)
+        .bind(o.period.as_str())
+        .bind(&o.currency)
+        .bind(o.subtotal)
+        .bind(o.tax)
+        .bind(o.total)
+        .bind(&o.gateway)
+        .bind(o.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE org_id = $1 AND idempotency_key = $2");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&o.org_id)
+            .bind(&o.idempotency_key)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        order(&row).map_err(db)
+    }
+
+    async fn order_by_id(&self, id: &str) -> StoreResult<Option<Order>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(order)
+            .transpose()
+            .map_err(db)
+    }
+
+    async fn complete_order(
+        &self,
+        order_id: &str,
+        gateway_ref: &str,
+        s: &Subscription,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let paid = sqlx::query(
+            "UPDATE orders SET status = 'paid', gateway_ref = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(gateway_ref)
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if paid == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO subscriptions (org_id, plan, period, status, started_at, renews_at, order_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (org_id) DO UPDATE SET plan = excluded.plan, period = excluded.period, \
+             status = excluded.status, started_at = excluded.started_at, renews_at = excluded.renews_at, \
+             order_id = excluded.order_id",
+        )
+        .bind(&s.org_id)
+        .bind(&s.plan)
+        .bind(s.period.as_str())
+        .bind(&s.status)
+        .bind(s.started_at)
+        .bind(s.renews_at)
+        .bind(&s.order_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("UPDATE organizations SET setup = 'first_steps' WHERE id = $1 AND setup = 'checkout'")
+            .bind(&s.org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.everything_changed();
+        Ok(true)
+    }
+
+    async fn decline_order(
+        &self,
+        order_id: &str,
+        code: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let n = sqlx::query(
+            "UPDATE orders SET status = 'declined', decline_code = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+        )
+        .bind(code)
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn set_order_ref(&self, order_id: &str, gateway_ref: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE orders SET gateway_ref = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(gateway_ref)
+            .bind(order_id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn finish_first_steps(&self, org_id: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE organizations SET setup = 'ready' WHERE id = $1 AND setup = 'first_steps'")
+            .bind(org_id)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        self.everything_changed();
+        Ok(())
+    }
+}

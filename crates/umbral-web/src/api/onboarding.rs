@@ -1,0 +1,279 @@
+//! `/api/v1`: tax ids, postal codes, company data, plans and checkout.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use umbral_core::CoreError;
+use umbral_core::billing::Plan;
+use umbral_core::company::CompanyInput;
+use umbral_core::flows::onboarding::{CardInput, PayInput, PayOutcome, TaxIdCheck};
+use umbral_core::ports::Subscription;
+
+use super::ApiJson;
+use super::v1::ApiSession;
+use crate::AppState;
+use crate::error::{ApiError, field_message};
+use crate::extract::Ctx;
+
+/// Lookups anyone may make (no session): limited per client address on each node.
+pub struct LookupLimits {
+    by_ip: DefaultKeyedRateLimiter<String>,
+}
+
+impl Default for LookupLimits {
+    fn default() -> Self {
+        // 60 a minute, in bursts of up to 30: plenty for a person typing.
+        let quota = Quota::per_minute(NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN));
+        Self {
+            by_ip: RateLimiter::keyed(quota),
+        }
+    }
+}
+
+impl LookupLimits {
+    fn check(&self, ip: &str) -> Result<(), CoreError> {
+        if self.by_ip.len() > 100_000 {
+            self.by_ip.retain_recent();
+        }
+        self.by_ip
+            .check_key(&ip.to_string())
+            .map_err(|_| CoreError::RateLimited { retry_after_secs: 2 })
+    }
+}
+
+/// `GET /api/v1/tax-ids/validate?country=AR&value=...`
+pub async fn validate_tax_id(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(e) = state.lookups.check(&ctx.meta.ip) {
+        return ApiError::new(e, ctx.locale).into_response();
+    }
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
+    match state.umbral.check_tax_id(get("country"), get("value")) {
+        Ok(TaxIdCheck::Valid(t)) => Json(json!({
+            "valid": true,
+            "kind": t.kind.as_str(),
+            "normalized": t.normalized,
+            "formatted": t.formatted(),
+        }))
+        .into_response(),
+        Ok(TaxIdCheck::Invalid(e)) => {
+            let f = umbral_core::FieldError::new("tax_id", e.code());
+            Json(json!({
+                "valid": false,
+                "kind": null,
+                "normalized": null,
+                "formatted": null,
+                "reason": {"code": e.code(), "message": field_message(&f, ctx.locale)},
+            }))
+            .into_response()
+        }
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+/// `GET /api/v1/postal-codes/{country}/{code}`
+pub async fn postal_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((country, code)): Path<(String, String)>,
+) -> Response {
+    if let Err(e) = state.lookups.check(&ctx.meta.ip) {
+        return ApiError::new(e, ctx.locale).into_response();
+    }
+    match state.umbral.look_up_postal_code(&country, &code).await {
+        Ok(Some(a)) => Json(json!({
+            "street": a.street,
+            "neighbourhood": a.neighbourhood,
+            "city": a.city,
+            "state": a.state,
+            "message": crate::i18n::t(ctx.locale, "postal-code-found", &[]),
+        }))
+        .into_response(),
+        Ok(None) => {
+            let f = umbral_core::FieldError::new("postal_code", "postal_code.not_found");
+            (
+                StatusCode::NOT_FOUND,
+                Json(json!({"error": {"code": f.code, "message": field_message(&f, ctx.locale), "field": f.field}})),
+            )
+                .into_response()
+        }
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompanyBody {
+    legal_name: String,
+    country: String,
+    tax_id: String,
+    employees: String,
+    segment: String,
+    postal_code: String,
+    street: String,
+    number: String,
+    complement: Option<String>,
+    neighbourhood: Option<String>,
+    city: String,
+    state: String,
+}
+
+/// `POST /api/v1/onboarding/company`
+pub async fn company(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(auth): ApiSession,
+    ApiJson(b): ApiJson<CompanyBody>,
+) -> Response {
+    let input = CompanyInput {
+        legal_name: b.legal_name,
+        country: b.country,
+        tax_id: b.tax_id,
+        employees: b.employees,
+        segment: b.segment,
+        postal_code: b.postal_code,
+        street: b.street,
+        number: b.number,
+        complement: b.complement.unwrap_or_default(),
+        neighbourhood: b.neighbourhood.unwrap_or_default(),
+        city: b.city,
+        state: b.state,
+    };
+    match state.umbral.save_company(&auth, &input, &ctx.meta).await {
+        Ok(next) => Json(json!({"next": next.as_str()})).into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+fn plan_json(p: &Plan, ctx: &Ctx) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name(ctx.locale),
+        "features": p.features(ctx.locale),
+        "prices": p.prices.iter().map(|pr| json!({
+            "currency": pr.currency,
+            "amount": pr.amount,
+            "amount_display": umbral_core::billing::format_money(pr.amount, &pr.currency, ctx.locale),
+            "period": pr.period.as_str(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `GET /api/v1/plans`
+pub async fn plans(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let plans: Vec<Value> = state
+        .umbral
+        .config()
+        .billing
+        .plans
+        .iter()
+        .map(|p| plan_json(p, &ctx))
+        .collect();
+    Json(json!({"plans": plans})).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardBody {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    exp_month: Value,
+    #[serde(default)]
+    exp_year: Value,
+    #[serde(default)]
+    cvc: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutBody {
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    period: String,
+    card: Option<CardBody>,
+    /// Send the same key again to retry a payment without charging twice (or use the
+    /// `Idempotency-Key` header).
+    idempotency_key: Option<String>,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+pub(crate) fn subscription_json(s: &Subscription) -> Value {
+    json!({
+        "plan": s.plan,
+        "period": s.period.as_str(),
+        "status": s.status,
+        "started_at": s.started_at,
+        "renews_at": s.renews_at,
+    })
+}
+
+/// `POST /api/v1/checkout`
+pub async fn checkout(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiSession(auth): ApiSession,
+    ApiJson(b): ApiJson<CheckoutBody>,
+) -> Response {
+    let key = b
+        .idempotency_key
+        .or_else(|| {
+            headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| umbral_core::secrets::new_token().unwrap_or_default());
+    let input = PayInput {
+        plan: b.plan,
+        period: b.period,
+        card: b.card.map(|c| CardInput {
+            number: c.number,
+            exp_month: text_of(&c.exp_month),
+            exp_year: text_of(&c.exp_year),
+            cvc: c.cvc,
+        }),
+        idempotency_key: key,
+    };
+    match state.umbral.pay(&auth, &input, &ctx.meta).await {
+        Ok(PayOutcome::Paid(s)) => {
+            Json(json!({"next": "done", "subscription": subscription_json(&s)})).into_response()
+        }
+        Ok(PayOutcome::Redirect(url)) => {
+            Json(json!({"next": "checkout", "redirect_url": url})).into_response()
+        }
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
+
+/// `POST /api/v1/onboarding/first-steps/skip`: the owner will not be shown "First steps".
+pub async fn skip_first_steps(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(auth): ApiSession,
+) -> Response {
+    match state.umbral.finish_first_steps(&auth).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError::new(e, ctx.locale).into_response(),
+    }
+}
