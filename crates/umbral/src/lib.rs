@@ -1,6 +1,7 @@
 //! The Umbral server: settings, wiring of the store, gateways and web layer, and serving.
 
 pub mod config;
+pub mod postal;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;

@@ -69,6 +69,26 @@ enum Command {
     /// Staff accounts (the console at /staff; always two-factor, one session).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// The postal code table behind the company form's address lookup.
+    #[command(subcommand)]
+    Postal(PostalCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PostalCommand {
+    /// Import a GeoNames postal-code dump (`--format geonames`, city level, any countries) or a
+    /// street-level CSV `postal_code,street,neighbourhood,city,state` (`--format csv --country BR`).
+    /// One transaction: a malformed line imports nothing. Importing again replaces those rows.
+    Import {
+        /// The file to read.
+        file: std::path::PathBuf,
+        /// `geonames` or `csv`.
+        #[arg(long, default_value = "geonames")]
+        format: String,
+        /// The country of a CSV file's codes (ISO 3166, e.g. BR).
+        #[arg(long)]
+        country: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,6 +235,29 @@ async fn run(cli: Cli) -> Result<(), String> {
             let s = load(&cli, dev)?;
             println!("{}", s.redacted_toml());
             eprintln!("configuration is valid");
+            Ok(())
+        }
+        Command::Postal(PostalCommand::Import {
+            ref file,
+            ref format,
+            ref country,
+        }) => {
+            let f = umbral::postal::Format::parse(format)
+                .ok_or_else(|| format!("--format {format:?}: use geonames or csv"))?;
+            let s = load(&cli, true)?;
+            init_logs(&s);
+            let store = umbral::open_store(&s).await.map_err(|e| format!("{e:#}"))?;
+            let started = std::time::Instant::now();
+            let report = umbral::postal::import(&store, file, f, country.as_deref()).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "imported {} postal codes of {} countries from {} lines in {:.1} s ({:.0} lines/s)",
+                report.rows,
+                report.countries,
+                report.lines,
+                secs,
+                report.lines as f64 / secs.max(0.001)
+            );
             Ok(())
         }
         Command::Migrate => {

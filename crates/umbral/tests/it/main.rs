@@ -5,5 +5,6 @@
 mod cli;
 mod durability;
 mod nodes;
+mod postal;
 mod smtp;
 mod support;
