@@ -111,6 +111,12 @@ export const words = {
     sent: (e) => `Enviamos un código de 6 dígitos a ${e}.`,
     forgot: "¿Olvidaste tu contraseña?", sendLink: "Enviar el enlace", linkSent: "Si existe una cuenta con esta dirección",
     newPassword: "Nueva contraseña", savePassword: "Guardar la nueva contraseña", changed: "Se cambió tu contraseña. Inicia sesión con la nueva.",
+    company: "Incluir datos adicionales", country: "País", legalName: "Razón social", employees: "Número de empleados",
+    segment: "Segmento", postal: "Código postal", number: "Número", addData: "Añadir datos", checkDigit: "El dígito verificador no coincide",
+    payment: "Pago", summary: "Resumen de compra", cardNumber: "Número de tarjeta", cvc: "Código de seguridad (CVC)",
+    month: "Mes", year: "Año", pay: "Pagar", declined: "Tu tarjeta fue rechazada", ready: "¡Listo! Tu cuenta está creada.",
+    home: "Ir a la página de inicio", firstSteps: "Primeros pasos", skip: "Saltar", street: "Calle", city: "Ciudad", state: "Provincia / estado",
+    neighbourhood: "Barrio",
   },
   "pt-BR": {
     title: "Crie sua conta", name: "Nome", email: "E-mail", phone: "Número de telefone",
@@ -124,6 +130,12 @@ export const words = {
     sent: (e) => `Enviamos um código de 6 dígitos para ${e}.`,
     forgot: "Esqueceu sua senha?", sendLink: "Enviar o link", linkSent: "Se existe uma conta com este endereço",
     newPassword: "Nova senha", savePassword: "Salvar a nova senha", changed: "Sua senha foi trocada. Entre com a nova.",
+    company: "Incluir dados adicionais", country: "País", legalName: "Razão social", employees: "Número de funcionários",
+    segment: "Segmento", postal: "CEP / código postal", number: "Número", addData: "Adicionar dados", checkDigit: "O dígito verificador não confere",
+    payment: "Pagamento", summary: "Resumo da compra", cardNumber: "Número do cartão", cvc: "Código de segurança (CVC)",
+    month: "Mês", year: "Ano", pay: "Pagar", declined: "Seu cartão foi recusado", ready: "Sua conta está pronta!",
+    home: "Ir para a página inicial", firstSteps: "Primeiros passos", skip: "Pular", street: "Rua", city: "Cidade", state: "Estado",
+    neighbourhood: "Bairro",
   },
   en: {
     title: "Create your account", name: "Name", email: "Email", phone: "Phone number",
@@ -137,6 +149,12 @@ export const words = {
     sent: (e) => `We sent a 6-digit code to ${e}.`,
     forgot: "Forgot your password?", sendLink: "Send the link", linkSent: "If an account exists for this address",
     newPassword: "New password", savePassword: "Save the new password", changed: "Your password was changed. Sign in with the new one.",
+    company: "Include additional data", country: "Country", legalName: "Legal name", employees: "Number of employees",
+    segment: "Segment", postal: "Postal code", number: "Number", addData: "Add data", checkDigit: "The check digit does not match",
+    payment: "Payment", summary: "Purchase summary", cardNumber: "Card number", cvc: "Security code (CVC)",
+    month: "Month", year: "Year", pay: "Pay", declined: "Your card was declined", ready: "Your account is ready!",
+    home: "Go to the home page", firstSteps: "First steps", skip: "Skip", street: "Street", city: "City", state: "State / province",
+    neighbourhood: "Neighbourhood",
   },
 };
 
@@ -201,7 +219,29 @@ export async function apiUser(umbral, email, name = "Ana Pérez") {
     body: JSON.stringify({ code }),
   });
   const { secret, codes } = await apiEnrollApp(umbral, session_token);
+  await apiOnboard(umbral, session_token);
   return { token: session_token, secret, codes };
+}
+
+/** Gives the company data, pays with the sandbox's test card and skips "First steps", through
+ * the API, for the session `token` (the owner after 2FA set-up). */
+export async function apiOnboard(umbral, token) {
+  const post = async (path, body) => {
+    const r = await fetch(`${umbral.base}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(body ?? {}),
+    });
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  };
+  await post("/api/v1/onboarding/company", {
+    legal_name: "Acme SA", country: "AR", tax_id: "33-69345023-9", employees: "11-50", segment: "technology",
+    postal_code: "C1425DKA", street: "Av. Santa Fe", number: "1234", city: "Buenos Aires", state: "CABA",
+  });
+  await post("/api/v1/checkout", {
+    plan: "starter", period: "month", card: { number: "4242424242424242", exp_month: 12, exp_year: 2040, cvc: "123" },
+  });
+  await post("/api/v1/onboarding/first-steps/skip");
 }
 
 /** Signs up through the API, confirms the email and sets an authenticator app up; returns the

@@ -1,29 +1,47 @@
-// Sign up in the browser, confirm with the emailed code, set an authenticator app up (QR code and
-// key read back independently), keep the recovery codes, be greeted by name, sign out, sign in
-// again (Email, Next, Password, Sign in) with a code by email, remember the device, and sign in
-// once more without a code.
+// Sign up in the browser from the vendor's link (/signup?plan=starter), confirm with the emailed
+// code, set an authenticator app up (QR code and key read back independently), keep the recovery
+// codes, stop at the company step and sign in again to land on it, give the company data
+// (Argentina with a CUIT; Brazil with a CNPJ and a CEP looked up from an imported CSV), pay in the
+// sandbox (a declined card, then a good one), see "Your account is ready!" and "First steps", be
+// greeted by name, sign out, sign in again (Email, Next, Password, Sign in) with a code by email,
+// remember the device, and sign in once more without a code.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { startUmbral, launch, words, PASSWORD, shots, totpNow, readQr } from "./helpers.mjs";
 
 let umbral, browser;
 before(async () => {
   umbral = await startUmbral();
   browser = await launch();
+  // Brazil's CEPs, street level, as `umbral postal import` reads them.
+  const csv = join(mkdtempSync(join(tmpdir(), "ceps-")), "ceps.csv");
+  writeFileSync(csv, "postal_code,street,neighbourhood,city,state\n01310-100,Avenida Paulista,Bela Vista,São Paulo,SP\n");
+  umbral.cli(["postal", "import", "--format", "csv", "--country", "BR", csv]);
 });
 after(async () => {
   await browser?.close();
   await umbral?.stop();
 });
 
+const companies = {
+  // Argentina: a CUIT mistyped first; the address typed by hand.
+  AR: { taxLabel: "CUIT", wrong: "30-71234567-0", taxId: "30-71234567-1", postal: "C1425DKA", fill: { street: "Av. Santa Fe", city: "Buenos Aires", state: "CABA" } },
+  // Brazil: a CNPJ, and a CEP whose street comes from the imported table.
+  BR: { taxLabel: "CNPJ / CPF", wrong: "11.222.333/0001-80", taxId: "11.222.333/0001-81", postal: "01310-100", lookedUp: "Avenida Paulista" },
+};
+
 for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR", "BR", "(11) 91234-5678"]]) {
-  test(`sign-up, confirmation, sign-out and sign-in in ${lang}`, async () => {
+  test(`sign-up from the vendor's link to a ready account, then sign-out and sign-in in ${lang}`, async () => {
     const w = words[lang];
     const email = `journey-${lang}@example.com`;
-    const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+    let page = await browser.newPage({ viewport: { width: 360, height: 800 } });
     await page.goto(`${umbral.base}/login?lang=${lang}`);
-    await page.getByRole("link", { name: w.title }).click();
+    assert.equal(await page.getByRole("link", { name: w.title }).getAttribute("href"), "/signup");
+    // The vendor's site links to the sign-up with the plan chosen there.
+    await page.goto(`${umbral.base}/signup?plan=starter`);
     await page.getByRole("heading", { name: w.title }).waitFor();
 
     // A mistake first: the message appears next to the field and nothing typed is lost.
@@ -60,8 +78,72 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     await page.getByRole("button", { name: w.cont }).click();
     await page.getByRole("heading", { name: w.recovery }).waitFor();
     assert.equal(await page.locator("#recovery-codes li").count(), 10);
+    const recoveryCodes = await page.locator("#recovery-codes li").allTextContents();
     await page.screenshot({ path: join(shots, `recovery-codes-${lang}.png`), fullPage: true });
     await page.getByRole("link", { name: w.cont }).click();
+    await page.getByRole("heading", { name: w.company }).waitFor();
+
+    // Stop here; sign in later from another browser: the first unfinished step opens.
+    await page.close();
+    const later = await browser.newContext({ viewport: { width: 360, height: 800 } });
+    page = await later.newPage();
+    await page.goto(`${umbral.base}/login?lang=${lang}`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(recoveryCodes[0].trim());
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.waitForURL("**/onboarding/company");
+
+    // The company data: the country (from the phone) names its tax id; a typo is caught as typed.
+    const co = companies[country];
+    assert.equal(await page.getByLabel(w.country).inputValue(), country);
+    await page.getByLabel(co.taxLabel, { exact: true }).fill(co.wrong);
+    await page.getByText(w.checkDigit).waitFor();
+    await page.getByLabel(co.taxLabel, { exact: true }).fill(co.taxId);
+    await page.getByText(`✓ ${co.taxId}`).waitFor();
+    await page.getByLabel(w.legalName).fill(country === "AR" ? "Acme SA" : "Acme Ltda");
+    await page.getByLabel(w.employees).selectOption("11-50");
+    await page.getByLabel(w.segment).selectOption("technology");
+    await page.getByLabel(w.postal, { exact: true }).fill(co.postal);
+    await page.getByLabel(w.postal, { exact: true }).blur();
+    if (co.lookedUp) {
+      await page.waitForFunction((v) => document.getElementById("street").value === v, co.lookedUp);
+      assert.equal(await page.getByLabel(w.city).inputValue(), "São Paulo");
+      assert.equal(await page.getByLabel(w.neighbourhood).inputValue(), "Bela Vista");
+    } else {
+      await page.getByLabel(w.street).fill(co.fill.street);
+      await page.getByLabel(w.city).fill(co.fill.city);
+      await page.getByLabel(w.state).fill(co.fill.state);
+    }
+    await page.getByLabel(w.number, { exact: true }).fill("1578");
+    await page.screenshot({ path: join(shots, `company-${lang}.png`), fullPage: true });
+    await page.getByRole("button", { name: w.addData }).click();
+
+    // The checkout: the plan picked on the vendor's site, in the country's currency.
+    await page.getByRole("heading", { name: w.payment }).waitFor();
+    await page.getByText(w.summary).waitFor();
+    const total = await page.locator("#summary-total").textContent();
+    assert.ok(total.includes(country === "AR" ? "ARS" : "R$"), total);
+    const payWith = async (card) => {
+      await page.getByLabel(w.cardNumber).fill(card);
+      await page.getByLabel(w.month).fill("12");
+      await page.getByLabel(w.year).fill("2040");
+      await page.getByLabel(w.cvc).fill("123");
+      await page.getByRole("button", { name: new RegExp(w.pay) }).click();
+    };
+    await payWith("4000 0000 0000 0002");
+    await page.getByText(w.declined).waitFor();
+    await page.screenshot({ path: join(shots, `checkout-declined-${lang}.png`), fullPage: true });
+    await payWith("4242 4242 4242 4242");
+    await page.getByRole("heading", { name: w.ready }).waitFor();
+    await page.screenshot({ path: join(shots, `ready-${lang}.png`), fullPage: true });
+    await page.getByRole("link", { name: w.home }).click();
+    await page.getByRole("heading", { name: w.firstSteps }).waitFor();
+    await page.getByRole("button", { name: w.skip }).click();
     await page.getByRole("heading", { name: w.hello("Ana Souza") }).waitFor();
     await page.screenshot({ path: join(shots, `home-${lang}.png`), fullPage: true });
 
