@@ -6,10 +6,12 @@
 //!   umbral-bench me       server CPU per authenticated `GET /api/v1/me`
 //!   umbral-bench overload sign-ins far beyond capacity: 503s, latency of others, memory, start
 //!   umbral-bench totp     server CPU per TOTP code check at sign-in, persistence included
+//!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 
 mod common;
 mod me;
 mod overload;
+mod postal;
 mod signin;
 mod totp;
 
@@ -61,6 +63,11 @@ enum What {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// `umbral postal import` of a generated street-level CSV.
+    Postal {
+        #[arg(long, default_value_t = 1_000_000)]
+        lines: u64,
+    },
     /// Sign-ins offered well beyond capacity while another endpoint is probed; start time and
     /// memory.
     Overload {
@@ -88,5 +95,6 @@ async fn main() -> Result<()> {
         } => me::bench_me(&cli, *requests, *clients, path).await,
         What::Overload { times, seconds } => overload::bench_overload(&cli, *times, *seconds).await,
         What::Totp { users, clients } => totp::bench_totp(&cli, *users, *clients).await,
+        What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
     }
 }

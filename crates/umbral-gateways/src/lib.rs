@@ -3,6 +3,7 @@
 //! `--dev` mode.
 
 pub mod dev_outbox;
+pub mod postal;
 pub mod sms;
 pub mod smtp;
 

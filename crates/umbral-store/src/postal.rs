@@ -57,8 +57,15 @@ pub struct ImportReport {
     pub countries: usize,
 }
 
-/// Rows per INSERT statement (7 values each, well under both databases' limits).
-const BATCH: usize = 500;
+/// Rows per INSERT statement (7 values each). SQLite's driver looks each `$n` up by name among
+/// all of the statement's parameters, a cost that grows with the square of their number: there a
+/// short batch is faster.
+const fn batch_rows(backend: crate::Backend) -> usize {
+    match backend {
+        crate::Backend::Sqlite => 40,
+        crate::Backend::Postgres => 500,
+    }
+}
 
 impl SqlStore {
     /// Replaces the postal codes of every country in `rows` at `level`, in one transaction.
@@ -75,7 +82,8 @@ impl SqlStore {
     {
         let mut tx = self.write.begin().await.map_err(db)?;
         let mut seen: HashSet<String> = HashSet::new();
-        let mut batch: Vec<PostalRow> = Vec::with_capacity(BATCH);
+        let size = batch_rows(self.backend);
+        let mut batch: Vec<PostalRow> = Vec::with_capacity(size);
         let mut lines = 0;
         for item in rows {
             let (line, row) = item?;
@@ -91,7 +99,7 @@ impl SqlStore {
                 seen.insert(row.country.clone());
             }
             batch.push(row);
-            if batch.len() == BATCH {
+            if batch.len() == size {
                 flush(&mut tx, level, &mut batch).await?;
                 progress(lines);
             }

@@ -197,6 +197,48 @@ impl Running {
     }
 }
 
+/// The imported postal code table, with the HTTP provider in front when one is set.
+fn address_lookup(
+    settings: &Settings,
+    store: &SqlStore,
+) -> anyhow::Result<Arc<dyn umbral_core::ports::AddressLookup>> {
+    use umbral_gateways::postal::{FieldMap, HttpAddressLookup};
+    let table: Arc<dyn umbral_core::ports::AddressLookup> = Arc::new(store.clone());
+    let p = &settings.postal;
+    let (url, countries, fields) = match p.http_provider.as_str() {
+        "viacep" => (
+            if p.http_url.is_empty() {
+                "https://viacep.com.br/ws/{code}/json/".to_string()
+            } else {
+                p.http_url.clone()
+            },
+            if p.http_countries.is_empty() {
+                vec!["BR".to_string()]
+            } else {
+                p.http_countries.clone()
+            },
+            FieldMap::viacep(),
+        ),
+        "custom" => (
+            p.http_url.clone(),
+            p.http_countries.clone(),
+            FieldMap {
+                street: p.http_field_street.clone(),
+                neighbourhood: p.http_field_neighbourhood.clone(),
+                city: p.http_field_city.clone(),
+                state: p.http_field_state.clone(),
+                not_found: p.http_field_not_found.clone(),
+            },
+        ),
+        _ => return Ok(table),
+    };
+    let countries = countries.iter().map(|c| c.to_ascii_uppercase()).collect();
+    let timeout = Duration::from_millis(p.http_timeout_ms.max(100));
+    Ok(Arc::new(
+        HttpAddressLookup::new(&url, countries, fields, timeout, table).map_err(anyhow::Error::msg)?,
+    ))
+}
+
 /// Builds everything and serves on `listener` until `stop`.
 pub async fn start(
     settings: &Settings,
@@ -223,7 +265,7 @@ pub async fn start(
     let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
     let umbral = Arc::new(
         Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings))
-            .with_address_lookup(Arc::new(store.clone())),
+            .with_address_lookup(address_lookup(settings, &store)?),
     );
     umbral
         .refresh_platform_defaults()

@@ -43,6 +43,7 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub company: CompanySettings,
     pub billing: BillingSettings,
+    pub postal: PostalSettings,
 }
 
 impl Default for Settings {
@@ -68,6 +69,7 @@ impl Default for Settings {
             audit: AuditSettings::default(),
             company: CompanySettings::default(),
             billing: BillingSettings::default(),
+            postal: PostalSettings::default(),
         }
     }
 }
@@ -269,6 +271,19 @@ impl Settings {
                 "billing.gateway = {:?}: use sandbox (UMBRAL_BILLING_GATEWAY)",
                 self.billing.gateway
             ));
+        }
+        let p = &self.postal;
+        match p.http_provider.as_str() {
+            "" | "viacep" => {}
+            "custom" => {
+                if !(p.http_url.starts_with("http://") || p.http_url.starts_with("https://")) || !p.http_url.contains("{code}") {
+                    problems.push("postal.http_provider = custom needs postal.http_url, an http(s) address with {code} (UMBRAL_POSTAL_HTTP_URL)".to_string());
+                }
+                if p.http_countries.is_empty() {
+                    problems.push("postal.http_provider = custom needs postal.http_countries, e.g. [\"BR\"] (UMBRAL_POSTAL_HTTP_COUNTRIES)".to_string());
+                }
+            }
+            other => problems.push(format!("postal.http_provider = {other:?}: use viacep, custom or nothing (UMBRAL_POSTAL_HTTP_PROVIDER)")),
         }
         if self.company.segments.is_empty() {
             problems.push("company.segments needs at least one segment".to_string());

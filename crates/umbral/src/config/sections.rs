@@ -285,3 +285,39 @@ impl Default for CompanySettings {
         }
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostalSettings {
+    /// A street-level HTTP provider asked when the imported table has no street for a code:
+    /// `viacep` (Brazil's ViaCEP: URL and fields preset), `custom` (the settings below), or empty.
+    pub http_provider: String,
+    /// With `{code}` (letters and digits, no separators) and optionally `{country}`.
+    pub http_url: String,
+    /// Countries the provider serves (ISO 3166 codes).
+    pub http_countries: Vec<String>,
+    pub http_timeout_ms: u64,
+    /// Where the provider's JSON keeps each part (for `custom`).
+    pub http_field_street: String,
+    pub http_field_neighbourhood: String,
+    pub http_field_city: String,
+    pub http_field_state: String,
+    /// A field that is true when the code is not known (empty: none).
+    pub http_field_not_found: String,
+}
+
+impl Default for PostalSettings {
+    fn default() -> Self {
+        Self {
+            http_provider: String::new(),
+            http_url: String::new(),
+            http_countries: Vec::new(),
+            http_timeout_ms: 3000,
+            http_field_street: "street".into(),
+            http_field_neighbourhood: "neighbourhood".into(),
+            http_field_city: "city".into(),
+            http_field_state: "state".into(),
+            http_field_not_found: String::new(),
+        }
+    }
+}
