@@ -681,6 +681,8 @@ pub trait CommerceStore: Send + Sync {
     /// Records a new pending order, or returns the one with the same idempotency key.
     async fn open_order(&self, order: &Order) -> StoreResult<Order>;
     async fn order_by_id(&self, id: &str) -> StoreResult<Option<Order>>;
+    /// An organization's orders, newest first.
+    async fn orders_of(&self, org_id: &str) -> StoreResult<Vec<Order>>;
     /// Marks a pending order paid, starts the subscription and moves the organization to
     /// `first_steps`. `Ok(false)` when the order was not pending (a retried webhook, a double
     /// click): nothing changes, nothing is activated twice.
@@ -811,4 +813,34 @@ pub trait PaymentGateway: Send + Sync {
         req: &ChargeRequest,
         card: Option<&crate::billing::card::Card>,
     ) -> Result<ChargeOutcome, GatewayError>;
+    /// Reads a notice the gateway posted (a webhook), after checking that the gateway sent it
+    /// and that it is recent. `Ok(None)`: a genuine notice of something else.
+    fn webhook(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        now_ms: UnixMillis,
+    ) -> Result<Option<WebhookEvent>, WebhookError> {
+        let _ = (headers, body, now_ms);
+        Err(WebhookError::NotExpected)
+    }
+}
+
+/// What a verified webhook says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookEvent {
+    /// The order was paid on the gateway's page.
+    OrderPaid { order_id: String, reference: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebhookError {
+    #[error("this gateway takes no webhooks")]
+    NotExpected,
+    #[error("the signature does not match")]
+    BadSignature,
+    #[error("the notice is too old (a replay?)")]
+    TooOld,
+    #[error("the notice is malformed: {0}")]
+    Malformed(String),
 }

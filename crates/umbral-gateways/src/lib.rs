@@ -6,6 +6,7 @@ pub mod dev_outbox;
 pub mod postal;
 pub mod sms;
 pub mod smtp;
+pub mod stripe;
 
 pub use dev_outbox::DevOutboxMailer;
 pub use sms::{TwilioSms, WebhookSms};

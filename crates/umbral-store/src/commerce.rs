@@ -223,6 +223,20 @@ impl CommerceStore for SqlStore {
             .map_err(db)
     }
 
+    async fn orders_of(&self, org_id: &str) -> StoreResult<Vec<Order>> {
+        let sql =
+            format!("SELECT {ORDER_COLUMNS} FROM orders WHERE org_id = $1 ORDER BY created_at DESC, id DESC");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(order)
+            .collect::<Result<_, _>>()
+            .map_err(db)
+    }
+
     async fn complete_order(
         &self,
         order_id: &str,

@@ -16,6 +16,7 @@ use umbral_core::clock::TestClock;
 use umbral_store::test_support::{TestDatabase, postgres_admin_url};
 
 pub use umbral_core;
+pub use umbral_gateways;
 pub use umbral_store;
 
 /// A strong password that passes every rule.
@@ -166,6 +167,38 @@ impl TestApp {
             "segment": "technology", "postal_code": "C1425DKA", "street": "Av. Santa Fe", "number": "1234",
             "city": "Buenos Aires", "state": "CABA"
         })
+    }
+
+    /// The organization `email` belongs to.
+    pub async fn org_of(&self, email: &str) -> String {
+        self.umbral()
+            .store()
+            .sign_in_lookup(email, ["-", "-"])
+            .await
+            .unwrap()
+            .account
+            .and_then(|(_, m)| m)
+            .map(|m| m.org_id.0)
+            .unwrap_or_else(|| panic!("{email} has no organization"))
+    }
+
+    /// The company data, plan choice and subscription of `email`'s organization.
+    pub async fn commerce_of(&self, email: &str) -> umbral_core::ports::OrgCommerce {
+        let org = self.org_of(email).await;
+        self.umbral().store().org_commerce(&org).await.unwrap()
+    }
+
+    /// The orders of `email`'s organization, newest first: currency, status, total.
+    pub async fn orders_of(&self, email: &str) -> Vec<(String, String, i64)> {
+        let org = self.org_of(email).await;
+        self.umbral()
+            .store()
+            .orders_of(&org)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.currency, o.status, o.total))
+            .collect()
     }
 
     /// The step the session of `c` must do next, as `GET /api/v1/me` tells (`done` when none).

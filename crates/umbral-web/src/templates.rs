@@ -16,6 +16,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("company.html", include_str!("../templates/company.html")),
     ("checkout.html", include_str!("../templates/checkout.html")),
     ("ready.html", include_str!("../templates/ready.html")),
+    (
+        "checkout_pending.html",
+        include_str!("../templates/checkout_pending.html"),
+    ),
     ("first_steps.html", include_str!("../templates/first_steps.html")),
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("login_email.html", include_str!("../templates/login_email.html")),

@@ -197,6 +197,23 @@ impl Running {
     }
 }
 
+/// The gateway that takes payments at the checkout.
+fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn umbral_core::ports::PaymentGateway>> {
+    let b = &settings.billing;
+    Ok(match b.gateway.as_str() {
+        "stripe" => Arc::new(
+            umbral_gateways::stripe::StripeGateway::new(
+                &b.stripe_api_base,
+                &b.stripe_secret_key,
+                &b.stripe_webhook_secret,
+                Duration::from_secs(b.stripe_timeout_seconds.max(1)),
+            )
+            .map_err(anyhow::Error::msg)?,
+        ),
+        _ => Arc::new(umbral_core::billing::sandbox::SandboxGateway::default()),
+    })
+}
+
 /// The imported postal code table, with the HTTP provider in front when one is set.
 fn address_lookup(
     settings: &Settings,
@@ -265,7 +282,8 @@ pub async fn start(
     let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
     let umbral = Arc::new(
         Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings))
-            .with_address_lookup(address_lookup(settings, &store)?),
+            .with_address_lookup(address_lookup(settings, &store)?)
+            .with_payment_gateway(payment_gateway(settings)?),
     );
     umbral
         .refresh_platform_defaults()

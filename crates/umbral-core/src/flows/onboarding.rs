@@ -357,6 +357,29 @@ impl Umbral {
         Ok(sub.order_id == order.id)
     }
 
+    /// A notice the payment gateway posted: verified by the gateway, then an order paid on its
+    /// page completes (once, however often the notice comes).
+    pub async fn payment_webhook(
+        &self,
+        headers: &[(String, String)],
+        body: &[u8],
+        meta: &RequestMeta,
+    ) -> Result<(), crate::ports::WebhookError> {
+        let event = self.payments.webhook(headers, body, self.now())?;
+        if let Some(crate::ports::WebhookEvent::OrderPaid { order_id, reference }) = event {
+            match self.order_paid_elsewhere(&order_id, &reference, meta).await {
+                Ok(done) => tracing::info!(order = %order_id, completed = done, "payment notice"),
+                Err(e) => {
+                    tracing::error!(error = %e, order = %order_id, "payment notice not recorded");
+                    return Err(crate::ports::WebhookError::Malformed(
+                        "not recorded; send it again".into(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Should this session see "First steps"? The owner, once, after the account is ready.
     pub fn shows_first_steps(&self, auth: &Authenticated) -> bool {
         auth.next() == Next::Done

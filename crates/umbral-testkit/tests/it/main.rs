@@ -4,6 +4,7 @@
 
 mod api_contract;
 mod audit;
+mod checkout;
 mod factor_reset;
 mod login;
 mod organization;

@@ -538,3 +538,7 @@ country-DE = Germany
 country-FR = France
 country-GB = United Kingdom
 country-IT = Italy
+
+checkout-pending-title = Confirming your payment
+checkout-pending-body = Stripe is telling us about your payment. This page looks again every few seconds.
+checkout-pending-back = Back to the payment

@@ -538,3 +538,7 @@ country-DE = Alemania
 country-FR = Francia
 country-GB = Reino Unido
 country-IT = Italia
+
+checkout-pending-title = Confirmando tu pago
+checkout-pending-body = Stripe nos está avisando de tu pago. Esta página vuelve a mirar cada pocos segundos.
+checkout-pending-back = Volver al pago

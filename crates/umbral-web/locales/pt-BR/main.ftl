@@ -538,3 +538,7 @@ country-DE = Alemanha
 country-FR = França
 country-GB = Reino Unido
 country-IT = Itália
+
+checkout-pending-title = Confirmando o seu pagamento
+checkout-pending-body = A Stripe está nos avisando do seu pagamento. Esta página verifica de novo a cada poucos segundos.
+checkout-pending-back = Voltar ao pagamento

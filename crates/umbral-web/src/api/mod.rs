@@ -39,6 +39,10 @@ pub fn routes() -> Router<AppState> {
             post(onboarding::skip_first_steps),
         )
         .route("/api/v1/checkout", post(onboarding::checkout))
+        .route(
+            "/api/v1/payments/stripe/webhook",
+            post(onboarding::payment_webhook),
+        )
         .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
         .route("/api/v1/password", post(factors::change_password))
         .route("/api/v1/recovery", post(factors::recovery))

@@ -277,3 +277,28 @@ pub async fn skip_first_steps(
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }
+
+/// `POST /api/v1/payments/stripe/webhook`: Stripe's notices, checked by their signature and age.
+pub async fn payment_webhook(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let hs: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.to_string(), v.to_string())))
+        .collect();
+    match state.umbral.payment_webhook(&hs, &body, &ctx.meta).await {
+        Ok(()) => Json(json!({"received": true})).into_response(),
+        Err(umbral_core::ports::WebhookError::NotExpected) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "payment notice refused");
+            (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"code": "payment.webhook_refused", "message": e.to_string(), "field": null}})),
+            )
+                .into_response()
+        }
+    }
+}

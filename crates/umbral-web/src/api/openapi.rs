@@ -94,6 +94,13 @@ fn onboarding_paths() -> Value {
                 "422": error_response("A field breaks a rule"), "503": error_response("The gateway did not answer; retry with the same key")
             }
         }},
+        "/api/v1/payments/stripe/webhook": {"post": {
+            "summary": "Stripe's notices (checkout.session.completed completes the order); refused unless the Stripe-Signature header matches and is at most 5 minutes old",
+            "parameters": [{"name": "Stripe-Signature", "in": "header", "required": true, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "Received (a repeated notice changes nothing)"},
+                "400": error_response("Forged, replayed or malformed"), "404": {"description": "Stripe is not the gateway"}}
+        }},
         "/api/v1/onboarding/first-steps/skip": {"post": {
             "summary": "The owner will not be shown \"First steps\"", "security": session,
             "responses": {"204": {"description": "Done"}, "401": error_response("No live session")}

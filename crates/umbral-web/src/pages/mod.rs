@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/checkout", get(onboarding::show_checkout).post(onboarding::pay))
         .route("/checkout/done", get(onboarding::done))
+        .route("/checkout/return", get(onboarding::returned))
         .route("/first-steps", get(onboarding::first_steps))
         .route("/first-steps/skip", post(onboarding::skip_first_steps))
         .route("/signup", get(signup::show).post(signup::submit))

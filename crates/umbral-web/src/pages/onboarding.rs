@@ -304,6 +304,17 @@ pub async fn pay(
     }
 }
 
+/// Back from the gateway's page: done once its notice arrived, else a page that looks again.
+pub async fn returned(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    match auth.next() {
+        Next::Done => Redirect::to("/checkout/done").into_response(),
+        Next::Checkout => {
+            FormPage::new(&state, &ctx, "checkout_pending.html", &[]).render(StatusCode::OK, context! {})
+        }
+        other => Redirect::to(step_path(other.as_str())).into_response(),
+    }
+}
+
 /// "Your account is ready!"
 pub async fn done(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     if let Err(e) = auth.complete_user() {

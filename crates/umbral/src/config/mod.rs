@@ -266,11 +266,17 @@ impl Settings {
         if let Err(e) = self.billing_config() {
             problems.push(e);
         }
-        if self.billing.gateway != "sandbox" {
-            problems.push(format!(
-                "billing.gateway = {:?}: use sandbox (UMBRAL_BILLING_GATEWAY)",
-                self.billing.gateway
-            ));
+        match self.billing.gateway.as_str() {
+            "sandbox" => {}
+            "stripe" => {
+                if self.billing.stripe_secret_key.is_empty() || self.billing.stripe_webhook_secret.is_empty()
+                {
+                    problems.push("billing.gateway = stripe needs billing.stripe_secret_key and billing.stripe_webhook_secret (UMBRAL_BILLING_STRIPE_SECRET_KEY, UMBRAL_BILLING_STRIPE_WEBHOOK_SECRET)".to_string());
+                }
+            }
+            other => problems.push(format!(
+                "billing.gateway = {other:?}: use sandbox or stripe (UMBRAL_BILLING_GATEWAY)"
+            )),
         }
         let p = &self.postal;
         match p.http_provider.as_str() {
@@ -350,6 +356,8 @@ impl Settings {
             &mut s.two_factor.encryption_key,
             &mut s.sms.webhook_token,
             &mut s.sms.twilio_auth_token,
+            &mut s.billing.stripe_secret_key,
+            &mut s.billing.stripe_webhook_secret,
         ] {
             if !secret.is_empty() {
                 *secret = "********".into();

@@ -247,8 +247,15 @@ pub struct TaxSettings {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BillingSettings {
-    /// `sandbox` (built in: test cards, no money moves).
+    /// `sandbox` (built in: test cards, no money moves) or `stripe` (Checkout Sessions, completed
+    /// by the signed webhook at `/api/v1/payments/stripe/webhook`).
     pub gateway: String,
+    /// Stripe's secret API key (`sk_live_...` or `sk_test_...`).
+    pub stripe_secret_key: String,
+    /// The signing secret of the webhook endpoint (`whsec_...`).
+    pub stripe_webhook_secret: String,
+    pub stripe_api_base: String,
+    pub stripe_timeout_seconds: u64,
     /// The catalogue; empty: the built-in example plans `starter` and `business`.
     pub plans: Vec<PlanSettings>,
     pub taxes: Vec<TaxSettings>,
@@ -261,6 +268,10 @@ impl Default for BillingSettings {
     fn default() -> Self {
         Self {
             gateway: "sandbox".into(),
+            stripe_secret_key: String::new(),
+            stripe_webhook_secret: String::new(),
+            stripe_api_base: "https://api.stripe.com".into(),
+            stripe_timeout_seconds: 20,
             plans: Vec::new(),
             taxes: Vec::new(),
             currency_by_country: umbral_core::billing::BillingConfig::default().currency_by_country,

@@ -434,6 +434,9 @@ impl CommerceStore for MemoryStore {
     async fn order_by_id(&self, _: &str) -> StoreResult<Option<Order>> {
         Err(not_kept())
     }
+    async fn orders_of(&self, _: &str) -> StoreResult<Vec<Order>> {
+        Err(not_kept())
+    }
     async fn complete_order(
         &self,
         _: &str,
