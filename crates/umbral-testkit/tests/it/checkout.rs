@@ -154,7 +154,11 @@ async fn company_rules_then_sandbox_payment_once() {
     let sandbox_orders = app.orders_of("co@example.com").await;
     let paid: Vec<&(String, String, i64)> = sandbox_orders.iter().filter(|o| o.1 == "paid").collect();
     assert_eq!(paid.len(), 1);
-    assert_eq!((paid[0].0.as_str(), paid[0].2), ("BRL", 14_900 * 10), "a year costs ten months");
+    assert_eq!(
+        (paid[0].0.as_str(), paid[0].2),
+        ("BRL", 14_900 * 10),
+        "a year costs ten months"
+    );
     assert_eq!(app.next_step(&c, None).await, "done");
     app.stop().await;
 }
