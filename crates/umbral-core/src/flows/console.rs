@@ -135,6 +135,19 @@ impl Umbral {
         Ok((org, members))
     }
 
+    /// An organization's company data, plan choice and subscription, for staff (or the
+    /// organization's own API key).
+    pub async fn organization_commerce(
+        &self,
+        actor: &ApiActor,
+        id: &str,
+    ) -> Result<crate::ports::OrgCommerce, CoreError> {
+        if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
+            return Err(CoreError::NotFound);
+        }
+        self.store.org_commerce(id).await.map_err(store_err)
+    }
+
     /// Staff set an organization's session policy; `None` follows the platform's setting.
     pub async fn set_org_single_session(
         &self,

@@ -19,9 +19,17 @@ async fn signup_page_journey_in_spanish() {
         "Contraseña",
         "Términos Generales del Servicio",
         "Crear cuenta",
+        // An unknown plan from the vendor's site: the catalogue, nothing chosen.
+        "<option value=\"\">Lo elijo al pagar</option>",
+        "<option value=\"starter\">Inicial · ARS\u{a0}$\u{a0}29.000,00 &#x2f; Mensual</option>",
     ] {
         assert!(html.contains(text), "missing {text}");
     }
+    let (_, chosen) = get_text(&c, &app.url("/signup?lang=es&plan=business")).await;
+    assert!(
+        chosen.contains("<option value=\"business\" selected>"),
+        "the vendor's plan is chosen"
+    );
     for attr in [
         "autocomplete=\"name\"",
         "autocomplete=\"email\"",

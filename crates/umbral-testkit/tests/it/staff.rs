@@ -198,6 +198,15 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
     let (s, html) = get(&staff, &app.url(&format!("/staff/organizations/{org}"))).await;
     assert_eq!(s, 200);
     assert!(html.contains("acme-owner@example.com") && html.contains("Platform default (required)"));
+    // The company data and the subscription the owner gave at sign-up.
+    assert!(
+        html.contains("Acme SA") && html.contains("CUIT") && html.contains("33-69345023-9"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Plan starter (Monthly), active; renews on "),
+        "{html}"
+    );
     let csrf = csrf_from(&html);
     let form = |url: String, fields: Vec<(&'static str, String)>| {
         let c = staff.clone();

@@ -542,3 +542,11 @@ country-IT = Italy
 checkout-pending-title = Confirming your payment
 checkout-pending-body = Stripe is telling us about your payment. This page looks again every few seconds.
 checkout-pending-back = Back to the payment
+
+field-plan = Plan
+plan-choose-later = I'll choose it at the payment
+
+staff-company = Company and subscription
+staff-company-none = No company data yet.
+staff-subscription = Plan { $plan } ({ $period }), { $status }; renews on { $renews }.
+staff-subscription-none = No subscription yet.

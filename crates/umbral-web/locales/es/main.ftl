@@ -542,3 +542,11 @@ country-IT = Italia
 checkout-pending-title = Confirmando tu pago
 checkout-pending-body = Stripe nos está avisando de tu pago. Esta página vuelve a mirar cada pocos segundos.
 checkout-pending-back = Volver al pago
+
+field-plan = Plan
+plan-choose-later = Lo elijo al pagar
+
+staff-company = Empresa y suscripción
+staff-company-none = Todavía no hay datos de la empresa.
+staff-subscription = Plan { $plan } ({ $period }), { $status }; se renueva el { $renews }.
+staff-subscription-none = Todavía no hay suscripción.

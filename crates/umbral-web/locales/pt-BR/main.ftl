@@ -542,3 +542,11 @@ country-IT = Itália
 checkout-pending-title = Confirmando o seu pagamento
 checkout-pending-body = A Stripe está nos avisando do seu pagamento. Esta página verifica de novo a cada poucos segundos.
 checkout-pending-back = Voltar ao pagamento
+
+field-plan = Plano
+plan-choose-later = Escolho no pagamento
+
+staff-company = Empresa e assinatura
+staff-company-none = Ainda não há dados da empresa.
+staff-subscription = Plano { $plan } ({ $period }), { $status }; renova em { $renews }.
+staff-subscription-none = Ainda não há assinatura.

@@ -50,6 +50,32 @@ pub(crate) fn countries() -> Value {
     context! { countries => list }
 }
 
+/// The form's choices: the dial prefixes and the plans (with their monthly price in the
+/// language's usual currency), so that a sign-up without a plan from the vendor's site can pick
+/// one.
+fn choices(state: &AppState, locale: Locale) -> Value {
+    let billing = &state.umbral.config().billing;
+    let currency = billing
+        .currency_by_country
+        .get(default_country(locale))
+        .map(String::as_str);
+    let plans: Vec<Value> = billing
+        .plans
+        .iter()
+        .map(|p| {
+            let price = p
+                .price(umbral_core::billing::Period::Month, currency)
+                .map(|pr| {
+                    let amount = umbral_core::billing::format_money(pr.amount, &pr.currency, locale);
+                    format!("{amount} / {}", crate::i18n::t(locale, "period-month", &[]))
+                })
+                .unwrap_or_default();
+            context! { id => p.id, name => p.name(locale), price => price }
+        })
+        .collect();
+    context! { plans => plans, ..countries() }
+}
+
 fn signup_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "signup.html", SIGNUP_ORDER)
 }
@@ -63,7 +89,7 @@ pub async fn show(
     if let Some(plan) = q.get("plan").filter(|p| p.len() <= 64) {
         page = page.value("plan", plan);
     }
-    page.render(StatusCode::OK, countries())
+    page.render(StatusCode::OK, choices(&state, ctx.locale))
 }
 
 pub async fn submit(
@@ -77,7 +103,7 @@ pub async fn submit(
         page = page.value("accept_terms", "yes");
     }
     if !page.csrf_ok(&f) {
-        return page.expired(countries());
+        return page.expired(choices(&state, ctx.locale));
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let input = SignupInput {
@@ -94,7 +120,7 @@ pub async fn submit(
     };
     match state.umbral.signup(&input, &ctx.meta).await {
         Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
-        Err(e) => page.error(&e, countries()),
+        Err(e) => page.error(&e, choices(&state, ctx.locale)),
     }
 }
 

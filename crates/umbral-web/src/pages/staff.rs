@@ -220,8 +220,38 @@ async fn render_org(
         Ok(f) => f,
         Err(e) => return state.error_page(ctx, &e),
     };
+    let commerce = match state.umbral.organization_commerce(actor, id).await {
+        Ok(c) => c,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let company = commerce.company.as_ref().map(|c| {
+        let a = &c.address;
+        let address = [
+            a.street.clone(),
+            Some(c.number.clone()),
+            c.complement.clone(),
+            a.neighbourhood.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        context! {
+            legal_name => c.legal_name, country => c.country(),
+            tax_kind => c.tax_id.kind.as_str().to_uppercase(), tax_id => c.tax_id.formatted(),
+            employees => c.employees, segment => c.segment,
+            address => address, city => a.city, state => a.state,
+            postal_code => umbral_core::company::postal::display(c.country(), &c.postal_code),
+        }
+    });
+    let subscription = commerce.subscription.as_ref().map(|s| {
+        let (y, m, d) = umbral_core::billing::civil_date(s.renews_at);
+        context! { plan => s.plan, period => s.period.as_str(), status => s.status, renews => format!("{y:04}-{m:02}-{d:02}") }
+    });
     let defaults = state.umbral.platform_defaults();
     let extra = context! {
+        company => company,
+        subscription => subscription,
         org => context! {
             id => org.id, name => org.name,
             mfa => org.mfa_policy.map(|p| p.as_str()), single => org.single_session,
