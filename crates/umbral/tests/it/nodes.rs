@@ -58,13 +58,37 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The company data given on A, the payment made on B.
     let r = c
-        .get(format!("{}/api/v1/me", b.base))
+        .post(format!("{}/api/v1/onboarding/company", a.base))
         .bearer_auth(&token_a)
+        .json(
+            &json!({"legal_name": "Acme SA", "country": "AR", "tax_id": "33-69345023-9", "employees": "11-50",
+            "segment": "technology", "postal_code": "C1425DKA", "street": "Av. Santa Fe", "number": "1234",
+            "city": "Buenos Aires", "state": "CABA"}),
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let r = c
+        .post(format!("{}/api/v1/checkout", b.base))
+        .bearer_auth(&token_a)
+        .json(
+            &json!({"plan": "starter", "period": "month", "idempotency_key": "nodes-000000000001",
+            "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = c
+        .get(format!("{}/api/v1/me", a.base))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "A sees the payment made on B");
 
     // A sign-in on B ends the session held on A.
     let login = |node: String| {
