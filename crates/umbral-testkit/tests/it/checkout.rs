@@ -323,3 +323,107 @@ async fn stripe_checkout_completes_on_a_signed_webhook_once() {
     assert_eq!(r.headers()["location"], "/checkout/done");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tax_ids_are_checked_as_typed_with_a_limit() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::new();
+    let check = |country: &str, value: &str, lang: &str| {
+        let url = app.url(&format!(
+            "/api/v1/tax-ids/validate?country={country}&value={}&lang={lang}",
+            value.replace('/', "%2F")
+        ));
+        let c = c.clone();
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (s, b) = check("AR", "33693450239", "en").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        b,
+        json!({"valid": true, "kind": "cuit", "normalized": "33693450239", "formatted": "33-69345023-9"})
+    );
+    let (_, b) = check("BR", "12.abc.345/01de-35", "en").await;
+    assert_eq!(
+        (b["kind"].as_str(), b["formatted"].as_str()),
+        (Some("cnpj"), Some("12.ABC.345/01DE-35"))
+    );
+    let (_, b) = check("MX", "GODE561231GR9", "pt-BR").await;
+    assert_eq!(b["valid"], false);
+    assert_eq!(b["reason"]["code"], "tax_id.check_digit");
+    assert!(
+        b["reason"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("dígito verificador")
+    );
+    let (_, b) = check("CL", "60.803.000-K", "es").await;
+    assert_eq!(b["formatted"], "60.803.000-K");
+    let (s, b) = check("XX", "1", "en").await;
+    assert_eq!((s, b["error"]["field"].as_str()), (422, Some("country")));
+    // Anyone may ask, so asking is limited per client: a burst, then 429 with Retry-After.
+    let mut limited = None;
+    for _ in 0..80 {
+        let r = c
+            .get(app.url("/api/v1/tax-ids/validate?country=AR&value=1"))
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            limited = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            break;
+        }
+    }
+    assert!(limited.is_some(), "no limit after 80 requests");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn card_numbers_never_reach_the_database() {
+    let app = spawn_app().await;
+    if app.backend != "sqlite" {
+        app.stop().await;
+        return;
+    }
+    let c = at_company(&app, "cards@example.com").await;
+    let (s, _) = post_json(&c, app.url("/api/v1/onboarding/company"), TestApp::company_body()).await;
+    assert_eq!(s, 200);
+    for (i, (number, cvc)) in [("4000000000009995", "731"), ("5555555555554444", "842")]
+        .into_iter()
+        .enumerate()
+    {
+        post_json(
+            &c,
+            app.url("/api/v1/checkout"),
+            json!({"plan": "starter", "period": "month", "idempotency_key": format!("cards-key-{i}-0000000"),
+                "card": {"number": number, "exp_month": 12, "exp_year": 2040, "cvc": cvc}}),
+        )
+        .await;
+    }
+    assert_eq!(app.next_step(&c, None).await, "done");
+    // Every file of the database (the WAL included), byte by byte.
+    let path = app
+        .db
+        .url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let dir = std::path::Path::new(&path).parent().unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for needle in ["4000000000009995", "5555555555554444", "555555555555", "5554444"] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} stored"
+            );
+        }
+    }
+    app.stop().await;
+}
