@@ -664,6 +664,13 @@ pub struct OrgCommerce {
     pub subscription: Option<Subscription>,
 }
 
+impl OrgCommerce {
+    /// The company's country, once the company data is given.
+    pub fn country(&self) -> Option<&str> {
+        self.company.as_ref().map(|c| c.country())
+    }
+}
+
 /// Company data, orders and subscriptions; each change one transaction with its audit event.
 #[async_trait]
 pub trait CommerceStore: Send + Sync {

@@ -83,6 +83,41 @@ fn subscription(r: &AnyRow) -> Result<Subscription, sqlx::Error> {
     })
 }
 
+/// How a pending order ends, with what the gateway said.
+enum Settled<'a> {
+    Paid(&'a str),
+    Declined(&'a str),
+}
+
+/// Ends a pending order; `false` when it was not pending (already paid or declined), so that a
+/// second completion changes nothing.
+async fn settle(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    order_id: &str,
+    how: Settled<'_>,
+    now: UnixMillis,
+) -> StoreResult<bool> {
+    let (sql, value) = match how {
+        Settled::Paid(gateway_ref) => (
+            "UPDATE orders SET status = 'paid', gateway_ref = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+            gateway_ref,
+        ),
+        Settled::Declined(code) => (
+            "UPDATE orders SET status = 'declined', decline_code = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
+            code,
+        ),
+    };
+    let n = sqlx::query(sql)
+        .bind(value)
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+    Ok(n == 1)
+}
+
 #[async_trait]
 impl CommerceStore for SqlStore {
     async fn org_commerce(&self, org_id: &str) -> StoreResult<OrgCommerce> {
@@ -246,17 +281,7 @@ impl CommerceStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let paid = sqlx::query(
-            "UPDATE orders SET status = 'paid', gateway_ref = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(gateway_ref)
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if paid == 0 {
+        if !settle(&mut tx, order_id, Settled::Paid(gateway_ref), now).await? {
             return Ok(false);
         }
         sqlx::query(
@@ -295,17 +320,7 @@ impl CommerceStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        let n = sqlx::query(
-            "UPDATE orders SET status = 'declined', decline_code = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(code)
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if n == 0 {
+        if !settle(&mut tx, order_id, Settled::Declined(code), now).await? {
             return Ok(false);
         }
         insert_audit(&mut tx, audit).await?;

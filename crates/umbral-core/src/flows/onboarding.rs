@@ -154,16 +154,15 @@ impl Umbral {
             .org_commerce(m.org_id.as_str())
             .await
             .map_err(store_err)?;
-        let country = commerce.company.as_ref().map(|c| c.country().to_string());
         let plan_id = plan.filter(|p| !p.is_empty()).or(commerce.plan_choice.as_deref());
         let period = period.and_then(Period::parse).unwrap_or(Period::Month);
         let billing = &self.config.billing;
         let summary = plan_id
             .and_then(|id| billing.plan(id))
-            .and_then(|p| billing.summary(p, period, country.as_deref()));
+            .and_then(|p| billing.summary(p, period, commerce.country()));
         Ok(CheckoutView {
             summary,
-            country,
+            country: commerce.country().map(str::to_string),
             needs_card: self.payments.needs_card(),
         })
     }
@@ -214,8 +213,7 @@ impl Umbral {
             .org_commerce(m.org_id.as_str())
             .await
             .map_err(store_err)?;
-        let country = commerce.company.as_ref().map(|c| c.country().to_string());
-        let Some(summary) = billing.summary(plan, period, country.as_deref()) else {
+        let Some(summary) = billing.summary(plan, period, commerce.country()) else {
             errors.push(FieldError::new("period", "checkout.period_unknown"));
             return Err(CoreError::Validation(errors));
         };
