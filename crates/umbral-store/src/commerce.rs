@@ -83,6 +83,26 @@ fn subscription(r: &AnyRow) -> Result<Subscription, sqlx::Error> {
     })
 }
 
+impl SqlStore {
+    /// The row an organization has in a table, read by `read`.
+    async fn row_of_org<T>(
+        &self,
+        sql: &'static str,
+        org_id: &str,
+        read: impl Fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> StoreResult<Option<T>> {
+        sqlx::query(sql)
+            .bind(org_id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(read)
+            .transpose()
+            .map_err(db)
+    }
+}
+
 /// How a pending order ends, with what the gateway said.
 enum Settled<'a> {
     Paid(&'a str),
@@ -121,33 +141,24 @@ async fn settle(
 #[async_trait]
 impl CommerceStore for SqlStore {
     async fn org_commerce(&self, org_id: &str) -> StoreResult<OrgCommerce> {
-        let plan_choice = sqlx::query("SELECT plan_choice FROM organizations WHERE id = $1")
-            .bind(org_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?
-            .map(|r| r.try_get::<Option<String>, _>("plan_choice"))
-            .transpose()
-            .map_err(db)?
+        let plan_choice = self
+            .row_of_org(
+                "SELECT plan_choice FROM organizations WHERE id = $1",
+                org_id,
+                |r| r.try_get::<Option<String>, _>("plan_choice"),
+            )
+            .await?
             .flatten();
-        let company = sqlx::query("SELECT * FROM companies WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(company)
-            .transpose()
-            .map_err(db)?;
-        let subscription = sqlx::query("SELECT * FROM subscriptions WHERE org_id = $1")
-            .bind(org_id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?
-            .as_ref()
-            .map(subscription)
-            .transpose()
-            .map_err(db)?;
+        let company = self
+            .row_of_org("SELECT * FROM companies WHERE org_id = $1", org_id, company)
+            .await?;
+        let subscription = self
+            .row_of_org(
+                "SELECT * FROM subscriptions WHERE org_id = $1",
+                org_id,
+                subscription,
+            )
+            .await?;
         Ok(OrgCommerce {
             plan_choice,
             company,
