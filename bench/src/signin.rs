@@ -9,7 +9,9 @@ use serde_json::json;
 use umbral_core::policy::HashParams;
 
 use crate::Cli;
-use crate::common::{PASSWORD, cores, cpu_seconds, hash_seconds, machine, signup, start, write_result};
+use crate::common::{
+    PASSWORD, cores, cpu_seconds, hash_seconds, machine, signup, start, thread_cpu_split, write_result,
+};
 
 pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64) -> Result<()> {
     let params = HashParams::default();
@@ -36,9 +38,11 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
     eprintln!("{clients} clients, {rounds} windows of {window:?}, hash measured before each");
     let counts = Arc::new([AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)]);
     let (mut elapsed, mut cpu, mut client_cpu, mut hashes) = (0.0, 0.0, 0.0, Vec::new());
+    let (mut hashing_cpu, mut other_cpu) = (0.0, 0.0);
     for _ in 0..rounds {
         hashes.push(hash_seconds(params)?);
         let cpu0 = cpu_seconds(server.pid)?;
+        let split0 = thread_cpu_split(server.pid)?;
         let client0 = cpu_seconds(std::process::id())?;
         let t0 = Instant::now();
         let deadline = t0 + window;
@@ -72,6 +76,9 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
         }
         elapsed += t0.elapsed().as_secs_f64();
         cpu += cpu_seconds(server.pid)? - cpu0;
+        let split1 = thread_cpu_split(server.pid)?;
+        hashing_cpu += split1.0 - split0.0;
+        other_cpu += split1.1 - split0.1;
         client_cpu += cpu_seconds(std::process::id())? - client0;
     }
     drop(server);
@@ -95,11 +102,19 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
         "busy_503": counts[1].load(Ordering::Relaxed), "errors": counts[2].load(Ordering::Relaxed),
         "server_cpu_ms_per_signin": cpu * 1000.0 / n.max(1.0),
         "load_generator_cpu_ms_per_signin": client_cpu * 1000.0 / n.max(1.0),
+        "hashing_threads_cpu_ms_per_signin": hashing_cpu * 1000.0 / n.max(1.0),
+        "other_threads_cpu_ms_per_signin": other_cpu * 1000.0 / n.max(1.0),
     });
     println!(
         "signin: {rate:.1}/s, ceiling {ceiling:.1}/s (hash {:.1} ms x {} cores), efficiency {efficiency:.3} (target >= 0.95)",
         hash_s * 1000.0,
         cores()
+    );
+    println!(
+        "  per sign-in: hashing threads {:.2} ms, every other server thread {:.2} ms, load generator {:.2} ms",
+        hashing_cpu * 1000.0 / n.max(1.0),
+        other_cpu * 1000.0 / n.max(1.0),
+        client_cpu * 1000.0 / n.max(1.0)
     );
     write_result(cli, "signin", &result)?;
     Ok(())
