@@ -369,9 +369,7 @@ impl Umbral {
                 Ok(done) => tracing::info!(order = %order_id, completed = done, "payment notice"),
                 Err(e) => {
                     tracing::error!(error = %e, order = %order_id, "payment notice not recorded");
-                    return Err(crate::ports::WebhookError::Malformed(
-                        "not recorded; send it again".into(),
-                    ));
+                    return Err(crate::ports::WebhookError::NotRecorded(e.to_string()));
                 }
             }
         }

@@ -269,4 +269,7 @@ pub enum WebhookError {
     TooOld,
     #[error("the notice is malformed: {0}")]
     Malformed(String),
+    /// A genuine notice that could not be recorded now; the gateway should send it again.
+    #[error("the notice could not be recorded: {0}")]
+    NotRecorded(String),
 }

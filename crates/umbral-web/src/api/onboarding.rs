@@ -292,6 +292,11 @@ pub async fn payment_webhook(
     match state.umbral.payment_webhook(&hs, &body, &ctx.meta).await {
         Ok(()) => Json(json!({"received": true})).into_response(),
         Err(umbral_core::ports::WebhookError::NotExpected) => StatusCode::NOT_FOUND.into_response(),
+        // Stripe sends a notice again until it gets a 2xx: a storage failure asks for that.
+        Err(umbral_core::ports::WebhookError::NotRecorded(e)) => {
+            tracing::error!(error = %e, "payment notice not recorded; the gateway will retry");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
         Err(e) => {
             tracing::warn!(error = %e, "payment notice refused");
             (

@@ -99,7 +99,8 @@ fn onboarding_paths() -> Value {
             "parameters": [{"name": "Stripe-Signature", "in": "header", "required": true, "schema": {"type": "string"}}],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "Received (a repeated notice changes nothing)"},
-                "400": error_response("Forged, replayed or malformed"), "404": {"description": "Stripe is not the gateway"}}
+                "400": error_response("Forged, replayed or malformed"), "404": {"description": "Stripe is not the gateway"},
+                "503": {"description": "Genuine but not recorded now; Stripe sends it again"}}
         }},
         "/api/v1/onboarding/first-steps/skip": {"post": {
             "summary": "The owner will not be shown \"First steps\"", "security": session,

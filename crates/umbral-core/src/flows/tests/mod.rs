@@ -149,3 +149,46 @@ fn national(country: &str, number: &str) -> PhoneInput {
         number: number.into(),
     }
 }
+
+/// A gateway whose every webhook says an order was paid.
+struct PaidNotices;
+
+#[async_trait]
+impl PaymentGateway for PaidNotices {
+    fn name(&self) -> &'static str {
+        "test"
+    }
+    fn needs_card(&self) -> bool {
+        false
+    }
+    async fn charge(
+        &self,
+        _: &ChargeRequest,
+        _: Option<&crate::billing::card::Card>,
+    ) -> Result<ChargeOutcome, GatewayError> {
+        Err(GatewayError::Unavailable("not in this test".into()))
+    }
+    fn webhook(
+        &self,
+        _: &[(String, String)],
+        _: &[u8],
+        _: UnixMillis,
+    ) -> Result<Option<WebhookEvent>, WebhookError> {
+        Ok(Some(WebhookEvent::OrderPaid {
+            order_id: "o1".into(),
+            reference: "cs_1".into(),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn a_payment_notice_that_cannot_be_recorded_asks_to_be_sent_again() {
+    let (u, _, _) = setup();
+    // The memory store keeps no orders: reading one fails, as a database that is down would.
+    let u = u.with_payment_gateway(Arc::new(PaidNotices));
+    let err = u
+        .payment_webhook(&[], b"{}", &RequestMeta::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, WebhookError::NotRecorded(_)), "{err:?}");
+}
