@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{AssertSqlSafe, Row};
 use umbral_core::accounts::{Role, User};
 use umbral_core::audit::AuditEvent;
@@ -18,7 +19,8 @@ use crate::{SqlStore, db};
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn create_signup(&self, s: &NewSignup) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if let Some((user, org, terms)) = &s.account {
             sqlx::query(
                 "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
@@ -63,7 +65,7 @@ impl AccountStore for SqlStore {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email_key = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(email_key)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.map(|r| rows::user(&r)).transpose().map_err(db)
@@ -73,7 +75,7 @@ impl AccountStore for SqlStore {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.map(|r| rows::user(&r)).transpose().map_err(db)
@@ -96,7 +98,7 @@ impl AccountStore for SqlStore {
             .bind(email_key)
             .bind(limit_keys[0])
             .bind(limit_keys[1])
-            .fetch_one(&self.read)
+            .fetch_one(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         let limit = |p: &str| -> Result<Option<ThrottleState>, sqlx::Error> {
@@ -125,7 +127,8 @@ impl AccountStore for SqlStore {
         message: &OutboxMessage,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query(
             "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2 WHERE id = $3",
         )
@@ -164,7 +167,7 @@ impl AccountStore for SqlStore {
             .bind(hash)
             .bind(now)
             .bind(user_id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         self.user_changed(user_id);
@@ -178,7 +181,8 @@ impl AccountStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("UPDATE users SET email_confirmed_at = $1, updated_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
             .bind(now)
             .bind(user_id)
@@ -197,7 +201,8 @@ impl AccountStore for SqlStore {
     }
 
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let ids: Vec<String> =
             sqlx::query("SELECT id FROM users WHERE email_confirmed_at IS NULL AND created_at < $1")
                 .bind(before)

@@ -1,6 +1,7 @@
 //! API keys and lost-factor resets.
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use umbral_core::accounts::{Membership, User};
@@ -96,7 +97,8 @@ impl AdminStore for SqlStore {
         message: &OutboxMessage,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("DELETE FROM factor_resets WHERE user_id = $1 AND status = 'unconfirmed'")
             .bind(&r.user_id)
             .execute(&mut *tx)
@@ -126,7 +128,7 @@ impl AdminStore for SqlStore {
     async fn factor_reset(&self, id: &str) -> StoreResult<Option<FactorResetRow>> {
         let row = sqlx::query(AssertSqlSafe(reset_select("r.id = $1")))
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.as_ref().map(reset_row).transpose().map_err(db)
@@ -136,7 +138,7 @@ impl AdminStore for SqlStore {
         let sql = format!("SELECT {RESET_COLUMNS} FROM factor_resets r WHERE r.token_hash = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(token_hash)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.as_ref().map(reset).transpose().map_err(db)
@@ -149,14 +151,15 @@ impl AdminStore for SqlStore {
         );
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(user_id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.as_ref().map(reset).transpose().map_err(db)
     }
 
     async fn confirm_factor_reset(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query(
             "UPDATE factor_resets SET status = 'pending', confirmed_at = $1 WHERE id = $2 AND status = 'unconfirmed'",
         )
@@ -187,7 +190,7 @@ impl AdminStore for SqlStore {
             .bind(status.map(str::to_string))
             .bind(org_id.unwrap_or_default())
             .bind(limit)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter().map(reset_row).collect::<Result<_, _>>().map_err(db)
@@ -202,7 +205,8 @@ impl AdminStore for SqlStore {
         message: &OutboxMessage,
         audit: &[AuditEvent],
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let status = if approve { "approved" } else { "rejected" };
         let n = sqlx::query(
             "UPDATE factor_resets SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'",
@@ -252,7 +256,8 @@ impl AdminStore for SqlStore {
         policy: Option<&str>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE organizations SET mfa_policy = $1 WHERE id = $2")
             .bind(policy.map(str::to_string))
             .bind(org_id)
@@ -288,7 +293,7 @@ impl AdminStore for SqlStore {
             .bind(pattern)
             .bind(org_id.unwrap_or_default())
             .bind(limit)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter()
@@ -299,7 +304,7 @@ impl AdminStore for SqlStore {
 
     async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
         let rows = sqlx::query("SELECT key, value FROM platform_settings ORDER BY key")
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter()
@@ -315,7 +320,8 @@ impl AdminStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("DELETE FROM platform_settings WHERE key = $1")
             .bind(key)
             .execute(&mut *tx)
@@ -344,7 +350,7 @@ impl AdminStore for SqlStore {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(pattern)
             .bind(limit)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter().map(org_row).collect::<Result<_, _>>().map_err(db)
@@ -354,7 +360,7 @@ impl AdminStore for SqlStore {
         let sql = format!("{ORG_SELECT} WHERE o.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.as_ref().map(org_row).transpose().map_err(db)
@@ -366,7 +372,8 @@ impl AdminStore for SqlStore {
         single: Option<bool>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE organizations SET single_session = $1 WHERE id = $2")
             .bind(single.map(i64::from))
             .bind(org_id)
@@ -388,7 +395,8 @@ impl AdminStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = revoke_user_sessions(&mut tx, user_id, now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -397,7 +405,8 @@ impl AdminStore for SqlStore {
     }
 
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO api_keys (id, name, key_hash, scope, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, NULL)",
         )
@@ -418,7 +427,7 @@ impl AdminStore for SqlStore {
             "SELECT id, name, key_hash, scope, created_at, revoked_at FROM api_keys WHERE key_hash = $1",
         )
         .bind(key_hash)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         row.as_ref().map(api_key).transpose().map_err(db)
@@ -428,14 +437,15 @@ impl AdminStore for SqlStore {
         let rows = sqlx::query(
             "SELECT id, name, key_hash, scope, created_at, revoked_at FROM api_keys ORDER BY created_at, id",
         )
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         rows.iter().map(api_key).collect::<Result<_, _>>().map_err(db)
     }
 
     async fn revoke_api_key(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(id)

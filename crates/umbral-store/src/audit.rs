@@ -1,9 +1,11 @@
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use umbral_core::audit::{AuditEvent, AuditFilter};
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{AuditStore, StoreResult};
 
+use crate::script::Script;
 use crate::{SqlStore, db};
 
 /// Audit events are written inside the transaction of the change they describe.
@@ -13,8 +15,15 @@ pub(crate) async fn insert_audit(tx: &mut Transaction<'_, Any>, e: &AuditEvent) 
 
 /// Several events in one statement (one round trip to the database).
 pub(crate) async fn insert_audits(tx: &mut Transaction<'_, Any>, events: &[&AuditEvent]) -> StoreResult<()> {
+    let mut script = Script::default();
+    push_audits(&mut script, events);
+    script.run_in(tx).await
+}
+
+/// Adds the statement that records `events` (none when there are none).
+pub(crate) fn push_audits(script: &mut Script, events: &[&AuditEvent]) {
     if events.is_empty() {
-        return Ok(());
+        return;
     }
     let rows: Vec<String> = (0..events.len())
         .map(|i| {
@@ -22,32 +31,30 @@ pub(crate) async fn insert_audits(tx: &mut Transaction<'_, Any>, events: &[&Audi
             format!("({})", p.join(", "))
         })
         .collect();
-    let sql = format!(
-        "INSERT INTO audit_events (id, at, event, actor_user_id, subject_user_id, org_id, ip, user_agent, details) \
-         VALUES {}",
-        rows.join(", ")
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
+    script.sql(format!("INSERT INTO {AUDIT_INSERT} VALUES {}", rows.join(", ")));
     for e in events {
-        q = q
-            .bind(&e.id)
-            .bind(e.at)
-            .bind(&e.event)
-            .bind(&e.actor_user_id)
-            .bind(&e.subject_user_id)
-            .bind(&e.org_id)
-            .bind(&e.ip)
-            .bind(&e.user_agent)
-            .bind(&e.details);
+        script
+            .arg(&e.id)
+            .arg(e.at)
+            .arg(&e.event)
+            .arg(&e.actor_user_id)
+            .arg(&e.subject_user_id)
+            .arg(&e.org_id)
+            .arg(&e.ip)
+            .arg(&e.user_agent)
+            .arg(&e.details);
     }
-    q.execute(&mut **tx).await.map_err(db)?;
-    Ok(())
 }
+
+/// The audit table and its columns, in the order `push_audits` binds them.
+pub(crate) const AUDIT_INSERT: &str =
+    "audit_events (id, at, event, actor_user_id, subject_user_id, org_id, ip, user_agent, details)";
 
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         insert_audit(&mut tx, event).await?;
         tx.commit().await.map_err(db)
     }
@@ -59,7 +66,7 @@ impl AuditStore for SqlStore {
         )
         .bind(user_id)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         rows.iter()
@@ -120,7 +127,7 @@ impl AuditStore for SqlStore {
                 Arg::Int(i) => q.bind(i),
             };
         }
-        let rows = q.fetch_all(&self.read).await.map_err(db)?;
+        let rows = q.fetch_all(&mut *self.read.get().await?).await.map_err(db)?;
         rows.iter()
             .map(event)
             .collect::<Result<_, sqlx::Error>>()
@@ -130,7 +137,7 @@ impl AuditStore for SqlStore {
     async fn purge_audit(&self, before: UnixMillis) -> StoreResult<u64> {
         Ok(sqlx::query("DELETE FROM audit_events WHERE at < $1")
             .bind(before)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?
             .rows_affected())

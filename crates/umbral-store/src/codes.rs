@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{CodeRecord, CodeStore, StoreResult};
@@ -39,7 +40,7 @@ impl CodeStore for SqlStore {
         )
         .bind(subject)
         .bind(purpose)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         let Some(r) = row else { return Ok(None) };
@@ -61,14 +62,15 @@ impl CodeStore for SqlStore {
     async fn count_code_failure(&self, code_id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE id = $1")
             .bind(code_id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         Ok(())
     }
 
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         upsert_code(&mut tx, code).await?;
         if let Some(m) = message {
             insert_outbox(&mut tx, m).await?;

@@ -2,6 +2,7 @@
 //! organization's set-up on, conditionally, so a repeated request changes nothing.
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use umbral_core::audit::AuditEvent;
@@ -93,7 +94,7 @@ impl SqlStore {
     ) -> StoreResult<Option<T>> {
         sqlx::query(sql)
             .bind(org_id)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -170,7 +171,7 @@ impl CommerceStore for SqlStore {
         sqlx::query("UPDATE organizations SET plan_choice = $1 WHERE id = $2")
             .bind(plan)
             .bind(org_id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -183,7 +184,8 @@ impl CommerceStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let moved =
             sqlx::query("UPDATE organizations SET setup = 'checkout' WHERE id = $1 AND setup = 'company'")
                 .bind(org_id)
@@ -224,7 +226,8 @@ impl CommerceStore for SqlStore {
     }
 
     async fn open_order(&self, o: &Order) -> StoreResult<Order> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO orders (id, org_id, idempotency_key, plan, period, currency, subtotal, tax, total, gateway, \
              status, gateway_ref, decline_code, created_at, updated_at) \
@@ -260,7 +263,7 @@ impl CommerceStore for SqlStore {
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.write.get().await?)
             .await
             .map_err(db)?
             .as_ref()
@@ -274,7 +277,7 @@ impl CommerceStore for SqlStore {
             format!("SELECT {ORDER_COLUMNS} FROM orders WHERE org_id = $1 ORDER BY created_at DESC, id DESC");
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(org_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?
             .iter()
@@ -291,7 +294,8 @@ impl CommerceStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !settle(&mut tx, order_id, Settled::Paid(gateway_ref), now).await? {
             return Ok(false);
         }
@@ -330,7 +334,8 @@ impl CommerceStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !settle(&mut tx, order_id, Settled::Declined(code), now).await? {
             return Ok(false);
         }
@@ -343,7 +348,7 @@ impl CommerceStore for SqlStore {
         sqlx::query("UPDATE orders SET gateway_ref = $1 WHERE id = $2 AND status = 'pending'")
             .bind(gateway_ref)
             .bind(order_id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -352,7 +357,7 @@ impl CommerceStore for SqlStore {
     async fn finish_first_steps(&self, org_id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE organizations SET setup = 'ready' WHERE id = $1 AND setup = 'first_steps'")
             .bind(org_id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         self.everything_changed();

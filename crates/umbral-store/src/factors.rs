@@ -1,6 +1,7 @@
 //! Second factors, recovery codes and trusted devices.
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::audit::AuditEvent;
@@ -176,7 +177,7 @@ impl FactorStore for SqlStore {
             "SELECT id FROM factors WHERE phone = $1 AND kind = 'sms' AND confirmed_at IS NOT NULL",
         )
         .bind(phone)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         Ok(row.is_some())
@@ -186,7 +187,7 @@ impl FactorStore for SqlStore {
         let sql = format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = $1 ORDER BY created_at, id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter().map(factor).collect::<Result<_, _>>().map_err(db)
@@ -197,7 +198,8 @@ impl FactorStore for SqlStore {
         f: &Factor,
         code: Option<(&CodeRecord, &OutboxMessage)>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("DELETE FROM factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
             .bind(&f.user_id)
             .bind(f.kind.as_str())
@@ -225,7 +227,8 @@ impl FactorStore for SqlStore {
     }
 
     async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !use_proof(&mut tx, &c.user_id, &c.proof, c.now).await? {
             return Ok(false);
         }
@@ -262,7 +265,8 @@ impl FactorStore for SqlStore {
     }
 
     async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !use_proof(&mut tx, &p.user_id, &p.proof, p.now).await? {
             return Ok(false);
         }
@@ -306,7 +310,8 @@ impl FactorStore for SqlStore {
         mfa_enabled_after: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let removed = sqlx::query("DELETE FROM factors WHERE id = $1 AND user_id = $2")
             .bind(factor_id)
             .bind(user_id)
@@ -331,7 +336,8 @@ impl FactorStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         put_recovery_codes(&mut tx, user_id, hashes, now).await?;
         security_changed(&mut tx, user_id, None, now).await?;
         insert_audit(&mut tx, audit).await?;
@@ -344,14 +350,15 @@ impl FactorStore for SqlStore {
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
                 .bind(user_id)
-                .fetch_one(&self.read)
+                .fetch_one(&mut *self.read.get().await?)
                 .await
                 .map_err(db)?;
         row.try_get("n").map_err(db)
     }
 
     async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("UPDATE users SET mfa_enabled = 1, updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(user_id)
@@ -369,7 +376,7 @@ impl FactorStore for SqlStore {
         let sql = format!("SELECT {DEVICE_COLUMNS} FROM trusted_devices WHERE token_hash = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token_hash)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.as_ref().map(device).transpose().map_err(db)
@@ -383,7 +390,7 @@ impl FactorStore for SqlStore {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
             .bind(now)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter().map(device).collect::<Result<_, _>>().map_err(db)
@@ -396,7 +403,8 @@ impl FactorStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let q = match device_id {
             Some(id) => sqlx::query(
                 "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id = $3",

@@ -11,6 +11,7 @@ mod audit;
 mod cache;
 mod codes;
 mod commerce;
+mod conn;
 mod factors;
 mod migrations;
 mod organization;
@@ -18,6 +19,7 @@ mod outbox;
 mod postal;
 mod recovery;
 mod rows;
+mod script;
 mod sessions;
 mod throttle;
 
@@ -29,7 +31,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
 use umbral_core::ports::{Store, StoreError, StoreResult};
 
 pub use migrations::{migration_versions, migrator};
@@ -44,8 +45,8 @@ pub enum Backend {
 /// The database behind Umbral.
 #[derive(Clone)]
 pub struct SqlStore {
-    read: AnyPool,
-    write: AnyPool,
+    read: Arc<conn::Conns>,
+    write: Arc<conn::Conns>,
     backend: Backend,
     /// Session lookups kept in memory; SQLite only (one server process), see `cache.rs`.
     cache: Option<Arc<cache::SessionCache>>,
@@ -90,33 +91,12 @@ impl SqlStore {
         match backend {
             Backend::Sqlite => {
                 let url = sqlite_url(url);
-                let opts = || {
-                    AnyPoolOptions::new()
-                        .acquire_timeout(Duration::from_secs(10))
-                        .after_connect(|conn, _| {
-                            Box::pin(async move {
-                                conn.execute("PRAGMA journal_mode = WAL").await?;
-                                conn.execute("PRAGMA synchronous = FULL").await?;
-                                conn.execute("PRAGMA foreign_keys = ON").await?;
-                                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                                Ok(())
-                            })
-                        })
-                };
-                let write = opts()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .connect(&url)
-                    .await
-                    .map_err(db)?;
-                let read = opts()
-                    .max_connections(max_connections.max(1))
-                    .connect(&url)
-                    .await
-                    .map_err(db)?;
+                // The writer first: it is the one that turns the file into WAL mode.
+                let write = conn::Conns::sqlite(&url, 1).await?;
+                let read = conn::Conns::sqlite(&url, max_connections).await?;
                 Ok(Self {
-                    read,
-                    write,
+                    read: Arc::new(read),
+                    write: Arc::new(write),
                     backend,
                     cache: Some(Arc::default()),
                 })
@@ -129,8 +109,8 @@ impl SqlStore {
                     .await
                     .map_err(db)?;
                 Ok(Self {
-                    read: pool.clone(),
-                    write: pool,
+                    read: Arc::new(conn::Conns::Pool(pool.clone())),
+                    write: Arc::new(conn::Conns::Pool(pool)),
                     backend,
                     cache: None,
                 })
@@ -140,8 +120,9 @@ impl SqlStore {
 
     /// Applies the migrations that are not applied yet.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.write.get().await?;
         migrator(self.backend)
-            .run(&self.write)
+            .run(&mut *conn)
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))
     }
@@ -173,7 +154,10 @@ impl SqlStore {
 #[async_trait]
 impl Store for SqlStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.read).await.map_err(db)?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 }

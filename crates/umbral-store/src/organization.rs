@@ -1,6 +1,7 @@
 //! An organization's members.
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{AssertSqlSafe, Row};
 use umbral_core::accounts::Role;
 use umbral_core::audit::AuditEvent;
@@ -23,7 +24,7 @@ impl OrganizationStore for SqlStore {
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(org_id)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter()
@@ -45,7 +46,8 @@ impl OrganizationStore for SqlStore {
         role: Role,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query(
             "UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3 AND role <> 'owner'",
         )
@@ -72,7 +74,8 @@ impl OrganizationStore for SqlStore {
         active: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query(
             "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3 \
              AND id IN (SELECT user_id FROM memberships WHERE org_id = $4 AND role <> 'owner')",
@@ -98,7 +101,8 @@ impl OrganizationStore for SqlStore {
     }
 
     async fn remove_member(&self, org_id: &str, user_id: &str, audit: &AuditEvent) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role <> 'owner'")
             .bind(org_id)
             .bind(user_id)
@@ -125,7 +129,8 @@ impl OrganizationStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !use_proof(&mut tx, old_owner, proof, now).await? {
             return Ok(false);
         }

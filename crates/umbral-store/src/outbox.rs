@@ -48,7 +48,7 @@ impl OutboxStore for SqlStore {
         )
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         let mut claimed = Vec::new();
@@ -63,7 +63,7 @@ impl OutboxStore for SqlStore {
             .bind(now + lease_ms)
             .bind(&id)
             .bind(now)
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
             let Some(r) = row else { continue };
@@ -86,7 +86,7 @@ impl OutboxStore for SqlStore {
         sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, content = '{}', last_error = NULL WHERE id = $2")
             .bind(now)
             .bind(id)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         Ok(())
@@ -99,7 +99,7 @@ impl OutboxStore for SqlStore {
         .bind(next_attempt_at)
         .bind(error.chars().take(500).collect::<String>())
         .bind(id)
-        .execute(&self.write)
+        .execute(&mut *self.write.get().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -107,7 +107,7 @@ impl OutboxStore for SqlStore {
 
     async fn outbox_pending(&self) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.read)
+            .fetch_one(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         row.try_get("n").map_err(db)
@@ -125,7 +125,7 @@ impl OutboxStore for SqlStore {
         .bind(&m.subject)
         .bind(&m.body)
         .bind(m.created_at)
-        .execute(&self.write)
+        .execute(&mut *self.write.get().await?)
         .await
         .map_err(db)?;
         Ok(())
@@ -136,7 +136,7 @@ impl OutboxStore for SqlStore {
             "SELECT channel, recipient, subject, body, created_at FROM dev_outbox ORDER BY created_at DESC, id DESC LIMIT $1",
         )
         .bind(limit)
-        .fetch_all(&self.read)
+        .fetch_all(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         rows.iter()

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::Row;
 use sqlx::{AssertSqlSafe, SqlSafeStr};
 use umbral_core::company::postal::{Address, lookup_keys};
@@ -80,7 +81,8 @@ impl SqlStore {
     where
         I: Iterator<Item = Result<(u64, PostalRow), ImportError>> + Send,
     {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let mut seen: HashSet<String> = HashSet::new();
         let size = batch_rows(self.backend);
         let mut batch: Vec<PostalRow> = Vec::with_capacity(size);
@@ -177,6 +179,7 @@ impl AddressLookup for SqlStore {
     /// The best row for the code: street level before city level, the whole code before its
     /// shorter forms.
     async fn lookup(&self, country: &str, code: &str) -> Result<Option<Address>, LookupError> {
+        let mut conn = self.read.get().await.map_err(|e| LookupError(e.to_string()))?;
         for key in lookup_keys(country, code) {
             let row = sqlx::query(
                 "SELECT street, neighbourhood, city, state FROM postal_codes \
@@ -184,7 +187,7 @@ impl AddressLookup for SqlStore {
             )
             .bind(country)
             .bind(&key)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(|e| LookupError(e.to_string()))?;
             if let Some(r) = row {

@@ -1,6 +1,7 @@
 //! "Forgot your password?" links.
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
@@ -60,7 +61,8 @@ async fn use_link(
 #[async_trait]
 impl RecoveryStore for SqlStore {
     async fn create_invited_user(&self, inv: &NewInvitation) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         let u = &inv.user;
         sqlx::query(
             "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
@@ -118,7 +120,8 @@ impl RecoveryStore for SqlStore {
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let now = session.created_at;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !use_link(&mut tx, token_hash, user_id, "invite", now).await? {
             return Ok(false);
         }
@@ -141,7 +144,8 @@ impl RecoveryStore for SqlStore {
 
     async fn request_password_reset(&self, r: &PasswordResetRequest) -> StoreResult<()> {
         let rec = &r.record;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         for key in &r.limit_keys {
             count_failure(&mut *tx, key, rec.created_at, r.window_ms).await?;
         }
@@ -159,7 +163,7 @@ impl RecoveryStore for SqlStore {
              FROM password_resets r WHERE r.token_hash = $1",
         )
         .bind(token_hash)
-        .fetch_optional(&self.read)
+        .fetch_optional(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
         row.map(|r| -> Result<PasswordResetRecord, sqlx::Error> {
@@ -187,7 +191,8 @@ impl RecoveryStore for SqlStore {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         if !use_link(&mut tx, token_hash, user_id, "reset", now).await? {
             return Ok(false);
         }

@@ -1,38 +1,87 @@
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 
-use crate::audit::{insert_audit, insert_audits};
+use crate::audit::{AUDIT_INSERT, insert_audit, push_audits};
 use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::script::Script;
 use crate::{Backend, SqlStore, db};
 
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method) \
-         VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9)",
-    )
-    .bind(&s.id_hash)
-    .bind(&s.user_id)
-    .bind(s.created_at)
-    .bind(s.last_seen_at)
-    .bind(s.expires_at)
-    .bind(&s.ip)
-    .bind(&s.user_agent)
-    .bind(s.mfa_at)
-    .bind(&s.mfa_method)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
-    Ok(())
+    let mut script = Script::default();
+    push_session(&mut script, s);
+    script.run_in(tx).await
+}
+
+fn push_session(script: &mut Script, s: &SessionRecord) {
+    script
+        .sql(
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9)",
+        )
+        .arg(&s.id_hash)
+        .arg(&s.user_id)
+        .arg(s.created_at)
+        .arg(s.last_seen_at)
+        .arg(s.expires_at)
+        .arg(&s.ip)
+        .arg(&s.user_agent)
+        .arg(s.mfa_at)
+        .arg(&s.mfa_method);
 }
 
 impl SqlStore {
-    /// Ends every live session of `user_id` but `keep`, with `signed_in_elsewhere`, and records
-    /// `event` (with the count) when any ended. Concurrent calls for one user are serialised: on
+    /// Adds to `script` the end of every live session of `user_id` but `keep`, with
+    /// `signed_in_elsewhere`, and `event` (with the count) when any ends: the event is written
+    /// first, from the sessions about to end. Concurrent calls for one user are serialised: on
     /// SQLite every write goes through one connection already; on PostgreSQL writing the user row
     /// first takes its lock, so the later call sees and ends the earlier one's session.
+    fn push_end_others(
+        &self,
+        script: &mut Script,
+        user_id: &str,
+        keep: &str,
+        now: UnixMillis,
+        event: &AuditEvent,
+    ) {
+        if self.backend == Backend::Postgres {
+            script
+                .sql("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
+                .arg(user_id);
+        }
+        let e = event;
+        script
+            .sql(format!(
+                "INSERT INTO {AUDIT_INSERT} \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 || ';count=' || CAST(n AS TEXT) \
+                 FROM (SELECT COUNT(*) AS n FROM sessions WHERE user_id = $10 AND ended_at IS NULL AND id_hash <> $11) live \
+                 WHERE n > 0"
+            ))
+            .arg(&e.id)
+            .arg(e.at)
+            .arg(&e.event)
+            .arg(&e.actor_user_id)
+            .arg(&e.subject_user_id)
+            .arg(&e.org_id)
+            .arg(&e.ip)
+            .arg(&e.user_agent)
+            .arg(&e.details)
+            .arg(user_id)
+            .arg(keep);
+        script
+            .sql(
+                "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
+                 WHERE user_id = $2 AND ended_at IS NULL AND id_hash <> $3",
+            )
+            .arg(now)
+            .arg(user_id)
+            .arg(keep);
+    }
+
+    /// Ends the other sessions inside a transaction already open (see `push_end_others`).
     pub(crate) async fn end_other_sessions(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -40,31 +89,12 @@ impl SqlStore {
         keep: &str,
         now: UnixMillis,
         event: &AuditEvent,
-    ) -> StoreResult<u64> {
-        if self.backend == Backend::Postgres {
-            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
-                .bind(user_id)
-                .execute(&mut **tx)
-                .await
-                .map_err(db)?;
-        }
-        let ended = sqlx::query(
-            "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
-             WHERE user_id = $2 AND ended_at IS NULL AND id_hash <> $3",
-        )
-        .bind(now)
-        .bind(user_id)
-        .bind(keep)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if ended > 0 {
-            let mut e = event.clone();
-            e.details = format!("{};count={ended}", e.details);
-            insert_audit(tx, &e).await?;
-        }
-        Ok(ended)
+    ) -> StoreResult<()> {
+        let mut script = Script::default();
+        self.push_end_others(&mut script, user_id, keep, now, event);
+        script.run_in(tx).await?;
+        self.user_changed(user_id);
+        Ok(())
     }
 }
 
@@ -109,23 +139,28 @@ impl SessionStore for SqlStore {
         session: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
-    ) -> StoreResult<u64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
-        let mut ended = 0;
-        if let (Some(user_id), Some(event)) = (&session.user_id, end_others) {
-            ended = self
-                .end_other_sessions(&mut tx, user_id, &session.id_hash, session.created_at, event)
-                .await?;
-        }
-        insert_session(&mut tx, session).await?;
-        insert_audits(&mut tx, &audit.iter().collect::<Vec<_>>()).await?;
-        tx.commit().await.map_err(db)?;
-        if ended > 0
-            && let Some(user_id) = &session.user_id
-        {
+    ) -> StoreResult<()> {
+        // One message to the database (ADR 0008). A session that ends no other is a record that
+        // a new sign-in makes again, so its commit does not wait for the disk; ending sessions
+        // does.
+        let mut script = Script::default();
+        let ending = match (&session.user_id, end_others) {
+            (Some(user_id), Some(event)) => {
+                self.push_end_others(&mut script, user_id, &session.id_hash, session.created_at, event);
+                Some(user_id)
+            }
+            _ => {
+                script.relaxed();
+                None
+            }
+        };
+        push_session(&mut script, session);
+        push_audits(&mut script, &audit.iter().collect::<Vec<_>>());
+        script.run(&self.write).await?;
+        if let Some(user_id) = ending {
             self.user_changed(user_id);
         }
-        Ok(ended)
+        Ok(())
     }
 
     async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
@@ -149,7 +184,7 @@ impl SessionStore for SqlStore {
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(id_hash)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         let Some(row) = rows.first() else {
@@ -182,7 +217,7 @@ impl SessionStore for SqlStore {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
             .bind(now)
             .bind(id_hash)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         if let Some(c) = &self.cache {
@@ -198,7 +233,8 @@ impl SessionStore for SqlStore {
         now: UnixMillis,
         audit: Option<&AuditEvent>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query(
             "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id_hash = $3 AND ended_at IS NULL",
         )
@@ -226,7 +262,7 @@ impl SessionStore for SqlStore {
         let rows = sqlx::query(AssertSqlSafe(sql))
             .bind(user_id)
             .bind(now)
-            .fetch_all(&self.read)
+            .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
         rows.iter()

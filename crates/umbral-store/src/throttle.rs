@@ -1,4 +1,5 @@
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use umbral_core::audit::AuditEvent;
@@ -49,7 +50,7 @@ impl ThrottleStore for SqlStore {
         now: UnixMillis,
         window_ms: i64,
     ) -> StoreResult<ThrottleState> {
-        count_failure(&self.write, key, now, window_ms).await
+        count_failure(&mut *self.write.get().await?, key, now, window_ms).await
     }
 
     async fn failed_sign_in(
@@ -59,7 +60,8 @@ impl ThrottleStore for SqlStore {
         window_ms: i64,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
         for key in keys {
             count_failure(&mut *tx, key, now, window_ms).await?;
         }
@@ -71,7 +73,7 @@ impl ThrottleStore for SqlStore {
         let row =
             sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
                 .bind(key)
-                .fetch_optional(&self.read)
+                .fetch_optional(&mut *self.read.get().await?)
                 .await
                 .map_err(db)?;
         row.as_ref().map(state).transpose().map_err(db)
@@ -80,7 +82,7 @@ impl ThrottleStore for SqlStore {
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
         sqlx::query("DELETE FROM throttle WHERE key = $1")
             .bind(key)
-            .execute(&self.write)
+            .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         Ok(())

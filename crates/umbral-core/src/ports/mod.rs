@@ -172,13 +172,12 @@ pub trait SessionStore: Send + Sync {
     /// Starts a session. With `end_others`, every other live session of the user ends with
     /// `signed_in_elsewhere` in the same transaction, and that event is recorded when any did;
     /// concurrent calls for one user are serialised so exactly one session survives.
-    /// Returns how many sessions ended.
     async fn start_session(
         &self,
         session: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
-    ) -> StoreResult<u64>;
+    ) -> StoreResult<()>;
     async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>>;
     async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()>;
     async fn end_session(

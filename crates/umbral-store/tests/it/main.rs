@@ -6,6 +6,7 @@
 mod commerce;
 mod conformance;
 mod factors;
+mod sessions;
 
 use umbral_store::SqlStore;
 use umbral_store::test_support::TestDatabase;

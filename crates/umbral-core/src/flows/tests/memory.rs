@@ -177,9 +177,8 @@ impl SessionStore for MemoryStore {
         s: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
-    ) -> StoreResult<u64> {
+    ) -> StoreResult<()> {
         let mut st = self.st();
-        let mut ended = 0;
         if end_others.is_some() {
             for o in st
                 .sessions
@@ -188,12 +187,11 @@ impl SessionStore for MemoryStore {
             {
                 o.ended_at = Some(s.created_at);
                 o.end_reason = Some("signed_in_elsewhere".into());
-                ended += 1;
             }
         }
         st.sessions.insert(s.id_hash.clone(), s.clone());
         st.audit.extend(audit.iter().cloned());
-        Ok(ended)
+        Ok(())
     }
     async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
         let Some(session) = self.st().sessions.get(id_hash).cloned() else {

@@ -1,0 +1,152 @@
+//! Where the store's connections come from.
+//!
+//! On PostgreSQL, a sqlx pool. On SQLite, connections the store owns: one writer (SQLite has one
+//! writer anyway) and a few readers, each lent to one task at a time. Each SQLite connection
+//! lives on a thread of its own, so every message to it is a wake-up of that thread. sqlx's pool
+//! pings a connection every time it comes back, which on a file is one more such wake-up per
+//! query and tells nothing. Owned connections skip it (ADR 0008).
+
+use std::ops::{Deref, DerefMut};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
+use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
+use umbral_core::ports::{StoreError, StoreResult};
+
+use crate::db;
+
+/// How long a task waits for a connection before it answers an error, as sqlx's pool does.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub(crate) enum Conns {
+    Pool(AnyPool),
+    /// As many permits as slots: a task holding a permit always finds a free slot.
+    Owned {
+        slots: Vec<Mutex<Slot>>,
+        free: Semaphore,
+    },
+}
+
+pub(crate) struct Slot {
+    /// `None` once the store is closed.
+    conn: Option<AnyConnection>,
+    /// A one-message transaction (`script.rs`) was sent and its end not seen: the task that
+    /// sent it was cancelled. The next user rolls it back first.
+    pub(crate) unfinished_script: bool,
+}
+
+/// A connection lent for a while; derefs to the connection.
+pub(crate) enum Handle<'a> {
+    Pooled(PoolConnection<Any>),
+    /// The guard is dropped before the permit, so a slot is free before its permit is.
+    Owned {
+        slot: MutexGuard<'a, Slot>,
+        _permit: SemaphorePermit<'a>,
+    },
+}
+
+impl Handle<'_> {
+    /// The owned slot behind this handle (SQLite), to mark a one-message transaction.
+    pub(crate) fn slot(&mut self) -> Option<&mut Slot> {
+        match self {
+            Handle::Pooled(_) => None,
+            Handle::Owned { slot: g, .. } => Some(g),
+        }
+    }
+}
+
+impl Deref for Handle<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Handle::Pooled(c) => c,
+            // `get` never lends a closed slot.
+            Handle::Owned { slot: g, .. } => g
+                .conn
+                .as_ref()
+                .unwrap_or_else(|| unreachable!("lent a closed slot")),
+        }
+    }
+}
+
+impl DerefMut for Handle<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Handle::Pooled(c) => c,
+            Handle::Owned { slot: g, .. } => g
+                .conn
+                .as_mut()
+                .unwrap_or_else(|| unreachable!("lent a closed slot")),
+        }
+    }
+}
+
+/// Opens one SQLite connection with Umbral's settings.
+pub(crate) async fn open_sqlite(url: &str) -> Result<AnyConnection, sqlx::Error> {
+    let mut conn = AnyConnection::connect(url).await?;
+    conn.execute("PRAGMA journal_mode = WAL").await?;
+    conn.execute("PRAGMA synchronous = FULL").await?;
+    conn.execute("PRAGMA foreign_keys = ON").await?;
+    conn.execute("PRAGMA busy_timeout = 10000").await?;
+    Ok(conn)
+}
+
+impl Conns {
+    pub(crate) async fn sqlite(url: &str, count: u32) -> Result<Self, StoreError> {
+        let mut slots = Vec::new();
+        for _ in 0..count.max(1) {
+            slots.push(Mutex::new(Slot {
+                conn: Some(open_sqlite(url).await.map_err(db)?),
+                unfinished_script: false,
+            }));
+        }
+        Ok(Conns::Owned {
+            free: Semaphore::new(slots.len()),
+            slots,
+        })
+    }
+
+    /// Lends a connection, waiting up to [`WAIT`] for one to be free.
+    pub(crate) async fn get(&self) -> StoreResult<Handle<'_>> {
+        let (slots, free) = match self {
+            Conns::Pool(p) => return Ok(Handle::Pooled(p.acquire().await.map_err(db)?)),
+            Conns::Owned { slots, free } => (slots, free),
+        };
+        let permit = match tokio::time::timeout(WAIT, free.acquire()).await {
+            Ok(Ok(p)) => p,
+            Ok(Err(_)) => return Err(StoreError::Backend("the database is closed".into())),
+            Err(_) => return Err(StoreError::Backend("no database connection free for 10 s".into())),
+        };
+        let Some(mut slot) = slots.iter().find_map(|s| s.try_lock().ok()) else {
+            return Err(StoreError::Backend("no free connection behind a permit".into()));
+        };
+        let unfinished = slot.unfinished_script;
+        let Some(conn) = slot.conn.as_mut() else {
+            return Err(StoreError::Backend("the database is closed".into()));
+        };
+        if unfinished {
+            // Whether it committed or stopped half-way, nothing of it may stay open.
+            let _ = conn.execute("ROLLBACK").await;
+            conn.execute("PRAGMA synchronous = FULL").await.map_err(db)?;
+            slot.unfinished_script = false;
+        }
+        Ok(Handle::Owned {
+            slot,
+            _permit: permit,
+        })
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Conns::Pool(p) => p.close().await,
+            Conns::Owned { slots, free } => {
+                free.close();
+                for s in slots {
+                    if let Some(c) = s.lock().await.conn.take() {
+                        let _ = c.close().await;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! A write transaction whose statements need nothing from each other's results, built first and
+//! then run whole.
+//!
+//! On SQLite it goes to the writer's thread as one message (`BEGIN IMMEDIATE; ...; COMMIT`)
+//! instead of one message per statement plus two for the transaction; each message costs a
+//! wake-up of that thread and one of ours (ADR 0008). On PostgreSQL the same statements run one
+//! by one in a transaction. So the statements must be portable SQL, with `$n` placeholders
+//! counted from 1 in each statement and no `$` elsewhere in their text.
+
+use sqlx::{Any, AssertSqlSafe, Connection, Executor, Transaction};
+use umbral_core::ports::StoreResult;
+
+use crate::conn::Conns;
+use crate::db;
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<&Option<String>> for Arg {
+    fn from(v: &Option<String>) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Script {
+    statements: Vec<(String, Vec<Arg>)>,
+    relaxed: bool,
+}
+
+fn bind<'q, 'a>(
+    mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    args: impl IntoIterator<Item = &'a Arg>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Text(v) => q.bind(v.clone()),
+            Arg::Int(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
+/// `sql` with every `$n` turned into `$(n + offset)`.
+fn shifted(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut n = String::new();
+        while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
+            n.push(*d);
+            chars.next();
+        }
+        match n.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&n),
+        }
+    }
+    out
+}
+
+impl Script {
+    /// Adds a statement; its arguments follow with [`Script::arg`].
+    pub(crate) fn sql(&mut self, sql: impl Into<String>) -> &mut Self {
+        self.statements.push((sql.into(), Vec::new()));
+        self
+    }
+
+    pub(crate) fn arg(&mut self, a: impl Into<Arg>) -> &mut Self {
+        if let Some((_, args)) = self.statements.last_mut() {
+            args.push(a.into());
+        }
+        self
+    }
+
+    /// The commit does not wait for the disk: on SQLite (WAL) it survives the server being
+    /// killed, and a power cut may undo it, never half of it. Only for records that can be made
+    /// again (ADR 0008). PostgreSQL commits as always.
+    pub(crate) fn relaxed(&mut self) -> &mut Self {
+        self.relaxed = true;
+        self
+    }
+
+    /// The statements as one SQLite message, with their arguments in order.
+    fn sqlite_text(&self) -> (String, Vec<&Arg>) {
+        let mut sql = String::new();
+        if self.relaxed {
+            sql.push_str("PRAGMA synchronous = NORMAL; ");
+        }
+        sql.push_str("BEGIN IMMEDIATE; ");
+        let mut args: Vec<&Arg> = Vec::new();
+        for (s, a) in &self.statements {
+            sql.push_str(&shifted(s, args.len()));
+            sql.push_str("; ");
+            args.extend(a.iter());
+        }
+        sql.push_str("COMMIT;");
+        if self.relaxed {
+            sql.push_str(" PRAGMA synchronous = FULL;");
+        }
+        (sql, args)
+    }
+
+    /// Runs the statements inside a transaction already open.
+    pub(crate) async fn run_in(&self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
+        for (sql, args) in &self.statements {
+            bind(sqlx::query(AssertSqlSafe(sql.clone())), args)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the statements as one transaction: all of them or none.
+    pub(crate) async fn run(&self, conns: &Conns) -> StoreResult<()> {
+        let mut conn = conns.get().await?;
+        if conn.slot().is_none() {
+            let mut tx = conn.begin().await.map_err(db)?;
+            self.run_in(&mut tx).await?;
+            return tx.commit().await.map_err(db);
+        }
+        let (sql, args) = self.sqlite_text();
+        let q = bind(sqlx::query(AssertSqlSafe(sql)), args);
+        // If this task is dropped before the answer, the slot stays marked and its next user
+        // rolls back whatever of the script ran.
+        if let Some(slot) = conn.slot() {
+            slot.unfinished_script = true;
+        }
+        let result = q.execute(&mut *conn).await;
+        if result.is_err() {
+            let _ = conn.execute("ROLLBACK").await;
+            conn.execute("PRAGMA synchronous = FULL").await.map_err(db)?;
+        }
+        if let Some(slot) = conn.slot() {
+            slot.unfinished_script = false;
+        }
+        result.map(|_| ()).map_err(db)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqlStore;
+    use crate::test_support::TestDatabase;
+
+    /// A script whose task was dropped mid-way leaves a transaction open on the writer; the
+    /// writer's next user rolls it back instead of failing or committing it.
+    #[tokio::test]
+    async fn the_next_user_of_the_writer_undoes_a_script_cut_short() {
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut conn = store.write.get().await.unwrap();
+        conn.execute("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ('cut', 1, 0, 0)")
+            .await
+            .unwrap();
+        conn.slot().unwrap().unfinished_script = true;
+        drop(conn);
+
+        let mut s = Script::default();
+        s.sql(
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)",
+        )
+        .arg("whole");
+        s.run(&store.write).await.unwrap();
+        let mut conn = store.write.get().await.unwrap();
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(keys, ["whole"]);
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(sync, 2, "FULL again");
+    }
+
+    #[test]
+    fn placeholders_are_counted_across_statements() {
+        assert_eq!(
+            shifted("a = $1 AND b = $12 OR c = $1", 3),
+            "a = $4 AND b = $15 OR c = $4"
+        );
+        assert_eq!(shifted("no placeholders", 5), "no placeholders");
+        assert_eq!(shifted("x = $", 2), "x = $");
+        let mut s = Script::default();
+        s.sql("INSERT INTO t VALUES ($1, $2)").arg("a").arg(1);
+        s.sql("UPDATE t SET b = $2 WHERE a = $1").arg("a").arg(2);
+        let (sql, args) = s.sqlite_text();
+        assert_eq!(
+            sql,
+            "BEGIN IMMEDIATE; INSERT INTO t VALUES ($1, $2); UPDATE t SET b = $4 WHERE a = $3; COMMIT;"
+        );
+        assert_eq!(args.len(), 4);
+        s.relaxed();
+        assert!(
+            s.sqlite_text()
+                .0
+                .starts_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;")
+        );
+        assert!(s.sqlite_text().0.ends_with("COMMIT; PRAGMA synchronous = FULL;"));
+    }
+}
