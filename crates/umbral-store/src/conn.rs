@@ -22,14 +22,13 @@ pub(crate) enum Conns {
     Pool(AnyPool),
     /// As many permits as slots: a task holding a permit always finds a free slot.
     Owned {
-        url: String,
         slots: Vec<Mutex<Slot>>,
         free: Semaphore,
     },
 }
 
 pub(crate) struct Slot {
-    /// Opened when first lent (readers; the writer at once), taken when the store closes.
+    /// `None` once the store is closed.
     conn: Option<AnyConnection>,
     /// A one-message transaction (`script.rs`) was sent and its end not seen: the task that
     /// sent it was cancelled. The next user rolls it back first.
@@ -61,11 +60,11 @@ impl Deref for Handle<'_> {
     fn deref(&self) -> &AnyConnection {
         match self {
             Handle::Pooled(c) => c,
-            // `get` opens a slot's connection before lending it.
+            // `get` never lends a closed slot.
             Handle::Owned { slot: g, .. } => g
                 .conn
                 .as_ref()
-                .unwrap_or_else(|| unreachable!("lent an unopened slot")),
+                .unwrap_or_else(|| unreachable!("lent a closed slot")),
         }
     }
 }
@@ -77,7 +76,7 @@ impl DerefMut for Handle<'_> {
             Handle::Owned { slot: g, .. } => g
                 .conn
                 .as_mut()
-                .unwrap_or_else(|| unreachable!("lent an unopened slot")),
+                .unwrap_or_else(|| unreachable!("lent a closed slot")),
         }
     }
 }
@@ -93,23 +92,15 @@ pub(crate) async fn open_sqlite(url: &str) -> Result<AnyConnection, sqlx::Error>
 }
 
 impl Conns {
-    /// `count` connections to `url`, of which `open_now` are opened at once and the others
-    /// when first needed (the lowest free slot is lent first, so only as many open as were ever
-    /// busy at once).
-    pub(crate) async fn sqlite(url: &str, count: u32, open_now: u32) -> Result<Self, StoreError> {
+    pub(crate) async fn sqlite(url: &str, count: u32) -> Result<Self, StoreError> {
         let mut slots = Vec::new();
-        for i in 0..count.max(1) {
-            let conn = match i < open_now {
-                true => Some(open_sqlite(url).await.map_err(db)?),
-                false => None,
-            };
+        for _ in 0..count.max(1) {
             slots.push(Mutex::new(Slot {
-                conn,
+                conn: Some(open_sqlite(url).await.map_err(db)?),
                 unfinished_script: false,
             }));
         }
         Ok(Conns::Owned {
-            url: url.to_string(),
             free: Semaphore::new(slots.len()),
             slots,
         })
@@ -117,9 +108,9 @@ impl Conns {
 
     /// Lends a connection, waiting up to [`WAIT`] for one to be free.
     pub(crate) async fn get(&self) -> StoreResult<Handle<'_>> {
-        let (url, slots, free) = match self {
+        let (slots, free) = match self {
             Conns::Pool(p) => return Ok(Handle::Pooled(p.acquire().await.map_err(db)?)),
-            Conns::Owned { url, slots, free } => (url, slots, free),
+            Conns::Owned { slots, free } => (slots, free),
         };
         let permit = match tokio::time::timeout(WAIT, free.acquire()).await {
             Ok(Ok(p)) => p,
@@ -130,9 +121,8 @@ impl Conns {
             return Err(StoreError::Backend("no free connection behind a permit".into()));
         };
         let unfinished = slot.unfinished_script;
-        let conn = match slot.conn.take() {
-            Some(c) => slot.conn.insert(c),
-            None => slot.conn.insert(open_sqlite(url).await.map_err(db)?),
+        let Some(conn) = slot.conn.as_mut() else {
+            return Err(StoreError::Backend("the database is closed".into()));
         };
         if unfinished {
             // Whether it committed or stopped half-way, nothing of it may stay open.
@@ -149,7 +139,7 @@ impl Conns {
     pub(crate) async fn close(&self) {
         match self {
             Conns::Pool(p) => p.close().await,
-            Conns::Owned { slots, free, .. } => {
+            Conns::Owned { slots, free } => {
                 free.close();
                 for s in slots {
                     if let Some(c) = s.lock().await.conn.take() {
@@ -158,43 +148,5 @@ impl Conns {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::test_support::TestDatabase;
-
-    fn opened(c: &Conns) -> usize {
-        match c {
-            Conns::Pool(_) => 0,
-            Conns::Owned { slots, .. } => slots
-                .iter()
-                .filter(|s| s.try_lock().is_ok_and(|s| s.conn.is_some()))
-                .count(),
-        }
-    }
-
-    #[tokio::test]
-    async fn readers_open_only_as_many_as_were_busy_at_once() {
-        sqlx::any::install_default_drivers();
-        let db = TestDatabase::sqlite();
-        let url = format!("{}?mode=rwc", db.url);
-        let readers = Conns::sqlite(&url, 4, 1).await.unwrap();
-        assert_eq!(opened(&readers), 1);
-        for _ in 0..5 {
-            let mut c = readers.get().await.unwrap();
-            c.execute("SELECT 1").await.unwrap();
-        }
-        assert_eq!(opened(&readers), 1, "one at a time reuses the first");
-        let (mut a, mut b) = (readers.get().await.unwrap(), readers.get().await.unwrap());
-        a.execute("SELECT 1").await.unwrap();
-        b.execute("SELECT 1").await.unwrap();
-        drop((a, b));
-        assert_eq!(opened(&readers), 2);
-        readers.close().await;
-        assert_eq!(opened(&readers), 0);
-        assert!(readers.get().await.is_err(), "closed");
     }
 }

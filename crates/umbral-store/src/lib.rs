@@ -92,8 +92,8 @@ impl SqlStore {
             Backend::Sqlite => {
                 let url = sqlite_url(url);
                 // The writer first: it is the one that turns the file into WAL mode.
-                let write = conn::Conns::sqlite(&url, 1, 1).await?;
-                let read = conn::Conns::sqlite(&url, max_connections, 1).await?;
+                let write = conn::Conns::sqlite(&url, 1).await?;
+                let read = conn::Conns::sqlite(&url, max_connections).await?;
                 Ok(Self {
                     read: Arc::new(read),
                     write: Arc::new(write),
