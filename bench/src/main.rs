@@ -12,6 +12,7 @@ mod common;
 mod me;
 mod overload;
 mod postal;
+mod raw;
 mod signin;
 mod totp;
 
