@@ -33,17 +33,22 @@ pub(crate) fn push_audits(script: &mut Script, events: &[&AuditEvent]) {
         .collect();
     script.sql(format!("INSERT INTO {AUDIT_INSERT} VALUES {}", rows.join(", ")));
     for e in events {
-        script
-            .arg(&e.id)
-            .arg(e.at)
-            .arg(&e.event)
-            .arg(&e.actor_user_id)
-            .arg(&e.subject_user_id)
-            .arg(&e.org_id)
-            .arg(&e.ip)
-            .arg(&e.user_agent)
-            .arg(&e.details);
+        audit_args(script, e);
     }
+}
+
+/// Binds an event's nine columns, in the order of [`AUDIT_INSERT`].
+pub(crate) fn audit_args<'s>(script: &'s mut Script, e: &AuditEvent) -> &'s mut Script {
+    script
+        .arg(&e.id)
+        .arg(e.at)
+        .arg(&e.event)
+        .arg(&e.actor_user_id)
+        .arg(&e.subject_user_id)
+        .arg(&e.org_id)
+        .arg(&e.ip)
+        .arg(&e.user_agent)
+        .arg(&e.details)
 }
 
 /// The audit table and its columns, in the order `push_audits` binds them.

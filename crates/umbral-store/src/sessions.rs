@@ -5,7 +5,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 
-use crate::audit::{AUDIT_INSERT, insert_audit, push_audits};
+use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
 use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
 use crate::script::Script;
 use crate::{Backend, SqlStore, db};
@@ -52,25 +52,13 @@ impl SqlStore {
                 .sql("UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1")
                 .arg(user_id);
         }
-        let e = event;
-        script
-            .sql(format!(
-                "INSERT INTO {AUDIT_INSERT} \
-                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 || ';count=' || CAST(n AS TEXT) \
-                 FROM (SELECT COUNT(*) AS n FROM sessions WHERE user_id = $10 AND ended_at IS NULL AND id_hash <> $11) live \
-                 WHERE n > 0"
-            ))
-            .arg(&e.id)
-            .arg(e.at)
-            .arg(&e.event)
-            .arg(&e.actor_user_id)
-            .arg(&e.subject_user_id)
-            .arg(&e.org_id)
-            .arg(&e.ip)
-            .arg(&e.user_agent)
-            .arg(&e.details)
-            .arg(user_id)
-            .arg(keep);
+        script.sql(format!(
+            "INSERT INTO {AUDIT_INSERT} \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 || ';count=' || CAST(n AS TEXT) \
+             FROM (SELECT COUNT(*) AS n FROM sessions WHERE user_id = $10 AND ended_at IS NULL AND id_hash <> $11) live \
+             WHERE n > 0"
+        ));
+        audit_args(script, event).arg(user_id).arg(keep);
         script
             .sql(
                 "UPDATE sessions SET ended_at = $1, end_reason = 'signed_in_elsewhere' \
@@ -81,7 +69,8 @@ impl SqlStore {
             .arg(keep);
     }
 
-    /// Ends the other sessions inside a transaction already open (see `push_end_others`).
+    /// Ends the other sessions inside a transaction already open (see `push_end_others`); the
+    /// caller drops the user's cached sessions once it commits.
     pub(crate) async fn end_other_sessions(
         &self,
         tx: &mut Transaction<'_, Any>,
@@ -92,9 +81,7 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let mut script = Script::default();
         self.push_end_others(&mut script, user_id, keep, now, event);
-        script.run_in(tx).await?;
-        self.user_changed(user_id);
-        Ok(())
+        script.run_in(tx).await
     }
 }
 
