@@ -86,6 +86,8 @@ async fn exchange(
             length = v.trim().parse()?;
         } else if h == "connection: close" {
             keep = false;
+        } else if h.starts_with("transfer-encoding:") {
+            bail!("a chunked answer: this client reads Content-Length bodies only");
         }
     }
     body.resize(length, 0);

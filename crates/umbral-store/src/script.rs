@@ -173,6 +173,41 @@ mod tests {
     use crate::SqlStore;
     use crate::test_support::TestDatabase;
 
+    async fn synchronous(store: &SqlStore) -> i64 {
+        let mut conn = store.write.get().await.unwrap();
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    }
+
+    /// Only the relaxed script's own commit skips the disk: after it, whether it committed or
+    /// failed, the writer waits for the disk again (FULL = 2).
+    #[tokio::test]
+    async fn a_relaxed_script_leaves_the_writer_durable() {
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        assert_eq!(synchronous(&store).await, 2);
+        let insert =
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
+        let mut s = Script::default();
+        s.sql(insert).arg("relaxed").relaxed();
+        s.run(&store.write).await.unwrap();
+        assert_eq!(synchronous(&store).await, 2, "after a commit");
+        // The same key again breaks the primary key half-way through.
+        let mut s = Script::default();
+        s.sql(insert).arg("other").sql(insert).arg("relaxed").relaxed();
+        assert!(s.run(&store.write).await.is_err());
+        assert_eq!(synchronous(&store).await, 2, "after a failure");
+        let mut conn = store.write.get().await.unwrap();
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(keys, ["relaxed"], "the failed script left nothing");
+    }
+
     /// A script whose task was dropped mid-way leaves a transaction open on the writer; the
     /// writer's next user rolls it back instead of failing or committing it.
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! Kill the server with SIGKILL during a burst of sign-ups; after a restart every acknowledged
-//! sign-up exists whole and nothing half-written does.
+//! sign-up exists whole and nothing half-written does. The same for sign-ins, whose session start
+//! does not wait for the disk on SQLite (ADR 0008): it must still survive the process dying.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -103,5 +104,58 @@ async fn sigkill_during_signups_on_postgres() {
     let db = TestDatabase::postgres(&admin).await;
     let dir = temp_dir("kill-pg");
     burst_then_kill(&db.url, &dir).await;
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn sigkill_right_after_sign_ins_keeps_every_acknowledged_session_on_sqlite() {
+    let dir = temp_dir("kill-signin");
+    let url = format!("sqlite://{}", dir.join("umbral.db").display());
+    let mut server = serve(&dir, &url, &[], true).await;
+    let c = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for i in 0..5 {
+        let email = format!("signin-{i}@example.com");
+        let r = c
+            .post(format!("{}/api/v1/signup", server.base))
+            .json(&signup_body(&email))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let r = c
+            .post(format!("{}/api/v1/login", server.base))
+            .json(&serde_json::json!({"email": email, "password": PASSWORD, "token": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.json().await.unwrap();
+        tokens.push(body["session_token"].as_str().unwrap().to_string());
+    }
+    // No pause: the last answer has just arrived.
+    server.child.start_kill().unwrap(); // SIGKILL
+    server.child.wait().await.unwrap();
+
+    sqlx::any::install_default_drivers();
+    let pool = AnyPool::connect(&url).await.unwrap();
+    for t in &tokens {
+        let live: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM sessions s WHERE s.id_hash = $1 AND s.ended_at IS NULL AND EXISTS \
+             (SELECT 1 FROM audit_events a WHERE a.subject_user_id = s.user_id \
+              AND a.event = 'session.started' AND a.details = 'via=password')",
+        )
+        .bind(umbral_core::secrets::hash_token(t))
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+        assert_eq!(
+            live, 1,
+            "an acknowledged sign-in lost its session or its audit event"
+        );
+    }
+    pool.close().await;
     std::fs::remove_dir_all(dir).unwrap();
 }
