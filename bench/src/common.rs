@@ -21,7 +21,8 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub pid: u32,
-    _dir: PathBuf,
+    /// The temporary folder of the SQLite file, removed with the server.
+    dir: PathBuf,
 }
 
 pub fn cores() -> usize {
@@ -109,7 +110,7 @@ pub async fn start(cli: &Cli, env: &[(&str, String)]) -> Result<Server> {
         child,
         base,
         pid,
-        _dir: dir,
+        dir,
     })
 }
 
@@ -262,8 +263,12 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// Seconds per hash when every core hashes at once, with the server's own hashing code: the most
 /// sign-ins per second this machine could do is cores / this.
 pub fn hash_seconds(params: HashParams) -> Result<f64> {
+    hash_seconds_of(params, 30)
+}
+
+/// As [`hash_seconds`], with `per_thread` hashes on each thread.
+pub fn hash_seconds_of(params: HashParams, per_thread: u32) -> Result<f64> {
     let stored = hash_now(params, PASSWORD)?;
-    let per_thread = 30;
     let n = cores();
     // Every thread first hashes once (its memory is allocated at its first hash, as in the
     // server), then all start together.
@@ -320,5 +325,6 @@ pub fn machine() -> Value {
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
