@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use sqlx::Connection;
 use sqlx::{AssertSqlSafe, Row};
@@ -11,10 +13,45 @@ use umbral_core::ports::{
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
+use crate::conn::bind_inline;
 use crate::outbox::insert_outbox;
-use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
+use crate::rows::{self, Cols, MEMBERSHIP_COLUMNS, USER_COLUMNS};
 use crate::sessions::insert_session;
 use crate::{SqlStore, db};
+
+/// The account behind an email and the two sign-in limits, in one row.
+static SIGN_IN_LOOKUP: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT t1.failures AS t1_failures, t1.window_started_at AS t1_window, t1.last_failure_at AS t1_last, \
+                t2.failures AS t2_failures, t2.window_started_at AS t2_window, t2.last_failure_at AS t2_last, \
+                u.id AS found_id, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} \
+         FROM (SELECT 1 AS one) x \
+         LEFT JOIN throttle t1 ON t1.key = $2 \
+         LEFT JOIN throttle t2 ON t2.key = $3 \
+         LEFT JOIN users u ON u.email_key = $1 \
+         LEFT JOIN memberships m ON m.user_id = u.id \
+         LEFT JOIN organizations o ON o.id = m.org_id \
+         ORDER BY m.created_at LIMIT 1"
+    )
+});
+
+fn sign_in_found(r: &impl Cols) -> Result<SignInLookup, sqlx::Error> {
+    let limit = |p: &str| -> Result<Option<ThrottleState>, sqlx::Error> {
+        let failures: Option<i64> = r.col(&format!("{p}_failures"))?;
+        let Some(failures) = failures else { return Ok(None) };
+        Ok(Some(ThrottleState {
+            failures,
+            window_started_at: r.col(&format!("{p}_window"))?,
+            last_failure_at: r.col(&format!("{p}_last"))?,
+        }))
+    };
+    let limits = [limit("t1")?, limit("t2")?];
+    let account = match r.col::<Option<String>>("found_id")? {
+        Some(_) => Some((rows::user(r)?, rows::membership(r)?)),
+        None => None,
+    };
+    Ok(SignInLookup { account, limits })
+}
 
 #[async_trait]
 impl AccountStore for SqlStore {
@@ -82,40 +119,24 @@ impl AccountStore for SqlStore {
     }
 
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup> {
-        let sql = format!(
-            "SELECT t1.failures AS t1_failures, t1.window_started_at AS t1_window, t1.last_failure_at AS t1_last, \
-                    t2.failures AS t2_failures, t2.window_started_at AS t2_window, t2.last_failure_at AS t2_last, \
-                    u.id AS found_id, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} \
-             FROM (SELECT 1 AS one) x \
-             LEFT JOIN throttle t1 ON t1.key = $2 \
-             LEFT JOIN throttle t2 ON t2.key = $3 \
-             LEFT JOIN users u ON u.email_key = $1 \
-             LEFT JOIN memberships m ON m.user_id = u.id \
-             LEFT JOIN organizations o ON o.id = m.org_id \
-             ORDER BY m.created_at LIMIT 1"
-        );
-        let r = sqlx::query(AssertSqlSafe(sql))
-            .bind(email_key)
-            .bind(limit_keys[0])
-            .bind(limit_keys[1])
-            .fetch_one(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        let limit = |p: &str| -> Result<Option<ThrottleState>, sqlx::Error> {
-            let failures: Option<i64> = r.try_get(format!("{p}_failures").as_str())?;
-            let Some(failures) = failures else { return Ok(None) };
-            Ok(Some(ThrottleState {
-                failures,
-                window_started_at: r.try_get(format!("{p}_window").as_str())?,
-                last_failure_at: r.try_get(format!("{p}_last").as_str())?,
-            }))
-        };
-        let limits = [limit("t1").map_err(db)?, limit("t2").map_err(db)?];
-        let account = match r.try_get::<Option<String>, _>("found_id").map_err(db)? {
-            Some(_) => Some((rows::user(&r).map_err(db)?, rows::membership(&r).map_err(db)?)),
-            None => None,
-        };
-        Ok(SignInLookup { account, limits })
+        let args = [email_key, limit_keys[0], limit_keys[1]];
+        // On a SQLite file, on this thread (ADR 0009).
+        if let Some(inline) = self.read.inline() {
+            return inline.with(|c| {
+                let mut statement = c.prepare_cached(&SIGN_IN_LOOKUP)?;
+                let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+                bind_inline(&mut statement, &args)?;
+                let mut rows = statement.raw_query();
+                let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                sign_in_found(row).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            });
+        }
+        let mut q = sqlx::query(AssertSqlSafe(SIGN_IN_LOOKUP.as_str()));
+        for a in args {
+            q = q.bind(a);
+        }
+        let r = q.fetch_one(&mut *self.read.get().await?).await.map_err(db)?;
+        sign_in_found(&r).map_err(db)
     }
 
     async fn change_password(

@@ -24,7 +24,93 @@ pub(crate) enum Conns {
     Owned {
         slots: Vec<Mutex<Slot>>,
         free: Semaphore,
+        /// Connections used on the calling thread (none for an in-memory database).
+        inline: Option<Inline>,
     },
+}
+
+/// SQLite connections used on the calling thread, for the sign-in's short statements: no
+/// connection thread to wake, and no wake-up of ours when it answers (ADR 0009). A call holds one
+/// only while it runs, never across an `await`, so a few serve every runtime thread. Calls into
+/// the writer's are made while its slot is held, so it never meets the other writer.
+pub(crate) struct Inline {
+    conns: Vec<std::sync::Mutex<Option<rusqlite::Connection>>>,
+    /// Commits on the writer's since its last checkpoint (see `Script::run`).
+    pub(crate) commits: std::sync::atomic::AtomicU32,
+}
+
+impl Inline {
+    /// `relaxed`: commits do not wait for the disk, and leave checkpoints to the other writer.
+    fn open(file: &str, count: usize, relaxed: bool) -> Result<Self, rusqlite::Error> {
+        let mut conns = Vec::new();
+        for _ in 0..count.max(1) {
+            let c = rusqlite::Connection::open(file)?;
+            c.pragma_update(None, "foreign_keys", "ON")?;
+            c.busy_timeout(WAIT)?;
+            if relaxed {
+                c.pragma_update(None, "synchronous", "NORMAL")?;
+                // A checkpoint writes and syncs the database file; not on a runtime thread.
+                c.pragma_update(None, "wal_autocheckpoint", 0)?;
+            } else {
+                c.pragma_update(None, "synchronous", "FULL")?;
+            }
+            conns.push(std::sync::Mutex::new(Some(c)));
+        }
+        Ok(Self {
+            conns,
+            commits: Default::default(),
+        })
+    }
+
+    /// Runs `f` on a free connection, or waits for the first one (calls are short).
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
+    ) -> StoreResult<T> {
+        let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
+            Some(g) => g,
+            // A poisoned lock holds a connection whose call panicked; SQLite rolls back at the
+            // next statement if a transaction stayed open, so it is still sound to use.
+            None => self.conns[0].lock().unwrap_or_else(|p| p.into_inner()),
+        };
+        let conn = guard
+            .as_ref()
+            .ok_or_else(|| StoreError::Backend("the database is closed".into()))?;
+        f(conn).map_err(inline_err)
+    }
+
+    fn close(&self) {
+        for c in &self.conns {
+            c.lock().unwrap_or_else(|p| p.into_inner()).take();
+        }
+    }
+}
+
+/// Maps an error of an inline connection as [`crate::db`] maps sqlx's.
+pub(crate) fn inline_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi;
+    if let rusqlite::Error::SqliteFailure(f, message) = &e
+        && matches!(
+            f.extended_code,
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+        )
+    {
+        return StoreError::Conflict(message.clone().unwrap_or_else(|| f.to_string()));
+    }
+    StoreError::Backend(e.to_string())
+}
+
+/// Binds `args` to the `$1`, `$2`, ... of a statement (SQLite names them `$1`, `$2`, ...).
+pub(crate) fn bind_inline(
+    statement: &mut rusqlite::Statement<'_>,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<(), rusqlite::Error> {
+    for (i, a) in args.iter().enumerate() {
+        if let Some(index) = statement.parameter_index(&format!("${}", i + 1))? {
+            statement.raw_bind_parameter(index, a)?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) struct Slot {
@@ -92,7 +178,15 @@ pub(crate) async fn open_sqlite(url: &str) -> Result<AnyConnection, sqlx::Error>
 }
 
 impl Conns {
-    pub(crate) async fn sqlite(url: &str, count: u32) -> Result<Self, StoreError> {
+    /// `count` connections lent to tasks, and `inline` used on the calling thread (ADR 0009).
+    /// `writer`: the inline connection commits without waiting for the disk; it serves only
+    /// relaxed scripts.
+    pub(crate) async fn sqlite(
+        url: &str,
+        count: u32,
+        inline: usize,
+        writer: bool,
+    ) -> Result<Self, StoreError> {
         let mut slots = Vec::new();
         for _ in 0..count.max(1) {
             slots.push(Mutex::new(Slot {
@@ -100,17 +194,38 @@ impl Conns {
                 unfinished_script: false,
             }));
         }
+        let file: String = match slots[0].get_mut().conn.as_mut() {
+            Some(c) => sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(c)
+                .await
+                .map_err(db)?,
+            None => String::new(),
+        };
+        let inline = if file.is_empty() {
+            None
+        } else {
+            Some(Inline::open(&file, inline, writer).map_err(inline_err)?)
+        };
         Ok(Conns::Owned {
             free: Semaphore::new(slots.len()),
             slots,
+            inline,
         })
+    }
+
+    /// The connections used on the calling thread, if any (SQLite on a file).
+    pub(crate) fn inline(&self) -> Option<&Inline> {
+        match self {
+            Conns::Owned { inline, .. } => inline.as_ref(),
+            Conns::Pool(_) => None,
+        }
     }
 
     /// Lends a connection, waiting up to [`WAIT`] for one to be free.
     pub(crate) async fn get(&self) -> StoreResult<Handle<'_>> {
         let (slots, free) = match self {
             Conns::Pool(p) => return Ok(Handle::Pooled(p.acquire().await.map_err(db)?)),
-            Conns::Owned { slots, free } => (slots, free),
+            Conns::Owned { slots, free, .. } => (slots, free),
         };
         let permit = match tokio::time::timeout(WAIT, free.acquire()).await {
             Ok(Ok(p)) => p,
@@ -139,8 +254,11 @@ impl Conns {
     pub(crate) async fn close(&self) {
         match self {
             Conns::Pool(p) => p.close().await,
-            Conns::Owned { slots, free } => {
+            Conns::Owned { slots, free, inline } => {
                 free.close();
+                if let Some(i) = inline {
+                    i.close();
+                }
                 for s in slots {
                     if let Some(c) = s.lock().await.conn.take() {
                         let _ = c.close().await;

@@ -92,8 +92,10 @@ impl SqlStore {
             Backend::Sqlite => {
                 let url = sqlite_url(url);
                 // The writer first: it is the one that turns the file into WAL mode.
-                let write = conn::Conns::sqlite(&url, 1).await?;
-                let read = conn::Conns::sqlite(&url, max_connections).await?;
+                let write = conn::Conns::sqlite(&url, 1, 1, true).await?;
+                // One inline reader per runtime thread: a call holds it only while it runs.
+                let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+                let read = conn::Conns::sqlite(&url, max_connections, threads, false).await?;
                 Ok(Self {
                     read: Arc::new(read),
                     write: Arc::new(write),

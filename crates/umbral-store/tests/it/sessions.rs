@@ -129,3 +129,40 @@ async fn a_session_start_that_fails_half_way_changes_nothing_and_the_store_goes_
     })
     .await;
 }
+
+/// A session start that ends no other session commits without waiting for the disk, on SQLite on
+/// the calling thread (ADR 0009); it is still all or nothing, and a taken id is a conflict.
+#[tokio::test]
+async fn a_relaxed_session_start_that_fails_half_way_changes_nothing() {
+    each_store(|name, store| async move {
+        let s = signup("relaxed@example.com");
+        let user = uid(&s);
+        store.create_signup(&s).await.unwrap();
+        let started = AuditEvent::new(NOW + 1, "session.started", Some(&user), &meta()).unwrap();
+        store
+            .start_session(
+                &session(Some(&user), NOW + 1),
+                None,
+                std::slice::from_ref(&started),
+            )
+            .await
+            .unwrap();
+        // The session is written, then its event, whose id is taken.
+        let second = session(Some(&user), NOW + 2);
+        let err = store
+            .start_session(&second, None, std::slice::from_ref(&started))
+            .await;
+        assert!(matches!(err, Err(StoreError::Conflict(_))), "{name}: {err:?}");
+        let live = store.live_sessions_of(&user, NOW + 2).await.unwrap();
+        assert_eq!(live.len(), 2, "{name}: the second session was rolled back");
+        assert!(live.iter().all(|l| l.id_hash != second.id_hash), "{name}");
+        // The writer goes on.
+        store.start_session(&second, None, &[]).await.unwrap();
+        assert_eq!(
+            store.live_sessions_of(&user, NOW + 2).await.unwrap().len(),
+            3,
+            "{name}"
+        );
+    })
+    .await;
+}
