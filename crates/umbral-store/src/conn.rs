@@ -63,10 +63,7 @@ impl Inline {
     }
 
     /// Runs `f` on a free connection, or waits for the first one (calls are short).
-    pub(crate) fn with<T>(
-        &self,
-        f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
-    ) -> StoreResult<T> {
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> StoreResult<T>) -> StoreResult<T> {
         let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
             Some(g) => g,
             // A poisoned lock holds a connection whose call panicked; SQLite rolls back at the
@@ -76,7 +73,7 @@ impl Inline {
         let conn = guard
             .as_ref()
             .ok_or_else(|| StoreError::Backend("the database is closed".into()))?;
-        f(conn).map_err(inline_err)
+        f(conn)
     }
 
     fn close(&self) {

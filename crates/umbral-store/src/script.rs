@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use sqlx::{Any, AssertSqlSafe, Connection, Executor, Transaction};
 use umbral_core::ports::StoreResult;
 
-use crate::conn::{Conns, bind_inline};
+use crate::conn::{Conns, bind_inline, inline_err};
 use crate::db;
 
 /// A value bound to a placeholder.
@@ -147,7 +147,8 @@ impl Script {
 
     /// Runs the statements as one transaction on a connection used on this thread.
     fn run_on(&self, c: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
-        c.execute_batch("BEGIN IMMEDIATE")?;
+        // Cached like the statements: parsed once per connection.
+        c.prepare_cached("BEGIN IMMEDIATE")?.raw_execute()?;
         let result = (|| {
             for (sql, args) in &self.statements {
                 let mut statement = c.prepare_cached(sql)?;
@@ -155,7 +156,7 @@ impl Script {
                 bind_inline(&mut statement, &args)?;
                 statement.raw_execute()?;
             }
-            c.execute_batch("COMMIT")
+            c.prepare_cached("COMMIT")?.raw_execute().map(|_| ())
         })();
         if result.is_err() {
             let _ = c.execute_batch("ROLLBACK");
@@ -186,7 +187,7 @@ impl Script {
             && let Some(inline) = conns.inline()
         {
             // The writer's slot is held, so no other write runs meanwhile.
-            inline.with(|c| self.run_on(c))?;
+            inline.with(|c| self.run_on(c).map_err(inline_err))?;
             if inline.commits.fetch_add(1, Ordering::Relaxed) + 1 >= CHECKPOINT_EVERY {
                 inline.commits.store(0, Ordering::Relaxed);
                 if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
