@@ -34,6 +34,7 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
     // The machine is shared and its speed drifts by a third within seconds (memory bandwidth taken
     // by neighbours). So the load runs in short windows, each between two short measurements of
     // the hash ceiling, and each window is set against the mean of the two around it.
+    const WARM: Duration = Duration::from_millis(250);
     let window = Duration::from_secs(2);
     let rounds = (seconds / 2).max(3) as usize;
     eprintln!("{clients} clients, {rounds} windows of {window:?}, hash measured before and after each");
@@ -54,19 +55,20 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
     let (mut hashing_cpu, mut other_cpu) = (0.0, 0.0);
     let mut windows = Vec::new(); // (seconds, sign-ins)
     for _ in 0..rounds {
-        let cpu0 = cpu_seconds(server.pid)?;
-        let split0 = thread_cpu_split(server.pid)?;
-        let client0 = cpu_seconds(std::process::id())?;
+        // Only the steady state counts: sign-ins completed from WARM after the clients start
+        // until the window ends, and the CPU spent in the same span. The start, with the hashing
+        // pool still empty, and the drain after the clients stop, with one core idle, are
+        // left out.
         let served0 = counts[0].load(Ordering::Relaxed);
         let t0 = Instant::now();
-        let deadline = t0 + window;
+        let (from, to) = (t0 + WARM, t0 + WARM + window);
         let mut tasks = Vec::new();
         for k in 0..clients {
             let (requests, counts) = (requests.clone(), counts.clone());
             let mut conn = raw::RawConn::new(&server.base);
             tasks.push(tokio::spawn(async move {
                 let mut i = k;
-                while Instant::now() < deadline {
+                while Instant::now() < to {
                     let request = &requests[i % requests.len()];
                     i += clients;
                     let slot = match conn.send(request).await {
@@ -77,20 +79,36 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
                         }
                         _ => 2,
                     };
-                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                    let done = Instant::now();
+                    if slot != 0 || (from..to).contains(&done) {
+                        counts[slot].fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             }));
         }
+        tokio::time::sleep_until(from.into()).await;
+        let (a, cpu0, split0) = (
+            Instant::now(),
+            cpu_seconds(server.pid)?,
+            thread_cpu_split(server.pid)?,
+        );
+        let client0 = cpu_seconds(std::process::id())?;
+        tokio::time::sleep_until(to.into()).await;
+        let (b, cpu1, split1) = (
+            Instant::now(),
+            cpu_seconds(server.pid)?,
+            thread_cpu_split(server.pid)?,
+        );
+        let client1 = cpu_seconds(std::process::id())?;
         for t in tasks {
             t.await?;
         }
         let served = (counts[0].load(Ordering::Relaxed) - served0) as f64;
-        windows.push((t0.elapsed().as_secs_f64(), served));
-        cpu += cpu_seconds(server.pid)? - cpu0;
-        let split1 = thread_cpu_split(server.pid)?;
+        windows.push((b.duration_since(a).as_secs_f64(), served));
+        cpu += cpu1 - cpu0;
         hashing_cpu += split1.0 - split0.0;
         other_cpu += split1.1 - split0.1;
-        client_cpu += cpu_seconds(std::process::id())? - client0;
+        client_cpu += client1 - client0;
         hashes.push(hash_seconds_of(params, 10)?);
     }
     drop(server);
