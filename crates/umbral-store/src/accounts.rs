@@ -13,7 +13,7 @@ use umbral_core::ports::{
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
-use crate::conn::{bind_inline, inline_err};
+use crate::conn::bind_inline;
 use crate::outbox::insert_outbox;
 use crate::rows::{self, Cols, MEMBERSHIP_COLUMNS, USER_COLUMNS};
 use crate::sessions::insert_session;
@@ -121,18 +121,17 @@ impl AccountStore for SqlStore {
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup> {
         let args = [email_key, limit_keys[0], limit_keys[1]];
         // On a SQLite file, on this thread (ADR 0009).
-        if let Some(inline) = self.read.inline() {
-            return inline.with(|c| {
-                let mut statement = c.prepare_cached(&SIGN_IN_LOOKUP).map_err(inline_err)?;
+        if let Some(inline) = self.read.inline()
+            && let Some(found) = inline.with(|c| {
+                let mut statement = c.prepare_cached(&SIGN_IN_LOOKUP)?;
                 let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
-                bind_inline(&mut statement, &args).map_err(inline_err)?;
+                bind_inline(&mut statement, &args)?;
                 let mut rows = statement.raw_query();
-                let row = rows
-                    .next()
-                    .and_then(|r| r.ok_or(rusqlite::Error::QueryReturnedNoRows))
-                    .map_err(inline_err)?;
-                sign_in_found(row).map_err(db)
-            });
+                let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+                Ok(sign_in_found(row))
+            })?
+        {
+            return found.map_err(db);
         }
         let mut q = sqlx::query(AssertSqlSafe(SIGN_IN_LOOKUP.as_str()));
         for a in args {

@@ -46,7 +46,9 @@ impl Inline {
         for _ in 0..count.max(1) {
             let c = rusqlite::Connection::open(file)?;
             c.pragma_update(None, "foreign_keys", "ON")?;
-            c.busy_timeout(WAIT)?;
+            // Never wait for a lock on a runtime thread: another process holding the file's
+            // lock (an import, a backup) sends the call to a connection's own thread instead.
+            c.busy_timeout(std::time::Duration::ZERO)?;
             if relaxed {
                 c.pragma_update(None, "synchronous", "NORMAL")?;
                 // A checkpoint writes and syncs the database file; not on a runtime thread.
@@ -63,7 +65,12 @@ impl Inline {
     }
 
     /// Runs `f` on a free connection, or waits for the first one (calls are short).
-    pub(crate) fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> StoreResult<T>) -> StoreResult<T> {
+    /// `None`: the file is locked by another process, and `f` changed nothing; the caller goes
+    /// through a connection's own thread, which may wait for the lock.
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
+    ) -> StoreResult<Option<T>> {
         let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
             Some(g) => g,
             // A poisoned lock holds a connection whose call panicked; SQLite rolls back at the
@@ -73,7 +80,18 @@ impl Inline {
         let conn = guard
             .as_ref()
             .ok_or_else(|| StoreError::Backend("the database is closed".into()))?;
-        f(conn)
+        match f(conn) {
+            Ok(v) => Ok(Some(v)),
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(inline_err(e)),
+        }
     }
 
     fn close(&self) {

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use sqlx::{Any, AssertSqlSafe, Connection, Executor, Transaction};
 use umbral_core::ports::StoreResult;
 
-use crate::conn::{Conns, bind_inline, inline_err};
+use crate::conn::{Conns, bind_inline};
 use crate::db;
 
 /// A value bound to a placeholder.
@@ -183,11 +183,11 @@ impl Script {
             self.run_in(&mut tx).await?;
             return tx.commit().await.map_err(db);
         }
+        // The writer's slot is held, so no other write of this process runs meanwhile.
         if self.relaxed
             && let Some(inline) = conns.inline()
+            && inline.with(|c| self.run_on(c))?.is_some()
         {
-            // The writer's slot is held, so no other write runs meanwhile.
-            inline.with(|c| self.run_on(c).map_err(inline_err))?;
             if inline.commits.fetch_add(1, Ordering::Relaxed) + 1 >= CHECKPOINT_EVERY {
                 inline.commits.store(0, Ordering::Relaxed);
                 if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
@@ -320,6 +320,55 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, i64::from(commits));
+    }
+
+    /// Another process holding the file's write lock (an import, a backup) must not stall a
+    /// runtime thread: the relaxed script then waits on a connection's own thread. The test
+    /// runtime has one thread, so a blocked call would stop the ticker too.
+    #[tokio::test]
+    async fn a_file_locked_elsewhere_does_not_block_the_calling_thread() {
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut conn = store.write.get().await.unwrap();
+        let file: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let other = std::thread::spawn(move || {
+            let c = rusqlite::Connection::open(file).unwrap();
+            c.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked_tx.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            c.execute_batch("COMMIT").unwrap();
+        });
+        locked_rx.recv().unwrap();
+        let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        let mut s = Script::default();
+        s.sql(
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)",
+        )
+        .arg("after the lock")
+        .relaxed();
+        s.run(&store.write).await.unwrap();
+        ticker.abort();
+        other.join().unwrap();
+        assert!(
+            ticks.load(Ordering::Relaxed) >= 10,
+            "the runtime's thread ticked {} times while the file was locked",
+            ticks.load(Ordering::Relaxed)
+        );
     }
 
     #[test]
