@@ -86,20 +86,19 @@ pub async fn bench_signin(cli: &Cli, users: usize, clients: usize, seconds: u64)
                 }
             }));
         }
+        // (when, server CPU, (hashing threads, other threads), load generator CPU)
+        let sample = || -> Result<(Instant, f64, (f64, f64), f64)> {
+            Ok((
+                Instant::now(),
+                cpu_seconds(server.pid)?,
+                thread_cpu_split(server.pid)?,
+                cpu_seconds(std::process::id())?,
+            ))
+        };
         tokio::time::sleep_until(from.into()).await;
-        let (a, cpu0, split0) = (
-            Instant::now(),
-            cpu_seconds(server.pid)?,
-            thread_cpu_split(server.pid)?,
-        );
-        let client0 = cpu_seconds(std::process::id())?;
+        let (a, cpu0, split0, client0) = sample()?;
         tokio::time::sleep_until(to.into()).await;
-        let (b, cpu1, split1) = (
-            Instant::now(),
-            cpu_seconds(server.pid)?,
-            thread_cpu_split(server.pid)?,
-        );
-        let client1 = cpu_seconds(std::process::id())?;
+        let (b, cpu1, split1, client1) = sample()?;
         for t in tasks {
             t.await?;
         }
