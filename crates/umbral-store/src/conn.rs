@@ -73,13 +73,16 @@ impl Inline {
     ) -> StoreResult<Option<T>> {
         let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
             Some(g) => g,
-            // A poisoned lock holds a connection whose call panicked; SQLite rolls back at the
-            // next statement if a transaction stayed open, so it is still sound to use.
+            // A poisoned lock holds a connection whose call panicked; what it left open is
+            // rolled back below.
             None => self.conns[0].lock().unwrap_or_else(|p| p.into_inner()),
         };
         let conn = guard
             .as_ref()
             .ok_or_else(|| StoreError::Backend("the database is closed".into()))?;
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK").map_err(inline_err)?;
+        }
         match f(conn) {
             Ok(v) => Ok(Some(v)),
             Err(e)

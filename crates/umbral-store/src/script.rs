@@ -371,6 +371,30 @@ mod tests {
         );
     }
 
+    /// A call on an inline connection that left a transaction open (it panicked half-way) does
+    /// not break the next one: what it left is rolled back first.
+    #[tokio::test]
+    async fn an_inline_transaction_left_open_is_rolled_back() {
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let insert =
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
+        let inline = store.write.inline().unwrap();
+        inline
+            .with(|c| c.execute_batch("BEGIN IMMEDIATE; INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ('left', 1, 0, 0)"))
+            .unwrap();
+        let mut s = Script::default();
+        s.sql(insert).arg("next").relaxed();
+        s.run(&store.write).await.unwrap();
+        let mut conn = store.write.get().await.unwrap();
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        assert_eq!(keys, ["next"]);
+    }
+
     #[test]
     fn placeholders_are_counted_across_statements() {
         assert_eq!(
