@@ -4,6 +4,8 @@
 //!
 //! On SQLite every write goes through one connection (SQLite has one writer anyway), so write
 //! transactions never fail with "database is locked"; reads use a pool of their own in WAL mode.
+//! The sign-in's lookup and a session start that ends no other session run on the calling thread
+//! through rusqlite connections to the same file (ADR 0009, `conn.rs`).
 
 mod accounts;
 mod admin;

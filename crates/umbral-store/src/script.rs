@@ -6,6 +6,9 @@
 //! wake-up of that thread and one of ours (ADR 0008). On PostgreSQL the same statements run one
 //! by one in a transaction. So the statements must be portable SQL, with `$n` placeholders
 //! counted from 1 in each statement and no `$` elsewhere in their text.
+//!
+//! A relaxed script on a SQLite file runs on the calling thread instead, through the writer's
+//! inline connection (ADR 0009): no thread to wake at all.
 
 use std::sync::atomic::Ordering;
 
