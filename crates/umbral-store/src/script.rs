@@ -224,6 +224,35 @@ mod tests {
     use crate::SqlStore;
     use crate::test_support::TestDatabase;
 
+    /// One throttle row per key: the smallest write these tests need.
+    const INSERT: &str =
+        "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
+
+    /// A migrated store on a fresh SQLite file, removed when the database is dropped.
+    async fn sqlite_store() -> (TestDatabase, SqlStore) {
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        (db, store)
+    }
+
+    /// A script that inserts one row per key.
+    fn inserts(keys: &[&str]) -> Script {
+        let mut s = Script::default();
+        for k in keys {
+            s.sql(INSERT).arg(*k);
+        }
+        s
+    }
+
+    async fn keys(store: &SqlStore) -> Vec<String> {
+        let mut conn = store.write.get().await.unwrap();
+        sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+    }
+
     async fn synchronous(store: &SqlStore) -> i64 {
         let mut conn = store.write.get().await.unwrap();
         sqlx::query_scalar("PRAGMA synchronous")
@@ -236,36 +265,22 @@ mod tests {
     /// failed, the writer waits for the disk again (FULL = 2).
     #[tokio::test]
     async fn a_relaxed_script_leaves_the_writer_durable() {
-        let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_db, store) = sqlite_store().await;
         assert_eq!(synchronous(&store).await, 2);
-        let insert =
-            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
-        let mut s = Script::default();
-        s.sql(insert).arg("relaxed").relaxed();
-        s.run(&store.write).await.unwrap();
+        inserts(&["relaxed"]).relaxed().run(&store.write).await.unwrap();
         assert_eq!(synchronous(&store).await, 2, "after a commit");
         // The same key again breaks the primary key half-way through.
-        let mut s = Script::default();
-        s.sql(insert).arg("other").sql(insert).arg("relaxed").relaxed();
-        assert!(s.run(&store.write).await.is_err());
+        let failed = inserts(&["other", "relaxed"]).relaxed().run(&store.write).await;
+        assert!(failed.is_err());
         assert_eq!(synchronous(&store).await, 2, "after a failure");
-        let mut conn = store.write.get().await.unwrap();
-        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(keys, ["relaxed"], "the failed script left nothing");
+        assert_eq!(keys(&store).await, ["relaxed"], "the failed script left nothing");
     }
 
     /// A script whose task was dropped mid-way leaves a transaction open on the writer; the
     /// writer's next user rolls it back instead of failing or committing it.
     #[tokio::test]
     async fn the_next_user_of_the_writer_undoes_a_script_cut_short() {
-        let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_db, store) = sqlite_store().await;
         let mut conn = store.write.get().await.unwrap();
         conn.execute("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ('cut', 1, 0, 0)")
             .await
@@ -273,23 +288,9 @@ mod tests {
         conn.slot().unwrap().unfinished_script = true;
         drop(conn);
 
-        let mut s = Script::default();
-        s.sql(
-            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)",
-        )
-        .arg("whole");
-        s.run(&store.write).await.unwrap();
-        let mut conn = store.write.get().await.unwrap();
-        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(keys, ["whole"]);
-        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(sync, 2, "FULL again");
+        inserts(&["whole"]).run(&store.write).await.unwrap();
+        assert_eq!(keys(&store).await, ["whole"]);
+        assert_eq!(synchronous(&store).await, 2, "FULL again");
     }
 
     /// Relaxed scripts commit on the inline writer, which never checkpoints on its own; the
@@ -297,16 +298,11 @@ mod tests {
     /// are written.
     #[tokio::test]
     async fn relaxed_commits_are_checkpointed() {
-        let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_db, store) = sqlite_store().await;
         let commits = CHECKPOINT_EVERY * 2 + 100;
         for i in 0..commits {
-            let mut s = Script::default();
-            s.sql("INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)")
-                .arg(format!("k{i}").as_str())
-                .relaxed();
-            s.run(&store.write).await.unwrap();
+            let key = format!("k{i}");
+            inserts(&[&key]).relaxed().run(&store.write).await.unwrap();
         }
         let mut conn = store.write.get().await.unwrap();
         // (busy, frames in the log, frames checkpointed)
@@ -330,9 +326,7 @@ mod tests {
     /// runtime has one thread, so a blocked call would stop the ticker too.
     #[tokio::test]
     async fn a_file_locked_elsewhere_does_not_block_the_calling_thread() {
-        let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url, 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let (_db, store) = sqlite_store().await;
         let mut conn = store.write.get().await.unwrap();
         let file: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
             .fetch_one(&mut *conn)
@@ -358,13 +352,11 @@ mod tests {
                 }
             }
         });
-        let mut s = Script::default();
-        s.sql(
-            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)",
-        )
-        .arg("after the lock")
-        .relaxed();
-        s.run(&store.write).await.unwrap();
+        inserts(&["after the lock"])
+            .relaxed()
+            .run(&store.write)
+            .await
+            .unwrap();
         ticker.abort();
         other.join().unwrap();
         assert!(
@@ -378,24 +370,13 @@ mod tests {
     /// not break the next one: what it left is rolled back first.
     #[tokio::test]
     async fn an_inline_transaction_left_open_is_rolled_back() {
-        let db = TestDatabase::sqlite();
-        let store = SqlStore::connect(&db.url, 2).await.unwrap();
-        store.migrate().await.unwrap();
-        let insert =
-            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
+        let (_db, store) = sqlite_store().await;
         let inline = store.write.inline().unwrap();
         inline
             .with(|c| c.execute_batch("BEGIN IMMEDIATE; INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ('left', 1, 0, 0)"))
             .unwrap();
-        let mut s = Script::default();
-        s.sql(insert).arg("next").relaxed();
-        s.run(&store.write).await.unwrap();
-        let mut conn = store.write.get().await.unwrap();
-        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
-        assert_eq!(keys, ["next"]);
+        inserts(&["next"]).relaxed().run(&store.write).await.unwrap();
+        assert_eq!(keys(&store).await, ["next"]);
     }
 
     #[test]
