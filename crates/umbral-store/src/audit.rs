@@ -5,7 +5,7 @@ use umbral_core::audit::{AuditEvent, AuditFilter};
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{AuditStore, StoreResult};
 
-use crate::script::Script;
+use crate::script::{Arg, Script, bind};
 use crate::{SqlStore, db};
 
 /// Audit events are written inside the transaction of the change they describe.
@@ -89,33 +89,36 @@ impl AuditStore for SqlStore {
             format!("${}", args.len())
         };
         if let Some(org) = &f.org_id {
-            let p = next(Arg::Text(org.clone()), &mut args);
+            let p = next(org.into(), &mut args);
             conds.push(format!(
                 "(a.org_id = {p} OR a.subject_user_id IN (SELECT user_id FROM memberships WHERE org_id = {p}))"
             ));
         }
         if let Some(user) = &f.user_id {
-            let p = next(Arg::Text(user.clone()), &mut args);
+            let p = next(user.into(), &mut args);
             conds.push(format!("(a.subject_user_id = {p} OR a.actor_user_id = {p})"));
         }
         if let Some(ev) = &f.event {
-            let p = next(Arg::Text(format!("{}%", ev.replace(['%', '_'], ""))), &mut args);
+            let p = next(
+                Arg::Text(Some(format!("{}%", ev.replace(['%', '_'], "")))),
+                &mut args,
+            );
             conds.push(format!("a.event LIKE {p}"));
         }
         if let Some(from) = f.from {
-            let p = next(Arg::Int(from), &mut args);
+            let p = next(from.into(), &mut args);
             conds.push(format!("a.at >= {p}"));
         }
         if let Some(to) = f.to {
-            let p = next(Arg::Int(to), &mut args);
+            let p = next(to.into(), &mut args);
             conds.push(format!("a.at <= {p}"));
         }
         if let Some((at, id)) = &f.before {
-            let p1 = next(Arg::Int(*at), &mut args);
-            let p2 = next(Arg::Text(id.clone()), &mut args);
+            let p1 = next((*at).into(), &mut args);
+            let p2 = next(id.into(), &mut args);
             conds.push(format!("(a.at < {p1} OR (a.at = {p1} AND a.id < {p2}))"));
         }
-        let p = next(Arg::Int(limit), &mut args);
+        let p = next(limit.into(), &mut args);
         let filter = if conds.is_empty() {
             String::new()
         } else {
@@ -125,14 +128,10 @@ impl AuditStore for SqlStore {
             "SELECT a.id, a.at, a.event, a.actor_user_id, a.subject_user_id, a.org_id, a.ip, a.user_agent, a.details \
              FROM audit_events a {filter} ORDER BY a.at DESC, a.id DESC LIMIT {p}"
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for a in args {
-            q = match a {
-                Arg::Text(t) => q.bind(t),
-                Arg::Int(i) => q.bind(i),
-            };
-        }
-        let rows = q.fetch_all(&mut *self.read.get().await?).await.map_err(db)?;
+        let rows = bind(sqlx::query(AssertSqlSafe(sql)), &args)
+            .fetch_all(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
         rows.iter()
             .map(event)
             .collect::<Result<_, sqlx::Error>>()
@@ -147,11 +146,6 @@ impl AuditStore for SqlStore {
             .map_err(db)?
             .rows_affected())
     }
-}
-
-enum Arg {
-    Text(String),
-    Int(i64),
 }
 
 fn event(r: &sqlx::any::AnyRow) -> Result<AuditEvent, sqlx::Error> {

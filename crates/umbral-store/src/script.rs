@@ -71,7 +71,8 @@ pub(crate) struct Script {
     relaxed: bool,
 }
 
-fn bind<'q, 'a>(
+/// Binds `args` in order to a sqlx query.
+pub(crate) fn bind<'q, 'a>(
     mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     args: impl IntoIterator<Item = &'a Arg>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
