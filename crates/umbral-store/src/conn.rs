@@ -40,7 +40,8 @@ pub(crate) struct Inline {
 }
 
 impl Inline {
-    /// `relaxed`: commits do not wait for the disk, and leave checkpoints to the other writer.
+    /// `relaxed` (the writer's): commits do not wait for the disk, and leave checkpoints to the
+    /// other writer. Readers never write, so they need neither setting.
     fn open(file: &str, count: usize, relaxed: bool) -> Result<Self, rusqlite::Error> {
         let mut conns = Vec::new();
         for _ in 0..count.max(1) {
@@ -53,8 +54,6 @@ impl Inline {
                 c.pragma_update(None, "synchronous", "NORMAL")?;
                 // A checkpoint writes and syncs the database file; not on a runtime thread.
                 c.pragma_update(None, "wal_autocheckpoint", 0)?;
-            } else {
-                c.pragma_update(None, "synchronous", "FULL")?;
             }
             conns.push(std::sync::Mutex::new(Some(c)));
         }
