@@ -75,7 +75,12 @@ pub struct Umbral {
     pub(crate) address_lookup: Arc<dyn AddressLookup>,
     /// Takes payments at the checkout.
     pub(crate) payments: Arc<dyn PaymentGateway>,
+    /// The last readiness check and when it ran (`ready`).
+    readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
+
+/// A readiness check writes to the database at most this often; answers between reuse it.
+const READINESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Platform defaults staff may change in the console (each organization may override them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +109,25 @@ impl Umbral {
             outbox_wakeup: Arc::new(Notify::new()),
             address_lookup: Arc::new(NoAddressLookup),
             payments: Arc::new(SandboxGateway::default()),
+            readiness: tokio::sync::Mutex::new(None),
         }
+    }
+
+    /// Can this node serve: does the database take a write? A real write, made at most once a
+    /// second however often a balancer asks; the reason of a failure is logged once per check.
+    pub async fn ready(&self) -> Result<(), String> {
+        let mut last = self.readiness.lock().await;
+        if let Some((at, result)) = last.as_ref()
+            && at.elapsed() < READINESS_EVERY
+        {
+            return result.clone();
+        }
+        let result = self.store.ping(self.now()).await.map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "not ready: the database does not take a write");
+        }
+        *last = Some((std::time::Instant::now(), result.clone()));
+        result
     }
 
     /// Where postal codes are looked up (default: nowhere; the user types the address).

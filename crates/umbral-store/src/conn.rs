@@ -22,6 +22,8 @@ pub(crate) enum Conns {
     Pool(AnyPool),
     /// As many permits as slots: a task holding a permit always finds a free slot.
     Owned {
+        /// To open a connection again in place of one left in a broken state.
+        url: String,
         slots: Vec<Mutex<Slot>>,
         free: Semaphore,
         /// Connections used on the calling thread (none for an in-memory database).
@@ -35,6 +37,9 @@ pub(crate) enum Conns {
 /// the writer's are made while its slot is held, so it never meets the other writer.
 pub(crate) struct Inline {
     conns: Vec<std::sync::Mutex<Option<rusqlite::Connection>>>,
+    /// To open a connection again in place of one left inside a transaction.
+    file: String,
+    relaxed: bool,
     /// Commits on the writer's since its last checkpoint (see `Script::run`).
     pub(crate) commits: std::sync::atomic::AtomicU32,
 }
@@ -45,22 +50,48 @@ impl Inline {
     fn open(file: &str, count: usize, relaxed: bool) -> Result<Self, rusqlite::Error> {
         let mut conns = Vec::new();
         for _ in 0..count.max(1) {
-            let c = rusqlite::Connection::open(file)?;
-            c.pragma_update(None, "foreign_keys", "ON")?;
-            // Never wait for a lock on a runtime thread: another process holding the file's
-            // lock (an import, a backup) sends the call to a connection's own thread instead.
-            c.busy_timeout(std::time::Duration::ZERO)?;
-            if relaxed {
-                c.pragma_update(None, "synchronous", "NORMAL")?;
-                // A checkpoint writes and syncs the database file; not on a runtime thread.
-                c.pragma_update(None, "wal_autocheckpoint", 0)?;
-            }
-            conns.push(std::sync::Mutex::new(Some(c)));
+            conns.push(std::sync::Mutex::new(Some(Self::connect(file, relaxed)?)));
         }
         Ok(Self {
             conns,
+            file: file.to_string(),
+            relaxed,
             commits: Default::default(),
         })
+    }
+
+    fn connect(file: &str, relaxed: bool) -> Result<rusqlite::Connection, rusqlite::Error> {
+        let c = rusqlite::Connection::open(file)?;
+        c.pragma_update(None, "foreign_keys", "ON")?;
+        // Never wait for a lock on a runtime thread: another process holding the file's
+        // lock (an import, a backup) sends the call to a connection's own thread instead.
+        c.busy_timeout(std::time::Duration::ZERO)?;
+        if relaxed {
+            c.pragma_update(None, "synchronous", "NORMAL")?;
+            // A checkpoint writes and syncs the database file; not on a runtime thread.
+            c.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
+        Ok(c)
+    }
+
+    /// Makes sure `conn` is outside any transaction: a call that failed (a full disk, an I/O
+    /// error) or panicked half-way may have left one open, and every later write would land in
+    /// it and never be committed. Rolls it back, or opens the connection again when SQLite
+    /// refuses even that.
+    fn settle(&self, conn: &mut Option<rusqlite::Connection>) -> StoreResult<()> {
+        if let Some(c) = conn.as_ref() {
+            if c.is_autocommit() {
+                return Ok(());
+            }
+            if c.execute_batch("ROLLBACK").is_ok() && c.is_autocommit() {
+                return Ok(());
+            }
+            tracing::warn!("an inline SQLite connection stayed inside a transaction; opening it again");
+        }
+        // Dropping the old connection closes it, which rolls back whatever it held.
+        *conn = None;
+        *conn = Some(Self::connect(&self.file, self.relaxed).map_err(inline_err)?);
+        Ok(())
     }
 
     /// Runs `f` on a free connection, or waits for the first one (calls are short).
@@ -70,19 +101,24 @@ impl Inline {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
     ) -> StoreResult<Option<T>> {
-        let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
+        let mut guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
             Some(g) => g,
             // A poisoned lock holds a connection whose call panicked; what it left open is
             // rolled back below.
             None => self.conns[0].lock().unwrap_or_else(|p| p.into_inner()),
         };
+        if guard.is_none() {
+            return Err(StoreError::Backend("the database is closed".into()));
+        }
+        self.settle(&mut guard)?;
         let conn = guard
             .as_ref()
             .ok_or_else(|| StoreError::Backend("the database is closed".into()))?;
-        if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK").map_err(inline_err)?;
+        let result = f(conn);
+        if result.is_err() {
+            self.settle(&mut guard)?;
         }
-        match f(conn) {
+        match result {
             Ok(v) => Ok(Some(v)),
             Err(e)
                 if matches!(
@@ -133,9 +169,10 @@ pub(crate) fn bind_inline(
 pub(crate) struct Slot {
     /// `None` once the store is closed.
     conn: Option<AnyConnection>,
-    /// A one-message transaction (`script.rs`) was sent and its end not seen: the task that
-    /// sent it was cancelled. The next user rolls it back first.
-    pub(crate) unfinished_script: bool,
+    /// The last user may have left a transaction open: a one-message transaction
+    /// (`script.rs`) failed, or its task was cancelled before the answer. The next user makes
+    /// sure nothing of it stays open first (`Conns::get`).
+    pub(crate) suspect: bool,
 }
 
 /// A connection lent for a while; derefs to the connection.
@@ -194,6 +231,40 @@ pub(crate) async fn open_sqlite(url: &str) -> Result<AnyConnection, sqlx::Error>
     Ok(conn)
 }
 
+/// Makes sure a lent connection is outside any transaction before its next user writes through
+/// it. A write that failed (a full disk, an I/O error) can leave SQLite inside a transaction, or
+/// sqlx counting one that SQLite already ended; every later write would then land in a
+/// transaction that is never committed, and be acknowledged all the same. So: roll back what a
+/// suspect user may have left, and open the connection again when that does not bring it back
+/// to autocommit. Costs nothing on the usual path: both checks read flags.
+async fn settle(url: &str, slot: &mut Slot) -> StoreResult<()> {
+    let Some(conn) = slot.conn.as_mut() else {
+        return Err(StoreError::Backend("the database is closed".into()));
+    };
+    if !slot.suspect && !conn.is_in_transaction() {
+        return Ok(());
+    }
+    // A dropped transaction's rollback is queued to the connection's thread: one round trip
+    // lets it run. `synchronous` cannot change inside a transaction, so setting it back (a
+    // relaxed script may have left NORMAL) also proves SQLite is in autocommit.
+    let clean = if slot.suspect {
+        let _ = conn.execute("ROLLBACK").await;
+        conn.execute("PRAGMA synchronous = FULL").await.is_ok()
+    } else {
+        conn.ping().await.is_ok()
+    } && !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("a SQLite connection stayed inside a transaction after an error; opening it again");
+        if let Some(old) = slot.conn.take() {
+            // Closing rolls back whatever the old connection held.
+            let _ = old.close_hard().await;
+        }
+        slot.conn = Some(open_sqlite(url).await.map_err(db)?);
+    }
+    slot.suspect = false;
+    Ok(())
+}
+
 impl Conns {
     /// `count` connections lent to tasks, and `inline` used on the calling thread (ADR 0009).
     /// `writer`: the inline connection commits without waiting for the disk; it serves only
@@ -208,7 +279,7 @@ impl Conns {
         for _ in 0..count.max(1) {
             slots.push(Mutex::new(Slot {
                 conn: Some(open_sqlite(url).await.map_err(db)?),
-                unfinished_script: false,
+                suspect: false,
             }));
         }
         let file: String = match slots[0].get_mut().conn.as_mut() {
@@ -224,6 +295,7 @@ impl Conns {
             Some(Inline::open(&file, inline, writer).map_err(inline_err)?)
         };
         Ok(Conns::Owned {
+            url: url.to_string(),
             free: Semaphore::new(slots.len()),
             slots,
             inline,
@@ -240,9 +312,9 @@ impl Conns {
 
     /// Lends a connection, waiting up to [`WAIT`] for one to be free.
     pub(crate) async fn get(&self) -> StoreResult<Handle<'_>> {
-        let (slots, free) = match self {
+        let (url, slots, free) = match self {
             Conns::Pool(p) => return Ok(Handle::Pooled(p.acquire().await.map_err(db)?)),
-            Conns::Owned { slots, free, .. } => (slots, free),
+            Conns::Owned { url, slots, free, .. } => (url, slots, free),
         };
         let permit = match tokio::time::timeout(WAIT, free.acquire()).await {
             Ok(Ok(p)) => p,
@@ -252,16 +324,7 @@ impl Conns {
         let Some(mut slot) = slots.iter().find_map(|s| s.try_lock().ok()) else {
             return Err(StoreError::Backend("no free connection behind a permit".into()));
         };
-        let unfinished = slot.unfinished_script;
-        let Some(conn) = slot.conn.as_mut() else {
-            return Err(StoreError::Backend("the database is closed".into()));
-        };
-        if unfinished {
-            // Whether it committed or stopped half-way, nothing of it may stay open.
-            let _ = conn.execute("ROLLBACK").await;
-            conn.execute("PRAGMA synchronous = FULL").await.map_err(db)?;
-            slot.unfinished_script = false;
-        }
+        settle(url, &mut slot).await?;
         Ok(Handle::Owned {
             slot,
             _permit: permit,
@@ -271,7 +334,9 @@ impl Conns {
     pub(crate) async fn close(&self) {
         match self {
             Conns::Pool(p) => p.close().await,
-            Conns::Owned { slots, free, inline } => {
+            Conns::Owned {
+                slots, free, inline, ..
+            } => {
                 free.close();
                 if let Some(i) = inline {
                     i.close();

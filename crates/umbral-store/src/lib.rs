@@ -32,7 +32,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use sqlx::Connection;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{Store, StoreError, StoreResult};
 
 pub use migrations::{migration_versions, migrator};
@@ -109,6 +111,10 @@ impl SqlStore {
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections.max(2))
                     .acquire_timeout(Duration::from_secs(10))
+                    // A connection that comes back still counting a transaction (a commit or a
+                    // rollback that failed) is closed, never lent again: its next user's writes
+                    // would land in a transaction nobody commits.
+                    .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
                     .connect(url)
                     .await
                     .map_err(db)?;
@@ -157,11 +163,15 @@ impl SqlStore {
 
 #[async_trait]
 impl Store for SqlStore {
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
+    async fn ping(&self, now: UnixMillis) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO readiness (id, checked_at) VALUES ('write', $1) \
+             ON CONFLICT (id) DO UPDATE SET checked_at = $1",
+        )
+        .bind(now)
+        .execute(&mut *self.write.get().await?)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 }
@@ -179,6 +189,56 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{TestDatabase, postgres_admin_url};
+    use sqlx::Executor;
+
+    /// A transaction whose backend is terminated before its commit fails; the pooled connection
+    /// must not come back inside a transaction, and the next writes are committed.
+    #[tokio::test]
+    async fn a_failed_commit_on_postgres_leaves_no_connection_in_a_transaction() {
+        let Some(admin) = postgres_admin_url() else { return };
+        let db = TestDatabase::postgres(&admin).await;
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let insert =
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)";
+        {
+            let mut conn = store.write.get().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            sqlx::query(insert).bind("lost").execute(&mut *tx).await.unwrap();
+            let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+            sqlx::query("SELECT pg_terminate_backend($1)")
+                .bind(pid)
+                .execute(&mut other)
+                .await
+                .unwrap();
+            assert!(tx.commit().await.is_err());
+        }
+        {
+            let mut conn = store.write.get().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            // What a server ending the transaction under sqlx looks like to it.
+            tx.execute("ROLLBACK").await.unwrap();
+        }
+        for key in ["a", "b", "c"] {
+            sqlx::query(insert)
+                .bind(key)
+                .execute(&mut *store.write.get().await.unwrap())
+                .await
+                .unwrap();
+        }
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let keys: Vec<String> = sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut other)
+            .await
+            .unwrap();
+        assert_eq!(keys, ["a", "b", "c"]);
+        store.close().await;
+    }
 
     #[test]
     fn urls() {

@@ -33,6 +33,11 @@ const SQLITE: &[Source] = &[
         "commerce",
         include_str!("../migrations/sqlite/0006_commerce.sql"),
     ),
+    (
+        7,
+        "readiness",
+        include_str!("../migrations/sqlite/0007_readiness.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -56,6 +61,11 @@ const POSTGRES: &[Source] = &[
         6,
         "commerce",
         include_str!("../migrations/postgres/0006_commerce.sql"),
+    ),
+    (
+        7,
+        "readiness",
+        include_str!("../migrations/postgres/0007_readiness.sql"),
     ),
 ];
 

@@ -202,20 +202,17 @@ impl Script {
         }
         let (sql, args) = self.sqlite_text();
         let q = bind(sqlx::query(AssertSqlSafe(sql)), args);
-        // If this task is dropped before the answer, the slot stays marked and its next user
-        // rolls back whatever of the script ran.
+        // If this task is dropped before the answer, or the script fails (a full disk, a taken
+        // key), the slot stays marked and its next user rolls back whatever of it ran
+        // (`conn::settle`).
         if let Some(slot) = conn.slot() {
-            slot.unfinished_script = true;
+            slot.suspect = true;
         }
-        let result = q.execute(&mut *conn).await;
-        if result.is_err() {
-            let _ = conn.execute("ROLLBACK").await;
-            conn.execute("PRAGMA synchronous = FULL").await.map_err(db)?;
-        }
+        q.execute(&mut *conn).await.map_err(db)?;
         if let Some(slot) = conn.slot() {
-            slot.unfinished_script = false;
+            slot.suspect = false;
         }
-        result.map(|_| ()).map_err(db)
+        Ok(())
     }
 }
 
@@ -286,7 +283,7 @@ mod tests {
         conn.execute("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ('cut', 1, 0, 0)")
             .await
             .unwrap();
-        conn.slot().unwrap().unfinished_script = true;
+        conn.slot().unwrap().suspect = true;
         drop(conn);
 
         inserts(&["whole"]).run(&store.write).await.unwrap();
@@ -378,6 +375,55 @@ mod tests {
             .unwrap();
         inserts(&["next"]).relaxed().run(&store.write).await.unwrap();
         assert_eq!(keys(&store).await, ["next"]);
+    }
+
+    /// Throttle keys another connection sees: only what was committed.
+    async fn committed_keys(store: &SqlStore) -> Vec<String> {
+        sqlx::query_scalar("SELECT key FROM throttle ORDER BY key")
+            .fetch_all(&mut *store.read.get().await.unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// A full disk can end SQLite's transaction under sqlx (SQLite rolls back by itself on
+    /// SQLITE_FULL), so sqlx's rollback fails and it goes on counting a transaction. Its next
+    /// transaction is then a savepoint, whose rollback leaves SQLite inside a transaction: every
+    /// later write lands there, is acknowledged, and is never committed. The writer must be
+    /// brought back to autocommit, or opened again, before it is lent.
+    #[tokio::test]
+    async fn a_transaction_sqlx_still_counts_after_sqlite_ended_it_never_swallows_writes() {
+        let (_db, store) = sqlite_store().await;
+        {
+            let mut conn = store.write.get().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            // What SQLite does by itself on a full disk.
+            tx.execute("ROLLBACK").await.unwrap();
+        } // sqlx's rollback now fails: "no transaction is active".
+        // A transaction that fails half-way (a taken key).
+        {
+            let mut conn = store.write.get().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            assert!(inserts(&["dup", "dup"]).run_in(&mut tx).await.is_err());
+        }
+        // Every kind of write afterwards is committed.
+        sqlx::query(INSERT)
+            .bind("single")
+            .execute(&mut *store.write.get().await.unwrap())
+            .await
+            .unwrap();
+        {
+            let mut conn = store.write.get().await.unwrap();
+            let mut tx = conn.begin().await.unwrap();
+            inserts(&["tx"]).run_in(&mut tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        inserts(&["script"]).run(&store.write).await.unwrap();
+        inserts(&["relaxed"]).relaxed().run(&store.write).await.unwrap();
+        assert_eq!(
+            committed_keys(&store).await,
+            ["relaxed", "script", "single", "tx"]
+        );
+        assert_eq!(synchronous(&store).await, 2, "FULL again");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `/healthz` (the process answers), `/readyz` (the database answers), `/metrics` (Prometheus).
+//! `/healthz` (the process answers), `/readyz` (the database takes a write), `/metrics` (Prometheus).
 
 use std::sync::OnceLock;
 
@@ -32,12 +32,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.umbral.store().ping().await {
+    match state.umbral.ready().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not take writes",
+        )
+            .into_response(),
     }
 }
 

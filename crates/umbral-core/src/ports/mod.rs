@@ -568,8 +568,9 @@ pub trait Store:
     + OrganizationStore
     + CommerceStore
 {
-    /// Is the database reachable?
-    async fn ping(&self) -> StoreResult<()>;
+    /// Can the database take a write? A real one (one small row, committed as every other
+    /// write), so that a full disk or a read-only file shows, not only a dead connection.
+    async fn ping(&self, now: UnixMillis) -> StoreResult<()>;
 }
 
 /// Delivers an email or SMS now; errors are retried from the outbox.

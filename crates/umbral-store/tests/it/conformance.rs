@@ -413,7 +413,7 @@ async fn unconfirmed_accounts_are_purged_with_their_organization() {
 #[tokio::test]
 async fn ping_and_migrate_twice() {
     each_store(|_, store| async move {
-        store.ping().await.unwrap();
+        store.ping(1).await.unwrap();
         store.migrate().await.unwrap();
     })
     .await;

@@ -347,7 +347,7 @@ impl AuditStore for MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {
-    async fn ping(&self) -> StoreResult<()> {
+    async fn ping(&self, _now: crate::clock::UnixMillis) -> StoreResult<()> {
         Ok(())
     }
 }
