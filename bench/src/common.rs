@@ -152,6 +152,10 @@ pub async fn enrolled_session(c: &reqwest::Client, base: &str, email: &str) -> R
     if r.status() != 200 {
         bail!("totp confirm: {}", r.status());
     }
+    // Enrolling rotates the session's id (a build from before that keeps the old token).
+    let token = r.json::<Value>().await?["session_token"]
+        .as_str()
+        .map_or(token, str::to_string);
     onboard(c, base, &token).await?;
     Ok((token, key))
 }

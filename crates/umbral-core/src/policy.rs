@@ -49,6 +49,8 @@ impl Default for SessionPolicy {
 pub struct ThrottlePolicy {
     pub window_secs: i64,
     pub account_free_failures: i64,
+    /// Free failures of a browser with a sign-in device cookie for the account.
+    pub device_free_failures: i64,
     pub ip_free_failures: i64,
     pub base_delay_secs: i64,
     pub max_delay_secs: i64,
@@ -59,6 +61,7 @@ impl Default for ThrottlePolicy {
         Self {
             window_secs: 15 * 60,
             account_free_failures: 5,
+            device_free_failures: 10,
             ip_free_failures: 50,
             base_delay_secs: 2,
             max_delay_secs: 15 * 60,

@@ -98,6 +98,19 @@ impl SecretKey {
         Self(*b"umbral-dev-key-not-for-real-use!")
     }
 
+    /// An HMAC-SHA256 tag of `data` for `context`, base64url: for values the server hands out
+    /// and must recognise later without storing them (the sign-in device cookie).
+    pub fn mac(&self, context: &str, data: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        m.update(b"umbral.mac.v1\0");
+        m.update(context.as_bytes());
+        m.update(b"\0");
+        m.update(data.as_bytes());
+        URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+    }
+
     /// Encrypts `plain`, bound to `context` (e.g. the factor id), as `v1.<base64url(nonce|ciphertext)>`.
     pub fn seal(&self, plain: &[u8], context: &str) -> Result<String, CoreError> {
         use chacha20poly1305::aead::{Aead, KeyInit, Payload};

@@ -24,10 +24,12 @@ static SIGN_IN_LOOKUP: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT t1.failures AS t1_failures, t1.window_started_at AS t1_window, t1.last_failure_at AS t1_last, \
                 t2.failures AS t2_failures, t2.window_started_at AS t2_window, t2.last_failure_at AS t2_last, \
+                t3.failures AS t3_failures, t3.window_started_at AS t3_window, t3.last_failure_at AS t3_last, \
                 u.id AS found_id, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} \
          FROM (SELECT 1 AS one) x \
          LEFT JOIN throttle t1 ON t1.key = $2 \
          LEFT JOIN throttle t2 ON t2.key = $3 \
+         LEFT JOIN throttle t3 ON t3.key = $4 \
          LEFT JOIN users u ON u.email_key = $1 \
          LEFT JOIN memberships m ON m.user_id = u.id \
          LEFT JOIN organizations o ON o.id = m.org_id \
@@ -45,7 +47,7 @@ fn sign_in_found(r: &impl Cols) -> Result<SignInLookup, sqlx::Error> {
             last_failure_at: r.col(&format!("{p}_last"))?,
         }))
     };
-    let limits = [limit("t1")?, limit("t2")?];
+    let limits = [limit("t1")?, limit("t2")?, limit("t3")?];
     let account = match r.col::<Option<String>>("found_id")? {
         Some(_) => Some((rows::user(r)?, rows::membership(r)?)),
         None => None,
@@ -118,8 +120,8 @@ impl AccountStore for SqlStore {
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
-    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup> {
-        let args = [email_key, limit_keys[0], limit_keys[1]];
+    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup> {
+        let args = [email_key, limit_keys[0], limit_keys[1], limit_keys[2]];
         // On a SQLite file, on this thread (ADR 0009).
         if let Some(inline) = self.read.inline()
             && let Some(found) = inline.with(|c| {

@@ -17,7 +17,7 @@ pub(crate) async fn insert_audit(tx: &mut Transaction<'_, Any>, e: &AuditEvent) 
 pub(crate) async fn insert_audits(tx: &mut Transaction<'_, Any>, events: &[&AuditEvent]) -> StoreResult<()> {
     let mut script = Script::default();
     push_audits(&mut script, events);
-    script.run_in(tx).await
+    script.run_in(tx).await.map(|_| ())
 }
 
 /// Adds the statement that records `events` (none when there are none).

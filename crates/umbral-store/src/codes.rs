@@ -59,13 +59,14 @@ impl CodeStore for SqlStore {
         Ok(Some(rec))
     }
 
-    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE id = $1")
+    async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2")
             .bind(code_id)
+            .bind(max)
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {

@@ -131,18 +131,23 @@ async fn security_changed(
 
 /// Marks the session as passed; it must still be live (a concurrent sign-in may have ended it:
 /// `SessionGone`, and the transaction rolls back).
+/// Marks a session as past its second factor, under its new id when it gets one (the old id
+/// then finds nothing).
 async fn mark_session(
     tx: &mut Transaction<'_, Any>,
     id_hash: &str,
+    new_id_hash: Option<&str>,
     method: &str,
     now: UnixMillis,
 ) -> StoreResult<()> {
     let n = sqlx::query(
-        "UPDATE sessions SET mfa_at = $1, mfa_method = $2 WHERE id_hash = $3 AND ended_at IS NULL",
+        "UPDATE sessions SET mfa_at = $1, mfa_method = $2, id_hash = COALESCE($4, id_hash) \
+         WHERE id_hash = $3 AND ended_at IS NULL",
     )
     .bind(now)
     .bind(method)
     .bind(id_hash)
+    .bind(new_id_hash)
     .execute(&mut **tx)
     .await
     .map_err(db)?
@@ -257,7 +262,14 @@ impl FactorStore for SqlStore {
             c.end_others.as_ref(),
         )
         .await?;
-        mark_session(&mut tx, &c.session_id_hash, "enrollment", c.now).await?;
+        mark_session(
+            &mut tx,
+            &c.session_id_hash,
+            c.new_session_id_hash.as_deref(),
+            "enrollment",
+            c.now,
+        )
+        .await?;
         insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(&c.user_id);
@@ -278,7 +290,14 @@ impl FactorStore for SqlStore {
             p.end_others.as_ref(),
         )
         .await?;
-        mark_session(&mut tx, &p.session_id_hash, &p.method, p.now).await?;
+        mark_session(
+            &mut tx,
+            &p.session_id_hash,
+            Some(&p.new_session_id_hash),
+            &p.method,
+            p.now,
+        )
+        .await?;
         if let Some(d) = &p.device {
             let sql = format!(
                 "INSERT INTO trusted_devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)"

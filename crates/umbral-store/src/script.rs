@@ -149,18 +149,21 @@ impl Script {
         (sql, args)
     }
 
-    /// Runs the statements as one transaction on a connection used on this thread.
-    fn run_on(&self, c: &rusqlite::Connection) -> Result<(), rusqlite::Error> {
+    /// Runs the statements as one transaction on a connection used on this thread; answers how
+    /// many rows they changed.
+    fn run_on(&self, c: &rusqlite::Connection) -> Result<u64, rusqlite::Error> {
         // Cached like the statements: parsed once per connection.
         c.prepare_cached("BEGIN IMMEDIATE")?.raw_execute()?;
         let result = (|| {
+            let mut changed = 0;
             for (sql, args) in &self.statements {
                 let mut statement = c.prepare_cached(sql)?;
                 let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
                 bind_inline(&mut statement, &args)?;
-                statement.raw_execute()?;
+                changed += statement.raw_execute()? as u64;
             }
-            c.prepare_cached("COMMIT")?.raw_execute().map(|_| ())
+            c.prepare_cached("COMMIT")?.raw_execute()?;
+            Ok(changed)
         })();
         if result.is_err() {
             let _ = c.execute_batch("ROLLBACK");
@@ -168,29 +171,36 @@ impl Script {
         result
     }
 
-    /// Runs the statements inside a transaction already open.
-    pub(crate) async fn run_in(&self, tx: &mut Transaction<'_, Any>) -> StoreResult<()> {
+    /// Runs the statements inside a transaction already open; answers how many rows they changed.
+    pub(crate) async fn run_in(&self, tx: &mut Transaction<'_, Any>) -> StoreResult<u64> {
+        let mut changed = 0;
         for (sql, args) in &self.statements {
-            bind(sqlx::query(AssertSqlSafe(sql.clone())), args)
+            changed += bind(sqlx::query(AssertSqlSafe(sql.clone())), args)
                 .execute(&mut **tx)
                 .await
-                .map_err(db)?;
+                .map_err(db)?
+                .rows_affected();
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// Runs the statements as one transaction: all of them or none.
     pub(crate) async fn run(&self, conns: &Conns) -> StoreResult<()> {
+        self.run_inner(conns, false).await.map(|_| ())
+    }
+
+    /// [`Script::run`], answering how many rows the statements changed (a compare-and-set).
+    pub(crate) async fn run_counted(&self, conns: &Conns) -> StoreResult<u64> {
+        self.run_inner(conns, true).await
+    }
+
+    async fn run_inner(&self, conns: &Conns, counted: bool) -> StoreResult<u64> {
         let mut conn = conns.get().await?;
-        if conn.slot().is_none() {
-            let mut tx = conn.begin().await.map_err(db)?;
-            self.run_in(&mut tx).await?;
-            return tx.commit().await.map_err(db);
-        }
         // The writer's slot is held, so no other write of this process runs meanwhile.
-        if self.relaxed
+        if conn.slot().is_some()
+            && self.relaxed
             && let Some(inline) = conns.inline()
-            && inline.with(|c| self.run_on(c))?.is_some()
+            && let Some(changed) = inline.with(|c| self.run_on(c))?
         {
             if inline.commits.fetch_add(1, Ordering::Relaxed) + 1 >= CHECKPOINT_EVERY {
                 inline.commits.store(0, Ordering::Relaxed);
@@ -198,7 +208,14 @@ impl Script {
                     tracing::warn!(error = %e, "checkpoint of the write-ahead log failed");
                 }
             }
-            return Ok(());
+            return Ok(changed);
+        }
+        // PostgreSQL; or a count, which SQLite's one-message form cannot give.
+        if conn.slot().is_none() || counted {
+            let mut tx = conn.begin().await.map_err(db)?;
+            let changed = self.run_in(&mut tx).await?;
+            tx.commit().await.map_err(db)?;
+            return Ok(changed);
         }
         let (sql, args) = self.sqlite_text();
         let q = bind(sqlx::query(AssertSqlSafe(sql)), args);
@@ -212,7 +229,7 @@ impl Script {
         if let Some(slot) = conn.slot() {
             slot.suspect = false;
         }
-        Ok(())
+        Ok(0)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::{Backend, SqlStore, db};
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
     let mut script = Script::default();
     push_session(&mut script, s);
-    script.run_in(tx).await
+    script.run_in(tx).await.map(|_| ())
 }
 
 fn push_session(script: &mut Script, s: &SessionRecord) {
@@ -81,7 +81,7 @@ impl SqlStore {
     ) -> StoreResult<()> {
         let mut script = Script::default();
         self.push_end_others(&mut script, user_id, keep, now, event);
-        script.run_in(tx).await
+        script.run_in(tx).await.map(|_| ())
     }
 }
 
@@ -126,6 +126,7 @@ impl SessionStore for SqlStore {
         session: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
+        clear_limit: Option<&str>,
     ) -> StoreResult<()> {
         // One message to the database (ADR 0008). A session that ends no other is a record that
         // a new sign-in makes again, so its commit does not wait for the disk; ending sessions
@@ -143,6 +144,9 @@ impl SessionStore for SqlStore {
         };
         push_session(&mut script, session);
         push_audits(&mut script, &audit.iter().collect::<Vec<_>>());
+        if let Some(key) = clear_limit {
+            script.sql("DELETE FROM throttle WHERE key = $1").arg(key);
+        }
         script.run(&self.write).await?;
         if let Some(user_id) = ending {
             self.user_changed(user_id);

@@ -7,6 +7,7 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{StoreResult, ThrottleState, ThrottleStore};
 
 use crate::audit::insert_audit;
+use crate::script::Script;
 use crate::{SqlStore, db};
 
 fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
@@ -55,7 +56,7 @@ impl ThrottleStore for SqlStore {
 
     async fn failed_sign_in(
         &self,
-        keys: [&str; 2],
+        keys: &[&str],
         now: UnixMillis,
         window_ms: i64,
         audit: &AuditEvent,
@@ -67,6 +68,45 @@ impl ThrottleStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn throttle_take(
+        &self,
+        key: &str,
+        seen: Option<ThrottleState>,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<bool> {
+        let mut script = Script::default();
+        match seen {
+            None => {
+                script
+                    .sql(
+                        "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) \
+                         VALUES ($1, 1, $2, $2) ON CONFLICT (key) DO NOTHING",
+                    )
+                    .arg(key)
+                    .arg(now);
+            }
+            Some(s) => {
+                script
+                    .sql(
+                        "UPDATE throttle SET \
+                           failures = CASE WHEN window_started_at < $2 THEN 1 ELSE failures + 1 END, \
+                           window_started_at = CASE WHEN window_started_at < $2 THEN $3 ELSE window_started_at END, \
+                           last_failure_at = $3 \
+                         WHERE key = $1 AND failures = $4 AND window_started_at = $5 AND last_failure_at = $6",
+                    )
+                    .arg(key)
+                    .arg(now - window_ms)
+                    .arg(now)
+                    .arg(s.failures)
+                    .arg(s.window_started_at)
+                    .arg(s.last_failure_at);
+            }
+        }
+        // A lost count forgives one attempt; it need not wait for the disk (ADR 0008).
+        Ok(script.relaxed().run_counted(&self.write).await? == 1)
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {

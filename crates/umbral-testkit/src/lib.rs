@@ -173,7 +173,7 @@ impl TestApp {
     pub async fn org_of(&self, email: &str) -> String {
         self.umbral()
             .store()
-            .sign_in_lookup(email, ["-", "-"])
+            .sign_in_lookup(email, ["-", "-", "-"])
             .await
             .unwrap()
             .account

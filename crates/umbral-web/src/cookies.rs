@@ -14,6 +14,9 @@ pub struct CookieNames {
     pub csrf: &'static str,
     /// A trusted device's token (product.md 3.5).
     pub device: &'static str,
+    /// The sign-in device cookie: this browser signed in to an account before, so failures
+    /// from elsewhere never block it (`umbral_core::auth::throttle`).
+    pub signin: &'static str,
     pub secure: bool,
 }
 
@@ -24,6 +27,7 @@ impl CookieNames {
                 session: "__Host-umbral_session",
                 csrf: "__Host-umbral_csrf",
                 device: "__Host-umbral_device",
+                signin: "__Host-umbral_signin",
                 secure,
             }
         } else {
@@ -31,6 +35,7 @@ impl CookieNames {
                 session: "umbral_session",
                 csrf: "umbral_csrf",
                 device: "umbral_device",
+                signin: "umbral_signin",
                 secure,
             }
         }

@@ -74,6 +74,17 @@ impl AppState {
         self.cookies.set(self.cookies.session, token, Some(max_age))
     }
 
+    /// Sets the sign-in device cookie a sign-in handed out, if any (kept a year; each sign-in
+    /// without one hands out a new one).
+    pub fn add_signin_cookie(&self, resp: &mut axum::response::Response, cookie: Option<&str>) {
+        if let Some(c) = cookie {
+            crate::api::append_cookie(
+                resp,
+                &self.cookies.set(self.cookies.signin, c, Some(365 * 24 * 3600)),
+            );
+        }
+    }
+
     /// The `Set-Cookie` value that remembers this browser as a trusted device.
     pub fn device_cookie(&self, token: &str) -> String {
         let days = self.umbral.config().factors.trust.days;

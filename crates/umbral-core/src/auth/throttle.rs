@@ -1,8 +1,16 @@
-//! Sign-in limits per account and per IP with a growing delay.
+//! Sign-in limits per account, per sign-in device and per IP, with a growing delay.
+//!
+//! A browser that signed in to an account before carries a signed device cookie (OWASP's
+//! "device cookie" design): its failures count against that cookie only, so that nobody can
+//! lock the rightful user out by guessing their password from elsewhere. Everyone else meets the
+//! account's limit, which slows them down. Each attempt is counted before the password is checked
+//! (`Umbral::take_attempt`), so concurrent guesses never get more checks than the limit.
 
 use crate::clock::UnixMillis;
+use crate::error::CoreError;
 use crate::policy::ThrottlePolicy;
 use crate::ports::ThrottleState;
+use crate::secrets::{SecretKey, ct_eq, fill_random};
 
 /// Seconds to wait before the next attempt is allowed, or `None` when it is allowed now.
 pub fn blocked_for(
@@ -24,6 +32,39 @@ pub fn blocked_for(
     }
 }
 
+/// The limit of one browser that signed in to an account before (OWASP's device cookie): its
+/// own failures count here, and nobody else's.
+pub fn device_key(nonce: &str) -> String {
+    format!("login:device:{nonce}")
+}
+
+const DEVICE_COOKIE: &str = "signin-device";
+
+/// A new sign-in device cookie for `user_id`: `<user id>.<nonce>.<tag>`, signed with the
+/// server's key so that nobody can make one for another account. It is not a credential: it only
+/// says "this browser signed in to this account before", so that failures elsewhere never block
+/// it.
+pub fn new_device_cookie(key: &SecretKey, user_id: &str) -> Result<String, CoreError> {
+    let mut nonce = [0u8; 16];
+    fill_random(&mut nonce)?;
+    let nonce = hex::encode(nonce);
+    let body = format!("{user_id}.{nonce}");
+    Ok(format!("{body}.{}", key.mac(DEVICE_COOKIE, &body)))
+}
+
+/// The user id and nonce of a sign-in device cookie whose tag is right.
+pub fn read_device_cookie<'a>(key: &SecretKey, cookie: &'a str) -> Option<(&'a str, &'a str)> {
+    if cookie.len() > 200 {
+        return None;
+    }
+    let (body, tag) = cookie.rsplit_once('.')?;
+    let (user_id, nonce) = body.split_once('.')?;
+    if user_id.is_empty() || nonce.len() != 32 || !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    ct_eq(&key.mac(DEVICE_COOKIE, body), tag).then_some((user_id, nonce))
+}
+
 pub fn account_key(email_key: &str) -> String {
     format!("login:account:{email_key}")
 }
@@ -35,6 +76,23 @@ pub fn ip_key(ip: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_device_cookie_is_read_back_only_with_its_key_and_untouched() {
+        let key = SecretKey::insecure_dev_key();
+        let cookie = new_device_cookie(&key, "user-1").unwrap();
+        let (user, nonce) = read_device_cookie(&key, &cookie).unwrap();
+        assert_eq!(user, "user-1");
+        assert_eq!(nonce.len(), 32);
+        // Another account's id with the same tag, another key, a cut tag: refused.
+        let forged = cookie.replacen("user-1", "user-2", 1);
+        assert_eq!(read_device_cookie(&key, &forged), None);
+        let other = SecretKey::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").unwrap();
+        assert_eq!(read_device_cookie(&other, &cookie), None);
+        assert_eq!(read_device_cookie(&key, &cookie[..cookie.len() - 1]), None);
+        assert_eq!(read_device_cookie(&key, "garbage"), None);
+        assert_eq!(read_device_cookie(&key, ""), None);
+    }
 
     #[test]
     fn blocks_after_free_failures_for_a_growing_while() {

@@ -31,6 +31,9 @@ pub struct ChallengeOptions {
 #[derive(Debug, Clone)]
 pub struct Passed {
     pub next: Next,
+    /// The session's new token: the one it had stops working (its id rotates as it gains
+    /// privilege).
+    pub session_token: String,
     /// The token to keep in the browser when it asked to be remembered.
     pub device_token: Option<String>,
 }
@@ -151,11 +154,13 @@ impl Umbral {
             return Err(CoreError::invalid("method", "factor.method_unavailable"));
         }
         let now = self.now();
-        let mut had_failures = false;
+        // TOTP and recovery codes take an attempt of the factor limit, to forget on success.
+        let mut limited = false;
         let proof = match method {
             Method::Totp => {
                 let code = parse_code6(code)?;
-                had_failures = self.factor_limit(uid).await?;
+                self.factor_limit(uid).await?;
+                limited = true;
                 let mut proof = None;
                 for f in auth
                     .factors
@@ -186,7 +191,8 @@ impl Umbral {
                 if !recovery_codes::looks_valid(code) {
                     return Err(CoreError::invalid("code", "code.recovery_format"));
                 }
-                had_failures = self.factor_limit(uid).await?;
+                self.factor_limit(uid).await?;
+                limited = true;
                 Proof::RecoveryCode {
                     code_hash: recovery_codes::hash(uid, code),
                 }
@@ -232,9 +238,11 @@ impl Umbral {
         if let Some(m) = &auth.membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
+        let session_token = secrets::new_token()?;
         let passed = ChallengePassed {
             user_id: uid.to_string(),
             session_id_hash: auth.session.id_hash.clone(),
+            new_session_id_hash: secrets::hash_token(&session_token),
             method: method.as_str().to_string(),
             proof,
             device,
@@ -255,11 +263,12 @@ impl Umbral {
             // concurrent request): the same answer as a wrong code.
             return Err(self.challenge_failed(auth, method, meta).await);
         }
-        if had_failures {
+        if limited {
             self.clear_factor_limit(uid).await;
         }
         Ok(Passed {
             next: Next::past_second_factor(auth.membership.as_ref()),
+            session_token,
             device_token,
         })
     }
@@ -273,9 +282,6 @@ impl Umbral {
         {
             return store_err(err);
         }
-        match method {
-            Method::Totp | Method::RecoveryCode => self.factor_failure(uid).await,
-            Method::Email | Method::Sms => CoreError::InvalidCode,
-        }
+        CoreError::InvalidCode
     }
 }

@@ -61,7 +61,7 @@ impl Umbral {
             .ok_or(CoreError::NotFound)?;
         let membership = self
             .store
-            .sign_in_lookup(&user.email.to_lowercase(), ["", ""])
+            .sign_in_lookup(&user.email.to_lowercase(), ["", "", ""])
             .await
             .map_err(store_err)?
             .account

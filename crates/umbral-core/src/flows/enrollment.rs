@@ -30,6 +30,9 @@ pub struct TotpSetup {
 #[derive(Debug, Clone)]
 pub struct Enrolled {
     pub factor_id: String,
+    /// The session's new token when enrolling completed its sign-in (its id rotates as it
+    /// gains privilege; the old token stops working).
+    pub session_token: Option<String>,
     /// Shown once; only with the user's first factor.
     pub recovery_codes: Option<Vec<String>>,
     pub next: Next,
@@ -144,19 +147,17 @@ impl Umbral {
             .as_deref()
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let key = self.config.secret_key.open(sealed, &pending.id)?;
-        let had_failures = self.factor_limit(uid).await?;
+        self.factor_limit(uid).await?;
         let now = self.now();
         let Some(step) = totp::matching_step(&key, code, now)? else {
-            return Err(self.factor_failure(uid).await);
+            return Err(CoreError::InvalidCode);
         };
         let proof = Proof::TotpStep {
             factor_id: pending.id.clone(),
             step,
         };
         let enrolled = self.confirm_factor(auth, user, &pending, proof, meta).await?;
-        if had_failures {
-            self.clear_factor_limit(uid).await;
-        }
+        self.clear_factor_limit(uid).await;
         Ok(enrolled)
     }
 
@@ -190,9 +191,14 @@ impl Umbral {
         if let Some(m) = &auth.membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
+        let session_token = match auth.session.mfa_at {
+            None => Some(secrets::new_token()?),
+            Some(_) => None,
+        };
         let confirmation = FactorConfirmation {
             user_id: uid.to_string(),
             factor_id: factor.id.clone(),
+            new_session_id_hash: session_token.as_deref().map(secrets::hash_token),
             proof,
             recovery_code_hashes: codes
                 .as_ref()
@@ -224,6 +230,7 @@ impl Umbral {
         }
         Ok(Enrolled {
             factor_id: factor.id.clone(),
+            session_token,
             recovery_codes: codes,
             next: Next::past_second_factor(auth.membership.as_ref()),
         })
@@ -471,34 +478,14 @@ impl Umbral {
         Ok(n)
     }
 
-    /// Refuses while wrong TOTP or recovery codes wait out their delay; says whether there
-    /// were failures to forget after a success.
-    pub(crate) async fn factor_limit(&self, user_id: &str) -> Result<bool, CoreError> {
-        let state = self
-            .store
-            .throttle_state(&factor_limit_key(user_id))
+    /// Takes one attempt at a TOTP or recovery code (or the current password), refusing while
+    /// wrong ones wait out their delay. Counted before the check, so concurrent guesses never
+    /// get more checks than the limit; a success forgets them ([`Umbral::clear_factor_limit`]).
+    pub(crate) async fn factor_limit(&self, user_id: &str) -> Result<(), CoreError> {
+        let key = factor_limit_key(user_id);
+        let state = self.store.throttle_state(&key).await.map_err(store_err)?;
+        self.take_attempt(&key, state, self.config.factors.free_failures)
             .await
-            .map_err(store_err)?;
-        let policy = &self.config.throttle;
-        match blocked_for(state, policy, self.config.factors.free_failures, self.now()) {
-            Some(secs) => Err(CoreError::RateLimited {
-                retry_after_secs: secs,
-            }),
-            None => Ok(state.is_some()),
-        }
-    }
-
-    /// Counts a wrong TOTP or recovery code and answers with the error to show.
-    pub(crate) async fn factor_failure(&self, user_id: &str) -> CoreError {
-        let policy = &self.config.throttle;
-        match self
-            .store
-            .throttle_failure(&factor_limit_key(user_id), self.now(), policy.window_secs * 1000)
-            .await
-        {
-            Ok(_) => CoreError::InvalidCode,
-            Err(e) => store_err(e),
-        }
     }
 
     pub(crate) async fn clear_factor_limit(&self, user_id: &str) {

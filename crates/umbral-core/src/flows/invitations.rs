@@ -181,6 +181,14 @@ impl Umbral {
         }
         let auth = self.authenticate(&session_token).await?;
         let next: Next = auth.next;
-        Ok(LoginOutcome { session_token, next })
+        Ok(LoginOutcome {
+            session_token,
+            next,
+            // The browser that set the password is one that signed in.
+            device_cookie: Some(crate::auth::throttle::new_device_cookie(
+                &self.config.secret_key,
+                user.id.as_str(),
+            )?),
+        })
     }
 }

@@ -5,11 +5,14 @@
 use crate::accounts::{Membership, User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
-use crate::auth::throttle::{account_key, blocked_for, ip_key};
+use crate::auth::throttle::{
+    account_key, blocked_for, device_key, ip_key, new_device_cookie, read_device_cookie,
+};
 use crate::auth::trusted::distrust;
 use crate::error::{CoreError, EndReason, FieldError};
 use crate::flows::Next;
 use crate::flows::signup::store_err;
+use crate::ports::ThrottleState;
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Password};
@@ -18,14 +21,31 @@ use crate::types::{Email, Password};
 pub struct LoginOutcome {
     pub session_token: String,
     pub next: Next,
+    /// A new sign-in device cookie to set, when the browser had none for this account.
+    pub device_cookie: Option<String>,
 }
 
 impl Umbral {
+    /// A sign-in from a client that carries no sign-in device cookie.
     pub async fn login(
         &self,
         email: &str,
         password: &str,
         device_token: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<LoginOutcome, CoreError> {
+        self.login_on_device(email, password, device_token, None, meta)
+            .await
+    }
+
+    /// `device_token`: the "Remember this device" token (second factor); `signin_device`: the
+    /// sign-in device cookie of a browser that signed in before (limits, see `auth::throttle`).
+    pub async fn login_on_device(
+        &self,
+        email: &str,
+        password: &str,
+        device_token: Option<&str>,
+        signin_device: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<LoginOutcome, CoreError> {
         let mut errors: Vec<FieldError> = Vec::new();
@@ -35,25 +55,32 @@ impl Umbral {
             return Err(CoreError::Validation(errors));
         };
         let email_key = email.key();
+        let claimed = signin_device.and_then(|c| read_device_cookie(&self.config.secret_key, c));
         let (acct_key, ip_key) = (account_key(&email_key), ip_key(&meta.ip));
+        let dev_key = device_key(claimed.map_or("-", |(_, nonce)| nonce));
         let policy = &self.config.throttle;
-        let now = self.now();
         let found = self
             .store
-            .sign_in_lookup(&email_key, [&acct_key, &ip_key])
+            .sign_in_lookup(&email_key, [&acct_key, &ip_key, &dev_key])
             .await
             .map_err(store_err)?;
-        for (state, free) in [
-            (found.limits[0], policy.account_free_failures),
-            (found.limits[1], policy.ip_free_failures),
-        ] {
-            if let Some(secs) = blocked_for(state, policy, free, now) {
-                return Err(CoreError::RateLimited {
-                    retry_after_secs: secs,
-                });
-            }
+        if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
+            return Err(CoreError::RateLimited {
+                retry_after_secs: secs,
+            });
         }
-        let account_had_failures = found.limits[0].is_some();
+        // A browser that signed in to this account before meets only its own failures; anyone
+        // else meets the account's, which slow them down but never this browser.
+        let known_device = matches!(
+            (&claimed, &found.account),
+            (Some((uid, _)), Some((u, _))) if *uid == u.id.as_str()
+        );
+        let (limit_key, limit_state, free) = if known_device {
+            (&dev_key, found.limits[2], policy.device_free_failures)
+        } else {
+            (&acct_key, found.limits[0], policy.account_free_failures)
+        };
+        self.take_attempt(limit_key, limit_state, free).await?;
         let (user, membership) = match found.account {
             Some((u, m)) => (Some(u), m),
             None => (None, None),
@@ -71,16 +98,20 @@ impl Umbral {
                 let now = self.now();
                 let mut event = AuditEvent::new(now, "login.failed", None, meta)?;
                 event.subject_user_id = user.as_ref().map(|u| u.id.0.clone());
+                // The account's (or the device's) attempt is counted already.
                 self.store
-                    .failed_sign_in([&acct_key, &ip_key], now, policy.window_secs * 1000, &event)
+                    .failed_sign_in(&[&ip_key], now, policy.window_secs * 1000, &event)
                     .await
                     .map_err(store_err)?;
                 return Err(CoreError::InvalidCredentials);
             }
         };
-        if account_had_failures {
-            self.store.throttle_clear(&acct_key).await.map_err(store_err)?;
-        }
+        // A browser that knows the password gets (or keeps) its device cookie.
+        let new_device_cookie = if known_device {
+            None
+        } else {
+            Some(new_device_cookie(&self.config.secret_key, user.id.as_str())?)
+        };
 
         let now = self.now();
         let token = secrets::new_token()?;
@@ -130,13 +161,46 @@ impl Umbral {
             None
         };
         self.store
-            .start_session(&session, end_others.as_ref(), &audit)
+            .start_session(&session, end_others.as_ref(), &audit, Some(limit_key))
             .await
             .map_err(store_err)?;
         Ok(LoginOutcome {
             session_token: token,
             next,
+            device_cookie: new_device_cookie,
         })
+    }
+
+    /// Takes one attempt of limit `key` (whose state was read as `state`), or refuses while its
+    /// failures wait out their delay. The attempt is counted before what it guards is checked,
+    /// by a compare-and-set on the state read: concurrent guesses never get more checks than
+    /// the limit allows. The caller forgets the key once the guarded secret was right.
+    pub(crate) async fn take_attempt(
+        &self,
+        key: &str,
+        mut state: Option<ThrottleState>,
+        free: i64,
+    ) -> Result<(), CoreError> {
+        let policy = &self.config.throttle;
+        for _ in 0..8 {
+            let now = self.now();
+            if let Some(secs) = blocked_for(state, policy, free, now) {
+                return Err(CoreError::RateLimited {
+                    retry_after_secs: secs,
+                });
+            }
+            if self
+                .store
+                .throttle_take(key, state, now, policy.window_secs * 1000)
+                .await
+                .map_err(store_err)?
+            {
+                return Ok(());
+            }
+            // Another attempt counted meanwhile: judge again with what it left.
+            state = self.store.throttle_state(key).await.map_err(store_err)?;
+        }
+        Err(CoreError::RateLimited { retry_after_secs: 1 })
     }
 
     /// The event of ending a user's other sessions when the single-session policy applies (the

@@ -179,7 +179,7 @@ impl Umbral {
             return Err(CoreError::invalid("user", "org.not_owner_or_self"));
         }
         let uid = actor.id.as_str();
-        let had_failures = self.factor_limit(uid).await?;
+        self.factor_limit(uid).await?;
         let now = self.now();
         let proof = match method {
             Method::Totp => {
@@ -207,7 +207,7 @@ impl Umbral {
             _ => return Err(CoreError::invalid("method", "factor.method_unavailable")),
         };
         let Some(proof) = proof else {
-            return Err(self.factor_failure(uid).await);
+            return Err(CoreError::InvalidCode);
         };
         let audit = self
             .org_event("organization.owner_transferred", actor, new_owner, m, meta)?
@@ -218,11 +218,9 @@ impl Umbral {
             .await
             .map_err(store_err)?
         {
-            return Err(self.factor_failure(uid).await);
+            return Err(CoreError::InvalidCode);
         }
-        if had_failures {
-            self.clear_factor_limit(uid).await;
-        }
+        self.clear_factor_limit(uid).await;
         Ok(())
     }
 }

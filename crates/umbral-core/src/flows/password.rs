@@ -43,21 +43,14 @@ impl Umbral {
             return Err(CoreError::Validation(errors));
         };
         // Wrong current passwords count like wrong codes: a growing delay.
-        let had_failures = self.factor_limit(uid).await?;
+        self.factor_limit(uid).await?;
         match self
             .hasher
             .verify(&current, user.password_hash.as_deref())
             .await?
         {
             Verified::Yes { .. } => {}
-            _ => {
-                return Err(match self.factor_failure(uid).await {
-                    CoreError::InvalidCode => {
-                        CoreError::invalid("current_password", "password.current_wrong")
-                    }
-                    other => other,
-                });
-            }
+            _ => return Err(CoreError::invalid("current_password", "password.current_wrong")),
         }
         let hash = self.hasher.hash(&new).await?;
         let now = self.now();
@@ -73,9 +66,7 @@ impl Umbral {
             .change_password(uid, &hash, &auth.session.id_hash, now, &message, &audit)
             .await
             .map_err(store_err)?;
-        if had_failures {
-            self.clear_factor_limit(uid).await;
-        }
+        self.clear_factor_limit(uid).await;
         self.outbox_wakeup.notify_one();
         Ok(())
     }

@@ -5,7 +5,7 @@
 
 use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::auth::throttle::blocked_for;
+use crate::auth::throttle::{account_key, blocked_for};
 use crate::error::CoreError;
 use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
@@ -48,7 +48,7 @@ impl Umbral {
         let policy = &self.config.recovery;
         let found = self
             .store
-            .sign_in_lookup(&key, [&limit_keys[0], &limit_keys[1]])
+            .sign_in_lookup(&key, [&limit_keys[0], &limit_keys[1], ""])
             .await
             .map_err(store_err)?;
         let now = self.now();
@@ -182,6 +182,12 @@ impl Umbral {
             .await
             .map_err(store_err)?
         {
+            // Whoever kept guessing the old password no longer keeps the owner out.
+            if let Some(email) = &parsed
+                && let Err(e) = self.store.throttle_clear(&account_key(&email.key())).await
+            {
+                tracing::warn!(error = %e, "could not lift the account's sign-in limit");
+            }
             Ok(())
         } else {
             Err(CoreError::invalid("token", "reset.link_invalid"))

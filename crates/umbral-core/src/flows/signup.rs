@@ -281,11 +281,7 @@ impl Umbral {
         let now = self.now();
         let record = self.check_code(&subject, CONFIRM_EMAIL, code).await?;
         let Some(user) = auth.user.as_ref() else {
-            // The stand-in of a taken email: no code is ever right.
-            self.store
-                .count_code_failure(&record.id)
-                .await
-                .map_err(store_err)?;
+            // The stand-in of a taken email: no code is ever right (its attempt is counted).
             return Err(CoreError::InvalidCode);
         };
         let audit = AuditEvent::new(now, "user.email_confirmed", Some(user.id.as_str()), meta)?;
@@ -306,7 +302,7 @@ impl Umbral {
     }
 
     /// Checks a code sent by email or SMS: it must exist, be fresh, not be tried too often, and
-    /// match. A wrong code counts an attempt. Returns the record, for the caller to use up.
+    /// match. Every check counts an attempt (a right code is used up by the caller). Returns the record, for the caller to use up.
     pub(crate) async fn check_code(
         &self,
         subject: &str,
@@ -322,14 +318,19 @@ impl Umbral {
         if self.now() > record.expires_at {
             return Err(CoreError::CodeExpired);
         }
-        if record.attempts >= self.config.codes.max_attempts {
+        // The attempt is counted before the comparison, in one statement that refuses beyond
+        // the limit: concurrent guesses never get more checks than `max_attempts`.
+        let max = self.config.codes.max_attempts;
+        if record.attempts >= max
+            || !self
+                .store
+                .take_code_attempt(&record.id, max)
+                .await
+                .map_err(store_err)?
+        {
             return Err(CoreError::CodeAttemptsExhausted);
         }
         if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
-            self.store
-                .count_code_failure(&record.id)
-                .await
-                .map_err(store_err)?;
             return Err(CoreError::InvalidCode);
         }
         Ok(record)

@@ -106,7 +106,7 @@ pub struct NewSignup {
 pub struct SignInLookup {
     pub account: Option<(User, Option<Membership>)>,
     /// The state of each limit key, in the order asked; `None` without failures.
-    pub limits: [Option<ThrottleState>; 2],
+    pub limits: [Option<ThrottleState>; 3],
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,8 +133,8 @@ pub trait AccountStore: Send + Sync {
     async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>>;
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
     /// What a sign-in reads before it hashes, in one read: the account with its organization,
-    /// and the failure counts of its two limits (account, IP).
-    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 2]) -> StoreResult<SignInLookup>;
+    /// and the failure counts of its limits (account, IP, sign-in device).
+    async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup>;
     async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()>;
     /// Marks the email confirmed and uses up the code, with its audit event.
     async fn confirm_email(
@@ -162,7 +162,9 @@ pub trait AccountStore: Send + Sync {
 #[async_trait]
 pub trait CodeStore: Send + Sync {
     async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>>;
-    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()>;
+    /// Counts one attempt at a code before it is compared, unless `max` were made already:
+    /// `false` then. One statement, so concurrent guesses never get more than `max` checks.
+    async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool>;
     /// Replaces any code of the same subject and purpose, and queues the message that carries it.
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()>;
 }
@@ -172,11 +174,14 @@ pub trait SessionStore: Send + Sync {
     /// Starts a session. With `end_others`, every other live session of the user ends with
     /// `signed_in_elsewhere` in the same transaction, and that event is recorded when any did;
     /// concurrent calls for one user are serialised so exactly one session survives.
+    /// `clear_limit` forgets, in the same transaction, the attempts counted on a sign-in limit
+    /// key (the password was right).
     async fn start_session(
         &self,
         session: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
+        clear_limit: Option<&str>,
     ) -> StoreResult<()>;
     async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>>;
     async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()>;
@@ -192,21 +197,31 @@ pub trait SessionStore: Send + Sync {
 
 #[async_trait]
 pub trait ThrottleStore: Send + Sync {
-    /// Counts one failure for `key`, starting a new window when the old one is over.
     /// A failed sign-in: one failure more for each limit key, and its audit event, together.
     async fn failed_sign_in(
         &self,
-        keys: [&str; 2],
+        keys: &[&str],
         now: UnixMillis,
         window_ms: i64,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+    /// Counts one failure for `key`, starting a new window when the old one is over.
     async fn throttle_failure(
         &self,
         key: &str,
         now: UnixMillis,
         window_ms: i64,
     ) -> StoreResult<ThrottleState>;
+    /// Counts one attempt for `key` if its state is still `seen` (what the caller read and
+    /// judged allowed): `false` when another attempt changed it meanwhile. A window that is over
+    /// starts again. Does not wait for the disk on SQLite: a lost count only forgives one attempt.
+    async fn throttle_take(
+        &self,
+        key: &str,
+        seen: Option<ThrottleState>,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<bool>;
     async fn throttle_clear(&self, key: &str) -> StoreResult<()>;
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>>;
 }
@@ -255,6 +270,9 @@ pub struct FactorConfirmation {
     pub recovery_code_hashes: Option<Vec<String>>,
     /// The session that set it up counts as having passed the challenge.
     pub session_id_hash: String,
+    /// When that gains the session privilege (it had not passed a second factor): its new id,
+    /// which replaces the old one (the old token stops working).
+    pub new_session_id_hash: Option<String>,
     /// With the single-session policy, when this completes a sign-in: the user's other sessions
     /// end (see [`ChallengePassed::end_others`]).
     pub end_others: Option<AuditEvent>,
@@ -267,6 +285,9 @@ pub struct FactorConfirmation {
 pub struct ChallengePassed {
     pub user_id: String,
     pub session_id_hash: String,
+    /// The session's new id: it gains privilege, so the id the password step handed out (which
+    /// may have leaked or been planted) stops working.
+    pub new_session_id_hash: String,
     /// `totp`, `sms`, `email` or `recovery_code`.
     pub method: String,
     pub proof: Proof,

@@ -99,13 +99,16 @@ async fn signup_is_written_whole() {
             .expect(name);
         assert_eq!(u.email, "Ana@Example.com");
         assert_eq!(u.name, "Ana Pérez");
-        let found = store.sign_in_lookup("ana@example.com", ["a", "b"]).await.unwrap();
+        let found = store
+            .sign_in_lookup("ana@example.com", ["a", "b", "c"])
+            .await
+            .unwrap();
         let (user, m) = found.account.expect("account");
         assert_eq!(user.id, u.id);
         let m = m.expect("membership");
         assert!(
             store
-                .sign_in_lookup("nobody@example.com", ["a", "b"])
+                .sign_in_lookup("nobody@example.com", ["a", "b", "c"])
                 .await
                 .unwrap()
                 .account
@@ -195,7 +198,7 @@ async fn concurrent_sign_ins_leave_one_session() {
                 let mut e = ended;
                 e.id = format!("{}-{i}", e.id);
                 store
-                    .start_session(&session(Some(&user_id), NOW + i), Some(&e), &[])
+                    .start_session(&session(Some(&user_id), NOW + i), Some(&e), &[], None)
                     .await
             }));
         }
@@ -246,7 +249,7 @@ async fn codes_are_replaced_counted_and_consumed() {
             .await
             .unwrap()
             .unwrap();
-        store.count_code_failure(&c.id).await.unwrap();
+        assert!(store.take_code_attempt(&c.id, 2).await.unwrap());
         assert_eq!(
             store
                 .current_code(&user_id, "confirm_email")
@@ -297,7 +300,14 @@ async fn throttle_counts_within_a_window() {
         let k = "login:account:x@example.com";
         let limits = |keys: [&'static str; 2]| {
             let store = store.clone();
-            async move { store.sign_in_lookup("x@example.com", keys).await.unwrap().limits }
+            async move {
+                let [a, b, _] = store
+                    .sign_in_lookup("x@example.com", [keys[0], keys[1], "third"])
+                    .await
+                    .unwrap()
+                    .limits;
+                [a, b]
+            }
         };
         assert_eq!(limits([k, "other"]).await, [None, None]);
         assert_eq!(store.throttle_failure(k, NOW, 1000).await.unwrap().failures, 1);
@@ -315,6 +325,83 @@ async fn throttle_counts_within_a_window() {
         assert_eq!((a, b.is_some()), (None, true));
     })
     .await;
+}
+
+/// A code's attempts are taken one by one up to the limit, however many ask at once.
+#[tokio::test]
+async fn code_attempts_stop_at_the_limit_under_concurrency() {
+    each_store(|name, store| async move {
+        let s = signup("attempts@example.com");
+        let user_id = uid(&s);
+        store.create_signup(&s).await.unwrap();
+        let c = store
+            .current_code(&user_id, "confirm_email")
+            .await
+            .unwrap()
+            .unwrap();
+        let store = Arc::new(store);
+        let tries = (0..30).map(|_| {
+            let store = store.clone();
+            let id = c.id.clone();
+            async move { store.take_code_attempt(&id, 5).await.unwrap() }
+        });
+        let taken = futures_join_all(tries).await.into_iter().filter(|t| *t).count();
+        assert_eq!(taken, 5, "{name}: {taken} attempts taken against a limit of 5");
+    })
+    .await;
+}
+
+/// `throttle_take` counts an attempt only on the state the caller saw: of many callers that
+/// saw the same state, one wins.
+#[tokio::test]
+async fn throttle_take_is_a_compare_and_set() {
+    each_store(|name, store| async move {
+        let k = "login:account:cas@example.com";
+        assert!(store.throttle_take(k, None, NOW, 60_000).await.unwrap());
+        assert!(
+            !store.throttle_take(k, None, NOW, 60_000).await.unwrap(),
+            "{name}: taken twice on a missing row"
+        );
+        let seen = store.throttle_state(k).await.unwrap();
+        assert_eq!(seen.map(|s| s.failures), Some(1));
+        let store = Arc::new(store);
+        let tries = (0..10).map(|i| {
+            let store = store.clone();
+            async move { store.throttle_take(k, seen, NOW + 1 + i, 60_000).await.unwrap() }
+        });
+        let won = futures_join_all(tries).await.into_iter().filter(|t| *t).count();
+        assert_eq!(won, 1, "{name}: {won} callers counted on one seen state");
+        assert_eq!(
+            store.throttle_state(k).await.unwrap().map(|s| s.failures),
+            Some(2)
+        );
+        // A window that is over starts again.
+        let seen = store.throttle_state(k).await.unwrap();
+        assert!(store.throttle_take(k, seen, NOW + 120_000, 60_000).await.unwrap());
+        let s = store.throttle_state(k).await.unwrap().unwrap();
+        assert_eq!((s.failures, s.window_started_at), (1, NOW + 120_000));
+        // A session start forgets the key it is told to.
+        let s = signup("cas@example.com");
+        store.create_signup(&s).await.unwrap();
+        store
+            .start_session(&session(Some(&uid(&s)), NOW + 3), None, &[], Some(k))
+            .await
+            .unwrap();
+        assert_eq!(store.throttle_state(k).await.unwrap(), None);
+    })
+    .await;
+}
+
+/// Runs the futures at once (no extra dependency for `join_all`).
+async fn futures_join_all<T: Send + 'static>(
+    futures: impl Iterator<Item = impl std::future::Future<Output = T> + Send + 'static>,
+) -> Vec<T> {
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
 }
 
 #[tokio::test]
@@ -434,7 +521,10 @@ async fn reads_after_every_change_see_it() {
 
         let other = session(Some(&user_id), NOW + 1);
         let ended = AuditEvent::new(NOW, "session.ended", Some(&user_id), &meta()).unwrap();
-        store.start_session(&other, Some(&ended), &[]).await.unwrap();
+        store
+            .start_session(&other, Some(&ended), &[], None)
+            .await
+            .unwrap();
         assert_eq!(
             read(s.session.id_hash.clone())
                 .await
@@ -504,12 +594,12 @@ async fn a_failed_sign_in_counts_both_limits_and_is_audited() {
         let mut ev = ev;
         ev.subject_user_id = Some("someone".into());
         store
-            .failed_sign_in(["acct", "ip"], NOW, 1000, &ev)
+            .failed_sign_in(&["acct", "ip"], NOW, 1000, &ev)
             .await
             .unwrap();
         store
             .failed_sign_in(
-                ["acct2", "ip"],
+                &["acct2", "ip"],
                 NOW + 1,
                 1000,
                 &AuditEvent {
@@ -519,8 +609,8 @@ async fn a_failed_sign_in_counts_both_limits_and_is_audited() {
             )
             .await
             .unwrap();
-        let [a, i] = store
-            .sign_in_lookup("nobody@example.com", ["acct", "ip"])
+        let [a, i, _] = store
+            .sign_in_lookup("nobody@example.com", ["acct", "ip", "device"])
             .await
             .unwrap()
             .limits;

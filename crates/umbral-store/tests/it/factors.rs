@@ -47,6 +47,7 @@ async fn with_totp(store: &SqlStore, email: &str) -> (String, String, String) {
             },
             recovery_code_hashes: Some(vec!["h1".into(), "h2".into()]),
             session_id_hash: s.session.id_hash.clone(),
+            new_session_id_hash: None,
             end_others: None,
             now: NOW,
             audit: vec![audit(&user_id, "factor.enrolled")],
@@ -61,6 +62,8 @@ fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevi
     ChallengePassed {
         user_id: user_id.into(),
         session_id_hash: session.into(),
+        // The same id: these tests look the session up again afterwards.
+        new_session_id_hash: session.into(),
         method: "totp".into(),
         proof,
         device,
@@ -68,6 +71,25 @@ fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevi
         now: NOW,
         audit: vec![audit(user_id, "mfa.challenge_passed")],
     }
+}
+
+/// Passing the second factor moves the session to its new id: the old one finds nothing.
+#[tokio::test]
+async fn a_session_that_passes_its_second_factor_moves_to_its_new_id() {
+    each_store(|name, store| async move {
+        let (user_id, session, factor_id) = with_totp(&store, "rotate@example.com").await;
+        let mut p = passed(&user_id, &session, Proof::TotpStep { factor_id, step: 101 }, None);
+        p.new_session_id_hash = "rotated".into();
+        assert!(store.pass_challenge(&p).await.unwrap());
+        assert!(
+            store.session_context(&session).await.unwrap().is_none(),
+            "{name}: the old id still works"
+        );
+        let moved = store.session_context("rotated").await.unwrap().unwrap();
+        assert_eq!(moved.session.mfa_at, Some(NOW), "{name}");
+        assert_eq!(moved.session.user_id.as_deref(), Some(user_id.as_str()));
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -261,6 +283,7 @@ async fn two_users_claiming_one_sms_number_one_wins() {
                         proof: Proof::Code { code_id: code.id },
                         recovery_code_hashes: None,
                         session_id_hash: s.session.id_hash.clone(),
+                        new_session_id_hash: None,
                         end_others: None,
                         now: NOW,
                         audit: vec![],
@@ -358,7 +381,7 @@ async fn concurrent_challenge_completions_leave_one_session() {
         for i in 0..6 {
             let mut s = crate::conformance::session(Some(&user_id), NOW + i);
             s.id_hash = format!("pending-{i}");
-            store.start_session(&s, None, &[]).await.unwrap();
+            store.start_session(&s, None, &[], None).await.unwrap();
             sessions.push(s.id_hash);
         }
         let store = Arc::new(store);

@@ -36,12 +36,12 @@ async fn ending_other_sessions_records_how_many_ended_and_nothing_when_none() {
         store.create_signup(&s).await.unwrap();
         // Two live sessions (the sign-up's and one more), then a sign-in that ends both.
         store
-            .start_session(&session(Some(&user), NOW + 1), None, &[])
+            .start_session(&session(Some(&user), NOW + 1), None, &[], None)
             .await
             .unwrap();
         let third = session(Some(&user), NOW + 2);
         store
-            .start_session(&third, Some(&ended_event(&user, 2)), &[])
+            .start_session(&third, Some(&ended_event(&user, 2)), &[], None)
             .await
             .unwrap();
         assert_eq!(
@@ -61,12 +61,17 @@ async fn ending_other_sessions_records_how_many_ended_and_nothing_when_none() {
             .unwrap();
         let alone = session(Some(&user), NOW + 4);
         store
-            .start_session(&alone, Some(&ended_event(&user, 4)), &[])
+            .start_session(&alone, Some(&ended_event(&user, 4)), &[], None)
             .await
             .unwrap();
         assert_eq!(ended_details(&store, &user).await.len(), 1, "{name}");
         store
-            .start_session(&session(Some(&user), NOW + 5), Some(&ended_event(&user, 5)), &[])
+            .start_session(
+                &session(Some(&user), NOW + 5),
+                Some(&ended_event(&user, 5)),
+                &[],
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -97,6 +102,7 @@ async fn a_session_start_that_fails_half_way_changes_nothing_and_the_store_goes_
                 &again,
                 Some(&ended_event(&user, 1)),
                 std::slice::from_ref(&started),
+                None,
             )
             .await;
         assert!(err.is_err(), "{name}");
@@ -114,11 +120,16 @@ async fn a_session_start_that_fails_half_way_changes_nothing_and_the_store_goes_
         );
         // The writer is usable at once, with and without ending others.
         store
-            .start_session(&session(Some(&user), NOW + 2), None, &[])
+            .start_session(&session(Some(&user), NOW + 2), None, &[], None)
             .await
             .unwrap();
         store
-            .start_session(&session(Some(&user), NOW + 3), Some(&ended_event(&user, 3)), &[])
+            .start_session(
+                &session(Some(&user), NOW + 3),
+                Some(&ended_event(&user, 3)),
+                &[],
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -144,20 +155,21 @@ async fn a_relaxed_session_start_that_fails_half_way_changes_nothing() {
                 &session(Some(&user), NOW + 1),
                 None,
                 std::slice::from_ref(&started),
+                None,
             )
             .await
             .unwrap();
         // The session is written, then its event, whose id is taken.
         let second = session(Some(&user), NOW + 2);
         let err = store
-            .start_session(&second, None, std::slice::from_ref(&started))
+            .start_session(&second, None, std::slice::from_ref(&started), None)
             .await;
         assert!(matches!(err, Err(StoreError::Conflict(_))), "{name}: {err:?}");
         let live = store.live_sessions_of(&user, NOW + 2).await.unwrap();
         assert_eq!(live.len(), 2, "{name}: the second session was rolled back");
         assert!(live.iter().all(|l| l.id_hash != second.id_hash), "{name}");
         // The writer goes on.
-        store.start_session(&second, None, &[]).await.unwrap();
+        store.start_session(&second, None, &[], None).await.unwrap();
         assert_eq!(
             store.live_sessions_of(&user, NOW + 2).await.unwrap().len(),
             3,

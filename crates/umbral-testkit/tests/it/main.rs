@@ -6,6 +6,7 @@ mod api_contract;
 mod audit;
 mod checkout;
 mod factor_reset;
+mod lockout;
 mod login;
 mod organization;
 mod pages;

@@ -51,7 +51,9 @@ async fn concurrent_sign_ins_leave_one_session() {
     let c = app.confirmed("many@example.com").await;
     let codes = app.enroll_totp(&c, "many@example.com").await;
     let mut handles = Vec::new();
-    for code in codes.into_iter().take(6) {
+    // Five at once: every attempt is counted before its password is checked (ADR 0010), so a
+    // sixth at the same moment would wait like a guess beyond the account's free failures.
+    for code in codes.into_iter().take(5) {
         let c = app.client();
         let base = app.base.clone();
         handles.push(tokio::spawn(async move {
@@ -79,7 +81,9 @@ async fn concurrent_sign_ins_leave_one_session() {
                 "{}",
                 r.text().await.unwrap_or_default()
             );
-            token
+            // Passing the second factor hands out the session's new token (the old one ends).
+            let body: Value = r.json().await.unwrap_or_default();
+            body["session_token"].as_str().map_or(token, str::to_string)
         }));
     }
     let mut tokens = Vec::new();
@@ -163,6 +167,23 @@ async fn bearer_tokens_for_native_clients() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Enrolling completed the sign-in: the session's id rotated; the sign-up's token ended.
+    let old = token;
+    let token = r.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(token, old);
+    assert_eq!(
+        c.get(app.url("/api/v1/me"))
+            .bearer_auth(&old)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "the sign-up's token survived the enrollment"
+    );
     app.onboarded_as(&c, Some(&token)).await;
     let me: Value = c
         .get(app.url("/api/v1/me"))
@@ -280,5 +301,69 @@ async fn secure_cookies_over_https() {
         "{cookie}"
     );
     assert!(r.headers().contains_key("strict-transport-security"));
+    app.stop().await;
+}
+
+/// Session fixation: the token handed out at the password step (which a planted or leaked
+/// cookie could be) must not become a signed-in session. Passing the second factor rotates it.
+#[tokio::test]
+async fn the_password_steps_token_ends_when_the_second_factor_passes() {
+    let app = spawn_app().await;
+    let email = "fixation@example.com";
+    let c = app.confirmed(email).await;
+    app.enroll_totp(&c, email).await;
+    let api = reqwest::Client::new();
+    let r: Value = api
+        .post(app.url("/api/v1/login"))
+        .json(&json!({"email": email, "password": PASSWORD, "token": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["next"], "second_factor");
+    let planted = r["session_token"].as_str().unwrap().to_string();
+    let r = api
+        .post(app.url("/api/v1/login/second-factor"))
+        .bearer_auth(&planted)
+        .json(&json!({"method": "totp", "code": app.next_totp(email)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("umbral_session="))
+        .map(str::to_string)
+        .expect("the new session cookie");
+    let fresh = r.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(fresh, planted);
+    assert!(cookie.starts_with(&format!("umbral_session={fresh};")));
+    let me = |token: String| {
+        let api = api.clone();
+        let url = app.url("/api/v1/me");
+        async move {
+            api.get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        me(planted).await,
+        401,
+        "the password step's token became a signed-in session"
+    );
+    assert_ne!(me(fresh).await, 401);
     app.stop().await;
 }

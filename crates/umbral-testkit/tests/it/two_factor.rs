@@ -482,7 +482,7 @@ async fn staff_set_an_organizations_two_factor_policy() {
     let org = app
         .umbral()
         .store()
-        .sign_in_lookup("org@example.com", ["a", "b"])
+        .sign_in_lookup("org@example.com", ["a", "b", "c"])
         .await
         .unwrap()
         .account

@@ -88,7 +88,7 @@ pub async fn answer(
             if bearer && let Some(t) = &passed.device_token {
                 body["device_token"] = json!(t);
             }
-            let mut resp = Json(body).into_response();
+            let mut resp = rotated(&state, &ctx, body, Some(&passed.session_token));
             if let Some(t) = &passed.device_token {
                 append_cookie(&mut resp, &state.device_cookie(t));
             }
@@ -143,7 +143,7 @@ pub async fn confirm_totp(
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Response {
     match state.umbral.confirm_totp(&a, &b.code, &ctx.meta).await {
-        Ok(done) => enrolled_json(&done),
+        Ok(done) => enrolled_json(&state, &ctx, &done),
         Err(e) => fail(e, &ctx),
     }
 }
@@ -175,18 +175,33 @@ pub async fn confirm_sms(
     ApiJson(b): ApiJson<CodeBody>,
 ) -> Response {
     match state.umbral.confirm_sms(&a, &b.code, &ctx.meta).await {
-        Ok(done) => enrolled_json(&done),
+        Ok(done) => enrolled_json(&state, &ctx, &done),
         Err(e) => fail(e, &ctx),
     }
 }
 
-fn enrolled_json(done: &umbral_core::flows::enrollment::Enrolled) -> Response {
-    Json(json!({
+fn enrolled_json(state: &AppState, ctx: &Ctx, done: &umbral_core::flows::enrollment::Enrolled) -> Response {
+    let body = json!({
         "factor_id": done.factor_id,
         "recovery_codes": done.recovery_codes,
         "next": done.next.as_str(),
-    }))
-    .into_response()
+    });
+    rotated(state, ctx, body, done.session_token.as_deref())
+}
+
+/// The answer of a step that gave the session privilege: its id rotated, so the old token no
+/// longer works. The new one goes in the cookie, and in the body (`session_token`) for a client
+/// that signs its requests with a bearer token.
+fn rotated(state: &AppState, ctx: &Ctx, mut body: serde_json::Value, token: Option<&str>) -> Response {
+    let Some(token) = token else {
+        return Json(body).into_response();
+    };
+    if matches!(ctx.token, Some((_, false))) {
+        body["session_token"] = json!(token);
+    }
+    let mut resp = Json(body).into_response();
+    append_cookie(&mut resp, &state.session_cookie(token));
+    resp
 }
 
 pub async fn list(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
@@ -417,13 +432,17 @@ pub async fn accept_invitation(
         .accept_invitation(&b.token, &b.password, &ctx.meta)
         .await
     {
-        Ok(out) => super::v1::session_answer(
-            &state,
-            StatusCode::OK,
-            json!({"next": out.next.as_str()}),
-            &out.session_token,
-            b.want_token,
-        ),
+        Ok(out) => {
+            let mut resp = super::v1::session_answer(
+                &state,
+                StatusCode::OK,
+                json!({"next": out.next.as_str()}),
+                &out.session_token,
+                b.want_token,
+            );
+            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
+            resp
+        }
         Err(e) => fail(e, &ctx),
     }
 }

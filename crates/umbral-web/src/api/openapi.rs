@@ -154,7 +154,8 @@ fn core_spec() -> Value {
                 }, "additionalProperties": false},
                 "Login": {"type": "object", "required": ["email", "password"], "properties": {
                     "email": {"type": "string"}, "password": {"type": "string"}, "token": {"type": "boolean"},
-                    "device_token": {"type": "string", "description": "A trusted device's token, for clients without cookies"}
+                    "device_token": {"type": "string", "description": "A trusted device's token, for clients without cookies"},
+                    "signin_device": {"type": "string", "description": "The sign-in device value an earlier sign-in returned, for clients without cookies: failures from elsewhere never block it"}
                 }, "additionalProperties": false},
                 "Challenge": {"type": "object", "required": ["method", "code"], "properties": {
                     "method": {"type": "string", "enum": ["totp", "sms", "email", "recovery_code"]},
@@ -221,7 +222,7 @@ fn core_spec() -> Value {
                 "summary": "Sign in with email and password; ends the user's other sessions",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Login"}}}},
                 "responses": {
-                    "200": next_response("Signed in; the session cookie is set"),
+                    "200": next_response("Signed in; the session cookie is set, and the sign-in device cookie when the browser had none (with `token`, also `signin_device` in the body)"),
                     "401": error_response("Unknown email, wrong password or disabled user (one answer for all)"),
                     "429": error_response("Too many attempts; see Retry-After"),
                     "503": error_response("Busy; retry after `Retry-After` seconds")
@@ -253,8 +254,8 @@ fn core_spec() -> Value {
                     "summary": "Answer the second-factor challenge after the password",
                     "security": [{"session": []}, {"bearer": []}],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Challenge"}}}},
-                    "responses": {"200": {"description": "Passed; `device_token` (bearer clients) or the device cookie when remembered",
-                            "content": {"application/json": {"schema": {"type": "object", "properties": {"next": {"type": "string"}, "device_token": {"type": "string"}}}}}},
+                    "responses": {"200": {"description": "Passed. The session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working. `device_token` (bearer clients) or the device cookie when remembered",
+                            "content": {"application/json": {"schema": {"type": "object", "properties": {"next": {"type": "string"}, "session_token": {"type": "string"}, "device_token": {"type": "string"}}}}}},
                         "400": error_response("Wrong, expired, used or exhausted code"), "401": error_response("No live session"),
                         "422": error_response("Malformed code or unavailable method"), "429": error_response("Too many wrong codes; see Retry-After")}
                 }
@@ -289,8 +290,8 @@ fn core_spec() -> Value {
                 "summary": "Confirm the authenticator app with a current code; the first factor returns ten recovery codes",
                 "security": [{"session": []}, {"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}},
-                "responses": {"200": {"description": "Confirmed", "content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "Confirmed. When this completes the sign-in, the session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}, "session_token": {"type": "string"}}}}}},
                     "400": error_response("Wrong code"), "422": error_response("Malformed code")}
             }},
             "/api/v1/factors/sms": {"post": {
@@ -306,8 +307,8 @@ fn core_spec() -> Value {
                 "summary": "Confirm the phone with the code sent to it; the first factor returns ten recovery codes",
                 "security": [{"session": []}, {"bearer": []}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Code"}}}},
-                "responses": {"200": {"description": "Confirmed", "content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "Confirmed. When this completes the sign-in, the session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "factor_id": {"type": "string"}, "recovery_codes": {"type": ["array", "null"], "items": {"type": "string"}}, "next": {"type": "string"}, "session_token": {"type": "string"}}}}}},
                     "400": error_response("Wrong, expired or exhausted code"), "422": error_response("Malformed code, or the number was taken meanwhile")}
             }},
             "/api/v1/factors/recovery-codes": {"post": {

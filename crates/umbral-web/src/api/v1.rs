@@ -43,6 +43,8 @@ pub struct LoginBody {
     token: bool,
     /// A trusted device's token, for clients that keep no cookies.
     device_token: Option<String>,
+    /// The sign-in device cookie's value, for clients that keep no cookies.
+    signin_device: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,14 +131,23 @@ pub async fn resend_code(State(state): State<AppState>, ctx: Ctx, ApiSession(a):
 
 pub async fn login(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<LoginBody>) -> Response {
     let device = b.device_token.as_deref().or(ctx.device_cookie.as_deref());
-    match state.umbral.login(&b.email, &b.password, device, &ctx.meta).await {
-        Ok(out) => session_answer(
-            &state,
-            StatusCode::OK,
-            json!({"next": out.next.as_str()}),
-            &out.session_token,
-            b.token,
-        ),
+    let signin = b.signin_device.as_deref().or(ctx.signin_cookie.as_deref());
+    match state
+        .umbral
+        .login_on_device(&b.email, &b.password, device, signin, &ctx.meta)
+        .await
+    {
+        Ok(out) => {
+            let mut body = json!({"next": out.next.as_str()});
+            if b.token
+                && let Some(c) = &out.device_cookie
+            {
+                body["signin_device"] = json!(c);
+            }
+            let mut resp = session_answer(&state, StatusCode::OK, body, &out.session_token, b.token);
+            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
+            resp
+        }
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
 }

@@ -75,15 +75,20 @@ pub async fn password_step(
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
     match state
         .umbral
-        .login(
+        .login_on_device(
             get("email"),
             get("password"),
             ctx.device_cookie.as_deref(),
+            ctx.signin_cookie.as_deref(),
             &ctx.meta,
         )
         .await
     {
-        Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
+        Ok(out) => {
+            let mut resp = signed_in(&state, &out.session_token, out.next.as_str());
+            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
+            resp
+        }
         // A bad email goes back to the first step; anything else stays on the password.
         Err(CoreError::Validation(errs)) if errs.iter().any(|x| x.field == "email") => {
             email_page(&state, &ctx)

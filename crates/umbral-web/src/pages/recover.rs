@@ -121,7 +121,11 @@ pub async fn accept_invite(
         .accept_invitation(get("token"), get("password"), &ctx.meta)
         .await
     {
-        Ok(out) => super::signed_in(&state, &out.session_token, out.next.as_str()),
+        Ok(out) => {
+            let mut resp = super::signed_in(&state, &out.session_token, out.next.as_str());
+            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
+            resp
+        }
         Err(e) => page.error(&e, context! { invite => true }),
     }
 }

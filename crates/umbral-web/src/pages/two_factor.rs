@@ -104,11 +104,16 @@ pub async fn confirm_app_setup(
 }
 
 /// After a factor is confirmed: the recovery codes with the first one, else back to the tab.
+/// When that completed the sign-in, the session's id rotated: the new cookie goes with it.
 fn enrolled(state: &AppState, ctx: &Ctx, done: umbral_core::flows::enrollment::Enrolled) -> Response {
-    match done.recovery_codes {
+    let mut resp = match done.recovery_codes {
         Some(codes) => recovery_codes_page(state, ctx, &codes, step_path(done.next.as_str())),
         None => Redirect::to("/settings/security?notice=factor_added").into_response(),
+    };
+    if let Some(token) = &done.session_token {
+        crate::api::append_cookie(&mut resp, &state.session_cookie(token));
     }
+    resp
 }
 
 fn sms_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
@@ -361,7 +366,7 @@ pub async fn answer_challenge(
         .await
     {
         Ok(passed) => {
-            let mut resp = Redirect::to(step_path(passed.next.as_str())).into_response();
+            let mut resp = super::signed_in(&state, &passed.session_token, passed.next.as_str());
             if let Some(token) = passed.device_token {
                 crate::api::append_cookie(&mut resp, &state.device_cookie(&token));
             }

@@ -58,6 +58,24 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // Enrolling completed the sign-in: the session's id rotated, and the old token ended.
+    let old = token_a.clone();
+    let token_a = r.json::<Value>().await.unwrap()["session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(token_a, old);
+    let r = c
+        .get(format!("{}/api/v1/me", a.base))
+        .bearer_auth(&old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        401,
+        "the token of before the second factor still works"
+    );
     // The company data given on A, the payment made on B.
     let r = c
         .post(format!("{}/api/v1/onboarding/company", a.base))
@@ -113,16 +131,22 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
     let answer = |node: String, token: String, code: String| {
         let c = c.clone();
         async move {
-            c.post(format!("{node}/api/v1/login/second-factor"))
+            let r = c
+                .post(format!("{node}/api/v1/login/second-factor"))
                 .bearer_auth(token)
                 .json(&json!({"method": "totp", "code": code}))
                 .send()
                 .await
-                .unwrap()
-                .status()
+                .unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap_or_default();
+            (status, body["session_token"].as_str().map(str::to_string))
         }
     };
-    assert_eq!(answer(b.base.clone(), token_b.clone(), code.clone()).await, 200);
+    // Passing the second factor rotates the session's id: B's new token comes in the answer.
+    let (status, rotated) = answer(b.base.clone(), token_b.clone(), code.clone()).await;
+    assert_eq!(status, 200);
+    let token_b = rotated.unwrap();
     let r = c
         .get(format!("{}/api/v1/me", a.base))
         .bearer_auth(&token_a)
@@ -145,7 +169,7 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
     );
     // ... and the same step is refused on A: no TOTP step counts twice, on any node.
     let token_a2 = login(a.base.clone()).await;
-    assert_eq!(answer(a.base.clone(), token_a2, code).await, 400);
+    assert_eq!(answer(a.base.clone(), token_a2, code).await.0, 400);
 
     // Limits are shared: failures on A count on B.
     for _ in 0..5 {

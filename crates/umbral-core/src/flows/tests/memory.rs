@@ -78,7 +78,7 @@ impl AccountStore for MemoryStore {
     async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
         Ok(self.st().users.get(id).cloned())
     }
-    async fn sign_in_lookup(&self, k: &str, keys: [&str; 2]) -> StoreResult<SignInLookup> {
+    async fn sign_in_lookup(&self, k: &str, keys: [&str; 3]) -> StoreResult<SignInLookup> {
         let account = match self.user_by_email_key(k).await? {
             Some(u) => {
                 let m = self.membership_of(&u.id.0);
@@ -155,11 +155,18 @@ impl CodeStore for MemoryStore {
             .get(&(subject.to_string(), purpose.to_string()))
             .cloned())
     }
-    async fn count_code_failure(&self, code_id: &str) -> StoreResult<()> {
-        for c in self.st().codes.values_mut().filter(|c| c.id == code_id) {
+    async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool> {
+        let mut taken = false;
+        for c in self
+            .st()
+            .codes
+            .values_mut()
+            .filter(|c| c.id == code_id && c.attempts < max)
+        {
             c.attempts += 1;
+            taken = true;
         }
-        Ok(())
+        Ok(taken)
     }
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {
         let mut st = self.st();
@@ -177,8 +184,12 @@ impl SessionStore for MemoryStore {
         s: &SessionRecord,
         end_others: Option<&AuditEvent>,
         audit: &[AuditEvent],
+        clear_limit: Option<&str>,
     ) -> StoreResult<()> {
         let mut st = self.st();
+        if let Some(key) = clear_limit {
+            st.throttle.remove(key);
+        }
         if end_others.is_some() {
             for o in st
                 .sessions
@@ -256,7 +267,7 @@ impl SessionStore for MemoryStore {
 impl ThrottleStore for MemoryStore {
     async fn failed_sign_in(
         &self,
-        keys: [&str; 2],
+        keys: &[&str],
         now: UnixMillis,
         window_ms: i64,
         audit: &AuditEvent,
@@ -290,6 +301,19 @@ impl ThrottleStore for MemoryStore {
         s.failures += 1;
         s.last_failure_at = now;
         Ok(*s)
+    }
+    async fn throttle_take(
+        &self,
+        key: &str,
+        seen: Option<ThrottleState>,
+        now: UnixMillis,
+        window_ms: i64,
+    ) -> StoreResult<bool> {
+        if self.st().throttle.get(key).copied() != seen {
+            return Ok(false);
+        }
+        self.throttle_failure(key, now, window_ms).await?;
+        Ok(true)
     }
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
         Ok(self.st().throttle.get(key).copied())
