@@ -5,9 +5,11 @@
 //!   umbral-bench signin   sign-ins per second against the hash ceiling (efficiency)
 //!   umbral-bench me       server CPU per authenticated `GET /api/v1/me`
 //!   umbral-bench overload sign-ins far beyond capacity: 503s, latency of others, memory, start
+//!   umbral-bench burst    a crowd within capacity signing in at once: share of 503, rate, p99
 //!   umbral-bench totp     server CPU per TOTP code check at sign-in, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 
+mod burst;
 mod common;
 mod me;
 mod overload;
@@ -69,6 +71,16 @@ enum What {
         #[arg(long, default_value_t = 1_000_000)]
         lines: u64,
     },
+    /// A crowd of clients signing in at once, each in a loop, within the machine's capacity.
+    Burst {
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Admit by a count of queued hashes instead (the earlier admission: 2 x workers).
+        #[arg(long)]
+        queue: Option<usize>,
+    },
     /// Sign-ins offered well beyond capacity while another endpoint is probed; start time and
     /// memory.
     Overload {
@@ -96,6 +108,11 @@ async fn main() -> Result<()> {
         } => me::bench_me(&cli, *requests, *clients, path).await,
         What::Overload { times, seconds } => overload::bench_overload(&cli, *times, *seconds).await,
         What::Totp { users, clients } => totp::bench_totp(&cli, *users, *clients).await,
+        What::Burst {
+            clients,
+            seconds,
+            queue,
+        } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
     }
 }

@@ -51,6 +51,8 @@ pub struct ThrottlePolicy {
     pub account_free_failures: i64,
     /// Free failures of a browser with a sign-in device cookie for the account.
     pub device_free_failures: i64,
+    /// Sign-ups one client IP may make in a window before each further one waits.
+    pub signup_free_per_ip: i64,
     pub ip_free_failures: i64,
     pub base_delay_secs: i64,
     pub max_delay_secs: i64,
@@ -62,6 +64,7 @@ impl Default for ThrottlePolicy {
             window_secs: 15 * 60,
             account_free_failures: 5,
             device_free_failures: 10,
+            signup_free_per_ip: 20,
             ip_free_failures: 50,
             base_delay_secs: 2,
             max_delay_secs: 15 * 60,

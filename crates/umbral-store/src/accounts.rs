@@ -95,7 +95,9 @@ impl AccountStore for SqlStore {
         }
         insert_session(&mut tx, &s.session).await?;
         upsert_code(&mut tx, &s.code).await?;
-        insert_outbox(&mut tx, &s.message).await?;
+        if let Some(m) = &s.message {
+            insert_outbox(&mut tx, m).await?;
+        }
         insert_audits(&mut tx, &s.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)
     }

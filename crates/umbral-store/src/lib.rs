@@ -75,6 +75,31 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// Creates a missing SQLite file readable by its owner only (0600). SQLite gives the `-wal` and
+/// `-shm` files it makes beside it the same permissions, so none of them is readable by others.
+fn create_private(url: &str) -> Result<(), StoreError> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" || url.contains("mode=memory") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!(
+            "cannot create the database file {path}: {e}"
+        ))),
+    }
+}
+
 pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Backend::Sqlite)
@@ -94,6 +119,7 @@ impl SqlStore {
         let backend = backend_of(url)?;
         match backend {
             Backend::Sqlite => {
+                create_private(url)?;
                 let url = sqlite_url(url);
                 // The writer first: it is the one that turns the file into WAL mode.
                 let write = conn::Conns::sqlite(&url, 1, 1, true).await?;
@@ -237,6 +263,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys, ["a", "b", "c"]);
+        store.close().await;
+    }
+
+    /// The database file and the files SQLite makes beside it are readable by their owner only.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let db = TestDatabase::sqlite();
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let file = db.url.trim_start_matches("sqlite://").to_string();
+        for f in [file.clone(), format!("{file}-wal"), format!("{file}-shm")] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f} is {mode:o}");
+        }
         store.close().await;
     }
 

@@ -128,6 +128,16 @@ impl IntoResponse for ApiError {
 }
 
 /// A JSON error that is not a core error (bad JSON, cross-origin request).
+/// An API error about one field of the request, named as the client sent it.
+pub fn field_api_error(status: StatusCode, code: &str, field: &str, locale: Locale) -> Response {
+    let message = i18n::t(locale, &i18n::error_id(code), &[("field", Arg::Str(field))]);
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message, "field": field}})),
+    )
+        .into_response()
+}
+
 pub fn plain_api_error(status: StatusCode, code: &str, locale: Locale, detail: &str) -> Response {
     let message = i18n::t(locale, &i18n::error_id(code), &[("detail", Arg::Str(detail))]);
     (

@@ -143,10 +143,13 @@ impl FromRequestParts<AppState> for Ctx {
             .split('&')
             .filter(|p| !p.is_empty() && !p.starts_with("lang="))
             .collect();
+        // One leading slash only: `//evil.example/` (or `/\evil.example`) as a link is another
+        // site's address.
+        let path = format!("/{}", parts.uri.path().trim_start_matches(['/', '\\']));
         let lang_base = if kept.is_empty() {
-            format!("{}?", parts.uri.path())
+            format!("{path}?")
         } else {
-            format!("{}?{}&", parts.uri.path(), kept.join("&"))
+            format!("{path}?{}&", kept.join("&"))
         };
         Ok(Ctx {
             lang_base,

@@ -62,7 +62,7 @@ pub fn has(locale: Locale, id: &str) -> bool {
     // A message with variables only resolves when they are given: give every variable in use.
     let args: HashMap<Cow<'static, str>, FluentValue> = [
         "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail", "time",
-        "count", "phone", "link", "value", "total", "digits", "plan", "renews", "period", "status",
+        "count", "phone", "link", "value", "total", "digits", "plan", "renews", "period", "status", "field",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

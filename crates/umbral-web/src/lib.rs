@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.route_layer(from_fn(middleware::telemetry::observe))
         .fallback(pages::not_found)
+        .layer(from_fn(middleware::input::refuse_nul))
         .layer(from_fn_with_state(state.clone(), middleware::origin::same_origin))
         .layer(from_fn_with_state(state.clone(), middleware::security::headers))
         .with_state(state)

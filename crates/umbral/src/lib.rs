@@ -66,6 +66,10 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         billing: s.billing_config().unwrap_or_default(),
         segments: s.company.segments.clone(),
         public_url: s.public_url(),
+        throttle: umbral_core::policy::ThrottlePolicy {
+            signup_free_per_ip: s.signup.per_ip,
+            ..Default::default()
+        },
         ..CoreConfig::default()
     }
 }
@@ -158,6 +162,10 @@ fn mailer(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc
     Ok(Arc::new(SmtpMailer::new(&smtp).map_err(anyhow::Error::msg)?))
 }
 
+/// The hard bound on queued hashes when `passwords.hash_queue` is 0: admission is by expected
+/// wait (`passwords.max_wait_ms`); this only caps memory (a queued job holds one password).
+const DEFAULT_HASH_QUEUE: usize = 1024;
+
 /// The core over the configured database, for the command line: no server, no background work.
 /// Messages it queues are sent by a running server's outbox.
 pub async fn offline(settings: &Settings) -> anyhow::Result<(Arc<Umbral>, SqlStore)> {
@@ -167,7 +175,12 @@ pub async fn offline(settings: &Settings) -> anyhow::Result<(Arc<Umbral>, SqlSto
         t_cost: settings.passwords.t_cost,
         p_cost: settings.passwords.p_cost,
     };
-    let hasher = Arc::new(PasswordHasherPool::new(params, 1, 4)?);
+    let hasher = Arc::new(PasswordHasherPool::new(
+        params,
+        1,
+        4,
+        std::time::Duration::from_millis(settings.passwords.max_wait_ms),
+    )?);
     let umbral = Arc::new(Umbral::new(
         Arc::new(store.clone()),
         Arc::new(umbral_core::clock::SystemClock),
@@ -276,10 +289,15 @@ pub async fn start(
         n => n,
     };
     let queue = match settings.passwords.hash_queue {
-        0 => workers * 2,
+        0 => DEFAULT_HASH_QUEUE,
         n => n,
     };
-    let hasher = Arc::new(PasswordHasherPool::new(params, workers, queue)?);
+    let hasher = Arc::new(PasswordHasherPool::new(
+        params,
+        workers,
+        queue,
+        std::time::Duration::from_millis(settings.passwords.max_wait_ms),
+    )?);
     let umbral = Arc::new(
         Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings))
             .with_address_lookup(address_lookup(settings, &store)?)

@@ -1,11 +1,15 @@
 //! argon2id on a bounded pool of threads sized to the cores, never on the async workers.
 //!
-//! When the queue is full the pool answers `Overloaded` at once, so that sign-ins beyond capacity
-//! get `503` with `Retry-After` instead of waiting in an unbounded queue, and the rest of the
-//! server stays fast.
+//! Admission is by expected wait, not by a count: a job is refused (`Overloaded`, so `503` with
+//! `Retry-After`) only when the jobs ahead of it would keep it waiting longer than `max_wait`,
+//! estimated from the measured time of a hash. A burst the cores can serve within that time is
+//! served; a real overload is refused at once instead of waiting in a queue, and the rest of the
+//! server stays fast. A hard bound on queued jobs caps memory whatever the estimate says.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
@@ -30,12 +34,39 @@ pub enum Verified {
 enum Job {
     Hash(String, oneshot::Sender<Result<String, CoreError>>),
     Verify(String, String, oneshot::Sender<Result<Verified, CoreError>>),
+    /// Other CPU-heavy work on a password (the strength estimate), kept off the async workers.
+    Run(Box<dyn FnOnce() + Send>),
 }
 
 pub struct PasswordHasherPool {
     tx: SyncSender<Job>,
     /// Verified for unknown users so that they cost the same time as known ones.
     dummy_hash: String,
+    load: Arc<Load>,
+    workers: usize,
+    /// Jobs that may wait in the channel (the memory bound).
+    queue: usize,
+    max_wait: Duration,
+}
+
+/// What admission by expected wait knows: the jobs submitted and not finished, and the recent
+/// time of one job.
+#[derive(Debug)]
+struct Load {
+    pending: AtomicUsize,
+    /// Moving average (1/8 weight per job) of a job's time, in microseconds.
+    job_micros: AtomicU64,
+}
+
+impl Load {
+    fn finished(&self, took: Duration) {
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
+        // Concurrent updates may lose one sample; an average need not be exact.
+        let old = self.job_micros.load(Ordering::Relaxed);
+        self.job_micros
+            .store(old - old / 8 + sample / 8, Ordering::Relaxed);
+    }
 }
 
 fn argon(params: HashParams, version: Version) -> Result<Argon2<'static>, CoreError> {
@@ -165,7 +196,7 @@ pub fn verify_now(params: HashParams, password: &str, stored: &str) -> Result<Ve
     Hasher::new(params)?.verify(password, stored)
 }
 
-fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams) {
+fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams, load: Arc<Load>) {
     let mut hasher = match Hasher::new(params) {
         Ok(h) => h,
         Err(e) => {
@@ -181,43 +212,119 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams) {
                 Err(_) => return,
             }
         };
+        // Counted finished before the answer goes, so that whoever reads it sees the load without it.
+        let started = Instant::now();
         match job {
             Job::Hash(pw, reply) => {
-                let _ = reply.send(hasher.hash(&pw));
+                let result = hasher.hash(&pw);
+                load.finished(started.elapsed());
+                let _ = reply.send(result);
             }
             Job::Verify(pw, stored, reply) => {
-                let _ = reply.send(hasher.verify(&pw, &stored));
+                let result = hasher.verify(&pw, &stored);
+                load.finished(started.elapsed());
+                let _ = reply.send(result);
+            }
+            // Short next to a hash: counted finished, but not in the hash time's average.
+            Job::Run(f) => {
+                f();
+                load.pending.fetch_sub(1, Ordering::AcqRel);
             }
         }
     }
 }
 
 impl PasswordHasherPool {
-    /// `workers` threads and room for `queue` waiting jobs.
-    pub fn new(params: HashParams, workers: usize, queue: usize) -> Result<Self, CoreError> {
+    /// `workers` threads; a job waits at most about `max_wait` for them, and at most `queue` jobs
+    /// wait at once.
+    pub fn new(
+        params: HashParams,
+        workers: usize,
+        queue: usize,
+        max_wait: Duration,
+    ) -> Result<Self, CoreError> {
         let workers = workers.max(1);
         let (tx, rx) = sync_channel(queue);
         let rx = Arc::new(Mutex::new(rx));
+        // The first estimate: the dummy hash, timed here.
+        let started = Instant::now();
+        let dummy_hash = hash_now(params, &secrets::new_token()?)?;
+        let load = Arc::new(Load {
+            pending: AtomicUsize::new(0),
+            job_micros: AtomicU64::new(u64::try_from(started.elapsed().as_micros()).unwrap_or(1).max(1)),
+        });
         for i in 0..workers {
-            let rx = rx.clone();
+            let (rx, load) = (rx.clone(), load.clone());
             std::thread::Builder::new()
                 .name(format!("umbral-hash-{i}"))
-                .spawn(move || worker(rx, params))
+                .spawn(move || worker(rx, params, load))
                 .map_err(|e| CoreError::Internal(format!("hash worker: {e}")))?;
         }
-        let dummy_hash = hash_now(params, &secrets::new_token()?)?;
-        Ok(Self { tx, dummy_hash })
+        Ok(Self {
+            tx,
+            dummy_hash,
+            load,
+            workers,
+            queue,
+            max_wait,
+        })
+    }
+
+    /// How long a job submitted now would wait before a worker takes it.
+    pub fn expected_wait(&self) -> Duration {
+        let pending = self.load.pending.load(Ordering::Acquire);
+        let ahead = (pending + 1).saturating_sub(self.workers) as u64;
+        let micros = self.load.job_micros.load(Ordering::Relaxed);
+        Duration::from_micros(ahead.saturating_mul(micros) / self.workers as u64)
+    }
+
+    /// Refuses at once when a job submitted now would wait too long: for callers that must not
+    /// count an attempt (a sign-in's limit) for work that would then be refused.
+    pub fn admits(&self) -> Result<(), CoreError> {
+        if self.load.pending.load(Ordering::Acquire) >= self.queue + self.workers {
+            tracing::warn!(target: "umbral::hash", "password hashing queue full; answering 503");
+            return Err(CoreError::Overloaded { retry_after_secs: 1 });
+        }
+        let wait = self.expected_wait();
+        if wait > self.max_wait {
+            tracing::warn!(target: "umbral::hash", wait_ms = wait.as_millis() as u64, "password hashing would wait too long; answering 503");
+            return Err(CoreError::Overloaded {
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
+        Ok(())
     }
 
     fn submit(&self, job: Job) -> Result<(), CoreError> {
+        self.admits()?;
+        self.load.pending.fetch_add(1, Ordering::AcqRel);
         match self.tx.try_send(job) {
             Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => {
-                tracing::warn!(target: "umbral::hash", "password hashing queue full; answering 503");
-                Err(CoreError::Overloaded { retry_after_secs: 1 })
+            Err(e) => {
+                self.load.pending.fetch_sub(1, Ordering::AcqRel);
+                match e {
+                    TrySendError::Full(_) => {
+                        tracing::warn!(target: "umbral::hash", "password hashing queue full; answering 503");
+                        Err(CoreError::Overloaded { retry_after_secs: 1 })
+                    }
+                    TrySendError::Disconnected(_) => Err(CoreError::Internal("hash pool stopped".into())),
+                }
             }
-            Err(TrySendError::Disconnected(_)) => Err(CoreError::Internal("hash pool stopped".into())),
         }
+    }
+
+    /// Runs `f` on a hashing thread, admitted like a hash: CPU work on passwords that must not
+    /// hold an async worker (the strength estimate of a long input takes milliseconds).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.submit(Job::Run(Box::new(move || {
+            let _ = tx.send(f());
+        })))?;
+        rx.await
+            .map_err(|_| CoreError::Internal("hash worker vanished".into()))
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, CoreError> {
@@ -252,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn hash_and_verify() {
-        let pool = PasswordHasherPool::new(FAST, 1, 4).unwrap();
+        let pool = PasswordHasherPool::new(FAST, 1, 4, Duration::from_secs(1)).unwrap();
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
         let h = pool.hash(&pw).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=256,t=1,p=1$"));
@@ -321,6 +428,7 @@ mod tests {
             },
             1,
             4,
+            Duration::from_secs(1),
         )
         .unwrap();
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
@@ -330,17 +438,17 @@ mod tests {
         );
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn full_queue_answers_overloaded_at_once() {
-        let slow = HashParams {
-            m_cost_kib: 19_456,
-            t_cost: 4,
-            p_cost: 1,
-        };
-        let pool = Arc::new(PasswordHasherPool::new(slow, 1, 1).unwrap());
+    const SLOW: HashParams = HashParams {
+        m_cost_kib: 19_456,
+        t_cost: 4,
+        p_cost: 1,
+    };
+
+    /// Submits `n` hashes at once; answers how many were refused as overloaded.
+    async fn burst(pool: Arc<PasswordHasherPool>, n: usize) -> usize {
         let pw = Password::for_sign_in("correct horse battery staple").unwrap();
         let mut handles = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..n {
             let pool = pool.clone();
             let pw = pw.clone();
             handles.push(tokio::spawn(async move { pool.hash(&pw).await }));
@@ -351,6 +459,47 @@ mod tests {
                 overloaded += 1;
             }
         }
+        overloaded
+    }
+
+    /// Other CPU work on passwords (the strength estimate) runs on a hashing thread, never on
+    /// the async workers.
+    #[tokio::test]
+    async fn run_uses_a_hashing_thread() {
+        let pool = PasswordHasherPool::new(FAST, 1, 4, Duration::from_secs(1)).unwrap();
+        let name = pool
+            .run(|| std::thread::current().name().map(str::to_string))
+            .await
+            .unwrap();
+        assert_eq!(name.as_deref(), Some("umbral-hash-0"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn full_queue_answers_overloaded_at_once() {
+        let pool = Arc::new(PasswordHasherPool::new(SLOW, 1, 1, Duration::from_secs(60)).unwrap());
+        let overloaded = burst(pool, 6).await;
         assert!(overloaded >= 3, "only {overloaded} refused");
+    }
+
+    /// Admission is by expected wait: a burst that fits in `max_wait` is served whole, however
+    /// many it is; beyond, the rest is refused at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_burst_within_the_wait_is_served_and_beyond_it_refused() {
+        let pool = Arc::new(PasswordHasherPool::new(FAST, 1, 1024, Duration::from_secs(5)).unwrap());
+        assert_eq!(
+            burst(pool, 40).await,
+            0,
+            "a burst of fast hashes within 5 s was refused"
+        );
+        let pool = Arc::new(PasswordHasherPool::new(SLOW, 1, 1024, Duration::from_millis(1)).unwrap());
+        let refused = burst(pool.clone(), 8).await;
+        assert!(
+            refused >= 6,
+            "only {refused} of 8 refused with a 1 ms wait on one worker"
+        );
+        assert!(
+            pool.expected_wait() < Duration::from_millis(1),
+            "the pool did not drain"
+        );
     }
 }

@@ -70,7 +70,22 @@ pub fn account_key(email_key: &str) -> String {
 }
 
 pub fn ip_key(ip: &str) -> String {
-    format!("login:ip:{ip}")
+    format!("login:ip:{}", client_net(ip))
+}
+
+/// The client address as limits count it: an IPv4 address as it is, an IPv6 address by its
+/// /64 (one subscriber usually holds a whole /64, and could take a new address per request).
+pub fn client_net(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map_or_else(|| ip.to_string(), |v4| v4.to_string()),
+        _ => ip.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +107,16 @@ mod tests {
         assert_eq!(read_device_cookie(&key, &cookie[..cookie.len() - 1]), None);
         assert_eq!(read_device_cookie(&key, "garbage"), None);
         assert_eq!(read_device_cookie(&key, ""), None);
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        assert_eq!(client_net("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_net("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
+        assert_eq!(client_net("2001:db8:1:2:ffff::1"), client_net("2001:db8:1:2::9"));
+        assert_ne!(client_net("2001:db8:1:2::1"), client_net("2001:db8:1:3::1"));
+        assert_eq!(client_net("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(ip_key("2001:db8::1"), "login:ip:2001:db8:0:0::/64");
     }
 
     #[test]

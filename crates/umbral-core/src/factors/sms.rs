@@ -6,7 +6,7 @@ use crate::policy::{SmsPolicy, ThrottlePolicy};
 pub fn limit_keys(phone: &str, country: &str, ip: &str) -> [String; 3] {
     [
         format!("sms:number:{phone}"),
-        format!("sms:ip:{ip}"),
+        format!("sms:ip:{}", crate::auth::throttle::client_net(ip)),
         format!("sms:country:{country}"),
     ]
 }

@@ -251,6 +251,11 @@ impl Umbral {
         }
         let phone = phone.parse().map_err(|e| CoreError::Validation(vec![e]))?;
         let uid = user.id.as_str();
+        // The limits first, counted as a send: asking whether numbers are taken must cost the
+        // same allowance as sending to them, or it would be a free oracle of whose phones are
+        // registered.
+        self.resend_cooldown(uid, SMS_ENROLL).await?;
+        self.sms_allowance(&phone, meta).await?;
         if self
             .store
             .sms_number_taken(phone.as_str())
@@ -259,8 +264,6 @@ impl Umbral {
         {
             return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
         }
-        self.resend_cooldown(uid, SMS_ENROLL).await?;
-        self.sms_allowance(&phone, meta).await?;
         let now = self.now();
         let code = secrets::new_code6()?;
         let record = self.new_code_record(uid, SMS_ENROLL, &code)?;

@@ -14,7 +14,7 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::{Email, Locale, Password, PersonName, UserId};
+use crate::types::{Email, Locale, PersonName, UserId};
 
 const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
@@ -152,13 +152,9 @@ impl Umbral {
         meta: &RequestMeta,
     ) -> Result<LoginOutcome, CoreError> {
         let user = self.invitation_user(token).await?;
-        let mut personal: Vec<&str> = vec![user.email.as_str(), user.name.as_str()];
-        let parsed = Email::parse(&user.email).ok();
-        if let Some(e) = &parsed {
-            personal.push(e.local_part());
-        }
-        personal.extend(user.name.split_whitespace());
-        let password = Password::new_checked(password, &self.config.password, &personal)
+        let password = self
+            .new_password(password, &user.email, &user.name)
+            .await?
             .map_err(|e| CoreError::Validation(vec![e]))?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.now();

@@ -80,6 +80,9 @@ impl Umbral {
         } else {
             (&acct_key, found.limits[0], policy.account_free_failures)
         };
+        // A sign-in the hashing pool would refuse is refused before its attempt is counted: a
+        // busy server must not turn into failures on the user's account.
+        self.hasher.admits()?;
         self.take_attempt(limit_key, limit_state, free).await?;
         let (user, membership) = match found.account {
             Some((u, m)) => (Some(u), m),

@@ -11,7 +11,38 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password};
 
+/// What a new password must not contain: the email, its local part, the name and its words.
+fn personal_inputs(email: &str, name: &str) -> Vec<String> {
+    let mut personal = vec![email.trim().to_string(), name.trim().to_string()];
+    if let Ok(e) = Email::parse(email) {
+        personal.push(e.local_part().to_string());
+    }
+    personal.extend(name.split_whitespace().map(str::to_string));
+    personal
+}
+
 impl Umbral {
+    /// Checks a new password against the policy and the user's own data. The strength estimate
+    /// costs milliseconds on long inputs, so it runs on the hashing pool (bounded, admitted by
+    /// expected wait), never on the async workers. The outer error is the pool's (overloaded);
+    /// the inner one is the field's.
+    pub(crate) async fn new_password(
+        &self,
+        raw: &str,
+        email: &str,
+        name: &str,
+    ) -> Result<Result<Password, FieldError>, CoreError> {
+        let personal = personal_inputs(email, name);
+        let policy = self.config.password.clone();
+        let raw = raw.to_string();
+        self.hasher
+            .run(move || {
+                let inputs: Vec<&str> = personal.iter().map(String::as_str).collect();
+                Password::new_checked(&raw, &policy, &inputs)
+            })
+            .await
+    }
+
     pub async fn change_password(
         &self,
         auth: &Authenticated,
@@ -21,12 +52,6 @@ impl Umbral {
     ) -> Result<(), CoreError> {
         let user = auth.complete_user()?;
         let uid = user.id.as_str();
-        let mut personal: Vec<&str> = vec![user.email.as_str(), user.name.as_str()];
-        let email = Email::parse(&user.email).ok();
-        if let Some(e) = &email {
-            personal.push(e.local_part());
-        }
-        personal.extend(user.name.split_whitespace());
         let mut errors = Vec::new();
         let current = Password::for_sign_in(current)
             .map_err(|e| {
@@ -36,7 +61,9 @@ impl Umbral {
                 })
             })
             .ok();
-        let new = Password::new_checked(new, &self.config.password, &personal)
+        let new = self
+            .new_password(new, &user.email, &user.name)
+            .await?
             .map_err(|e| errors.push(e))
             .ok();
         let (Some(current), Some(new)) = (current, new) else {

@@ -13,7 +13,7 @@ use crate::policy::ThrottlePolicy;
 use crate::ports::{PasswordResetRecord, PasswordResetRequest};
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::{Email, Locale, Password};
+use crate::types::{Email, Locale};
 
 /// Link purposes.
 pub(crate) const RESET: &str = "reset";
@@ -42,7 +42,7 @@ impl Umbral {
         let key = email.key();
         let limit_keys = [
             format!("recover:account:{key}"),
-            format!("recover:ip:{}", meta.ip),
+            format!("recover:ip:{}", crate::auth::throttle::client_net(&meta.ip)),
         ];
         let throttle = self.recovery_throttle();
         let policy = &self.config.recovery;
@@ -165,13 +165,9 @@ impl Umbral {
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
         let user = self.password_reset_user(token).await?;
-        let mut personal: Vec<&str> = vec![user.email.as_str(), user.name.as_str()];
-        let parsed = Email::parse(&user.email).ok();
-        if let Some(e) = &parsed {
-            personal.push(e.local_part());
-        }
-        personal.extend(user.name.split_whitespace());
-        let password = Password::new_checked(new_password, &self.config.password, &personal)
+        let password = self
+            .new_password(new_password, &user.email, &user.name)
+            .await?
             .map_err(|e| CoreError::Validation(vec![e]))?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.now();
@@ -183,7 +179,7 @@ impl Umbral {
             .map_err(store_err)?
         {
             // Whoever kept guessing the old password no longer keeps the owner out.
-            if let Some(email) = &parsed
+            if let Ok(email) = Email::parse(&user.email)
                 && let Err(e) = self.store.throttle_clear(&account_key(&email.key())).await
             {
                 tracing::warn!(error = %e, "could not lift the account's sign-in limit");

@@ -53,20 +53,14 @@ impl PhoneInput {
 }
 
 impl SignupInput {
-    /// Applies every field rule, reporting all failures at once.
-    pub fn parse(&self, policy: &crate::policy::PasswordPolicy) -> Result<SignupRequest, CoreError> {
+    /// Applies every field rule, reporting all failures at once; `password` is the new
+    /// password's own check ([`Umbral::new_password`], which runs off the async workers).
+    pub fn parse_with(&self, password: Result<Password, FieldError>) -> Result<SignupRequest, CoreError> {
         let mut errors: Vec<FieldError> = Vec::new();
         let name = PersonName::parse(&self.name).map_err(|e| errors.push(e)).ok();
         let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
         let phone = self.phone.parse().map_err(|e| errors.push(e)).ok();
-        let mut personal: Vec<&str> = vec![self.email.trim(), self.name.trim()];
-        if let Some(e) = &email {
-            personal.push(e.local_part());
-        }
-        personal.extend(self.name.split_whitespace());
-        let password = Password::new_checked(&self.password, policy, &personal)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let password = password.map_err(|e| errors.push(e)).ok();
         if !self.accept_terms {
             errors.push(FieldError::new("accept_terms", "terms.required"));
         }
@@ -85,6 +79,9 @@ impl SignupInput {
     }
 }
 
+/// At most one "someone tried to create an account with your address" per address in this time.
+const NOTICE_WINDOW_MS: i64 = 3600 * 1000;
+
 /// What a sign-up gives back.
 #[derive(Debug, Clone)]
 pub struct SignupOutcome {
@@ -96,7 +93,30 @@ pub struct SignupOutcome {
 
 impl Umbral {
     pub async fn signup(&self, input: &SignupInput, meta: &RequestMeta) -> Result<SignupOutcome, CoreError> {
-        let req = input.parse(&self.config.password)?;
+        // Sign-ups are limited per client before any work is done for them (the strength
+        // estimate, a hash, an email).
+        // One atomic count per attempt, refused ones included (a client's concurrent sign-ups
+        // share the key, so a compare-and-set would only make them retry).
+        let ip_key = format!("signup:ip:{}", crate::auth::throttle::client_net(&meta.ip));
+        let policy = &self.config.throttle;
+        let count = self
+            .store
+            .throttle_failure(&ip_key, self.now(), policy.window_secs * 1000)
+            .await
+            .map_err(store_err)?;
+        if count.failures > policy.signup_free_per_ip {
+            return Err(CoreError::RateLimited {
+                retry_after_secs: u64::try_from(
+                    policy.delay_secs(count.failures - 1, policy.signup_free_per_ip),
+                )
+                .unwrap_or(1)
+                .max(1),
+            });
+        }
+        let password = self
+            .new_password(&input.password, &input.email, &input.name)
+            .await?;
+        let req = input.parse_with(password)?;
         let password_hash = self.hasher.hash(&req.password).await?;
         let now = self.now();
         let email_key = req.email.key();
@@ -148,13 +168,13 @@ impl Umbral {
         let signup = NewSignup {
             account: Some((user, org, terms)),
             code: self.new_code_record(&user_id, CONFIRM_EMAIL, &code)?,
-            message: OutboxMessage::email(
+            message: Some(OutboxMessage::email(
                 now,
                 req.email.as_str(),
                 templates::SIGNUP_CODE,
                 req.locale,
                 &[("name", req.name.as_str()), ("code", &code)],
-            )?,
+            )?),
             audit: vec![
                 AuditEvent::new(now, "user.signed_up", Some(&user_id), meta)?
                     .org(&org_id)
@@ -195,11 +215,17 @@ impl Umbral {
         let token = secrets::new_token()?;
         let session = self.new_session_record(&token, None, meta);
         let unsent_code = secrets::new_code6()?;
-        let signup = NewSignup {
-            account: None,
-            code: self.new_code_record(&session.id_hash, CONFIRM_EMAIL, &unsent_code)?,
+        // One warning an hour per address at most: sign-ups with someone's address must not
+        // become a way to flood their inbox. The answer is the same either way.
+        let notice_key = format!("notice:email_taken:{}", req.email.key());
+        let notices = self
+            .store
+            .throttle_failure(&notice_key, now, NOTICE_WINDOW_MS)
+            .await
+            .map_err(store_err)?;
+        let message = if notices.failures == 1 {
             // To the registered address, in its owner's language.
-            message: OutboxMessage::email(
+            Some(OutboxMessage::email(
                 now,
                 existing.map(|u| u.email.as_str()).unwrap_or(req.email.as_str()),
                 templates::SIGNUP_EMAIL_TAKEN,
@@ -207,7 +233,14 @@ impl Umbral {
                     .and_then(|u| Locale::from_tag(&u.locale))
                     .unwrap_or(req.locale),
                 &[],
-            )?,
+            )?)
+        } else {
+            None
+        };
+        let signup = NewSignup {
+            account: None,
+            code: self.new_code_record(&session.id_hash, CONFIRM_EMAIL, &unsent_code)?,
+            message,
             audit: vec![AuditEvent {
                 subject_user_id: existing.map(|u| u.id.0.clone()),
                 actor_user_id: None,

@@ -97,7 +97,8 @@ pub struct NewSignup {
     pub account: Option<(User, NewOrganization, TermsAcceptance)>,
     pub session: SessionRecord,
     pub code: CodeRecord,
-    pub message: OutboxMessage,
+    /// The code's email, or the warning to the owner of a taken address (at most one an hour).
+    pub message: Option<OutboxMessage>,
     pub audit: Vec<AuditEvent>,
 }
 

@@ -78,7 +78,9 @@ pub(crate) fn signup(email: &str) -> NewSignup {
             attempts: 0,
             created_at: NOW,
         },
-        message: OutboxMessage::email(NOW, email, "signup_code", Locale::Es, &[("code", "123456")]).unwrap(),
+        message: Some(
+            OutboxMessage::email(NOW, email, "signup_code", Locale::Es, &[("code", "123456")]).unwrap(),
+        ),
         audit: vec![AuditEvent::new(NOW, "user.signed_up", Some(&user_id), &meta()).unwrap()],
     }
 }

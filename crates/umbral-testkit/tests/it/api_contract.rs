@@ -73,7 +73,7 @@ async fn dev_outbox_only_in_dev_mode() {
         s.smtp.port = 9;
         s.smtp.tls = "none".into();
         s.smtp.from = "Umbral <no-reply@example.com>".into();
-        s.two_factor.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+        s.two_factor.encryption_key = "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".into();
         s.sms.enabled = false;
     })
     .await;
@@ -165,5 +165,86 @@ async fn no_body_makes_the_api_fail() {
             }
         }
     }
+    app.stop().await;
+}
+
+/// Unknown HTTP methods must not each become a metrics series kept for ever (memory, and a
+/// `/metrics` of megabytes): they share one label.
+#[tokio::test]
+async fn unknown_methods_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::new();
+    for i in 0..50 {
+        let method = reqwest::Method::from_bytes(format!("PROBE{i}X").as_bytes()).unwrap();
+        let r = c.request(method, app.url("/api/v1/me")).send().await.unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+    }
+    let m = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!m.contains("PROBE"), "a method name became a label");
+    assert!(m.contains("method=\"other\""));
+    app.stop().await;
+}
+
+/// A NUL in any route's path or query is refused at the edge as bad input, naming the field,
+/// on both databases (PostgreSQL cannot store it and answered 500).
+#[tokio::test]
+async fn a_nul_anywhere_in_the_address_is_bad_input_on_every_route() {
+    let app = spawn_app().await;
+    let c = app.staff("nul-staff@example.com").await;
+    let routes = include_str!("../../../umbral-web/src/api/mod.rs");
+    let mut tried = 0;
+    for route in routes.split(".route(").skip(1) {
+        let path = route.split('"').nth(1).unwrap();
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for method in ["get", "post", "put", "delete"] {
+            if !route.contains(&format!("{method}(")) {
+                continue;
+            }
+            let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let with_ids = path
+                .split('/')
+                .map(|seg| if seg.starts_with('{') { "x%00y" } else { seg })
+                .collect::<Vec<_>>()
+                .join("/");
+            for (url, field) in [
+                (
+                    format!("{with_ids}?event=%00&cursor=a%00&user_id=%00"),
+                    if path.contains('{') { "path" } else { "event" },
+                ),
+                (format!("{path}?cursor=%00"), "cursor"),
+            ] {
+                if url.contains('{') {
+                    continue;
+                }
+                let r = c.request(m.clone(), app.url(&url)).send().await.unwrap();
+                assert_eq!(r.status(), 400, "{method} {url}");
+                let b: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(b["error"]["code"], "request.nul_byte", "{method} {url}");
+                assert_eq!(b["error"]["field"], field, "{method} {url}");
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 40, "only {tried} requests");
+    // A form's field too, for the pages.
+    let r = c
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf_token=x&email=a%00%40example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["error"]["field"],
+        "email"
+    );
     app.stop().await;
 }

@@ -136,7 +136,9 @@ async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
         s.passwords.m_cost_kib = 19_456;
         s.passwords.t_cost = 6;
         s.passwords.hash_workers = 1;
-        s.passwords.hash_queue = 1;
+        // Admission by expected wait: one hash of these takes tens of milliseconds.
+        s.passwords.max_wait_ms = 50;
+        s.passwords.hash_queue = 0;
     })
     .await;
     let url = app.url("/api/v1/login");
@@ -180,5 +182,43 @@ async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
         }
     }
     assert!(busy >= 6, "only {busy} of 12 were turned away");
+    app.stop().await;
+}
+
+/// A crowd the cores can serve within `passwords.max_wait_ms` is served whole: admission is by
+/// expected wait, not by a count of queued hashes (8 at once on 2 cores used to get 503s).
+#[tokio::test]
+async fn a_burst_within_capacity_gets_no_503() {
+    let app = spawn_app_with(|s| {
+        s.passwords.m_cost_kib = 19_456;
+        s.passwords.t_cost = 2;
+        s.passwords.hash_workers = 2;
+        s.passwords.hash_queue = 0;
+        s.passwords.max_wait_ms = 5_000;
+    })
+    .await;
+    for clients in [8, 16] {
+        let mut handles = Vec::new();
+        for i in 0..clients {
+            let c = app.client();
+            let url = app.url("/api/v1/login");
+            handles.push(tokio::spawn(async move {
+                c.post(url)
+                    .json(&json!({"email": format!("crowd{clients}-{i}@example.com"), "password": "x-password-1"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        for h in handles {
+            assert_eq!(
+                h.await.unwrap(),
+                401,
+                "{clients} at once: a sign-in was turned away"
+            );
+        }
+    }
     app.stop().await;
 }

@@ -13,5 +13,6 @@ mod pages;
 mod recovery;
 mod sessions;
 mod signup;
+mod signup_abuse;
 mod staff;
 mod two_factor;

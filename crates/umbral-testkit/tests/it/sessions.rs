@@ -286,7 +286,11 @@ async fn cross_origin_cookie_requests_are_refused() {
 
 #[tokio::test]
 async fn secure_cookies_over_https() {
-    let app = spawn_app_with(|s| s.public_url = "https://id.example.com".into()).await;
+    let app = spawn_app_with(|s| {
+        s.public_url = "https://id.example.com".into();
+        s.dev_insecure_public = true;
+    })
+    .await;
     let r = app
         .client()
         .post(app.url("/api/v1/signup"))

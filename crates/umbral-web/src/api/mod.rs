@@ -16,7 +16,7 @@ use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::error::plain_api_error;
+use crate::error::{field_api_error, plain_api_error};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -112,18 +112,77 @@ pub struct ApiJson<T>(pub T);
 impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = Response;
 
+    /// Bad JSON is `400 request.invalid_json`; a field of the wrong type, an unknown field or a
+    /// NUL character in a text is `422` naming that field, in the client's language.
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = crate::i18n::locale_of(req.uri().query(), req.headers());
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
             Err(rejection) => {
                 let status = match &rejection {
                     JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                     _ => StatusCode::BAD_REQUEST,
                 };
                 let detail: String = rejection.body_text().chars().take(300).collect();
-                Err(plain_api_error(status, "request.invalid_json", locale, &detail).into_response())
+                return Err(plain_api_error(status, "request.invalid_json", locale, &detail).into_response());
+            }
+        };
+        if let Some(field) = nul_path(&value, "") {
+            return Err(field_api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "request.nul_byte",
+                &field,
+                locale,
+            ));
+        }
+        match serde_path_to_error::deserialize::<_, T>(value) {
+            Ok(v) => Ok(ApiJson(v)),
+            Err(e) => {
+                let text = e.inner().to_string();
+                let named = |prefix: &str| {
+                    text.strip_prefix(prefix)
+                        .map(|rest| rest.split('`').next().unwrap_or("").to_string())
+                };
+                let (code, field) = if let Some(f) = named("unknown field `") {
+                    ("request.unknown_field", f)
+                } else if let Some(f) = named("missing field `") {
+                    ("request.wrong_type", f)
+                } else {
+                    ("request.wrong_type", e.path().to_string())
+                };
+                Err(field_api_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    code,
+                    &field,
+                    locale,
+                ))
             }
         }
+    }
+}
+
+/// The path (`card.number`, `items[2]`) of the first text in `v` that holds a NUL.
+fn nul_path(v: &serde_json::Value, at: &str) -> Option<String> {
+    let join = |k: &str| {
+        if at.is_empty() {
+            k.to_string()
+        } else {
+            format!("{at}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at.to_string()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, x)| nul_path(x, &format!("{at}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, x)| {
+            if k.contains('\0') {
+                Some(join(&k.replace('\0', "")))
+            } else {
+                nul_path(x, &join(k))
+            }
+        }),
+        _ => None,
     }
 }

@@ -28,10 +28,14 @@ pub fn cross_origin(req: &Request, public_origin: &str) -> bool {
     if origin == public_origin {
         return false;
     }
-    // Same host as the one the browser asked for (e.g. localhost vs 127.0.0.1 in development).
+    // Same host as the one the browser asked for (e.g. localhost vs 127.0.0.1 in development),
+    // and the same scheme as ours: a page served over plain http is another origin.
     let host = h.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
-    origin_host.is_empty() || origin_host != host
+    let scheme = public_origin.split_once("://").map_or("http", |(s, _)| s);
+    let Some((origin_scheme, origin_host)) = origin.split_once("://") else {
+        return true;
+    };
+    origin_host.is_empty() || origin_host != host || origin_scheme != scheme
 }
 
 pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -82,5 +86,11 @@ mod tests {
         assert!(cross_origin(&req(Some("https://evil.example"), None), me));
         assert!(cross_origin(&req(None, Some("cross-site")), me));
         assert!(cross_origin(&req(Some("null"), None), me));
+        // The same host over plain http is another origin.
+        assert!(cross_origin(&req(Some("http://id.example.com"), None), me));
+        assert!(!cross_origin(
+            &req(Some("https://id.example.com"), None),
+            "https://other.example"
+        ));
     }
 }

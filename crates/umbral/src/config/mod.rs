@@ -24,6 +24,9 @@ pub struct Settings {
     pub product_name: String,
     /// Development mode: email and SMS go to `/dev/outbox` instead of being sent.
     pub dev: bool,
+    /// Allow `dev` with an `https://` `public_url` (a public address would publish every reset
+    /// link at `/dev/outbox`): for a staging host nobody else reaches.
+    pub dev_insecure_public: bool,
     /// `text` or `json`.
     pub log_format: String,
     /// A tracing filter, e.g. `info` or `umbral=debug,info`.
@@ -54,6 +57,7 @@ impl Default for Settings {
             public_url: String::new(),
             product_name: "Umbral".into(),
             dev: false,
+            dev_insecure_public: false,
             log_format: "text".into(),
             log_level: "info".into(),
             trusted_proxies: Vec::new(),
@@ -100,6 +104,22 @@ fn key_paths(v: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) {
             }
         }
     }
+}
+
+/// Keys anyone can read: an example shipped with Umbral, or bytes that are all alike.
+fn well_known_key(text: &str) -> bool {
+    const PUBLISHED: &[&str] = &[
+        // The example of `config/umbral.example.toml` before 0.2 (bytes 0, 1, ..., 31).
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    ];
+    let text = text.trim();
+    if PUBLISHED.contains(&text) {
+        return true;
+    }
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .is_ok_and(|b| b.windows(2).all(|w| w[0] == w[1]))
 }
 
 fn env_name(path: &str) -> String {
@@ -239,14 +259,19 @@ impl Settings {
         if tf.issuer.contains(':') || self.product_name.contains(':') && tf.issuer.is_empty() {
             problems.push("two_factor.issuer must not contain ':' (UMBRAL_TWO_FACTOR_ISSUER)".to_string());
         }
+        if self.dev && self.public_url.starts_with("https://") && !self.dev_insecure_public {
+            problems.push("dev mode shows every email and SMS, reset links included, at /dev/outbox: do not use it with an https:// public_url that others reach (or set dev_insecure_public = true, UMBRAL_DEV_INSECURE_PUBLIC, for a private staging host)".to_string());
+        }
         if tf.encryption_key.is_empty() {
             if !self.dev {
                 problems.push("TOTP keys are encrypted at rest: set two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY) to 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`".to_string());
             }
         } else if let Err(e) = umbral_core::secrets::SecretKey::from_base64(&tf.encryption_key) {
             problems.push(format!(
-                "two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY): {e}"
+                "two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY): {e}; make one with `openssl rand -base64 32`"
             ));
+        } else if well_known_key(&tf.encryption_key) {
+            problems.push("two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY) is a published example, not a secret: make your own with `openssl rand -base64 32`".to_string());
         }
         if tf.trusted_device_days < 1 {
             problems.push("two_factor.trusted_device_days must be at least 1".to_string());

@@ -120,8 +120,12 @@ pub struct PasswordSettings {
     pub p_cost: u32,
     /// Hashing threads; 0 = one per core.
     pub hash_workers: usize,
-    /// Hashes that may wait; beyond that sign-in answers 503. 0 = twice the workers.
+    /// At most this many hashes wait at once, whatever their expected wait (a memory bound).
+    /// 0 = 1024.
     pub hash_queue: usize,
+    /// A sign-in is refused with 503 + Retry-After when its hash would wait longer than this,
+    /// estimated from the measured hash time and the jobs ahead.
+    pub max_wait_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +143,8 @@ pub struct SignupSettings {
     pub terms_version: String,
     /// Accounts whose email is not confirmed after this many days are deleted.
     pub unconfirmed_days: i64,
+    /// Sign-ups one client address may make in 15 minutes before each further one waits.
+    pub per_ip: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,6 +183,7 @@ impl Default for PasswordSettings {
             p_cost: 1,
             hash_workers: 0,
             hash_queue: 0,
+            max_wait_ms: 1000,
         }
     }
 }
@@ -196,6 +203,7 @@ impl Default for SignupSettings {
         Self {
             terms_version: "2026-01".into(),
             unconfirmed_days: 7,
+            per_ip: 20,
         }
     }
 }

@@ -25,7 +25,17 @@ fn defaults_need_smtp_or_dev() {
 #[test]
 fn example_file_parses_and_names_every_setting() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/umbral.example.toml");
-    let s = Settings::load(Some(&path), &no_env, &Overrides::default()).unwrap();
+    // As shipped, its key is a placeholder that the check refuses, saying what to do.
+    let e = Settings::load(Some(&path), &no_env, &Overrides::default()).unwrap_err();
+    assert!(
+        e.contains("two_factor.encryption_key") && e.contains("openssl rand -base64 32"),
+        "{e}"
+    );
+    let own_key = |k: &str| {
+        (k == "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY")
+            .then(|| "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".to_string())
+    };
+    let s = Settings::load(Some(&path), &own_key, &Overrides::default()).unwrap();
     assert_eq!(s.smtp.host, "smtp.example.com");
     let text = std::fs::read_to_string(&path).unwrap();
     let defaults = Value::try_from(Settings::default()).unwrap();
@@ -114,7 +124,7 @@ fn the_totp_encryption_key_is_required_outside_dev_and_checked() {
     assert!(err.contains("32 bytes"), "{err}");
     let good = |k: &str| match k {
         "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => {
-            Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string())
+            Some("q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".to_string())
         }
         "UMBRAL_TWO_FACTOR_POLICY" => Some("optional".to_string()),
         other => env(other),
@@ -138,7 +148,7 @@ fn sms_needs_a_gateway_outside_dev() {
         "UMBRAL_SMTP_HOST" => Some("smtp.example.com".to_string()),
         "UMBRAL_SMTP_FROM" => Some("x@example.com".to_string()),
         "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => {
-            Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string())
+            Some("q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".to_string())
         }
         _ => None,
     };
@@ -175,7 +185,7 @@ fn secrets_are_hidden() {
         ..Default::default()
     };
     s.smtp.password = "hunter2-hunter2".into();
-    s.two_factor.encryption_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into();
+    s.two_factor.encryption_key = "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".into();
     s.sms.twilio_auth_token = "tw1l10-t0k3n".into();
     s.database_url = "postgres://umbral:s3cret@db/umbral".into();
     let t = s.redacted_toml();
@@ -183,4 +193,37 @@ fn secrets_are_hidden() {
         !t.contains("hunter2") && !t.contains("s3cret") && !t.contains("AAECAwQF") && !t.contains("tw1l10"),
         "{t}"
     );
+}
+
+#[test]
+fn published_or_trivial_keys_and_dev_on_a_public_address_are_refused() {
+    let with = |pairs: &'static [(&'static str, &'static str)]| {
+        move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    };
+    for key in [
+        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ] {
+        let env = move |k: &str| match k {
+            "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY" => Some(key.to_string()),
+            "UMBRAL_SMTP_HOST" => Some("smtp.example.com".to_string()),
+            "UMBRAL_SMTP_FROM" => Some("a@example.com".to_string()),
+            "UMBRAL_SMS_ENABLED" => Some("false".to_string()),
+            _ => None,
+        };
+        let e = Settings::load(None, &env, &Overrides::default()).unwrap_err();
+        assert!(e.contains("published example"), "{key}: {e}");
+    }
+    let dev_public = with(&[
+        ("UMBRAL_DEV", "true"),
+        ("UMBRAL_PUBLIC_URL", "https://id.example.com"),
+    ]);
+    let e = Settings::load(None, &dev_public, &Overrides::default()).unwrap_err();
+    assert!(e.contains("/dev/outbox"), "{e}");
+    let allowed = with(&[
+        ("UMBRAL_DEV", "true"),
+        ("UMBRAL_PUBLIC_URL", "https://id.example.com"),
+        ("UMBRAL_DEV_INSECURE_PUBLIC", "true"),
+    ]);
+    assert!(Settings::load(None, &allowed, &Overrides::default()).is_ok());
 }

@@ -29,8 +29,24 @@ async fn check_config_says_what_to_set() {
     );
 
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/umbral.example.toml");
+    // As shipped, the example's key is a placeholder: refused, saying how to make one.
     let out = umbral(&dir)
         .args(["check-config", "--config", example])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("two_factor.encryption_key") && err.contains("openssl rand -base64 32"),
+        "{err}"
+    );
+    let out = umbral(&dir)
+        .args(["check-config", "--config", example])
+        .env(
+            "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY",
+            "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=",
+        )
         .output()
         .await
         .unwrap();

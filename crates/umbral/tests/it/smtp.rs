@@ -73,7 +73,7 @@ fn smtp_env(port: u16) -> Vec<(&'static str, String)> {
         ("UMBRAL_SMS_ENABLED", "false".to_string()),
         (
             "UMBRAL_TWO_FACTOR_ENCRYPTION_KEY",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_string(),
+            "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".to_string(),
         ),
     ]
 }

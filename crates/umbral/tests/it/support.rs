@@ -34,6 +34,8 @@ pub fn umbral(dir: &Path) -> Command {
         .env("UMBRAL_PASSWORDS_T_COST", "1")
         .env("UMBRAL_PASSWORDS_HASH_QUEUE", "256")
         .env("UMBRAL_LOG_LEVEL", "warn")
+        // Bursts of sign-ups from this one address, beyond what one client may make.
+        .env("UMBRAL_SIGNUP_PER_IP", "100000")
         .stdin(Stdio::null())
         .kill_on_drop(true);
     c

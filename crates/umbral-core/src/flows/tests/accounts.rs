@@ -189,7 +189,10 @@ async fn sign_in_re_hashes_a_password_stored_with_old_parameters() {
         t_cost: 2,
         p_cost: 1,
     };
-    let hasher = Arc::new(PasswordHasherPool::new(params, 1, 16).unwrap_or_else(|e| panic!("{e}")));
+    let hasher = Arc::new(
+        PasswordHasherPool::new(params, 1, 16, std::time::Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     let new = Umbral::new(Arc::new(store.clone()), clock, hasher, CoreConfig::default());
     new.login("ana@example.com", PASSWORD, None, &meta())
         .await

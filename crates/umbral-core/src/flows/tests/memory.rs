@@ -63,7 +63,7 @@ impl AccountStore for MemoryStore {
         st.sessions.insert(s.session.id_hash.clone(), s.session.clone());
         st.codes
             .insert((s.code.subject.clone(), s.code.purpose.clone()), s.code.clone());
-        st.outbox.push(s.message.clone());
+        st.outbox.extend(s.message.clone());
         st.audit.extend(s.audit.iter().cloned());
         Ok(())
     }

@@ -37,7 +37,10 @@ fn setup() -> (Umbral, MemoryStore, Arc<TestClock>) {
         t_cost: 1,
         p_cost: 1,
     };
-    let hasher = Arc::new(PasswordHasherPool::new(params, 1, 16).unwrap_or_else(|e| panic!("{e}")));
+    let hasher = Arc::new(
+        PasswordHasherPool::new(params, 1, 16, std::time::Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
     let u = Umbral::new(
         Arc::new(store.clone()),
         clock.clone(),
