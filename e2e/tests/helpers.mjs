@@ -174,7 +174,8 @@ export async function readQr(page) {
   return found.data;
 }
 
-/** Sets an authenticator app up for the session `token`; returns { secret, codes }. */
+/** Sets an authenticator app up for the session `token`; returns { secret, codes, token }:
+ * when that completes the sign-in the session's id rotates, and `token` is the new one. */
 export async function apiEnrollApp(umbral, token) {
   const post = (path, body) =>
     fetch(`${umbral.base}${path}`, {
@@ -185,7 +186,7 @@ export async function apiEnrollApp(umbral, token) {
   const setup = await (await post("/api/v1/factors/totp", {})).json();
   const done = await (await post("/api/v1/factors/totp/confirm", { code: totpNow(setup.secret) })).json();
   if (!done.recovery_codes) throw new Error(`enrollment failed: ${JSON.stringify(done)}`);
-  return { secret: setup.secret, codes: done.recovery_codes };
+  return { secret: setup.secret, codes: done.recovery_codes, token: done.session_token ?? token };
 }
 
 /** Accepts the invitation mailed to `email` with the password, through the API; returns the
@@ -218,9 +219,9 @@ export async function apiUser(umbral, email, name = "Ana Pérez") {
     headers: { "content-type": "application/json", authorization: `Bearer ${session_token}` },
     body: JSON.stringify({ code }),
   });
-  const { secret, codes } = await apiEnrollApp(umbral, session_token);
-  await apiOnboard(umbral, session_token);
-  return { token: session_token, secret, codes };
+  const { secret, codes, token } = await apiEnrollApp(umbral, session_token);
+  await apiOnboard(umbral, token);
+  return { token, secret, codes };
 }
 
 /** Gives the company data, pays with the sandbox's test card and skips "First steps", through
