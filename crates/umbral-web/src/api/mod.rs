@@ -8,10 +8,9 @@ pub mod organization;
 pub mod v1;
 
 use axum::Router;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 
@@ -116,18 +115,25 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     /// NUL character in a text is `422` naming that field, in the client's language.
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let locale = crate::i18n::locale_of(req.uri().query(), req.headers());
-        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
-            Ok(axum::Json(v)) => v,
-            Err(rejection) => {
-                let status = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    _ => StatusCode::BAD_REQUEST,
-                };
-                let detail: String = rejection.body_text().chars().take(300).collect();
-                return Err(plain_api_error(status, "request.invalid_json", locale, &detail).into_response());
-            }
+        let invalid = |status, detail: &str| {
+            let detail: String = detail.chars().take(300).collect();
+            plain_api_error(status, "request.invalid_json", locale, &detail)
         };
-        if let Some(field) = nul_path(&value, "") {
+        if !json_content_type(req.headers()) {
+            return Err(invalid(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| invalid(r.status(), &r.body_text()))?;
+        // JSON can only carry a NUL as `\u0000`: only then is the body read a second time, to
+        // name the field.
+        if bytes.windows(6).any(|w| w == b"\\u0000")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            && let Some(field) = nul_path(&value, "")
+        {
             return Err(field_api_error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "request.nul_byte",
@@ -135,8 +141,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 locale,
             ));
         }
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(v) => Ok(ApiJson(v)),
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+            // Anything after the value is bad JSON too.
+            Ok(v) => match de.end() {
+                Ok(()) => Ok(ApiJson(v)),
+                Err(e) => Err(invalid(StatusCode::BAD_REQUEST, &e.to_string())),
+            },
+            Err(e) if !e.inner().is_data() => Err(invalid(StatusCode::BAD_REQUEST, &e.inner().to_string())),
             Err(e) => {
                 let text = e.inner().to_string();
                 let named = |prefix: &str| {
@@ -159,6 +171,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             }
         }
     }
+}
+
+/// `application/json`, or a `+json` type, as axum's `Json` accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")))
 }
 
 /// The path (`card.number`, `items[2]`) of the first text in `v` that holds a NUL.
