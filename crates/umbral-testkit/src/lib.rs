@@ -139,6 +139,23 @@ impl TestApp {
         panic!("no email to {to} with {needle:?} in the outbox");
     }
 
+    /// The token of a link in the newest email to `to` whose subject contains `needle`: what
+    /// follows `before` in its body, up to the next space.
+    pub async fn link_token(&self, to: &str, needle: &str, before: &str) -> String {
+        let m = self.wait_for_email(to, needle).await;
+        let body = m["body"].as_str().unwrap_or_default();
+        body.split(before)
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no link in {body}"))
+    }
+
+    /// The token of the newest password reset link emailed to `to`.
+    pub async fn reset_link_token(&self, to: &str) -> String {
+        self.link_token(to, "new", "/recover/complete?token=").await
+    }
+
     /// The newest 6-digit code sent to `to`.
     pub async fn code_for(&self, to: &str) -> String {
         let m = self.wait_for_email(to, "").await;

@@ -8,12 +8,7 @@ use crate::two_factor::{get, post};
 
 /// The token of the newest reset link emailed to `to`.
 async fn reset_token(app: &TestApp, to: &str) -> String {
-    let m = app.wait_for_email(to, "Confirm your").await;
-    let body = m["body"].as_str().unwrap();
-    body.split("token=")
-        .nth(1)
-        .map(|r| r.split_whitespace().next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no link in {body}"))
+    app.link_token(to, "Confirm your", "token=").await
 }
 
 #[tokio::test]

@@ -98,16 +98,6 @@ async fn guesses_from_elsewhere_never_lock_out_a_browser_that_signed_in_before()
     app.stop().await;
 }
 
-/// The link's token of the newest reset email to `to`.
-async fn reset_token(app: &TestApp, to: &str) -> String {
-    let m = app.wait_for_email(to, "new").await;
-    let body = m["body"].as_str().unwrap();
-    body.split("/recover/complete?token=")
-        .nth(1)
-        .map(|r| r.split_whitespace().next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no link in {body}"))
-}
-
 #[tokio::test]
 async fn a_completed_password_reset_lifts_the_accounts_block() {
     let app = spawn_app().await;
@@ -122,7 +112,7 @@ async fn a_completed_password_reset_lifts_the_accounts_block() {
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let token = reset_token(&app, email).await;
+    let token = app.reset_link_token(email).await;
     let r = c
         .post(app.url("/api/v1/recovery/complete"))
         .json(&json!({"token": token, "password": "tigre-verde-martes-58"}))

@@ -508,3 +508,23 @@ async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest:
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
 }
+
+/// A path that starts with two slashes is this site's page, never a link to another site: the
+/// language links are built from the path with one leading slash.
+#[tokio::test]
+async fn language_links_never_point_to_another_site() {
+    let app = spawn_app().await;
+    let c = reqwest::Client::new();
+    for path in ["//evil.example/", "/%5Cevil.example/x"] {
+        let (status, html) = get_text(&c, &app.url(path)).await;
+        assert_eq!(status, 404, "{path}");
+        // As the browser reads the attribute.
+        let html = html.replace("&#x2f;", "/").replace("&#x5c;", "\\");
+        assert!(html.contains("lang=es"), "{path}: no language links");
+        assert!(
+            !html.contains("href=\"//") && !html.contains("href=\"/\\"),
+            "{path}: {html}"
+        );
+    }
+    app.stop().await;
+}

@@ -14,12 +14,7 @@ async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
 
 /// The token of the newest reset link emailed to `to`.
 async fn link_token(app: &TestApp, to: &str) -> String {
-    let m = app.wait_for_email(to, "new").await;
-    let body = m["body"].as_str().unwrap();
-    body.split("/recover/complete?token=")
-        .nth(1)
-        .map(|r| r.split_whitespace().next().unwrap().to_string())
-        .unwrap_or_else(|| panic!("no link in {body}"))
+    app.reset_link_token(to).await
 }
 
 #[tokio::test]

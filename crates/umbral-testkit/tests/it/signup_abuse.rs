@@ -7,6 +7,12 @@ use std::time::Duration;
 use serde_json::Value;
 use umbral_testkit::{TestApp, spawn_app, spawn_app_with};
 
+/// The messages queued for `to`, once the outbox had a moment to take them.
+async fn emails_to(app: &TestApp, to: &str) -> usize {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.outbox().await.into_iter().filter(|m| m["to"] == to).count()
+}
+
 #[tokio::test]
 async fn sign_ups_with_someones_address_send_them_one_notice_an_hour() {
     let app = spawn_app().await;
@@ -21,14 +27,8 @@ async fn sign_ups_with_someones_address_send_them_one_notice_an_hour() {
             .unwrap();
         assert_eq!(r.status(), 201, "a taken address answers like any other");
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let to_victim = app
-        .outbox()
-        .await
-        .into_iter()
-        .filter(|m| m["to"] == "victim@example.com")
-        .count();
     // The code of the real sign-up, and one warning.
+    let to_victim = emails_to(&app, "victim@example.com").await;
     assert_eq!(to_victim, 2, "{to_victim} emails to one address");
     app.clock.advance_secs(3601);
     c.post(app.url("/api/v1/signup"))
@@ -36,13 +36,7 @@ async fn sign_ups_with_someones_address_send_them_one_notice_an_hour() {
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let to_victim = app
-        .outbox()
-        .await
-        .into_iter()
-        .filter(|m| m["to"] == "victim@example.com")
-        .count();
+    let to_victim = emails_to(&app, "victim@example.com").await;
     assert_eq!(to_victim, 3, "an hour later, one more warning");
     app.stop().await;
 }

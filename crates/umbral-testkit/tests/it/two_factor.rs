@@ -527,3 +527,40 @@ async fn staff_set_an_organizations_two_factor_policy() {
     );
     app.stop().await;
 }
+
+/// Asking whether numbers are taken costs the same allowance as sending to them: the SMS limits
+/// are counted before the number is looked up, so the generic answer is no free oracle.
+#[tokio::test]
+async fn probing_taken_numbers_meets_the_sms_limits() {
+    let app = spawn_app().await;
+    let c = app.confirmed("owner-sms@example.com").await;
+    let (s, _) = post(
+        &c,
+        app.url("/api/v1/factors/sms"),
+        json!({"phone": "+5491123456789"}),
+    )
+    .await;
+    assert_eq!(s, 202);
+    let code = sms_code(&app, "+5491123456789", 1).await;
+    let (s, _) = post(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code})).await;
+    assert_eq!(s, 200);
+    let prober = app.confirmed("prober@example.com").await;
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        let (s, b) = post(
+            &prober,
+            app.url("/api/v1/factors/sms"),
+            json!({"phone": "+5491123456789"}),
+        )
+        .await;
+        answers.push((s, b["error"]["code"].as_str().unwrap_or_default().to_string()));
+    }
+    let told = answers
+        .iter()
+        .filter(|(_, c)| c == "factor.phone_unavailable")
+        .count();
+    // Five sends per number an hour, one of them the owner's.
+    assert_eq!(told, 4, "{answers:?}");
+    assert!(answers[4..].iter().all(|(s, _)| *s == 429), "{answers:?}");
+    app.stop().await;
+}
