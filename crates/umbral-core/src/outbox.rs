@@ -24,6 +24,9 @@ pub mod templates {
     pub const PASSWORD_RESET: &str = "password_reset";
     /// A user created by staff: the link that sets the first password (param `link_path`).
     pub const INVITATION: &str = "invitation";
+    /// An organization invites someone who has an account (params `inviter`, `organization`,
+    /// `link_path`).
+    pub const JOIN_INVITATION: &str = "join_invitation";
     /// Emails.
     pub const EMAIL: &[&str] = &[
         SIGNUP_CODE,
@@ -35,6 +38,7 @@ pub mod templates {
         PASSWORD_CHANGED,
         PASSWORD_RESET,
         INVITATION,
+        JOIN_INVITATION,
     ];
     /// A 6-digit code by SMS (setting a phone up, or the challenge).
     pub const SMS_CODE: &str = "sms_code";

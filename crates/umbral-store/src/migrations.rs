@@ -38,6 +38,11 @@ const SQLITE: &[Source] = &[
         "readiness",
         include_str!("../migrations/sqlite/0007_readiness.sql"),
     ),
+    (
+        8,
+        "org_invitations",
+        include_str!("../migrations/sqlite/0008_org_invitations.sql"),
+    ),
 ];
 const POSTGRES: &[Source] = &[
     (
@@ -66,6 +71,11 @@ const POSTGRES: &[Source] = &[
         7,
         "readiness",
         include_str!("../migrations/postgres/0007_readiness.sql"),
+    ),
+    (
+        8,
+        "org_invitations",
+        include_str!("../migrations/postgres/0008_org_invitations.sql"),
     ),
 ];
 

@@ -131,7 +131,7 @@ impl Umbral {
             .await
             .map_err(store_err)?
             .ok_or(CoreError::NotFound)?;
-        let members = self.store.members_of(id).await.map_err(store_err)?;
+        let members = self.store.members_of(id, self.now()).await.map_err(store_err)?;
         Ok((org, members))
     }
 

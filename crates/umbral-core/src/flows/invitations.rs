@@ -31,6 +31,19 @@ pub struct NewUserInput {
     pub staff: bool,
 }
 
+impl NewUserInput {
+    /// The email and name, or every field error at once.
+    pub fn parse(&self) -> Result<(Email, PersonName), CoreError> {
+        let mut errors = Vec::new();
+        let email = Email::parse(&self.email).map_err(|e| errors.push(e)).ok();
+        let name = PersonName::parse(&self.name).map_err(|e| errors.push(e)).ok();
+        match (email, name) {
+            (Some(email), Some(name)) => Ok((email, name)),
+            _ => Err(CoreError::Validation(errors)),
+        }
+    }
+}
+
 impl Umbral {
     /// Creates a user with no password and mails the invitation. An organization's key creates
     /// users in its own organization only.
@@ -40,12 +53,7 @@ impl Umbral {
         input: &NewUserInput,
         meta: &RequestMeta,
     ) -> Result<(String, String), CoreError> {
-        let mut errors = Vec::new();
-        let email = Email::parse(&input.email).map_err(|e| errors.push(e)).ok();
-        let name = PersonName::parse(&input.name).map_err(|e| errors.push(e)).ok();
-        let (Some(email), Some(name)) = (email, name) else {
-            return Err(CoreError::Validation(errors));
-        };
+        let (email, name) = input.parse()?;
         if input.staff && actor.scope != ApiScope::Staff {
             return Err(CoreError::Forbidden);
         }

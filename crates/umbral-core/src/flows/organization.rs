@@ -12,7 +12,11 @@ use crate::factors::{FactorKind, Method, Proof, recovery_codes, totp};
 use crate::flows::invitations::NewUserInput;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::{parse_code6, store_err};
-use crate::ports::MemberRow;
+use crate::outbox::{OutboxMessage, templates};
+use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
+
+/// How long an invitation to an existing account waits, like a new account's invitation link.
+const JOIN_INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 use crate::service::Umbral;
 
 impl Umbral {
@@ -29,7 +33,7 @@ impl Umbral {
     /// A member of the manager's organization (anyone else is "not found").
     async fn member(&self, m: &Membership, user_id: &str) -> Result<MemberRow, CoreError> {
         self.store
-            .members_of(m.org_id.as_str())
+            .members_of(m.org_id.as_str(), self.now())
             .await
             .map_err(store_err)?
             .into_iter()
@@ -52,7 +56,10 @@ impl Umbral {
 
     pub async fn members(&self, auth: &Authenticated) -> Result<Vec<MemberRow>, CoreError> {
         let (_, m) = self.manager(auth)?;
-        self.store.members_of(m.org_id.as_str()).await.map_err(store_err)
+        self.store
+            .members_of(m.org_id.as_str(), self.now())
+            .await
+            .map_err(store_err)
     }
 
     /// Invites someone into the organization as a member or admin.
@@ -82,7 +89,134 @@ impl Umbral {
             role,
             staff: false,
         };
-        self.create_user(&actor, &input, meta).await.map(|(id, _)| id)
+        let (email, name) = input.parse()?;
+        let existing = self
+            .store
+            .user_by_email_key(&email.key())
+            .await
+            .map_err(store_err)?;
+        let existing = match existing {
+            Some(u) => u,
+            None => match self.create_user(&actor, &input, meta).await {
+                Ok((id, _)) => return Ok(id),
+                // Registered meanwhile: it goes on as an invitation to an existing account.
+                Err(CoreError::Validation(e)) if e.iter().any(|f| f.code == "user.email_taken") => self
+                    .store
+                    .user_by_email_key(&email.key())
+                    .await
+                    .map_err(store_err)?
+                    .ok_or(CoreError::invalid("email", "user.email_taken"))?,
+                Err(e) => return Err(e),
+            },
+        };
+        self.invite_existing(user, m, &existing, name.as_str(), role, meta)
+            .await
+    }
+
+    /// The same answer as for a new address (an id made now, the invitation sent), so that an
+    /// organization cannot learn who has an account. The person is told by email and sees the
+    /// invitation after signing in. A staff account or a member already here gets nothing.
+    async fn invite_existing(
+        &self,
+        inviter: &User,
+        m: &Membership,
+        invitee: &User,
+        name: &str,
+        role: Role,
+        meta: &RequestMeta,
+    ) -> Result<String, CoreError> {
+        let now = self.now();
+        let id = crate::secrets::new_id(now)?;
+        if invitee.is_staff || invitee.id == inviter.id {
+            return Ok(id);
+        }
+        let invitation = JoinInvitation {
+            id: id.clone(),
+            org_id: m.org_id.0.clone(),
+            user_id: invitee.id.0.clone(),
+            name: name.to_string(),
+            role,
+            invited_by: inviter.name.clone(),
+            created_at: now,
+            expires_at: now + JOIN_INVITATION_TTL_MS,
+        };
+        let locale = crate::types::Locale::from_tag(&invitee.locale).unwrap_or_default();
+        let message = OutboxMessage::email(
+            now,
+            &invitee.email,
+            templates::JOIN_INVITATION,
+            locale,
+            &[
+                ("name", invitee.name.as_str()),
+                ("inviter", inviter.name.as_str()),
+                ("organization", m.org_name.as_str()),
+                ("link_path", "/join"),
+            ],
+        )?;
+        let audit = self
+            .org_event("member.invited", inviter, invitee.id.as_str(), m, meta)?
+            .details(format!("role={};invitation={id}", role.as_str()));
+        self.store
+            .invite_to_join(&invitation, &message, &audit)
+            .await
+            .map_err(store_err)?;
+        self.outbox_wakeup.notify_one();
+        Ok(id)
+    }
+
+    /// The invitations to join an organization waiting for the signed-in person.
+    pub async fn join_offers(&self, auth: &Authenticated) -> Result<Vec<JoinOffer>, CoreError> {
+        let user = auth.signed_in_user()?;
+        self.store
+            .join_offers(user.id.as_str(), self.now())
+            .await
+            .map_err(store_err)
+    }
+
+    /// Joins the organization of an invitation; the person leaves the one they are in (see
+    /// `OrganizationStore::accept_join` for what happens to it).
+    pub async fn accept_join(
+        &self,
+        auth: &Authenticated,
+        invitation_id: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = auth.signed_in_user()?;
+        let now = self.now();
+        let joined = AuditEvent::new(now, "member.joined", Some(user.id.as_str()), meta)?
+            .details(format!("invitation={invitation_id}"));
+        let left = AuditEvent::new(now, "member.left", Some(user.id.as_str()), meta)?
+            .details(format!("invitation={invitation_id}"));
+        match self
+            .store
+            .accept_join(invitation_id, user.id.as_str(), now, &joined, &left)
+            .await
+            .map_err(store_err)?
+        {
+            JoinOutcome::Joined => Ok(()),
+            JoinOutcome::NotFound => Err(CoreError::invalid("invitation", "org.invitation_invalid")),
+            JoinOutcome::OwnerOfActiveOrganization => {
+                Err(CoreError::invalid("invitation", "org.join_owner_busy"))
+            }
+        }
+    }
+
+    /// Declines an invitation; the organization sees it no more.
+    pub async fn decline_join(
+        &self,
+        auth: &Authenticated,
+        invitation_id: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let user = auth.signed_in_user()?;
+        let audit = AuditEvent::new(self.now(), "member.declined", Some(user.id.as_str()), meta)?
+            .details(format!("invitation={invitation_id}"));
+        self.store
+            .decline_join(invitation_id, user.id.as_str(), &audit)
+            .await
+            .map_err(store_err)?
+            .then_some(())
+            .ok_or(CoreError::invalid("invitation", "org.invitation_invalid"))
     }
 
     /// Member <-> admin. The owner's role changes only by a transfer.
@@ -121,6 +255,9 @@ impl Umbral {
         let target = self.member(m, user_id).await?;
         if target.role == Role::Owner || target.user.id == actor.id {
             return Err(CoreError::invalid("user", "org.not_owner_or_self"));
+        }
+        if target.invited {
+            return Err(CoreError::invalid("user", "org.invitation_pending"));
         }
         if (target.user.status == UserStatus::Active) == active {
             return Ok(());
@@ -175,7 +312,7 @@ impl Umbral {
             return Err(CoreError::Forbidden);
         }
         let target = self.member(m, new_owner).await?;
-        if target.user.id == actor.id || target.user.status != UserStatus::Active {
+        if target.user.id == actor.id || target.user.status != UserStatus::Active || target.invited {
             return Err(CoreError::invalid("user", "org.not_owner_or_self"));
         }
         let uid = actor.id.as_str();

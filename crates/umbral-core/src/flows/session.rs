@@ -52,6 +52,15 @@ impl Authenticated {
         }
     }
 
+    /// A user who proved who they are (password and second factor as asked), whether or not
+    /// their organization's sign-up steps (company data, checkout) are done.
+    pub fn signed_in_user(&self) -> Result<&User, CoreError> {
+        match (&self.user, self.next()) {
+            (Some(u), Next::Company | Next::Checkout | Next::Done) => Ok(u),
+            (_, next) => Err(CoreError::StepRequired(next.as_str())),
+        }
+    }
+
     pub(crate) fn code_subject(&self) -> String {
         match &self.user {
             Some(u) => u.id.0.clone(),

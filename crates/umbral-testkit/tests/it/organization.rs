@@ -357,3 +357,177 @@ async fn the_organization_page_invites_and_refuses_members() {
     assert_eq!(r.status(), 403, "a member cannot manage the organization");
     app.stop().await;
 }
+
+/// `POST /organization/members` answered `user.email_taken` for any registered address, so any
+/// organization owner could learn who has an account. Now a registered address gets the same
+/// answer and the same row as a new one, and the person is invited to join.
+#[tokio::test]
+async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joins() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let owner = app.signed_up("owner@example.com").await;
+    // Someone who signed up alone and stopped at the company step.
+    let ana = app.confirmed("ana@example.com").await;
+    if ana.get(app.url("/api/v1/me")).send().await.unwrap().status() == 403 {
+        app.enroll_totp(&ana, "ana@example.com").await;
+    }
+    let ana_org = app.org_of("ana@example.com").await;
+    let members = app.url("/api/v1/organization/members");
+    let invite = |email: &str| {
+        call(
+            &owner,
+            Method::POST,
+            members.clone(),
+            Some(json!({"email": email, "name": "Typed Name", "role": "member"})),
+        )
+    };
+    let (s_new, new) = invite("new@example.com").await;
+    let (s_old, old) = invite("ANA@example.com").await;
+    assert_eq!((s_new, s_old), (201, 201), "{new} {old}");
+    let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&new), keys(&old));
+    let old_id = old["user_id"].as_str().unwrap().to_string();
+    assert_ne!(
+        old_id,
+        id_of(&app, "ana@example.com").await,
+        "the account's id leaks"
+    );
+
+    // The organization sees two rows alike: the typed name, invited, nothing of the account.
+    let (_, list) = call(&owner, Method::GET, members.clone(), None).await;
+    let rows: Vec<&Value> = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["email"] != "owner@example.com")
+        .collect();
+    assert_eq!(rows.len(), 2, "{list}");
+    for r in &rows {
+        assert_eq!(
+            (r["name"].as_str(), r["invited"].as_bool()),
+            (Some("Typed Name"), Some(true)),
+            "{r}"
+        );
+        assert_eq!(keys(r), keys(rows[0]));
+    }
+    // Neither can be deactivated before it is accepted, both alike.
+    for r in &rows {
+        let url = app.url(&format!(
+            "/api/v1/organization/members/{}",
+            r["user_id"].as_str().unwrap()
+        ));
+        let (s, b) = call(&owner, Method::PUT, url, Some(json!({"active": false}))).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (422, Some("org.invitation_pending"))
+        );
+    }
+
+    // Ana is told by email, and sees the invitation once signed in.
+    let mail = app.wait_for_email("ana@example.com", "Ana").await;
+    assert!(mail["body"].as_str().unwrap().contains("/join"), "{mail}");
+    let (s, offers) = call(&ana, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    assert_eq!(s, 200, "{offers}");
+    let offer = &offers["invitations"][0];
+    assert_eq!(offer["role"], "member");
+    let offer_id = offer["id"].as_str().unwrap().to_string();
+    // Somebody else cannot accept it.
+    let (s, _) = call(
+        &owner,
+        Method::POST,
+        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, b) = call(
+        &ana,
+        Method::POST,
+        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+    assert_eq!(
+        app.org_of("ana@example.com").await,
+        app.org_of("owner@example.com").await
+    );
+    // Her own organization, alone and without a plan, is closed.
+    assert!(
+        app.umbral()
+            .store()
+            .organization(&ana_org)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let (_, list) = call(&owner, Method::GET, members.clone(), None).await;
+    let ana_row = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "ana@example.com")
+        .cloned()
+        .unwrap();
+    assert_eq!(ana_row["invited"], false);
+    assert_eq!(
+        ana_row["user_id"].as_str(),
+        Some(id_of(&app, "ana@example.com").await.as_str())
+    );
+    // The invitation is spent.
+    let (s, _) = call(
+        &ana,
+        Method::POST,
+        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+        None,
+    )
+    .await;
+    assert_eq!(s, 422);
+}
+
+/// An owner whose organization has a plan (or other members) cannot be pulled out of it by an
+/// invitation; an invitation can be withdrawn.
+#[tokio::test]
+async fn an_owner_with_a_plan_cannot_join_elsewhere_and_invitations_can_be_withdrawn() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let owner = app.signed_up("owner@example.com").await;
+    let other = app.signed_up("other@example.com").await;
+    let own_org = app.org_of("owner@example.com").await;
+    let (s, b) = call(
+        &other,
+        Method::POST,
+        app.url("/api/v1/organization/members"),
+        Some(json!({"email": "owner@example.com", "name": "Owner", "role": "admin"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
+    let row_id = b["user_id"].as_str().unwrap().to_string();
+    let (_, offers) = call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    let id = offers["invitations"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(id, row_id);
+    let (s, b) = call(
+        &owner,
+        Method::POST,
+        app.url(&format!("/api/v1/me/invitations/{id}/accept")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (422, Some("org.join_owner_busy"))
+    );
+    assert_eq!(app.org_of("owner@example.com").await, own_org);
+
+    // Withdrawn by the inviting organization: it is gone for the person too.
+    let (s, _) = call(
+        &other,
+        Method::DELETE,
+        app.url(&format!("/api/v1/organization/members/{row_id}")),
+        None,
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (_, offers) = call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    assert_eq!(offers["invitations"].as_array().unwrap().len(), 0, "{offers}");
+}

@@ -43,6 +43,10 @@ home-title = Home
 home-greeting = Hello, { $name }!
 home-signed-in-as = You are signed in as { $email }.
 home-organization = Organization: { $org } ({ $role })
+home-invitations = { $count ->
+    [one] An organization invited you to join it.
+   *[other] { $count } organizations invited you to join them.
+}
 role-owner = owner
 role-admin = administrator
 role-member = member
@@ -321,7 +325,7 @@ invite-title = Set your password
 invite-intro = Welcome, { $name }. Choose a password for your account; then you will secure it with a second factor.
 invite-submit = Save and continue
 user-email_taken = A user with this email already exists.
-user-role_invalid = The role must be member or admin.
+user-role_invalid = The role must be member or administrator (member or admin).
 email-invitation-subject = Your { $product } account is ready
 email-invitation-body =
     Hello { $name },
@@ -331,6 +335,16 @@ email-invitation-body =
     { $link }
 
     If the link has expired, use "Forgot your password?" on the sign-in page.
+
+email-join_invitation-subject = { $inviter } invited you to join { $organization } in { $product }
+email-join_invitation-body =
+    Hello { $name },
+
+    { $inviter } invited you to join the organization { $organization } in { $product }, with the account you already have. To answer, sign in and open this page (the invitation is valid 7 days):
+
+    { $link }
+
+    If you do not want to join, ignore this email or decline the invitation there.
 
 ## Audit log
 audit-time_invalid = Give the time as Unix milliseconds.
@@ -343,6 +357,18 @@ org-not_owner_or_self = Not possible for the owner or for yourself.
 org-title = Organization
 org-role = Role
 org-inactive = deactivated
+org-invited = invited
+org-withdraw = Withdraw the invitation
+org-invitation_pending = This person has not accepted the invitation yet. To withdraw it, use "Withdraw the invitation".
+org-invitation_invalid = This invitation is no longer valid: it expired, was withdrawn or was already answered.
+org-join_owner_busy = You own an organization that has other members or a plan. Transfer the owner role to another member first (Settings, Organization).
+join-title = Invitations
+join-none = You have no invitations waiting.
+join-offer = { $inviter } invited you to join { $org } as { $role }.
+join-accept = Join { $org }
+join-decline = Decline
+join-leaves = Joining another organization takes you out of { $org }.
+join-leaves-owner = You own { $org }. If nobody else is in it and it has no plan, joining another organization closes it; otherwise, transfer the owner role first.
 org-save = Save
 org-deactivate = Deactivate
 org-reactivate = Reactivate

@@ -43,6 +43,10 @@ home-title = Inicio
 home-greeting = ¡Hola, { $name }!
 home-signed-in-as = Iniciaste sesión como { $email }.
 home-organization = Organización: { $org } ({ $role })
+home-invitations = { $count ->
+    [one] Una organización te invitó a unirte.
+   *[other] { $count } organizaciones te invitaron a unirte.
+}
 role-owner = propietario
 role-admin = administrador
 role-member = miembro
@@ -321,7 +325,7 @@ invite-title = Elige tu contraseña
 invite-intro = Te damos la bienvenida, { $name }. Elige una contraseña para tu cuenta; después la protegerás con un segundo factor.
 invite-submit = Guardar y continuar
 user-email_taken = Ya existe un usuario con este correo electrónico.
-user-role_invalid = El rol debe ser member o admin.
+user-role_invalid = El rol debe ser miembro o administrador (member o admin).
 email-invitation-subject = Tu cuenta de { $product } está lista
 email-invitation-body =
     Hola, { $name }:
@@ -331,6 +335,16 @@ email-invitation-body =
     { $link }
 
     Si el enlace caducó, usa "¿Olvidaste tu contraseña?" en la página de inicio de sesión.
+
+email-join_invitation-subject = { $inviter } te invitó a unirte a { $organization } en { $product }
+email-join_invitation-body =
+    Hola, { $name }:
+
+    { $inviter } te invitó a unirte a la organización { $organization } en { $product }, con la cuenta que ya tienes. Para responder, inicia sesión y abre esta página (la invitación es válida 7 días):
+
+    { $link }
+
+    Si no quieres unirte, ignora este correo o rechaza la invitación allí.
 
 ## Audit log
 audit-time_invalid = Indica el momento en milisegundos Unix.
@@ -343,6 +357,18 @@ org-not_owner_or_self = No es posible para el propietario ni para ti.
 org-title = Organización
 org-role = Rol
 org-inactive = desactivado
+org-invited = invitación enviada
+org-withdraw = Retirar la invitación
+org-invitation_pending = Esta persona todavía no aceptó la invitación. Para retirarla, usa "Retirar la invitación".
+org-invitation_invalid = Esta invitación ya no es válida: caducó, se retiró o ya se respondió.
+org-join_owner_busy = Eres propietario de una organización con otros miembros o con un plan. Primero transfiere el rol de propietario a otro miembro (Configuración, Organización).
+join-title = Invitaciones
+join-none = No tienes invitaciones pendientes.
+join-offer = { $inviter } te invitó a unirte a { $org } como { $role }.
+join-accept = Unirme a { $org }
+join-decline = Rechazar
+join-leaves = Al unirte a otra organización, dejas { $org }.
+join-leaves-owner = Eres propietario de { $org }. Si nadie más forma parte de ella y no tiene un plan, al unirte a otra organización se cierra; si no, primero transfiere el rol de propietario.
 org-save = Guardar
 org-deactivate = Desactivar
 org-reactivate = Reactivar

@@ -43,6 +43,10 @@ home-title = Início
 home-greeting = Olá, { $name }!
 home-signed-in-as = Você entrou como { $email }.
 home-organization = Organização: { $org } ({ $role })
+home-invitations = { $count ->
+    [one] Uma organização convidou você para participar.
+   *[other] { $count } organizações convidaram você para participar.
+}
 role-owner = proprietário
 role-admin = administrador
 role-member = membro
@@ -321,7 +325,7 @@ invite-title = Defina sua senha
 invite-intro = Boas-vindas, { $name }. Escolha uma senha para sua conta; depois você a protegerá com um segundo fator.
 invite-submit = Salvar e continuar
 user-email_taken = Já existe um usuário com este e-mail.
-user-role_invalid = A função deve ser member ou admin.
+user-role_invalid = A função deve ser membro ou administrador (member ou admin).
 email-invitation-subject = Sua conta do { $product } está pronta
 email-invitation-body =
     Olá, { $name }:
@@ -331,6 +335,16 @@ email-invitation-body =
     { $link }
 
     Se o link expirou, use "Esqueceu sua senha?" na página de login.
+
+email-join_invitation-subject = { $inviter } convidou você para participar de { $organization } no { $product }
+email-join_invitation-body =
+    Olá, { $name }!
+
+    { $inviter } convidou você para participar da organização { $organization } no { $product }, com a conta que você já tem. Para responder, entre e abra esta página (o convite vale 7 dias):
+
+    { $link }
+
+    Se não quiser participar, ignore este e-mail ou recuse o convite lá.
 
 ## Audit log
 audit-time_invalid = Informe o momento em milissegundos Unix.
@@ -343,6 +357,18 @@ org-not_owner_or_self = Não é possível para o proprietário nem para você.
 org-title = Organização
 org-role = Função
 org-inactive = desativado
+org-invited = convite enviado
+org-withdraw = Retirar o convite
+org-invitation_pending = Esta pessoa ainda não aceitou o convite. Para retirá-lo, use "Retirar o convite".
+org-invitation_invalid = Este convite não é mais válido: expirou, foi retirado ou já foi respondido.
+org-join_owner_busy = Você é proprietário de uma organização com outros membros ou com um plano. Primeiro transfira a função de proprietário para outro membro (Configurações, Organização).
+join-title = Convites
+join-none = Você não tem convites pendentes.
+join-offer = { $inviter } convidou você para participar de { $org } como { $role }.
+join-accept = Participar de { $org }
+join-decline = Recusar
+join-leaves = Ao participar de outra organização, você sai de { $org }.
+join-leaves-owner = Você é proprietário de { $org }. Se ninguém mais participa dela e ela não tem plano, ao entrar em outra organização ela é encerrada; caso contrário, transfira antes a função de proprietário.
 org-save = Salvar
 org-deactivate = Desativar
 org-reactivate = Reativar

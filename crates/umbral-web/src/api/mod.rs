@@ -58,6 +58,15 @@ pub fn routes() -> Router<AppState> {
             put(organization::update).delete(organization::remove),
         )
         .route("/api/v1/organization/transfer", post(organization::transfer))
+        .route("/api/v1/me/invitations", get(organization::invitations))
+        .route(
+            "/api/v1/me/invitations/{id}/accept",
+            post(organization::accept_invitation),
+        )
+        .route(
+            "/api/v1/me/invitations/{id}/decline",
+            post(organization::decline_invitation),
+        )
         .route("/api/v1/recovery/complete", post(factors::recovery_complete))
         .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
         .route("/api/v1/admin/factor-resets", get(admin::factor_resets))

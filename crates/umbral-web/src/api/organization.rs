@@ -35,7 +35,7 @@ pub async fn members(State(state): State<AppState>, ctx: Ctx, ApiSession(a): Api
             "members": list.iter().map(|m| json!({
                 "user_id": m.user.id.0, "name": m.user.name, "email": m.user.email,
                 "role": m.role.as_str(), "active": m.user.status == UserStatus::Active,
-                "joined_at": m.joined_at,
+                "invited": m.invited, "joined_at": m.joined_at,
             })).collect::<Vec<_>>(),
         }))
         .into_response(),
@@ -141,6 +141,46 @@ pub async fn transfer(
         .transfer_ownership(&a, &b.user_id, method, &b.code, &ctx.meta)
         .await
     {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+/// `GET /api/v1/me/invitations`: the organizations that invited the signed-in person.
+pub async fn invitations(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
+    match state.umbral.join_offers(&a).await {
+        Ok(list) => Json(json!({
+            "invitations": list.iter().map(|o| json!({
+                "id": o.invitation.id, "organization": o.org_name, "invited_by": o.invitation.invited_by,
+                "role": o.invitation.role.as_str(), "expires_at": o.invitation.expires_at,
+            })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+/// `POST /api/v1/me/invitations/{id}/accept`: joins that organization (and leaves the current one).
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(a): ApiSession,
+    Path(id): Path<String>,
+) -> Response {
+    match state.umbral.accept_join(&a, &id, &ctx.meta).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => fail(e, &ctx),
+    }
+}
+
+/// `POST /api/v1/me/invitations/{id}/decline`.
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiSession(a): ApiSession,
+    Path(id): Path<String>,
+) -> Response {
+    match state.umbral.decline_join(&a, &id, &ctx.meta).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e, &ctx),
     }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod dev;
+pub mod join;
 pub mod login;
 pub mod onboarding;
 pub mod organization;
@@ -93,6 +94,9 @@ pub fn routes() -> Router<AppState> {
             "/settings/organization/members/{id}/remove",
             post(organization::remove),
         )
+        .route("/join", get(join::show))
+        .route("/join/{id}/accept", post(join::accept))
+        .route("/join/{id}/decline", post(join::decline))
         .route("/recover", get(recover::show).post(recover::request))
         .route("/invite", get(recover::show_invite).post(recover::accept_invite))
         .route(
@@ -310,7 +314,14 @@ async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSe
         Err(e) => return state.error_page(&ctx, &e),
     };
     let org = me.organization.as_ref();
+    let invitations = state
+        .umbral
+        .join_offers(&auth)
+        .await
+        .map(|o| o.len())
+        .unwrap_or(0);
     let extra = context! {
+        invitations => invitations,
         me => context! {
             name => me.name, email => me.email,
             org_name => org.map(|m| m.org_name.clone()),

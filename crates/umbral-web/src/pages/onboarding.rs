@@ -92,9 +92,17 @@ pub async fn show_company(
         .and_then(|p| p.region())
         .filter(|c| COUNTRIES.contains(&c.as_str()))
         .unwrap_or_else(|| default_country(ctx.locale).to_string());
-    company_page(&state, &ctx)
-        .value("country", &country)
-        .render(StatusCode::OK, company_choices(&state, ctx.locale))
+    // Someone invited into another organization need not set this one up: say so.
+    let invitations = state
+        .umbral
+        .join_offers(&auth)
+        .await
+        .map(|o| o.len())
+        .unwrap_or(0);
+    company_page(&state, &ctx).value("country", &country).render(
+        StatusCode::OK,
+        context! { invitations => invitations, ..company_choices(&state, ctx.locale) },
+    )
 }
 
 pub async fn save_company(

@@ -45,13 +45,13 @@ async fn render(
         .map(|m| {
             context! {
                 id => m.user.id.0, name => m.user.name, email => m.user.email, role => m.role.as_str(),
-                active => m.user.status == UserStatus::Active, me => m.user.id.0 == me,
+                active => m.user.status == UserStatus::Active, me => m.user.id.0 == me, invited => m.invited,
             }
         })
         .collect();
     let transferable: Vec<_> = members
         .iter()
-        .filter(|m| m.user.id.0 != me && m.user.status == UserStatus::Active)
+        .filter(|m| m.user.id.0 != me && m.user.status == UserStatus::Active && !m.invited)
         .map(|m| context! { id => m.user.id.0, name => m.user.name, email => m.user.email })
         .collect();
     let membership = auth.membership.as_ref();

@@ -260,6 +260,7 @@ async fn render_org(
         default_single => if defaults.single_session { "yes" } else { "no" },
         members => members.iter().map(|m| context! {
             id => m.user.id.0, name => m.user.name, email => m.user.email, role => m.role.as_str(),
+            invited => m.invited,
         }).collect::<Vec<_>>(),
         notice => notice,
     };

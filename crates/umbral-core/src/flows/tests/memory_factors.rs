@@ -382,7 +382,7 @@ impl RecoveryStore for MemoryStore {
 
 #[async_trait]
 impl OrganizationStore for MemoryStore {
-    async fn members_of(&self, _: &str) -> StoreResult<Vec<MemberRow>> {
+    async fn members_of(&self, _: &str, _: UnixMillis) -> StoreResult<Vec<MemberRow>> {
         Err(not_kept())
     }
     async fn set_member_role(&self, _: &str, _: &str, _: Role, _: &AuditEvent) -> StoreResult<bool> {
@@ -403,6 +403,25 @@ impl OrganizationStore for MemoryStore {
         _: UnixMillis,
         _: &AuditEvent,
     ) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+    async fn invite_to_join(&self, _: &JoinInvitation, _: &OutboxMessage, _: &AuditEvent) -> StoreResult<()> {
+        Err(not_kept())
+    }
+    async fn join_offers(&self, _: &str, _: UnixMillis) -> StoreResult<Vec<JoinOffer>> {
+        Err(not_kept())
+    }
+    async fn accept_join(
+        &self,
+        _: &str,
+        _: &str,
+        _: UnixMillis,
+        _: &AuditEvent,
+        _: &AuditEvent,
+    ) -> StoreResult<JoinOutcome> {
+        Err(not_kept())
+    }
+    async fn decline_join(&self, _: &str, _: &str, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
 }
