@@ -42,6 +42,11 @@ async fn openapi_describes_every_api_route() {
         );
     }
     assert!(routes.len() >= 20);
+    // Field rules are stated wherever a field is taken, not only in the named schemas.
+    let invite = &doc["paths"]["/api/v1/organization/members"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"];
+    assert_eq!(invite["email"]["maxLength"], 254, "{invite}");
+    assert_eq!(invite["name"]["maxLength"], 100, "{invite}");
     app.stop().await;
 }
 
@@ -248,6 +253,73 @@ async fn a_nul_anywhere_in_the_address_is_bad_input_on_every_route() {
     assert_eq!(
         r.json::<serde_json::Value>().await.unwrap()["error"]["field"],
         "email"
+    );
+    app.stop().await;
+}
+
+/// A schema-driven client or fuzzer meets no undocumented answer: every status the server gives
+/// to a request without credentials, with credentials, with an empty, unknown-field, non-JSON
+/// or wrongly typed body, or with a NUL in the query, is one the document lists for that route.
+#[tokio::test]
+async fn openapi_lists_every_status_each_route_really_answers() {
+    let app = spawn_app().await;
+    let doc: Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let anon = app.client();
+    let mut signed = app.signed_up("probe0@example.com").await;
+    let mut missing = Vec::new();
+    for (n, (method, path)) in api_routes().into_iter().enumerate() {
+        // A route before may have signed the probe out (sign-out, two-factor on, ...).
+        if signed.get(app.url("/api/v1/me")).send().await.unwrap().status() != 200 {
+            signed = app.signed_up(&format!("probe{n}@example.com")).await;
+        }
+        let concrete = path
+            .replace("{id}", "0190f0f0-0000-7000-8000-000000000000")
+            .replace("{country}", "AR")
+            .replace("{code}", "1425");
+        let responses = &doc["paths"][path][method]["responses"];
+        let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let with_body = matches!(method, "post" | "put");
+        let mut probes: Vec<(&str, Option<(&str, &str)>, &str)> =
+            vec![("", None, "plain"), ("?x=a%00b", None, "nul")];
+        if with_body {
+            probes.extend([
+                ("", Some(("application/json", "{}")), "empty"),
+                ("", Some(("application/json", r#"{"zz_unknown": 1}"#)), "unknown"),
+                (
+                    "",
+                    Some((
+                        "application/json",
+                        r#"{"email": 5, "code": [], "password": null}"#,
+                    )),
+                    "typed",
+                ),
+                ("", Some(("application/json", "{")), "bad json"),
+                ("", Some(("text/plain", "x")), "text"),
+            ]);
+        }
+        for (who, client) in [("anonymous", &anon), ("signed in", &signed)] {
+            for (query, body, what) in &probes {
+                let mut r = client.request(m.clone(), app.url(&format!("{concrete}{query}")));
+                if let Some((ct, b)) = body {
+                    r = r.header("content-type", *ct).body(b.to_string());
+                }
+                let status = r.send().await.unwrap().status().as_u16();
+                assert_ne!(status, 500, "{method} {path} ({who}, {what}) answered 500");
+                if !responses[status.to_string()].is_object() {
+                    missing.push(format!("{method} {path} ({who}, {what}): {status}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "undocumented answers:\n{}",
+        missing.join("\n")
     );
     app.stop().await;
 }

@@ -18,7 +18,99 @@ pub fn spec() -> Value {
     if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), onboarding_paths()) {
         paths.extend(more);
     }
+    let schemas = doc["components"]["schemas"].clone();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for op in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|p| p.values_mut())
+        {
+            complete_operation(op, &schemas);
+        }
+    }
     doc
+}
+
+/// The rules every field of that name follows wherever it is taken (the core's own limits).
+fn field_rules(name: &str) -> Option<Value> {
+    Some(match name {
+        "email" => json!({"format": "email", "maxLength": 254}),
+        "name" => json!({"minLength": 1, "maxLength": 100}),
+        "password" | "new_password" => json!({"minLength": 10, "maxLength": 256,
+            "description": "At least 10 characters, not a common or breached password, nor the user's own name or email; judged at most on its first 64 characters"}),
+        "current_password" => json!({"maxLength": 256}),
+        "code" => {
+            json!({"maxLength": 20, "description": "6 digits (an authenticator, SMS or email code), or a recovery code (10 letters and digits; spaces and dashes are ignored)"})
+        }
+        "locale" => json!({"enum": ["en", "es", "pt-BR"]}),
+        _ => return None,
+    })
+}
+
+/// Adds what every operation of its kind can answer, and the rules of its body's fields, so
+/// that the document lists every status the server gives (a test checks this against the
+/// running server).
+fn complete_operation(op: &mut Value, schemas: &Value) {
+    let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+    let body = &mut op["requestBody"]["content"]["application/json"]["schema"];
+    let has_body = body.is_object();
+    // The body's schema, inline or named.
+    let mut fields: Vec<String> = Vec::new();
+    let target = match body["$ref"].as_str().and_then(|r| r.rsplit('/').next()) {
+        Some(name) => schemas[name]["properties"].clone(),
+        None => body["properties"].clone(),
+    };
+    if let Some(props) = target.as_object() {
+        fields.extend(props.keys().cloned());
+    }
+    if let Some(props) = body["properties"].as_object_mut() {
+        for (name, prop) in props.iter_mut() {
+            if let (Some(rules), Some(prop)) = (field_rules(name), prop.as_object_mut()) {
+                for (k, v) in rules.as_object().into_iter().flatten() {
+                    prop.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }
+    }
+    let Some(responses) = op["responses"].as_object_mut() else {
+        return;
+    };
+    let mut add = |status: &str, description: &str| {
+        responses
+            .entry(status.to_string())
+            .or_insert_with(|| error_response(description));
+    };
+    add(
+        "400",
+        "Bad input at the edge: a NUL character in the path or query (`request.nul_byte`, naming it), or a body that is not JSON (`request.invalid_json`)",
+    );
+    if secured {
+        add("401", "No live session or key (`auth.unauthenticated`)");
+    }
+    if has_body {
+        add("413", "The body is larger than the server takes");
+        add(
+            "415",
+            "The body is not `Content-Type: application/json` (`request.invalid_json`)",
+        );
+        add(
+            "422",
+            "A field breaks its rule; `errors` lists them all. A field of the wrong type, an unknown field or a NUL character names the field (`request.wrong_type`, `request.unknown_field`, `request.nul_byte`)",
+        );
+    }
+    let has = |f: &str| fields.iter().any(|x| x == f);
+    if has("password") || has("new_password") || has("current_password") {
+        add(
+            "503",
+            "Too many password checks waiting (`server.busy`): the wait would exceed `passwords.max_wait_ms`; see Retry-After",
+        );
+    }
+    if has("password") || has("code") || has("email") || has("current_password") {
+        add(
+            "429",
+            "Too many attempts for this account or client; see Retry-After",
+        );
+    }
 }
 
 /// The sign-up steps after 2FA: tax ids, postal codes, company data, plans, checkout.
@@ -216,7 +308,8 @@ fn core_spec() -> Value {
             "/api/v1/signup/resend-code": {"post": {
                 "summary": "Send a new confirmation code (30 s cool-down)",
                 "security": [{"session": []}, {"bearer": []}],
-                "responses": {"202": {"description": "Sent"}, "429": error_response("Too soon; see Retry-After"), "401": error_response("No live session")}
+                "responses": {"202": {"description": "Sent"}, "429": error_response("Too soon; see Retry-After"), "401": error_response("No live session"),
+                    "409": error_response("The email is confirmed already")}
             }},
             "/api/v1/login": {"post": {
                 "summary": "Sign in with email and password; ends the user's other sessions",
@@ -365,8 +458,33 @@ fn core_spec() -> Value {
                 "post": {"summary": "Invite a member or admin by email (an invitation sets the first password)", "security": [{"session": []}, {"bearer": []}],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["email", "name"],
                         "properties": {"email": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["member", "admin"]}}, "additionalProperties": false}}}},
-                    "responses": {"201": {"description": "Invited"}, "403": error_response("Not an owner or admin"), "422": error_response("A field breaks its rule")}}
+                    "responses": {"201": {"description": "Invited: a new address gets an account and the link that sets its password; an address that has an account is invited to join (it answers at `/join`). Both answers, and both rows of the member list, look alike: `user_id` is the row's id (an invitation's id until an existing account accepts)",
+                        "content": {"application/json": {"schema": {"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "string"}}}}}},
+                        "403": error_response("Not an owner or admin"), "422": error_response("A field breaks its rule")}}
             },
+            "/api/v1/me/invitations": {"get": {
+                "summary": "The organizations that invited the signed-in person (who had an account when invited), newest first",
+                "security": [{"session": []}, {"bearer": []}],
+                "responses": {"200": {"description": "Invitations", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "invitations": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "organization": {"type": "string"}, "invited_by": {"type": "string"},
+                        "role": {"type": "string", "enum": ["member", "admin"]}, "expires_at": {"type": "integer"}}}}}}}}},
+                    "403": error_response("Another step comes first (the email code or the second factor)")}
+            }},
+            "/api/v1/me/invitations/{id}/accept": {"post": {
+                "summary": "Join that organization. The person leaves the one they are in: a member's membership ends; an organization they own alone and without a plan closes",
+                "security": [{"session": []}, {"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Joined"}, "403": error_response("Another step comes first"),
+                    "422": error_response("No such live invitation (`org.invitation_invalid`), or the person owns an organization with other members or a plan (`org.join_owner_busy`)")}
+            }},
+            "/api/v1/me/invitations/{id}/decline": {"post": {
+                "summary": "Decline an invitation; the organization sees it no more",
+                "security": [{"session": []}, {"bearer": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "Declined"}, "403": error_response("Another step comes first"),
+                    "422": error_response("No such live invitation (`org.invitation_invalid`)")}
+            }},
             "/api/v1/organization/members/{id}": {
                 "put": {"summary": "Change a member's role (member or admin) or deactivate / reactivate them (never the owner or oneself)",
                     "security": [{"session": []}, {"bearer": []}],
@@ -421,6 +539,7 @@ fn core_spec() -> Value {
                 "summary": "I can't use any of my methods: a confirmation link is mailed to the registered address",
                 "security": [{"session": []}, {"bearer": []}],
                 "responses": {"202": {"description": "Link sent"}, "409": error_response("A confirmed request already waits for staff"),
+                    "403": error_response("Only at the second-factor step of a sign-in"),
                     "429": error_response("A new link at most once a minute")}
             }},
             "/api/v1/factor-resets/confirm": {"post": {
