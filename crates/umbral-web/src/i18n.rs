@@ -61,8 +61,30 @@ pub fn t(locale: Locale, id: &str, args: &[(&str, Arg<'_>)]) -> String {
 pub fn has(locale: Locale, id: &str) -> bool {
     // A message with variables only resolves when they are given: give every variable in use.
     let args: HashMap<Cow<'static, str>, FluentValue> = [
-        "name", "email", "org", "role", "product", "code", "min", "max", "seconds", "detail", "time",
-        "count", "phone", "link", "value", "total", "digits", "plan", "renews", "period", "status", "field",
+        "name",
+        "email",
+        "org",
+        "role",
+        "product",
+        "code",
+        "min",
+        "max",
+        "seconds",
+        "detail",
+        "time",
+        "count",
+        "phone",
+        "link",
+        "value",
+        "total",
+        "digits",
+        "plan",
+        "renews",
+        "period",
+        "status",
+        "field",
+        "inviter",
+        "organization",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))
@@ -241,6 +263,8 @@ mod tests {
             include_str!("../../umbral-core/src/types/phone.rs"),
             include_str!("../../umbral-core/src/types/password.rs"),
             include_str!("../../umbral-core/src/flows/signup.rs"),
+            include_str!("../../umbral-core/src/flows/organization.rs"),
+            include_str!("../../umbral-core/src/flows/invitations.rs"),
         ]
         .join("\n");
         let mut found = 0;

@@ -90,8 +90,19 @@ mod tests {
                 assert!(out.body_text.chars().count() <= 160, "one SMS: {}", out.body_text);
             }
             for t in templates::EMAIL {
-                let m =
-                    OutboxMessage::email(0, "a@example.com", t, l, &[("name", "A"), ("code", "1")]).unwrap();
+                let m = OutboxMessage::email(
+                    0,
+                    "a@example.com",
+                    t,
+                    l,
+                    &[
+                        ("name", "A"),
+                        ("code", "1"),
+                        ("inviter", "B"),
+                        ("organization", "C"),
+                    ],
+                )
+                .unwrap();
                 let out = r.render(&m).unwrap();
                 assert!(
                     !out.subject.starts_with("email-"),

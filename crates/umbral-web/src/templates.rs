@@ -14,6 +14,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("_macros.html", include_str!("../templates/_macros.html")),
     ("signup.html", include_str!("../templates/signup.html")),
     ("company.html", include_str!("../templates/company.html")),
+    ("join.html", include_str!("../templates/join.html")),
     ("checkout.html", include_str!("../templates/checkout.html")),
     ("ready.html", include_str!("../templates/ready.html")),
     (

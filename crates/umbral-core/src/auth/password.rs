@@ -33,7 +33,13 @@ pub enum Verified {
 
 enum Job {
     Hash(String, oneshot::Sender<Result<String, CoreError>>),
-    Verify(String, String, oneshot::Sender<Result<Verified, CoreError>>),
+    /// The password, its form as typed when that differs (hashes from before NFKC), the hash.
+    Verify(
+        String,
+        Option<String>,
+        String,
+        oneshot::Sender<Result<Verified, CoreError>>,
+    ),
     /// Other CPU-heavy work on a password (the strength estimate), kept off the async workers.
     Run(Box<dyn FnOnce() + Send>),
 }
@@ -220,8 +226,16 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, params: HashParams, load: Arc<Load>) {
                 load.finished(started.elapsed());
                 let _ = reply.send(result);
             }
-            Job::Verify(pw, stored, reply) => {
-                let result = hasher.verify(&pw, &stored);
+            Job::Verify(pw, typed, stored, reply) => {
+                let result = match (hasher.verify(&pw, &stored), typed) {
+                    // Hashed as typed before passwords were normalised: right, and rehashed
+                    // in the normalised form.
+                    (Ok(Verified::No), Some(typed)) => hasher.verify(&typed, &stored).map(|v| match v {
+                        Verified::Yes { .. } => Verified::Yes { rehash: true },
+                        Verified::No => Verified::No,
+                    }),
+                    (result, _) => result,
+                };
                 load.finished(started.elapsed());
                 let _ = reply.send(result);
             }
@@ -339,7 +353,8 @@ impl PasswordHasherPool {
     pub async fn verify(&self, password: &Password, stored: Option<&str>) -> Result<Verified, CoreError> {
         let (tx, rx) = oneshot::channel();
         let target = stored.unwrap_or(&self.dummy_hash).to_string();
-        self.submit(Job::Verify(password.expose().to_string(), target, tx))?;
+        let typed = password.typed_form().map(str::to_string);
+        self.submit(Job::Verify(password.expose().to_string(), typed, target, tx))?;
         let v = rx
             .await
             .map_err(|_| CoreError::Internal("hash worker vanished".into()))??;
@@ -436,6 +451,38 @@ mod tests {
             pool.verify(&pw, Some(&old)).await.unwrap(),
             Verified::Yes { rehash: true }
         );
+    }
+
+    /// Passwords were not Unicode-normalised: the same password typed decomposed or full-width
+    /// failed. Today's hashes are of the NFKC form; one made of the form as typed still works,
+    /// and asks for a rehash.
+    #[tokio::test]
+    async fn a_password_typed_another_way_verifies_and_old_hashes_still_work() {
+        let pool = PasswordHasherPool::new(FAST, 1, 4, Duration::from_secs(1)).unwrap();
+        let composed = "contraseña segura de Ñandú";
+        let decomposed = "contrasen\u{303}a segura de N\u{303}andu\u{301}";
+        let full_width = "ｃｏｎｔｒａｓｅñａ ｓｅｇｕｒａ ｄｅ Ñａｎｄú";
+        let today = pool
+            .hash(&Password::for_sign_in(composed).unwrap())
+            .await
+            .unwrap();
+        for typed in [composed, decomposed, full_width] {
+            let pw = Password::for_sign_in(typed).unwrap();
+            assert_eq!(
+                pool.verify(&pw, Some(&today)).await.unwrap(),
+                Verified::Yes { rehash: false },
+                "{typed}"
+            );
+        }
+        // A hash from before: of the decomposed form as it was typed.
+        let before = hash_now(FAST, decomposed).unwrap();
+        let pw = Password::for_sign_in(decomposed).unwrap();
+        assert_eq!(
+            pool.verify(&pw, Some(&before)).await.unwrap(),
+            Verified::Yes { rehash: true }
+        );
+        let wrong = Password::for_sign_in("contrasen\u{303}a mala").unwrap();
+        assert_eq!(pool.verify(&wrong, Some(&before)).await.unwrap(), Verified::No);
     }
 
     const SLOW: HashParams = HashParams {

@@ -1,6 +1,10 @@
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::MixedScript;
+
 use crate::error::FieldError;
 
-/// An email address, trimmed, with the domain in lower case. Two addresses that differ only in
+/// An email address, trimmed, with the domain in lower-case ASCII (punycode for an
+/// internationalised domain) and the local part in NFC. Two addresses that differ only in
 /// the case of the local part belong to one user ([`Email::key`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -24,13 +28,21 @@ impl Email {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(invalid());
         }
+        // One spelling of each local part (composed accents), and no look-alike made of two
+        // scripts: "раypal" with a Cyrillic "р" and "а" is refused, not a second account.
+        let local: String = local.nfc().collect();
         let local_ok = local
             .chars()
             .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
         if !local_ok {
             return Err(invalid());
         }
-        let domain = domain.to_lowercase();
+        if !local.as_str().is_single_script() {
+            return Err(FieldError::new("email", "email.mixed_script"));
+        }
+        // The domain as the DNS knows it (IDNA 2008 / UTS 46): "Müller.DE" is "xn--mller-kva.de",
+        // one address however it was typed.
+        let domain = idna::domain_to_ascii(domain).map_err(|_| invalid())?;
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 || domain.len() > 253 {
             return Err(invalid());
@@ -40,7 +52,7 @@ impl Email {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-');
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
             if !ok {
                 return Err(invalid());
             }
@@ -112,6 +124,36 @@ mod tests {
         let long = format!("{}@example.com", "a".repeat(250));
         assert_eq!(Email::parse(&long).unwrap_err().code, "email.too_long");
         assert_eq!(Email::parse(" ").unwrap_err().code, "email.required");
+    }
+
+    #[test]
+    fn internationalised_domains_are_one_address_however_typed() {
+        let a = Email::parse("ana@Müller.DE").unwrap();
+        assert_eq!(a.as_str(), "ana@xn--mller-kva.de");
+        assert_eq!(Email::parse("ana@mu\u{308}ller.de").unwrap(), a);
+        assert_eq!(Email::parse("ana@xn--mller-kva.de").unwrap(), a);
+        assert_eq!(
+            Email::parse("ana@ｅｘａｍｐｌｅ．ｃｏｍ").unwrap().as_str(),
+            "ana@example.com"
+        );
+        assert!(Email::parse("ana@exa mple.com").is_err());
+    }
+
+    #[test]
+    fn look_alike_local_parts_in_two_scripts_are_refused() {
+        // Latin "paypal" with a Cyrillic "р" and "а".
+        assert_eq!(
+            Email::parse("\u{440}\u{430}ypal@example.com").unwrap_err().code,
+            "email.mixed_script"
+        );
+        // One script is fine, and so are digits and symbols with it.
+        assert!(Email::parse("\u{430}\u{43d}\u{43d}\u{430}.2@example.com").is_ok());
+        assert!(Email::parse("josé.pérez+1@example.com").is_ok());
+        // Composed and decomposed accents are one address.
+        assert_eq!(
+            Email::parse("jose\u{301}@example.com").unwrap(),
+            Email::parse("josé@example.com").unwrap()
+        );
     }
 
     proptest! {

@@ -2,6 +2,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::FieldError;
 
 /// What a password must be (NIST SP 800-63B: length, not common, not the user's own data, a
@@ -27,9 +29,15 @@ impl Default for PasswordPolicy {
 /// How much of a new password the strength estimate reads.
 pub const ANALYSED_CHARS: usize = 64;
 
-/// A password the user typed. Its `Debug` never shows it.
+/// A password the user typed, in Unicode's NFKC form (NIST SP 800-63B 5.1.1.2), so that the same
+/// password typed on another keyboard (decomposed accents, full-width letters) is the same one.
+/// Hashes made before this normalisation are of the form as typed: `typed` keeps it when it
+/// differs, to verify those and rehash them. Its `Debug` never shows either.
 #[derive(Clone)]
-pub struct Password(String);
+pub struct Password {
+    normalized: String,
+    typed: Option<String>,
+}
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -54,14 +62,31 @@ impl Password {
         if raw.is_empty() {
             return Err(FieldError::new("password", "password.required"));
         }
+        // Bounded before normalising: NFKC can lengthen a text (up to 18 times per character).
         if raw.chars().count() > 256 {
             return Err(FieldError::new("password", "password.too_long").with("max", 256));
         }
-        Ok(Password(raw.to_string()))
+        Ok(Self::normalize(raw))
+    }
+
+    fn normalize(raw: &str) -> Self {
+        let normalized: String = raw.nfkc().collect();
+        let typed = (normalized != raw).then(|| raw.to_string());
+        Password { normalized, typed }
     }
 
     /// A new password, checked against the policy and the user's own data.
-    pub fn new_checked(raw: &str, policy: &PasswordPolicy, user_inputs: &[&str]) -> Result<Self, FieldError> {
+    pub fn new_checked(
+        typed: &str,
+        policy: &PasswordPolicy,
+        user_inputs: &[&str],
+    ) -> Result<Self, FieldError> {
+        if typed.chars().count() > policy.max_len {
+            return Err(FieldError::new("password", "password.too_long").with("max", policy.max_len as i64));
+        }
+        // Every rule judges the normalised form: a full-width "ｐａｓｓｗｏｒｄ" is "password".
+        let password = Self::normalize(typed);
+        let raw = password.normalized.as_str();
         let len = raw.chars().count();
         if len == 0 {
             return Err(FieldError::new("password", "password.required"));
@@ -89,11 +114,22 @@ impl Password {
         if score < policy.min_score {
             return Err(FieldError::new("password", "password.weak"));
         }
-        Ok(Password(raw.to_string()))
+        // A new password is hashed in its normalised form only.
+        Ok(Password {
+            normalized: password.normalized,
+            typed: None,
+        })
     }
 
+    /// The normalised form: what is hashed.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.normalized
+    }
+
+    /// The form as typed, when it differs from the normalised one: a hash made before the
+    /// normalisation may be of this one.
+    pub fn typed_form(&self) -> Option<&str> {
+        self.typed.as_deref()
     }
 }
 
@@ -123,6 +159,23 @@ mod tests {
         assert_eq!(check("aaaaaaaaaaaa").unwrap_err(), "password.weak");
         assert!(check("correct horse battery staple").is_ok());
         assert!(check("tigre-azul-lunes-47").is_ok());
+    }
+
+    #[test]
+    fn the_same_password_typed_another_way_is_the_same_password() {
+        let composed = "contraseña-de-Ñandú-47";
+        let decomposed = "contrasen\u{303}a-de-N\u{303}andu\u{301}-47";
+        let full_width = "ｃｏｎｔｒａｓｅñａ-ｄｅ-Ñａｎｄú-47";
+        let a = check(composed).unwrap();
+        for other in [decomposed, full_width] {
+            assert_eq!(check(other).unwrap().expose(), a.expose());
+            let at_sign_in = Password::for_sign_in(other).unwrap();
+            assert_eq!(at_sign_in.expose(), a.expose());
+            assert_eq!(at_sign_in.typed_form(), Some(other));
+        }
+        assert_eq!(Password::for_sign_in(composed).unwrap().typed_form(), None);
+        // A full-width common password is the common password.
+        assert_eq!(check("ｐａｓｓｗｏｒｄ１２３").unwrap_err(), "password.common");
     }
 
     #[test]

@@ -257,6 +257,9 @@ async fn a_nul_anywhere_in_the_address_is_bad_input_on_every_route() {
     app.stop().await;
 }
 
+/// A query to add, a body with its content type, and what the probe is called.
+type Probe = (&'static str, Option<(&'static str, &'static str)>, &'static str);
+
 /// A schema-driven client or fuzzer meets no undocumented answer: every status the server gives
 /// to a request without credentials, with credentials, with an empty, unknown-field, non-JSON
 /// or wrongly typed body, or with a NUL in the query, is one the document lists for that route.
@@ -284,7 +287,7 @@ async fn openapi_lists_every_status_each_route_really_answers() {
         let responses = &doc["paths"][path][method]["responses"];
         let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let with_body = matches!(method, "post" | "put");
-        let mut probes: Vec<(&str, Option<(&str, &str)>, &str)> =
+        let mut probes: Vec<Probe> =
             vec![("", None, "plain"), ("?x=a%00b", None, "nul")];
         if with_body {
             probes.extend([

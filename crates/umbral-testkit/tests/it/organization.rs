@@ -531,3 +531,74 @@ async fn an_owner_with_a_plan_cannot_join_elsewhere_and_invitations_can_be_withd
     let (_, offers) = call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None).await;
     assert_eq!(offers["invitations"].as_array().unwrap().len(), 0, "{offers}");
 }
+
+/// The pages of an invitation to an existing account: the organization's page shows it like any
+/// invitation, the company step and `/join` point to it, and the person joins from `/join`.
+#[tokio::test]
+async fn an_invited_account_joins_from_the_join_page_in_its_language() {
+    let app = spawn_app().await;
+    let owner = app.signed_up("page-owner@example.com").await;
+    let ana = app.confirmed("ana@example.com").await;
+    if ana.get(app.url("/api/v1/me")).send().await.unwrap().status() == 403 {
+        app.enroll_totp(&ana, "ana@example.com").await;
+    }
+    let page = |c: &reqwest::Client, path: &str| {
+        let (c, url) = (c.clone(), app.url(path));
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let (_, html) = page(&owner, "/settings/organization?lang=es").await;
+    let r = owner
+        .post(app.url("/settings/organization/invite"))
+        .form(&[
+            ("csrf_token", umbral_testkit::csrf_from(&html)),
+            ("name", "Ana Tipeada".into()),
+            ("email", "ana@example.com".into()),
+            ("role", "admin".into()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "/settings/organization?notice=member_invited"
+    );
+    let (_, html) = page(&owner, "/settings/organization?lang=es").await;
+    assert!(
+        html.contains("Ana Tipeada") && html.contains("invitación enviada"),
+        "{html}"
+    );
+    assert!(html.contains("Retirar la invitación"), "{html}");
+
+    // Ana, at her own company step, is pointed to the invitation.
+    let (s, html) = page(&ana, "/onboarding/company?lang=es").await;
+    assert_eq!(s, 200);
+    assert!(html.contains("href=\"/join\""), "{html}");
+    let (s, html) = page(&ana, "/join?lang=es").await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("te invitó a unirte a") && html.contains("como administrador"),
+        "{html}"
+    );
+    let action = html
+        .split("action=\"")
+        .map(|p| p.split('"').next().unwrap())
+        .find(|a| a.ends_with("/accept"))
+        .unwrap()
+        .to_string();
+    let r = ana
+        .post(app.url(&action))
+        .form(&[("csrf_token", umbral_testkit::csrf_from(&html))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.org_of("ana@example.com").await,
+        app.org_of("page-owner@example.com").await
+    );
+    let (_, html) = page(&ana, "/join?lang=es").await;
+    assert!(html.contains("No tienes invitaciones pendientes"), "{html}");
+}

@@ -80,6 +80,7 @@ error-busy-title = Busy
 email-required = Enter your email address.
 email-too_long = The email address can have at most { $max } characters.
 email-invalid = Enter a valid email address, like name@example.com.
+email-mixed_script = Use one alphabet for the part before the @: letters that only look alike (like a Cyrillic "а") are not allowed.
 name-required = Enter your name.
 name-too_long = The name can have at most { $max } characters.
 name-invalid = The name contains characters that are not allowed.

@@ -80,6 +80,7 @@ error-busy-title = Ocupado
 email-required = Escribe tu correo electrónico.
 email-too_long = El correo electrónico puede tener como máximo { $max } caracteres.
 email-invalid = Escribe un correo electrónico válido, como nombre@ejemplo.com.
+email-mixed_script = Usa un solo alfabeto en la parte antes de la @: no se admiten letras que solo se parecen (como una "а" cirílica).
 name-required = Escribe tu nombre.
 name-too_long = El nombre puede tener como máximo { $max } caracteres.
 name-invalid = El nombre contiene caracteres no permitidos.

@@ -80,6 +80,7 @@ error-busy-title = Ocupado
 email-required = Digite seu e-mail.
 email-too_long = O e-mail pode ter no máximo { $max } caracteres.
 email-invalid = Digite um e-mail válido, como nome@exemplo.com.
+email-mixed_script = Use um só alfabeto na parte antes do @: letras que só se parecem (como um "а" cirílico) não são aceitas.
 name-required = Digite seu nome.
 name-too_long = O nome pode ter no máximo { $max } caracteres.
 name-invalid = O nome contém caracteres que não são permitidos.
