@@ -204,9 +204,9 @@ export async function apiAcceptInvitation(umbral, email) {
   return body.session_token;
 }
 
-/** Signs up through the API, confirms the email and sets an authenticator app up; returns
- * { token, secret, codes }. */
-export async function apiUser(umbral, email, name = "Ana Pérez") {
+/** Signs up through the API, confirms the email, sets an authenticator app up and (unless
+ * `onboard` is false) gives the company data and pays; returns { token, secret, codes }. */
+export async function apiUser(umbral, email, name = "Ana Pérez", { onboard = true } = {}) {
   const r = await fetch(`${umbral.base}/api/v1/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -220,7 +220,7 @@ export async function apiUser(umbral, email, name = "Ana Pérez") {
     body: JSON.stringify({ code }),
   });
   const { secret, codes, token } = await apiEnrollApp(umbral, session_token);
-  await apiOnboard(umbral, token);
+  if (onboard) await apiOnboard(umbral, token);
   return { token, secret, codes };
 }
 

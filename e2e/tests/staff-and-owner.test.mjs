@@ -23,7 +23,8 @@ const more = {
     transferred: "Se transfirió el rol de propietario.", lost: "No puedo usar ninguno de mis métodos",
     requestReset: "Solicitar el restablecimiento", confirmRequest: "Confirmar la solicitud",
     waiting: "Tu solicitud está confirmada y espera a nuestro equipo.", resets: "Restablecimientos de métodos",
-    approve: "Aprobar", approved: "Aprobado:",
+    approve: "Aprobar", approved: "Aprobado:", invitations: "Una organización te invitó a unirte.",
+    joinTitle: "Invitaciones", join: /^Unirme a /, orgLine: "Organización:",
   },
   "pt-BR": {
     invite: "Defina sua senha", saveContinue: "Salvar e continuar", newPassword: "Nova senha",
@@ -31,7 +32,8 @@ const more = {
     transferred: "A função de proprietário foi transferida.", lost: "Não consigo usar nenhum dos meus métodos",
     requestReset: "Solicitar a redefinição", confirmRequest: "Confirmar a solicitação",
     waiting: "Sua solicitação foi confirmada e aguarda nossa equipe.", resets: "Redefinições de métodos",
-    approve: "Aprovar", approved: "Aprovado:",
+    approve: "Aprovar", approved: "Aprovado:", invitations: "Uma organização convidou você para participar.",
+    joinTitle: "Convites", join: /^Participar de /, orgLine: "Organização:",
   },
 };
 
@@ -97,6 +99,35 @@ for (const lang of ["es", "pt-BR"]) {
     await page.getByRole("button", { name: w.transfer }).click();
     await page.getByText(w.transferred).waitFor();
     await page.screenshot({ path: join(shots, `owner-transferred-${lang}.png`), fullPage: true });
+    await page.close();
+  });
+
+  test(`someone with an account, invited by an organization, joins it from the invitation (${lang})`, async () => {
+    const ownerEmail = `inviter-${tag}@example.com`;
+    const email = `has-account-${tag}@example.com`;
+    const owner = await apiUser(umbral, ownerEmail, "Irene Invita");
+    // Signed up alone and stopped before the company data.
+    const ana = await apiUser(umbral, email, "Ana Cuenta", { onboard: false });
+    const r = await fetch(`${umbral.base}/api/v1/organization/members`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${owner.token}` },
+      body: JSON.stringify({ email, name: "Ana", role: "admin" }),
+    });
+    assert.equal(r.status, 201);
+
+    const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+    await signIn(page, lang, email);
+    await page.waitForURL("**/login/second-factor");
+    await page.getByLabel(w.code).fill(totpNow(ana.secret));
+    await page.getByRole("button", { name: w.cont }).click();
+    // At her own company step, the invitation is pointed out.
+    await page.getByRole("link", { name: w.invitations }).click();
+    await page.getByRole("heading", { name: w.joinTitle }).waitFor();
+    await page.screenshot({ path: join(shots, `join-${lang}.png`), fullPage: true });
+    await page.getByRole("button", { name: w.join }).click();
+    await page.getByRole("heading", { name: w.hello("Ana Cuenta") }).waitFor();
+    await page.getByText(w.orgLine).waitFor();
+    await page.screenshot({ path: join(shots, `joined-home-${lang}.png`), fullPage: true });
     await page.close();
   });
 

@@ -132,6 +132,11 @@ impl SecretKey {
     }
 
     /// Decrypts what [`SecretKey::seal`] wrote with the same context.
+    /// Whether a stored text is one `seal` made (and not, say, plain JSON of an older row).
+    pub fn is_sealed(stored: &str) -> bool {
+        stored.starts_with(SEALED_PREFIX)
+    }
+
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, CoreError> {
         use chacha20poly1305::aead::{Aead, KeyInit, Payload};
         let bad = || CoreError::Internal("a stored secret cannot be decrypted (wrong key?)".to_string());

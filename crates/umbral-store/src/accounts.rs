@@ -96,7 +96,7 @@ impl AccountStore for SqlStore {
         insert_session(&mut tx, &s.session).await?;
         upsert_code(&mut tx, &s.code).await?;
         if let Some(m) = &s.message {
-            insert_outbox(&mut tx, m).await?;
+            insert_outbox(&mut tx, self.outbox_key(), m).await?;
         }
         insert_audits(&mut tx, &s.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)
@@ -182,7 +182,7 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        crate::outbox::insert_outbox(&mut tx, message).await?;
+        crate::outbox::insert_outbox(&mut tx, self.outbox_key(), message).await?;
         crate::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(user_id);

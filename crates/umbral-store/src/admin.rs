@@ -120,7 +120,7 @@ impl AdminStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        insert_outbox(&mut tx, message).await?;
+        insert_outbox(&mut tx, self.outbox_key(), message).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -241,7 +241,7 @@ impl AdminStore for SqlStore {
             .await
             .map_err(db)?;
         }
-        insert_outbox(&mut tx, message).await?;
+        insert_outbox(&mut tx, self.outbox_key(), message).await?;
         insert_audits(&mut tx, &audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         if approve {

@@ -74,7 +74,7 @@ impl CodeStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         upsert_code(&mut tx, code).await?;
         if let Some(m) = message {
-            insert_outbox(&mut tx, m).await?;
+            insert_outbox(&mut tx, self.outbox_key(), m).await?;
         }
         tx.commit().await.map_err(db)
     }

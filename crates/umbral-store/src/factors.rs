@@ -226,7 +226,7 @@ impl FactorStore for SqlStore {
         .map_err(db)?;
         if let Some((c, m)) = code {
             upsert_code(&mut tx, c).await?;
-            insert_outbox(&mut tx, m).await?;
+            insert_outbox(&mut tx, self.outbox_key(), m).await?;
         }
         tx.commit().await.map_err(db)
     }

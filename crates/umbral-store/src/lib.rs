@@ -54,6 +54,22 @@ pub struct SqlStore {
     backend: Backend,
     /// Session lookups kept in memory; SQLite only (one server process), see `cache.rs`.
     cache: Option<Arc<cache::SessionCache>>,
+    /// Seals what a pending message says (codes, link tokens) while it waits in the outbox.
+    outbox_key: Option<umbral_core::secrets::SecretKey>,
+}
+
+impl SqlStore {
+    /// Pending messages are stored sealed with this key (ChaCha20-Poly1305, bound to the
+    /// message's id): the codes and link tokens they carry are not readable from the database
+    /// or its backups while SMTP is down. Rows written before are read as they are.
+    pub fn seal_outbox_with(mut self, key: umbral_core::secrets::SecretKey) -> Self {
+        self.outbox_key = Some(key);
+        self
+    }
+
+    pub(crate) fn outbox_key(&self) -> Option<&umbral_core::secrets::SecretKey> {
+        self.outbox_key.as_ref()
+    }
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -131,6 +147,7 @@ impl SqlStore {
                     write: Arc::new(write),
                     backend,
                     cache: Some(Arc::default()),
+                    outbox_key: None,
                 })
             }
             Backend::Postgres => {
@@ -149,6 +166,7 @@ impl SqlStore {
                     write: Arc::new(conn::Conns::Pool(pool)),
                     backend,
                     cache: None,
+                    outbox_key: None,
                 })
             }
         }

@@ -278,7 +278,7 @@ impl OrganizationStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        insert_outbox(&mut tx, message).await?;
+        insert_outbox(&mut tx, self.outbox_key(), message).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(())

@@ -3,21 +3,39 @@ use sqlx::{Any, Row, Transaction};
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::{Channel, MessageContent, OutboxMessage};
 use umbral_core::ports::{DevMessage, OutboxStore, StoreError, StoreResult};
+use umbral_core::secrets::SecretKey;
 
 use crate::{SqlStore, db};
 
-pub(crate) async fn insert_outbox(tx: &mut Transaction<'_, Any>, m: &OutboxMessage) -> StoreResult<()> {
-    insert_outbox_as(tx, m, "pending").await
+pub(crate) async fn insert_outbox(
+    tx: &mut Transaction<'_, Any>,
+    key: Option<&SecretKey>,
+    m: &OutboxMessage,
+) -> StoreResult<()> {
+    insert_outbox_as(tx, key, m, "pending").await
+}
+
+/// The context a message's content is sealed to: the same content under another message's id
+/// does not open.
+fn seal_context(id: &str) -> String {
+    format!("outbox:{id}")
 }
 
 /// Writes a message with a status: `pending` to send it, `void` to keep the same work without
-/// sending anything (see password recovery).
+/// sending anything (see password recovery). With a key, its content is stored sealed.
 pub(crate) async fn insert_outbox_as(
     tx: &mut Transaction<'_, Any>,
+    key: Option<&SecretKey>,
     m: &OutboxMessage,
     status: &str,
 ) -> StoreResult<()> {
     let content = serde_json::to_string(&m.content).map_err(|e| StoreError::Backend(e.to_string()))?;
+    let content = match key {
+        Some(k) => k
+            .seal(content.as_bytes(), &seal_context(&m.id))
+            .map_err(|e| StoreError::Backend(e.to_string()))?,
+        None => content,
+    };
     sqlx::query(
         "INSERT INTO outbox (id, channel, recipient, content, status, attempts, next_attempt_at, locked_until, created_at) \
          VALUES ($1, $2, $3, $4, $6, 0, $5, 0, $5)",
@@ -32,6 +50,19 @@ pub(crate) async fn insert_outbox_as(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+impl SqlStore {
+    /// A message that can never be sent leaves the queue (`failed`, with the reason).
+    async fn give_up(&self, id: &str, reason: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET status = 'failed', content = '{}', last_error = $1 WHERE id = $2")
+            .bind(reason)
+            .bind(id)
+            .execute(&mut *self.write.get().await?)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -67,9 +98,23 @@ impl OutboxStore for SqlStore {
             .await
             .map_err(db)?;
             let Some(r) = row else { continue };
-            let content: String = r.try_get("content").map_err(db)?;
+            let stored: String = r.try_get("content").map_err(db)?;
+            let id: String = r.try_get("id").map_err(db)?;
+            let content = match self.outbox_key() {
+                Some(k) if SecretKey::is_sealed(&stored) => match k.open(&stored, &seal_context(&id)) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Sealed with another key: it can never be sent; the others still are.
+                        tracing::error!(message_id = %id, error = %e, "an outbox message cannot be opened; it is given up");
+                        self.give_up(&id, "cannot be opened with the configured key")
+                            .await?;
+                        continue;
+                    }
+                },
+                _ => stored.into_bytes(),
+            };
             let content: MessageContent =
-                serde_json::from_str(&content).map_err(|e| StoreError::Backend(e.to_string()))?;
+                serde_json::from_slice(&content).map_err(|e| StoreError::Backend(e.to_string()))?;
             claimed.push(OutboxMessage {
                 id: r.try_get("id").map_err(db)?,
                 channel: Channel::parse(&r.try_get::<String, _>("channel").map_err(db)?),

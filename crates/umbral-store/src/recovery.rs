@@ -106,7 +106,7 @@ impl RecoveryStore for SqlStore {
             .map_err(db)?;
         }
         insert_link(&mut tx, &inv.link).await?;
-        insert_outbox(&mut tx, &inv.message).await?;
+        insert_outbox(&mut tx, self.outbox_key(), &inv.message).await?;
         insert_audit(&mut tx, &inv.audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -150,7 +150,13 @@ impl RecoveryStore for SqlStore {
             count_failure(&mut *tx, key, rec.created_at, r.window_ms).await?;
         }
         insert_link(&mut tx, rec).await?;
-        insert_outbox_as(&mut tx, &r.message, if r.deliver { "pending" } else { "void" }).await?;
+        insert_outbox_as(
+            &mut tx,
+            self.outbox_key(),
+            &r.message,
+            if r.deliver { "pending" } else { "void" },
+        )
+        .await?;
         insert_audit(&mut tx, &r.audit).await?;
         tx.commit().await.map_err(db)
     }

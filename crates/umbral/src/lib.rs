@@ -35,7 +35,13 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
         .migrate()
         .await
         .context("cannot apply database migrations")?;
-    Ok(store)
+    Ok(store.seal_outbox_with(secret_key(settings)))
+}
+
+/// The key that seals secrets at rest (factor secrets, pending messages).
+fn secret_key(s: &Settings) -> SecretKey {
+    // `check()` refused a missing key outside --dev and a malformed one anywhere.
+    SecretKey::from_base64(&s.two_factor.encryption_key).unwrap_or_else(|_| SecretKey::insecure_dev_key())
 }
 
 fn redact_url(url: &str) -> String {
@@ -59,9 +65,7 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         unconfirmed_ttl_secs: s.signup.unconfirmed_days * 86_400,
         audit_retention_days: s.audit.retention_days,
         factors: factor_policy(s),
-        // `check()` refused a missing key outside --dev and a malformed one anywhere.
-        secret_key: SecretKey::from_base64(&s.two_factor.encryption_key)
-            .unwrap_or_else(|_| SecretKey::insecure_dev_key()),
+        secret_key: secret_key(s),
         // `check()` refused a catalogue that does not parse.
         billing: s.billing_config().unwrap_or_default(),
         segments: s.company.segments.clone(),

@@ -651,3 +651,55 @@ async fn audit_events_are_listed_newest_first_and_purged_past_retention() {
     })
     .await;
 }
+
+/// Pending outbox rows held raw codes and link tokens while SMTP was down: readable from the
+/// database file or a backup. They are sealed with the configured key; another key cannot open
+/// them (the message is given up, the rest of the queue goes on).
+#[tokio::test]
+async fn pending_messages_are_sealed_at_rest() {
+    crate::each_store_at(|name, url, store| async move {
+        let key = |k: &str| secrets::SecretKey::from_base64(k).unwrap();
+        let store = store.seal_outbox_with(key("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="));
+        store.create_signup(&signup("sealed@example.com")).await.unwrap();
+        let raw = sqlx::AnyPool::connect(&url).await.unwrap();
+        let content: String =
+            sqlx::query_scalar("SELECT content FROM outbox WHERE recipient = 'sealed@example.com'")
+                .fetch_one(&raw)
+                .await
+                .unwrap();
+        assert!(
+            secrets::SecretKey::is_sealed(&content),
+            "{name}: stored as {content}"
+        );
+        assert!(
+            !content.contains("123456") && !content.contains("signup_code"),
+            "{name}"
+        );
+        // Another node with another key gives the message up and goes on.
+        store.create_signup(&signup("second@example.com")).await.unwrap();
+        sqlx::query("UPDATE outbox SET content = $1 WHERE recipient = 'second@example.com'")
+            .bind(
+                key("ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGCg4Q=")
+                    .seal(b"{}", "outbox:elsewhere")
+                    .unwrap(),
+            )
+            .execute(&raw)
+            .await
+            .unwrap();
+        let claimed = store.outbox_claim(NOW, 30_000, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1, "{name}");
+        assert_eq!(claimed[0].recipient, "sealed@example.com");
+        assert_eq!(
+            claimed[0].content.params.get("code").map(String::as_str),
+            Some("123456")
+        );
+        let status: String =
+            sqlx::query_scalar("SELECT status FROM outbox WHERE recipient = 'second@example.com'")
+                .fetch_one(&raw)
+                .await
+                .unwrap();
+        assert_eq!(status, "failed", "{name}");
+        raw.close().await;
+    })
+    .await;
+}

@@ -287,8 +287,7 @@ async fn openapi_lists_every_status_each_route_really_answers() {
         let responses = &doc["paths"][path][method]["responses"];
         let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
         let with_body = matches!(method, "post" | "put");
-        let mut probes: Vec<Probe> =
-            vec![("", None, "plain"), ("?x=a%00b", None, "nul")];
+        let mut probes: Vec<Probe> = vec![("", None, "plain"), ("?x=a%00b", None, "nul")];
         if with_body {
             probes.extend([
                 ("", Some(("application/json", "{}")), "empty"),
