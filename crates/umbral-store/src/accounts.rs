@@ -8,7 +8,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
-    AccountStore, NewOrganization, NewSignup, SignInLookup, StoreResult, ThrottleState,
+    AccountStore, NewOrganization, NewSignup, PendingSignupUpdate, SignInLookup, StoreResult, ThrottleState,
 };
 
 use crate::audit::{insert_audit, insert_audits};
@@ -225,6 +225,44 @@ impl AccountStore for SqlStore {
         tx.commit().await.map_err(db)?;
         self.user_changed(user_id);
         Ok(())
+    }
+
+    async fn update_pending_signup(&self, p: &PendingSignupUpdate) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n = sqlx::query(
+            "UPDATE users SET name = $1, phone = $2, password_hash = $3, locale = $4, updated_at = $5 \
+             WHERE id = $6 AND email_confirmed_at IS NULL",
+        )
+        .bind(&p.name)
+        .bind(&p.phone)
+        .bind(&p.password_hash)
+        .bind(&p.locale)
+        .bind(p.audit.at)
+        .bind(&p.user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n != 1 {
+            return Ok(false);
+        }
+        // The organization the sign-up made is named after its person until the company step.
+        sqlx::query(
+            "UPDATE organizations SET name = $1 WHERE id IN \
+             (SELECT org_id FROM memberships WHERE user_id = $2 AND role = 'owner')",
+        )
+        .bind(&p.name)
+        .bind(&p.user_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        upsert_code(&mut tx, &p.code).await?;
+        insert_outbox(&mut tx, self.outbox_key(), &p.message).await?;
+        insert_audit(&mut tx, &p.audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(&p.user_id);
+        Ok(true)
     }
 
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64> {

@@ -7,7 +7,9 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::outbox::{OutboxMessage, templates};
-use crate::ports::{CodeRecord, NewOrganization, NewSignup, SessionRecord, StoreError, TermsAcceptance};
+use crate::ports::{
+    CodeRecord, NewOrganization, NewSignup, PendingSignupUpdate, SessionRecord, StoreError, TermsAcceptance,
+};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password, PersonName, PhoneE164, UserId};
@@ -93,6 +95,19 @@ pub struct SignupOutcome {
 
 impl Umbral {
     pub async fn signup(&self, input: &SignupInput, meta: &RequestMeta) -> Result<SignupOutcome, CoreError> {
+        self.signup_from(input, meta, None).await
+    }
+
+    /// A sign-up from a browser (or client) that may hold a session already: when that session
+    /// is the pending sign-up of this very email (Back, fix a typo, send again), the sign-up is
+    /// updated and a fresh code sent. Any other client with a registered email gets the
+    /// stand-in, as always.
+    pub async fn signup_from(
+        &self,
+        input: &SignupInput,
+        meta: &RequestMeta,
+        current_session: Option<&str>,
+    ) -> Result<SignupOutcome, CoreError> {
         // Sign-ups are limited per client before any work is done for them (the strength
         // estimate, a hash, an email).
         // One atomic count per attempt, refused ones included (a client's concurrent sign-ups
@@ -126,6 +141,15 @@ impl Umbral {
             .await
             .map_err(store_err)?
         {
+            if let Some(token) = current_session
+                && existing.email_confirmed_at.is_none()
+                && let Ok(auth) = self.authenticate(token).await
+                && auth.user.as_ref().is_some_and(|u| u.id == existing.id)
+            {
+                return self
+                    .update_pending_signup(&req, &existing, password_hash, token, meta)
+                    .await;
+            }
             return self.signup_taken(&req, Some(&existing), meta).await;
         }
 
@@ -200,6 +224,50 @@ impl Umbral {
         Ok(SignupOutcome {
             user_id,
             session_token: token,
+            next: Next::ConfirmEmail,
+        })
+    }
+
+    /// The browser's own pending sign-up, sent again: its details replaced, a new code sent.
+    async fn update_pending_signup(
+        &self,
+        req: &SignupRequest,
+        user: &User,
+        password_hash: String,
+        session_token: &str,
+        meta: &RequestMeta,
+    ) -> Result<SignupOutcome, CoreError> {
+        let now = self.now();
+        let code = secrets::new_code6()?;
+        let update = PendingSignupUpdate {
+            user_id: user.id.0.clone(),
+            name: req.name.as_str().to_string(),
+            phone: req.phone.as_str().to_string(),
+            password_hash,
+            locale: req.locale.tag().to_string(),
+            code: self.new_code_record(user.id.as_str(), CONFIRM_EMAIL, &code)?,
+            message: OutboxMessage::email(
+                now,
+                &user.email,
+                templates::SIGNUP_CODE,
+                req.locale,
+                &[("name", req.name.as_str()), ("code", &code)],
+            )?,
+            audit: AuditEvent::new(now, "user.signup_updated", Some(user.id.as_str()), meta)?,
+        };
+        if !self
+            .store
+            .update_pending_signup(&update)
+            .await
+            .map_err(store_err)?
+        {
+            // Confirmed meanwhile (another tab): the account is there; sign in.
+            return Err(CoreError::AlreadyDone);
+        }
+        self.outbox_wakeup.notify_one();
+        Ok(SignupOutcome {
+            user_id: user.id.0.clone(),
+            session_token: session_token.to_string(),
             next: Next::ConfirmEmail,
         })
     }

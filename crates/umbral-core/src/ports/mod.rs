@@ -158,6 +158,23 @@ pub trait AccountStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Deletes users whose email was never confirmed, created before `before`; returns how many.
     async fn purge_unconfirmed(&self, before: UnixMillis) -> StoreResult<u64>;
+    /// A sign-up sent again by the browser that holds it (Back, fix a typo, send): the new
+    /// details, a new code replacing the old one, its email and the audit event, in one
+    /// transaction. `Ok(false)` when the email was confirmed meanwhile (nothing changes).
+    async fn update_pending_signup(&self, update: &PendingSignupUpdate) -> StoreResult<bool>;
+}
+
+/// What a sign-up sent again changes.
+#[derive(Debug, Clone)]
+pub struct PendingSignupUpdate {
+    pub user_id: String,
+    pub name: String,
+    pub phone: String,
+    pub password_hash: String,
+    pub locale: String,
+    pub code: CodeRecord,
+    pub message: OutboxMessage,
+    pub audit: AuditEvent,
 }
 
 #[async_trait]

@@ -438,3 +438,90 @@ async fn unconfirmed_accounts_are_purged_after_seven_days() {
     app.wait_for_email("late@example.com", "code").await;
     app.stop().await;
 }
+
+/// Back on the sign-up, fix a typo, send again with the same email: the browser was taken for
+/// a stranger (stand-in session, "someone tried to create an account" about oneself, the first
+/// code refused, the fix dropped). The browser that holds the pending sign-up updates it and
+/// gets a fresh code; any other client still gets the stand-in.
+#[tokio::test]
+async fn a_sign_up_sent_again_from_its_own_browser_updates_it_and_sends_a_new_code() {
+    let app = spawn_app().await;
+    let email = "typo@example.com";
+    let browser = app.client();
+    let send = |c: &reqwest::Client, name: &str| {
+        let mut body = TestApp::signup_body(email);
+        body["name"] = json!(name);
+        let (c, url) = (c.clone(), app.url("/api/v1/signup"));
+        async move {
+            let r = c.post(url).json(&body).send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s1, first) = send(&browser, "Ana Prez").await;
+    assert_eq!(s1, 201, "{first}");
+    let first_code = app.code_for(email).await;
+    let (s2, second) = send(&browser, "Ana Pérez").await;
+    assert_eq!(s2, 201, "{second}");
+    assert_eq!(second["user_id"], first["user_id"], "the same pending sign-up");
+    // A fresh code, to the person, with the corrected name; no warning about themselves.
+    let mut mails: Vec<Value> = Vec::new();
+    for _ in 0..100 {
+        mails = app
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|m| m["to"] == email)
+            .collect();
+        if mails.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let codes: Vec<&Value> = mails
+        .iter()
+        .filter(|m| umbral_testkit::extract_code(m["body"].as_str().unwrap_or("")).is_some())
+        .collect();
+    assert_eq!((mails.len(), codes.len()), (2, 2), "{mails:?}");
+    let fixed = mails
+        .iter()
+        .find(|m| m["body"].as_str().unwrap().contains("Ana Pérez"))
+        .unwrap_or_else(|| panic!("no email with the corrected name: {mails:?}"));
+    let new_code = umbral_testkit::extract_code(fixed["body"].as_str().unwrap()).unwrap();
+    assert_ne!(new_code, first_code);
+    // The old code is replaced; the new one confirms, and the fix is kept.
+    let confirm = |code: String| {
+        let (c, url) = (browser.clone(), app.url("/api/v1/signup/confirm-email"));
+        async move {
+            c.post(url)
+                .json(&json!({"code": code}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(confirm(first_code).await, 400);
+    assert_eq!(confirm(new_code).await, 200);
+    let user = app
+        .umbral()
+        .store()
+        .user_by_email_key(email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name, "Ana Pérez");
+
+    // Another client with the same email: the stand-in, as for any registered address.
+    let (s3, third) = send(&app.client(), "Someone Else").await;
+    assert_eq!(s3, 201);
+    assert_ne!(third["user_id"], first["user_id"]);
+    let user = app
+        .umbral()
+        .store()
+        .user_by_email_key(email)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.name, "Ana Pérez", "a stranger changes nothing");
+}

@@ -98,7 +98,11 @@ pub async fn signup(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson
         plan: b.plan,
         locale: ctx.locale,
     };
-    match state.umbral.signup(&input, &ctx.meta).await {
+    match state
+        .umbral
+        .signup_from(&input, &ctx.meta, ctx.token.as_ref().map(|(t, _)| t.as_str()))
+        .await
+    {
         Ok(out) => session_answer(
             &state,
             StatusCode::CREATED,

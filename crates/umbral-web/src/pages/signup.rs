@@ -118,7 +118,11 @@ pub async fn submit(
         plan: f.get("plan").cloned().filter(|p| !p.is_empty()),
         locale: ctx.locale,
     };
-    match state.umbral.signup(&input, &ctx.meta).await {
+    match state
+        .umbral
+        .signup_from(&input, &ctx.meta, ctx.token.as_ref().map(|(t, _)| t.as_str()))
+        .await
+    {
         Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
         Err(e) => page.error(&e, choices(&state, ctx.locale)),
     }

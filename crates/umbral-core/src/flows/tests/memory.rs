@@ -144,6 +144,25 @@ impl AccountStore for MemoryStore {
             .retain(|_, u| u.email_confirmed_at.is_some() || u.created_at >= before);
         Ok((n - st.users.len()) as u64)
     }
+    async fn update_pending_signup(&self, p: &PendingSignupUpdate) -> StoreResult<bool> {
+        let mut st = self.st();
+        let Some(u) = st
+            .users
+            .get_mut(&p.user_id)
+            .filter(|u| u.email_confirmed_at.is_none())
+        else {
+            return Ok(false);
+        };
+        u.name = p.name.clone();
+        u.phone = p.phone.clone();
+        u.password_hash = Some(p.password_hash.clone());
+        u.locale = p.locale.clone();
+        st.codes
+            .insert((p.code.subject.clone(), p.code.purpose.clone()), p.code.clone());
+        st.outbox.push(p.message.clone());
+        st.audit.push(p.audit.clone());
+        Ok(true)
+    }
 }
 
 #[async_trait]
