@@ -73,16 +73,21 @@ pub fn display(country: &str, n: &str) -> String {
 }
 
 /// Keys to look a normalised code up by, best first: the whole code, then the part city-level
-/// tables keep for countries that list only it (Canada's first three characters, the British
-/// outward code).
+/// tables keep for countries whose extended form they do not list (Argentina's CPA `C1425DKA`
+/// by its 4 digits, ZIP+4 by the ZIP, a Brazilian CEP by its 5-digit sector, Portugal's by its
+/// 4 digits, Canada's first three characters, the British outward code).
 pub fn lookup_keys(country: &str, n: &str) -> Vec<String> {
     let mut keys = vec![n.to_string()];
-    match country {
-        "CA" if n.len() == 6 => keys.push(n[..3].to_string()),
-        "GB" if n.len() > 3 => keys.push(n[..n.len() - 3].to_string()),
-        "US" if n.len() == 9 => keys.push(n[..5].to_string()),
-        _ => {}
-    }
+    let shorter = match (country, n.len()) {
+        ("AR", 8) => n.get(1..5),
+        ("BR", 8) => n.get(..5),
+        ("PT", 7) => n.get(..4),
+        ("CA", 6) => n.get(..3),
+        ("GB", len) if len > 3 => n.get(..len - 3),
+        ("US", 9) => n.get(..5),
+        _ => None,
+    };
+    keys.extend(shorter.map(str::to_string));
     keys
 }
 
@@ -111,6 +116,14 @@ mod tests {
         assert_eq!(display("GB", &normalize("GB", "sw1a 1aa").unwrap()), "SW1A 1AA");
         assert_eq!(lookup_keys("GB", "SW1A1AA"), vec!["SW1A1AA", "SW1A"]);
         assert_eq!(lookup_keys("CA", "K1A0B1"), vec!["K1A0B1", "K1A"]);
+        // The extended forms most people write fall back to what city-level tables keep.
+        assert_eq!(lookup_keys("AR", &normalize("AR", "X5000ABC").unwrap()), vec!["X5000ABC", "5000"]);
+        assert_eq!(lookup_keys("AR", "C1425XYZ"), vec!["C1425XYZ", "1425"]);
+        assert_eq!(lookup_keys("AR", "1425"), vec!["1425"]);
+        assert_eq!(lookup_keys("US", &normalize("US", "94105-1234").unwrap()), vec!["941051234", "94105"]);
+        assert_eq!(lookup_keys("BR", &normalize("BR", "01310100").unwrap()), vec!["01310100", "01310"]);
+        assert_eq!(lookup_keys("BR", &normalize("BR", "01310-100").unwrap()), vec!["01310100", "01310"]);
+        assert_eq!(lookup_keys("PT", "1000001"), vec!["1000001", "1000"]);
         assert_eq!(normalize("US", "94105-1234").unwrap(), "941051234");
         for (c, bad) in [
             ("BR", "0131-100"),

@@ -108,6 +108,11 @@ async fn imports_are_whole_repeatable_and_looked_up() {
             (200, Some("Palermo"), None),
             "{name}"
         );
+        // The 8-character CPA most companies write finds its 4-digit code.
+        for (cpa, city) in [("C1425XYZ", "Palermo"), ("x5000abc", "Córdoba")] {
+            let (s, b) = get(format!("{}/api/v1/postal-codes/AR/{cpa}", server.base)).await;
+            assert_eq!((s, b["city"].as_str()), (200, Some(city)), "{name} {cpa}");
+        }
         let (s, b) = get(format!(
             "{}/api/v1/postal-codes/BR/99999-999?lang=pt-BR",
             server.base
