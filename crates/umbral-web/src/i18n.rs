@@ -233,6 +233,7 @@ mod tests {
                 TaxIdError::Length,
                 TaxIdError::Format,
                 TaxIdError::Date,
+                TaxIdError::Homoclave,
                 TaxIdError::CheckDigit,
             ]
             .map(TaxIdError::code),

@@ -117,12 +117,24 @@ mod tests {
         assert_eq!(lookup_keys("GB", "SW1A1AA"), vec!["SW1A1AA", "SW1A"]);
         assert_eq!(lookup_keys("CA", "K1A0B1"), vec!["K1A0B1", "K1A"]);
         // The extended forms most people write fall back to what city-level tables keep.
-        assert_eq!(lookup_keys("AR", &normalize("AR", "X5000ABC").unwrap()), vec!["X5000ABC", "5000"]);
+        assert_eq!(
+            lookup_keys("AR", &normalize("AR", "X5000ABC").unwrap()),
+            vec!["X5000ABC", "5000"]
+        );
         assert_eq!(lookup_keys("AR", "C1425XYZ"), vec!["C1425XYZ", "1425"]);
         assert_eq!(lookup_keys("AR", "1425"), vec!["1425"]);
-        assert_eq!(lookup_keys("US", &normalize("US", "94105-1234").unwrap()), vec!["941051234", "94105"]);
-        assert_eq!(lookup_keys("BR", &normalize("BR", "01310100").unwrap()), vec!["01310100", "01310"]);
-        assert_eq!(lookup_keys("BR", &normalize("BR", "01310-100").unwrap()), vec!["01310100", "01310"]);
+        assert_eq!(
+            lookup_keys("US", &normalize("US", "94105-1234").unwrap()),
+            vec!["941051234", "94105"]
+        );
+        assert_eq!(
+            lookup_keys("BR", &normalize("BR", "01310100").unwrap()),
+            vec!["01310100", "01310"]
+        );
+        assert_eq!(
+            lookup_keys("BR", &normalize("BR", "01310-100").unwrap()),
+            vec!["01310100", "01310"]
+        );
         assert_eq!(lookup_keys("PT", "1000001"), vec!["1000001", "1000"]);
         assert_eq!(normalize("US", "94105-1234").unwrap(), "941051234");
         for (c, bad) in [

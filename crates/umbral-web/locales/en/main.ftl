@@ -481,6 +481,7 @@ tax_id-characters = Use only letters, digits and the separators . - / and space.
 tax_id-length = The tax id has the wrong number of characters for this country.
 tax_id-format = This is not the shape of a tax id of this country (check the type prefix and where letters and digits go).
 tax_id-date = The date inside the tax id does not exist.
+tax_id-homoclave = The last three characters (the homoclave) are not ones SAT issues: they never hold a 0 or an O, and the first is 1-9 or A-V.
 tax_id-check_digit = The check digit does not match: check the number for a typing mistake.
 postal_code-required = Enter the postal code.
 postal_code-format = This is not a postal code of the chosen country.

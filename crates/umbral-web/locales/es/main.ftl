@@ -481,6 +481,7 @@ tax_id-characters = Usa solo letras, dígitos y los separadores . - / y espacio.
 tax_id-length = El identificador fiscal no tiene la cantidad de caracteres de este país.
 tax_id-format = No tiene la forma de un identificador fiscal de este país (revisa el prefijo de tipo y dónde van letras y dígitos).
 tax_id-date = La fecha dentro del identificador fiscal no existe.
+tax_id-homoclave = Los tres últimos caracteres (la homoclave) no son de los que emite el SAT: nunca llevan 0 ni O, y el primero es 1-9 o A-V.
 tax_id-check_digit = El dígito verificador no coincide: revisa el número por si hay un error de tipeo.
 postal_code-required = Introduce el código postal.
 postal_code-format = No es un código postal del país elegido.

@@ -481,6 +481,7 @@ tax_id-characters = Use apenas letras, dígitos e os separadores . - / e espaço
 tax_id-length = O identificador fiscal não tem a quantidade de caracteres deste país.
 tax_id-format = Não tem a forma de um identificador fiscal deste país (confira o prefixo de tipo e onde vão letras e dígitos).
 tax_id-date = A data dentro do identificador fiscal não existe.
+tax_id-homoclave = Os três últimos caracteres (a homoclave) não são dos que o SAT emite: nunca têm 0 nem O, e o primeiro é 1-9 ou A-V.
 tax_id-check_digit = O dígito verificador não confere: confira o número, pode haver um erro de digitação.
 postal_code-required = Informe o CEP.
 postal_code-format = Não é um código postal do país escolhido.

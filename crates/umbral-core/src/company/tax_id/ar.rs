@@ -1,16 +1,17 @@
 //! Argentina: CUIT/CUIL (AFIP). 11 digits: a type prefix, the document number and a check digit
-//! over weights 5 4 3 2 7 6 5 4 3 2, modulo 11 (11 gives 0; 10 is never issued).
+//! over weights 5 4 3 2 7 6 5 4 3 2, modulo 11: 11 minus the remainder, where 11 gives 0 and 10
+//! gives 9 (AFIP's published validation; CUITs with that digit exist).
 
 use super::{TaxIdError, TaxIdKind, digits_of_len, group, weighted};
 
 /// Type prefixes AFIP issues: people (20, 23, 24, 25, 26, 27) and companies (30, 33, 34).
 const PREFIXES: &[u32] = &[20, 23, 24, 25, 26, 27, 30, 33, 34];
 
-pub(super) fn check_digit(body: &[u32]) -> Option<u32> {
+pub(super) fn check_digit(body: &[u32]) -> u32 {
     match 11 - weighted(body, &[5, 4, 3, 2, 7, 6, 5, 4, 3, 2]) % 11 {
-        11 => Some(0),
-        10 => None,
-        d => Some(d),
+        11 => 0,
+        10 => 9,
+        d => d,
     }
 }
 
@@ -19,7 +20,7 @@ pub(super) fn check(n: &str) -> Result<TaxIdKind, TaxIdError> {
     if !PREFIXES.contains(&(d[0] * 10 + d[1])) {
         return Err(TaxIdError::Format);
     }
-    if check_digit(&d[..10]) != Some(d[10]) {
+    if check_digit(&d[..10]) != d[10] {
         return Err(TaxIdError::CheckDigit);
     }
     Ok(TaxIdKind::Cuit)

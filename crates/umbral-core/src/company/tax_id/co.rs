@@ -1,6 +1,7 @@
 //! Colombia: NIT (DIAN). Nine digits (companies; people's NITs may be shorter) and a check digit:
 //! the digits from the right are weighted by the primes 3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47,
-//! 53, 59, 67, 71; a remainder modulo 11 of 0 or 1 is the digit, otherwise 11 minus it.
+//! 53, 59, 67, 71; a remainder modulo 11 of 0 or 1 is the digit, otherwise 11 minus it. Leading
+//! zeros (`0196850451`) change neither the number nor its check digit: they are dropped.
 
 use super::{TaxIdError, TaxIdKind, digits, thousands};
 
@@ -11,6 +12,16 @@ pub(super) fn check_digit(body: &[u32]) -> u32 {
     match sum % 11 {
         r @ (0 | 1) => r,
         r => 11 - r,
+    }
+}
+
+/// The NIT without leading zeros.
+pub(super) fn normalize(n: &str) -> String {
+    let trimmed = n.trim_start_matches('0');
+    if trimmed.is_empty() {
+        n.to_string()
+    } else {
+        trimmed.to_string()
     }
 }
 

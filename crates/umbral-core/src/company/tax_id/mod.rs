@@ -66,6 +66,8 @@ pub enum TaxIdError {
     Format,
     /// A date inside the id (Mexico's RFC) that does not exist.
     Date,
+    /// A Mexican RFC whose homoclave SAT never issues (a 0 or an O, or a first character past V).
+    Homoclave,
     CheckDigit,
 }
 
@@ -77,6 +79,7 @@ impl TaxIdError {
             TaxIdError::Length => "tax_id.length",
             TaxIdError::Format => "tax_id.format",
             TaxIdError::Date => "tax_id.date",
+            TaxIdError::Homoclave => "tax_id.homoclave",
             TaxIdError::CheckDigit => "tax_id.check_digit",
         }
     }
@@ -149,7 +152,10 @@ const OTHER_MAX: usize = 32;
 
 /// Checks `raw` as a tax id of `country` (ISO 3166 alpha-2, upper case).
 pub fn validate(country: &str, raw: &str) -> Result<TaxId, TaxIdError> {
-    let n = normalize(raw)?;
+    let mut n = normalize(raw)?;
+    if country == "CO" {
+        n = co::normalize(&n);
+    }
     let kind = match country {
         "AR" => ar::check(&n)?,
         "BR" => br::check(&n)?,

@@ -3,6 +3,9 @@
 //! homoclave (12). The last character is a check digit: each character has a value in the
 //! alphabet `0-9 A-N & O-Z space Ñ`, a company's RFC is read with a leading space, the values are
 //! weighted 13 down to 2, and 11 minus the sum modulo 11 is the digit (11 gives 0, 10 gives A).
+//! The homoclave's two characters come from SAT's 34-symbol table (1-9, then A-Z without O); the
+//! first is a quotient that only reaches the table's 30th symbol (V). An RFC outside that is not
+//! one SAT issues.
 
 use super::{TaxIdError, TaxIdKind};
 
@@ -10,6 +13,14 @@ const ALPHABET: &str = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ Ñ";
 
 fn value(c: char) -> Option<u32> {
     ALPHABET.chars().position(|a| a == c).map(|p| p as u32)
+}
+
+/// SAT's homoclave table: 1-9, then A-Z without O.
+const HOMOCLAVE: &str = "123456789ABCDEFGHIJKLMNPQRSTUVWXYZ";
+
+/// The two homoclave characters SAT can issue.
+fn homoclave_ok(first: char, second: char) -> bool {
+    HOMOCLAVE.chars().take(30).any(|c| c == first) && HOMOCLAVE.contains(second)
 }
 
 fn is_name_letter(c: char) -> bool {
@@ -57,14 +68,18 @@ pub(super) fn check(n: &str) -> Result<TaxIdKind, TaxIdError> {
         12 => 3,
         _ => return Err(TaxIdError::Length),
     };
-    let homoclave_ok = c[letters + 6..]
+    let shape_ok = c[letters + 6..]
         .iter()
         .all(|x| x.is_ascii_digit() || x.is_ascii_uppercase());
-    if !c[..letters].iter().all(|x| is_name_letter(*x)) || !homoclave_ok {
+    if !c[..letters].iter().all(|x| is_name_letter(*x)) || !shape_ok {
         return Err(TaxIdError::Format);
     }
     if !valid_date(&c[letters..letters + 6]) {
         return Err(TaxIdError::Date);
+    }
+    let h = &c[letters + 6..];
+    if !homoclave_ok(h[0], h[1]) {
+        return Err(TaxIdError::Homoclave);
     }
     if check_char(&c[..c.len() - 1]) != Some(c[c.len() - 1]) {
         return Err(TaxIdError::CheckDigit);
