@@ -116,7 +116,7 @@ export const words = {
     payment: "Pago", summary: "Resumen de compra", cardNumber: "Número de tarjeta", cvc: "Código de seguridad (CVC)",
     month: "Mes", year: "Año", pay: "Pagar", declined: "Tu tarjeta fue rechazada", ready: "¡Listo! Tu cuenta está creada.",
     home: "Ir a la página de inicio", firstSteps: "Primeros pasos", skip: "Saltar", street: "Calle", city: "Ciudad", state: "Provincia / estado",
-    neighbourhood: "Barrio",
+    neighbourhood: "Barrio", saved: "Guardé mis códigos: continuar",
   },
   "pt-BR": {
     title: "Crie sua conta", name: "Nome", email: "E-mail", phone: "Número de telefone",
@@ -135,7 +135,7 @@ export const words = {
     payment: "Pagamento", summary: "Resumo da compra", cardNumber: "Número do cartão", cvc: "Código de segurança (CVC)",
     month: "Mês", year: "Ano", pay: "Pagar", declined: "Seu cartão foi recusado", ready: "Sua conta está pronta!",
     home: "Ir para a página inicial", firstSteps: "Primeiros passos", skip: "Pular", street: "Rua", city: "Cidade", state: "Estado",
-    neighbourhood: "Bairro",
+    neighbourhood: "Bairro", saved: "Salvei meus códigos: continuar",
   },
   en: {
     title: "Create your account", name: "Name", email: "Email", phone: "Phone number",
@@ -154,7 +154,7 @@ export const words = {
     payment: "Payment", summary: "Purchase summary", cardNumber: "Card number", cvc: "Security code (CVC)",
     month: "Month", year: "Year", pay: "Pay", declined: "Your card was declined", ready: "Your account is ready!",
     home: "Go to the home page", firstSteps: "First steps", skip: "Skip", street: "Street", city: "City", state: "State / province",
-    neighbourhood: "Neighbourhood",
+    neighbourhood: "Neighbourhood", saved: "I saved my codes: continue",
   },
 };
 

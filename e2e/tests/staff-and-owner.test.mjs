@@ -66,7 +66,7 @@ for (const lang of ["es", "pt-BR"]) {
     await page.getByLabel(w.code).fill(totpNow(secret));
     await page.getByRole("button", { name: w.cont }).click();
     await page.getByRole("heading", { name: w.recovery }).waitFor();
-    await page.getByRole("link", { name: w.cont }).click();
+    await page.getByRole("button", { name: w.saved }).click();
     await page.getByRole("heading", { name: w.hello("Inés Díaz") }).waitFor();
     await page.screenshot({ path: join(shots, `invited-home-${lang}.png`), fullPage: true });
     await page.close();

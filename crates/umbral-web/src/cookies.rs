@@ -17,6 +17,8 @@ pub struct CookieNames {
     /// The sign-in device cookie: this browser signed in to an account before, so failures
     /// from elsewhere never block it (`umbral_core::auth::throttle`).
     pub signin: &'static str,
+    /// New recovery codes, sealed to the session, until the person says they saved them.
+    pub codes: &'static str,
     pub secure: bool,
 }
 
@@ -28,6 +30,7 @@ impl CookieNames {
                 csrf: "__Host-umbral_csrf",
                 device: "__Host-umbral_device",
                 signin: "__Host-umbral_signin",
+                codes: "__Host-umbral_codes",
                 secure,
             }
         } else {
@@ -36,6 +39,7 @@ impl CookieNames {
                 csrf: "umbral_csrf",
                 device: "umbral_device",
                 signin: "umbral_signin",
+                codes: "umbral_codes",
                 secure,
             }
         }

@@ -25,6 +25,8 @@ pub struct Ctx {
     pub device_cookie: Option<String>,
     /// The sign-in device cookie, when this browser signed in before.
     pub signin_cookie: Option<String>,
+    /// Recovery codes just made, sealed to the session (`/recovery-codes`).
+    pub codes_cookie: Option<String>,
     /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
     /// (the language menu keeps everything else, e.g. the chosen plan).
     pub lang_base: String,
@@ -160,6 +162,7 @@ impl FromRequestParts<AppState> for Ctx {
             csrf_cookie: cookies::get(headers, state.cookies.csrf).map(str::to_string),
             device_cookie: cookies::get(headers, state.cookies.device).map(str::to_string),
             signin_cookie: cookies::get(headers, state.cookies.signin).map(str::to_string),
+            codes_cookie: cookies::get(headers, state.cookies.codes).map(str::to_string),
         })
     }
 }

@@ -159,11 +159,45 @@ async fn signup_page_journey_in_spanish() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    // Post, then redirect: a reload shows the same codes, until the person says they saved them.
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/recovery-codes");
+    let (s, html) = get_text(&c, &app.url("/recovery-codes")).await;
+    assert_eq!(s, 200);
     assert!(html.contains("Códigos de recuperación"));
     assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes");
     assert!(html.contains("download=\"recovery-codes.txt\""));
+    let (s, reloaded) = get_text(&c, &app.url("/recovery-codes")).await;
+    assert_eq!((s, &reloaded), (200, &html), "a reload shows the same codes");
+    // The set-up page sent again from the history adds nothing.
+    let r = c
+        .post(app.url("/two-factor/app"))
+        .form(&[("csrf_token", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.umbral()
+            .store()
+            .user_by_email_key("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .factor_count,
+        1
+    );
+    let r = c
+        .post(app.url("/recovery-codes"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let next = r.headers()["location"].to_str().unwrap().to_string();
+    assert_ne!(next, "/recovery-codes");
+    let r = c.get(app.url("/recovery-codes")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "saved: never shown again");
     onboarding_pages_in_spanish(&app, &c, &csrf).await;
     let (s, html) = get_text(&c, &app.url("/")).await;
     assert_eq!(s, 200);

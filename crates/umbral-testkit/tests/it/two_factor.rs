@@ -276,8 +276,23 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.text().await.unwrap().matches("<li><code>").count(), 10);
+    assert_eq!(r.headers()["location"], "/recovery-codes");
+    let html = c
+        .get(app.url("/recovery-codes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches("<li><code>").count(), 10);
+    let r = c
+        .post(app.url("/recovery-codes"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/settings/security");
 
     // A second browser remembered; the first one signs it out and forgets it.
     let other = app.client();

@@ -159,7 +159,8 @@ twofa-back = Back
 recovery-title = Recovery codes
 recovery-intro = Keep these ten codes somewhere safe. If you lose your phone, each one lets you sign in once.
 recovery-download = Download the codes
-recovery-once = We show these codes only now. You can make new ones in Account preferences, Security.
+recovery-saved = I saved my codes: continue
+recovery-once = You see these codes only until you say you saved them. You can make new ones in Account preferences, Security.
 recovery-file-title = { $product } recovery codes. Each code works once.
 
 ## Two-factor authentication: challenge

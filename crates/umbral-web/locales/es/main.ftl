@@ -159,7 +159,8 @@ twofa-back = Volver
 recovery-title = Códigos de recuperación
 recovery-intro = Guarda estos diez códigos en un lugar seguro. Si pierdes tu teléfono, cada uno te permite iniciar sesión una vez.
 recovery-download = Descargar los códigos
-recovery-once = Mostramos estos códigos solo ahora. Puedes generar otros en Preferencias de la cuenta, Seguridad.
+recovery-saved = Guardé mis códigos: continuar
+recovery-once = Verás estos códigos solo hasta que confirmes que los guardaste. Puedes generar otros en Preferencias de la cuenta, Seguridad.
 recovery-file-title = Códigos de recuperación de { $product }. Cada código sirve una vez.
 
 ## Two-factor authentication: challenge

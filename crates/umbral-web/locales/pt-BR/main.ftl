@@ -159,7 +159,8 @@ twofa-back = Voltar
 recovery-title = Códigos de recuperação
 recovery-intro = Guarde estes dez códigos em um lugar seguro. Se perder o celular, cada um permite entrar uma vez.
 recovery-download = Baixar os códigos
-recovery-once = Mostramos estes códigos só agora. Você pode gerar outros em Preferências da conta, Segurança.
+recovery-saved = Salvei meus códigos: continuar
+recovery-once = Você verá estes códigos só até confirmar que os salvou. Você pode gerar outros em Preferências da conta, Segurança.
 recovery-file-title = Códigos de recuperação de { $product }. Cada código funciona uma vez.
 
 ## Two-factor authentication: challenge

@@ -48,6 +48,10 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/two-factor", get(two_factor::choose))
         .route(
+            "/recovery-codes",
+            get(two_factor::show_recovery_codes).post(two_factor::saved_recovery_codes),
+        )
+        .route(
             "/two-factor/app",
             get(two_factor::show_app).post(two_factor::confirm_app),
         )

@@ -14,8 +14,8 @@ use umbral_core::flows::session::Authenticated;
 use umbral_core::policy::TwoFactorPolicy;
 
 use super::two_factor::{
-    SetupPlace, confirm_app_setup, confirm_sms_setup, recovery_codes_page, render_app_setup, render_sms_code,
-    render_sms_setup, send_sms_setup,
+    SetupPlace, confirm_app_setup, confirm_sms_setup, render_app_setup, render_sms_code, render_sms_setup,
+    send_sms_setup, show_codes_next,
 };
 use super::{FormPage, PageSession};
 use crate::AppState;
@@ -240,7 +240,10 @@ pub async fn new_recovery_codes(
         return render_security(&state, &ctx, &auth, None, Some(&e)).await;
     }
     match state.umbral.regenerate_recovery_codes(&auth, &ctx.meta).await {
-        Ok(codes) => recovery_codes_page(&state, &ctx, &codes, "/settings/security"),
+        Ok(codes) => {
+            let token = ctx.token.as_ref().map(|(t, _)| t.as_str()).unwrap_or_default();
+            show_codes_next(&state, &ctx, token, &codes, "/settings/security")
+        }
         Err(e) => render_security(&state, &ctx, &auth, None, Some(&e)).await,
     }
 }

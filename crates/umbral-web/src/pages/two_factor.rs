@@ -106,13 +106,112 @@ pub async fn confirm_app_setup(
 /// After a factor is confirmed: the recovery codes with the first one, else back to the tab.
 /// When that completed the sign-in, the session's id rotated: the new cookie goes with it.
 fn enrolled(state: &AppState, ctx: &Ctx, done: umbral_core::flows::enrollment::Enrolled) -> Response {
+    let token = done
+        .session_token
+        .as_deref()
+        .or(ctx.token.as_ref().map(|(t, _)| t.as_str()))
+        .unwrap_or_default();
     let mut resp = match done.recovery_codes {
-        Some(codes) => recovery_codes_page(state, ctx, &codes, step_path(done.next.as_str())),
+        Some(codes) => show_codes_next(state, ctx, token, &codes, step_path(done.next.as_str())),
         None => Redirect::to("/settings/security?notice=factor_added").into_response(),
     };
     if let Some(token) = &done.session_token {
         crate::api::append_cookie(&mut resp, &state.session_cookie(token));
     }
+    resp
+}
+
+/// New recovery codes, as the page at `/recovery-codes` shows them, sealed to the session.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ShownCodes {
+    codes: Vec<String>,
+    /// Where "Continue" leads once they are saved.
+    next: String,
+}
+
+fn codes_context(session_id_hash: &str) -> String {
+    format!("recovery-codes:{session_id_hash}")
+}
+
+/// Post, then redirect: the codes go to `/recovery-codes` in a cookie sealed to this session
+/// (never stored in the clear, useless to another session), so that a reload shows the same
+/// codes until the person says they saved them, and nothing is generated twice.
+pub fn show_codes_next(
+    state: &AppState,
+    ctx: &Ctx,
+    session_token: &str,
+    codes: &[String],
+    next: &str,
+) -> Response {
+    let shown = ShownCodes {
+        codes: codes.to_vec(),
+        next: next.to_string(),
+    };
+    let sealed = serde_json::to_vec(&shown)
+        .map_err(|e| CoreError::Internal(e.to_string()))
+        .and_then(|json| {
+            state.umbral.config().secret_key.seal(
+                &json,
+                &codes_context(&umbral_core::secrets::hash_token(session_token)),
+            )
+        });
+    match sealed {
+        Ok(sealed) => {
+            let mut resp = Redirect::to("/recovery-codes").into_response();
+            crate::api::append_cookie(
+                &mut resp,
+                &state.cookies.set(state.cookies.codes, &sealed, Some(3600)),
+            );
+            resp
+        }
+        Err(e) => state.error_page(ctx, &e),
+    }
+}
+
+fn shown_codes(state: &AppState, ctx: &Ctx, auth: &Authenticated) -> Option<ShownCodes> {
+    let sealed = ctx.codes_cookie.as_deref()?;
+    let json = state
+        .umbral
+        .config()
+        .secret_key
+        .open(sealed, &codes_context(&auth.session.id_hash))
+        .ok()?;
+    let shown: ShownCodes = serde_json::from_slice(&json).ok()?;
+    // Only ever a path of this site.
+    (shown.next.starts_with('/') && !shown.next.starts_with("//")).then_some(shown)
+}
+
+/// `GET /recovery-codes`: the codes just made, until the person says they saved them; without
+/// them (saved already, another session) on to where the person goes next.
+pub async fn show_recovery_codes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+) -> Response {
+    match shown_codes(&state, &ctx, &auth) {
+        Some(shown) => recovery_codes_page(&state, &ctx, &shown.codes),
+        None => Redirect::to(step_path(auth.next().as_str())).into_response(),
+    }
+}
+
+/// `POST /recovery-codes`: "I saved them, continue": the codes are forgotten by the browser.
+pub async fn saved_recovery_codes(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let page = FormPage::new(&state, &ctx, "recovery_codes.html", &[]);
+    let shown = shown_codes(&state, &ctx, &auth);
+    if !page.csrf_ok(&f) {
+        return match shown {
+            Some(s) => recovery_codes_page(&state, &ctx, &s.codes),
+            None => Redirect::to(step_path(auth.next().as_str())).into_response(),
+        };
+    }
+    let next = shown.map_or_else(|| step_path(auth.next().as_str()).to_string(), |s| s.next);
+    let mut resp = Redirect::to(&next).into_response();
+    crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.codes));
     resp
 }
 
@@ -242,11 +341,14 @@ pub async fn confirm_sms(
     PageSession(auth): PageSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
+    if let Some(r) = enrolling(&auth) {
+        return r;
+    }
     confirm_sms_setup(&state, &ctx, &auth, ONBOARDING, &f).await
 }
 
-/// Ten recovery codes, shown once, with a download.
-pub fn recovery_codes_page(state: &AppState, ctx: &Ctx, codes: &[String], next: &str) -> Response {
+/// Ten recovery codes with a download, and "I saved them, continue".
+fn recovery_codes_page(state: &AppState, ctx: &Ctx, codes: &[String]) -> Response {
     let text = format!(
         "{}\n\n{}\n",
         crate::i18n::t(
@@ -257,10 +359,8 @@ pub fn recovery_codes_page(state: &AppState, ctx: &Ctx, codes: &[String], next: 
         codes.join("\n")
     );
     let download = format!("data:text/plain;charset=utf-8,{}", percent_encode(&text));
-    FormPage::new(state, ctx, "recovery_codes.html", &[]).render(
-        StatusCode::OK,
-        context! { codes => codes, download => download, next => next },
-    )
+    FormPage::new(state, ctx, "recovery_codes.html", &[])
+        .render(StatusCode::OK, context! { codes => codes, download => download })
 }
 
 fn percent_encode(s: &str) -> String {
@@ -285,6 +385,10 @@ pub async fn confirm_app(
     PageSession(auth): PageSession,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
+    // A stale set-up page sent after the factor is active adds nothing.
+    if let Some(r) = enrolling(&auth) {
+        return r;
+    }
     confirm_app_setup(&state, &ctx, &auth, ONBOARDING, &f).await
 }
 
