@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { startUmbral, launch, words, PASSWORD, shots, totpNow, readQr } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shots, totpNow, readQr, apiUser } from "./helpers.mjs";
 
 let umbral, browser;
 before(async () => {
@@ -188,6 +188,52 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     // This browser is remembered: the password is enough now.
     await signInWithPassword();
     await page.getByRole("heading", { name: w.hello("Ana Souza") }).waitFor();
+    await page.close();
+  });
+}
+
+// The postal code changed after a lookup: the new lookup replaces what the first one filled,
+// never what the person typed; the 8-character CPA finds its 4-digit code.
+for (const lang of ["es", "pt-BR"]) {
+  test(`a changed postal code replaces the address the first lookup filled (${lang})`, async () => {
+    const w = words[lang];
+    const geonames = join(mkdtempSync(join(tmpdir(), "geonames-")), "AR.txt");
+    writeFileSync(
+      geonames,
+      "AR\t1425\tPalermo\tCiudad Autónoma de Buenos Aires\tC\t\t\t\t\t-34.58\t-58.42\t4\n" +
+        "AR\t5000\tCórdoba\tCórdoba\tX\t\t\t\t\t-31.4\t-64.18\t4\n",
+    );
+    umbral.cli(["postal", "import", "--format", "geonames", geonames]);
+    const email = `postal-${lang.toLowerCase()}@example.com`;
+    const { codes } = await apiUser(umbral, email, "Pablo Postal", { onboard: false });
+    const page = await browser.newPage({ viewport: { width: 360, height: 800 } });
+    await page.goto(`${umbral.base}/login?lang=${lang}`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(codes[0]);
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.waitForURL("**/onboarding/company");
+    await page.getByLabel(w.country).selectOption("AR");
+    const postal = page.getByLabel(w.postal, { exact: true });
+    const city = () => page.getByLabel(w.city).inputValue();
+    await postal.fill("1425");
+    await postal.blur();
+    await page.waitForFunction(() => document.getElementById("city").value === "Palermo");
+    await postal.fill("X5000ABC");
+    await postal.blur();
+    await page.waitForFunction(() => document.getElementById("city").value === "Córdoba");
+    assert.equal(await page.getByLabel(w.state).inputValue(), "Córdoba");
+    // What the person types stays through the next lookup.
+    await page.getByLabel(w.city).fill("Villa Allende");
+    await postal.fill("C1425XYZ");
+    await postal.blur();
+    await page.waitForFunction(() => document.getElementById("state").value === "Ciudad Autónoma de Buenos Aires");
+    assert.equal(await city(), "Villa Allende");
+    await page.screenshot({ path: join(shots, `postal-changed-${lang}.png`), fullPage: true });
     await page.close();
   });
 }

@@ -33,10 +33,18 @@ document.addEventListener("DOMContentLoaded", function () {
     }).catch(function () {});
   }
 
+  // A lookup fills what is empty, and replaces what an earlier lookup filled (a new postal
+  // code, a new address); what the person typed is theirs and stays.
   function fill(id, value) {
     var el = document.getElementById(id);
-    if (el && value && !el.value) { el.value = value; }
+    if (!el) { return; }
+    var ours = el.dataset.filled !== undefined && el.value === el.dataset.filled;
+    if (!el.value || ours) {
+      el.value = value || "";
+      el.dataset.filled = el.value;
+    }
   }
+  var addressFields = ["street", "neighbourhood", "city", "state"];
 
   function lookUp() {
     var code = postal.value.trim();
@@ -48,14 +56,13 @@ document.addEventListener("DOMContentLoaded", function () {
       return r.json().then(function (b) { return { status: r.status, body: b }; });
     }).then(function (res) {
       if (res.status === 200) {
-        fill("street", res.body.street);
-        fill("neighbourhood", res.body.neighbourhood);
-        fill("city", res.body.city);
-        fill("state", res.body.state);
+        addressFields.forEach(function (id) { fill(id, res.body[id]); });
         postalStatus.textContent = res.body.message || "";
         var number = document.getElementById("number");
         if (number && !number.value) { number.focus(); }
       } else {
+        // Not this code's address any more.
+        addressFields.forEach(function (id) { fill(id, ""); });
         postalStatus.textContent = (res.body.error && res.body.error.message) || "";
       }
     }).catch(function () { postalStatus.textContent = ""; });
@@ -63,6 +70,9 @@ document.addEventListener("DOMContentLoaded", function () {
 
   country.addEventListener("change", function () { label(); checkTaxId(); });
   taxId.addEventListener("input", function () {
+    // The server's message about the value sent before is stale once the person types.
+    var stale = document.getElementById("tax_id-error");
+    if (stale) { stale.hidden = true; }
     clearTimeout(taxTimer);
     taxTimer = setTimeout(checkTaxId, 300);
   });
