@@ -186,13 +186,16 @@ impl CommerceStore for SqlStore {
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        let moved =
-            sqlx::query("UPDATE organizations SET setup = 'checkout' WHERE id = $1 AND setup = 'company'")
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
+        // From now on the organization is known by the company's legal name, not its person's.
+        let moved = sqlx::query(
+            "UPDATE organizations SET setup = 'checkout', name = $2 WHERE id = $1 AND setup = 'company'",
+        )
+        .bind(org_id)
+        .bind(&c.legal_name)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
         if moved == 0 {
             return Ok(false);
         }

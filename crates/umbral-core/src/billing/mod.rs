@@ -177,7 +177,12 @@ impl Default for BillingConfig {
                     [
                         ["Up to 5 users", "Hasta 5 usuarios", "Até 5 usuários"],
                         ["Email support", "Soporte por correo", "Suporte por e-mail"],
-                        ["Single sign-on", "Inicio de sesión único", "Login único"],
+                        // Only what Umbral gives today (single sign-on comes with a later release).
+                        [
+                            "Two-factor authentication",
+                            "Autenticación de dos factores",
+                            "Autenticação de dois fatores",
+                        ],
                     ],
                     &starter,
                 ),

@@ -1,6 +1,15 @@
 use crate::error::FieldError;
 
-/// A person's name as they write it: trimmed, 1 to 100 characters, no control characters.
+/// Characters that show nothing and make two names look alike: zero-width spaces, word
+/// joiners, soft hyphens and the marks that reorder text. (The zero-width joiner and non-joiner
+/// stay: some scripts, and Persian names, need them.)
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// A person's name as they write it: trimmed, 1 to 100 characters, nothing invisible, no `<>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
 
@@ -15,8 +24,11 @@ impl PersonName {
         if s.chars().count() > Self::MAX_LEN {
             return Err(FieldError::new("name", "name.too_long").with("max", Self::MAX_LEN as i64));
         }
-        if s.chars().any(|c| c.is_control() || "<>".contains(c)) {
-            return Err(FieldError::new("name", "name.invalid"));
+        if s.chars().any(|c| "<>".contains(c)) {
+            return Err(FieldError::new("name", "name.angle_brackets"));
+        }
+        if s.chars().any(|c| c.is_control() || invisible(c)) {
+            return Err(FieldError::new("name", "name.invisible"));
         }
         Ok(PersonName(s))
     }
@@ -38,6 +50,20 @@ mod tests {
             PersonName::parse(&"a".repeat(101)).unwrap_err().code,
             "name.too_long"
         );
-        assert_eq!(PersonName::parse("a\u{7}b").unwrap_err().code, "name.invalid");
+        assert_eq!(PersonName::parse("a\u{7}b").unwrap_err().code, "name.invisible");
+        assert_eq!(
+            PersonName::parse("An\u{200B}a").unwrap_err().code,
+            "name.invisible"
+        );
+        assert_eq!(
+            PersonName::parse("Ana\u{202E}zereP").unwrap_err().code,
+            "name.invisible"
+        );
+        assert_eq!(
+            PersonName::parse("<b>Ana</b>").unwrap_err().code,
+            "name.angle_brackets"
+        );
+        // Joiners some scripts need stay.
+        assert!(PersonName::parse("\u{645}\u{6cc}\u{200c}\u{62e}\u{648}\u{627}\u{647}\u{645}").is_ok());
     }
 }

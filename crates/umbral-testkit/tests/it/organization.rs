@@ -576,6 +576,8 @@ async fn an_invited_account_joins_from_the_join_page_in_its_language() {
     let (s, html) = page(&ana, "/onboarding/company?lang=es").await;
     assert_eq!(s, 200);
     assert!(html.contains("href=\"/join\""), "{html}");
+    // In --dev the operator learns why no address fills out of the box.
+    assert!(html.contains("Modo de desarrollo") && html.contains("umbral postal import"));
     let (s, html) = page(&ana, "/join?lang=es").await;
     assert_eq!(s, 200);
     assert!(

@@ -32,7 +32,10 @@ async fn recovery_by_page_ends_every_session_and_still_asks_the_second_factor() 
         .await
         .unwrap();
     let html = r.text().await.unwrap();
-    assert!(html.contains("href=\"/recover\"") && html.contains("¿Olvidaste tu contraseña?"));
+    // "Forgot your password?" takes the email typed to the recovery page.
+    assert!(html.contains("href=\"/recover?email=") && html.contains("¿Olvidaste tu contraseña?"));
+    let (_, prefilled) = get(&c, &app.url("/recover?email=ana%40example.com&lang=es")).await;
+    assert!(prefilled.contains("value=\"ana@example.com\""), "{prefilled}");
 
     // The same page for an address with an account and one without.
     let ask = |address: &'static str| {
@@ -324,10 +327,38 @@ async fn a_user_created_by_staff_sets_the_first_password_through_the_invitation(
         "in the user's language"
     );
     let c = app.client();
-    let (s, html) = get(&c, &app.url(&format!("/invite?token={token}"))).await;
+    // The page opens in the language the account was made in (unless the person chose one).
+    let r = c
+        .get(app.url(&format!("/invite?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"].to_str().unwrap(),
+        format!("/invite?token={token}&lang=es")
+    );
+    let (s, html) = get(&c, &app.url(&format!("/invite?token={token}&lang=es"))).await;
     assert_eq!(s, 200);
     assert!(html.contains("Inés Díaz") && html.contains("autocomplete=\"new-password\""));
+    assert!(html.contains("Elige tu contraseña"), "{html}");
     let csrf = csrf_from(&html);
+    // A refused password shows the page again with the person's name ("Welcome, ." before).
+    let r = c
+        .post(app.url("/invite?lang=es"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("token", token.as_str()),
+            ("password", "corta"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Inés Díaz") && html.contains("invited@example.com"),
+        "{html}"
+    );
     let r = c
         .post(app.url("/invite"))
         .form(&[

@@ -186,7 +186,8 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
     let app = spawn_app().await;
     let owner = app.signed_up("acme-owner@example.com").await;
     let staff = app.staff("agent@example.com").await;
-    let (_, html) = get(&staff, &app.url("/staff/organizations?q=ana")).await;
+    // Known by the legal name given at the company step.
+    let (_, html) = get(&staff, &app.url("/staff/organizations?q=acme")).await;
     let org = html
         .split("/staff/organizations/")
         .nth(1)

@@ -83,7 +83,8 @@ email-invalid = Enter a valid email address, like name@example.com.
 email-mixed_script = Use one alphabet for the part before the @: letters that only look alike (like a Cyrillic "а") are not allowed.
 name-required = Enter your name.
 name-too_long = The name can have at most { $max } characters.
-name-invalid = The name contains characters that are not allowed.
+name-angle_brackets = A name cannot contain < or >.
+name-invisible = The name contains an invisible character (such as a zero-width space or a control character): delete it and type the name again.
 phone-required = Enter your phone number.
 phone-invalid = This is not a valid phone number for the chosen country.
 phone-country_invalid = Choose the country code.
@@ -454,6 +455,7 @@ staff-notice-settings_saved = The platform defaults were saved.
 
 ## Company data (sign-up, after two-factor set-up)
 company-title = Include additional data
+company-postal-dev = Development mode: addresses fill only from imported postal codes (umbral postal import --format geonames AR.txt; see the README).
 company-intro = Tell us about your company. The form asks for your country's tax id; typing the postal code fills in the address.
 company-submit = Add data
 choose = Choose…

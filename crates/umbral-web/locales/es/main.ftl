@@ -83,7 +83,8 @@ email-invalid = Escribe un correo electrónico válido, como nombre@ejemplo.com.
 email-mixed_script = Usa un solo alfabeto en la parte antes de la @: no se admiten letras que solo se parecen (como una "а" cirílica).
 name-required = Escribe tu nombre.
 name-too_long = El nombre puede tener como máximo { $max } caracteres.
-name-invalid = El nombre contiene caracteres no permitidos.
+name-angle_brackets = Un nombre no puede contener < ni >.
+name-invisible = El nombre contiene un carácter invisible (como un espacio de ancho cero o un carácter de control): bórralo y vuelve a escribir el nombre.
 phone-required = Escribe tu número de teléfono.
 phone-invalid = No es un número de teléfono válido para el país elegido.
 phone-country_invalid = Elige el prefijo del país.
@@ -454,6 +455,7 @@ staff-notice-settings_saved = Se guardaron los valores de la plataforma.
 
 ## Company data (sign-up, after two-factor set-up)
 company-title = Incluir datos adicionales
+company-postal-dev = Modo de desarrollo: la dirección se completa solo con códigos postales importados (umbral postal import --format geonames AR.txt; ver el README).
 company-intro = Cuéntanos sobre tu empresa. El formulario pide el identificador fiscal de tu país; al escribir el código postal se completa la dirección.
 company-submit = Añadir datos
 choose = Elige…

@@ -83,7 +83,8 @@ email-invalid = Digite um e-mail válido, como nome@exemplo.com.
 email-mixed_script = Use um só alfabeto na parte antes do @: letras que só se parecem (como um "а" cirílico) não são aceitas.
 name-required = Digite seu nome.
 name-too_long = O nome pode ter no máximo { $max } caracteres.
-name-invalid = O nome contém caracteres que não são permitidos.
+name-angle_brackets = Um nome não pode conter < nem >.
+name-invisible = O nome contém um caractere invisível (como um espaço de largura zero ou um caractere de controle): apague-o e digite o nome de novo.
 phone-required = Digite seu número de telefone.
 phone-invalid = Este não é um número de telefone válido para o país escolhido.
 phone-country_invalid = Escolha o código do país.
@@ -454,6 +455,7 @@ staff-notice-settings_saved = Os padrões da plataforma foram salvos.
 
 ## Company data (sign-up, after two-factor set-up)
 company-title = Incluir dados adicionais
+company-postal-dev = Modo de desenvolvimento: o endereço só é preenchido com códigos postais importados (umbral postal import --format geonames AR.txt; veja o README).
 company-intro = Conte-nos sobre a sua empresa. O formulário pede o identificador fiscal do seu país; ao digitar o CEP o endereço é preenchido.
 company-submit = Adicionar dados
 choose = Escolha…

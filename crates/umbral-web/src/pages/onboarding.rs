@@ -101,7 +101,12 @@ pub async fn show_company(
         .unwrap_or(0);
     company_page(&state, &ctx).value("country", &country).render(
         StatusCode::OK,
-        context! { invitations => invitations, ..company_choices(&state, ctx.locale) },
+        context! {
+            invitations => invitations,
+            // The operator trying `--dev` learns why no address fills.
+            dev => state.settings.dev,
+            ..company_choices(&state, ctx.locale)
+        },
     )
 }
 

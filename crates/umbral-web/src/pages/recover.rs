@@ -16,8 +16,19 @@ fn recover_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "recover.html", &["_form", "email"])
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx) -> Response {
-    recover_page(&state, &ctx).render(StatusCode::OK, context! { sent => false })
+/// The form, with the email the person typed at the sign-in (`?email=`), if any.
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let email: String = q
+        .get("email")
+        .map(|e| e.trim().chars().take(254).collect())
+        .unwrap_or_default();
+    recover_page(&state, &ctx)
+        .value("email", &email)
+        .render(StatusCode::OK, context! { sent => false })
 }
 
 /// Always "If an account exists, we sent a link", with the troubleshooting tips and a resend.
@@ -92,11 +103,21 @@ pub async fn complete(
 pub async fn show_invite(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: axum::http::HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let token = q.get("token").map(String::as_str).unwrap_or_default();
     let page = complete_page(&state, &ctx).value("token", token);
     match state.umbral.invitation_user(token).await {
+        // In the language the account was created in, unless the person chose one.
+        Ok(user)
+            if !ctx.lang_from_query
+                && crate::cookies::get(&headers, crate::cookies::LANG).is_none()
+                && user.locale != ctx.locale.tag() =>
+        {
+            // (A token that found its user is one we made: URL-safe characters only.)
+            Redirect::to(&format!("/invite?token={token}&lang={}", user.locale)).into_response()
+        }
         Ok(user) => page.render(
             StatusCode::OK,
             context! { email => user.email, name => user.name, invite => true },
@@ -126,6 +147,17 @@ pub async fn accept_invite(
             state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
             resp
         }
-        Err(e) => page.error(&e, context! { invite => true }),
+        // The page again with the person's name and email.
+        Err(e) => {
+            let user = state.umbral.invitation_user(get("token")).await.ok();
+            page.error(
+                &e,
+                context! {
+                    invite => true,
+                    email => user.as_ref().map(|u| u.email.clone()),
+                    name => user.as_ref().map(|u| u.name.clone()),
+                },
+            )
+        }
     }
 }
