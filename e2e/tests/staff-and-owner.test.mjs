@@ -19,8 +19,8 @@ after(async () => {
 const more = {
   es: {
     invite: "Elige tu contraseña", saveContinue: "Guardar y continuar", newPassword: "Nueva contraseña",
-    org: "Organización", newOwner: "Nuevo propietario", confirmWith: "Confirmar con", transfer: "Transferir",
-    transferred: "Se transfirió el rol de propietario.", lost: "No puedo usar ninguno de mis métodos",
+    org: "Organización", newOwner: "Nueva persona titular", confirmWith: "Confirmar con", transfer: "Transferir",
+    transferred: "Se transfirió el rol de titular.", lost: "No puedo usar ninguno de mis métodos",
     requestReset: "Solicitar el restablecimiento", confirmRequest: "Confirmar la solicitud",
     waiting: "Tu solicitud está confirmada y espera a nuestro equipo.", resets: "Restablecimientos de métodos",
     approve: "Aprobar", approved: "Aprobado:", invitations: "Una organización te invitó a unirte.",
@@ -28,8 +28,8 @@ const more = {
   },
   "pt-BR": {
     invite: "Defina sua senha", saveContinue: "Salvar e continuar", newPassword: "Nova senha",
-    org: "Organização", newOwner: "Novo proprietário", confirmWith: "Confirmar com", transfer: "Transferir",
-    transferred: "A função de proprietário foi transferida.", lost: "Não consigo usar nenhum dos meus métodos",
+    org: "Organização", newOwner: "Nova pessoa titular", confirmWith: "Confirmar com", transfer: "Transferir",
+    transferred: "A função de titular foi transferida.", lost: "Não consigo usar nenhum dos meus métodos",
     requestReset: "Solicitar a redefinição", confirmRequest: "Confirmar a solicitação",
     waiting: "Sua solicitação foi confirmada e aguarda nossa equipe.", resets: "Redefinições de métodos",
     approve: "Aprovar", approved: "Aprovado:", invitations: "Uma organização convidou você para participar.",

@@ -132,10 +132,11 @@ impl CoreError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             CoreError::Validation(errs) => errs.first().map(|e| e.field),
-            CoreError::InvalidCode
-            | CoreError::CodeExpired
-            | CoreError::CodeAttemptsExhausted
-            | CoreError::ResendTooSoon { .. } => Some("code"),
+            CoreError::InvalidCode | CoreError::CodeExpired | CoreError::CodeAttemptsExhausted => {
+                Some("code")
+            }
+            // Shown by the "send a new code" button, not on the code the person types.
+            CoreError::ResendTooSoon { .. } => Some("resend"),
             CoreError::InvalidCredentials => Some("password"),
             _ => None,
         }

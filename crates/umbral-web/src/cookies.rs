@@ -19,6 +19,9 @@ pub struct CookieNames {
     pub signin: &'static str,
     /// New recovery codes, sealed to the session, until the person says they saved them.
     pub codes: &'static str,
+    /// The address a sign-up was sent with, for "We sent a code to ..." (the same for a taken
+    /// address, whose session knows no email).
+    pub signup_email: &'static str,
     pub secure: bool,
 }
 
@@ -31,6 +34,7 @@ impl CookieNames {
                 device: "__Host-umbral_device",
                 signin: "__Host-umbral_signin",
                 codes: "__Host-umbral_codes",
+                signup_email: "__Host-umbral_signup_email",
                 secure,
             }
         } else {
@@ -40,6 +44,7 @@ impl CookieNames {
                 device: "umbral_device",
                 signin: "umbral_signin",
                 codes: "umbral_codes",
+                signup_email: "umbral_signup_email",
                 secure,
             }
         }

@@ -27,6 +27,8 @@ pub struct Ctx {
     pub signin_cookie: Option<String>,
     /// Recovery codes just made, sealed to the session (`/recovery-codes`).
     pub codes_cookie: Option<String>,
+    /// The address of this browser's sign-up (`/signup/confirm`).
+    pub signup_email: Option<String>,
     /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
     /// (the language menu keeps everything else, e.g. the chosen plan).
     pub lang_base: String,
@@ -163,6 +165,9 @@ impl FromRequestParts<AppState> for Ctx {
             device_cookie: cookies::get(headers, state.cookies.device).map(str::to_string),
             signin_cookie: cookies::get(headers, state.cookies.signin).map(str::to_string),
             codes_cookie: cookies::get(headers, state.cookies.codes).map(str::to_string),
+            signup_email: cookies::get(headers, state.cookies.signup_email)
+                .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
+                .map(|v| v.chars().take(254).collect()),
         })
     }
 }

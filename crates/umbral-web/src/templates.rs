@@ -15,6 +15,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("signup.html", include_str!("../templates/signup.html")),
     ("company.html", include_str!("../templates/company.html")),
     ("join.html", include_str!("../templates/join.html")),
+    (
+        "remove_factor.html",
+        include_str!("../templates/remove_factor.html"),
+    ),
     ("checkout.html", include_str!("../templates/checkout.html")),
     ("ready.html", include_str!("../templates/ready.html")),
     (

@@ -53,6 +53,14 @@ impl PhoneE164 {
             .map(|id| format!("{id:?}"))
     }
 
+    /// The number without its country's dial prefix (the national significant number), as a
+    /// form that asks for the country apart takes it back.
+    pub fn national(&self) -> Option<String> {
+        phonenumber::parse(None, &self.0)
+            .ok()
+            .map(|n| n.national().value().to_string())
+    }
+
     /// The international dial prefix of a country (ISO 3166 alpha-2), e.g. 54 for `AR`.
     pub fn dial_code(country_code: &str) -> Option<u16> {
         phonenumber::metadata::DATABASE
@@ -83,6 +91,15 @@ mod tests {
         );
     }
     use proptest::prelude::*;
+
+    #[test]
+    fn the_national_part_parses_back_to_the_same_number() {
+        for e164 in ["+5491123456789", "+5511912345678", "+525512345678"] {
+            let p = PhoneE164::parse_e164(e164).unwrap();
+            let back = PhoneE164::parse_national(&p.region().unwrap(), &p.national().unwrap()).unwrap();
+            assert_eq!(back, p);
+        }
+    }
 
     #[test]
     fn parses_latin_american_numbers() {

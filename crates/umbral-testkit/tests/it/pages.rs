@@ -92,6 +92,25 @@ async fn signup_page_journey_in_spanish() {
     let (_, html) = get_text(&c, &app.url("/signup/confirm")).await;
     assert!(html.contains("Confirma tu correo electrónico"));
     assert!(html.contains("autocomplete=\"one-time-code\"") && html.contains("inputmode=\"numeric\""));
+    // Which address the code went to, and a way out when it is the wrong one.
+    assert!(
+        html.contains("Enviamos un código de 6 dígitos a ana@example.com"),
+        "{html}"
+    );
+    assert!(html.contains("id=\"wrong-address\""));
+    // "Send a new code" too soon: the wait is said by that button, not on the code field.
+    let r = c
+        .post(app.url("/signup/confirm/resend"))
+        .form(&[("csrf_token", csrf_from(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    let again = r.text().await.unwrap();
+    assert!(
+        again.contains("id=\"resend-error\"") && !again.contains("aria-invalid"),
+        "{again}"
+    );
     let code = app.code_for("ana@example.com").await;
     let mail = app.wait_for_email("ana@example.com", "código").await;
     assert!(
@@ -523,6 +542,10 @@ async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest:
     assert_eq!(r.status(), 402);
     let html = r.text().await.unwrap();
     assert!(html.contains("Tu tarjeta fue rechazada"), "{html}");
+    // The number stays in the form to fix a typo (the CVC does not); the expiry boxes speak
+    // Spanish.
+    assert!(html.contains("value=\"4000 0000 0000 0002\"") && !html.contains("value=\"123\""));
+    assert!(html.contains("placeholder=\"AAAA\""), "{html}");
     let key = hidden_value(&html, "idempotency_key");
     let r = pay("4242 4242 4242 4242", key.clone()).await.unwrap();
     assert_eq!(r.headers()["location"], "/checkout/done");

@@ -227,6 +227,15 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
         .unwrap()
         .to_string();
 
+    // Removing is asked once more on its own page.
+    let confirm = c
+        .get(app.url(&format!("/settings/security/factors/{factor_id}/remove")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status(), 200);
+    let page = confirm.text().await.unwrap();
+    assert!(page.contains("id=\"remove-confirm\""), "{page}");
     // The only method cannot go under `required`.
     let r = c
         .post(app.url(&format!("/settings/security/factors/{factor_id}/remove")))

@@ -24,6 +24,8 @@ signup-sign-in = Inicia sesión
 ## Email confirmation
 confirm-title = Confirma tu correo electrónico
 confirm-intro = Enviamos un código de 6 dígitos a tu correo electrónico. Escríbelo abajo para continuar.
+confirm-intro-to = Enviamos un código de 6 dígitos a { $email }. Escríbelo abajo para continuar.
+confirm-wrong-address = ¿No es tu dirección? Vuelve a registrarte con la correcta
 confirm-spam = ¿No lo encuentras? Revisa la carpeta de spam o pide un código nuevo.
 field-code = Código
 confirm-submit = Confirmar
@@ -47,7 +49,7 @@ home-invitations = { $count ->
     [one] Una organización te invitó a unirte.
    *[other] { $count } organizaciones te invitaron a unirte.
 }
-role-owner = propietario
+role-owner = titular
 role-admin = administrador
 role-member = miembro
 
@@ -193,6 +195,10 @@ security-factors = Tus métodos
 security-added = Agregado el { $time }
 security-last-used = último uso { $time }
 security-remove = Quitar
+remove-factor-title = ¿Quitar este método?
+remove-factor-intro = Ya no podrás usarlo para iniciar sesión.
+remove-factor-submit = Quitarlo
+remove-factor-cancel = Conservarlo y volver
 security-last-rule = Debes conservar al menos un método.
 security-no-factors = Aún no tienes ningún método.
 security-add-app = Agregar una aplicación de autenticación
@@ -355,8 +361,8 @@ audit-limit_invalid = El límite debe estar entre 1 y 200.
 audit-cursor_invalid = Este cursor no es válido; usa next_cursor de la página anterior.
 
 ## Organization
-org-owner_by_transfer = El rol de propietario solo cambia mediante una transferencia.
-org-not_owner_or_self = No es posible para el propietario ni para ti.
+org-owner_by_transfer = El rol de titular solo cambia mediante una transferencia.
+org-not_owner_or_self = No es posible para quien es titular ni para ti.
 org-title = Organización
 org-role = Rol
 org-inactive = desactivado
@@ -364,22 +370,22 @@ org-invited = invitación enviada
 org-withdraw = Retirar la invitación
 org-invitation_pending = Esta persona todavía no aceptó la invitación. Para retirarla, usa "Retirar la invitación".
 org-invitation_invalid = Esta invitación ya no es válida: caducó, se retiró o ya se respondió.
-org-join_owner_busy = Eres propietario de una organización con otros miembros o con un plan. Primero transfiere el rol de propietario a otro miembro (Configuración, Organización).
+org-join_owner_busy = Eres titular de una organización con otros miembros o con un plan. Primero transfiere el rol de titular a otro miembro (Configuración, Organización).
 join-title = Invitaciones
 join-none = No tienes invitaciones pendientes.
 join-offer = { $inviter } te invitó a unirte a { $org } como { $role }.
 join-accept = Unirme a { $org }
 join-decline = Rechazar
 join-leaves = Al unirte a otra organización, dejas { $org }.
-join-leaves-owner = Eres propietario de { $org }. Si nadie más forma parte de ella y no tiene un plan, al unirte a otra organización se cierra; si no, primero transfiere el rol de propietario.
+join-leaves-owner = Eres titular de { $org }. Si nadie más forma parte de ella y no tiene un plan, al unirte a otra organización se cierra; si no, primero transfiere el rol de titular.
 org-save = Guardar
 org-deactivate = Desactivar
 org-reactivate = Reactivar
 org-invite = Invitar a alguien
 org-invite-submit = Enviar la invitación
-org-transfer = Transferir el rol de propietario
-org-transfer-intro = El nuevo propietario pasa a ser el usuario administrador de la cuenta; tú sigues como administrador. Confirma con un código de tu aplicación de autenticación o un código de recuperación. Los dispositivos recordados de todos los miembros volverán a pedir un código.
-org-new-owner = Nuevo propietario
+org-transfer = Transferir el rol de titular
+org-transfer-intro = La nueva persona titular pasa a administrar la cuenta; tú sigues con el rol de administración. Confirma con un código de tu aplicación de autenticación o un código de recuperación. Los dispositivos recordados de todos los miembros volverán a pedir un código.
+org-new-owner = Nueva persona titular
 org-method = Confirmar con
 org-transfer-submit = Transferir
 org-notice-member_invited = Se envió la invitación.
@@ -387,7 +393,7 @@ org-notice-role_changed = Se cambió el rol.
 org-notice-member_deactivated = Se desactivó al miembro y se cerró su sesión.
 org-notice-member_reactivated = Se reactivó al miembro.
 org-notice-member_removed = Se quitó al miembro.
-org-notice-owner_transferred = Se transfirió el rol de propietario.
+org-notice-owner_transferred = Se transfirió el rol de titular.
 
 ## Staff console
 staff-title = Consola del equipo
@@ -519,6 +525,8 @@ field-card-number = Número de tarjeta
 field-card-expiry = Fecha de vencimiento
 field-card-month = Mes
 field-card-year = Año
+field-card-mm = MM
+field-card-yyyy = AAAA
 field-card-cvc = Código de seguridad (CVC)
 card-required = Introduce el número de tarjeta.
 card-number_invalid = Este número de tarjeta no es válido: revísalo por si hay un error de tipeo.

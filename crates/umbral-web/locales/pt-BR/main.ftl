@@ -24,6 +24,8 @@ signup-sign-in = Entrar
 ## Email confirmation
 confirm-title = Confirme seu e-mail
 confirm-intro = Enviamos um código de 6 dígitos para o seu e-mail. Digite-o abaixo para continuar.
+confirm-intro-to = Enviamos um código de 6 dígitos para { $email }. Digite-o abaixo para continuar.
+confirm-wrong-address = Não é o seu endereço? Cadastre-se de novo com o correto
 confirm-spam = Não encontrou? Verifique a pasta de spam ou peça um novo código.
 field-code = Código
 confirm-submit = Confirmar
@@ -47,7 +49,7 @@ home-invitations = { $count ->
     [one] Uma organização convidou você para participar.
    *[other] { $count } organizações convidaram você para participar.
 }
-role-owner = proprietário
+role-owner = titular
 role-admin = administrador
 role-member = membro
 
@@ -193,6 +195,10 @@ security-factors = Seus métodos
 security-added = Adicionado em { $time }
 security-last-used = último uso { $time }
 security-remove = Remover
+remove-factor-title = Remover este método?
+remove-factor-intro = Você não poderá mais usá-lo para entrar.
+remove-factor-submit = Remover
+remove-factor-cancel = Manter e voltar
 security-last-rule = Você deve manter pelo menos um método.
 security-no-factors = Você ainda não tem nenhum método.
 security-add-app = Adicionar um aplicativo autenticador
@@ -355,8 +361,8 @@ audit-limit_invalid = O limite deve estar entre 1 e 200.
 audit-cursor_invalid = Este cursor não é válido; use next_cursor da página anterior.
 
 ## Organization
-org-owner_by_transfer = A função de proprietário só muda por transferência.
-org-not_owner_or_self = Não é possível para o proprietário nem para você.
+org-owner_by_transfer = A função de titular só muda por transferência.
+org-not_owner_or_self = Não é possível para quem é titular nem para você.
 org-title = Organização
 org-role = Função
 org-inactive = desativado
@@ -364,22 +370,22 @@ org-invited = convite enviado
 org-withdraw = Retirar o convite
 org-invitation_pending = Esta pessoa ainda não aceitou o convite. Para retirá-lo, use "Retirar o convite".
 org-invitation_invalid = Este convite não é mais válido: expirou, foi retirado ou já foi respondido.
-org-join_owner_busy = Você é proprietário de uma organização com outros membros ou com um plano. Primeiro transfira a função de proprietário para outro membro (Configurações, Organização).
+org-join_owner_busy = Você é titular de uma organização com outros membros ou com um plano. Primeiro transfira a função de titular para outro membro (Configurações, Organização).
 join-title = Convites
 join-none = Você não tem convites pendentes.
 join-offer = { $inviter } convidou você para participar de { $org } como { $role }.
 join-accept = Participar de { $org }
 join-decline = Recusar
 join-leaves = Ao participar de outra organização, você sai de { $org }.
-join-leaves-owner = Você é proprietário de { $org }. Se ninguém mais participa dela e ela não tem plano, ao entrar em outra organização ela é encerrada; caso contrário, transfira antes a função de proprietário.
+join-leaves-owner = Você é titular de { $org }. Se ninguém mais participa dela e ela não tem plano, ao entrar em outra organização ela é encerrada; caso contrário, transfira antes a função de titular.
 org-save = Salvar
 org-deactivate = Desativar
 org-reactivate = Reativar
 org-invite = Convidar alguém
 org-invite-submit = Enviar o convite
-org-transfer = Transferir a função de proprietário
-org-transfer-intro = O novo proprietário passa a ser o usuário administrador da conta; você continua como administrador. Confirme com um código do seu aplicativo autenticador ou um código de recuperação. Os dispositivos lembrados de todos os membros pedirão um código de novo.
-org-new-owner = Novo proprietário
+org-transfer = Transferir a função de titular
+org-transfer-intro = A nova pessoa titular passa a administrar a conta; você continua na função de administração. Confirme com um código do seu aplicativo autenticador ou um código de recuperação. Os dispositivos lembrados de todos os membros pedirão um código de novo.
+org-new-owner = Nova pessoa titular
 org-method = Confirmar com
 org-transfer-submit = Transferir
 org-notice-member_invited = O convite foi enviado.
@@ -387,7 +393,7 @@ org-notice-role_changed = A função foi alterada.
 org-notice-member_deactivated = O membro foi desativado e sua sessão encerrada.
 org-notice-member_reactivated = O membro foi reativado.
 org-notice-member_removed = O membro foi removido.
-org-notice-owner_transferred = A função de proprietário foi transferida.
+org-notice-owner_transferred = A função de titular foi transferida.
 
 ## Staff console
 staff-title = Console da equipe
@@ -519,6 +525,8 @@ field-card-number = Número do cartão
 field-card-expiry = Validade
 field-card-month = Mês
 field-card-year = Ano
+field-card-mm = MM
+field-card-yyyy = AAAA
 field-card-cvc = Código de segurança (CVC)
 card-required = Informe o número do cartão.
 card-number_invalid = Este número de cartão não é válido: confira se há um erro de digitação.

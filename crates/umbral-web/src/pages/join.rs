@@ -46,6 +46,31 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, PageSession(auth): Pa
     render(&state, &ctx, &auth, None).await
 }
 
+/// Runs an answer to an invitation: on to `done`, or the page with the error.
+async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: &Authenticated,
+    f: &HashMap<String, String>,
+    done: &str,
+    work: impl std::future::Future<Output = Result<(), CoreError>>,
+) -> Response {
+    if !FormPage::new(state, ctx, "join.html", &[]).csrf_ok(f) {
+        return render(
+            state,
+            ctx,
+            auth,
+            Some(&CoreError::invalid("_form", "request.form_expired")),
+        )
+        .await;
+    }
+    match work.await {
+        Ok(()) => Redirect::to(done).into_response(),
+        Err(e) => render(state, ctx, auth, Some(&e)).await,
+    }
+}
+
+/// Joins: the new organization's steps (its two-factor policy) follow from the home page.
 pub async fn accept(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -53,20 +78,8 @@ pub async fn accept(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "join.html", &[]).csrf_ok(&f) {
-        return render(
-            &state,
-            &ctx,
-            &auth,
-            Some(&CoreError::invalid("_form", "request.form_expired")),
-        )
-        .await;
-    }
-    match state.umbral.accept_join(&auth, &id, &ctx.meta).await {
-        // The new organization's steps (its two-factor policy) follow from the home page.
-        Ok(()) => Redirect::to("/").into_response(),
-        Err(e) => render(&state, &ctx, &auth, Some(&e)).await,
-    }
+    let work = state.umbral.accept_join(&auth, &id, &ctx.meta);
+    answer(&state, &ctx, &auth, &f, "/", work).await
 }
 
 pub async fn decline(
@@ -76,17 +89,6 @@ pub async fn decline(
     Path(id): Path<String>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "join.html", &[]).csrf_ok(&f) {
-        return render(
-            &state,
-            &ctx,
-            &auth,
-            Some(&CoreError::invalid("_form", "request.form_expired")),
-        )
-        .await;
-    }
-    match state.umbral.decline_join(&auth, &id, &ctx.meta).await {
-        Ok(()) => Redirect::to("/join").into_response(),
-        Err(e) => render(&state, &ctx, &auth, Some(&e)).await,
-    }
+    let work = state.umbral.decline_join(&auth, &id, &ctx.meta);
+    answer(&state, &ctx, &auth, &f, "/join", work).await
 }

@@ -142,7 +142,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/settings/security/factors/{id}/remove",
-            post(settings::remove_factor),
+            get(settings::confirm_remove_factor).post(settings::remove_factor),
         )
         .route(
             "/settings/security/recovery-codes",

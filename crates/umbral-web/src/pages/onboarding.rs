@@ -281,9 +281,10 @@ pub async fn pay(
         return r;
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    // The card's number and CVC are never shown again; the expiry is.
+    // After an error the number and expiry are kept in the page, so that a typo is fixed, not
+    // typed again (never stored; the CVC is always asked again).
     let page = FormPage::new(&state, &ctx, "checkout.html", CHECKOUT_FIELDS)
-        .keep(&f, &["card_exp_month", "card_exp_year"]);
+        .keep(&f, &["card_number", "card_exp_month", "card_exp_year"]);
     let (plan, period) = (get("plan"), get("period"));
     if !page.csrf_ok(&f) {
         let e = CoreError::Validation(vec![umbral_core::FieldError::new(

@@ -178,7 +178,7 @@ pub async fn confirm_app(
 
 pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     match auth.complete_user() {
-        Ok(_) => render_sms_setup(&state, &ctx, SECURITY),
+        Ok(_) => render_sms_setup(&state, &ctx, &auth, SECURITY),
         Err(e) => state.error_page(&ctx, &e),
     }
 }
@@ -216,6 +216,26 @@ pub async fn confirm_sms(
         Ok(_) => confirm_sms_setup(&state, &ctx, &auth, SECURITY, &f).await,
         Err(e) => state.error_page(&ctx, &e),
     }
+}
+
+/// "Remove this method?": removing one is asked once more, on its own page.
+pub async fn confirm_remove_factor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<String>,
+) -> Response {
+    let factor = match state.umbral.factors(&auth) {
+        Ok(list) => list.into_iter().find(|f| f.id == id),
+        Err(e) => return state.error_page(&ctx, &e),
+    };
+    let Some(f) = factor else {
+        return state.error_page(&ctx, &CoreError::NotFound);
+    };
+    FormPage::new(&state, &ctx, "remove_factor.html", &["_form"]).render(
+        StatusCode::OK,
+        context! { id => f.id, kind => f.kind.as_str(), phone => f.phone_masked },
+    )
 }
 
 pub async fn remove_factor(

@@ -123,7 +123,20 @@ pub async fn submit(
         .signup_from(&input, &ctx.meta, ctx.token.as_ref().map(|(t, _)| t.as_str()))
         .await
     {
-        Ok(out) => signed_in(&state, &out.session_token, out.next.as_str()),
+        Ok(out) => {
+            let mut resp = signed_in(&state, &out.session_token, out.next.as_str());
+            // Typed by the person, shown back to them: the same whether the address is taken.
+            let email = umbral_core::types::Email::parse(&input.email).map(|e| e.as_str().to_string());
+            let value = email.unwrap_or_default();
+            let encoded = percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC);
+            crate::api::append_cookie(
+                &mut resp,
+                &state
+                    .cookies
+                    .set(state.cookies.signup_email, &encoded.to_string(), Some(86_400)),
+            );
+            resp
+        }
         Err(e) => page.error(&e, choices(&state, ctx.locale)),
     }
 }
@@ -140,7 +153,7 @@ pub async fn show_confirm(
     if auth.next() == Next::Done {
         return Redirect::to("/").into_response();
     }
-    confirm_page(&state, &ctx).render(StatusCode::OK, context! {})
+    confirm_page(&state, &ctx).render(StatusCode::OK, context! { email => ctx.signup_email })
 }
 
 pub async fn confirm(

@@ -228,11 +228,20 @@ fn sms_extra(place: SetupPlace) -> minijinja::Value {
     context! { action => place.path("/sms"), back => place.base, ..crate::pages::signup::countries() }
 }
 
-/// "SMS": the dial prefix and the number.
-pub fn render_sms_setup(state: &AppState, ctx: &Ctx, place: SetupPlace) -> Response {
-    let country = crate::pages::signup::default_country(ctx.locale);
+/// "SMS": the dial prefix and the number, offering the phone given at sign-up (editable).
+pub fn render_sms_setup(state: &AppState, ctx: &Ctx, auth: &Authenticated, place: SetupPlace) -> Response {
+    let given = auth
+        .user
+        .as_ref()
+        .and_then(|u| umbral_core::types::PhoneE164::parse_e164(&u.phone).ok());
+    let region = given.as_ref().and_then(|p| p.region());
+    let country = region
+        .clone()
+        .unwrap_or_else(|| crate::pages::signup::default_country(ctx.locale).to_string());
+    let number = given.as_ref().and_then(|p| p.national()).unwrap_or_default();
     sms_page(state, ctx)
-        .value("phone_country", country)
+        .value("phone_country", &country)
+        .value("phone", &number)
         .render(StatusCode::OK, sms_extra(place))
 }
 
@@ -309,7 +318,7 @@ fn enrolling(auth: &Authenticated) -> Option<Response> {
 }
 
 pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
-    enrolling(&auth).unwrap_or_else(|| render_sms_setup(&state, &ctx, ONBOARDING))
+    enrolling(&auth).unwrap_or_else(|| render_sms_setup(&state, &ctx, &auth, ONBOARDING))
 }
 
 pub async fn send_sms(
@@ -358,18 +367,12 @@ fn recovery_codes_page(state: &AppState, ctx: &Ctx, codes: &[String]) -> Respons
         ),
         codes.join("\n")
     );
-    let download = format!("data:text/plain;charset=utf-8,{}", percent_encode(&text));
+    let download = format!(
+        "data:text/plain;charset=utf-8,{}",
+        percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC)
+    );
     FormPage::new(state, ctx, "recovery_codes.html", &[])
         .render(StatusCode::OK, context! { codes => codes, download => download })
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub async fn show_app(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
