@@ -85,6 +85,11 @@ pub fn has(locale: Locale, id: &str) -> bool {
         "field",
         "inviter",
         "organization",
+        "day",
+        "month",
+        "year",
+        "browser",
+        "os",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

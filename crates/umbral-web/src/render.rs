@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::error::{form_errors, message_of, retry_after, status_of};
 use crate::extract::Ctx;
 use crate::i18n;
+use crate::i18n::Arg;
 
 /// A form as the page shows it: what was typed (never the password), the errors per field, the
 /// first field with an error (it gets the focus) and the CSRF token.
@@ -160,14 +161,58 @@ impl AppState {
 }
 
 /// A time as pages show it: `2026-11-21 08:30 UTC`.
-pub fn time_text(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
+/// A moment in the person's language ("1 de enero de 2027, 14:05 UTC"), from the messages
+/// `datetime` and `month-1` ... `month-12`, so that a translator sets the order and the words.
+pub fn time_text(locale: Locale, ms: i64) -> String {
+    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else {
+        return String::new();
+    };
+    let month = i18n::t(locale, &format!("month-{}", u8::from(t.month())), &[]);
+    let clock = format!("{:02}:{:02}", t.hour(), t.minute());
+    i18n::t(
+        locale,
+        "datetime",
+        &[
+            ("day", Arg::Num(i64::from(t.day()))),
+            ("month", Arg::Str(&month)),
+            ("year", Arg::Str(&t.year().to_string())),
+            ("time", Arg::Str(&clock)),
+        ],
+    )
+}
+
+/// A browser as people name it: "Chrome on Linux", from its User-Agent (woothee's tables);
+/// the raw text when it is not recognised.
+pub fn device_text(locale: Locale, user_agent: &str) -> String {
+    let parsed = woothee::parser::Parser::new().parse(user_agent);
+    match parsed {
+        Some(r) if r.name != "UNKNOWN" && r.os != "UNKNOWN" => i18n::t(
+            locale,
+            "device-browser-on-os",
+            &[("browser", Arg::Str(r.name)), ("os", Arg::Str(r.os))],
+        ),
+        Some(r) if r.name != "UNKNOWN" => r.name.to_string(),
+        _ if user_agent.is_empty() => i18n::t(locale, "device-unknown", &[]),
+        _ => user_agent.chars().take(80).collect(),
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::*;
+
+    #[test]
+    fn moments_and_devices_in_the_persons_language() {
+        // 2027-01-01 14:05 UTC
+        let ms = 1_798_812_300_000;
+        assert_eq!(time_text(Locale::Es, ms), "1 de enero de 2027, 14:05 UTC");
+        assert_eq!(time_text(Locale::PtBr, ms), "1 de janeiro de 2027, 14:05 UTC");
+        assert_eq!(time_text(Locale::En, ms), "January 1, 2027, 14:05 UTC");
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
+        assert_eq!(device_text(Locale::Es, chrome), "Chrome en Linux");
+        assert_eq!(device_text(Locale::En, chrome), "Chrome on Linux");
+        assert_eq!(device_text(Locale::PtBr, ""), "Navegador desconhecido");
+        // Not a browser: what the tables call it.
+        assert_eq!(device_text(Locale::En, "curl/8.5.0"), "HTTP Library");
+    }
 }

@@ -17,6 +17,21 @@ pub enum Distrust {
     OwnerChanged,
 }
 
+impl Distrust {
+    /// What the person is told, when they are told (`None`: another account's device, which says
+    /// nothing about this one).
+    pub fn told(self) -> Option<&'static str> {
+        match self {
+            Distrust::OtherUser => None,
+            Distrust::Revoked => Some("revoked"),
+            Distrust::Expired => Some("expired"),
+            Distrust::OtherNetwork => Some("other_network"),
+            Distrust::SecurityChanged => Some("security_changed"),
+            Distrust::OwnerChanged => Some("owner_changed"),
+        }
+    }
+}
+
 pub fn distrust(
     device: &TrustedDevice,
     user: &User,

@@ -193,6 +193,7 @@ impl Umbral {
                 &self.config.secret_key,
                 user.id.as_str(),
             )?),
+            asked_again: None,
         })
     }
 }

@@ -23,6 +23,9 @@ pub struct LoginOutcome {
     pub next: Next,
     /// A new sign-in device cookie to set, when the browser had none for this account.
     pub device_cookie: Option<String>,
+    /// This browser was remembered, and is asked for a code again: why (seed 001 warns people
+    /// of exactly this: another network, 14 days passed, a method changed, a new owner).
+    pub asked_again: Option<&'static str>,
 }
 
 impl Umbral {
@@ -119,6 +122,7 @@ impl Umbral {
         let now = self.now();
         let token = secrets::new_token()?;
         let mut session = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        let mut asked_again = None;
         if user.factor_count > 0
             && let Some(device_token) = device_token.filter(|t| !t.is_empty() && t.len() <= 100)
             && let Some(device) = self
@@ -126,18 +130,21 @@ impl Umbral {
                 .trusted_device(&secrets::hash_token(device_token))
                 .await
                 .map_err(store_err)?
-            && distrust(
+        {
+            match distrust(
                 &device,
                 &user,
                 membership.as_ref(),
                 &self.config.factors.trust,
                 &meta.ip,
                 now,
-            )
-            .is_none()
-        {
-            session.mfa_at = Some(now);
-            session.mfa_method = Some("trusted_device".to_string());
+            ) {
+                None => {
+                    session.mfa_at = Some(now);
+                    session.mfa_method = Some("trusted_device".to_string());
+                }
+                Some(why) => asked_again = why.told(),
+            }
         }
         let mut audit = vec![
             AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details(
@@ -171,6 +178,7 @@ impl Umbral {
             session_token: token,
             next,
             device_cookie: new_device_cookie,
+            asked_again,
         })
     }
 

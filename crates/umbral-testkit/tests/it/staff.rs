@@ -48,6 +48,9 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
             && html.contains("user.signed_up")
             && html.contains("End every session")
     );
+    // Another person's methods, not "Your methods"; a link to their organization.
+    assert!(html.contains("Two-factor methods") && !html.contains("Your methods"));
+    assert!(html.contains("id=\"user-org\""), "{html}");
     let csrf = csrf_from(&html);
     let r = staff
         .post(app.url(&format!("/staff/users/{id}/end-sessions")))
@@ -198,7 +201,7 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
         .to_string();
     let (s, html) = get(&staff, &app.url(&format!("/staff/organizations/{org}"))).await;
     assert_eq!(s, 200);
-    assert!(html.contains("acme-owner@example.com") && html.contains("Platform default (required)"));
+    assert!(html.contains("acme-owner@example.com") && html.contains("Platform default (Required)"));
     // The company data and the subscription the owner gave at sign-up.
     assert!(
         html.contains("Acme SA") && html.contains("CUIT") && html.contains("33-69345023-9"),

@@ -361,6 +361,27 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
     )
     .await;
     assert_eq!(b["next"], "second_factor", "forgotten: asked again");
+    assert_eq!(b["asked_again"], "revoked", "and told why");
+    // The page says it too, on the challenge.
+    let (_, html) = get(&other, &app.url("/login?lang=es")).await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = other
+        .post(app.url("/login/password"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", email),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/login/second-factor?asked=revoked");
+    let (s, html) = get(&other, &app.url("/login/second-factor?asked=revoked&lang=es")).await;
+    assert_eq!(s, 200);
+    assert!(
+        html.contains("id=\"asked-again\"") && html.contains("Este dispositivo se olvidó"),
+        "{html}"
+    );
     app.stop().await;
 }
 

@@ -177,6 +177,11 @@ challenge-email-hint = We will send a 6-digit code to { $email }.
 challenge-email-sent = We sent a 6-digit code to { $email }.
 challenge-remember = Remember this device for 14 days
 challenge-other = Try another method
+challenge-asked-revoked = This device was forgotten (from Security), so we ask for a code again.
+challenge-asked-expired = The time this device was remembered for has passed, so we ask for a code again.
+challenge-asked-other_network = You are signing in from another network, so we ask for a code again on this device.
+challenge-asked-security_changed = Your password or your two-factor methods changed, so we ask for a code again on this device.
+challenge-asked-owner_changed = Your organization has a new owner, so every remembered device asks for a code again.
 field-recovery-code = Recovery code
 method-totp = Authenticator app
 method-totp-hint = A code from Google Authenticator or similar.
@@ -550,7 +555,6 @@ first-steps-title = First steps
 first-steps-intro = A few things to do first as your account's administrator.
 first-steps-invite = Invite your team
 first-steps-security = Review your security settings
-first-steps-policies = Choose your organization's sign-in rules
 first-steps-skip = Skip
 
 ## Countries
@@ -592,3 +596,23 @@ staff-company = Company and subscription
 staff-company-none = No company data yet.
 staff-subscription = Plan { $plan } ({ $period }), { $status }; renews on { $renews }.
 staff-subscription-none = No subscription yet.
+staff-user-factors = Two-factor methods
+subscription-status-active = active
+subscription-status-pending = pending
+
+## Dates and devices
+datetime = { $month } { $day }, { $year }, { $time } UTC
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+device-browser-on-os = { $browser } on { $os }
+device-unknown = Unknown browser

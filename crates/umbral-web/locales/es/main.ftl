@@ -177,6 +177,11 @@ challenge-email-hint = Enviaremos un código de 6 dígitos a { $email }.
 challenge-email-sent = Enviamos un código de 6 dígitos a { $email }.
 challenge-remember = Recordar este dispositivo durante 14 días
 challenge-other = Probar otro método
+challenge-asked-revoked = Este dispositivo se olvidó (desde Seguridad), por eso volvemos a pedir un código.
+challenge-asked-expired = Pasó el tiempo durante el que se recordaba este dispositivo, por eso volvemos a pedir un código.
+challenge-asked-other_network = Estás iniciando sesión desde otra red, por eso volvemos a pedir un código en este dispositivo.
+challenge-asked-security_changed = Cambiaron tu contraseña o tus métodos de dos factores, por eso volvemos a pedir un código en este dispositivo.
+challenge-asked-owner_changed = Tu organización tiene una nueva persona titular, por eso todos los dispositivos recordados vuelven a pedir un código.
 field-recovery-code = Código de recuperación
 method-totp = Aplicación de autenticación
 method-totp-hint = Un código de Google Authenticator o similar.
@@ -550,7 +555,6 @@ first-steps-title = Primeros pasos
 first-steps-intro = Algunas cosas para hacer primero como administrador de tu cuenta.
 first-steps-invite = Invita a tu equipo
 first-steps-security = Revisa tu configuración de seguridad
-first-steps-policies = Elige las reglas de inicio de sesión de tu organización
 first-steps-skip = Saltar
 
 ## Countries
@@ -592,3 +596,23 @@ staff-company = Empresa y suscripción
 staff-company-none = Todavía no hay datos de la empresa.
 staff-subscription = Plan { $plan } ({ $period }), { $status }; se renueva el { $renews }.
 staff-subscription-none = Todavía no hay suscripción.
+staff-user-factors = Métodos de dos factores
+subscription-status-active = activa
+subscription-status-pending = pendiente
+
+## Dates and devices
+datetime = { $day } de { $month } de { $year }, { $time } UTC
+month-1 = enero
+month-2 = febrero
+month-3 = marzo
+month-4 = abril
+month-5 = mayo
+month-6 = junio
+month-7 = julio
+month-8 = agosto
+month-9 = septiembre
+month-10 = octubre
+month-11 = noviembre
+month-12 = diciembre
+device-browser-on-os = { $browser } en { $os }
+device-unknown = Navegador desconocido

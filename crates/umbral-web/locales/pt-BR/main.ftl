@@ -177,6 +177,11 @@ challenge-email-hint = Enviaremos um código de 6 dígitos para { $email }.
 challenge-email-sent = Enviamos um código de 6 dígitos para { $email }.
 challenge-remember = Lembrar este dispositivo por 14 dias
 challenge-other = Tentar outro método
+challenge-asked-revoked = Este dispositivo foi esquecido (em Segurança), por isso pedimos um código de novo.
+challenge-asked-expired = Passou o tempo em que este dispositivo era lembrado, por isso pedimos um código de novo.
+challenge-asked-other_network = Você está entrando de outra rede, por isso pedimos um código de novo neste dispositivo.
+challenge-asked-security_changed = Sua senha ou seus métodos de dois fatores mudaram, por isso pedimos um código de novo neste dispositivo.
+challenge-asked-owner_changed = Sua organização tem uma nova pessoa titular, por isso todos os dispositivos lembrados pedem um código de novo.
 field-recovery-code = Código de recuperação
 method-totp = Aplicativo autenticador
 method-totp-hint = Um código do Google Authenticator ou similar.
@@ -550,7 +555,6 @@ first-steps-title = Primeiros passos
 first-steps-intro = Algumas coisas para fazer primeiro como administrador da sua conta.
 first-steps-invite = Convide a sua equipe
 first-steps-security = Revise suas configurações de segurança
-first-steps-policies = Escolha as regras de login da sua organização
 first-steps-skip = Pular
 
 ## Countries
@@ -592,3 +596,23 @@ staff-company = Empresa e assinatura
 staff-company-none = Ainda não há dados da empresa.
 staff-subscription = Plano { $plan } ({ $period }), { $status }; renova em { $renews }.
 staff-subscription-none = Ainda não há assinatura.
+staff-user-factors = Métodos de dois fatores
+subscription-status-active = ativa
+subscription-status-pending = pendente
+
+## Dates and devices
+datetime = { $day } de { $month } de { $year }, { $time } UTC
+month-1 = janeiro
+month-2 = fevereiro
+month-3 = março
+month-4 = abril
+month-5 = maio
+month-6 = junho
+month-7 = julho
+month-8 = agosto
+month-9 = setembro
+month-10 = outubro
+month-11 = novembro
+month-12 = dezembro
+device-browser-on-os = { $browser } em { $os }
+device-unknown = Navegador desconhecido

@@ -315,7 +315,7 @@ fn core_spec() -> Value {
                 "summary": "Sign in with email and password; ends the user's other sessions",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Login"}}}},
                 "responses": {
-                    "200": next_response("Signed in; the session cookie is set, and the sign-in device cookie when the browser had none (with `token`, also `signin_device` in the body)"),
+                    "200": next_response("Signed in; the session cookie is set, and the sign-in device cookie when the browser had none (with `token`, also `signin_device` in the body). A remembered device asked for a code again says why in `asked_again`: `revoked`, `expired`, `other_network`, `security_changed` or `owner_changed`"),
                     "401": error_response("Unknown email, wrong password or disabled user (one answer for all)"),
                     "429": error_response("Too many attempts; see Retry-After"),
                     "503": error_response("Busy; retry after `Retry-After` seconds")

@@ -143,6 +143,9 @@ pub async fn login(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<
     {
         Ok(out) => {
             let mut body = json!({"next": out.next.as_str()});
+            if let Some(why) = out.asked_again {
+                body["asked_again"] = json!(why);
+            }
             if b.token
                 && let Some(c) = &out.device_cookie
             {

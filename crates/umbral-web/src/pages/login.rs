@@ -85,7 +85,15 @@ pub async fn password_step(
         .await
     {
         Ok(out) => {
-            let mut resp = signed_in(&state, &out.session_token, out.next.as_str());
+            let mut resp = match (out.next, out.asked_again) {
+                // A remembered browser asked again says why.
+                (umbral_core::flows::Next::SecondFactor, Some(why)) => {
+                    let mut r = Redirect::to(&format!("/login/second-factor?asked={why}")).into_response();
+                    crate::api::append_cookie(&mut r, &state.session_cookie(&out.session_token));
+                    r
+                }
+                _ => signed_in(&state, &out.session_token, out.next.as_str()),
+            };
             state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
             resp
         }

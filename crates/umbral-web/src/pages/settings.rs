@@ -73,21 +73,21 @@ async fn render_security(
         .map(|f| {
             context! {
                 id => f.id, kind => f.kind.as_str(), phone => f.phone_masked,
-                created => time_text(f.created_at),
-                last_used => f.last_used_at.map(time_text),
+                created => time_text(ctx.locale, f.created_at),
+                last_used => f.last_used_at.map(|t| time_text(ctx.locale, t)),
             }
         })
         .collect();
     let devices: Vec<_> = devices
         .iter()
-        .map(|d| context! { id => d.id, user_agent => d.user_agent, created => time_text(d.created_at), expires => time_text(d.expires_at) })
+        .map(|d| context! { id => d.id, user_agent => crate::render::device_text(ctx.locale, &d.user_agent), created => time_text(ctx.locale, d.created_at), expires => time_text(ctx.locale, d.expires_at) })
         .collect();
     let sessions: Vec<_> = sessions
         .iter()
         .map(|s| {
             context! {
-                id => s.id_hash, ip => s.ip, user_agent => s.user_agent,
-                created => time_text(s.created_at), current => s.id_hash == auth.session.id_hash,
+                id => s.id_hash, ip => s.ip, user_agent => crate::render::device_text(ctx.locale, &s.user_agent),
+                created => time_text(ctx.locale, s.created_at), current => s.id_hash == auth.session.id_hash,
             }
         })
         .collect();

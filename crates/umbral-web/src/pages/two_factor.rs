@@ -402,15 +402,31 @@ fn challenge_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
 }
 
 /// The challenge page for `method` (or the list of methods when `choose`).
+/// What the challenge page shows besides the methods.
+#[derive(Default)]
+struct ChallengeView<'a> {
+    method: Option<Method>,
+    /// The list of methods ("Try another method").
+    choose: bool,
+    /// "We sent a code ...".
+    notice: Option<String>,
+    /// Why a remembered browser is asked again.
+    asked: Option<&'a str>,
+}
+
 async fn render_challenge(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    method: Option<Method>,
-    choose: bool,
-    notice: Option<String>,
+    view: ChallengeView<'_>,
     error: Option<&CoreError>,
 ) -> Response {
+    let ChallengeView {
+        method,
+        choose,
+        notice,
+        asked,
+    } = view;
     // A code by email or SMS is sent on request; until then the page offers to send it.
     let sent = notice.is_some() || error.is_some();
     let options = match state.umbral.challenge_options(auth) {
@@ -431,6 +447,7 @@ async fn render_challenge(
         phone_masked => options.phone_masked,
         notice => notice,
         sent => sent,
+        asked => asked.map(|why| crate::i18n::t(ctx.locale, &format!("challenge-asked-{why}"), &[])),
     };
     let page = challenge_page(state, ctx).value("method", method.as_str());
     match error {
@@ -447,7 +464,28 @@ pub async fn show_challenge(
 ) -> Response {
     let method = q.get("method").and_then(|m| Method::parse(m));
     let choose = q.contains_key("choose");
-    render_challenge(&state, &ctx, &auth, method, choose, None, None).await
+    // Why a remembered browser is asked again, from the sign-in that sent it here.
+    const ASKED: &[&str] = &[
+        "revoked",
+        "expired",
+        "other_network",
+        "security_changed",
+        "owner_changed",
+    ];
+    let asked = q.get("asked").map(String::as_str).filter(|a| ASKED.contains(a));
+    render_challenge(
+        &state,
+        &ctx,
+        &auth,
+        ChallengeView {
+            method,
+            choose,
+            asked,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
 }
 
 pub async fn answer_challenge(
@@ -459,11 +497,31 @@ pub async fn answer_challenge(
     let method = f.get("method").and_then(|m| Method::parse(m));
     if !challenge_page(&state, &ctx).csrf_ok(&f) {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render_challenge(&state, &ctx, &auth, method, false, None, Some(&e)).await;
+        return render_challenge(
+            &state,
+            &ctx,
+            &auth,
+            ChallengeView {
+                method,
+                ..Default::default()
+            },
+            Some(&e),
+        )
+        .await;
     }
     let Some(m) = method else {
         let e = CoreError::invalid("method", "factor.method_unavailable");
-        return render_challenge(&state, &ctx, &auth, None, true, None, Some(&e)).await;
+        return render_challenge(
+            &state,
+            &ctx,
+            &auth,
+            ChallengeView {
+                choose: true,
+                ..Default::default()
+            },
+            Some(&e),
+        )
+        .await;
     };
     let code = f.get("code").map(String::as_str).unwrap_or_default();
     let remember = f.get("remember_device").is_some_and(|v| !v.is_empty());
@@ -480,7 +538,19 @@ pub async fn answer_challenge(
             resp
         }
         Err(CoreError::AlreadyDone) => Redirect::to("/").into_response(),
-        Err(e) => render_challenge(&state, &ctx, &auth, Some(m), false, None, Some(&e)).await,
+        Err(e) => {
+            render_challenge(
+                &state,
+                &ctx,
+                &auth,
+                ChallengeView {
+                    method: Some(m),
+                    ..Default::default()
+                },
+                Some(&e),
+            )
+            .await
+        }
     }
 }
 
@@ -497,7 +567,17 @@ pub async fn send_code(
         .unwrap_or(Method::Email);
     if !challenge_page(&state, &ctx).csrf_ok(&f) {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render_challenge(&state, &ctx, &auth, Some(method), false, None, Some(&e)).await;
+        return render_challenge(
+            &state,
+            &ctx,
+            &auth,
+            ChallengeView {
+                method: Some(method),
+                ..Default::default()
+            },
+            Some(&e),
+        )
+        .await;
     }
     match state
         .umbral
@@ -518,10 +598,33 @@ pub async fn send_code(
                 ),
                 Err(e) => return state.error_page(&ctx, &e),
             };
-            render_challenge(&state, &ctx, &auth, Some(method), false, Some(notice), None).await
+            render_challenge(
+                &state,
+                &ctx,
+                &auth,
+                ChallengeView {
+                    method: Some(method),
+                    notice: Some(notice),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await
         }
         Err(CoreError::AlreadyDone) => Redirect::to("/").into_response(),
-        Err(e) => render_challenge(&state, &ctx, &auth, Some(method), false, None, Some(&e)).await,
+        Err(e) => {
+            render_challenge(
+                &state,
+                &ctx,
+                &auth,
+                ChallengeView {
+                    method: Some(method),
+                    ..Default::default()
+                },
+                Some(&e),
+            )
+            .await
+        }
     }
 }
 
