@@ -13,6 +13,22 @@ import { PNG } from "pngjs";
 const root = resolve(import.meta.dirname, "..", "..");
 export const shots = join(root, "e2e", "test-results");
 
+/** A screenshot of the page as it is (`<name>.png` in e2e/test-results); with
+ * `UMBRAL_SCREENS=<dir>`, also at 360 and 1280 px wide into that folder (docs/screens), for a
+ * reviewer to see the pages without running anything. */
+export async function shoot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const dir = process.env.UMBRAL_SCREENS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  const size = page.viewportSize();
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.screenshot({ path: join(dir, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(size);
+}
+
 function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();

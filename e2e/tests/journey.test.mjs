@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { startUmbral, launch, words, PASSWORD, shots, totpNow, readQr, apiUser } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shots, shoot, totpNow, readQr, apiUser } from "./helpers.mjs";
 
 let umbral, browser;
 before(async () => {
@@ -56,7 +56,7 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     assert.equal(await page.getByLabel(w.email, { exact: true }).inputValue(), email);
     assert.equal(await page.getByLabel(w.password, { exact: true }).getAttribute("aria-invalid"), "true");
     assert.equal(await page.evaluate(() => document.activeElement.id), "password", "focus on the field to fix");
-    await page.screenshot({ path: join(shots, `signup-error-${lang}.png`), fullPage: true });
+    await shoot(page, `signup-error-${lang}`);
 
     await page.getByLabel(w.password, { exact: true }).fill(PASSWORD);
     await page.getByLabel(w.terms).check();
@@ -92,7 +92,7 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     await page.getByRole("heading", { name: w.recovery }).waitFor();
     assert.equal(await page.locator("#recovery-codes li").count(), 10);
     const recoveryCodes = await page.locator("#recovery-codes li").allTextContents();
-    await page.screenshot({ path: join(shots, `recovery-codes-${lang}.png`), fullPage: true });
+    await shoot(page, `recovery-codes-${lang}`);
     // A reload shows the same codes (the page is a GET after the POST), and adds no factor.
     await page.reload();
     await page.getByRole("heading", { name: w.recovery }).waitFor();
@@ -137,7 +137,7 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
       await page.getByLabel(w.state).fill(co.fill.state);
     }
     await page.getByLabel(w.number, { exact: true }).fill("1578");
-    await page.screenshot({ path: join(shots, `company-${lang}.png`), fullPage: true });
+    await shoot(page, `company-${lang}`);
     await page.getByRole("button", { name: w.addData }).click();
 
     // The checkout: the plan picked on the vendor's site, in the country's currency.
@@ -154,10 +154,10 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     };
     await payWith("4000 0000 0000 0002");
     await page.getByText(w.declined).waitFor();
-    await page.screenshot({ path: join(shots, `checkout-declined-${lang}.png`), fullPage: true });
+    await shoot(page, `checkout-declined-${lang}`);
     await payWith("4242 4242 4242 4242");
     await page.getByRole("heading", { name: w.ready }).waitFor();
-    await page.screenshot({ path: join(shots, `ready-${lang}.png`), fullPage: true });
+    await shoot(page, `ready-${lang}`);
     await page.getByRole("link", { name: w.home }).click();
     await page.getByRole("heading", { name: w.firstSteps }).waitFor();
     await page.getByRole("button", { name: w.skip }).click();
@@ -233,7 +233,7 @@ for (const lang of ["es", "pt-BR"]) {
     await postal.blur();
     await page.waitForFunction(() => document.getElementById("state").value === "Ciudad Autónoma de Buenos Aires");
     assert.equal(await city(), "Villa Allende");
-    await page.screenshot({ path: join(shots, `postal-changed-${lang}.png`), fullPage: true });
+    await shoot(page, `postal-changed-${lang}`);
     await page.close();
   });
 }

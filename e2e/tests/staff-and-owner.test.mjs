@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startUmbral, launch, words, PASSWORD, shots, totpNow, apiUser, apiAcceptInvitation, apiEnrollApp } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shots, shoot, totpNow, apiUser, apiAcceptInvitation, apiEnrollApp } from "./helpers.mjs";
 
 let umbral, browser;
 before(async () => {
@@ -98,7 +98,7 @@ for (const lang of ["es", "pt-BR"]) {
     await page.getByLabel(w.code).fill(owner.codes[1]);
     await page.getByRole("button", { name: w.transfer }).click();
     await page.getByText(w.transferred).waitFor();
-    await page.screenshot({ path: join(shots, `owner-transferred-${lang}.png`), fullPage: true });
+    await shoot(page, `owner-transferred-${lang}`);
     await page.close();
   });
 
@@ -126,11 +126,11 @@ for (const lang of ["es", "pt-BR"]) {
     // At her own company step, the invitation is pointed out.
     await page.getByRole("link", { name: w.invitations }).click();
     await page.getByRole("heading", { name: w.joinTitle }).waitFor();
-    await page.screenshot({ path: join(shots, `join-${lang}.png`), fullPage: true });
+    await shoot(page, `join-${lang}`);
     await page.getByRole("button", { name: w.join }).click();
     await page.getByRole("heading", { name: w.hello("Ana Cuenta") }).waitFor();
     await page.getByText(w.orgLine).waitFor();
-    await page.screenshot({ path: join(shots, `joined-home-${lang}.png`), fullPage: true });
+    await shoot(page, `joined-home-${lang}`);
     await page.close();
   });
 
