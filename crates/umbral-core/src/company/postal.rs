@@ -156,6 +156,36 @@ mod tests {
         assert!(normalize("JP", "1").is_err());
     }
 
+    #[test]
+    fn every_country_with_a_format_takes_its_shape_and_refuses_another() {
+        for (country, good, bad) in [
+            ("CA", "K1A 0B1", "K1A 0B"),
+            ("CL", "8320000", "832000"),
+            ("CO", "110111", "11011"),
+            ("EC", "170150", "1701"),
+            ("PT", "1000-001", "1000"),
+            ("US", "94105", "9410"),
+            ("PA", "0801", "080"),
+            ("PY", "001001", "00100"),
+            ("GB", "M1 1AE", "M1 1A"),
+            ("MX", "06600", "0660"),
+        ] {
+            assert!(normalize(country, good).is_ok(), "{country} {good}");
+            assert_eq!(
+                normalize(country, bad).unwrap_err().code,
+                "postal_code.format",
+                "{country} {bad}"
+            );
+        }
+        assert_eq!(display("US", "941051234"), "94105-1234");
+        assert_eq!(display("US", "94105"), "94105");
+        assert_eq!(display("CA", "K1A0B1"), "K1A 0B1");
+        assert_eq!(display("GB", "M11AE"), "M1 1AE");
+        assert_eq!(display("GB", "M1A"), "M1A");
+        assert_eq!(lookup_keys("GB", "M1A"), vec!["M1A"]);
+        assert_eq!(lookup_keys("GB", "M11AE"), vec!["M11AE", "M1"]);
+    }
+
     proptest::proptest! {
         #[test]
         fn no_input_panics(country in "[A-Z]{2}", raw in "\\PC{0,24}") {

@@ -50,6 +50,10 @@ mod tests {
             PersonName::parse(&"a".repeat(101)).unwrap_err().code,
             "name.too_long"
         );
+        assert!(
+            PersonName::parse(&"a".repeat(100)).is_ok(),
+            "100 is the limit, not over it"
+        );
         assert_eq!(PersonName::parse("a\u{7}b").unwrap_err().code, "name.invisible");
         assert_eq!(
             PersonName::parse("An\u{200B}a").unwrap_err().code,
