@@ -6,6 +6,7 @@
 mod commerce;
 mod conformance;
 mod factors;
+mod outbox;
 mod sessions;
 
 use umbral_store::SqlStore;

@@ -2,6 +2,7 @@
 //! cookie, and every error is shown next to its field with what the user typed kept.
 
 pub mod audit;
+pub mod challenge;
 pub mod dev;
 pub mod join;
 pub mod login;
@@ -57,9 +58,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/login/second-factor",
-            get(two_factor::show_challenge).post(two_factor::answer_challenge),
+            get(challenge::show_challenge).post(challenge::answer_challenge),
         )
-        .route("/login/second-factor/send", post(two_factor::send_code))
+        .route("/login/second-factor/send", post(challenge::send_code))
         .route("/settings", get(settings::index))
         .route("/settings/security", get(settings::security))
         .route("/settings/organization", get(organization::show))
@@ -110,11 +111,11 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/security/password", post(settings::change_password))
         .route(
             "/login/second-factor/lost",
-            get(two_factor::show_lost).post(two_factor::request_lost),
+            get(challenge::show_lost).post(challenge::request_lost),
         )
         .route(
             "/factor-reset/confirm",
-            get(two_factor::show_reset_confirm).post(two_factor::confirm_reset),
+            get(challenge::show_reset_confirm).post(challenge::confirm_reset),
         )
         .route(
             "/settings/security/sms",
