@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startUmbral, launch, words, PASSWORD, shots, apiUserWithApp } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shots, shoot, apiUserWithApp } from "./helpers.mjs";
 
 let umbral, browser, codes;
 before(async () => {
@@ -49,3 +49,18 @@ for (const lang of ["es", "en"]) {
     await second.close();
   });
 }
+
+test("the security tab shows moments in the browser's time zone", async () => {
+  // Córdoba is UTC-3 all year: the session that just started is shown in that time.
+  const context = await browser.newContext({ timezoneId: "America/Argentina/Cordoba", locale: "es-AR" });
+  const page = await signIn(context, "es");
+  // The script tells the server the zone on the first page; every page after it uses it.
+  await page.goto(`${umbral.base}/settings/security?lang=es`);
+  const sessions = await page.locator("main").textContent();
+  assert.match(sessions, /\d{1,2} de [a-z]+ de \d{4}, \d{2}:\d{2} UTC\u22123/);
+  const now = new Date(Date.now() - 3 * 3600 * 1000);
+  const hour = String(now.getUTCHours()).padStart(2, "0");
+  assert.ok(sessions.includes(`, ${hour}:`), `local hour ${hour} in ${sessions}`);
+  await shoot(page, "security-local-time-es");
+  await context.close();
+});

@@ -7,6 +7,9 @@ use axum::http::HeaderMap;
 use axum::http::header::COOKIE;
 
 pub const LANG: &str = "umbral_lang";
+/// The browser's time zone (an IANA name such as `America/Argentina/Cordoba`), written by
+/// `static/umbral.js`, so that pages show moments in local time.
+pub const TZ: &str = "umbral_tz";
 
 #[derive(Debug, Clone)]
 pub struct CookieNames {

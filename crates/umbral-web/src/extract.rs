@@ -29,6 +29,10 @@ pub struct Ctx {
     pub codes_cookie: Option<String>,
     /// The address of this browser's sign-up (`/signup/confirm`).
     pub signup_email: Option<String>,
+    /// The browser's time zone, when its script told us (`cookies::TZ`); UTC otherwise.
+    pub time_zone: Option<jiff::tz::TimeZone>,
+    /// The region of the first `Accept-Language` tag that names one (`es-MX` -> `MX`).
+    pub region_hint: Option<&'static str>,
     /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
     /// (the language menu keeps everything else, e.g. the chosen plan).
     pub lang_base: String,
@@ -101,7 +105,29 @@ pub fn client_ip(parts: &Parts, trusted: &[IpAddr]) -> String {
         .to_string()
 }
 
+/// The first region named by an `Accept-Language` header that phone numbers know: `es-MX,es` ->
+/// `MX`; `pt-BR` -> `BR`; `en` -> none.
+pub(crate) fn region_of_accept_language(header: &str) -> Option<&'static str> {
+    header
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .filter_map(|tag| tag.trim().split(['-', '_']).nth(1))
+        .filter(|r| r.len() == 2)
+        .find_map(|r| crate::regions::get(r).map(|r| r.code))
+}
+
 impl Ctx {
+    /// The country a person here most likely belongs to: the one their browser's language
+    /// names, else the usual one of the page's language.
+    pub fn likely_country(&self) -> &'static str {
+        self.region_hint
+            .unwrap_or_else(|| crate::pages::signup::default_country(self.locale))
+    }
+
+    /// A moment in this person's language and local time.
+    pub fn time_text(&self, ms: i64) -> String {
+        crate::render::time_text(self.locale, self.time_zone.as_ref(), ms)
+    }
     /// The live session behind this request, or why there is none.
     pub async fn session(
         &self,
@@ -155,7 +181,16 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             format!("{path}?{}&", kept.join("&"))
         };
+        let time_zone = cookies::get(headers, cookies::TZ)
+            .filter(|name| name.len() <= 64)
+            .and_then(|name| jiff::tz::db().get(name).ok());
+        let region_hint = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(region_of_accept_language);
         Ok(Ctx {
+            time_zone,
+            region_hint,
             lang_base,
             locale,
             lang_from_query,
@@ -189,6 +224,15 @@ mod tests {
         p.extensions
             .insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
         p
+    }
+
+    #[test]
+    fn the_region_comes_from_the_first_tag_that_names_a_known_one() {
+        assert_eq!(region_of_accept_language("es-MX,es;q=0.9,en;q=0.8"), Some("MX"));
+        assert_eq!(region_of_accept_language("en, pt-br;q=0.5"), Some("BR"));
+        assert_eq!(region_of_accept_language("es-419,es-CO"), Some("CO"));
+        assert_eq!(region_of_accept_language("en-ZZ, fr"), None);
+        assert_eq!(region_of_accept_language(""), None);
     }
 
     #[test]

@@ -90,6 +90,7 @@ pub fn has(locale: Locale, id: &str) -> bool {
         "year",
         "browser",
         "os",
+        "zone",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

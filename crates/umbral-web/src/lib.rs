@@ -13,6 +13,7 @@ pub mod middleware;
 pub mod ops;
 pub mod pages;
 pub mod qr;
+pub mod regions;
 pub mod render;
 pub mod templates;
 

@@ -160,14 +160,15 @@ impl AppState {
     }
 }
 
-/// A time as pages show it: `2026-11-21 08:30 UTC`.
-/// A moment in the person's language ("1 de enero de 2027, 14:05 UTC"), from the messages
-/// `datetime` and `month-1` ... `month-12`, so that a translator sets the order and the words.
-pub fn time_text(locale: Locale, ms: i64) -> String {
-    let Ok(t) = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)) else {
+/// A moment in the person's language and time zone ("1 de enero de 2027, 11:05 UTC−3"), from
+/// the messages `datetime` and `month-1` ... `month-12`, so that a translator sets the order and
+/// the words. Without a zone (the browser did not say one), UTC.
+pub fn time_text(locale: Locale, zone: Option<&jiff::tz::TimeZone>, ms: i64) -> String {
+    let Ok(instant) = jiff::Timestamp::from_millisecond(ms) else {
         return String::new();
     };
-    let month = i18n::t(locale, &format!("month-{}", u8::from(t.month())), &[]);
+    let t = instant.to_zoned_datetime(zone.cloned().unwrap_or(jiff::tz::TimeZone::UTC));
+    let month = i18n::t(locale, &format!("month-{}", t.month()), &[]);
     let clock = format!("{:02}:{:02}", t.hour(), t.minute());
     i18n::t(
         locale,
@@ -177,8 +178,24 @@ pub fn time_text(locale: Locale, ms: i64) -> String {
             ("month", Arg::Str(&month)),
             ("year", Arg::Str(&t.year().to_string())),
             ("time", Arg::Str(&clock)),
+            ("zone", Arg::Str(&zone_text(t.offset()))),
         ],
     )
+}
+
+/// An offset as people read it beside a time: `UTC`, `UTC−3`, `UTC+5:30` (with the minus sign).
+fn zone_text(offset: jiff::tz::Offset) -> String {
+    let secs = offset.seconds();
+    if secs == 0 {
+        return "UTC".to_string();
+    }
+    let sign = if secs < 0 { '\u{2212}' } else { '+' };
+    let (h, m) = (secs.abs() / 3600, secs.abs() % 3600 / 60);
+    if m == 0 {
+        format!("UTC{sign}{h}")
+    } else {
+        format!("UTC{sign}{h}:{m:02}")
+    }
 }
 
 /// A browser as people name it: "Chrome on Linux", from its User-Agent (woothee's tables);
@@ -205,9 +222,41 @@ mod format_tests {
     fn moments_and_devices_in_the_persons_language() {
         // 2027-01-01 14:05 UTC
         let ms = 1_798_812_300_000;
-        assert_eq!(time_text(Locale::Es, ms), "1 de enero de 2027, 14:05 UTC");
-        assert_eq!(time_text(Locale::PtBr, ms), "1 de janeiro de 2027, 14:05 UTC");
-        assert_eq!(time_text(Locale::En, ms), "January 1, 2027, 14:05 UTC");
+        assert_eq!(time_text(Locale::Es, None, ms), "1 de enero de 2027, 14:05 UTC");
+        assert_eq!(
+            time_text(Locale::PtBr, None, ms),
+            "1 de janeiro de 2027, 14:05 UTC"
+        );
+        assert_eq!(time_text(Locale::En, None, ms), "January 1, 2027, 14:05 UTC");
+        // In the browser's zone: the day and the hour move, the offset is named.
+        let zone = |n: &str| jiff::tz::db().get(n).unwrap();
+        let cordoba = zone("America/Argentina/Cordoba");
+        assert_eq!(
+            time_text(Locale::Es, Some(&cordoba), ms),
+            "1 de enero de 2027, 11:05 UTC\u{2212}3"
+        );
+        let kolkata = zone("Asia/Kolkata");
+        assert_eq!(
+            time_text(Locale::En, Some(&kolkata), ms),
+            "January 1, 2027, 19:35 UTC+5:30"
+        );
+        let tokyo = zone("Asia/Tokyo");
+        let late = 1_798_844_400_000; // 2027-01-01 23:00 UTC
+        assert_eq!(
+            time_text(Locale::PtBr, Some(&tokyo), late),
+            "2 de janeiro de 2027, 08:00 UTC+9"
+        );
+        // Summer time follows the date: Lisbon is UTC+1 in July, UTC in January.
+        let lisbon = zone("Europe/Lisbon");
+        assert_eq!(
+            time_text(Locale::PtBr, Some(&lisbon), ms),
+            "1 de janeiro de 2027, 14:05 UTC"
+        );
+        let july = 1_814_450_700_000; // 2027-07-01 14:05 UTC
+        assert_eq!(
+            time_text(Locale::PtBr, Some(&lisbon), july),
+            "1 de julho de 2027, 15:05 UTC+1"
+        );
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36";
         assert_eq!(device_text(Locale::Es, chrome), "Chrome en Linux");
         assert_eq!(device_text(Locale::En, chrome), "Chrome on Linux");

@@ -1,4 +1,13 @@
 // Small improvements only: every page works without this script.
+// Pages show moments in the browser's local time: tell the server its time zone (an IANA name,
+// not a secret), in a cookie read from the next page on.
+(function () {
+  var tz; // IANA names are plain cookie characters: letters, digits, / _ + -
+  try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  if (!tz || document.cookie.indexOf("umbral_tz=" + tz) !== -1) { return; }
+  var secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = "umbral_tz=" + tz + "; Path=/; Max-Age=31536000; SameSite=Lax" + secure;
+})();
 document.addEventListener("DOMContentLoaded", function () {
   var bad = document.querySelector('[aria-invalid="true"]');
   if (bad) { bad.focus(); }

@@ -589,3 +589,56 @@ async fn language_links_never_point_to_another_site() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_dial_prefix_list_names_every_region_in_the_persons_language_the_likely_one_first() {
+    let app = spawn_app().await;
+    let c = app.client();
+    let options = |html: &str| -> Vec<String> {
+        let select = html.split("id=\"phone_country\"").nth(1).unwrap();
+        let select = select.split("</select>").next().unwrap();
+        select
+            .split("<option ")
+            .skip(1)
+            .map(|o| o.split("</option>").next().unwrap().to_string())
+            .collect()
+    };
+    // A Mexican browser reading Spanish: Mexico first and chosen, then the rest by name.
+    let r = c
+        .get(app.url("/signup"))
+        .header("accept-language", "es-MX,es;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    let list = options(&html);
+    assert!(
+        list.len() > 230,
+        "every region libphonenumber knows: {}",
+        list.len()
+    );
+    assert_eq!(list[0], "value=\"MX\" selected>México +52");
+    assert!(list.contains(&"value=\"DE\">Alemania +49".to_string()));
+    assert!(list.contains(&"value=\"JP\">Japón +81".to_string()));
+    assert_eq!(list[1], "value=\"AF\">Afganistán +93");
+    // Portuguese without a region: Brazil, and names in Portuguese.
+    let (_, html) = get_text(&c, &app.url("/signup?lang=pt-BR")).await;
+    let list = options(&html);
+    assert_eq!(list[0], "value=\"BR\" selected>Brasil +55");
+    assert!(list.contains(&"value=\"DE\">Alemanha +49".to_string()));
+
+    // A number of a country outside the old short list signs up.
+    let csrf = csrf_from(&html);
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("name", "Kenji Sato"),
+        ("email", "kenji@example.com"),
+        ("phone_country", "JP"),
+        ("phone", "090-1234-5678"),
+        ("password", PASSWORD),
+        ("accept_terms", "yes"),
+    ];
+    let r = c.post(app.url("/signup")).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    app.stop().await;
+}

@@ -558,32 +558,6 @@ first-steps-security = Review your security settings
 first-steps-skip = Skip
 
 ## Countries
-country-AR = Argentina
-country-BO = Bolivia
-country-BR = Brazil
-country-CA = Canada
-country-CL = Chile
-country-CO = Colombia
-country-CR = Costa Rica
-country-DO = Dominican Republic
-country-EC = Ecuador
-country-ES = Spain
-country-GT = Guatemala
-country-HN = Honduras
-country-MX = Mexico
-country-NI = Nicaragua
-country-PA = Panama
-country-PE = Peru
-country-PT = Portugal
-country-PY = Paraguay
-country-SV = El Salvador
-country-US = United States
-country-UY = Uruguay
-country-VE = Venezuela
-country-DE = Germany
-country-FR = France
-country-GB = United Kingdom
-country-IT = Italy
 
 checkout-pending-title = Confirming your payment
 checkout-pending-body = Stripe is telling us about your payment. This page looks again every few seconds.
@@ -601,7 +575,7 @@ subscription-status-active = active
 subscription-status-pending = pending
 
 ## Dates and devices
-datetime = { $month } { $day }, { $year }, { $time } UTC
+datetime = { $month } { $day }, { $year }, { $time } { $zone }
 month-1 = January
 month-2 = February
 month-3 = March

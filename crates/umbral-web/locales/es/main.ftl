@@ -558,32 +558,6 @@ first-steps-security = Revisa tu configuración de seguridad
 first-steps-skip = Saltar
 
 ## Countries
-country-AR = Argentina
-country-BO = Bolivia
-country-BR = Brasil
-country-CA = Canadá
-country-CL = Chile
-country-CO = Colombia
-country-CR = Costa Rica
-country-DO = República Dominicana
-country-EC = Ecuador
-country-ES = España
-country-GT = Guatemala
-country-HN = Honduras
-country-MX = México
-country-NI = Nicaragua
-country-PA = Panamá
-country-PE = Perú
-country-PT = Portugal
-country-PY = Paraguay
-country-SV = El Salvador
-country-US = Estados Unidos
-country-UY = Uruguay
-country-VE = Venezuela
-country-DE = Alemania
-country-FR = Francia
-country-GB = Reino Unido
-country-IT = Italia
 
 checkout-pending-title = Confirmando tu pago
 checkout-pending-body = Stripe nos está avisando de tu pago. Esta página vuelve a mirar cada pocos segundos.
@@ -601,7 +575,7 @@ subscription-status-active = activa
 subscription-status-pending = pendiente
 
 ## Dates and devices
-datetime = { $day } de { $month } de { $year }, { $time } UTC
+datetime = { $day } de { $month } de { $year }, { $time } { $zone }
 month-1 = enero
 month-2 = febrero
 month-3 = marzo

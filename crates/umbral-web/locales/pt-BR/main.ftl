@@ -558,32 +558,6 @@ first-steps-security = Revise suas configurações de segurança
 first-steps-skip = Pular
 
 ## Countries
-country-AR = Argentina
-country-BO = Bolívia
-country-BR = Brasil
-country-CA = Canadá
-country-CL = Chile
-country-CO = Colômbia
-country-CR = Costa Rica
-country-DO = República Dominicana
-country-EC = Equador
-country-ES = Espanha
-country-GT = Guatemala
-country-HN = Honduras
-country-MX = México
-country-NI = Nicarágua
-country-PA = Panamá
-country-PE = Peru
-country-PT = Portugal
-country-PY = Paraguai
-country-SV = El Salvador
-country-US = Estados Unidos
-country-UY = Uruguai
-country-VE = Venezuela
-country-DE = Alemanha
-country-FR = França
-country-GB = Reino Unido
-country-IT = Itália
 
 checkout-pending-title = Confirmando o seu pagamento
 checkout-pending-body = A Stripe está nos avisando do seu pagamento. Esta página verifica de novo a cada poucos segundos.
@@ -601,7 +575,7 @@ subscription-status-active = ativa
 subscription-status-pending = pendente
 
 ## Dates and devices
-datetime = { $day } de { $month } de { $year }, { $time } UTC
+datetime = { $day } de { $month } de { $year }, { $time } { $zone }
 month-1 = janeiro
 month-2 = fevereiro
 month-3 = março

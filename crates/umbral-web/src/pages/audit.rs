@@ -76,7 +76,7 @@ fn render(
             let events: Vec<_> = p
                 .events
                 .iter()
-                .map(|e| context! { at => crate::render::time_text(ctx.locale, e.at), event => e.event, subject => e.subject_user_id, ip => e.ip, details => e.details })
+                .map(|e| context! { at => ctx.time_text(e.at), event => e.event, subject => e.subject_user_id, ip => e.ip, details => e.details })
                 .collect();
             form.render(
                 StatusCode::OK,

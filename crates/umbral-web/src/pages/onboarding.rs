@@ -18,7 +18,6 @@ use umbral_core::flows::onboarding::{CardInput, PayInput, PayOutcome};
 use umbral_core::flows::session::Authenticated;
 use umbral_core::types::Locale;
 
-use super::signup::{COUNTRIES, default_country};
 use super::{FormPage, PageSession, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -46,15 +45,11 @@ fn not_at(auth: &Authenticated, step: Next) -> Option<Response> {
 }
 
 /// The choices of the company form, in the user's language.
-fn company_choices(state: &AppState, locale: Locale) -> Value {
-    let mut countries: Vec<(String, &str)> = COUNTRIES
-        .iter()
-        .map(|c| (i18n::t(locale, &format!("country-{c}"), &[]), *c))
-        .collect();
-    countries.sort();
-    let countries: Vec<Value> = countries
+fn company_choices(state: &AppState, ctx: &Ctx, first: &str) -> Value {
+    let locale = ctx.locale;
+    let countries: Vec<Value> = crate::regions::ordered(locale, first)
         .into_iter()
-        .map(|(name, code)| context! { code => code, name => name, tax_label => tax_id::local_name(code) })
+        .map(|r| context! { code => r.code, name => r.name(locale), tax_label => tax_id::local_name(r.code) })
         .collect();
     let segments: Vec<Value> = state
         .umbral
@@ -90,8 +85,7 @@ pub async fn show_company(
         .as_ref()
         .and_then(|u| umbral_core::types::PhoneE164::parse_e164(&u.phone).ok())
         .and_then(|p| p.region())
-        .filter(|c| COUNTRIES.contains(&c.as_str()))
-        .unwrap_or_else(|| default_country(ctx.locale).to_string());
+        .unwrap_or_else(|| ctx.likely_country().to_string());
     // Someone invited into another organization need not set this one up: say so.
     let invitations = state
         .umbral
@@ -105,7 +99,7 @@ pub async fn show_company(
             invitations => invitations,
             // The operator trying `--dev` learns why no address fills.
             dev => state.settings.dev,
-            ..company_choices(&state, ctx.locale)
+            ..company_choices(&state, &ctx, &country)
         },
     )
 }
@@ -120,8 +114,9 @@ pub async fn save_company(
         return r;
     }
     let page = company_page(&state, &ctx).keep(&f, COMPANY_FIELDS);
+    let chosen = f.get("country").map_or("", String::as_str);
     if !page.csrf_ok(&f) {
-        return page.expired(company_choices(&state, ctx.locale));
+        return page.expired(company_choices(&state, &ctx, chosen));
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let input = CompanyInput {
@@ -140,7 +135,7 @@ pub async fn save_company(
     };
     match state.umbral.save_company(&auth, &input, &ctx.meta).await {
         Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
-        Err(e) => page.error(&e, company_choices(&state, ctx.locale)),
+        Err(e) => page.error(&e, company_choices(&state, &ctx, chosen)),
     }
 }
 

@@ -20,7 +20,6 @@ use super::two_factor::{
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
-use crate::render::time_text;
 
 /// Notices the Security tab may show after an action.
 const NOTICES: &[&str] = &[
@@ -73,21 +72,21 @@ async fn render_security(
         .map(|f| {
             context! {
                 id => f.id, kind => f.kind.as_str(), phone => f.phone_masked,
-                created => time_text(ctx.locale, f.created_at),
-                last_used => f.last_used_at.map(|t| time_text(ctx.locale, t)),
+                created => ctx.time_text(f.created_at),
+                last_used => f.last_used_at.map(|t| ctx.time_text(t)),
             }
         })
         .collect();
     let devices: Vec<_> = devices
         .iter()
-        .map(|d| context! { id => d.id, user_agent => crate::render::device_text(ctx.locale, &d.user_agent), created => time_text(ctx.locale, d.created_at), expires => time_text(ctx.locale, d.expires_at) })
+        .map(|d| context! { id => d.id, user_agent => crate::render::device_text(ctx.locale, &d.user_agent), created => ctx.time_text(d.created_at), expires => ctx.time_text(d.expires_at) })
         .collect();
     let sessions: Vec<_> = sessions
         .iter()
         .map(|s| {
             context! {
                 id => s.id_hash, ip => s.ip, user_agent => crate::render::device_text(ctx.locale, &s.user_agent),
-                created => time_text(ctx.locale, s.created_at), current => s.id_hash == auth.session.id_hash,
+                created => ctx.time_text(s.created_at), current => s.id_hash == auth.session.id_hash,
             }
         })
         .collect();

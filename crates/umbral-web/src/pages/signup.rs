@@ -10,7 +10,7 @@ use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::flows::Next;
 use umbral_core::flows::signup::{PhoneInput, SignupInput};
-use umbral_core::types::{Locale, PhoneE164};
+use umbral_core::types::Locale;
 
 use super::{FormPage, PageSession, signed_in, step_path};
 use crate::AppState;
@@ -27,13 +27,7 @@ const SIGNUP_ORDER: &[&str] = &[
 ];
 const KEPT: &[&str] = &["name", "email", "phone_country", "phone", "plan"];
 
-/// Countries offered in the dial-prefix selector, by ISO code; the prefixes come from the phone
-/// number metadata.
-pub(crate) const COUNTRIES: &[&str] = &[
-    "AR", "BO", "BR", "CA", "CL", "CO", "CR", "DO", "EC", "ES", "GT", "HN", "MX", "NI", "PA", "PE", "PT",
-    "PY", "SV", "US", "UY", "VE", "DE", "FR", "GB", "IT",
-];
-
+/// The usual country of a page's language, when the browser names none.
 pub(crate) fn default_country(locale: Locale) -> &'static str {
     match locale {
         Locale::Es => "AR",
@@ -42,10 +36,12 @@ pub(crate) fn default_country(locale: Locale) -> &'static str {
     }
 }
 
-pub(crate) fn countries() -> Value {
-    let list: Vec<Value> = COUNTRIES
-        .iter()
-        .filter_map(|c| PhoneE164::dial_code(c).map(|d| context! { code => c, dial => d }))
+/// The dial-prefix selector's choices: every region phone numbers know, by name in the
+/// person's language, `first` at the top.
+pub(crate) fn countries(locale: Locale, first: &str) -> Value {
+    let list: Vec<Value> = crate::regions::ordered(locale, first)
+        .into_iter()
+        .map(|r| context! { code => r.code, dial => r.dial, name => r.name(locale) })
         .collect();
     context! { countries => list }
 }
@@ -53,11 +49,12 @@ pub(crate) fn countries() -> Value {
 /// The form's choices: the dial prefixes and the plans (with their monthly price in the
 /// language's usual currency), so that a sign-up without a plan from the vendor's site can pick
 /// one.
-fn choices(state: &AppState, locale: Locale) -> Value {
+fn choices(state: &AppState, ctx: &Ctx) -> Value {
+    let locale = ctx.locale;
     let billing = &state.umbral.config().billing;
     let currency = billing
         .currency_by_country
-        .get(default_country(locale))
+        .get(ctx.likely_country())
         .map(String::as_str);
     let plans: Vec<Value> = billing
         .plans
@@ -73,7 +70,7 @@ fn choices(state: &AppState, locale: Locale) -> Value {
             context! { id => p.id, name => p.name(locale), price => price }
         })
         .collect();
-    context! { plans => plans, ..countries() }
+    context! { plans => plans, ..countries(locale, ctx.likely_country()) }
 }
 
 fn signup_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
@@ -85,11 +82,11 @@ pub async fn show(
     ctx: Ctx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let mut page = signup_page(&state, &ctx).value("phone_country", default_country(ctx.locale));
+    let mut page = signup_page(&state, &ctx).value("phone_country", ctx.likely_country());
     if let Some(plan) = q.get("plan").filter(|p| p.len() <= 64) {
         page = page.value("plan", plan);
     }
-    page.render(StatusCode::OK, choices(&state, ctx.locale))
+    page.render(StatusCode::OK, choices(&state, &ctx))
 }
 
 pub async fn submit(
@@ -103,7 +100,7 @@ pub async fn submit(
         page = page.value("accept_terms", "yes");
     }
     if !page.csrf_ok(&f) {
-        return page.expired(choices(&state, ctx.locale));
+        return page.expired(choices(&state, &ctx));
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let input = SignupInput {
@@ -137,7 +134,7 @@ pub async fn submit(
             );
             resp
         }
-        Err(e) => page.error(&e, choices(&state, ctx.locale)),
+        Err(e) => page.error(&e, choices(&state, &ctx)),
     }
 }
 

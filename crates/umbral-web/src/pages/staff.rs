@@ -13,7 +13,6 @@ use umbral_core::accounts::UserStatus;
 use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
-use crate::render::time_text;
 
 const NOTICES: &[&str] = &[
     "sessions_ended",
@@ -86,8 +85,8 @@ pub async fn user(
             phone => f.phone.as_deref().map(umbral_core::flows::enrollment::mask_phone),
             confirmed => f.confirmed_at.is_some(),
         }).collect::<Vec<_>>(),
-        sessions => o.sessions.iter().map(|s| context! { ip => s.ip, user_agent => crate::render::device_text(ctx.locale, &s.user_agent), created => time_text(ctx.locale, s.created_at) }).collect::<Vec<_>>(),
-        audit => o.audit.iter().map(|e| context! { at => time_text(ctx.locale, e.at), event => e.event, ip => e.ip, details => e.details }).collect::<Vec<_>>(),
+        sessions => o.sessions.iter().map(|s| context! { ip => s.ip, user_agent => crate::render::device_text(ctx.locale, &s.user_agent), created => ctx.time_text(s.created_at) }).collect::<Vec<_>>(),
+        audit => o.audit.iter().map(|e| context! { at => ctx.time_text(e.at), event => e.event, ip => e.ip, details => e.details }).collect::<Vec<_>>(),
         notice => notice(&ctx, &q),
     };
     FormPage::new(&state, &ctx, "staff_user.html", &[]).render(StatusCode::OK, extra)
@@ -125,8 +124,8 @@ pub async fn resets(
             context! {
                 id => r.reset.id, status => r.reset.status.as_str(), name => r.user.name, email => r.user.email,
                 phone => r.user.phone, org => r.membership.as_ref().map(|m| m.org_name.clone()),
-                ip => r.reset.ip, created => time_text(ctx.locale, r.reset.created_at),
-                confirmed => r.reset.confirmed_at.map(|t| time_text(ctx.locale, t)),
+                ip => r.reset.ip, created => ctx.time_text(r.reset.created_at),
+                confirmed => r.reset.confirmed_at.map(|t| ctx.time_text(t)),
             }
         })
         .collect();

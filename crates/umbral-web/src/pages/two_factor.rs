@@ -224,8 +224,9 @@ fn sms_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     )
 }
 
-fn sms_extra(place: SetupPlace) -> minijinja::Value {
-    context! { action => place.path("/sms"), back => place.base, ..crate::pages::signup::countries() }
+fn sms_extra(ctx: &Ctx, place: SetupPlace, country: &str) -> minijinja::Value {
+    let countries = crate::pages::signup::countries(ctx.locale, country);
+    context! { action => place.path("/sms"), back => place.base, ..countries }
 }
 
 /// "SMS": the dial prefix and the number, offering the phone given at sign-up (editable).
@@ -235,14 +236,12 @@ pub fn render_sms_setup(state: &AppState, ctx: &Ctx, auth: &Authenticated, place
         .as_ref()
         .and_then(|u| umbral_core::types::PhoneE164::parse_e164(&u.phone).ok());
     let region = given.as_ref().and_then(|p| p.region());
-    let country = region
-        .clone()
-        .unwrap_or_else(|| crate::pages::signup::default_country(ctx.locale).to_string());
+    let country = region.clone().unwrap_or_else(|| ctx.likely_country().to_string());
     let number = given.as_ref().and_then(|p| p.national()).unwrap_or_default();
     sms_page(state, ctx)
         .value("phone_country", &country)
         .value("phone", &number)
-        .render(StatusCode::OK, sms_extra(place))
+        .render(StatusCode::OK, sms_extra(ctx, place, &country))
 }
 
 /// Sends the code to the number, then asks for it.
@@ -254,8 +253,9 @@ pub async fn send_sms_setup(
     f: &HashMap<String, String>,
 ) -> Response {
     let page = sms_page(state, ctx).keep(f, &["phone_country", "phone"]);
+    let chosen = f.get("phone_country").map_or("", String::as_str);
     if !page.csrf_ok(f) {
-        return page.expired(sms_extra(place));
+        return page.expired(sms_extra(ctx, place, chosen));
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let phone = PhoneInput::National {
@@ -264,7 +264,7 @@ pub async fn send_sms_setup(
     };
     match state.umbral.start_sms(auth, &phone, ctx.locale, &ctx.meta).await {
         Ok(()) => Redirect::to(&place.path("/sms/confirm")).into_response(),
-        Err(e) => page.error(&e, sms_extra(place)),
+        Err(e) => page.error(&e, sms_extra(ctx, place, chosen)),
     }
 }
 
