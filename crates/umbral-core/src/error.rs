@@ -98,7 +98,7 @@ pub enum CoreError {
     NotFound,
     Forbidden,
     /// Storage failed; nothing was changed (the transaction rolled back).
-    Store(String),
+    Store(crate::ports::StoreError),
     Internal(String),
 }
 
@@ -157,4 +157,18 @@ impl fmt::Display for CoreError {
     }
 }
 
-impl std::error::Error for CoreError {}
+impl std::error::Error for CoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CoreError::Store(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A failure of the store is a failure of the use case that called it, kept whole as its source.
+impl From<crate::ports::StoreError> for CoreError {
+    fn from(e: crate::ports::StoreError) -> Self {
+        CoreError::Store(e)
+    }
+}

@@ -25,8 +25,9 @@ pub const DEFAULT_SEGMENTS: [&str; 10] = [
     "other",
 ];
 
-/// The company form as sent.
-#[derive(Debug, Clone, Default)]
+/// The company form as sent (a missing field is empty).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct CompanyInput {
     pub legal_name: String,
     pub country: String,

@@ -4,7 +4,6 @@
 use crate::admin::{ApiActor, ApiKey, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
-use crate::flows::signup::store_err;
 use crate::policy::TwoFactorPolicy;
 use crate::secrets;
 use crate::service::Umbral;
@@ -38,8 +37,7 @@ impl Umbral {
         if self
             .store
             .set_org_two_factor_policy(org_id, policy.map(|p| p.as_str()), &audit)
-            .await
-            .map_err(store_err)?
+            .await?
         {
             Ok(())
         } else {
@@ -68,7 +66,7 @@ impl Umbral {
             key.id,
             key.scope.as_string()
         ));
-        self.store.put_api_key(&key, &audit).await.map_err(store_err)?;
+        self.store.put_api_key(&key, &audit).await?;
         Ok((key, secret))
     }
 
@@ -80,8 +78,7 @@ impl Umbral {
         let key = self
             .store
             .api_key_by_hash(&secrets::hash_token(secret))
-            .await
-            .map_err(store_err)?
+            .await?
             .filter(|k| k.revoked_at.is_none())
             .ok_or(CoreError::Unauthenticated)?;
         Ok(ApiActor {
@@ -93,19 +90,14 @@ impl Umbral {
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, CoreError> {
-        self.store.list_api_keys().await.map_err(store_err)
+        self.store.list_api_keys().await.map_err(CoreError::from)
     }
 
     pub async fn revoke_api_key(&self, id: &str) -> Result<(), CoreError> {
         let now = self.now();
         let audit = AuditEvent::new(now, "api_key.revoked", None, &RequestMeta::default())?
             .details(format!("key={id}"));
-        if self
-            .store
-            .revoke_api_key(id, now, &audit)
-            .await
-            .map_err(store_err)?
-        {
+        if self.store.revoke_api_key(id, now, &audit).await? {
             Ok(())
         } else {
             Err(CoreError::NotFound)

@@ -7,7 +7,6 @@ use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditFilter, AuditPage};
 use crate::error::CoreError;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::store_err;
 use crate::service::Umbral;
 
 /// A request for a page, as typed in a query string.
@@ -66,11 +65,7 @@ impl AuditQuery {
 
 impl Umbral {
     async fn audit_page(&self, filter: AuditFilter, limit: i64) -> Result<AuditPage, CoreError> {
-        let mut events = self
-            .store
-            .list_audit(&filter, limit + 1)
-            .await
-            .map_err(store_err)?;
+        let mut events = self.store.list_audit(&filter, limit + 1).await?;
         let next_cursor = if events.len() as i64 > limit {
             events.truncate(usize::try_from(limit).unwrap_or(0));
             events.last().map(|e| format!("{}:{}", e.at, e.id))
@@ -114,6 +109,6 @@ impl Umbral {
         self.store
             .purge_audit(self.now() - days * 24 * 3600 * 1000)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 }

@@ -8,8 +8,8 @@ use crate::factors::{
     EMAIL_CHALLENGE, FactorKind, Method, Proof, SMS_CHALLENGE, TrustedDevice, recovery_codes, totp,
 };
 use crate::flows::Next;
+use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::{parse_code6, store_err};
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{ChallengePassed, StoreError};
 use crate::secrets;
@@ -129,10 +129,7 @@ impl Umbral {
             self.resend_cooldown(uid, EMAIL_CHALLENGE).await?;
         }
         let record = self.new_code_record(uid, purpose, &code)?;
-        self.store
-            .replace_code(&record, Some(&message))
-            .await
-            .map_err(store_err)?;
+        self.store.replace_code(&record, Some(&message)).await?;
         self.outbox_wakeup.notify_one();
         Ok(())
     }
@@ -238,15 +235,15 @@ impl Umbral {
         if let Some(m) = &auth.membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
-        let session_token = secrets::new_token()?;
+        let start = self.start_session(user, auth.membership.as_ref(), true, false, meta)?;
         let passed = ChallengePassed {
             user_id: uid.to_string(),
             session_id_hash: auth.session.id_hash.clone(),
-            new_session_id_hash: secrets::hash_token(&session_token),
+            new_session_id_hash: start.record.id_hash,
             method: method.as_str().to_string(),
             proof,
             device,
-            end_others: self.ending_others(user, auth.membership.as_ref(), meta)?,
+            end_others: start.end_others,
             now,
             audit,
         };
@@ -256,7 +253,7 @@ impl Umbral {
             Err(StoreError::SessionGone) => {
                 return Err(CoreError::SessionEnded(EndReason::SignedInElsewhere));
             }
-            Err(e) => return Err(store_err(e)),
+            Err(e) => return Err(CoreError::from(e)),
         };
         if !done {
             // Already used (a replayed TOTP step, a used recovery code, a code used by a
@@ -268,7 +265,7 @@ impl Umbral {
         }
         Ok(Passed {
             next: Next::past_second_factor(auth.membership.as_ref()),
-            session_token,
+            session_token: start.token,
             device_token,
         })
     }
@@ -280,7 +277,7 @@ impl Umbral {
         if let Ok(e) = audit
             && let Err(err) = self.store.record_audit(&e).await
         {
-            return store_err(err);
+            return CoreError::from(err);
         }
         CoreError::InvalidCode
     }

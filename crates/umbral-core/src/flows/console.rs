@@ -8,7 +8,6 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
 use crate::factors::Factor;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::store_err;
 use crate::ports::{OrganizationRow, SessionRecord};
 use crate::service::Umbral;
 
@@ -49,21 +48,15 @@ impl Umbral {
         self.store
             .search_users(q.trim(), org, 50)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     pub async fn user_overview(&self, actor: &ApiActor, user_id: &str) -> Result<UserOverview, CoreError> {
-        let user = self
-            .store
-            .user_by_id(user_id)
-            .await
-            .map_err(store_err)?
-            .ok_or(CoreError::NotFound)?;
+        let user = self.store.user_by_id(user_id).await?.ok_or(CoreError::NotFound)?;
         let membership = self
             .store
             .sign_in_lookup(&user.email.to_lowercase(), ["", "", ""])
-            .await
-            .map_err(store_err)?
+            .await?
             .account
             .and_then(|(_, m)| m);
         if !actor.scope.reaches(membership.as_ref().map(|m| &m.org_id)) {
@@ -71,13 +64,9 @@ impl Umbral {
         }
         let now = self.now();
         Ok(UserOverview {
-            factors: self.store.factors_of(user_id).await.map_err(store_err)?,
-            sessions: self
-                .store
-                .live_sessions_of(user_id, now)
-                .await
-                .map_err(store_err)?,
-            audit: self.store.audit_for_user(user_id, 50).await.map_err(store_err)?,
+            factors: self.store.factors_of(user_id).await?,
+            sessions: self.store.live_sessions_of(user_id, now).await?,
+            audit: self.store.audit_for_user(user_id, 50).await?,
             user,
             membership,
         })
@@ -98,7 +87,7 @@ impl Umbral {
         self.store
             .end_user_sessions(user_id, now, &audit)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 }
 
@@ -114,7 +103,7 @@ impl Umbral {
         self.store
             .search_organizations(q.trim(), 50)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     pub async fn organization_overview(
@@ -125,13 +114,8 @@ impl Umbral {
         if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
             return Err(CoreError::NotFound);
         }
-        let org = self
-            .store
-            .organization(id)
-            .await
-            .map_err(store_err)?
-            .ok_or(CoreError::NotFound)?;
-        let members = self.store.members_of(id, self.now()).await.map_err(store_err)?;
+        let org = self.store.organization(id).await?.ok_or(CoreError::NotFound)?;
+        let members = self.store.members_of(id, self.now()).await?;
         Ok((org, members))
     }
 
@@ -145,7 +129,7 @@ impl Umbral {
         if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
             return Err(CoreError::NotFound);
         }
-        self.store.org_commerce(id).await.map_err(store_err)
+        self.store.org_commerce(id).await.map_err(CoreError::from)
     }
 
     /// Staff set an organization's session policy; `None` follows the platform's setting.
@@ -172,8 +156,7 @@ impl Umbral {
         audit.actor_user_id = actor.user_id.clone();
         self.store
             .set_org_single_session(org_id, single, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
     }
@@ -187,7 +170,7 @@ impl Umbral {
     /// Reads the platform defaults staff set (the configuration's where they set none). Every
     /// node runs this every few seconds, so a change reaches all of them.
     pub async fn refresh_platform_defaults(&self) -> Result<(), CoreError> {
-        let stored = self.store.platform_settings().await.map_err(store_err)?;
+        let stored = self.store.platform_settings().await?;
         let get = |k: &str| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         let fresh = crate::service::PlatformDefaults {
             two_factor: get(TWO_FACTOR_KEY)
@@ -228,8 +211,7 @@ impl Umbral {
             audit.actor_user_id = actor.user_id.clone();
             self.store
                 .put_platform_setting(key, value.as_deref(), now, &audit)
-                .await
-                .map_err(store_err)?;
+                .await?;
         }
         self.refresh_platform_defaults().await
     }

@@ -7,9 +7,9 @@ use crate::auth::throttle::blocked_for;
 use crate::error::CoreError;
 use crate::factors::{Factor, FactorKind, Proof, SMS_ENROLL, TrustedDevice, recovery_codes, sms, totp};
 use crate::flows::Next;
+use crate::flows::input::PhoneInput;
+use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::PhoneInput;
-use crate::flows::signup::{parse_code6, store_err};
 use crate::outbox::{OutboxMessage, templates};
 use crate::policy::TwoFactorPolicy;
 use crate::ports::FactorConfirmation;
@@ -82,8 +82,7 @@ impl Umbral {
         Ok(self
             .store
             .factors_of(user_id)
-            .await
-            .map_err(store_err)?
+            .await?
             .into_iter()
             .find(|f| f.kind == kind && f.confirmed_at.is_none()))
     }
@@ -114,10 +113,7 @@ impl Umbral {
                     last_used_at: None,
                     last_step: None,
                 };
-                self.store
-                    .put_pending_factor(&factor, None)
-                    .await
-                    .map_err(store_err)?;
+                self.store.put_pending_factor(&factor, None).await?;
                 (id, key)
             }
         };
@@ -191,25 +187,29 @@ impl Umbral {
         if let Some(m) = &auth.membership {
             audit = audit.into_iter().map(|e| e.org(m.org_id.as_str())).collect();
         }
-        let session_token = match auth.session.mfa_at {
-            None => Some(secrets::new_token()?),
+        // A session without a second factor gains one: it moves to a new id. Enrolling at
+        // sign-in completes it; adding a factor later leaves other sessions be.
+        let start = match auth.session.mfa_at {
+            None => {
+                let completes = auth.next == Next::EnrollFactor;
+                Some(self.start_session(user, auth.membership.as_ref(), completes, false, meta)?)
+            }
             Some(_) => None,
+        };
+        let (session_token, new_session_id_hash, end_others) = match start {
+            Some(s) => (Some(s.token), Some(s.record.id_hash), s.end_others),
+            None => (None, None, None),
         };
         let confirmation = FactorConfirmation {
             user_id: uid.to_string(),
             factor_id: factor.id.clone(),
-            new_session_id_hash: session_token.as_deref().map(secrets::hash_token),
+            new_session_id_hash,
             proof,
             recovery_code_hashes: codes
                 .as_ref()
                 .map(|cs| cs.iter().map(|c| recovery_codes::hash(uid, c)).collect()),
             session_id_hash: auth.session.id_hash.clone(),
-            // Enrolling at sign-in completes it; adding a factor later leaves other sessions be.
-            end_others: if auth.next == Next::EnrollFactor {
-                self.ending_others(user, auth.membership.as_ref(), meta)?
-            } else {
-                None
-            },
+            end_others,
             now,
             audit,
         };
@@ -223,7 +223,7 @@ impl Umbral {
             Err(crate::ports::StoreError::Conflict(_)) => {
                 return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
             }
-            Err(e) => return Err(store_err(e)),
+            Err(e) => return Err(CoreError::from(e)),
         };
         if !done {
             return Err(CoreError::InvalidCode);
@@ -256,12 +256,7 @@ impl Umbral {
         // registered.
         self.resend_cooldown(uid, SMS_ENROLL).await?;
         self.sms_allowance(&phone, meta).await?;
-        if self
-            .store
-            .sms_number_taken(phone.as_str())
-            .await
-            .map_err(store_err)?
-        {
+        if self.store.sms_number_taken(phone.as_str()).await? {
             return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
         }
         let now = self.now();
@@ -287,8 +282,7 @@ impl Umbral {
         };
         self.store
             .put_pending_factor(&factor, Some((&record, &message)))
-            .await
-            .map_err(store_err)?;
+            .await?;
         self.outbox_wakeup.notify_one();
         Ok(())
     }
@@ -333,7 +327,7 @@ impl Umbral {
         let throttle = sms::throttle(policy);
         let now = self.now();
         for (key, allowed) in keys.iter().zip(sms::limits(policy)) {
-            let state = self.store.throttle_state(key).await.map_err(store_err)?;
+            let state = self.store.throttle_state(key).await?;
             if let Some(secs) = blocked_for(state, &throttle, allowed, now) {
                 return Err(CoreError::RateLimited {
                     retry_after_secs: secs,
@@ -343,8 +337,7 @@ impl Umbral {
         for key in &keys {
             self.store
                 .throttle_failure(key, now, throttle.window_secs * 1000)
-                .await
-                .map_err(store_err)?;
+                .await?;
         }
         Ok(())
     }
@@ -395,8 +388,7 @@ impl Umbral {
         let removed = self
             .store
             .remove_factor(uid, factor_id, !last && user.mfa_enabled, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if removed { Ok(()) } else { Err(CoreError::NotFound) }
     }
 
@@ -417,8 +409,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "recovery_codes.created", Some(uid), meta)?;
         self.store
             .replace_recovery_codes(uid, &hashes, now, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         Ok(codes)
     }
 
@@ -427,7 +418,7 @@ impl Umbral {
         self.store
             .recovery_codes_left(user.id.as_str())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// Policy `optional`: the user turns two-factor on. Every session ends; the method is set up
@@ -442,7 +433,7 @@ impl Umbral {
         self.store
             .enable_two_factor(user.id.as_str(), now, &audit)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// The browsers this user asked to remember that would still skip the code, newest first.
@@ -452,8 +443,7 @@ impl Umbral {
         Ok(self
             .store
             .trusted_devices_of(user.id.as_str(), self.now())
-            .await
-            .map_err(store_err)?
+            .await?
             .into_iter()
             .filter(|d| d.security_epoch == user.security_epoch && d.owner_epoch == owner_epoch)
             .collect())
@@ -473,8 +463,7 @@ impl Umbral {
         let n = self
             .store
             .forget_trusted_devices(user.id.as_str(), device_id, now, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if device_id.is_some() && n == 0 {
             return Err(CoreError::NotFound);
         }
@@ -486,7 +475,7 @@ impl Umbral {
     /// get more checks than the limit; a success forgets them ([`Umbral::clear_factor_limit`]).
     pub(crate) async fn factor_limit(&self, user_id: &str) -> Result<(), CoreError> {
         let key = factor_limit_key(user_id);
-        let state = self.store.throttle_state(&key).await.map_err(store_err)?;
+        let state = self.store.throttle_state(&key).await?;
         self.take_attempt(&key, state, self.config.factors.free_failures)
             .await
     }

@@ -8,7 +8,6 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::FactorResetRow;
 use crate::secrets;
@@ -32,7 +31,7 @@ impl Umbral {
             return Err(CoreError::StepRequired(auth.next.as_str()));
         }
         let uid = user.id.as_str();
-        if let Some(open) = self.store.open_factor_reset(uid).await.map_err(store_err)? {
+        if let Some(open) = self.store.open_factor_reset(uid).await? {
             if open.status == ResetStatus::Pending {
                 return Err(CoreError::AlreadyDone);
             }
@@ -71,10 +70,7 @@ impl Umbral {
         )?;
         let audit = AuditEvent::new(now, "factor_reset.requested", Some(uid), meta)?
             .details(format!("reset={}", reset.id));
-        self.store
-            .put_factor_reset(&reset, &message, &audit)
-            .await
-            .map_err(store_err)?;
+        self.store.put_factor_reset(&reset, &message, &audit).await?;
         self.outbox_wakeup.notify_one();
         Ok(())
     }
@@ -87,8 +83,7 @@ impl Umbral {
         let reset = self
             .store
             .factor_reset_by_token(&secrets::hash_token(token))
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
         match reset.status {
             ResetStatus::Pending => return Ok(()),
@@ -102,10 +97,7 @@ impl Umbral {
         let mut audit = AuditEvent::new(now, "factor_reset.confirmed", Some(&reset.user_id), meta)?
             .details(format!("reset={}", reset.id));
         audit.actor_user_id = None;
-        self.store
-            .confirm_factor_reset(&reset.id, now, &audit)
-            .await
-            .map_err(store_err)?;
+        self.store.confirm_factor_reset(&reset.id, now, &audit).await?;
         Ok(())
     }
 
@@ -127,7 +119,7 @@ impl Umbral {
         self.store
             .list_factor_resets(status, org, 200)
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// Approves or rejects a confirmed request. Approval removes every factor and recovery code,
@@ -143,8 +135,7 @@ impl Umbral {
         let row = self
             .store
             .factor_reset(id)
-            .await
-            .map_err(store_err)?
+            .await?
             .filter(|r| actor.scope.reaches(r.membership.as_ref().map(|m| &m.org_id)))
             .ok_or(CoreError::NotFound)?;
         match row.reset.status {
@@ -193,8 +184,7 @@ impl Umbral {
         let done = self
             .store
             .decide_factor_reset(&row.reset, approve, now, &actor.audit_name(), &message, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if !done {
             return Err(CoreError::AlreadyDone);
         }

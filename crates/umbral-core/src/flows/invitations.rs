@@ -6,10 +6,8 @@ use crate::accounts::{Role, User, UserStatus};
 use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
-use crate::flows::Next;
 use crate::flows::login::LoginOutcome;
 use crate::flows::recovery::INVITE;
-use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreError};
 use crate::secrets;
@@ -140,7 +138,7 @@ impl Umbral {
             Ok(()) => {}
             Err(StoreError::Conflict(m)) if m.contains("organization") => return Err(CoreError::NotFound),
             Err(StoreError::Conflict(_)) => return Err(CoreError::invalid("email", "user.email_taken")),
-            Err(e) => return Err(store_err(e)),
+            Err(e) => return Err(CoreError::from(e)),
         }
         self.outbox_wakeup.notify_one();
         Ok((user_id, org_id))
@@ -166,8 +164,8 @@ impl Umbral {
             .map_err(|e| CoreError::Validation(vec![e]))?;
         let hash = self.hasher.hash(&password).await?;
         let now = self.now();
-        let session_token = secrets::new_token()?;
-        let session = self.new_session_record(&session_token, Some(user.id.as_str()), meta);
+        // The browser that set the password is one that signed in (a sign-in device cookie).
+        let start = self.start_session(&user, None, false, true, meta)?;
         let audit = AuditEvent::new(now, "user.invitation_accepted", Some(user.id.as_str()), meta)?;
         if !self
             .store
@@ -175,24 +173,18 @@ impl Umbral {
                 &secrets::hash_token(token),
                 user.id.as_str(),
                 &hash,
-                &session,
+                &start.record,
                 &audit,
             )
-            .await
-            .map_err(store_err)?
+            .await?
         {
             return Err(CoreError::invalid("token", "reset.link_invalid"));
         }
-        let auth = self.authenticate(&session_token).await?;
-        let next: Next = auth.next;
+        let next = self.authenticate(&start.token).await?.next;
         Ok(LoginOutcome {
-            session_token,
+            session_token: start.token,
             next,
-            // The browser that set the password is one that signed in.
-            device_cookie: Some(crate::auth::throttle::new_device_cookie(
-                &self.config.secret_key,
-                user.id.as_str(),
-            )?),
+            device_cookie: start.signin_device,
             asked_again: None,
         })
     }

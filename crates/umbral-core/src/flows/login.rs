@@ -2,16 +2,13 @@
 //! unknown email, a wrong password and a disabled user; limits per account and per IP; one
 //! session per user.
 
-use crate::accounts::{Membership, User, UserStatus};
+use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
-use crate::auth::throttle::{
-    account_key, blocked_for, device_key, ip_key, new_device_cookie, read_device_cookie,
-};
+use crate::auth::throttle::{account_key, blocked_for, device_key, ip_key, read_device_cookie};
 use crate::auth::trusted::distrust;
-use crate::error::{CoreError, EndReason, FieldError};
+use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
-use crate::flows::signup::store_err;
 use crate::ports::ThrottleState;
 use crate::secrets;
 use crate::service::Umbral;
@@ -65,8 +62,7 @@ impl Umbral {
         let found = self
             .store
             .sign_in_lookup(&email_key, [&acct_key, &ip_key, &dev_key])
-            .await
-            .map_err(store_err)?;
+            .await?;
         if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
             return Err(CoreError::RateLimited {
                 retry_after_secs: secs,
@@ -107,29 +103,19 @@ impl Umbral {
                 // The account's (or the device's) attempt is counted already.
                 self.store
                     .failed_sign_in(&[&ip_key], now, policy.window_secs * 1000, &event)
-                    .await
-                    .map_err(store_err)?;
+                    .await?;
                 return Err(CoreError::InvalidCredentials);
             }
         };
-        // A browser that knows the password gets (or keeps) its device cookie.
-        let new_device_cookie = if known_device {
-            None
-        } else {
-            Some(new_device_cookie(&self.config.secret_key, user.id.as_str())?)
-        };
-
         let now = self.now();
-        let token = secrets::new_token()?;
-        let mut session = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        let mut session_mfa = None;
         let mut asked_again = None;
         if user.factor_count > 0
             && let Some(device_token) = device_token.filter(|t| !t.is_empty() && t.len() <= 100)
             && let Some(device) = self
                 .store
                 .trusted_device(&secrets::hash_token(device_token))
-                .await
-                .map_err(store_err)?
+                .await?
         {
             match distrust(
                 &device,
@@ -139,16 +125,13 @@ impl Umbral {
                 &meta.ip,
                 now,
             ) {
-                None => {
-                    session.mfa_at = Some(now);
-                    session.mfa_method = Some("trusted_device".to_string());
-                }
+                None => session_mfa = Some((now, "trusted_device".to_string())),
                 Some(why) => asked_again = why.told(),
             }
         }
         let mut audit = vec![
             AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?.details(
-                match session.mfa_method {
+                match session_mfa {
                     Some(_) => "via=password;second_factor=trusted_device",
                     None => "via=password",
                 },
@@ -160,24 +143,20 @@ impl Umbral {
         let next = Next::of(
             Some(&user),
             membership.as_ref(),
-            session.mfa_at.is_some(),
+            session_mfa.is_some(),
             self.platform_defaults().two_factor,
         );
-        // Other sessions end when this one is signed in whole: a password alone, waiting for its
-        // second factor, cannot sign the rightful user out.
-        let end_others = if next.signed_in() {
-            self.ending_others(&user, membership.as_ref(), meta)?
-        } else {
-            None
-        };
+        // A browser that knows the password gets (or keeps) its device cookie.
+        let mut start =
+            self.start_session(&user, membership.as_ref(), next.signed_in(), !known_device, meta)?;
+        (start.record.mfa_at, start.record.mfa_method) = session_mfa.unzip();
         self.store
-            .start_session(&session, end_others.as_ref(), &audit, Some(limit_key))
-            .await
-            .map_err(store_err)?;
+            .start_session(&start.record, start.end_others.as_ref(), &audit, Some(limit_key))
+            .await?;
         Ok(LoginOutcome {
-            session_token: token,
+            session_token: start.token,
             next,
-            device_cookie: new_device_cookie,
+            device_cookie: start.signin_device,
             asked_again,
         })
     }
@@ -203,37 +182,14 @@ impl Umbral {
             if self
                 .store
                 .throttle_take(key, state, now, policy.window_secs * 1000)
-                .await
-                .map_err(store_err)?
+                .await?
             {
                 return Ok(());
             }
             // Another attempt counted meanwhile: judge again with what it left.
-            state = self.store.throttle_state(key).await.map_err(store_err)?;
+            state = self.store.throttle_state(key).await?;
         }
         Err(CoreError::RateLimited { retry_after_secs: 1 })
-    }
-
-    /// The event of ending a user's other sessions when the single-session policy applies (the
-    /// organization's, else the platform's).
-    pub(crate) fn ending_others(
-        &self,
-        user: &User,
-        membership: Option<&Membership>,
-        meta: &RequestMeta,
-    ) -> Result<Option<AuditEvent>, CoreError> {
-        // Staff always keep one session, whatever the settings (product.md 2.5).
-        let single = user.is_staff
-            || membership
-                .and_then(|m| m.single_session)
-                .unwrap_or(self.platform_defaults().single_session);
-        if !single {
-            return Ok(None);
-        }
-        Ok(Some(
-            AuditEvent::new(self.now(), "session.ended", Some(user.id.as_str()), meta)?
-                .details(format!("reason={}", EndReason::SignedInElsewhere.as_str())),
-        ))
     }
 
     /// Re-hashes a password stored with old parameters; a failure only postpones it.

@@ -6,6 +6,7 @@ pub mod challenge;
 pub mod console;
 pub mod enrollment;
 pub mod factor_reset;
+pub mod input;
 pub mod invitations;
 pub mod login;
 pub mod onboarding;

@@ -12,7 +12,6 @@ use crate::company::{self, CompanyInput};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::store_err;
 use crate::ports::{ChargeOutcome, ChargeRequest, GatewayError, Order, OrgCommerce, OrgSetup, Subscription};
 use crate::secrets;
 use crate::service::Umbral;
@@ -123,8 +122,7 @@ impl Umbral {
         let saved = self
             .store
             .save_company(m.org_id.as_str(), &company, now, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if !saved {
             return Err(CoreError::AlreadyDone);
         }
@@ -137,7 +135,7 @@ impl Umbral {
         self.store
             .org_commerce(m.org_id.as_str())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// The checkout's summary for a plan and period (by default the plan picked on the vendor's
@@ -149,11 +147,7 @@ impl Umbral {
         period: Option<&str>,
     ) -> Result<CheckoutView, CoreError> {
         let (_, m) = self.at_step(auth, Next::Checkout)?;
-        let commerce = self
-            .store
-            .org_commerce(m.org_id.as_str())
-            .await
-            .map_err(store_err)?;
+        let commerce = self.store.org_commerce(m.org_id.as_str()).await?;
         let plan_id = plan.filter(|p| !p.is_empty()).or(commerce.plan_choice.as_deref());
         let period = period.and_then(Period::parse).unwrap_or(Period::Month);
         let billing = &self.config.billing;
@@ -208,11 +202,7 @@ impl Umbral {
         let (Some(plan), Some(period)) = (plan, period) else {
             return Err(CoreError::Validation(errors));
         };
-        let commerce = self
-            .store
-            .org_commerce(m.org_id.as_str())
-            .await
-            .map_err(store_err)?;
+        let commerce = self.store.org_commerce(m.org_id.as_str()).await?;
         let Some(summary) = billing.summary(plan, period, commerce.country()) else {
             errors.push(FieldError::new("period", "checkout.period_unknown"));
             return Err(CoreError::Validation(errors));
@@ -237,7 +227,7 @@ impl Umbral {
             decline_code: None,
             created_at: now,
         };
-        let order = self.store.open_order(&wanted).await.map_err(store_err)?;
+        let order = self.store.open_order(&wanted).await?;
         match order.status.as_str() {
             "paid" => {
                 return commerce
@@ -277,15 +267,11 @@ impl Umbral {
                     .details(format!("order={};reason={}", order.id, reason.code()));
                 self.store
                     .decline_order(&order.id, reason.code(), now, &audit)
-                    .await
-                    .map_err(store_err)?;
+                    .await?;
                 Err(CoreError::PaymentDeclined(reason.code()))
             }
             Ok(ChargeOutcome::Redirect { url, reference }) => {
-                self.store
-                    .set_order_ref(&order.id, &reference)
-                    .await
-                    .map_err(store_err)?;
+                self.store.set_order_ref(&order.id, &reference).await?;
                 Ok(PayOutcome::Redirect(url))
             }
             Err(GatewayError::Unavailable(e)) => {
@@ -327,11 +313,10 @@ impl Umbral {
         let done = self
             .store
             .complete_order(&order.id, reference, &sub, now, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if !done {
             // Already completed: the subscription that exists is the answer.
-            let existing = self.store.org_commerce(&order.org_id).await.map_err(store_err)?;
+            let existing = self.store.org_commerce(&order.org_id).await?;
             return existing.subscription.ok_or(CoreError::AlreadyDone);
         }
         Ok(sub)
@@ -345,7 +330,7 @@ impl Umbral {
         reference: &str,
         meta: &RequestMeta,
     ) -> Result<bool, CoreError> {
-        let Some(order) = self.store.order_by_id(order_id).await.map_err(store_err)? else {
+        let Some(order) = self.store.order_by_id(order_id).await? else {
             return Ok(false);
         };
         if order.status != "pending" {
@@ -395,6 +380,6 @@ impl Umbral {
         self.store
             .finish_first_steps(m.org_id.as_str())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 }

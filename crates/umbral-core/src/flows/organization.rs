@@ -9,9 +9,9 @@ use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
 use crate::factors::{FactorKind, Method, Proof, recovery_codes, totp};
+use crate::flows::input::parse_code6;
 use crate::flows::invitations::NewUserInput;
 use crate::flows::session::Authenticated;
-use crate::flows::signup::{parse_code6, store_err};
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
 
@@ -34,8 +34,7 @@ impl Umbral {
     async fn member(&self, m: &Membership, user_id: &str) -> Result<MemberRow, CoreError> {
         self.store
             .members_of(m.org_id.as_str(), self.now())
-            .await
-            .map_err(store_err)?
+            .await?
             .into_iter()
             .find(|r| r.user.id.0 == user_id)
             .ok_or(CoreError::NotFound)
@@ -59,7 +58,7 @@ impl Umbral {
         self.store
             .members_of(m.org_id.as_str(), self.now())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// Invites someone into the organization as a member or admin.
@@ -90,11 +89,7 @@ impl Umbral {
             staff: false,
         };
         let (email, name) = input.parse()?;
-        let existing = self
-            .store
-            .user_by_email_key(&email.key())
-            .await
-            .map_err(store_err)?;
+        let existing = self.store.user_by_email_key(&email.key()).await?;
         let existing = match existing {
             Some(u) => u,
             None => match self.create_user(&actor, &input, meta).await {
@@ -103,8 +98,7 @@ impl Umbral {
                 Err(CoreError::Validation(e)) if e.iter().any(|f| f.code == "user.email_taken") => self
                     .store
                     .user_by_email_key(&email.key())
-                    .await
-                    .map_err(store_err)?
+                    .await?
                     .ok_or(CoreError::invalid("email", "user.email_taken"))?,
                 Err(e) => return Err(e),
             },
@@ -156,10 +150,7 @@ impl Umbral {
         let audit = self
             .org_event("member.invited", inviter, invitee.id.as_str(), m, meta)?
             .details(format!("role={};invitation={id}", role.as_str()));
-        self.store
-            .invite_to_join(&invitation, &message, &audit)
-            .await
-            .map_err(store_err)?;
+        self.store.invite_to_join(&invitation, &message, &audit).await?;
         self.outbox_wakeup.notify_one();
         Ok(id)
     }
@@ -170,7 +161,7 @@ impl Umbral {
         self.store
             .join_offers(user.id.as_str(), self.now())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// Joins the organization of an invitation; the person leaves the one they are in (see
@@ -190,8 +181,7 @@ impl Umbral {
         match self
             .store
             .accept_join(invitation_id, user.id.as_str(), now, &joined, &left)
-            .await
-            .map_err(store_err)?
+            .await?
         {
             JoinOutcome::Joined => Ok(()),
             JoinOutcome::NotFound => Err(CoreError::invalid("invitation", "org.invitation_invalid")),
@@ -213,8 +203,7 @@ impl Umbral {
             .details(format!("invitation={invitation_id}"));
         self.store
             .decline_join(invitation_id, user.id.as_str(), &audit)
-            .await
-            .map_err(store_err)?
+            .await?
             .then_some(())
             .ok_or(CoreError::invalid("invitation", "org.invitation_invalid"))
     }
@@ -237,8 +226,7 @@ impl Umbral {
             .details(format!("role={}", role.as_str()));
         self.store
             .set_member_role(m.org_id.as_str(), user_id, role, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
     }
@@ -270,8 +258,7 @@ impl Umbral {
         let audit = self.org_event(event, actor, user_id, m, meta)?;
         self.store
             .set_member_active(m.org_id.as_str(), user_id, active, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
     }
@@ -291,8 +278,7 @@ impl Umbral {
         let audit = self.org_event("member.removed", actor, user_id, m, meta)?;
         self.store
             .remove_member(m.org_id.as_str(), user_id, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
     }
@@ -352,8 +338,7 @@ impl Umbral {
         if !self
             .store
             .transfer_ownership(m.org_id.as_str(), uid, new_owner, &proof, now, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
         {
             return Err(CoreError::InvalidCode);
         }

@@ -2,7 +2,6 @@
 //! one node before it is sent.
 
 use crate::error::CoreError;
-use crate::flows::signup::store_err;
 use crate::outbox::Channel;
 use crate::outbox::retry_delay_ms;
 use crate::ports::{Mailer, MessageRenderer, SmsGateway};
@@ -20,11 +19,7 @@ impl Umbral {
         sms: &dyn SmsGateway,
         retry_base_ms: i64,
     ) -> Result<(usize, usize), CoreError> {
-        let due = self
-            .store
-            .outbox_claim(self.now(), LEASE_MS, 50)
-            .await
-            .map_err(store_err)?;
+        let due = self.store.outbox_claim(self.now(), LEASE_MS, 50).await?;
         let (mut sent, mut failed) = (0, 0);
         for msg in due {
             let result = match renderer.render(&msg) {
@@ -36,19 +31,13 @@ impl Umbral {
             };
             match result {
                 Ok(()) => {
-                    self.store
-                        .outbox_sent(&msg.id, self.now())
-                        .await
-                        .map_err(store_err)?;
+                    self.store.outbox_sent(&msg.id, self.now()).await?;
                     sent += 1;
                 }
                 Err(e) => {
                     tracing::warn!(message_id = %msg.id, attempts = msg.attempts, error = %e, "delivery failed; will retry");
                     let next = self.now() + retry_delay_ms(msg.attempts - 1, retry_base_ms);
-                    self.store
-                        .outbox_retry(&msg.id, next, &e)
-                        .await
-                        .map_err(store_err)?;
+                    self.store.outbox_retry(&msg.id, next, &e).await?;
                     failed += 1;
                 }
             }

@@ -6,7 +6,6 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
 use crate::error::{CoreError, FieldError};
 use crate::flows::session::Authenticated;
-use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password};
@@ -91,8 +90,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "password.changed", Some(uid), meta)?;
         self.store
             .change_password(uid, &hash, &auth.session.id_hash, now, &message, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         self.clear_factor_limit(uid).await;
         self.outbox_wakeup.notify_one();
         Ok(())

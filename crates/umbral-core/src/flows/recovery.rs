@@ -7,7 +7,6 @@ use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::throttle::{account_key, blocked_for};
 use crate::error::CoreError;
-use crate::flows::signup::store_err;
 use crate::outbox::{OutboxMessage, templates};
 use crate::policy::ThrottlePolicy;
 use crate::ports::{PasswordResetRecord, PasswordResetRequest};
@@ -49,8 +48,7 @@ impl Umbral {
         let found = self
             .store
             .sign_in_lookup(&key, [&limit_keys[0], &limit_keys[1], ""])
-            .await
-            .map_err(store_err)?;
+            .await?;
         let now = self.now();
         for (state, free) in [
             (found.limits[0], policy.per_account),
@@ -111,10 +109,7 @@ impl Umbral {
             message,
             audit,
         };
-        self.store
-            .request_password_reset(&request)
-            .await
-            .map_err(store_err)?;
+        self.store.request_password_reset(&request).await?;
         // The outbox's next pass sends it (within `outbox.poll_seconds`): waking the sender now
         // would make this request's neighbours slower only when the address has an account.
         Ok(())
@@ -137,8 +132,7 @@ impl Umbral {
         let record = self
             .store
             .password_reset(&secrets::hash_token(token))
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
         if record.used_at.is_some() || record.superseded || record.purpose != purpose {
             return Err(CoreError::invalid("token", "reset.link_invalid"));
@@ -151,8 +145,7 @@ impl Umbral {
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))?;
         self.store
             .user_by_id(&user_id)
-            .await
-            .map_err(store_err)?
+            .await?
             .filter(|u| u.status == UserStatus::Active)
             .ok_or(CoreError::invalid("token", "reset.link_invalid"))
     }
@@ -175,8 +168,7 @@ impl Umbral {
         if self
             .store
             .complete_password_reset(&secrets::hash_token(token), user.id.as_str(), &hash, now, &audit)
-            .await
-            .map_err(store_err)?
+            .await?
         {
             // Whoever kept guessing the old password no longer keeps the owner out.
             if let Ok(email) = Email::parse(&user.email)

@@ -2,10 +2,10 @@
 
 use crate::accounts::{Membership, User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::throttle::new_device_cookie;
 use crate::error::{CoreError, EndReason};
 use crate::factors::Factor;
 use crate::flows::Next;
-use crate::flows::signup::store_err;
 use crate::ports::SessionRecord;
 use crate::secrets;
 use crate::service::Umbral;
@@ -69,6 +69,22 @@ impl Authenticated {
     }
 }
 
+/// The session a person starts by proving who they are ([`Umbral::start_session`]), for the
+/// flow's own transaction to write (a new row, or the id the current session rotates to).
+#[derive(Debug, Clone)]
+pub(crate) struct SessionStart {
+    /// For the browser; a session that rotates to it stops answering to its old token.
+    pub token: String,
+    /// The new session, as a flow that inserts one writes it.
+    pub record: SessionRecord,
+    /// The single-session rule: the event that ends the person's other sessions, when this proof
+    /// completes the sign-in.
+    pub end_others: Option<AuditEvent>,
+    /// The sign-in device cookie (limits, `auth::throttle`) for a browser that proved it knows
+    /// the password and carried none for this account.
+    pub signin_device: Option<String>,
+}
+
 /// What `GET /api/v1/me` shows.
 #[derive(Debug, Clone)]
 pub struct MeView {
@@ -84,6 +100,86 @@ pub struct MeView {
 const TOUCH_EVERY_MS: i64 = 60_000;
 
 impl Umbral {
+    /// A person has proven who they are (a password, a second factor, a first factor set up, an
+    /// invitation accepted; later an upstream provider or a passkey): the session that follows.
+    /// It always has a new id: a session's id changes whenever it gains privilege. When the
+    /// proof `completes` the sign-in, the person's other sessions end (the organization's
+    /// single-session rule, else the platform's; always for staff); a password alone, waiting
+    /// for its second factor, never signs the rightful user out. `new_device`: the browser
+    /// proved it knows the password and gets a sign-in device cookie.
+    pub(crate) fn start_session(
+        &self,
+        user: &User,
+        membership: Option<&Membership>,
+        completes: bool,
+        new_device: bool,
+        meta: &RequestMeta,
+    ) -> Result<SessionStart, CoreError> {
+        let token = secrets::new_token()?;
+        let record = self.new_session_record(&token, Some(user.id.as_str()), meta);
+        let end_others = if completes {
+            self.ending_others(user, membership, meta)?
+        } else {
+            None
+        };
+        let signin_device = if new_device {
+            Some(new_device_cookie(&self.config.secret_key, user.id.as_str())?)
+        } else {
+            None
+        };
+        Ok(SessionStart {
+            token,
+            record,
+            end_others,
+            signin_device,
+        })
+    }
+
+    /// A session row for `token` (its hash), starting now, without a second factor yet.
+    pub(crate) fn new_session_record(
+        &self,
+        token: &str,
+        user_id: Option<&str>,
+        meta: &RequestMeta,
+    ) -> SessionRecord {
+        let now = self.now();
+        SessionRecord {
+            id_hash: secrets::hash_token(token),
+            user_id: user_id.map(str::to_string),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.config.session.max_age_secs * 1000,
+            ended_at: None,
+            end_reason: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.chars().take(300).collect(),
+            mfa_at: None,
+            mfa_method: None,
+        }
+    }
+
+    /// The event of ending a user's other sessions when the single-session policy applies (the
+    /// organization's, else the platform's).
+    fn ending_others(
+        &self,
+        user: &User,
+        membership: Option<&Membership>,
+        meta: &RequestMeta,
+    ) -> Result<Option<AuditEvent>, CoreError> {
+        // Staff always keep one session, whatever the settings (product.md 2.5).
+        let single = user.is_staff
+            || membership
+                .and_then(|m| m.single_session)
+                .unwrap_or(self.platform_defaults().single_session);
+        if !single {
+            return Ok(None);
+        }
+        Ok(Some(
+            AuditEvent::new(self.now(), "session.ended", Some(user.id.as_str()), meta)?
+                .details(format!("reason={}", EndReason::SignedInElsewhere.as_str())),
+        ))
+    }
+
     /// Finds the live session behind a token. An ended session says why it ended.
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated, CoreError> {
         if token.is_empty() || token.len() > 100 {
@@ -93,8 +189,7 @@ impl Umbral {
         let ctx = self
             .store
             .session_context(&hash)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or(CoreError::Unauthenticated)?;
         let s = &ctx.session;
         if s.ended_at.is_some() {
@@ -117,8 +212,7 @@ impl Umbral {
             let audit = self.server_ended(s, reason)?;
             self.store
                 .end_session(&hash, reason.as_str(), now, Some(&audit))
-                .await
-                .map_err(store_err)?;
+                .await?;
             return Err(CoreError::SessionEnded(reason));
         }
         if ctx
@@ -129,12 +223,11 @@ impl Umbral {
             let audit = self.server_ended(s, EndReason::Revoked)?;
             self.store
                 .end_session(&hash, EndReason::Revoked.as_str(), now, Some(&audit))
-                .await
-                .map_err(store_err)?;
+                .await?;
             return Err(CoreError::SessionEnded(EndReason::Revoked));
         }
         if now - s.last_seen_at >= TOUCH_EVERY_MS {
-            self.store.touch_session(&hash, now).await.map_err(store_err)?;
+            self.store.touch_session(&hash, now).await?;
         }
         let next = Next::of(
             ctx.user.as_ref(),
@@ -177,7 +270,7 @@ impl Umbral {
                 Some(&audit),
             )
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// The user's live sessions, oldest first.
@@ -186,7 +279,7 @@ impl Umbral {
         self.store
             .live_sessions_of(user.id.as_str(), self.now())
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     /// Signs one of the user's own sessions out ("sign out" in the Security tab).
@@ -212,7 +305,7 @@ impl Umbral {
         self.store
             .end_session(&target.id_hash, reason.as_str(), now, Some(&audit))
             .await
-            .map_err(store_err)
+            .map_err(CoreError::from)
     }
 
     pub fn me(&self, auth: &Authenticated) -> Result<MeView, CoreError> {

@@ -6,22 +6,16 @@ use crate::accounts::{User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
+use crate::flows::input::{PhoneInput, parse_code6};
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{
-    CodeRecord, NewOrganization, NewSignup, PendingSignupUpdate, SessionRecord, StoreError, TermsAcceptance,
+    CodeRecord, NewOrganization, NewSignup, PendingSignupUpdate, StoreError, TermsAcceptance,
 };
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password, PersonName, PhoneE164, UserId};
 
 pub const CONFIRM_EMAIL: &str = "confirm_email";
-
-/// How the phone arrives: the API sends E.164, the page sends a country and a national number.
-#[derive(Debug, Clone)]
-pub enum PhoneInput {
-    E164(String),
-    National { country: String, number: String },
-}
 
 /// A sign-up as typed, before any rule is applied.
 #[derive(Debug, Clone)]
@@ -43,15 +37,6 @@ pub struct SignupRequest {
     pub phone: PhoneE164,
     pub password: Password,
     pub locale: Locale,
-}
-
-impl PhoneInput {
-    pub fn parse(&self) -> Result<PhoneE164, FieldError> {
-        match self {
-            PhoneInput::E164(s) => PhoneE164::parse_e164(s),
-            PhoneInput::National { country, number } => PhoneE164::parse_national(country, number),
-        }
-    }
 }
 
 impl SignupInput {
@@ -117,8 +102,7 @@ impl Umbral {
         let count = self
             .store
             .throttle_failure(&ip_key, self.now(), policy.window_secs * 1000)
-            .await
-            .map_err(store_err)?;
+            .await?;
         if count.failures > policy.signup_free_per_ip {
             return Err(CoreError::RateLimited {
                 retry_after_secs: u64::try_from(
@@ -135,12 +119,7 @@ impl Umbral {
         let password_hash = self.hasher.hash(&req.password).await?;
         let now = self.now();
         let email_key = req.email.key();
-        if let Some(existing) = self
-            .store
-            .user_by_email_key(&email_key)
-            .await
-            .map_err(store_err)?
-        {
+        if let Some(existing) = self.store.user_by_email_key(&email_key).await? {
             if let Some(token) = current_session
                 && existing.email_confirmed_at.is_none()
                 && let Ok(auth) = self.authenticate(token).await
@@ -211,14 +190,10 @@ impl Umbral {
             Ok(()) => {}
             // Another sign-up with this email won the race: answer as for any taken email.
             Err(StoreError::Conflict(_)) => {
-                let existing = self
-                    .store
-                    .user_by_email_key(&email_key)
-                    .await
-                    .map_err(store_err)?;
+                let existing = self.store.user_by_email_key(&email_key).await?;
                 return self.signup_taken(&req, existing.as_ref(), meta).await;
             }
-            Err(e) => return Err(store_err(e)),
+            Err(e) => return Err(CoreError::from(e)),
         }
         self.outbox_wakeup.notify_one();
         Ok(SignupOutcome {
@@ -255,12 +230,7 @@ impl Umbral {
             )?,
             audit: AuditEvent::new(now, "user.signup_updated", Some(user.id.as_str()), meta)?,
         };
-        if !self
-            .store
-            .update_pending_signup(&update)
-            .await
-            .map_err(store_err)?
-        {
+        if !self.store.update_pending_signup(&update).await? {
             // Confirmed meanwhile (another tab): the account is there; sign in.
             return Err(CoreError::AlreadyDone);
         }
@@ -289,8 +259,7 @@ impl Umbral {
         let notices = self
             .store
             .throttle_failure(&notice_key, now, NOTICE_WINDOW_MS)
-            .await
-            .map_err(store_err)?;
+            .await?;
         let message = if notices.failures == 1 {
             // To the registered address, in its owner's language.
             Some(OutboxMessage::email(
@@ -316,7 +285,7 @@ impl Umbral {
             }],
             session,
         };
-        self.store.create_signup(&signup).await.map_err(store_err)?;
+        self.store.create_signup(&signup).await?;
         self.outbox_wakeup.notify_one();
         Ok(SignupOutcome {
             user_id: secrets::new_id(now)?,
@@ -343,28 +312,6 @@ impl Umbral {
         })
     }
 
-    pub(crate) fn new_session_record(
-        &self,
-        token: &str,
-        user_id: Option<&str>,
-        meta: &RequestMeta,
-    ) -> SessionRecord {
-        let now = self.now();
-        SessionRecord {
-            id_hash: secrets::hash_token(token),
-            user_id: user_id.map(str::to_string),
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + self.config.session.max_age_secs * 1000,
-            ended_at: None,
-            end_reason: None,
-            ip: meta.ip.clone(),
-            user_agent: meta.user_agent.chars().take(300).collect(),
-            mfa_at: None,
-            mfa_method: None,
-        }
-    }
-
     /// Checks the code sent to the email address.
     pub async fn confirm_email(
         &self,
@@ -388,8 +335,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "user.email_confirmed", Some(user.id.as_str()), meta)?;
         self.store
             .confirm_email(user.id.as_str(), &record.id, now, &audit)
-            .await
-            .map_err(store_err)?;
+            .await?;
         let confirmed = User {
             email_confirmed_at: Some(now),
             ..user.clone()
@@ -413,8 +359,7 @@ impl Umbral {
         let record = self
             .store
             .current_code(subject, purpose)
-            .await
-            .map_err(store_err)?
+            .await?
             .ok_or(CoreError::CodeExpired)?;
         if self.now() > record.expires_at {
             return Err(CoreError::CodeExpired);
@@ -422,13 +367,7 @@ impl Umbral {
         // The attempt is counted before the comparison, in one statement that refuses beyond
         // the limit: concurrent guesses never get more checks than `max_attempts`.
         let max = self.config.codes.max_attempts;
-        if record.attempts >= max
-            || !self
-                .store
-                .take_code_attempt(&record.id, max)
-                .await
-                .map_err(store_err)?
-        {
+        if record.attempts >= max || !self.store.take_code_attempt(&record.id, max).await? {
             return Err(CoreError::CodeAttemptsExhausted);
         }
         if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
@@ -439,12 +378,7 @@ impl Umbral {
 
     /// Refuses a new code while the last one is younger than the cool-down.
     pub(crate) async fn resend_cooldown(&self, subject: &str, purpose: &str) -> Result<(), CoreError> {
-        if let Some(current) = self
-            .store
-            .current_code(subject, purpose)
-            .await
-            .map_err(store_err)?
-        {
+        if let Some(current) = self.store.current_code(subject, purpose).await? {
             let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
             let now = self.now();
             if now < ready_at {
@@ -481,10 +415,7 @@ impl Umbral {
             )?),
             None => None,
         };
-        self.store
-            .replace_code(&record, message.as_ref())
-            .await
-            .map_err(store_err)?;
+        self.store.replace_code(&record, message.as_ref()).await?;
         self.outbox_wakeup.notify_one();
         Ok(())
     }
@@ -492,22 +423,9 @@ impl Umbral {
     /// Deletes accounts whose email was never confirmed within the allowed time.
     pub async fn purge_unconfirmed(&self) -> Result<u64, CoreError> {
         let before = self.now() - self.config.unconfirmed_ttl_secs * 1000;
-        self.store.purge_unconfirmed(before).await.map_err(store_err)
+        self.store
+            .purge_unconfirmed(before)
+            .await
+            .map_err(CoreError::from)
     }
-}
-
-/// A 6-digit code as typed: surrounding spaces are forgiven, anything else is named.
-pub(crate) fn parse_code6(code: &str) -> Result<&str, CoreError> {
-    let code = code.trim();
-    if code.is_empty() {
-        return Err(CoreError::invalid("code", "code.required"));
-    }
-    if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
-        return Err(CoreError::invalid("code", "code.format"));
-    }
-    Ok(code)
-}
-
-pub(crate) fn store_err(e: StoreError) -> CoreError {
-    CoreError::Store(e.to_string())
 }

@@ -161,7 +161,7 @@ pub async fn start_sms(
     ApiSession(a): ApiSession,
     ApiJson(b): ApiJson<PhoneBody>,
 ) -> Response {
-    let phone = umbral_core::flows::signup::PhoneInput::E164(b.phone);
+    let phone = umbral_core::flows::input::PhoneInput::E164(b.phone);
     match state.umbral.start_sms(&a, &phone, ctx.locale, &ctx.meta).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         Err(e) => fail(e, &ctx),

@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use umbral_core::flows::input::PhoneInput;
 use umbral_core::flows::session::Authenticated;
-use umbral_core::flows::signup::{PhoneInput, SignupInput};
+use umbral_core::flows::signup::SignupInput;
 
 use super::{ApiJson, append_cookie};
 use crate::AppState;

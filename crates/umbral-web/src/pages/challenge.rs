@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,6 +13,7 @@ use umbral_core::factors::Method;
 use umbral_core::flows::Next;
 use umbral_core::flows::session::Authenticated;
 
+use super::form::{NoFields, Posted};
 use super::{FormPage, PageSession, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -110,14 +110,37 @@ pub async fn show_challenge(
     .await
 }
 
+/// The challenge's answer: the method, its code, and "Remember this device".
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AnswerForm {
+    method: String,
+    code: String,
+    remember_device: String,
+}
+
+/// A code sent on request: by which method.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SendForm {
+    method: String,
+}
+
+/// The button of the emailed lost-factor link.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    token: String,
+}
+
 pub async fn answer_challenge(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<AnswerForm>,
 ) -> Response {
-    let method = f.get("method").and_then(|m| Method::parse(m));
-    if !challenge_page(&state, &ctx).csrf_ok(&f) {
+    let method = posted.typed().get("method").and_then(|m| Method::parse(m));
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_challenge(
             &state,
@@ -130,8 +153,8 @@ pub async fn answer_challenge(
             Some(&e),
         )
         .await;
-    }
-    let Some(m) = method else {
+    };
+    let Some(m) = Method::parse(&f.method) else {
         let e = CoreError::invalid("method", "factor.method_unavailable");
         return render_challenge(
             &state,
@@ -145,11 +168,10 @@ pub async fn answer_challenge(
         )
         .await;
     };
-    let code = f.get("code").map(String::as_str).unwrap_or_default();
-    let remember = f.get("remember_device").is_some_and(|v| !v.is_empty());
+    let remember = !f.remember_device.is_empty();
     match state
         .umbral
-        .pass_second_factor(&auth, m, code, remember, &ctx.meta)
+        .pass_second_factor(&auth, m, &f.code, remember, &ctx.meta)
         .await
     {
         Ok(passed) => {
@@ -181,13 +203,14 @@ pub async fn send_code(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<SendForm>,
 ) -> Response {
-    let method = f
+    let method = posted
+        .typed()
         .get("method")
         .and_then(|m| Method::parse(m))
         .unwrap_or(Method::Email);
-    if !challenge_page(&state, &ctx).csrf_ok(&f) {
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_challenge(
             &state,
@@ -200,7 +223,8 @@ pub async fn send_code(
             Some(&e),
         )
         .await;
-    }
+    };
+    let method = Method::parse(&f.method).unwrap_or(Method::Email);
     match state
         .umbral
         .send_challenge_code(&auth, method, ctx.locale, &ctx.meta)
@@ -268,10 +292,10 @@ pub async fn request_lost(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let page = lost_page(&state, &ctx);
-    if !page.csrf_ok(&f) {
+    if posted.checked().is_err() {
         return page.expired(context! {});
     }
     match state
@@ -312,17 +336,12 @@ pub async fn show_reset_confirm(
         .render(StatusCode::OK, context! {})
 }
 
-pub async fn confirm_reset(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let page = reset_confirm_page(&state, &ctx).keep(&f, &["token"]);
-    if !page.csrf_ok(&f) {
+pub async fn confirm_reset(State(state): State<AppState>, ctx: Ctx, posted: Posted<TokenForm>) -> Response {
+    let page = reset_confirm_page(&state, &ctx).keep(posted.typed(), &["token"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! {});
-    }
-    let token = f.get("token").map(String::as_str).unwrap_or_default();
-    match state.umbral.confirm_factor_reset(token, &ctx.meta).await {
+    };
+    match state.umbral.confirm_factor_reset(&f.token, &ctx.meta).await {
         Ok(()) => {
             let notice = crate::i18n::t(ctx.locale, "lost-waiting", &[]);
             page.render(StatusCode::OK, context! { notice => notice })

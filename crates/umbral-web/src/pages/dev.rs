@@ -41,7 +41,7 @@ async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> Response {
                 )
                 .into_response()
         }
-        Err(e) => state.error_page(&ctx, &umbral_core::CoreError::Store(e.to_string())),
+        Err(e) => state.error_page(&ctx, &umbral_core::CoreError::from(e)),
     }
 }
 
@@ -53,7 +53,7 @@ async fn outbox_json(State(state): State<AppState>, ctx: Ctx) -> Response {
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => crate::error::ApiError::new(umbral_core::CoreError::Store(e.to_string()), ctx.locale).into_response(),
+        Err(e) => crate::error::ApiError::new(umbral_core::CoreError::from(e), ctx.locale).into_response(),
     }
 }
 

@@ -1,9 +1,6 @@
 //! `/join`: the invitations of organizations waiting for the signed-in person (someone who had an
 //! account when they were invited). Join leaves the organization they are in; decline ends it.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +8,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
 
+use super::form::{NoFields, Posted};
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -51,11 +49,11 @@ async fn answer(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    f: &HashMap<String, String>,
+    posted: Posted<NoFields>,
     done: &str,
     work: impl std::future::Future<Output = Result<(), CoreError>>,
 ) -> Response {
-    if !FormPage::new(state, ctx, "join.html", &[]).csrf_ok(f) {
+    if posted.checked().is_err() {
         return render(
             state,
             ctx,
@@ -76,10 +74,10 @@ pub async fn accept(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let work = state.umbral.accept_join(&auth, &id, &ctx.meta);
-    answer(&state, &ctx, &auth, &f, "/", work).await
+    answer(&state, &ctx, &auth, posted, "/", work).await
 }
 
 pub async fn decline(
@@ -87,8 +85,8 @@ pub async fn decline(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let work = state.umbral.decline_join(&auth, &id, &ctx.meta);
-    answer(&state, &ctx, &auth, &f, "/join", work).await
+    answer(&state, &ctx, &auth, posted, "/join", work).await
 }

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::types::Email;
 
+use super::form::{NoFields, Posted};
 use super::{FormPage, PageSession, signed_in};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -23,6 +23,19 @@ const NOTICES: &[&str] = &[
     "mfa_activated",
     "password_reset",
 ];
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    email: String,
+    password: String,
+}
 
 fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "login_email.html", &["_form", "email"])
@@ -46,16 +59,12 @@ pub async fn show(
 
 /// The email step never says whether the address exists: every well-formed address goes on to
 /// the password step.
-pub async fn email_step(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let page = email_page(&state, &ctx).keep(&f, &["email"]);
-    if !page.csrf_ok(&f) {
+pub async fn email_step(State(state): State<AppState>, ctx: Ctx, posted: Posted<EmailForm>) -> Response {
+    let page = email_page(&state, &ctx).keep(posted.typed(), &["email"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! {});
-    }
-    match Email::parse(f.get("email").map(String::as_str).unwrap_or_default()) {
+    };
+    match Email::parse(&f.email) {
         Ok(email) => password_page(&state, &ctx)
             .value("email", email.as_str())
             .render(StatusCode::OK, context! {}),
@@ -66,18 +75,17 @@ pub async fn email_step(
 pub async fn password_step(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PasswordForm>,
 ) -> Response {
-    let page = password_page(&state, &ctx).keep(&f, &["email"]);
-    if !page.csrf_ok(&f) {
+    let page = password_page(&state, &ctx).keep(posted.typed(), &["email"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! {});
-    }
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    };
     match state
         .umbral
         .login_on_device(
-            get("email"),
-            get("password"),
+            &f.email,
+            &f.password,
             ctx.device_cookie.as_deref(),
             ctx.signin_cookie.as_deref(),
             &ctx.meta,
@@ -100,7 +108,7 @@ pub async fn password_step(
         // A bad email goes back to the first step; anything else stays on the password.
         Err(CoreError::Validation(errs)) if errs.iter().any(|x| x.field == "email") => {
             email_page(&state, &ctx)
-                .keep(&f, &["email"])
+                .value("email", &f.email)
                 .error(&CoreError::Validation(errs), context! {})
         }
         Err(e) => page.error(&e, context! {}),
@@ -111,9 +119,9 @@ pub async fn logout(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "home.html", &[]).csrf_ok(&f) {
+    if posted.checked().is_err() {
         return Redirect::to("/").into_response();
     }
     if let Err(e) = state.umbral.logout(&auth, &ctx.meta).await {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod challenge;
 pub mod dev;
+pub mod form;
 pub mod join;
 pub mod login;
 pub mod onboarding;
@@ -224,14 +225,6 @@ impl<'a> FormPage<'a> {
     pub fn value(mut self, name: &str, v: &str) -> Self {
         self.form = self.form.value(name, v);
         self
-    }
-
-    /// Whether the submitted token matches this browser's cookie.
-    pub fn csrf_ok(&self, fields: &HashMap<String, String>) -> bool {
-        match (&self.ctx.csrf_cookie, fields.get("csrf_token")) {
-            (Some(c), Some(s)) => !c.is_empty() && umbral_core::secrets::ct_eq(c, s),
-            _ => false,
-        }
     }
 
     /// The page, with `extra` in its context.

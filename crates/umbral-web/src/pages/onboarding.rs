@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,6 +17,7 @@ use umbral_core::flows::onboarding::{CardInput, PayInput, PayOutcome};
 use umbral_core::flows::session::Authenticated;
 use umbral_core::types::Locale;
 
+use super::form::{NoFields, Posted};
 use super::{FormPage, PageSession, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -108,34 +108,19 @@ pub async fn save_company(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CompanyInput>,
 ) -> Response {
     if let Some(r) = not_at(&auth, Next::Company) {
         return r;
     }
-    let page = company_page(&state, &ctx).keep(&f, COMPANY_FIELDS);
-    let chosen = f.get("country").map_or("", String::as_str);
-    if !page.csrf_ok(&f) {
-        return page.expired(company_choices(&state, &ctx, chosen));
-    }
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let input = CompanyInput {
-        legal_name: get("legal_name"),
-        country: get("country"),
-        tax_id: get("tax_id"),
-        employees: get("employees"),
-        segment: get("segment"),
-        postal_code: get("postal_code"),
-        street: get("street"),
-        number: get("number"),
-        complement: get("complement"),
-        neighbourhood: get("neighbourhood"),
-        city: get("city"),
-        state: get("state"),
+    let page = company_page(&state, &ctx).keep(posted.typed(), COMPANY_FIELDS);
+    let chosen = posted.typed().get("country").cloned().unwrap_or_default();
+    let Ok(input) = posted.checked() else {
+        return page.expired(company_choices(&state, &ctx, &chosen));
     };
     match state.umbral.save_company(&auth, &input, &ctx.meta).await {
         Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
-        Err(e) => page.error(&e, company_choices(&state, &ctx, chosen)),
+        Err(e) => page.error(&e, company_choices(&state, &ctx, &chosen)),
     }
 }
 
@@ -262,11 +247,25 @@ pub async fn show_checkout(
     .await
 }
 
+/// The checkout form: the plan and period chosen, the card (sandbox), and the page's
+/// idempotency key (a second press of "Pay" is the same order).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PayForm {
+    plan: String,
+    period: String,
+    card_number: String,
+    card_exp_month: String,
+    card_exp_year: String,
+    card_cvc: String,
+    idempotency_key: String,
+}
+
 pub async fn pay(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PayForm>,
 ) -> Response {
     if auth.next() == Next::Done {
         // A second press of "Pay" after the first went through.
@@ -275,29 +274,35 @@ pub async fn pay(
     if let Some(r) = not_at(&auth, Next::Checkout) {
         return r;
     }
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     // After an error the number and expiry are kept in the page, so that a typo is fixed, not
     // typed again (never stored; the CVC is always asked again).
-    let page = FormPage::new(&state, &ctx, "checkout.html", CHECKOUT_FIELDS)
-        .keep(&f, &["card_number", "card_exp_month", "card_exp_year"]);
-    let (plan, period) = (get("plan"), get("period"));
-    if !page.csrf_ok(&f) {
-        let e = CoreError::Validation(vec![umbral_core::FieldError::new(
-            "_form",
-            "request.form_expired",
-        )]);
-        return checkout_page(&state, &ctx, &auth, Some(&plan), Some(&period), page, Some(&e)).await;
-    }
+    let page = FormPage::new(&state, &ctx, "checkout.html", CHECKOUT_FIELDS).keep(
+        posted.typed(),
+        &["card_number", "card_exp_month", "card_exp_year"],
+    );
+    let f = match posted.checked() {
+        Ok(f) => f,
+        Err(super::form::Expired(typed)) => {
+            let typed = |k: &str| typed.get(k).cloned().unwrap_or_default();
+            let e = CoreError::Validation(vec![umbral_core::FieldError::new(
+                "_form",
+                "request.form_expired",
+            )]);
+            let (plan, period) = (typed("plan"), typed("period"));
+            return checkout_page(&state, &ctx, &auth, Some(&plan), Some(&period), page, Some(&e)).await;
+        }
+    };
+    let (plan, period) = (f.plan, f.period);
     let input = PayInput {
         plan: plan.clone(),
         period: period.clone(),
         card: Some(CardInput {
-            number: get("card_number"),
-            exp_month: get("card_exp_month"),
-            exp_year: get("card_exp_year"),
-            cvc: get("card_cvc"),
+            number: f.card_number,
+            exp_month: f.card_exp_month,
+            exp_year: f.card_exp_year,
+            cvc: f.card_cvc,
         }),
-        idempotency_key: get("idempotency_key"),
+        idempotency_key: f.idempotency_key,
     };
     match state.umbral.pay(&auth, &input, &ctx.meta).await {
         Ok(PayOutcome::Paid(_)) => Redirect::to("/checkout/done").into_response(),
@@ -365,10 +370,10 @@ pub async fn skip_first_steps(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let page = FormPage::new(&state, &ctx, "first_steps.html", &[]);
-    if !page.csrf_ok(&f) {
+    if posted.checked().is_err() {
         return page.expired(context! {});
     }
     match state.umbral.finish_first_steps(&auth).await {

@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,6 +11,7 @@ use umbral_core::accounts::{Role, UserStatus};
 use umbral_core::factors::Method;
 use umbral_core::flows::session::Authenticated;
 
+use super::form::{Expired, NoFields, Posted};
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::api::organization::member_role;
@@ -98,44 +98,76 @@ pub async fn show(
     .await
 }
 
-/// Runs an action: back to the page with a notice, or the page with the error.
-async fn act(
+/// Runs an action with the form's fields once its token matched: back to the page with a
+/// notice, or the page with the error and what was typed.
+async fn act<T>(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    f: &HashMap<String, String>,
+    posted: Posted<T>,
     notice: &str,
-    work: impl std::future::Future<Output = Result<(), CoreError>>,
+    work: impl AsyncFnOnce(T) -> Result<(), CoreError>,
 ) -> Response {
-    if !FormPage::new(state, ctx, "organization.html", ORDER).csrf_ok(f) {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render(state, ctx, auth, None, Some(&e), f).await;
-    }
-    match work.await {
+    let typed = posted.typed().clone();
+    let f = match posted.checked() {
+        Ok(f) => f,
+        Err(Expired(typed)) => {
+            let e = CoreError::invalid("_form", "request.form_expired");
+            return render(state, ctx, auth, None, Some(&e), &typed).await;
+        }
+    };
+    match work(f).await {
         Ok(()) => Redirect::to(&format!("/settings/organization?notice={notice}")).into_response(),
-        Err(e) => render(state, ctx, auth, None, Some(&e), f).await,
+        Err(e) => render(state, ctx, auth, None, Some(&e), &typed).await,
     }
 }
 
-fn get<'a>(f: &'a HashMap<String, String>, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or_default()
+/// "Invite": who, and with which role.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InviteForm {
+    email: String,
+    name: String,
+    role: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+/// Deactivate (`active` empty) or reactivate (`active=yes`) a member.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ActiveForm {
+    active: String,
+}
+
+/// Hand the owner role over, with a fresh code of the owner's.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TransferForm {
+    user_id: String,
+    method: String,
+    code: String,
 }
 
 pub async fn invite(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<InviteForm>,
 ) -> Response {
-    let work = async {
-        let role = member_role(get(&f, "role"))?;
+    let work = async |f: InviteForm| {
+        let role = member_role(&f.role)?;
         state
             .umbral
-            .invite_member(&auth, get(&f, "email"), get(&f, "name"), role, &ctx.meta)
+            .invite_member(&auth, &f.email, &f.name, role, &ctx.meta)
             .await
             .map(|_| ())
     };
-    act(&state, &ctx, &auth, &f, "member_invited", work).await
+    act(&state, &ctx, &auth, posted, "member_invited", work).await
 }
 
 pub async fn role(
@@ -143,13 +175,13 @@ pub async fn role(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<RoleForm>,
 ) -> Response {
-    let work = async {
-        let role = member_role(get(&f, "role"))?;
+    let work = async |f: RoleForm| {
+        let role = member_role(&f.role)?;
         state.umbral.set_member_role(&auth, &id, role, &ctx.meta).await
     };
-    act(&state, &ctx, &auth, &f, "role_changed", work).await
+    act(&state, &ctx, &auth, posted, "role_changed", work).await
 }
 
 pub async fn active(
@@ -157,16 +189,19 @@ pub async fn active(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<ActiveForm>,
 ) -> Response {
-    let on = get(&f, "active") == "yes";
+    let on = posted.typed().get("active").is_some_and(|v| v == "yes");
     let notice = if on {
         "member_reactivated"
     } else {
         "member_deactivated"
     };
-    let work = state.umbral.set_member_active(&auth, &id, on, &ctx.meta);
-    act(&state, &ctx, &auth, &f, notice, work).await
+    let work = async |f: ActiveForm| {
+        let on = f.active == "yes";
+        state.umbral.set_member_active(&auth, &id, on, &ctx.meta).await
+    };
+    act(&state, &ctx, &auth, posted, notice, work).await
 }
 
 pub async fn remove(
@@ -174,25 +209,25 @@ pub async fn remove(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    let work = state.umbral.remove_member(&auth, &id, &ctx.meta);
-    act(&state, &ctx, &auth, &f, "member_removed", work).await
+    let work = async |_: NoFields| state.umbral.remove_member(&auth, &id, &ctx.meta).await;
+    act(&state, &ctx, &auth, posted, "member_removed", work).await
 }
 
 pub async fn transfer(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<TransferForm>,
 ) -> Response {
-    let work = async {
-        let method = Method::parse(get(&f, "method"))
+    let work = async |f: TransferForm| {
+        let method = Method::parse(&f.method)
             .ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))?;
         state
             .umbral
-            .transfer_ownership(&auth, get(&f, "user_id"), method, get(&f, "code"), &ctx.meta)
+            .transfer_ownership(&auth, &f.user_id, method, &f.code, &ctx.meta)
             .await
     };
-    act(&state, &ctx, &auth, &f, "owner_transferred", work).await
+    act(&state, &ctx, &auth, posted, "owner_transferred", work).await
 }

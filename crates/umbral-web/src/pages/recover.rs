@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::FormPage;
+use super::form::Posted;
 use crate::AppState;
 use crate::extract::Ctx;
 
@@ -31,20 +31,29 @@ pub async fn show(
         .render(StatusCode::OK, context! { sent => false })
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    email: String,
+}
+
+/// "Choose a new password" (a reset) or "Set your password" (an invitation).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    token: String,
+    password: String,
+}
+
 /// Always "If an account exists, we sent a link", with the troubleshooting tips and a resend.
-pub async fn request(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let page = recover_page(&state, &ctx).keep(&f, &["email"]);
-    if !page.csrf_ok(&f) {
+pub async fn request(State(state): State<AppState>, ctx: Ctx, posted: Posted<EmailForm>) -> Response {
+    let page = recover_page(&state, &ctx).keep(posted.typed(), &["email"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! { sent => false });
-    }
-    let email = f.get("email").map(String::as_str).unwrap_or_default();
+    };
     match state
         .umbral
-        .request_password_reset(email, ctx.locale, &ctx.meta)
+        .request_password_reset(&f.email, ctx.locale, &ctx.meta)
         .await
     {
         Ok(()) => page.render(StatusCode::OK, context! { sent => true }),
@@ -75,19 +84,14 @@ pub async fn show_complete(
     }
 }
 
-pub async fn complete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let page = complete_page(&state, &ctx).keep(&f, &["token"]);
-    if !page.csrf_ok(&f) {
+pub async fn complete(State(state): State<AppState>, ctx: Ctx, posted: Posted<PasswordForm>) -> Response {
+    let page = complete_page(&state, &ctx).keep(posted.typed(), &["token"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! { invite => false });
-    }
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    };
     match state
         .umbral
-        .complete_password_reset(get("token"), get("password"), &ctx.meta)
+        .complete_password_reset(&f.token, &f.password, &ctx.meta)
         .await
     {
         Ok(()) => {
@@ -130,16 +134,15 @@ pub async fn show_invite(
 pub async fn accept_invite(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PasswordForm>,
 ) -> Response {
-    let page = complete_page(&state, &ctx).keep(&f, &["token"]);
-    if !page.csrf_ok(&f) {
+    let page = complete_page(&state, &ctx).keep(posted.typed(), &["token"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! { invite => true });
-    }
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
+    };
     match state
         .umbral
-        .accept_invitation(get("token"), get("password"), &ctx.meta)
+        .accept_invitation(&f.token, &f.password, &ctx.meta)
         .await
     {
         Ok(out) => {
@@ -149,7 +152,7 @@ pub async fn accept_invite(
         }
         // The page again with the person's name and email.
         Err(e) => {
-            let user = state.umbral.invitation_user(get("token")).await.ok();
+            let user = state.umbral.invitation_user(&f.token).await.ok();
             page.error(
                 &e,
                 context! {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,9 +12,11 @@ use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
 use umbral_core::policy::TwoFactorPolicy;
 
+use super::form::CodeForm;
+use super::form::{NoFields, Posted};
 use super::two_factor::{
-    SetupPlace, confirm_app_setup, confirm_sms_setup, render_app_setup, render_sms_code, render_sms_setup,
-    send_sms_setup, show_codes_next,
+    PhoneForm, SetupPlace, confirm_app_setup, confirm_sms_setup, render_app_setup, render_sms_code,
+    render_sms_setup, send_sms_setup, show_codes_next,
 };
 use super::{FormPage, PageSession};
 use crate::AppState;
@@ -133,24 +134,26 @@ pub async fn security(
     render_security(&state, &ctx, &auth, q.get("notice").map(String::as_str), None).await
 }
 
-fn csrf_ok(state: &AppState, ctx: &Ctx, f: &HashMap<String, String>) -> bool {
-    FormPage::new(state, ctx, "security.html", &[]).csrf_ok(f)
+/// The tab again, saying the form expired.
+async fn expired(state: &AppState, ctx: &Ctx, auth: &Authenticated) -> Response {
+    let e = CoreError::invalid("_form", "request.form_expired");
+    render_security(state, ctx, auth, None, Some(&e)).await
 }
 
-/// Runs an action of the tab: back to the tab with a notice, or the tab with the error.
-async fn act<T>(
+/// Runs an action of the tab with the form's fields once its token matched: back to the tab
+/// with a notice, or the tab with the error.
+async fn act<F, T>(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
-    f: &HashMap<String, String>,
+    posted: Posted<F>,
     notice: &str,
-    result: impl std::future::Future<Output = Result<T, CoreError>>,
+    work: impl AsyncFnOnce(F) -> Result<T, CoreError>,
 ) -> Response {
-    if !csrf_ok(state, ctx, f) {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render_security(state, ctx, auth, None, Some(&e)).await;
-    }
-    match result.await {
+    let Ok(f) = posted.checked() else {
+        return expired(state, ctx, auth).await;
+    };
+    match work(f).await {
         Ok(_) => Redirect::to(&format!("/settings/security?notice={notice}")).into_response(),
         Err(e) => render_security(state, ctx, auth, None, Some(&e)).await,
     }
@@ -167,12 +170,12 @@ pub async fn confirm_app(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CodeForm>,
 ) -> Response {
     if let Err(e) = auth.complete_user() {
         return state.error_page(&ctx, &e);
     }
-    confirm_app_setup(&state, &ctx, &auth, SECURITY, &f).await
+    confirm_app_setup(&state, &ctx, &auth, SECURITY, posted).await
 }
 
 pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
@@ -186,10 +189,10 @@ pub async fn send_sms(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PhoneForm>,
 ) -> Response {
     match auth.complete_user() {
-        Ok(_) => send_sms_setup(&state, &ctx, &auth, SECURITY, &f).await,
+        Ok(_) => send_sms_setup(&state, &ctx, &auth, SECURITY, posted).await,
         Err(e) => state.error_page(&ctx, &e),
     }
 }
@@ -209,10 +212,10 @@ pub async fn confirm_sms(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CodeForm>,
 ) -> Response {
     match auth.complete_user() {
-        Ok(_) => confirm_sms_setup(&state, &ctx, &auth, SECURITY, &f).await,
+        Ok(_) => confirm_sms_setup(&state, &ctx, &auth, SECURITY, posted).await,
         Err(e) => state.error_page(&ctx, &e),
     }
 }
@@ -242,21 +245,20 @@ pub async fn remove_factor(
     ctx: Ctx,
     PageSession(auth): PageSession,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    let work = state.umbral.remove_factor(&auth, &id, &ctx.meta);
-    act(&state, &ctx, &auth, &f, "factor_removed", work).await
+    let work = async |_: NoFields| state.umbral.remove_factor(&auth, &id, &ctx.meta).await;
+    act(&state, &ctx, &auth, posted, "factor_removed", work).await
 }
 
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    if !csrf_ok(&state, &ctx, &f) {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render_security(&state, &ctx, &auth, None, Some(&e)).await;
+    if posted.checked().is_err() {
+        return expired(&state, &ctx, &auth).await;
     }
     match state.umbral.regenerate_recovery_codes(&auth, &ctx.meta).await {
         Ok(codes) => {
@@ -271,38 +273,45 @@ pub async fn forget_devices(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<DeviceForm>,
 ) -> Response {
-    let device = f.get("device").filter(|d| !d.is_empty()).cloned();
-    let notice = if device.is_some() {
+    let one = posted.typed().get("device").is_some_and(|d| !d.is_empty());
+    let notice = if one {
         "device_forgotten"
     } else {
         "devices_forgotten"
     };
-    let work = state
-        .umbral
-        .forget_trusted_devices(&auth, device.as_deref(), &ctx.meta);
-    act(&state, &ctx, &auth, &f, notice, work).await
+    let work = async |f: DeviceForm| {
+        let device = Some(f.device).filter(|d| !d.is_empty());
+        state
+            .umbral
+            .forget_trusted_devices(&auth, device.as_deref(), &ctx.meta)
+            .await
+    };
+    act(&state, &ctx, &auth, posted, notice, work).await
 }
 
 pub async fn end_session(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<SessionForm>,
 ) -> Response {
-    let id = f.get("session").cloned().unwrap_or_default();
-    if id == auth.session.id_hash && csrf_ok(&state, &ctx, &f) {
+    let Ok(f) = posted.checked() else {
+        return expired(&state, &ctx, &auth).await;
+    };
+    let result = state.umbral.end_own_session(&auth, &f.session, &ctx.meta).await;
+    match result {
         // Signing this very browser out is signing out.
-        if let Err(e) = state.umbral.end_own_session(&auth, &id, &ctx.meta).await {
-            return state.error_page(&ctx, &e);
+        Ok(()) if f.session == auth.session.id_hash => {
+            let mut resp = Redirect::to("/login?notice=signed_out").into_response();
+            crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
         }
-        let mut resp = Redirect::to("/login?notice=signed_out").into_response();
-        crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
-        return resp;
+        Ok(()) => Redirect::to("/settings/security?notice=session_ended").into_response(),
+        Err(e) if f.session == auth.session.id_hash => state.error_page(&ctx, &e),
+        Err(e) => render_security(&state, &ctx, &auth, None, Some(&e)).await,
     }
-    let work = state.umbral.end_own_session(&auth, &id, &ctx.meta);
-    act(&state, &ctx, &auth, &f, "session_ended", work).await
 }
 
 /// Policy `optional`: "Two-factor authentication" explains, then **Activate**.
@@ -321,10 +330,10 @@ pub async fn activate(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let page = FormPage::new(&state, &ctx, "activate.html", &["_form"]);
-    if !page.csrf_ok(&f) {
+    if posted.checked().is_err() {
         return page.expired(context! {});
     }
     match state.umbral.enable_two_factor(&auth, &ctx.meta).await {
@@ -338,15 +347,38 @@ pub async fn activate(
 }
 
 /// "Change password": the current one, then the new one.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PasswordForm {
+    current_password: String,
+    password: String,
+}
+
+/// "Forget" one remembered device (`device`), or all of them (empty).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DeviceForm {
+    device: String,
+}
+
+/// "Sign out" of one session, by its id.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SessionForm {
+    session: String,
+}
+
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PasswordForm>,
 ) -> Response {
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or_default();
-    let work = state
-        .umbral
-        .change_password(&auth, get("current_password"), get("password"), &ctx.meta);
-    act(&state, &ctx, &auth, &f, "password_changed", work).await
+    let work = async |f: PasswordForm| {
+        state
+            .umbral
+            .change_password(&auth, &f.current_password, &f.password, &ctx.meta)
+            .await
+    };
+    act(&state, &ctx, &auth, posted, "password_changed", work).await
 }

@@ -2,16 +2,17 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::flows::Next;
-use umbral_core::flows::signup::{PhoneInput, SignupInput};
+use umbral_core::flows::input::PhoneInput;
+use umbral_core::flows::signup::SignupInput;
 use umbral_core::types::Locale;
 
+use super::form::{CodeForm, NoFields, Posted};
 use super::{FormPage, PageSession, signed_in, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -73,6 +74,17 @@ fn choices(state: &AppState, ctx: &Ctx) -> Value {
     context! { plans => plans, ..countries(locale, ctx.likely_country()) }
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SignupForm {
+    name: String,
+    email: String,
+    phone_country: String,
+    phone: String,
+    password: String,
+    plan: String,
+}
+
 fn signup_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "signup.html", SIGNUP_ORDER)
 }
@@ -89,30 +101,25 @@ pub async fn show(
     page.render(StatusCode::OK, choices(&state, &ctx))
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(f): Form<HashMap<String, String>>,
-) -> Response {
-    let accepted = f.get("accept_terms").is_some_and(|v| !v.is_empty());
-    let mut page = signup_page(&state, &ctx).keep(&f, KEPT);
+pub async fn submit(State(state): State<AppState>, ctx: Ctx, posted: Posted<SignupForm>) -> Response {
+    let accepted = posted.typed().get("accept_terms").is_some_and(|v| !v.is_empty());
+    let mut page = signup_page(&state, &ctx).keep(posted.typed(), KEPT);
     if accepted {
         page = page.value("accept_terms", "yes");
     }
-    if !page.csrf_ok(&f) {
+    let Ok(f) = posted.checked() else {
         return page.expired(choices(&state, &ctx));
-    }
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    };
     let input = SignupInput {
-        name: get("name"),
-        email: get("email"),
+        name: f.name,
+        email: f.email,
         phone: PhoneInput::National {
-            country: get("phone_country"),
-            number: get("phone"),
+            country: f.phone_country,
+            number: f.phone,
         },
-        password: get("password"),
+        password: f.password,
         accept_terms: accepted,
-        plan: f.get("plan").cloned().filter(|p| !p.is_empty()),
+        plan: Some(f.plan).filter(|p| !p.is_empty()),
         locale: ctx.locale,
     };
     match state
@@ -157,14 +164,13 @@ pub async fn confirm(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CodeForm>,
 ) -> Response {
-    let page = confirm_page(&state, &ctx).keep(&f, &["code"]);
-    if !page.csrf_ok(&f) {
+    let page = confirm_page(&state, &ctx).keep(posted.typed(), &["code"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! {});
-    }
-    let code = f.get("code").map(String::as_str).unwrap_or_default();
-    match state.umbral.confirm_email(&auth, code, &ctx.meta).await {
+    };
+    match state.umbral.confirm_email(&auth, &f.code, &ctx.meta).await {
         Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
         Err(e) => page.error(&e, context! {}),
     }
@@ -174,10 +180,10 @@ pub async fn resend(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
     let page = confirm_page(&state, &ctx);
-    if !page.csrf_ok(&f) {
+    if posted.checked().is_err() {
         return page.expired(context! {});
     }
     match state.umbral.resend_email_code(&auth, ctx.locale).await {

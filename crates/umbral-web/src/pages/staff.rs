@@ -2,7 +2,6 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,6 +9,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::accounts::UserStatus;
 
+use super::form::{NoFields, Posted};
 use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -97,9 +97,9 @@ pub async fn end_sessions(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_user.html", &[]).csrf_ok(&f) {
+    if posted.checked().is_err() {
         return state.error_page(&ctx, &CoreError::Forbidden);
     }
     match state.umbral.end_user_sessions(&actor, &id, &ctx.meta).await {
@@ -140,10 +140,10 @@ async fn decide(
     ctx: Ctx,
     actor: umbral_core::admin::ApiActor,
     id: String,
-    f: HashMap<String, String>,
+    posted: Posted<NoFields>,
     approve: bool,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_resets.html", &[]).csrf_ok(&f) {
+    if posted.checked().is_err() {
         return state.error_page(&ctx, &CoreError::Forbidden);
     }
     match state
@@ -168,9 +168,9 @@ pub async fn approve(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    decide(state, ctx, actor, id, f, true).await
+    decide(state, ctx, actor, id, posted, true).await
 }
 
 pub async fn reject(
@@ -178,9 +178,9 @@ pub async fn reject(
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    decide(state, ctx, actor, id, f, false).await
+    decide(state, ctx, actor, id, posted, false).await
 }
 
 // ---- Organizations ----
@@ -282,25 +282,38 @@ pub async fn organization(
     render_org(&state, &ctx, &actor, &id, notice, None).await
 }
 
+/// A two-factor policy (`required`, `optional`, or `default`: the platform's) and the
+/// single-session rule (`yes`, `no`, `default`), for an organization or the platform.
+#[derive(Debug, serde::Deserialize)]
+pub struct PolicyForm {
+    #[serde(default = "platform_default")]
+    two_factor: String,
+    #[serde(default = "platform_default")]
+    single_session: String,
+}
+
+fn platform_default() -> String {
+    "default".to_string()
+}
+
 pub async fn organization_policies(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PolicyForm>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_org.html", &[]).csrf_ok(&f) {
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_org(&state, &ctx, &actor, &id, None, Some(&e)).await;
-    }
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("default");
-    let two_factor = match get("two_factor") {
+    };
+    let two_factor = match f.two_factor.as_str() {
         "default" => Ok(None),
         p => umbral_core::policy::TwoFactorPolicy::parse(p)
             .map(Some)
             .ok_or(CoreError::invalid("two_factor", "policy.two_factor_invalid")),
     };
-    let single = match get("single_session") {
+    let single = match f.single_session.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,
@@ -331,25 +344,35 @@ pub async fn new_user(State(state): State<AppState>, ctx: Ctx, _: StaffPage) -> 
     FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER).render(StatusCode::OK, context! {})
 }
 
+/// "Create an account": who, in which language, and optionally into which organization.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NewUserForm {
+    name: String,
+    email: String,
+    locale: String,
+    organization_id: String,
+    role: String,
+}
+
 pub async fn create_user(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NewUserForm>,
 ) -> Response {
     let page = FormPage::new(&state, &ctx, "staff_new_user.html", NEW_USER_ORDER)
-        .keep(&f, &["name", "email", "organization_id"]);
-    if !page.csrf_ok(&f) {
+        .keep(posted.typed(), &["name", "email", "organization_id"]);
+    let Ok(f) = posted.checked() else {
         return page.expired(context! {});
-    }
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    };
     let result = async {
-        let role = crate::api::organization::member_role(&get("role"))?;
+        let role = crate::api::organization::member_role(&f.role)?;
         let input = umbral_core::flows::invitations::NewUserInput {
-            email: get("email"),
-            name: get("name"),
-            locale: umbral_core::types::Locale::from_tag(&get("locale")).unwrap_or(ctx.locale),
-            org_id: Some(get("organization_id"))
+            email: f.email,
+            name: f.name,
+            locale: umbral_core::types::Locale::from_tag(&f.locale).unwrap_or(ctx.locale),
+            org_id: Some(f.organization_id)
                 .filter(|o| !o.trim().is_empty())
                 .map(|o| o.trim().to_string()),
             role,
@@ -412,22 +435,26 @@ pub async fn api_keys(
     render_keys(&state, &ctx, None, notice, None).await
 }
 
+/// A new API key: its name, and the organization it is limited to (empty: staff-wide).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ApiKeyForm {
+    name: String,
+    organization_id: String,
+}
+
 pub async fn create_api_key(
     State(state): State<AppState>,
     ctx: Ctx,
     _: StaffPage,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<ApiKeyForm>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_keys(&state, &ctx, None, None, Some(&e)).await;
-    }
-    let name = f.get("name").map(String::as_str).unwrap_or_default();
-    let scope = match f
-        .get("organization_id")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-    {
+    };
+    let name = f.name.as_str();
+    let scope = match Some(f.organization_id.trim()).filter(|s| !s.is_empty()) {
         Some(org) => umbral_core::admin::ApiScope::Organization(umbral_core::types::OrgId(org.to_string())),
         None => umbral_core::admin::ApiScope::Staff,
     };
@@ -443,9 +470,9 @@ pub async fn revoke_api_key(
     ctx: Ctx,
     _: StaffPage,
     Path(id): Path<String>,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_keys.html", &[]).csrf_ok(&f) {
+    if posted.checked().is_err() {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_keys(&state, &ctx, None, None, Some(&e)).await;
     }
@@ -485,13 +512,12 @@ pub async fn save_settings(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PolicyForm>,
 ) -> Response {
-    if !FormPage::new(&state, &ctx, "staff_settings.html", &[]).csrf_ok(&f) {
+    let Ok(f) = posted.checked() else {
         return state.error_page(&ctx, &CoreError::Forbidden);
-    }
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("default");
-    let two_factor = match get("two_factor") {
+    };
+    let two_factor = match f.two_factor.as_str() {
         "default" => None,
         p => match umbral_core::policy::TwoFactorPolicy::parse(p) {
             Some(p) => Some(p),
@@ -503,7 +529,7 @@ pub async fn save_settings(
             }
         },
     };
-    let single = match get("single_session") {
+    let single = match f.single_session.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,

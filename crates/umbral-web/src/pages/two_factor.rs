@@ -2,18 +2,16 @@
 //! and the recovery codes (`/recovery-codes`). The challenge after the password is in
 //! `challenge.rs`.
 
-use std::collections::HashMap;
-
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::flows::Next;
+use umbral_core::flows::input::PhoneInput;
 use umbral_core::flows::session::Authenticated;
-use umbral_core::flows::signup::PhoneInput;
 
+use super::form::{CodeForm, NoFields, Posted};
 use super::{FormPage, PageSession, step_path};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -90,14 +88,13 @@ pub async fn confirm_app_setup(
     ctx: &Ctx,
     auth: &Authenticated,
     place: SetupPlace,
-    f: &HashMap<String, String>,
+    posted: Posted<CodeForm>,
 ) -> Response {
-    if !app_page(state, ctx).csrf_ok(f) {
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_app_setup(state, ctx, auth, place, Some(&e)).await;
-    }
-    let code = f.get("code").map(String::as_str).unwrap_or_default();
-    match state.umbral.confirm_totp(auth, code, &ctx.meta).await {
+    };
+    match state.umbral.confirm_totp(auth, &f.code, &ctx.meta).await {
         Ok(done) => enrolled(state, ctx, done),
         Err(e) => render_app_setup(state, ctx, auth, place, Some(&e)).await,
     }
@@ -199,11 +196,10 @@ pub async fn saved_recovery_codes(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<NoFields>,
 ) -> Response {
-    let page = FormPage::new(&state, &ctx, "recovery_codes.html", &[]);
     let shown = shown_codes(&state, &ctx, &auth);
-    if !page.csrf_ok(&f) {
+    if posted.checked().is_err() {
         return match shown {
             Some(s) => recovery_codes_page(&state, &ctx, &s.codes),
             None => Redirect::to(step_path(auth.next().as_str())).into_response(),
@@ -244,27 +240,34 @@ pub fn render_sms_setup(state: &AppState, ctx: &Ctx, auth: &Authenticated, place
         .render(StatusCode::OK, sms_extra(ctx, place, &country))
 }
 
+/// The number to set up for SMS: dial prefix (by country) and national number.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PhoneForm {
+    phone_country: String,
+    phone: String,
+}
+
 /// Sends the code to the number, then asks for it.
 pub async fn send_sms_setup(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
     place: SetupPlace,
-    f: &HashMap<String, String>,
+    posted: Posted<PhoneForm>,
 ) -> Response {
-    let page = sms_page(state, ctx).keep(f, &["phone_country", "phone"]);
-    let chosen = f.get("phone_country").map_or("", String::as_str);
-    if !page.csrf_ok(f) {
-        return page.expired(sms_extra(ctx, place, chosen));
-    }
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let page = sms_page(state, ctx).keep(posted.typed(), &["phone_country", "phone"]);
+    let chosen = posted.typed().get("phone_country").cloned().unwrap_or_default();
+    let Ok(f) = posted.checked() else {
+        return page.expired(sms_extra(ctx, place, &chosen));
+    };
     let phone = PhoneInput::National {
-        country: get("phone_country"),
-        number: get("phone"),
+        country: f.phone_country,
+        number: f.phone,
     };
     match state.umbral.start_sms(auth, &phone, ctx.locale, &ctx.meta).await {
         Ok(()) => Redirect::to(&place.path("/sms/confirm")).into_response(),
-        Err(e) => page.error(&e, sms_extra(ctx, place, chosen)),
+        Err(e) => page.error(&e, sms_extra(ctx, place, &chosen)),
     }
 }
 
@@ -299,14 +302,13 @@ pub async fn confirm_sms_setup(
     ctx: &Ctx,
     auth: &Authenticated,
     place: SetupPlace,
-    f: &HashMap<String, String>,
+    posted: Posted<CodeForm>,
 ) -> Response {
-    if !sms_code_page(state, ctx).csrf_ok(f) {
+    let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
         return render_sms_code(state, ctx, auth, place, Some(&e)).await;
-    }
-    let code = f.get("code").map(String::as_str).unwrap_or_default();
-    match state.umbral.confirm_sms(auth, code, &ctx.meta).await {
+    };
+    match state.umbral.confirm_sms(auth, &f.code, &ctx.meta).await {
         Ok(done) => enrolled(state, ctx, done),
         Err(e) => render_sms_code(state, ctx, auth, place, Some(&e)).await,
     }
@@ -325,11 +327,11 @@ pub async fn send_sms(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<PhoneForm>,
 ) -> Response {
     match enrolling(&auth) {
         Some(r) => r,
-        None => send_sms_setup(&state, &ctx, &auth, ONBOARDING, &f).await,
+        None => send_sms_setup(&state, &ctx, &auth, ONBOARDING, posted).await,
     }
 }
 
@@ -348,12 +350,12 @@ pub async fn confirm_sms(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CodeForm>,
 ) -> Response {
     if let Some(r) = enrolling(&auth) {
         return r;
     }
-    confirm_sms_setup(&state, &ctx, &auth, ONBOARDING, &f).await
+    confirm_sms_setup(&state, &ctx, &auth, ONBOARDING, posted).await
 }
 
 /// Ten recovery codes with a download, and "I saved them, continue".
@@ -386,11 +388,11 @@ pub async fn confirm_app(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Form(f): Form<HashMap<String, String>>,
+    posted: Posted<CodeForm>,
 ) -> Response {
     // A stale set-up page sent after the factor is active adds nothing.
     if let Some(r) = enrolling(&auth) {
         return r;
     }
-    confirm_app_setup(&state, &ctx, &auth, ONBOARDING, &f).await
+    confirm_app_setup(&state, &ctx, &auth, ONBOARDING, posted).await
 }
