@@ -125,7 +125,7 @@ impl Default for CodePolicy {
     }
 }
 
-/// Whether a user must have a second factor (product.md 3.1).
+/// Whether a user must have a second factor (`docs/flows/two-factor.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TwoFactorPolicy {
     /// No user may be without a second factor (the platform default).
@@ -152,7 +152,7 @@ impl TwoFactorPolicy {
     }
 }
 
-/// Which network a trusted device must stay in (product.md 3.5).
+/// Which network a trusted device must stay in (`docs/flows/two-factor.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrustNetwork {
     /// The same prefix as the address that passed the challenge (default /24 and /64).

@@ -15,7 +15,7 @@ pub const TZ: &str = "umbral_tz";
 pub struct CookieNames {
     pub session: &'static str,
     pub csrf: &'static str,
-    /// A trusted device's token (product.md 3.5).
+    /// A trusted device's token (`docs/flows/two-factor.md`).
     pub device: &'static str,
     /// The sign-in device cookie: this browser signed in to an account before, so failures
     /// from elsewhere never block it (`umbral_core::auth::throttle`).

@@ -1,5 +1,5 @@
 //! What staff and their tools do through the admin API: API keys, and the lost-factor resets
-//! they approve or reject (product.md 3.7).
+//! they approve or reject (`docs/flows/two-factor.md`).
 
 use crate::clock::UnixMillis;
 use crate::types::OrgId;

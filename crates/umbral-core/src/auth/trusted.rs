@@ -1,4 +1,4 @@
-//! Trusted devices (product.md 3.5): a browser that passed the challenge skips it for a while,
+//! Trusted devices (`docs/flows/two-factor.md`): a browser that passed the challenge skips it for a while,
 //! unless something that matters changed since.
 
 use crate::accounts::{Membership, User};

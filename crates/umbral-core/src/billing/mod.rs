@@ -1,4 +1,4 @@
-//! Plans, prices, taxes and the purchase summary (product.md section 6). Amounts are integers in
+//! Plans, prices, taxes and the purchase summary (`docs/flows/onboarding.md`). Amounts are integers in
 //! the currency's minor unit (cents); card data passes through here to a gateway and is never
 //! kept.
 

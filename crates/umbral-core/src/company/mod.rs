@@ -1,4 +1,4 @@
-//! What an organization tells about itself at sign-up (product.md section 5): the country, its
+//! What an organization tells about itself at sign-up (`docs/flows/onboarding.md`): the country, its
 //! tax id, size, segment and address.
 
 pub mod postal;

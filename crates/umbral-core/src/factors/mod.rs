@@ -1,4 +1,4 @@
-//! Second factors (product.md section 3): what a factor is, and one file per method.
+//! Second factors (`docs/flows/two-factor.md`): what a factor is, and one file per method.
 //!
 //! A user's stored factors are authenticator apps (`totp`) and phones (`sms`). Email is a method
 //! of the challenge, offered only once one of those exists, and recovery codes are a fallback;
@@ -93,7 +93,7 @@ pub enum Proof {
     RecoveryCode { code_hash: String },
 }
 
-/// A browser remembered after a passed challenge (product.md 3.5).
+/// A browser remembered after a passed challenge (`docs/flows/two-factor.md`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedDevice {
     pub id: String,

@@ -1,4 +1,4 @@
-//! Reading the audit log (product.md section 7): staff read everything, an organization's owner
+//! Reading the audit log (`docs/operations.md`): staff read everything, an organization's owner
 //! and admins (and an organization's API key) read their organization's; newest first, filtered
 //! by user, event and time, a page at a time.
 

@@ -1,4 +1,4 @@
-//! The second-factor challenge after the password (product.md 2.4, 3.3, 3.4, 3.5): a code from
+//! The second-factor challenge after the password (`docs/flows/login.md`, `docs/flows/two-factor.md`): a code from
 //! the authenticator app, a code sent by email (once another factor exists), or a recovery code;
 //! optionally remembering the browser.
 
@@ -63,7 +63,7 @@ impl Umbral {
         if has(FactorKind::Sms) {
             methods.push(Method::Sms);
         }
-        // Email only ever next to another factor (product.md 3.3).
+        // Email only ever next to another factor (`docs/flows/two-factor.md`).
         if !methods.is_empty() {
             methods.push(Method::Email);
             methods.push(Method::RecoveryCode);

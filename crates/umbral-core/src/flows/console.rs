@@ -1,4 +1,4 @@
-//! The staff console's reads and actions (product.md section 7): find users, see one user's
+//! The staff console's reads and actions (`docs/operations.md`): find users, see one user's
 //! factors, sessions and audit trail, end their sessions. Every call is a staff actor's; every
 //! action is audited with the staff member as its actor.
 

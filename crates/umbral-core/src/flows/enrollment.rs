@@ -1,4 +1,4 @@
-//! Setting second factors up and managing them (product.md 3.2, 3.3 and 3.6): authenticator
+//! Setting second factors up and managing them (`docs/flows/two-factor.md`): authenticator
 //! apps, recovery codes, removing a factor, turning two-factor on under policy `optional`.
 
 use crate::accounts::User;

@@ -1,4 +1,4 @@
-//! Lost every factor (product.md 3.7): the user asks from the challenge page, confirms from the
+//! Lost every factor (`docs/flows/two-factor.md`): the user asks from the challenge page, confirms from the
 //! registered email, and staff approve or reject through the admin API (or the command line).
 //! Approval removes the factors, ends the sessions and the trusted devices; the next sign-in
 //! enrolls again.

@@ -1,4 +1,4 @@
-//! Users created by staff (product.md 4.2): an invitation link (7 days) sets the first password;
+//! Users created by staff (`docs/flows/recovery-and-invitations.md`): an invitation link (7 days) sets the first password;
 //! then the user goes on with two-factor set-up per policy. Until then no password signs them in
 //! ("Forgot your password?" works too).
 

@@ -1,4 +1,4 @@
-//! Identifier-first sign-in (product.md section 2): the same answer, in the same time, for an
+//! Identifier-first sign-in (`docs/flows/login.md`): the same answer, in the same time, for an
 //! unknown email, a wrong password and a disabled user; limits per account and per IP; one
 //! session per user.
 

@@ -1,4 +1,4 @@
-//! The sign-up steps after two-factor set-up (product.md 1.4, 5, 6 and 2.6): the company data,
+//! The sign-up steps after two-factor set-up (`docs/flows/signup.md`, `docs/flows/onboarding.md`, `docs/flows/login.md`): the company data,
 //! the checkout, and "First steps". Only the organization's owner does them, in order; each
 //! step's data is written in one transaction that also moves the organization on.
 

@@ -1,6 +1,6 @@
 //! An organization's owner and admins manage its members (`/settings/organization`): invite,
 //! change roles, deactivate, remove; the owner hands the owner role to another member after a
-//! fresh second-factor check, and every member's trusted devices then ask again (product.md 3.5).
+//! fresh second-factor check, and every member's trusted devices then ask again (`docs/flows/two-factor.md`).
 //! Every rule is checked here: an admin never reaches another organization, a member never acts
 //! as an admin.
 

@@ -1,4 +1,4 @@
-//! Changing the password in Account preferences, Security (product.md 3.6): the current password
+//! Changing the password in Account preferences, Security (`docs/flows/two-factor.md`): the current password
 //! first, the same rules as at sign-up for the new one. Every other session ends, trusted devices
 //! ask again, and the user is told by email.
 

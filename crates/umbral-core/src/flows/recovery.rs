@@ -1,4 +1,4 @@
-//! "Forgot your password?" (product.md 4.1): always the same answer and the same work, whether
+//! "Forgot your password?" (`docs/flows/recovery-and-invitations.md`): always the same answer and the same work, whether
 //! the address has an account or not; a single-use link (256-bit, stored hashed, 1 hour, replaced
 //! by a newer one) opens "Choose a new password"; afterwards every session and trusted device of
 //! the user has ended, and the second factor is still asked at the next sign-in.

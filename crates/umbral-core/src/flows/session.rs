@@ -166,7 +166,7 @@ impl Umbral {
         membership: Option<&Membership>,
         meta: &RequestMeta,
     ) -> Result<Option<AuditEvent>, CoreError> {
-        // Staff always keep one session, whatever the settings (product.md 2.5).
+        // Staff always keep one session, whatever the settings (`docs/flows/login.md`).
         let single = user.is_staff
             || membership
                 .and_then(|m| m.single_session)

@@ -1,4 +1,4 @@
-//! Sign-up (product.md section 1): create the user and their organization, send a code to confirm
+//! Sign-up (`docs/flows/signup.md`): create the user and their organization, send a code to confirm
 //! the email. A taken email looks exactly like a new one from outside: the person at that address
 //! gets a warning email instead of a code.
 

@@ -1,4 +1,4 @@
-//! The ports of the sign-up steps after 2FA (product.md 5 and 6): company data, orders and
+//! The ports of the sign-up steps after 2FA (`docs/flows/onboarding.md`): company data, orders and
 //! subscriptions in storage, postal code lookups, payment gateways.
 
 use async_trait::async_trait;
@@ -7,7 +7,7 @@ use super::StoreResult;
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 
-/// Where an organization is on the way from sign-up to a ready account (product.md 1.4).
+/// Where an organization is on the way from sign-up to a ready account (`docs/flows/signup.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OrgSetup {
     /// The owner must give the company data.

@@ -642,7 +642,7 @@ pub trait OrganizationStore: Send + Sync {
     -> StoreResult<bool>;
 }
 
-/// A user created by staff (product.md 4.2).
+/// A user created by staff (`docs/flows/recovery-and-invitations.md`).
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
     pub user: User,

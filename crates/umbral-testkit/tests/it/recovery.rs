@@ -1,4 +1,4 @@
-//! "Forgot your password?" (product.md 4.1): the same answer and time for any address, a
+//! "Forgot your password?" (`docs/flows/recovery-and-invitations.md`): the same answer and time for any address, a
 //! single-use link of one hour that a newer one replaces, and afterwards no session or trusted
 //! device of the user left.
 

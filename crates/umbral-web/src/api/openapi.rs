@@ -252,7 +252,7 @@ fn core_spec() -> Value {
                 "Challenge": {"type": "object", "required": ["method", "code"], "properties": {
                     "method": {"type": "string", "enum": ["totp", "sms", "email", "recovery_code"]},
                     "code": {"type": "string", "description": "6 digits, or a recovery code (XXXXX-XXXXX)"},
-                    "remember_device": {"type": "boolean", "description": "Skip the challenge in this browser for 14 days (product.md 3.5)"}
+                    "remember_device": {"type": "boolean", "description": "Skip the challenge in this browser for 14 days (configurable)"}
                 }, "additionalProperties": false},
                 "Method": {"type": "object", "required": ["method"], "properties": {
                     "method": {"type": "string", "enum": ["sms", "email"]}

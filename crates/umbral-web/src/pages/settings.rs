@@ -1,4 +1,4 @@
-//! Account preferences: `/settings/security` (product.md 3.6): the factors, turning two-factor on
+//! Account preferences: `/settings/security` (`docs/flows/two-factor.md`): the factors, turning two-factor on
 //! under policy `optional`, adding and removing factors, new recovery codes, active sessions and
 //! trusted devices.
 

@@ -1,4 +1,4 @@
-//! Second factors (product.md section 3), trusted devices, the password change and the
+//! Second factors (`docs/flows/two-factor.md`), trusted devices, the password change and the
 //! organization's policy.
 
 use super::*;

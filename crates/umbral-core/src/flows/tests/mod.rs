@@ -79,7 +79,7 @@ fn last_code(store: &MemoryStore) -> String {
         .unwrap_or_default()
 }
 
-// ---- Second factors (product.md section 3) ----
+// ---- Second factors (`docs/flows/two-factor.md`) ----
 
 fn setup_with(f: impl FnOnce(&mut CoreConfig)) -> (Umbral, MemoryStore, Arc<TestClock>) {
     let (u, store, clock) = setup();
