@@ -4,16 +4,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 use umbral::{Overrides, Settings};
+use umbral_core::CoreError;
 use umbral_core::accounts::Role;
 use umbral_core::admin::{ApiActor, ApiScope};
+use umbral_core::audit::RequestMeta;
 use umbral_core::clock::SystemClock;
 use umbral_core::flows::invitations::NewUserInput;
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::types::{Locale, OrgId};
+use umbral_web::error::{field_message, message_of};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -25,15 +28,9 @@ struct Cli {
     /// TOML settings file (see config/umbral.example.toml).
     #[arg(long, global = true, env = "UMBRAL_CONFIG")]
     config: Option<PathBuf>,
-    /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, global = true)]
-    listen: Option<String>,
-    /// sqlite://FILE or postgres://... [default: sqlite://umbral.db].
+    /// The database: sqlite://FILE or postgres://... [default: sqlite://umbral.db].
     #[arg(long, global = true)]
     database_url: Option<String>,
-    /// text or json.
-    #[arg(long, global = true)]
-    log_format: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +42,12 @@ enum Command {
         /// Development mode: email goes to /dev/outbox instead of SMTP.
         #[arg(long)]
         dev: bool,
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long)]
+        listen: Option<String>,
+        /// How log lines are written [default: text].
+        #[arg(long, value_enum)]
+        log_format: Option<LogFormat>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -74,6 +77,55 @@ enum Command {
     Postal(PostalCommand),
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The languages of Umbral's pages and messages.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Language {
+    En,
+    Es,
+    #[value(name = "pt-BR")]
+    PtBr,
+}
+
+impl From<Language> for Locale {
+    fn from(l: Language) -> Self {
+        match l {
+            Language::En => Locale::En,
+            Language::Es => Locale::Es,
+            Language::PtBr => Locale::PtBr,
+        }
+    }
+}
+
+/// A member's role in an organization they are created into.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MemberRole {
+    Member,
+    Admin,
+}
+
+/// An organization's two-factor policy; `default` follows the platform's.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PolicyChoice {
+    Required,
+    Optional,
+    Default,
+}
+
+/// Where a lost-factor reset request stands.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ResetState {
+    Unconfirmed,
+    Pending,
+    Approved,
+    Rejected,
+}
+
 #[derive(Subcommand, Debug)]
 enum PostalCommand {
     /// Import a GeoNames postal-code dump (`--format geonames`, city level, any countries) or a
@@ -82,9 +134,8 @@ enum PostalCommand {
     Import {
         /// The file to read.
         file: std::path::PathBuf,
-        /// `geonames` or `csv`.
-        #[arg(long, default_value = "geonames")]
-        format: String,
+        #[arg(long, value_enum, default_value = "geonames")]
+        format: umbral::postal::Format,
         /// The country of a CSV file's codes (ISO 3166, e.g. BR).
         #[arg(long)]
         country: Option<String>,
@@ -95,13 +146,15 @@ enum PostalCommand {
 enum StaffCommand {
     /// Create a staff account; its invitation sets the first password, then two-factor set-up.
     Create {
+        /// Their email address: the invitation goes there.
         #[arg(long)]
         email: String,
+        /// Their name, as pages and emails address them.
         #[arg(long)]
         name: String,
-        /// en, es or pt-BR [default: en].
-        #[arg(long, default_value = "en")]
-        locale: String,
+        /// The language of the invitation and the pages.
+        #[arg(long, value_enum, default_value = "en")]
+        locale: Language,
     },
 }
 
@@ -109,26 +162,32 @@ enum StaffCommand {
 enum UserCommand {
     /// Create a user who sets the first password through an emailed invitation (7 days).
     Create {
+        /// Their email address: the invitation goes there.
         #[arg(long)]
         email: String,
+        /// Their name, as pages and emails address them.
         #[arg(long)]
         name: String,
-        /// en, es or pt-BR [default: en].
-        #[arg(long, default_value = "en")]
-        locale: String,
+        /// The language of the invitation and the pages.
+        #[arg(long, value_enum, default_value = "en")]
+        locale: Language,
         /// Join this organization (its id); without it the user owns a new one.
         #[arg(long)]
         org: Option<String>,
-        /// member or admin, in --org [default: member].
-        #[arg(long, default_value = "member")]
-        role: String,
+        /// The role in --org.
+        #[arg(long, value_enum, default_value = "member")]
+        role: MemberRole,
     },
 }
 
 #[derive(Subcommand, Debug)]
 enum OrgCommand {
-    /// Set an organization's two-factor policy: required, optional, or default (the platform's).
-    TwoFactorPolicy { id: String, policy: String },
+    /// Set an organization's two-factor policy (`default`: the platform's).
+    TwoFactorPolicy {
+        id: String,
+        #[arg(value_enum)]
+        policy: PolicyChoice,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,14 +211,35 @@ enum ApiKeyCommand {
 enum FactorResetCommand {
     /// List requests, newest first.
     List {
-        /// unconfirmed, pending, approved or rejected.
-        #[arg(long)]
-        status: Option<String>,
+        /// Only the requests in this state.
+        #[arg(long, value_enum)]
+        status: Option<ResetState>,
     },
     /// Approve a confirmed request: the user's factors, sessions and trusted devices go.
     Approve { id: String },
     /// Reject a confirmed request.
     Reject { id: String },
+}
+
+/// Who acts from the command line, as the audit log records it.
+fn cli_meta() -> RequestMeta {
+    RequestMeta {
+        ip: "127.0.0.1".into(),
+        user_agent: "umbral command line".into(),
+    }
+}
+
+/// An error as a sentence for the person at the terminal (English), naming the field of each
+/// rule that was broken.
+fn words(e: &CoreError) -> String {
+    match e {
+        CoreError::Validation(errs) if !errs.is_empty() => errs
+            .iter()
+            .map(|f| format!("{}: {}", f.field, field_message(f, Locale::En)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => message_of(other, Locale::En),
+    }
 }
 
 /// Runs an administrative command against the configured database.
@@ -198,12 +278,25 @@ fn init_logs(settings: &Settings) {
     }
 }
 
+/// The settings, from the file, the environment and the flags (`serve` gives the server's).
 fn load(cli: &Cli, dev: bool) -> Result<Settings, String> {
+    load_with(cli, dev, None, None)
+}
+
+fn load_with(
+    cli: &Cli,
+    dev: bool,
+    listen: Option<&str>,
+    log_format: Option<LogFormat>,
+) -> Result<Settings, String> {
     let flags = Overrides {
-        listen: cli.listen.clone(),
+        listen: listen.map(str::to_string),
         database_url: cli.database_url.clone(),
         dev,
-        log_format: cli.log_format.clone(),
+        log_format: log_format.map(|f| match f {
+            LogFormat::Text => "text".to_string(),
+            LogFormat::Json => "json".to_string(),
+        }),
     };
     Settings::load(cli.config.as_deref(), &|k| std::env::var(k).ok(), &flags)
 }
@@ -239,11 +332,9 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Postal(PostalCommand::Import {
             ref file,
-            ref format,
+            format: f,
             ref country,
         }) => {
-            let f = umbral::postal::Format::parse(format)
-                .ok_or_else(|| format!("--format {format:?}: use geonames or csv"))?;
             let s = load(&cli, true)?;
             init_logs(&s);
             let store = umbral::open_store(&s).await.map_err(|e| format!("{e:#}"))?;
@@ -275,7 +366,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         Some(id) => ApiScope::Organization(OrgId(id.clone())),
                         None => ApiScope::Staff,
                     };
-                    let (key, secret) = u.create_api_key(name, scope).await.map_err(|e| e.to_string())?;
+                    let (key, secret) = u.create_api_key(name, scope).await.map_err(|e| words(&e))?;
                     eprintln!(
                         "API key {} ({}), scope {}. Keep it now: it is not shown again.",
                         key.id,
@@ -286,30 +377,31 @@ async fn run(cli: Cli) -> Result<(), String> {
                     Ok(())
                 }
                 ApiKeyCommand::List => {
-                    for k in u.api_keys().await.map_err(|e| e.to_string())? {
+                    for k in u.api_keys().await.map_err(|e| words(&e))? {
                         let state = if k.revoked_at.is_some() { "revoked" } else { "live" };
                         println!("{}\t{}\t{}\t{}", k.id, k.scope.as_string(), state, k.name);
                     }
                     Ok(())
                 }
-                ApiKeyCommand::Revoke { id } => u.revoke_api_key(id).await.map_err(|e| e.to_string()),
+                ApiKeyCommand::Revoke { id } => u
+                    .revoke_api_key(id)
+                    .await
+                    .map_err(|e| format!("{id}: {}", words(&e))),
             })
             .await
         }
         Command::FactorReset(ref cmd) => {
             admin(&cli, async |u| {
                 let actor = ApiActor::command_line();
-                let meta = umbral_core::audit::RequestMeta {
-                    ip: "127.0.0.1".into(),
-                    user_agent: "umbral command line".into(),
-                };
                 match cmd {
                     FactorResetCommand::List { status } => {
-                        for r in u
-                            .factor_resets(&actor, status.as_deref())
-                            .await
-                            .map_err(|e| e.to_string())?
-                        {
+                        let status = status.map(|s| match s {
+                            ResetState::Unconfirmed => "unconfirmed",
+                            ResetState::Pending => "pending",
+                            ResetState::Approved => "approved",
+                            ResetState::Rejected => "rejected",
+                        });
+                        for r in u.factor_resets(&actor, status).await.map_err(|e| words(&e))? {
                             print_reset(&r);
                         }
                         Ok(())
@@ -317,9 +409,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                     FactorResetCommand::Approve { id } | FactorResetCommand::Reject { id } => {
                         let approve = matches!(cmd, FactorResetCommand::Approve { .. });
                         let r = u
-                            .decide_factor_reset(&actor, id, approve, &meta)
+                            .decide_factor_reset(&actor, id, approve, &cli_meta())
                             .await
-                            .map_err(|e| format!("{id}: {e}"))?;
+                            .map_err(|e| format!("{id}: {}", words(&e)))?;
                         print_reset(&r);
                         Ok(())
                     }
@@ -330,34 +422,26 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::User(UserCommand::Create {
             ref email,
             ref name,
-            ref locale,
+            locale,
             ref org,
-            ref role,
+            role,
         }) => {
-            let role = match role.as_str() {
-                "member" => Role::Member,
-                "admin" => Role::Admin,
-                other => return Err(format!("--role {other:?}: use member or admin")),
-            };
-            let locale = Locale::from_tag(locale)
-                .ok_or_else(|| format!("--locale {locale:?}: use en, es or pt-BR"))?;
             let input = NewUserInput {
                 email: email.clone(),
                 name: name.clone(),
-                locale,
+                locale: locale.into(),
                 org_id: org.clone(),
-                role,
+                role: match role {
+                    MemberRole::Member => Role::Member,
+                    MemberRole::Admin => Role::Admin,
+                },
                 staff: false,
             };
             admin(&cli, async |u| {
-                let meta = umbral_core::audit::RequestMeta {
-                    ip: "127.0.0.1".into(),
-                    user_agent: "umbral command line".into(),
-                };
                 let (user, org) = u
-                    .create_user(&ApiActor::command_line(), &input, &meta)
+                    .create_user(&ApiActor::command_line(), &input, &cli_meta())
                     .await
-                    .map_err(|e| format!("{email}: {e}"))?;
+                    .map_err(|e| format!("{email}: {}", words(&e)))?;
                 println!("{user}\t{org}");
                 eprintln!("Invitation queued for {email}; a running server sends it.");
                 Ok(())
@@ -367,54 +451,46 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Staff(StaffCommand::Create {
             ref email,
             ref name,
-            ref locale,
+            locale,
         }) => {
-            let locale = Locale::from_tag(locale)
-                .ok_or_else(|| format!("--locale {locale:?}: use en, es or pt-BR"))?;
             let input = NewUserInput {
                 email: email.clone(),
                 name: name.clone(),
-                locale,
+                locale: locale.into(),
                 org_id: None,
                 role: Role::Member,
                 staff: true,
             };
             admin(&cli, async |u| {
-                let meta = umbral_core::audit::RequestMeta {
-                    ip: "127.0.0.1".into(),
-                    user_agent: "umbral command line".into(),
-                };
                 let (user, _) = u
-                    .create_user(&ApiActor::command_line(), &input, &meta)
+                    .create_user(&ApiActor::command_line(), &input, &cli_meta())
                     .await
-                    .map_err(|e| format!("{email}: {e}"))?;
+                    .map_err(|e| format!("{email}: {}", words(&e)))?;
                 println!("{user}");
                 eprintln!("Staff invitation queued for {email}; a running server sends it.");
                 Ok(())
             })
             .await
         }
-        Command::Org(OrgCommand::TwoFactorPolicy { ref id, ref policy }) => {
-            let parsed = match policy.as_str() {
-                "default" => None,
-                p => Some(
-                    TwoFactorPolicy::parse(p)
-                        .ok_or_else(|| format!("{p:?}: use required, optional or default"))?,
-                ),
+        Command::Org(OrgCommand::TwoFactorPolicy { ref id, policy }) => {
+            let parsed = match policy {
+                PolicyChoice::Default => None,
+                PolicyChoice::Required => Some(TwoFactorPolicy::Required),
+                PolicyChoice::Optional => Some(TwoFactorPolicy::Optional),
             };
             admin(&cli, async |u| {
-                let meta = umbral_core::audit::RequestMeta {
-                    ip: "127.0.0.1".into(),
-                    user_agent: "umbral command line".into(),
-                };
-                u.set_org_two_factor_policy(&ApiActor::command_line(), id, parsed, &meta)
+                u.set_org_two_factor_policy(&ApiActor::command_line(), id, parsed, &cli_meta())
                     .await
-                    .map_err(|e| format!("{id}: {e}"))
+                    .map_err(|e| format!("{id}: {}", words(&e)))
             })
             .await
         }
-        Command::Serve { dev } => {
-            let s = load(&cli, dev)?;
+        Command::Serve {
+            dev,
+            ref listen,
+            log_format,
+        } => {
+            let s = load_with(&cli, dev, listen.as_deref(), log_format)?;
             init_logs(&s);
             let listener = TcpListener::bind(&s.listen)
                 .await

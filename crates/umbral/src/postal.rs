@@ -13,22 +13,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use umbral_core::company::{known_country, postal};
 use umbral_store::{ImportError, ImportReport, PostalLevel, PostalRow, SqlStore};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// GeoNames: country, postal code, place name, admin name1, admin code1, ... (12 columns).
     Geonames,
     /// `postal_code,street,neighbourhood,city,state` for one country; a header line is skipped.
     Csv,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "geonames" => Some(Format::Geonames),
-            "csv" => Some(Format::Csv),
-            _ => None,
-        }
-    }
 }
 
 fn bad(line: u64, message: impl Into<String>) -> ImportError {
