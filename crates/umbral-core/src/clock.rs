@@ -5,6 +5,61 @@ use std::sync::atomic::{AtomicI64, Ordering};
 /// Milliseconds since the Unix epoch.
 pub type UnixMillis = i64;
 
+/// A length of time as the rules use it: made in the unit a setting speaks (`Span::days(14)`),
+/// added to or compared with the clock's milliseconds (`as_ms`), never multiplied out inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    ms: i64,
+}
+
+impl Span {
+    pub const ZERO: Span = Span { ms: 0 };
+
+    pub const fn ms(ms: i64) -> Self {
+        Self { ms }
+    }
+
+    pub const fn secs(secs: i64) -> Self {
+        Self::ms(secs.saturating_mul(1000))
+    }
+
+    pub const fn minutes(minutes: i64) -> Self {
+        Self::secs(minutes.saturating_mul(60))
+    }
+
+    pub const fn hours(hours: i64) -> Self {
+        Self::minutes(hours.saturating_mul(60))
+    }
+
+    pub const fn days(days: i64) -> Self {
+        Self::hours(days.saturating_mul(24))
+    }
+
+    pub const fn as_ms(self) -> i64 {
+        self.ms
+    }
+
+    /// Whole seconds (rounded down).
+    pub const fn as_secs(self) -> i64 {
+        self.ms / 1000
+    }
+
+    /// Whole minutes (rounded down).
+    pub const fn as_minutes(self) -> i64 {
+        self.ms / 60_000
+    }
+
+    /// Whole hours (rounded down).
+    pub const fn as_hours(self) -> i64 {
+        self.ms / 3_600_000
+    }
+
+    /// Whole days (rounded down).
+    pub const fn as_days(self) -> i64 {
+        self.ms / 86_400_000
+    }
+}
+
 pub trait Clock: Send + Sync + 'static {
     fn now_ms(&self) -> UnixMillis;
 }

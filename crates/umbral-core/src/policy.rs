@@ -2,6 +2,8 @@
 
 pub use crate::types::PasswordPolicy;
 
+use crate::clock::Span;
+
 /// Parameters of argon2id (OWASP: m=19456 KiB, t=2, p=1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashParams {
@@ -27,61 +29,59 @@ pub struct SessionPolicy {
     /// may relax it later, never for staff).
     pub single_session: bool,
     /// Absolute lifetime of a session.
-    pub max_age_secs: i64,
+    pub max_age: Span,
     /// A session unused this long ends.
-    pub idle_timeout_secs: i64,
+    pub idle_timeout: Span,
 }
 
 impl Default for SessionPolicy {
     fn default() -> Self {
         Self {
             single_session: true,
-            max_age_secs: 7 * 24 * 3600,
-            idle_timeout_secs: 24 * 3600,
+            max_age: Span::days(7),
+            idle_timeout: Span::hours(24),
         }
     }
 }
 
 /// Limits on sign-in attempts: after `free_failures` failures within the window, each further
-/// failure doubles the wait, up to `max_delay_secs`. The wait is temporary, so a stranger can never
+/// failure doubles the wait, up to `max_delay`. The wait is temporary, so a stranger can never
 /// lock the rightful user out for good.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThrottlePolicy {
-    pub window_secs: i64,
+    pub window: Span,
     pub account_free_failures: i64,
     /// Free failures of a browser with a sign-in device cookie for the account.
     pub device_free_failures: i64,
     /// Sign-ups one client IP may make in a window before each further one waits.
     pub signup_free_per_ip: i64,
     pub ip_free_failures: i64,
-    pub base_delay_secs: i64,
-    pub max_delay_secs: i64,
+    pub base_delay: Span,
+    pub max_delay: Span,
 }
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         Self {
-            window_secs: 15 * 60,
+            window: Span::minutes(15),
             account_free_failures: 5,
             device_free_failures: 10,
             signup_free_per_ip: 20,
             ip_free_failures: 50,
-            base_delay_secs: 2,
-            max_delay_secs: 15 * 60,
+            base_delay: Span::secs(2),
+            max_delay: Span::minutes(15),
         }
     }
 }
 
 impl ThrottlePolicy {
     /// The wait after `failures` failures, given how many are free.
-    pub fn delay_secs(&self, failures: i64, free: i64) -> i64 {
+    pub fn delay(&self, failures: i64, free: i64) -> Span {
         if failures < free {
-            return 0;
+            return Span::ZERO;
         }
         let doublings = u32::try_from((failures - free).min(30)).unwrap_or(30);
-        self.base_delay_secs
-            .saturating_mul(1i64 << doublings)
-            .min(self.max_delay_secs)
+        Span::ms(self.base_delay.as_ms().saturating_mul(1i64 << doublings)).min(self.max_delay)
     }
 }
 
@@ -90,8 +90,8 @@ impl ThrottlePolicy {
 /// for the same address waits 30 seconds, then a minute, and so on (the resend cool-down).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecoveryPolicy {
-    pub link_ttl_secs: i64,
-    pub window_secs: i64,
+    pub link_ttl: Span,
+    pub window: Span,
     pub per_account: i64,
     pub per_ip: i64,
 }
@@ -99,8 +99,8 @@ pub struct RecoveryPolicy {
 impl Default for RecoveryPolicy {
     fn default() -> Self {
         Self {
-            link_ttl_secs: 3600,
-            window_secs: 3600,
+            link_ttl: Span::hours(1),
+            window: Span::hours(1),
             per_account: 1,
             per_ip: 20,
         }
@@ -110,17 +110,17 @@ impl Default for RecoveryPolicy {
 /// Email confirmation codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodePolicy {
-    pub ttl_secs: i64,
+    pub ttl: Span,
     pub max_attempts: i64,
-    pub resend_cooldown_secs: i64,
+    pub resend_cooldown: Span,
 }
 
 impl Default for CodePolicy {
     fn default() -> Self {
         Self {
-            ttl_secs: 10 * 60,
+            ttl: Span::minutes(10),
             max_attempts: 5,
-            resend_cooldown_secs: 30,
+            resend_cooldown: Span::secs(30),
         }
     }
 }
@@ -166,14 +166,15 @@ pub enum TrustNetwork {
 /// Trusted devices: how long, and within which network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrustPolicy {
-    pub days: i64,
+    /// How long a browser stays remembered.
+    pub lifetime: Span,
     pub network: TrustNetwork,
 }
 
 impl Default for TrustPolicy {
     fn default() -> Self {
         Self {
-            days: 14,
+            lifetime: Span::days(14),
             network: TrustNetwork::Prefix { ipv4: 24, ipv6: 64 },
         }
     }
@@ -211,7 +212,7 @@ pub struct SmsPolicy {
     pub enabled: bool,
     /// ISO 3166 alpha-2 codes numbers may belong to; empty: any country.
     pub allowed_countries: Vec<String>,
-    pub window_secs: i64,
+    pub window: Span,
     pub per_number: i64,
     pub per_ip: i64,
     pub per_country: i64,
@@ -222,7 +223,7 @@ impl Default for SmsPolicy {
         Self {
             enabled: true,
             allowed_countries: Vec::new(),
-            window_secs: 3600,
+            window: Span::hours(1),
             per_number: 5,
             per_ip: 10,
             per_country: 200,
@@ -261,11 +262,11 @@ mod tests {
     #[test]
     fn delay_grows_and_is_capped() {
         let p = ThrottlePolicy::default();
-        assert_eq!(p.delay_secs(4, 5), 0);
-        assert_eq!(p.delay_secs(5, 5), 2);
-        assert_eq!(p.delay_secs(6, 5), 4);
-        assert_eq!(p.delay_secs(7, 5), 8);
-        assert_eq!(p.delay_secs(60, 5), 900);
+        assert_eq!(p.delay(4, 5), Span::ZERO);
+        assert_eq!(p.delay(5, 5), Span::secs(2));
+        assert_eq!(p.delay(6, 5), Span::secs(4));
+        assert_eq!(p.delay(7, 5), Span::secs(8));
+        assert_eq!(p.delay(60, 5), Span::minutes(15));
     }
 
     #[test]

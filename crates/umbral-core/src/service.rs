@@ -7,7 +7,7 @@ use tokio::sync::Notify;
 
 use crate::auth::PasswordHasherPool;
 use crate::billing::sandbox::SandboxGateway;
-use crate::clock::Clock;
+use crate::clock::{Clock, Span};
 use crate::policy::{
     CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy, TwoFactorPolicy,
 };
@@ -28,9 +28,9 @@ pub struct CoreConfig {
     /// The version of the General Terms of Service a sign-up accepts.
     pub terms_version: String,
     /// Accounts whose email is not confirmed this long are deleted.
-    pub unconfirmed_ttl_secs: i64,
-    /// Audit events older than this are deleted (0: kept for ever).
-    pub audit_retention_days: i64,
+    pub unconfirmed_ttl: Span,
+    /// Audit events older than this are deleted (`None`: kept for ever).
+    pub audit_retention: Option<Span>,
     /// Plans, prices and taxes of the checkout.
     pub billing: crate::billing::BillingConfig,
     /// The choices of the company form's "Segment".
@@ -50,8 +50,8 @@ impl Default for CoreConfig {
             recovery: RecoveryPolicy::default(),
             secret_key: SecretKey::insecure_dev_key(),
             terms_version: "2026-01".to_string(),
-            unconfirmed_ttl_secs: 7 * 24 * 3600,
-            audit_retention_days: 365,
+            unconfirmed_ttl: Span::days(7),
+            audit_retention: Some(Span::days(365)),
             billing: crate::billing::BillingConfig::default(),
             segments: crate::company::DEFAULT_SEGMENTS
                 .iter()

@@ -25,6 +25,7 @@ use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use minijinja::Environment;
 use umbral_core::Umbral;
+use umbral_core::clock::Span;
 
 pub use messages::TemplateRenderer;
 
@@ -71,7 +72,7 @@ pub struct AppState {
 impl AppState {
     /// The `Set-Cookie` value that gives this browser a session.
     pub fn session_cookie(&self, token: &str) -> String {
-        let max_age = self.umbral.config().session.max_age_secs;
+        let max_age = self.umbral.config().session.max_age.as_secs();
         self.cookies.set(self.cookies.session, token, Some(max_age))
     }
 
@@ -81,16 +82,18 @@ impl AppState {
         if let Some(c) = cookie {
             crate::api::append_cookie(
                 resp,
-                &self.cookies.set(self.cookies.signin, c, Some(365 * 24 * 3600)),
+                &self
+                    .cookies
+                    .set(self.cookies.signin, c, Some(Span::days(365).as_secs())),
             );
         }
     }
 
     /// The `Set-Cookie` value that remembers this browser as a trusted device.
     pub fn device_cookie(&self, token: &str) -> String {
-        let days = self.umbral.config().factors.trust.days;
+        let lifetime = self.umbral.config().factors.trust.lifetime;
         self.cookies
-            .set(self.cookies.device, token, Some(days * 24 * 3600))
+            .set(self.cookies.device, token, Some(lifetime.as_secs()))
     }
 
     pub fn new(umbral: Arc<Umbral>, settings: WebSettings) -> Result<Self, String> {

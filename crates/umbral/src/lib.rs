@@ -9,12 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use umbral_core::auth::PasswordHasherPool;
-use umbral_core::clock::Clock;
+use umbral_core::clock::{Clock, Span};
 use umbral_core::policy::{FactorPolicy, SmsPolicy, TrustNetwork, TrustPolicy, TwoFactorPolicy};
 use umbral_core::policy::{HashParams, SessionPolicy};
 use umbral_core::ports::{Mailer, SmsGateway, Store};
@@ -41,7 +40,8 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
 /// The key that seals secrets at rest (factor secrets, pending messages).
 fn secret_key(s: &Settings) -> SecretKey {
     // `check()` refused a missing key outside --dev and a malformed one anywhere.
-    SecretKey::from_base64(&s.two_factor.encryption_key).unwrap_or_else(|_| SecretKey::insecure_dev_key())
+    SecretKey::from_base64(s.two_factor.encryption_key.expose())
+        .unwrap_or_else(|_| SecretKey::insecure_dev_key())
 }
 
 fn redact_url(url: &str) -> String {
@@ -58,12 +58,12 @@ pub fn core_config(s: &Settings) -> CoreConfig {
     CoreConfig {
         session: SessionPolicy {
             single_session: s.sessions.single_session,
-            max_age_secs: s.sessions.max_age_hours * 3600,
-            idle_timeout_secs: s.sessions.idle_timeout_minutes * 60,
+            max_age: Span::hours(s.sessions.max_age_hours),
+            idle_timeout: Span::minutes(s.sessions.idle_timeout_minutes),
         },
         terms_version: s.signup.terms_version.clone(),
-        unconfirmed_ttl_secs: s.signup.unconfirmed_days * 86_400,
-        audit_retention_days: s.audit.retention_days,
+        unconfirmed_ttl: Span::days(s.signup.unconfirmed_days),
+        audit_retention: Some(Span::days(s.audit.retention_days)).filter(|r| *r > Span::ZERO),
         factors: factor_policy(s),
         secret_key: secret_key(s),
         // `check()` refused a catalogue that does not parse.
@@ -88,7 +88,7 @@ fn factor_policy(s: &Settings) -> FactorPolicy {
             tf.issuer.clone()
         },
         trust: TrustPolicy {
-            days: tf.trusted_device_days,
+            lifetime: Span::days(tf.trusted_device_days),
             network: match tf.trusted_network.as_str() {
                 "exact" => TrustNetwork::ExactIp,
                 "off" => TrustNetwork::Off,
@@ -106,7 +106,7 @@ fn factor_policy(s: &Settings) -> FactorPolicy {
                 .iter()
                 .map(|c| c.to_ascii_uppercase())
                 .collect(),
-            window_secs: 3600,
+            window: Span::hours(1),
             per_number: s.sms.per_number_per_hour,
             per_ip: s.sms.per_ip_per_hour,
             per_country: s.sms.per_country_per_hour,
@@ -120,19 +120,14 @@ fn sms_gateway(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Resul
     let timeout = Duration::from_secs(s.timeout_seconds.max(1));
     Ok(match s.gateway.as_str() {
         "webhook" => Arc::new(
-            WebhookSms::new(
-                &s.webhook_url,
-                Some(SecretString::from(s.webhook_token.clone())).filter(|_| !s.webhook_token.is_empty()),
-                &s.from,
-                timeout,
-            )
-            .map_err(anyhow::Error::msg)?,
+            WebhookSms::new(&s.webhook_url, s.webhook_token.secret_string(), &s.from, timeout)
+                .map_err(anyhow::Error::msg)?,
         ),
         "twilio" => Arc::new(
             TwilioSms::new(
                 &s.twilio_base_url,
                 &s.twilio_account_sid,
-                SecretString::from(s.twilio_auth_token.clone()),
+                s.twilio_auth_token.secret_string().unwrap_or_default(),
                 &s.from,
                 timeout,
             )
@@ -157,9 +152,7 @@ fn mailer(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc
             _ => SmtpTls::StartTls,
         },
         username: Some(s.username.clone()).filter(|u| !u.is_empty()),
-        password: Some(s.password.clone())
-            .filter(|p| !p.is_empty())
-            .map(SecretString::from),
+        password: s.password.secret_string(),
         from: s.from.clone(),
         timeout: Duration::from_secs(s.timeout_seconds.max(1)),
     };
@@ -221,8 +214,8 @@ fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn umbral_core::p
         "stripe" => Arc::new(
             umbral_gateways::stripe::StripeGateway::new(
                 &b.stripe_api_base,
-                &b.stripe_secret_key,
-                &b.stripe_webhook_secret,
+                b.stripe_secret_key.expose(),
+                b.stripe_webhook_secret.expose(),
                 Duration::from_secs(b.stripe_timeout_seconds.max(1)),
             )
             .map_err(anyhow::Error::msg)?,

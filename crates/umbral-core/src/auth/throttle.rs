@@ -20,10 +20,10 @@ pub fn blocked_for(
     now: UnixMillis,
 ) -> Option<u64> {
     let s = state?;
-    if now - s.window_started_at > policy.window_secs * 1000 {
+    if now - s.window_started_at > policy.window.as_ms() {
         return None;
     }
-    let delay_ms = policy.delay_secs(s.failures, free) * 1000;
+    let delay_ms = policy.delay(s.failures, free).as_ms();
     let until = s.last_failure_at + delay_ms;
     if delay_ms > 0 && now < until {
         Some(u64::try_from((until - now + 999) / 1000).unwrap_or(1))

@@ -1,5 +1,6 @@
 //! Phones as a factor: where a code may go and how often (SMS pumping protection).
 
+use crate::clock::Span;
 use crate::policy::{SmsPolicy, ThrottlePolicy};
 
 /// The limit keys a send to `phone` (in `country`) from `ip` counts against.
@@ -19,9 +20,9 @@ pub fn limits(policy: &SmsPolicy) -> [i64; 3] {
 /// Beyond its allowance, each send waits longer: a minute, then doubling, at most the window.
 pub fn throttle(policy: &SmsPolicy) -> ThrottlePolicy {
     ThrottlePolicy {
-        window_secs: policy.window_secs,
-        base_delay_secs: 60,
-        max_delay_secs: policy.window_secs.max(60),
+        window: policy.window,
+        base_delay: Span::secs(60),
+        max_delay: policy.window.max(Span::secs(60)),
         ..ThrottlePolicy::default()
     }
 }

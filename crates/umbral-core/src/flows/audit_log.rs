@@ -102,12 +102,11 @@ impl Umbral {
 
     /// Deletes audit events past the retention setting.
     pub async fn purge_audit(&self) -> Result<u64, CoreError> {
-        let days = self.config.audit_retention_days;
-        if days <= 0 {
+        let Some(retention) = self.config.audit_retention else {
             return Ok(0);
-        }
+        };
         self.store
-            .purge_audit(self.now() - days * 24 * 3600 * 1000)
+            .purge_audit(self.now() - retention.as_ms())
             .await
             .map_err(CoreError::from)
     }

@@ -216,7 +216,7 @@ impl Umbral {
                 user_id: uid.to_string(),
                 token_hash: secrets::hash_token(token),
                 created_at: now,
-                expires_at: now + self.config.factors.trust.days * 24 * 3600 * 1000,
+                expires_at: now + self.config.factors.trust.lifetime.as_ms(),
                 network: self.config.factors.trust.network_of(&meta.ip),
                 user_agent: meta.user_agent.chars().take(300).collect(),
                 security_epoch: user.security_epoch,

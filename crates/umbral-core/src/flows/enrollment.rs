@@ -336,7 +336,7 @@ impl Umbral {
         }
         for key in &keys {
             self.store
-                .throttle_failure(key, now, throttle.window_secs * 1000)
+                .throttle_failure(key, now, throttle.window.as_ms())
                 .await?;
         }
         Ok(())

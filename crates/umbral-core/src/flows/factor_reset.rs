@@ -5,6 +5,7 @@
 
 use crate::admin::{ApiActor, ApiScope, FactorReset, ResetStatus};
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::clock::Span;
 use crate::error::CoreError;
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
@@ -15,7 +16,7 @@ use crate::service::Umbral;
 use crate::types::Locale;
 
 /// How long the confirmation link works.
-const LINK_TTL_MS: i64 = 24 * 3600 * 1000;
+const LINK_TTL: Span = Span::hours(24);
 
 impl Umbral {
     /// "I can't use any of my methods": opens a request and mails its confirmation link to the
@@ -50,7 +51,7 @@ impl Umbral {
             user_id: uid.to_string(),
             status: ResetStatus::Unconfirmed,
             token_hash: secrets::hash_token(&token),
-            token_expires_at: now + LINK_TTL_MS,
+            token_expires_at: now + LINK_TTL.as_ms(),
             created_at: now,
             confirmed_at: None,
             decided_at: None,

@@ -5,6 +5,7 @@
 use crate::accounts::{Role, User, UserStatus};
 use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::clock::Span;
 use crate::error::CoreError;
 use crate::flows::login::LoginOutcome;
 use crate::flows::recovery::INVITE;
@@ -14,7 +15,7 @@ use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, PersonName, UserId};
 
-const INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+const INVITATION_TTL: Span = Span::days(7);
 
 /// Who is created, and where.
 #[derive(Debug, Clone)]
@@ -128,7 +129,7 @@ impl Umbral {
                 user_id: Some(user_id.clone()),
                 superseded: false,
                 created_at: now,
-                expires_at: now + INVITATION_TTL_MS,
+                expires_at: now + INVITATION_TTL.as_ms(),
                 used_at: None,
             },
             message,

@@ -102,7 +102,7 @@ impl Umbral {
                 event.subject_user_id = user.as_ref().map(|u| u.id.0.clone());
                 // The account's (or the device's) attempt is counted already.
                 self.store
-                    .failed_sign_in(&[&ip_key], now, policy.window_secs * 1000, &event)
+                    .failed_sign_in(&[&ip_key], now, policy.window.as_ms(), &event)
                     .await?;
                 return Err(CoreError::InvalidCredentials);
             }
@@ -181,7 +181,7 @@ impl Umbral {
             }
             if self
                 .store
-                .throttle_take(key, state, now, policy.window_secs * 1000)
+                .throttle_take(key, state, now, policy.window.as_ms())
                 .await?
             {
                 return Ok(());

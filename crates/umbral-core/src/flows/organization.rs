@@ -7,6 +7,7 @@
 use crate::accounts::{Membership, Role, User, UserStatus};
 use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::clock::Span;
 use crate::error::CoreError;
 use crate::factors::{FactorKind, Method, Proof, recovery_codes, totp};
 use crate::flows::input::parse_code6;
@@ -16,7 +17,7 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
 
 /// How long an invitation to an existing account waits, like a new account's invitation link.
-const JOIN_INVITATION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+const JOIN_INVITATION_TTL: Span = Span::days(7);
 use crate::service::Umbral;
 
 impl Umbral {
@@ -132,7 +133,7 @@ impl Umbral {
             role,
             invited_by: inviter.name.clone(),
             created_at: now,
-            expires_at: now + JOIN_INVITATION_TTL_MS,
+            expires_at: now + JOIN_INVITATION_TTL.as_ms(),
         };
         let locale = crate::types::Locale::from_tag(&invitee.locale).unwrap_or_default();
         let message = OutboxMessage::email(

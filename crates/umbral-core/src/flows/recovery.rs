@@ -6,6 +6,7 @@
 use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::throttle::{account_key, blocked_for};
+use crate::clock::Span;
 use crate::error::CoreError;
 use crate::outbox::{OutboxMessage, templates};
 use crate::policy::ThrottlePolicy;
@@ -21,9 +22,9 @@ pub(crate) const INVITE: &str = "invite";
 impl Umbral {
     fn recovery_throttle(&self) -> ThrottlePolicy {
         ThrottlePolicy {
-            window_secs: self.config.recovery.window_secs,
-            base_delay_secs: 30,
-            max_delay_secs: self.config.recovery.window_secs,
+            window: self.config.recovery.window,
+            base_delay: Span::secs(30),
+            max_delay: self.config.recovery.window,
             ..ThrottlePolicy::default()
         }
     }
@@ -95,14 +96,14 @@ impl Umbral {
         }
         let request = PasswordResetRequest {
             limit_keys,
-            window_ms: throttle.window_secs * 1000,
+            window_ms: throttle.window.as_ms(),
             record: PasswordResetRecord {
                 token_hash: secrets::hash_token(&token),
                 purpose: RESET.to_string(),
                 user_id: user.as_ref().map(|u| u.id.0.clone()),
                 superseded: false,
                 created_at: now,
-                expires_at: now + policy.link_ttl_secs * 1000,
+                expires_at: now + policy.link_ttl.as_ms(),
                 used_at: None,
             },
             deliver: user.is_some(),

@@ -148,7 +148,7 @@ impl Umbral {
             user_id: user_id.map(str::to_string),
             created_at: now,
             last_seen_at: now,
-            expires_at: now + self.config.session.max_age_secs * 1000,
+            expires_at: now + self.config.session.max_age.as_ms(),
             ended_at: None,
             end_reason: None,
             ip: meta.ip.clone(),
@@ -203,7 +203,7 @@ impl Umbral {
         let now = self.now();
         let expired = if now >= s.expires_at {
             Some(EndReason::Expired)
-        } else if now - s.last_seen_at >= self.config.session.idle_timeout_secs * 1000 {
+        } else if now - s.last_seen_at >= self.config.session.idle_timeout.as_ms() {
             Some(EndReason::Idle)
         } else {
             None

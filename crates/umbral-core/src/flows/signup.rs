@@ -4,6 +4,7 @@
 
 use crate::accounts::{User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::clock::Span;
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::input::{PhoneInput, parse_code6};
@@ -67,7 +68,7 @@ impl SignupInput {
 }
 
 /// At most one "someone tried to create an account with your address" per address in this time.
-const NOTICE_WINDOW_MS: i64 = 3600 * 1000;
+const NOTICE_WINDOW: Span = Span::hours(1);
 
 /// What a sign-up gives back.
 #[derive(Debug, Clone)]
@@ -101,12 +102,14 @@ impl Umbral {
         let policy = &self.config.throttle;
         let count = self
             .store
-            .throttle_failure(&ip_key, self.now(), policy.window_secs * 1000)
+            .throttle_failure(&ip_key, self.now(), policy.window.as_ms())
             .await?;
         if count.failures > policy.signup_free_per_ip {
             return Err(CoreError::RateLimited {
                 retry_after_secs: u64::try_from(
-                    policy.delay_secs(count.failures - 1, policy.signup_free_per_ip),
+                    policy
+                        .delay(count.failures - 1, policy.signup_free_per_ip)
+                        .as_secs(),
                 )
                 .unwrap_or(1)
                 .max(1),
@@ -258,7 +261,7 @@ impl Umbral {
         let notice_key = format!("notice:email_taken:{}", req.email.key());
         let notices = self
             .store
-            .throttle_failure(&notice_key, now, NOTICE_WINDOW_MS)
+            .throttle_failure(&notice_key, now, NOTICE_WINDOW.as_ms())
             .await?;
         let message = if notices.failures == 1 {
             // To the registered address, in its owner's language.
@@ -306,7 +309,7 @@ impl Umbral {
             subject: subject.to_string(),
             purpose: purpose.to_string(),
             code_hash: secrets::hash_code(subject, code),
-            expires_at: now + self.config.codes.ttl_secs * 1000,
+            expires_at: now + self.config.codes.ttl.as_ms(),
             attempts: 0,
             created_at: now,
         })
@@ -379,7 +382,7 @@ impl Umbral {
     /// Refuses a new code while the last one is younger than the cool-down.
     pub(crate) async fn resend_cooldown(&self, subject: &str, purpose: &str) -> Result<(), CoreError> {
         if let Some(current) = self.store.current_code(subject, purpose).await? {
-            let ready_at = current.created_at + self.config.codes.resend_cooldown_secs * 1000;
+            let ready_at = current.created_at + self.config.codes.resend_cooldown.as_ms();
             let now = self.now();
             if now < ready_at {
                 let secs = u64::try_from((ready_at - now + 999) / 1000).unwrap_or(1);
@@ -422,7 +425,7 @@ impl Umbral {
 
     /// Deletes accounts whose email was never confirmed within the allowed time.
     pub async fn purge_unconfirmed(&self) -> Result<u64, CoreError> {
-        let before = self.now() - self.config.unconfirmed_ttl_secs * 1000;
+        let before = self.now() - self.config.unconfirmed_ttl.as_ms();
         self.store
             .purge_unconfirmed(before)
             .await

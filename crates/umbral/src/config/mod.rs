@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Value;
 
+mod secret;
 mod sections;
 
 pub use sections::*;
@@ -266,11 +267,11 @@ impl Settings {
             if !self.dev {
                 problems.push("TOTP keys are encrypted at rest: set two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY) to 32 random bytes in base64, e.g. the output of `openssl rand -base64 32`".to_string());
             }
-        } else if let Err(e) = umbral_core::secrets::SecretKey::from_base64(&tf.encryption_key) {
+        } else if let Err(e) = umbral_core::secrets::SecretKey::from_base64(tf.encryption_key.expose()) {
             problems.push(format!(
                 "two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY): {e}; make one with `openssl rand -base64 32`"
             ));
-        } else if well_known_key(&tf.encryption_key) {
+        } else if well_known_key(tf.encryption_key.expose()) {
             problems.push("two_factor.encryption_key (UMBRAL_TWO_FACTOR_ENCRYPTION_KEY) is a published example, not a secret: make your own with `openssl rand -base64 32`".to_string());
         }
         if tf.trusted_device_days < 1 {
@@ -373,21 +374,8 @@ impl Settings {
 
     /// The settings as TOML with secrets hidden, for `umbral check-config`.
     pub fn redacted_toml(&self) -> String {
+        // Secret settings serialize as `********` by themselves (`Secret`).
         let mut s = self.clone();
-        if !s.smtp.password.is_empty() {
-            s.smtp.password = "********".into();
-        }
-        for secret in [
-            &mut s.two_factor.encryption_key,
-            &mut s.sms.webhook_token,
-            &mut s.sms.twilio_auth_token,
-            &mut s.billing.stripe_secret_key,
-            &mut s.billing.stripe_webhook_secret,
-        ] {
-            if !secret.is_empty() {
-                *secret = "********".into();
-            }
-        }
         if let Some((scheme, rest)) = s.database_url.split_once("://")
             && let Some((creds, host)) = rest.split_once('@')
             && let Some((user, _)) = creds.split_once(':')

@@ -2,6 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::secret::Secret;
+use umbral_core::CoreConfig;
+use umbral_core::policy::{SessionPolicy, TrustPolicy};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditSettings {
@@ -11,7 +15,10 @@ pub struct AuditSettings {
 
 impl Default for AuditSettings {
     fn default() -> Self {
-        Self { retention_days: 365 }
+        let core = CoreConfig::default();
+        Self {
+            retention_days: core.audit_retention.map_or(0, |r| r.as_days()),
+        }
     }
 }
 
@@ -26,9 +33,9 @@ pub struct SmsSettings {
     pub from: String,
     pub webhook_url: String,
     /// Sent as `Authorization: Bearer <token>` when not empty.
-    pub webhook_token: String,
+    pub webhook_token: Secret,
     pub twilio_account_sid: String,
-    pub twilio_auth_token: String,
+    pub twilio_auth_token: Secret,
     pub twilio_base_url: String,
     pub timeout_seconds: u64,
     /// ISO 3166 codes numbers may belong to (e.g. `["AR", "BR"]`); empty: any country.
@@ -46,9 +53,9 @@ impl Default for SmsSettings {
             gateway: String::new(),
             from: String::new(),
             webhook_url: String::new(),
-            webhook_token: String::new(),
+            webhook_token: Secret::default(),
             twilio_account_sid: String::new(),
-            twilio_auth_token: String::new(),
+            twilio_auth_token: Secret::default(),
             twilio_base_url: "https://api.twilio.com".into(),
             timeout_seconds: 10,
             allowed_countries: Vec::new(),
@@ -68,7 +75,7 @@ pub struct TwoFactorSettings {
     pub issuer: String,
     /// 32 random bytes in base64 that encrypt TOTP keys at rest (`openssl rand -base64 32`).
     /// Required outside `--dev`.
-    pub encryption_key: String,
+    pub encryption_key: Secret,
     /// How long "Remember this device" lasts.
     pub trusted_device_days: i64,
     /// Which network a remembered device must stay in: `prefix`, `exact` (the same IP) or `off`.
@@ -82,8 +89,8 @@ impl Default for TwoFactorSettings {
         Self {
             policy: "required".into(),
             issuer: String::new(),
-            encryption_key: String::new(),
-            trusted_device_days: 14,
+            encryption_key: Secret::default(),
+            trusted_device_days: TrustPolicy::default().lifetime.as_days(),
             trusted_network: "prefix".into(),
             trusted_ipv4_prefix: 24,
             trusted_ipv6_prefix: 64,
@@ -106,7 +113,7 @@ pub struct SmtpSettings {
     /// `starttls`, `tls` or `none`.
     pub tls: String,
     pub username: String,
-    pub password: String,
+    pub password: Secret,
     pub from: String,
     pub timeout_seconds: u64,
 }
@@ -168,7 +175,7 @@ impl Default for SmtpSettings {
             port: 587,
             tls: "starttls".into(),
             username: String::new(),
-            password: String::new(),
+            password: Secret::default(),
             from: String::new(),
             timeout_seconds: 10,
         }
@@ -192,8 +199,8 @@ impl Default for SessionSettings {
     fn default() -> Self {
         Self {
             single_session: true,
-            max_age_hours: 168,
-            idle_timeout_minutes: 1440,
+            max_age_hours: SessionPolicy::default().max_age.as_hours(),
+            idle_timeout_minutes: SessionPolicy::default().idle_timeout.as_minutes(),
         }
     }
 }
@@ -202,7 +209,7 @@ impl Default for SignupSettings {
     fn default() -> Self {
         Self {
             terms_version: "2026-01".into(),
-            unconfirmed_days: 7,
+            unconfirmed_days: CoreConfig::default().unconfirmed_ttl.as_days(),
             per_ip: 20,
         }
     }
@@ -259,9 +266,9 @@ pub struct BillingSettings {
     /// by the signed webhook at `/api/v1/payments/stripe/webhook`).
     pub gateway: String,
     /// Stripe's secret API key (`sk_live_...` or `sk_test_...`).
-    pub stripe_secret_key: String,
+    pub stripe_secret_key: Secret,
     /// The signing secret of the webhook endpoint (`whsec_...`).
-    pub stripe_webhook_secret: String,
+    pub stripe_webhook_secret: Secret,
     pub stripe_api_base: String,
     pub stripe_timeout_seconds: u64,
     /// The catalogue; empty: the built-in example plans `starter` and `business`.
@@ -276,8 +283,8 @@ impl Default for BillingSettings {
     fn default() -> Self {
         Self {
             gateway: "sandbox".into(),
-            stripe_secret_key: String::new(),
-            stripe_webhook_secret: String::new(),
+            stripe_secret_key: Secret::default(),
+            stripe_webhook_secret: Secret::default(),
             stripe_api_base: "https://api.stripe.com".into(),
             stripe_timeout_seconds: 20,
             plans: Vec::new(),

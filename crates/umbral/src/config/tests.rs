@@ -187,11 +187,22 @@ fn secrets_are_hidden() {
     s.smtp.password = "hunter2-hunter2".into();
     s.two_factor.encryption_key = "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".into();
     s.sms.twilio_auth_token = "tw1l10-t0k3n".into();
+    s.billing.stripe_secret_key = "sk_test_0123456789".into();
     s.database_url = "postgres://umbral:s3cret@db/umbral".into();
     let t = s.redacted_toml();
     assert!(
-        !t.contains("hunter2") && !t.contains("s3cret") && !t.contains("AAECAwQF") && !t.contains("tw1l10"),
+        !t.contains("hunter2")
+            && !t.contains("s3cret")
+            && !t.contains("q3bHnQ0")
+            && !t.contains("tw1l10")
+            && !t.contains("sk_test"),
         "{t}"
+    );
+    // Nor in a debug print of the settings (a log line, a panic message).
+    let d = format!("{s:?}");
+    assert!(
+        !d.contains("hunter2") && !d.contains("q3bHnQ0") && !d.contains("tw1l10") && !d.contains("sk_test"),
+        "{d}"
     );
 }
 
