@@ -2,7 +2,6 @@
 //! through the traits in [`ports`], and takes time from a [`clock::Clock`].
 
 pub mod accounts;
-pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod billing;
@@ -16,6 +15,7 @@ pub mod policy;
 pub mod ports;
 pub mod secrets;
 pub mod service;
+pub mod staff;
 pub mod types;
 
 pub use error::{CoreError, FieldError};

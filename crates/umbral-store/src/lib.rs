@@ -8,7 +8,6 @@
 //! through rusqlite connections to the same file (ADR 0009, `conn.rs`).
 
 mod accounts;
-mod admin;
 mod audit;
 mod cache;
 mod codes;
@@ -23,6 +22,7 @@ mod recovery;
 mod rows;
 mod script;
 mod sessions;
+mod staff;
 mod throttle;
 
 #[doc(hidden)]

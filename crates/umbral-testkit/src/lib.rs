@@ -344,7 +344,7 @@ impl TestApp {
         };
         self.umbral()
             .create_user(
-                &umbral_core::admin::ApiActor::command_line(),
+                &umbral_core::staff::ApiActor::command_line(),
                 &input,
                 &umbral_core::audit::RequestMeta::default(),
             )

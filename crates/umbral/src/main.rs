@@ -10,11 +10,11 @@ use tracing_subscriber::EnvFilter;
 use umbral::{Overrides, Settings};
 use umbral_core::CoreError;
 use umbral_core::accounts::Role;
-use umbral_core::admin::{ApiActor, ApiScope};
 use umbral_core::audit::RequestMeta;
 use umbral_core::clock::SystemClock;
 use umbral_core::flows::invitations::NewUserInput;
 use umbral_core::policy::TwoFactorPolicy;
+use umbral_core::staff::{ApiActor, ApiScope};
 use umbral_core::types::{Locale, OrgId};
 use umbral_web::error::{field_message, message_of};
 

@@ -3,11 +3,11 @@
 //! by user, event and time, a page at a time.
 
 use crate::accounts::Role;
-use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditFilter, AuditPage};
 use crate::error::CoreError;
 use crate::flows::session::Authenticated;
 use crate::service::Umbral;
+use crate::staff::{ApiActor, ApiScope};
 
 /// A request for a page, as typed in a query string.
 #[derive(Debug, Clone, Default)]

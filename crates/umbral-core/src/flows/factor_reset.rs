@@ -3,7 +3,6 @@
 //! Approval removes the factors, ends the sessions and the trusted devices; the next sign-in
 //! enrolls again.
 
-use crate::admin::{ApiActor, ApiScope, FactorReset, ResetStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::clock::Span;
 use crate::error::CoreError;
@@ -13,6 +12,7 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::ports::FactorResetRow;
 use crate::secrets;
 use crate::service::Umbral;
+use crate::staff::{ApiActor, ApiScope, FactorReset, ResetStatus};
 use crate::types::Locale;
 
 /// How long the confirmation link works.

@@ -3,7 +3,6 @@
 //! ("Forgot your password?" works too).
 
 use crate::accounts::{Role, User, UserStatus};
-use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::clock::Span;
 use crate::error::CoreError;
@@ -13,6 +12,7 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
+use crate::staff::{ApiActor, ApiScope};
 use crate::types::{Email, Locale, PersonName, UserId};
 
 const INVITATION_TTL: Span = Span::days(7);

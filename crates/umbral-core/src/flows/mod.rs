@@ -1,9 +1,7 @@
 //! The journeys, one file each, as methods of [`crate::service::Umbral`].
 
-pub mod admin;
 pub mod audit_log;
 pub mod challenge;
-pub mod console;
 pub mod enrollment;
 pub mod factor_reset;
 pub mod input;
@@ -16,6 +14,7 @@ pub mod password;
 pub mod recovery;
 pub mod session;
 pub mod signup;
+pub mod staff;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

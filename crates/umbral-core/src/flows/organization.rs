@@ -5,7 +5,6 @@
 //! as an admin.
 
 use crate::accounts::{Membership, Role, User, UserStatus};
-use crate::admin::{ApiActor, ApiScope};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::clock::Span;
 use crate::error::CoreError;
@@ -15,6 +14,7 @@ use crate::flows::invitations::NewUserInput;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
+use crate::staff::{ApiActor, ApiScope};
 
 /// How long an invitation to an existing account waits, like a new account's invitation link.
 const JOIN_INVITATION_TTL: Span = Span::days(7);

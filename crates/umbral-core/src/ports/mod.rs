@@ -6,11 +6,11 @@
 use async_trait::async_trait;
 
 use crate::accounts::{Membership, User};
-use crate::admin::{ApiKey, FactorReset};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
+use crate::staff::{ApiKey, FactorReset};
 
 mod commerce;
 pub use commerce::*;
@@ -381,7 +381,7 @@ pub struct FactorResetRow {
 }
 
 #[async_trait]
-pub trait AdminStore: Send + Sync {
+pub trait StaffStore: Send + Sync {
     /// Stores a new reset request (an unconfirmed one of the same user is replaced) with the
     /// email that carries its link and its audit event.
     async fn put_factor_reset(
@@ -666,7 +666,7 @@ pub trait Store:
     + OutboxStore
     + AuditStore
     + FactorStore
-    + AdminStore
+    + StaffStore
     + RecoveryStore
     + OrganizationStore
     + CommerceStore

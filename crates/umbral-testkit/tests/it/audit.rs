@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 use umbral_testkit::spawn_app;
-use umbral_testkit::umbral_core::admin::ApiScope;
+use umbral_testkit::umbral_core::staff::ApiScope;
 use umbral_testkit::umbral_core::types::OrgId;
 
 #[tokio::test]

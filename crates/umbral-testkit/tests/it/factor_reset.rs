@@ -13,7 +13,7 @@ async fn reset_token(app: &TestApp, to: &str) -> String {
 
 #[tokio::test]
 async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
-    use umbral_testkit::umbral_core::admin::ApiScope;
+    use umbral_testkit::umbral_core::staff::ApiScope;
     use umbral_testkit::umbral_core::types::OrgId;
     let app = spawn_app().await;
     let email = "lost@example.com";

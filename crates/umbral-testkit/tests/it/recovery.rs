@@ -253,7 +253,7 @@ async fn invitation_token(app: &TestApp, to: &str) -> String {
 
 #[tokio::test]
 async fn a_user_created_by_staff_sets_the_first_password_through_the_invitation() {
-    use umbral_testkit::umbral_core::admin::ApiScope;
+    use umbral_testkit::umbral_core::staff::ApiScope;
     use umbral_testkit::umbral_core::types::OrgId;
     let app = spawn_app().await;
     let (_, staff) = app

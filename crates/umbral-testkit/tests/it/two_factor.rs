@@ -515,7 +515,7 @@ async fn changing_the_password_in_the_security_tab() {
 
 #[tokio::test]
 async fn staff_set_an_organizations_two_factor_policy() {
-    use umbral_testkit::umbral_core::admin::ApiScope;
+    use umbral_testkit::umbral_core::staff::ApiScope;
     use umbral_testkit::umbral_core::types::OrgId;
     let app = spawn_app().await;
     let c = app.confirmed("org@example.com").await;

@@ -1,10 +1,12 @@
 //! `/api/v1` for second factors: the challenge after the password, setting factors up, recovery
-//! codes, trusted devices and sessions.
+//! codes, trusted devices and the lost-factor reset.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::CoreError;
@@ -49,7 +51,7 @@ fn method(s: &str) -> Result<Method, CoreError> {
     Method::parse(s).ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))
 }
 
-fn fail(e: CoreError, ctx: &Ctx) -> Response {
+pub(crate) fn fail(e: CoreError, ctx: &Ctx) -> Response {
     ApiError::new(e, ctx.locale).into_response()
 }
 
@@ -288,31 +290,6 @@ pub async fn forget_devices(State(state): State<AppState>, ctx: Ctx, ApiSession(
     }
 }
 
-pub async fn sessions(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
-    match state.umbral.active_sessions(&a).await {
-        Ok(list) => Json(json!({
-            "sessions": list.iter().map(|s| json!({
-                "id": s.id_hash, "ip": s.ip, "user_agent": s.user_agent, "created_at": s.created_at,
-                "last_seen_at": s.last_seen_at, "current": s.id_hash == a.session.id_hash,
-            })).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Err(e) => fail(e, &ctx),
-    }
-}
-
-pub async fn end_session(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiSession(a): ApiSession,
-    Path(id): Path<String>,
-) -> Response {
-    match state.umbral.end_own_session(&a, &id, &ctx.meta).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => fail(e, &ctx),
-    }
-}
-
 /// "I can't use any of my methods": a confirmation link goes to the registered email.
 pub async fn request_reset(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.request_factor_reset(&a, ctx.locale, &ctx.meta).await {
@@ -340,109 +317,21 @@ pub async fn confirm_reset(
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PasswordBody {
-    #[serde(default)]
-    current_password: String,
-    #[serde(default)]
-    new_password: String,
-}
-
-/// A new password: the current one first. Every other session ends.
-pub async fn change_password(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiSession(a): ApiSession,
-    ApiJson(b): ApiJson<PasswordBody>,
-) -> Response {
-    match state
-        .umbral
-        .change_password(&a, &b.current_password, &b.new_password, &ctx.meta)
-        .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => fail(e, &ctx),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailBody {
-    #[serde(default)]
-    email: String,
-}
-
-/// "Forgot your password?": `202` whatever the email.
-pub async fn recovery(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<EmailBody>) -> Response {
-    match state
-        .umbral
-        .request_password_reset(&b.email, ctx.locale, &ctx.meta)
-        .await
-    {
-        Ok(()) => StatusCode::ACCEPTED.into_response(),
-        Err(e) => fail(e, &ctx),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecoveryCompleteBody {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
-}
-
-pub async fn recovery_complete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiJson(b): ApiJson<RecoveryCompleteBody>,
-) -> Response {
-    match state
-        .umbral
-        .complete_password_reset(&b.token, &b.password, &ctx.meta)
-        .await
-    {
-        Ok(()) => Json(json!({"next": "login"})).into_response(),
-        Err(e) => fail(e, &ctx),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptBody {
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
-    /// Return `session_token` in the body (native clients).
-    #[serde(default, rename = "session_token")]
-    want_token: bool,
-}
-
-/// An invitation's token and the first password: the user is signed in.
-pub async fn accept_invitation(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiJson(b): ApiJson<AcceptBody>,
-) -> Response {
-    match state
-        .umbral
-        .accept_invitation(&b.token, &b.password, &ctx.meta)
-        .await
-    {
-        Ok(out) => {
-            let mut resp = super::v1::session_answer(
-                &state,
-                StatusCode::OK,
-                json!({"next": out.next.as_str()}),
-                &out.session_token,
-                b.want_token,
-            );
-            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
-            resp
-        }
-        Err(e) => fail(e, &ctx),
-    }
+/// This module's part of the API.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/login/second-factor/lost", post(request_reset))
+        .route("/api/v1/factor-resets/confirm", post(confirm_reset))
+        .route("/api/v1/login/second-factor", get(challenge).post(answer))
+        .route("/api/v1/login/second-factor/send", post(send))
+        .route("/api/v1/factors", get(list))
+        .route("/api/v1/factors/{id}", delete(remove))
+        .route("/api/v1/factors/totp", post(start_totp))
+        .route("/api/v1/factors/totp/confirm", post(confirm_totp))
+        .route("/api/v1/factors/sms", post(start_sms))
+        .route("/api/v1/factors/sms/confirm", post(confirm_sms))
+        .route("/api/v1/factors/recovery-codes", post(new_recovery_codes))
+        .route("/api/v1/two-factor/enable", post(enable))
+        .route("/api/v1/trusted-devices", get(devices).delete(forget_devices))
+        .route("/api/v1/trusted-devices/{id}", delete(forget_device))
 }

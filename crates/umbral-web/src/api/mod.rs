@@ -1,17 +1,19 @@
 //! The JSON API under `/api/v1` and its OpenAPI document.
 
-pub mod admin;
+pub mod account;
 pub mod factors;
 pub mod onboarding;
 pub mod openapi;
 pub mod organization;
+pub mod payments;
+pub mod recovery;
+pub mod staff;
 pub mod v1;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -19,87 +21,15 @@ use crate::error::{field_api_error, plain_api_error};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/api/v1/signup", post(v1::signup))
-        .route("/api/v1/signup/confirm-email", post(v1::confirm_email))
-        .route("/api/v1/signup/resend-code", post(v1::resend_code))
-        .route("/api/v1/login", post(v1::login))
-        .route("/api/v1/logout", post(v1::logout))
-        .route("/api/v1/me", get(v1::me))
-        .route("/api/v1/tax-ids/validate", get(onboarding::validate_tax_id))
-        .route(
-            "/api/v1/postal-codes/{country}/{code}",
-            get(onboarding::postal_code),
-        )
-        .route("/api/v1/onboarding/company", post(onboarding::company))
-        .route("/api/v1/plans", get(onboarding::plans))
-        .route(
-            "/api/v1/onboarding/first-steps/skip",
-            post(onboarding::skip_first_steps),
-        )
-        .route("/api/v1/checkout", post(onboarding::checkout))
-        .route(
-            "/api/v1/payments/stripe/webhook",
-            post(onboarding::payment_webhook),
-        )
-        .route("/api/v1/login/second-factor/lost", post(factors::request_reset))
-        .route("/api/v1/password", post(factors::change_password))
-        .route("/api/v1/recovery", post(factors::recovery))
-        .route("/api/v1/invitations/accept", post(factors::accept_invitation))
-        .route("/api/v1/admin/users", post(admin::create_user))
-        .route("/api/v1/admin/audit", get(admin::audit))
-        .route("/api/v1/organization/audit", get(admin::organization_audit))
-        .route(
-            "/api/v1/organization/members",
-            get(organization::members).post(organization::invite),
-        )
-        .route(
-            "/api/v1/organization/members/{id}",
-            put(organization::update).delete(organization::remove),
-        )
-        .route("/api/v1/organization/transfer", post(organization::transfer))
-        .route("/api/v1/me/invitations", get(organization::invitations))
-        .route(
-            "/api/v1/me/invitations/{id}/accept",
-            post(organization::accept_invitation),
-        )
-        .route(
-            "/api/v1/me/invitations/{id}/decline",
-            post(organization::decline_invitation),
-        )
-        .route("/api/v1/recovery/complete", post(factors::recovery_complete))
-        .route("/api/v1/factor-resets/confirm", post(factors::confirm_reset))
-        .route("/api/v1/admin/factor-resets", get(admin::factor_resets))
-        .route(
-            "/api/v1/admin/organizations/{id}/two-factor-policy",
-            put(admin::set_two_factor_policy),
-        )
-        .route("/api/v1/admin/factor-resets/{id}", get(admin::factor_reset))
-        .route("/api/v1/admin/factor-resets/{id}/approve", post(admin::approve))
-        .route("/api/v1/admin/factor-resets/{id}/reject", post(admin::reject))
-        .route(
-            "/api/v1/login/second-factor",
-            get(factors::challenge).post(factors::answer),
-        )
-        .route("/api/v1/login/second-factor/send", post(factors::send))
-        .route("/api/v1/factors", get(factors::list))
-        .route("/api/v1/factors/{id}", delete(factors::remove))
-        .route("/api/v1/factors/totp", post(factors::start_totp))
-        .route("/api/v1/factors/totp/confirm", post(factors::confirm_totp))
-        .route("/api/v1/factors/sms", post(factors::start_sms))
-        .route("/api/v1/factors/sms/confirm", post(factors::confirm_sms))
-        .route(
-            "/api/v1/factors/recovery-codes",
-            post(factors::new_recovery_codes),
-        )
-        .route("/api/v1/two-factor/enable", post(factors::enable))
-        .route(
-            "/api/v1/trusted-devices",
-            get(factors::devices).delete(factors::forget_devices),
-        )
-        .route("/api/v1/trusted-devices/{id}", delete(factors::forget_device))
-        .route("/api/v1/sessions", get(factors::sessions))
-        .route("/api/v1/sessions/{id}", delete(factors::end_session))
+        .merge(openapi::routes())
+        .merge(v1::routes())
+        .merge(onboarding::routes())
+        .merge(payments::routes())
+        .merge(factors::routes())
+        .merge(account::routes())
+        .merge(recovery::routes())
+        .merge(staff::routes())
+        .merge(organization::routes())
 }
 
 pub fn append_cookie(resp: &mut Response, cookie: &str) {

@@ -2,8 +2,12 @@
 //! API route is described here.
 
 use axum::Json;
+use axum::Router;
 use axum::response::IntoResponse;
+use axum::routing::get;
 use serde_json::{Value, json};
+
+use crate::AppState;
 
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -601,4 +605,9 @@ fn core_spec() -> Value {
 
 pub async fn document() -> impl IntoResponse {
     Json(spec())
+}
+
+/// This module's part of the API.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(document))
 }

@@ -1,9 +1,11 @@
 //! `/api/v1/organization`: the caller's organization, for its owner and admins.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::json;
 use umbral_core::CoreError;
@@ -184,4 +186,15 @@ pub async fn decline_invitation(
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => fail(e, &ctx),
     }
+}
+
+/// This module's part of the API.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/organization/members", get(members).post(invite))
+        .route("/api/v1/organization/members/{id}", put(update).delete(remove))
+        .route("/api/v1/organization/transfer", post(transfer))
+        .route("/api/v1/me/invitations", get(invitations))
+        .route("/api/v1/me/invitations/{id}/accept", post(accept_invitation))
+        .route("/api/v1/me/invitations/{id}/decline", post(decline_invitation))
 }

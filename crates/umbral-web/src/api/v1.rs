@@ -1,9 +1,11 @@
 //! `/api/v1`: sign-up, email confirmation, sign-in, sign-out, me.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 use umbral_core::flows::input::PhoneInput;
@@ -190,4 +192,15 @@ pub async fn me(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSessi
         "factors": factors.iter().map(super::factors::factor_json).collect::<Vec<_>>(),
     }))
     .into_response()
+}
+
+/// This module's part of the API.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/signup", post(signup))
+        .route("/api/v1/signup/confirm-email", post(confirm_email))
+        .route("/api/v1/signup/resend-code", post(resend_code))
+        .route("/api/v1/login", post(login))
+        .route("/api/v1/logout", post(logout))
+        .route("/api/v1/me", get(me))
 }

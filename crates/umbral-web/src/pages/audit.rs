@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::audit::AuditPage;
@@ -128,4 +130,11 @@ pub async fn organization(
         return state.error_page(&ctx, e);
     }
     render(&state, &ctx, "/settings/organization/audit", false, &q, page)
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/audit", get(staff))
+        .route("/settings/organization/audit", get(organization))
 }

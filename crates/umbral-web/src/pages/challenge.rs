@@ -4,9 +4,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::factors::Method;
@@ -348,4 +350,16 @@ pub async fn confirm_reset(State(state): State<AppState>, ctx: Ctx, posted: Post
         }
         Err(e) => page.error(&e, context! {}),
     }
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login/second-factor", get(show_challenge).post(answer_challenge))
+        .route("/login/second-factor/send", post(send_code))
+        .route("/login/second-factor/lost", get(show_lost).post(request_lost))
+        .route(
+            "/factor-reset/confirm",
+            get(show_reset_confirm).post(confirm_reset),
+        )
 }

@@ -1,9 +1,11 @@
 //! `/join`: the invitations of organizations waiting for the signed-in person (someone who had an
 //! account when they were invited). Join leaves the organization they are in; decline ends it.
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
@@ -89,4 +91,12 @@ pub async fn decline(
 ) -> Response {
     let work = state.umbral.decline_join(&auth, &id, &ctx.meta);
     answer(&state, &ctx, &auth, posted, "/join", work).await
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/join", get(show))
+        .route("/join/{id}/accept", post(accept))
+        .route("/join/{id}/decline", post(decline))
 }

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::types::Email;
@@ -130,4 +132,12 @@ pub async fn logout(
     let mut resp = Redirect::to("/login?notice=signed_out").into_response();
     crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
     resp
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(show).post(email_step))
+        .route("/login/password", post(password_step))
+        .route("/logout", post(logout))
 }

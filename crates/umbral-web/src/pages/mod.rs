@@ -5,6 +5,7 @@ pub mod audit;
 pub mod challenge;
 pub mod dev;
 pub mod form;
+pub mod invite;
 pub mod join;
 pub mod login;
 pub mod onboarding;
@@ -21,7 +22,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use minijinja::context;
 use umbral_core::error::CoreError;
 use umbral_core::flows::session::Authenticated;
@@ -33,130 +34,20 @@ use crate::render::FormState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route(
-            "/onboarding/company",
-            get(onboarding::show_company).post(onboarding::save_company),
-        )
-        .route("/checkout", get(onboarding::show_checkout).post(onboarding::pay))
-        .route("/checkout/done", get(onboarding::done))
-        .route("/checkout/return", get(onboarding::returned))
-        .route("/first-steps", get(onboarding::first_steps))
-        .route("/first-steps/skip", post(onboarding::skip_first_steps))
-        .route("/signup", get(signup::show).post(signup::submit))
-        .route("/signup/confirm", get(signup::show_confirm).post(signup::confirm))
-        .route("/signup/confirm/resend", post(signup::resend))
-        .route("/login", get(login::show).post(login::email_step))
-        .route("/login/password", post(login::password_step))
-        .route("/logout", post(login::logout))
-        .route("/two-factor", get(two_factor::choose))
-        .route(
-            "/recovery-codes",
-            get(two_factor::show_recovery_codes).post(two_factor::saved_recovery_codes),
-        )
-        .route(
-            "/two-factor/app",
-            get(two_factor::show_app).post(two_factor::confirm_app),
-        )
-        .route(
-            "/login/second-factor",
-            get(challenge::show_challenge).post(challenge::answer_challenge),
-        )
-        .route("/login/second-factor/send", post(challenge::send_code))
-        .route("/settings", get(settings::index))
-        .route("/settings/security", get(settings::security))
-        .route("/settings/organization", get(organization::show))
-        .route("/staff", get(staff::home))
-        .route("/staff/audit", get(audit::staff))
-        .route("/staff/settings", get(staff::settings).post(staff::save_settings))
-        .route("/settings/organization/audit", get(audit::organization))
-        .route("/staff/users/new", get(staff::new_user).post(staff::create_user))
-        .route("/staff/users/{id}", get(staff::user))
-        .route("/staff/organizations", get(staff::organizations))
-        .route("/staff/organizations/{id}", get(staff::organization))
-        .route(
-            "/staff/organizations/{id}/policies",
-            post(staff::organization_policies),
-        )
-        .route(
-            "/staff/api-keys",
-            get(staff::api_keys).post(staff::create_api_key),
-        )
-        .route("/staff/api-keys/{id}/revoke", post(staff::revoke_api_key))
-        .route("/staff/users/{id}/end-sessions", post(staff::end_sessions))
-        .route("/staff/factor-resets", get(staff::resets))
-        .route("/staff/factor-resets/{id}/approve", post(staff::approve))
-        .route("/staff/factor-resets/{id}/reject", post(staff::reject))
-        .route("/settings/organization/invite", post(organization::invite))
-        .route("/settings/organization/transfer", post(organization::transfer))
-        .route(
-            "/settings/organization/members/{id}/role",
-            post(organization::role),
-        )
-        .route(
-            "/settings/organization/members/{id}/active",
-            post(organization::active),
-        )
-        .route(
-            "/settings/organization/members/{id}/remove",
-            post(organization::remove),
-        )
-        .route("/join", get(join::show))
-        .route("/join/{id}/accept", post(join::accept))
-        .route("/join/{id}/decline", post(join::decline))
-        .route("/recover", get(recover::show).post(recover::request))
-        .route("/invite", get(recover::show_invite).post(recover::accept_invite))
-        .route(
-            "/recover/complete",
-            get(recover::show_complete).post(recover::complete),
-        )
-        .route("/settings/security/password", post(settings::change_password))
-        .route(
-            "/login/second-factor/lost",
-            get(challenge::show_lost).post(challenge::request_lost),
-        )
-        .route(
-            "/factor-reset/confirm",
-            get(challenge::show_reset_confirm).post(challenge::confirm_reset),
-        )
-        .route(
-            "/settings/security/sms",
-            get(settings::show_sms).post(settings::send_sms),
-        )
-        .route(
-            "/settings/security/sms/confirm",
-            get(settings::show_sms_code).post(settings::confirm_sms),
-        )
-        .route(
-            "/two-factor/sms",
-            get(two_factor::show_sms).post(two_factor::send_sms),
-        )
-        .route(
-            "/two-factor/sms/confirm",
-            get(two_factor::show_sms_code).post(two_factor::confirm_sms),
-        )
-        .route(
-            "/settings/security/app",
-            get(settings::show_app).post(settings::confirm_app),
-        )
-        .route(
-            "/settings/security/activate",
-            get(settings::show_activate).post(settings::activate),
-        )
-        .route(
-            "/settings/security/factors/{id}/remove",
-            get(settings::confirm_remove_factor).post(settings::remove_factor),
-        )
-        .route(
-            "/settings/security/recovery-codes",
-            post(settings::new_recovery_codes),
-        )
-        .route(
-            "/settings/security/devices/forget",
-            post(settings::forget_devices),
-        )
-        .route("/settings/security/sessions/end", post(settings::end_session))
         .route("/terms", get(terms))
         .route("/static/{file}", get(static_file))
+        .merge(onboarding::routes())
+        .merge(signup::routes())
+        .merge(login::routes())
+        .merge(two_factor::routes())
+        .merge(challenge::routes())
+        .merge(settings::routes())
+        .merge(organization::routes())
+        .merge(staff::routes())
+        .merge(audit::routes())
+        .merge(join::routes())
+        .merge(recover::routes())
+        .merge(invite::routes())
 }
 
 /// Where a pending step is done.
@@ -286,7 +177,7 @@ impl axum::extract::FromRequestParts<AppState> for PageSession {
 
 /// A signed-in staff member acting in the console. Anyone else gets the
 /// "not found" page, so the console does not reveal that it exists.
-pub struct StaffPage(pub umbral_core::admin::ApiActor);
+pub struct StaffPage(pub umbral_core::staff::ApiActor);
 
 impl axum::extract::FromRequestParts<AppState> for StaffPage {
     type Rejection = Response;

@@ -4,9 +4,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::billing::{Plan, Summary, format_money};
@@ -380,4 +382,15 @@ pub async fn skip_first_steps(
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => state.error_page(&ctx, &e),
     }
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/onboarding/company", get(show_company).post(save_company))
+        .route("/checkout", get(show_checkout).post(pay))
+        .route("/checkout/done", get(done))
+        .route("/checkout/return", get(returned))
+        .route("/first-steps", get(first_steps))
+        .route("/first-steps/skip", post(skip_first_steps))
 }

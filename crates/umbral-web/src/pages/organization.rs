@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::accounts::{Role, UserStatus};
@@ -230,4 +232,15 @@ pub async fn transfer(
             .await
     };
     act(&state, &ctx, &auth, posted, "owner_transferred", work).await
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings/organization", get(show))
+        .route("/settings/organization/invite", post(invite))
+        .route("/settings/organization/transfer", post(transfer))
+        .route("/settings/organization/members/{id}/role", post(role))
+        .route("/settings/organization/members/{id}/active", post(active))
+        .route("/settings/organization/members/{id}/remove", post(remove))
 }

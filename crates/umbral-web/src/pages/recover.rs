@@ -1,10 +1,13 @@
-//! `/recover` ("Forgot your password?") and `/recover/complete` ("Choose a new password").
+//! `/recover` ("Forgot your password?") and `/recover/complete` ("Choose a new password"); the
+//! invitation of a user created by staff is in `invite.rs`.
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use minijinja::context;
 
 use super::FormPage;
@@ -41,8 +44,8 @@ pub struct EmailForm {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct PasswordForm {
-    token: String,
-    password: String,
+    pub(crate) token: String,
+    pub(crate) password: String,
 }
 
 /// Always "If an account exists, we sent a link", with the troubleshooting tips and a resend.
@@ -62,7 +65,7 @@ pub async fn request(State(state): State<AppState>, ctx: Ctx, posted: Posted<Ema
     }
 }
 
-fn complete_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+pub(crate) fn complete_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(
         state,
         ctx,
@@ -103,64 +106,9 @@ pub async fn complete(State(state): State<AppState>, ctx: Ctx, posted: Posted<Pa
     }
 }
 
-/// The invitation of a user created by staff: "Set your password".
-pub async fn show_invite(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: axum::http::HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let token = q.get("token").map(String::as_str).unwrap_or_default();
-    let page = complete_page(&state, &ctx).value("token", token);
-    match state.umbral.invitation_user(token).await {
-        // In the language the account was created in, unless the person chose one.
-        Ok(user)
-            if !ctx.lang_from_query
-                && crate::cookies::get(&headers, crate::cookies::LANG).is_none()
-                && user.locale != ctx.locale.tag() =>
-        {
-            // (A token that found its user is one we made: URL-safe characters only.)
-            Redirect::to(&format!("/invite?token={token}&lang={}", user.locale)).into_response()
-        }
-        Ok(user) => page.render(
-            StatusCode::OK,
-            context! { email => user.email, name => user.name, invite => true },
-        ),
-        Err(e) => page.error(&e, context! { invite => true }),
-    }
-}
-
-/// Sets the first password and signs the user in; the next step follows the policy.
-pub async fn accept_invite(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    posted: Posted<PasswordForm>,
-) -> Response {
-    let page = complete_page(&state, &ctx).keep(posted.typed(), &["token"]);
-    let Ok(f) = posted.checked() else {
-        return page.expired(context! { invite => true });
-    };
-    match state
-        .umbral
-        .accept_invitation(&f.token, &f.password, &ctx.meta)
-        .await
-    {
-        Ok(out) => {
-            let mut resp = super::signed_in(&state, &out.session_token, out.next.as_str());
-            state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
-            resp
-        }
-        // The page again with the person's name and email.
-        Err(e) => {
-            let user = state.umbral.invitation_user(&f.token).await.ok();
-            page.error(
-                &e,
-                context! {
-                    invite => true,
-                    email => user.as_ref().map(|u| u.email.clone()),
-                    name => user.as_ref().map(|u| u.name.clone()),
-                },
-            )
-        }
-    }
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/recover", get(show).post(request))
+        .route("/recover/complete", get(show_complete).post(complete))
 }

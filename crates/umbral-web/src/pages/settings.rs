@@ -4,9 +4,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::flows::session::Authenticated;
@@ -381,4 +383,26 @@ pub async fn change_password(
             .await
     };
     act(&state, &ctx, &auth, posted, "password_changed", work).await
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/settings", get(index))
+        .route("/settings/security", get(security))
+        .route("/settings/security/password", post(change_password))
+        .route("/settings/security/sms", get(show_sms).post(send_sms))
+        .route(
+            "/settings/security/sms/confirm",
+            get(show_sms_code).post(confirm_sms),
+        )
+        .route("/settings/security/app", get(show_app).post(confirm_app))
+        .route("/settings/security/activate", get(show_activate).post(activate))
+        .route(
+            "/settings/security/factors/{id}/remove",
+            get(confirm_remove_factor).post(remove_factor),
+        )
+        .route("/settings/security/recovery-codes", post(new_recovery_codes))
+        .route("/settings/security/devices/forget", post(forget_devices))
+        .route("/settings/security/sessions/end", post(end_session))
 }

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::flows::Next;
@@ -194,4 +196,12 @@ pub async fn resend(
         Err(CoreError::AlreadyDone) => Redirect::to("/").into_response(),
         Err(e) => page.error(&e, context! {}),
     }
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/signup", get(show).post(submit))
+        .route("/signup/confirm", get(show_confirm).post(confirm))
+        .route("/signup/confirm/resend", post(resend))
 }

@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::accounts::UserStatus;
@@ -138,7 +140,7 @@ pub async fn resets(
 async fn decide(
     state: AppState,
     ctx: Ctx,
-    actor: umbral_core::admin::ApiActor,
+    actor: umbral_core::staff::ApiActor,
     id: String,
     posted: Posted<NoFields>,
     approve: bool,
@@ -211,7 +213,7 @@ pub async fn organizations(
 async fn render_org(
     state: &AppState,
     ctx: &Ctx,
-    actor: &umbral_core::admin::ApiActor,
+    actor: &umbral_core::staff::ApiActor,
     id: &str,
     notice: Option<String>,
     error: Option<&CoreError>,
@@ -455,8 +457,8 @@ pub async fn create_api_key(
     };
     let name = f.name.as_str();
     let scope = match Some(f.organization_id.trim()).filter(|s| !s.is_empty()) {
-        Some(org) => umbral_core::admin::ApiScope::Organization(umbral_core::types::OrgId(org.to_string())),
-        None => umbral_core::admin::ApiScope::Staff,
+        Some(org) => umbral_core::staff::ApiScope::Organization(umbral_core::types::OrgId(org.to_string())),
+        None => umbral_core::staff::ApiScope::Staff,
     };
     match state.umbral.create_api_key(name, scope).await {
         // The secret is shown on this answer only; it is not kept.
@@ -542,4 +544,22 @@ pub async fn save_settings(
         Ok(()) => Redirect::to("/staff/settings?notice=settings_saved").into_response(),
         Err(e) => state.error_page(&ctx, &e),
     }
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(home))
+        .route("/staff/settings", get(settings).post(save_settings))
+        .route("/staff/users/new", get(new_user).post(create_user))
+        .route("/staff/users/{id}", get(user))
+        .route("/staff/organizations", get(organizations))
+        .route("/staff/organizations/{id}", get(organization))
+        .route("/staff/organizations/{id}/policies", post(organization_policies))
+        .route("/staff/api-keys", get(api_keys).post(create_api_key))
+        .route("/staff/api-keys/{id}/revoke", post(revoke_api_key))
+        .route("/staff/users/{id}/end-sessions", post(end_sessions))
+        .route("/staff/factor-resets", get(resets))
+        .route("/staff/factor-resets/{id}/approve", post(approve))
+        .route("/staff/factor-resets/{id}/reject", post(reject))
 }

@@ -2,9 +2,11 @@
 //! and the recovery codes (`/recovery-codes`). The challenge after the password is in
 //! `challenge.rs`.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use minijinja::{Value, context};
 use umbral_core::CoreError;
 use umbral_core::flows::Next;
@@ -395,4 +397,17 @@ pub async fn confirm_app(
         return r;
     }
     confirm_app_setup(&state, &ctx, &auth, ONBOARDING, posted).await
+}
+
+/// This module's pages.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/two-factor", get(choose))
+        .route(
+            "/recovery-codes",
+            get(show_recovery_codes).post(saved_recovery_codes),
+        )
+        .route("/two-factor/app", get(show_app).post(confirm_app))
+        .route("/two-factor/sms", get(show_sms).post(send_sms))
+        .route("/two-factor/sms/confirm", get(show_sms_code).post(confirm_sms))
 }

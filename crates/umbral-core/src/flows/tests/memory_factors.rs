@@ -258,10 +258,10 @@ impl FactorStore for MemoryStore {
 /// Resets, API keys and password recovery are tested over the real stores (`umbral-store` conformance and the HTTP
 /// tests); the in-memory store does not keep them.
 #[async_trait]
-impl AdminStore for MemoryStore {
+impl StaffStore for MemoryStore {
     async fn put_factor_reset(
         &self,
-        _: &crate::admin::FactorReset,
+        _: &crate::staff::FactorReset,
         _: &OutboxMessage,
         _: &AuditEvent,
     ) -> StoreResult<()> {
@@ -270,10 +270,10 @@ impl AdminStore for MemoryStore {
     async fn factor_reset(&self, _: &str) -> StoreResult<Option<FactorResetRow>> {
         Err(not_kept())
     }
-    async fn factor_reset_by_token(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+    async fn factor_reset_by_token(&self, _: &str) -> StoreResult<Option<crate::staff::FactorReset>> {
         Err(not_kept())
     }
-    async fn open_factor_reset(&self, _: &str) -> StoreResult<Option<crate::admin::FactorReset>> {
+    async fn open_factor_reset(&self, _: &str) -> StoreResult<Option<crate::staff::FactorReset>> {
         Err(not_kept())
     }
     async fn confirm_factor_reset(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
@@ -289,7 +289,7 @@ impl AdminStore for MemoryStore {
     }
     async fn decide_factor_reset(
         &self,
-        _: &crate::admin::FactorReset,
+        _: &crate::staff::FactorReset,
         _: bool,
         _: UnixMillis,
         _: &str,
@@ -333,13 +333,13 @@ impl AdminStore for MemoryStore {
     async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
         Err(not_kept())
     }
-    async fn put_api_key(&self, _: &crate::admin::ApiKey, _: &AuditEvent) -> StoreResult<()> {
+    async fn put_api_key(&self, _: &crate::staff::ApiKey, _: &AuditEvent) -> StoreResult<()> {
         Err(not_kept())
     }
-    async fn api_key_by_hash(&self, _: &str) -> StoreResult<Option<crate::admin::ApiKey>> {
+    async fn api_key_by_hash(&self, _: &str) -> StoreResult<Option<crate::staff::ApiKey>> {
         Err(not_kept())
     }
-    async fn list_api_keys(&self) -> StoreResult<Vec<crate::admin::ApiKey>> {
+    async fn list_api_keys(&self) -> StoreResult<Vec<crate::staff::ApiKey>> {
         Err(not_kept())
     }
     async fn revoke_api_key(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {

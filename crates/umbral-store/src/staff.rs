@@ -5,11 +5,11 @@ use sqlx::Connection;
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use umbral_core::accounts::{Membership, User};
-use umbral_core::admin::{ApiKey, ApiScope, FactorReset, ResetStatus};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{AdminStore, FactorResetRow, OrganizationRow, StoreResult};
+use umbral_core::ports::{FactorResetRow, OrganizationRow, StaffStore, StoreResult};
+use umbral_core::staff::{ApiKey, ApiScope, FactorReset, ResetStatus};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::outbox::insert_outbox;
@@ -90,7 +90,7 @@ fn api_key(r: &AnyRow) -> Result<ApiKey, sqlx::Error> {
 }
 
 #[async_trait]
-impl AdminStore for SqlStore {
+impl StaffStore for SqlStore {
     async fn put_factor_reset(
         &self,
         r: &FactorReset,

@@ -2,14 +2,16 @@
 //! key (`Authorization: Bearer uak_...`), never with a session.
 
 use axum::Json;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::AUTHORIZATION;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::CoreError;
-use umbral_core::admin::ApiActor;
 use umbral_core::ports::FactorResetRow;
+use umbral_core::staff::ApiActor;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -274,4 +276,20 @@ pub async fn organization_audit(
         Ok(page) => Json(audit_json(&page)).into_response(),
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
     }
+}
+
+/// This module's part of the API.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/users", post(create_user))
+        .route("/api/v1/admin/audit", get(audit))
+        .route("/api/v1/organization/audit", get(organization_audit))
+        .route("/api/v1/admin/factor-resets", get(factor_resets))
+        .route(
+            "/api/v1/admin/organizations/{id}/two-factor-policy",
+            put(set_two_factor_policy),
+        )
+        .route("/api/v1/admin/factor-resets/{id}", get(factor_reset))
+        .route("/api/v1/admin/factor-resets/{id}/approve", post(approve))
+        .route("/api/v1/admin/factor-resets/{id}/reject", post(reject))
 }
