@@ -101,6 +101,51 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A path of this server as a full address (a full address is left as it is).
+    fn resolve(&self, path_or_url: &str) -> String {
+        if path_or_url.starts_with("http") {
+            path_or_url.to_string()
+        } else {
+            self.url(path_or_url)
+        }
+    }
+
+    /// `GET` by the browser `c`: the status and the page.
+    pub async fn get_text(&self, c: &reqwest::Client, path: impl AsRef<str>) -> (u16, String) {
+        let r = c.get(self.resolve(path.as_ref())).send().await.expect("get");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    /// `POST` of a JSON body by `c`: the status and the JSON answer (`null` when there is none).
+    pub async fn post_json(&self, c: &reqwest::Client, path: impl AsRef<str>, body: Value) -> (u16, Value) {
+        self.call(c, reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Any method, with a JSON body or none: the status and the JSON answer (`null` when none).
+    pub async fn call(
+        &self,
+        c: &reqwest::Client,
+        method: reqwest::Method,
+        path: impl AsRef<str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = c.request(method, self.resolve(path.as_ref()));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("request");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST /api/v1/login` by `c` with an email and a password: the answer as it came.
+    pub async fn login(&self, c: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        c.post(self.url("/api/v1/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login")
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()

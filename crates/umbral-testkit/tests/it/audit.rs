@@ -174,30 +174,27 @@ async fn the_audit_log_pages_filter_and_page() {
     let app = spawn_app().await;
     let owner = app.signed_up("pages-owner@example.com").await;
     let staff = app.staff("auditor@example.com").await;
-    let get = |c: &reqwest::Client, url: String| {
-        let c = c.clone();
-        async move {
-            let r = c.get(url).send().await.unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
-        }
-    };
-    let (s, html) = get(&staff, app.url("/staff/audit?event=factor.&lang=es")).await;
+    let (s, html) = app
+        .get_text(&staff, app.url("/staff/audit?event=factor.&lang=es"))
+        .await;
     assert_eq!(s, 200);
     assert!(
         html.contains("factor.enrolled") && !html.contains("user.signed_up"),
         "filtered by event"
     );
-    let (s, html) = get(&staff, app.url("/staff/audit?from=2999-01-01&lang=en")).await;
+    let (s, html) = app
+        .get_text(&staff, app.url("/staff/audit?from=2999-01-01&lang=en"))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("No events match."));
-    let (s, html) = get(&staff, app.url("/staff/audit?from=yesterday")).await;
+    let (s, html) = app.get_text(&staff, app.url("/staff/audit?from=yesterday")).await;
     assert_eq!(s, 422);
     assert!(html.contains("id=\"from-error\""));
     // More than a page: the link to older events continues where the page ended.
     for i in 0..30 {
         app.signed_up(&format!("many{i}@example.com")).await;
     }
-    let (_, html) = get(&staff, app.url("/staff/audit")).await;
+    let (_, html) = app.get_text(&staff, app.url("/staff/audit")).await;
     let next = html
         .split("id=\"next-page\"")
         .next()
@@ -211,12 +208,14 @@ async fn the_audit_log_pages_filter_and_page() {
         .replace("&amp;", "&")
         .replace("&#x2f;", "/");
     assert!(next.starts_with("/staff/audit?cursor="), "{next}");
-    let (s, _) = get(&staff, app.url(&next)).await;
+    let (s, _) = app.get_text(&staff, app.url(&next)).await;
     assert_eq!(s, 200);
     // The owner reads their organization's log; not staff pages.
-    let (s, html) = get(&owner, app.url("/settings/organization/audit")).await;
+    let (s, html) = app
+        .get_text(&owner, app.url("/settings/organization/audit"))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("factor.enrolled") && !html.contains("many0@example.com"));
-    assert_eq!(get(&owner, app.url("/staff/audit")).await.0, 404);
+    assert_eq!(app.get_text(&owner, app.url("/staff/audit")).await.0, 404);
     app.stop().await;
 }

@@ -11,11 +11,6 @@ use serde_json::{Value, json};
 use umbral_testkit::umbral_gateways::stripe::sign;
 use umbral_testkit::{TestApp, spawn_app, spawn_app_with};
 
-async fn post_json(c: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let r = c.post(url).json(&body).send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or_default())
-}
-
 /// Signed up, 2FA set up, at the company step.
 async fn at_company(app: &TestApp, email: &str) -> reqwest::Client {
     let c = app.confirmed(email).await;
@@ -33,12 +28,13 @@ async fn company_rules_then_sandbox_payment_once() {
     let app = spawn_app().await;
     let c = at_company(&app, "co@example.com").await;
     // Nothing else opens before the company data.
-    let (s, b) = post_json(
-        &c,
-        app.url("/api/v1/checkout"),
-        json!({"plan": "starter", "period": "month"}),
-    )
-    .await;
+    let (s, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/checkout"),
+            json!({"plan": "starter", "period": "month"}),
+        )
+        .await;
     assert_eq!((s, b["error"]["next"].as_str()), (403, Some("company")));
 
     // Every bad field is named, and nothing is saved.
@@ -46,7 +42,9 @@ async fn company_rules_then_sandbox_payment_once() {
     bad["tax_id"] = json!("33-69345023-8");
     bad["employees"] = json!("12");
     bad["postal_code"] = json!("99");
-    let (s, b) = post_json(&c, app.url("/api/v1/onboarding/company?lang=es"), bad).await;
+    let (s, b) = app
+        .post_json(&c, app.url("/api/v1/onboarding/company?lang=es"), bad)
+        .await;
     assert_eq!(s, 422);
     let fields: Vec<&str> = b["errors"]
         .as_array()
@@ -69,9 +67,11 @@ async fn company_rules_then_sandbox_payment_once() {
     br["country"] = json!("BR");
     br["tax_id"] = json!("12.ABC.345/01DE-35");
     br["postal_code"] = json!("01310-100");
-    let (s, b) = post_json(&c, app.url("/api/v1/onboarding/company"), br.clone()).await;
+    let (s, b) = app
+        .post_json(&c, app.url("/api/v1/onboarding/company"), br.clone())
+        .await;
     assert_eq!((s, b["next"].as_str()), (200, Some("checkout")), "{b}");
-    let (s, _) = post_json(&c, app.url("/api/v1/onboarding/company"), br).await;
+    let (s, _) = app.post_json(&c, app.url("/api/v1/onboarding/company"), br).await;
     assert_eq!(s, 403, "given once");
     let company = app.commerce_of("co@example.com").await.company.unwrap();
     assert_eq!(
@@ -90,14 +90,14 @@ async fn company_rules_then_sandbox_payment_once() {
         .unwrap();
     assert_eq!(plans["plans"][0]["id"], "starter");
     assert_eq!(plans["plans"][0]["name"], "Inicial");
-    let (s, b) = post_json(
+    let (s, b) = app.post_json(
         &c,
         app.url("/api/v1/checkout"),
         json!({"plan": "starter", "period": "month", "card": card("4242 4242 4242 4241"), "idempotency_key": "k-000000000000001"}),
     )
     .await;
     assert_eq!((s, b["error"]["field"].as_str()), (422, Some("card_number")));
-    let (s, b) = post_json(
+    let (s, b) = app.post_json(
         &c,
         app.url("/api/v1/checkout"),
         json!({"plan": "gold", "period": "week", "card": card("4242424242424242"), "idempotency_key": "k-000000000000001"}),
@@ -114,16 +114,17 @@ async fn company_rules_then_sandbox_payment_once() {
         ("4000000000000069", "payment.expired_card"),
     ] {
         let key = format!("decline-{number}");
-        let (s, b) = post_json(
-            &c,
-            app.url("/api/v1/checkout"),
-            json!({"plan": "starter", "period": "year", "card": card(number), "idempotency_key": key}),
-        )
-        .await;
+        let (s, b) = app
+            .post_json(
+                &c,
+                app.url("/api/v1/checkout"),
+                json!({"plan": "starter", "period": "year", "card": card(number), "idempotency_key": key}),
+            )
+            .await;
         assert_eq!((s, b["error"]["code"].as_str()), (402, Some(code)));
     }
     // A gateway that does not answer: 503, and the order waits.
-    let (s, b) = post_json(
+    let (s, b) = app.post_json(
         &c,
         app.url("/api/v1/checkout"),
         json!({"plan": "starter", "period": "year", "card": card("4000000000000119"), "idempotency_key": "slow-0000000000001"}),
@@ -137,7 +138,7 @@ async fn company_rules_then_sandbox_payment_once() {
 
     // Paid, in BRL for a Brazilian company; the same key again charges nothing more.
     let body = json!({"plan": "starter", "period": "year", "card": card("4242424242424242"), "idempotency_key": "paid-000000000001"});
-    let (s, b) = post_json(&c, app.url("/api/v1/checkout"), body.clone()).await;
+    let (s, b) = app.post_json(&c, app.url("/api/v1/checkout"), body.clone()).await;
     assert_eq!(
         (s, b["next"].as_str(), b["subscription"]["plan"].as_str()),
         (200, Some("done"), Some("starter")),
@@ -149,7 +150,7 @@ async fn company_rules_then_sandbox_payment_once() {
         (365..=366).contains(&((renews - started) / 86_400_000)),
         "a calendar year"
     );
-    let (s, _) = post_json(&c, app.url("/api/v1/checkout"), body).await;
+    let (s, _) = app.post_json(&c, app.url("/api/v1/checkout"), body).await;
     assert_eq!(s, 409, "already paid");
     let sandbox_orders = app.orders_of("co@example.com").await;
     let paid: Vec<&(String, String, i64)> = sandbox_orders.iter().filter(|o| o.1 == "paid").collect();
@@ -221,17 +222,19 @@ async fn stripe_checkout_completes_on_a_signed_webhook_once() {
     })
     .await;
     let c = at_company(&app, "stripe@example.com").await;
-    let (s, _) = post_json(&c, app.url("/api/v1/onboarding/company"), TestApp::company_body()).await;
+    let (s, _) = app
+        .post_json(&c, app.url("/api/v1/onboarding/company"), TestApp::company_body())
+        .await;
     assert_eq!(s, 200);
 
     // Stripe fails once: the order waits; the same key again makes one session.
     let body = json!({"plan": "business", "period": "month", "idempotency_key": "stripe-0000000001"});
-    let (s, b) = post_json(&c, app.url("/api/v1/checkout"), body.clone()).await;
+    let (s, b) = app.post_json(&c, app.url("/api/v1/checkout"), body.clone()).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (503, Some("payment.unavailable"))
     );
-    let (s, b) = post_json(&c, app.url("/api/v1/checkout"), body).await;
+    let (s, b) = app.post_json(&c, app.url("/api/v1/checkout"), body).await;
     assert_eq!((s, b["next"].as_str()), (200, Some("checkout")));
     let url = b["redirect_url"].as_str().unwrap().to_string();
     assert!(url.starts_with("https://checkout.stripe.test/pay/cs_test_"));
@@ -391,13 +394,15 @@ async fn card_numbers_never_reach_the_database() {
         return;
     }
     let c = at_company(&app, "cards@example.com").await;
-    let (s, _) = post_json(&c, app.url("/api/v1/onboarding/company"), TestApp::company_body()).await;
+    let (s, _) = app
+        .post_json(&c, app.url("/api/v1/onboarding/company"), TestApp::company_body())
+        .await;
     assert_eq!(s, 200);
     for (i, (number, cvc)) in [("4000000000009995", "731"), ("5555555555554444", "842")]
         .into_iter()
         .enumerate()
     {
-        post_json(
+        app.post_json(
             &c,
             app.url("/api/v1/checkout"),
             json!({"plan": "starter", "period": "month", "idempotency_key": format!("cards-key-{i}-0000000"),

@@ -4,8 +4,6 @@
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app};
 
-use crate::two_factor::{get, post};
-
 /// The token of the newest reset link emailed to `to`.
 async fn reset_token(app: &TestApp, to: &str) -> String {
     app.link_token(to, "Confirm your", "token=").await
@@ -19,16 +17,19 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
     let email = "lost@example.com";
     let first = app.signed_up(email).await;
     let c = app.client();
-    let (_, b) = post(
-        &c,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "second_factor");
 
     // The page explains, and the request goes out by email.
-    let (s, html) = get(&c, &app.url("/login/second-factor/lost?lang=es")).await;
+    let (s, html) = app
+        .get_text(&c, &app.url("/login/second-factor/lost?lang=es"))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("Restablecer tus métodos de dos factores"));
     let csrf = csrf_from(&html);
@@ -97,7 +98,9 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
     );
 
     // The link asks for a button press, then the request waits for staff.
-    let (_, html) = get(&c, &app.url(&format!("/factor-reset/confirm?token={token}"))).await;
+    let (_, html) = app
+        .get_text(&c, &app.url(&format!("/factor-reset/confirm?token={token}")))
+        .await;
     assert!(html.contains("Confirmar la solicitud"));
     let csrf = csrf_from(&html);
     let r = c
@@ -107,12 +110,13 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
         .await
         .unwrap();
     assert!(r.text().await.unwrap().contains("espera a nuestro equipo"));
-    let (s, _) = post(
-        &api,
-        app.url("/api/v1/factor-resets/confirm"),
-        json!({"token": "forged"}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &api,
+            app.url("/api/v1/factor-resets/confirm"),
+            json!({"token": "forged"}),
+        )
+        .await;
     assert_eq!(s, 422);
 
     // Forbidden callers change nothing.
@@ -124,12 +128,13 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
         "another organization's key"
     );
     let session = app.client();
-    let (_, b) = post(
-        &session,
-        app.url("/api/v1/login"),
-        json!({"email": "lost@example.com", "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &session,
+            app.url("/api/v1/login"),
+            json!({"email": "lost@example.com", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "second_factor");
     let r = session
         .post(app.url(&format!("/api/v1/admin/factor-resets/{id}/approve")))
@@ -150,12 +155,13 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
     let r = first.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let c = app.client();
-    let (_, b) = post(
-        &c,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "enroll_factor");
     app.clock.advance_secs(1);
     let mail = app.wait_for_email(email, "were reset").await;

@@ -5,25 +5,21 @@
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, TestApp, spawn_app};
 
-async fn login(c: &reqwest::Client, app: &TestApp, email: &str, password: &str) -> u16 {
-    c.post(app.url("/api/v1/login"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 /// Wrong guesses from a stranger until the account refuses even the right password to them.
 async fn lock_out(app: &TestApp, email: &str) -> reqwest::Client {
     let attacker = app.client();
     for _ in 0..5 {
-        assert_eq!(login(&attacker, app, email, "wrong-password-here").await, 401);
+        assert_eq!(
+            app.login(&attacker, email, "wrong-password-here").await.status(),
+            401
+        );
     }
-    assert_eq!(login(&attacker, app, email, "wrong-password-here").await, 429);
     assert_eq!(
-        login(&attacker, app, email, PASSWORD).await,
+        app.login(&attacker, email, "wrong-password-here").await.status(),
+        429
+    );
+    assert_eq!(
+        app.login(&attacker, email, PASSWORD).await.status(),
         429,
         "the account is blocked to strangers"
     );
@@ -59,9 +55,12 @@ async fn guesses_from_elsewhere_never_lock_out_a_browser_that_signed_in_before()
     // Someone keeps guessing, one try each time the block ends: the owner's browser still gets in.
     for _ in 0..3 {
         app.clock.advance_secs(3);
-        let _ = login(&app.client(), &app, email, "wrong-password-here").await;
+        let _ = app
+            .login(&app.client(), email, "wrong-password-here")
+            .await
+            .status();
         assert_eq!(
-            login(&owner, &app, email, PASSWORD).await,
+            app.login(&owner, email, PASSWORD).await.status(),
             200,
             "the owner's browser was locked out"
         );
@@ -92,9 +91,12 @@ async fn guesses_from_elsewhere_never_lock_out_a_browser_that_signed_in_before()
     assert_eq!(r.status(), 200);
     // The browser's own failures do count against it, and only against it.
     for _ in 0..10 {
-        assert_eq!(login(&owner, &app, email, "wrong-password-here").await, 401);
+        assert_eq!(
+            app.login(&owner, email, "wrong-password-here").await.status(),
+            401
+        );
     }
-    assert_eq!(login(&owner, &app, email, PASSWORD).await, 429);
+    assert_eq!(app.login(&owner, email, PASSWORD).await.status(), 429);
     app.stop().await;
 }
 
@@ -121,7 +123,9 @@ async fn a_completed_password_reset_lifts_the_accounts_block() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(
-        login(&app.client(), &app, email, "tigre-verde-martes-58").await,
+        app.login(&app.client(), email, "tigre-verde-martes-58")
+            .await
+            .status(),
         200,
         "the reset did not lift the block"
     );

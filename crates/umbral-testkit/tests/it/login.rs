@@ -1,15 +1,16 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use umbral_testkit::{PASSWORD, spawn_app, spawn_app_with};
+use umbral_testkit::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 
-async fn login(c: &reqwest::Client, url: &str, email: &str, password: &str) -> (u16, Value, Option<String>) {
-    let r = c
-        .post(url)
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap();
+/// A sign-in's status, answer and `Retry-After`.
+async fn login(
+    app: &TestApp,
+    c: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (u16, Value, Option<String>) {
+    let r = app.login(c, email, password).await;
     let status = r.status().as_u16();
     let retry = r
         .headers()
@@ -22,21 +23,20 @@ async fn login(c: &reqwest::Client, url: &str, email: &str, password: &str) -> (
 async fn unknown_wrong_and_unconfirmed_answers() {
     let app = spawn_app().await;
     app.signed_up("known@example.com").await;
-    let url = app.url("/api/v1/login");
     let c = app.client();
-    let (s1, b1, _) = login(&c, &url, "nobody@example.com", PASSWORD).await;
-    let (s2, b2, _) = login(&c, &url, "known@example.com", "wrong-password-here").await;
+    let (s1, b1, _) = login(&app, &c, "nobody@example.com", PASSWORD).await;
+    let (s2, b2, _) = login(&app, &c, "known@example.com", "wrong-password-here").await;
     assert_eq!((s1, s2), (401, 401));
     assert_eq!(b1, b2, "the answer must not reveal whether the email exists");
     assert_eq!(b1["error"]["code"], "auth.invalid_credentials");
-    let (s, b, _) = login(&c, &url, "Known@EXAMPLE.com", PASSWORD).await;
+    let (s, b, _) = login(&app, &c, "Known@EXAMPLE.com", PASSWORD).await;
     assert_eq!(
         (s, b["next"].as_str()),
         (200, Some("second_factor")),
         "emails match whatever their case; the second factor comes after the password"
     );
     // Bad syntax is a field error, not a hint about existence.
-    let (s, b, _) = login(&c, &url, "nope", PASSWORD).await;
+    let (s, b, _) = login(&app, &c, "nope", PASSWORD).await;
     assert_eq!((s, b["error"]["field"].as_str()), (422, Some("email")));
     app.stop().await;
 }
@@ -50,7 +50,6 @@ async fn unknown_and_wrong_take_the_same_time() {
     })
     .await;
     app.signed_up("timing@example.com").await;
-    let url = app.url("/api/v1/login");
     let c = app.client();
     // Other tests run alongside on two cores: a noisy round is measured again, up to three times.
     let mut last = (0.0, 0.0);
@@ -62,15 +61,15 @@ async fn unknown_and_wrong_take_the_same_time() {
             app.clock.advance_secs(3600);
             let t = Instant::now();
             login(
+                &app,
                 &c,
-                &url,
                 &format!("nobody{round}-{i}@example.com"),
                 "wrong-password-here",
             )
             .await;
             unknown.push(t.elapsed());
             let t = Instant::now();
-            login(&c, &url, "timing@example.com", &format!("wrong-password-{i}")).await;
+            login(&app, &c, "timing@example.com", &format!("wrong-password-{i}")).await;
             wrong.push(t.elapsed());
         }
         unknown.sort();
@@ -90,27 +89,26 @@ async fn unknown_and_wrong_take_the_same_time() {
 async fn account_limit_grows_and_is_temporary() {
     let app = spawn_app().await;
     app.signed_up("brute@example.com").await;
-    let url = app.url("/api/v1/login");
     let c = app.client();
     for _ in 0..5 {
-        let (s, _, _) = login(&c, &url, "brute@example.com", "wrong-password-here").await;
+        let (s, _, _) = login(&app, &c, "brute@example.com", "wrong-password-here").await;
         assert_eq!(s, 401);
     }
     // Even the right password waits now.
-    let (s, b, retry) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    let (s, b, retry) = login(&app, &c, "brute@example.com", PASSWORD).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (429, Some("auth.too_many_attempts"))
     );
     assert_eq!(retry.as_deref(), Some("2"));
     app.clock.advance_secs(3);
-    let (s, _, _) = login(&c, &url, "brute@example.com", "wrong-password-here").await;
+    let (s, _, _) = login(&app, &c, "brute@example.com", "wrong-password-here").await;
     assert_eq!(s, 401);
-    let (_, _, retry) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    let (_, _, retry) = login(&app, &c, "brute@example.com", PASSWORD).await;
     assert_eq!(retry.as_deref(), Some("4"), "the delay doubles");
     // A stranger cannot lock the owner out for good.
     app.clock.advance_secs(16 * 60);
-    let (s, _, _) = login(&c, &url, "brute@example.com", PASSWORD).await;
+    let (s, _, _) = login(&app, &c, "brute@example.com", PASSWORD).await;
     assert_eq!(s, 200);
     app.stop().await;
 }
@@ -118,13 +116,12 @@ async fn account_limit_grows_and_is_temporary() {
 #[tokio::test]
 async fn ip_limit_covers_many_accounts() {
     let app = spawn_app().await;
-    let url = app.url("/api/v1/login");
     let c = app.client();
     for i in 0..50 {
-        let (s, _, _) = login(&c, &url, &format!("spray{i}@example.com"), "wrong-password-here").await;
+        let (s, _, _) = login(&app, &c, &format!("spray{i}@example.com"), "wrong-password-here").await;
         assert_eq!(s, 401, "attempt {i}");
     }
-    let (s, _, retry) = login(&c, &url, "another@example.com", "wrong-password-here").await;
+    let (s, _, retry) = login(&app, &c, "another@example.com", "wrong-password-here").await;
     assert_eq!(s, 429);
     assert!(retry.is_some());
     app.stop().await;

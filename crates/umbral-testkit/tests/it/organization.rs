@@ -4,20 +4,6 @@
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, TestApp, spawn_app};
 
-async fn call(
-    c: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut r = c.request(method, url);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
 /// Accepts the invitation mailed to `email` and sets an authenticator app up; returns the client.
 async fn join(app: &TestApp, email: &str) -> reqwest::Client {
     let m = app.wait_for_email(email, "").await;
@@ -32,13 +18,14 @@ async fn join(app: &TestApp, email: &str) -> reqwest::Client {
         .unwrap()
         .to_string();
     let c = app.client();
-    let (s, _) = call(
-        &c,
-        reqwest::Method::POST,
-        app.url("/api/v1/invitations/accept"),
-        Some(json!({"token": token, "password": PASSWORD})),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &c,
+            reqwest::Method::POST,
+            app.url("/api/v1/invitations/accept"),
+            Some(json!({"token": token, "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(s, 200);
     app.enroll_totp(&c, email).await;
     c
@@ -63,13 +50,14 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
     let stranger = app.signed_up("stranger@example.com").await;
     let url = |p: &str| app.url(p);
     for (email, role) in [("admin@example.com", "admin"), ("member@example.com", "member")] {
-        let (s, b) = call(
-            &owner,
-            Method::POST,
-            url("/api/v1/organization/members"),
-            Some(json!({"email": email, "name": "Persona", "role": role})),
-        )
-        .await;
+        let (s, b) = app
+            .call(
+                &owner,
+                Method::POST,
+                url("/api/v1/organization/members"),
+                Some(json!({"email": email, "name": "Persona", "role": role})),
+            )
+            .await;
         assert_eq!(s, 201, "{b}");
     }
     let admin = join(&app, "admin@example.com").await;
@@ -79,20 +67,22 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         id_of(&app, "admin@example.com").await,
         id_of(&app, "owner@example.com").await,
     );
-    let (s, list) = call(&owner, Method::GET, url("/api/v1/organization/members"), None).await;
+    let (s, list) = app
+        .call(&owner, Method::GET, url("/api/v1/organization/members"), None)
+        .await;
     assert_eq!(s, 200);
     assert_eq!(list["members"].as_array().unwrap().len(), 3);
 
     // A member cannot act as an admin; another organization's owner cannot reach these members.
     let member_url = url(&format!("/api/v1/organization/members/{member_id}"));
     assert_eq!(
-        call(&member, Method::GET, url("/api/v1/organization/members"), None)
+        app.call(&member, Method::GET, url("/api/v1/organization/members"), None)
             .await
             .0,
         403
     );
     assert_eq!(
-        call(
+        app.call(
             &member,
             Method::POST,
             url("/api/v1/organization/members"),
@@ -103,7 +93,7 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         403
     );
     assert_eq!(
-        call(
+        app.call(
             &member,
             Method::PUT,
             url(&format!("/api/v1/organization/members/{admin_id}")),
@@ -114,7 +104,7 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         403
     );
     assert_eq!(
-        call(
+        app.call(
             &stranger,
             Method::PUT,
             member_url.clone(),
@@ -125,11 +115,13 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         404
     );
     assert_eq!(
-        call(&stranger, Method::DELETE, member_url.clone(), None).await.0,
+        app.call(&stranger, Method::DELETE, member_url.clone(), None)
+            .await
+            .0,
         404
     );
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::POST,
             url("/api/v1/organization/transfer"),
@@ -139,12 +131,14 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         .0,
         403
     );
-    let (_, after) = call(&owner, Method::GET, url("/api/v1/organization/members"), None).await;
+    let (_, after) = app
+        .call(&owner, Method::GET, url("/api/v1/organization/members"), None)
+        .await;
     assert_eq!(after, list, "nothing changed");
 
     // An admin changes roles and deactivates members, never the owner.
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::PUT,
             member_url.clone(),
@@ -155,7 +149,7 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         204
     );
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::PUT,
             member_url.clone(),
@@ -165,19 +159,20 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         .0,
         204
     );
-    let (s, b) = call(
-        &admin,
-        Method::PUT,
-        url(&format!("/api/v1/organization/members/{owner_id}")),
-        Some(json!({"role": "member"})),
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &admin,
+            Method::PUT,
+            url(&format!("/api/v1/organization/members/{owner_id}")),
+            Some(json!({"role": "member"})),
+        )
+        .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (422, Some("org.owner_by_transfer"))
     );
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::PUT,
             url(&format!("/api/v1/organization/members/{owner_id}")),
@@ -188,7 +183,7 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         422
     );
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::PUT,
             member_url.clone(),
@@ -203,21 +198,13 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         401,
         "signed out"
     );
-    let login = |email: &'static str| {
-        let u = url("/api/v1/login");
-        async move {
-            call(
-                &reqwest::Client::new(),
-                Method::POST,
-                u,
-                Some(json!({"email": email, "password": PASSWORD})),
-            )
-            .await
-        }
+    let login = async |email: &'static str| {
+        let r = app.login(&reqwest::Client::new(), email, PASSWORD).await;
+        (r.status().as_u16(), ())
     };
     assert_eq!(login("member@example.com").await.0, 401, "deactivated");
     assert_eq!(
-        call(
+        app.call(
             &admin,
             Method::PUT,
             member_url.clone(),
@@ -231,14 +218,14 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
 
     // The member remembers a browser; the owner transfer makes it ask again.
     let browser = app.client();
-    call(
+    app.call(
         &browser,
         Method::POST,
         url("/api/v1/login"),
         Some(json!({"email": "member@example.com", "password": PASSWORD})),
     )
     .await;
-    let (s, _) = call(
+    let (s, _) = app.call(
         &browser,
         Method::POST,
         url("/api/v1/login/second-factor"),
@@ -246,18 +233,19 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
     )
     .await;
     assert_eq!(s, 200);
-    let (_, b) = call(
-        &browser,
-        Method::POST,
-        url("/api/v1/login"),
-        Some(json!({"email": "member@example.com", "password": PASSWORD})),
-    )
-    .await;
+    let (_, b) = app
+        .call(
+            &browser,
+            Method::POST,
+            url("/api/v1/login"),
+            Some(json!({"email": "member@example.com", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(b["next"], "done", "remembered");
 
     // The owner hands over the owner role with a fresh code; a wrong one changes nothing.
     let transfer = |code: String| {
-        call(
+        app.call(
             &owner,
             Method::POST,
             url("/api/v1/organization/transfer"),
@@ -268,7 +256,9 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
     assert_eq!(s, 400);
     let (s, b) = transfer(app.next_totp("owner@example.com")).await;
     assert_eq!(s, 204, "{b}");
-    let (_, now) = call(&admin, Method::GET, url("/api/v1/organization/members"), None).await;
+    let (_, now) = app
+        .call(&admin, Method::GET, url("/api/v1/organization/members"), None)
+        .await;
     let role_of = |id: &str| {
         now["members"]
             .as_array()
@@ -284,13 +274,14 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
         (role_of(&admin_id), role_of(&owner_id)),
         ("owner".to_string(), "admin".to_string())
     );
-    let (_, b) = call(
-        &browser,
-        Method::POST,
-        url("/api/v1/login"),
-        Some(json!({"email": "member@example.com", "password": PASSWORD})),
-    )
-    .await;
+    let (_, b) = app
+        .call(
+            &browser,
+            Method::POST,
+            url("/api/v1/login"),
+            Some(json!({"email": "member@example.com", "password": PASSWORD})),
+        )
+        .await;
     assert_eq!(
         b["next"], "second_factor",
         "a new owner: remembered devices ask again"
@@ -298,10 +289,10 @@ async fn owners_and_admins_manage_members_and_nobody_else_can() {
 
     // Removing a member ends their sessions.
     assert_eq!(
-        call(&admin, Method::DELETE, member_url.clone(), None).await.0,
+        app.call(&admin, Method::DELETE, member_url.clone(), None).await.0,
         204
     );
-    assert_eq!(call(&admin, Method::DELETE, member_url, None).await.0, 404);
+    assert_eq!(app.call(&admin, Method::DELETE, member_url, None).await.0, 404);
     app.stop().await;
 }
 
@@ -374,7 +365,7 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
     let ana_org = app.org_of("ana@example.com").await;
     let members = app.url("/api/v1/organization/members");
     let invite = |email: &str| {
-        call(
+        app.call(
             &owner,
             Method::POST,
             members.clone(),
@@ -394,7 +385,7 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
     );
 
     // The organization sees two rows alike: the typed name, invited, nothing of the account.
-    let (_, list) = call(&owner, Method::GET, members.clone(), None).await;
+    let (_, list) = app.call(&owner, Method::GET, members.clone(), None).await;
     let rows: Vec<&Value> = list["members"]
         .as_array()
         .unwrap()
@@ -416,7 +407,9 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
             "/api/v1/organization/members/{}",
             r["user_id"].as_str().unwrap()
         ));
-        let (s, b) = call(&owner, Method::PUT, url, Some(json!({"active": false}))).await;
+        let (s, b) = app
+            .call(&owner, Method::PUT, url, Some(json!({"active": false})))
+            .await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
             (422, Some("org.invitation_pending"))
@@ -426,27 +419,31 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
     // Ana is told by email, and sees the invitation once signed in.
     let mail = app.wait_for_email("ana@example.com", "Ana").await;
     assert!(mail["body"].as_str().unwrap().contains("/join"), "{mail}");
-    let (s, offers) = call(&ana, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    let (s, offers) = app
+        .call(&ana, Method::GET, app.url("/api/v1/me/invitations"), None)
+        .await;
     assert_eq!(s, 200, "{offers}");
     let offer = &offers["invitations"][0];
     assert_eq!(offer["role"], "member");
     let offer_id = offer["id"].as_str().unwrap().to_string();
     // Somebody else cannot accept it.
-    let (s, _) = call(
-        &owner,
-        Method::POST,
-        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &owner,
+            Method::POST,
+            app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+            None,
+        )
+        .await;
     assert_eq!(s, 422);
-    let (s, b) = call(
-        &ana,
-        Method::POST,
-        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
-        None,
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &ana,
+            Method::POST,
+            app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+            None,
+        )
+        .await;
     assert_eq!(s, 204, "{b}");
     assert_eq!(
         app.org_of("ana@example.com").await,
@@ -461,7 +458,7 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
             .unwrap()
             .is_none()
     );
-    let (_, list) = call(&owner, Method::GET, members.clone(), None).await;
+    let (_, list) = app.call(&owner, Method::GET, members.clone(), None).await;
     let ana_row = list["members"]
         .as_array()
         .unwrap()
@@ -475,13 +472,14 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
         Some(id_of(&app, "ana@example.com").await.as_str())
     );
     // The invitation is spent.
-    let (s, _) = call(
-        &ana,
-        Method::POST,
-        app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &ana,
+            Method::POST,
+            app.url(&format!("/api/v1/me/invitations/{offer_id}/accept")),
+            None,
+        )
+        .await;
     assert_eq!(s, 422);
 }
 
@@ -494,25 +492,29 @@ async fn an_owner_with_a_plan_cannot_join_elsewhere_and_invitations_can_be_withd
     let owner = app.signed_up("owner@example.com").await;
     let other = app.signed_up("other@example.com").await;
     let own_org = app.org_of("owner@example.com").await;
-    let (s, b) = call(
-        &other,
-        Method::POST,
-        app.url("/api/v1/organization/members"),
-        Some(json!({"email": "owner@example.com", "name": "Owner", "role": "admin"})),
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &other,
+            Method::POST,
+            app.url("/api/v1/organization/members"),
+            Some(json!({"email": "owner@example.com", "name": "Owner", "role": "admin"})),
+        )
+        .await;
     assert_eq!(s, 201, "{b}");
     let row_id = b["user_id"].as_str().unwrap().to_string();
-    let (_, offers) = call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    let (_, offers) = app
+        .call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None)
+        .await;
     let id = offers["invitations"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(id, row_id);
-    let (s, b) = call(
-        &owner,
-        Method::POST,
-        app.url(&format!("/api/v1/me/invitations/{id}/accept")),
-        None,
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &owner,
+            Method::POST,
+            app.url(&format!("/api/v1/me/invitations/{id}/accept")),
+            None,
+        )
+        .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (422, Some("org.join_owner_busy"))
@@ -520,15 +522,18 @@ async fn an_owner_with_a_plan_cannot_join_elsewhere_and_invitations_can_be_withd
     assert_eq!(app.org_of("owner@example.com").await, own_org);
 
     // Withdrawn by the inviting organization: it is gone for the person too.
-    let (s, _) = call(
-        &other,
-        Method::DELETE,
-        app.url(&format!("/api/v1/organization/members/{row_id}")),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &other,
+            Method::DELETE,
+            app.url(&format!("/api/v1/organization/members/{row_id}")),
+            None,
+        )
+        .await;
     assert_eq!(s, 204);
-    let (_, offers) = call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None).await;
+    let (_, offers) = app
+        .call(&owner, Method::GET, app.url("/api/v1/me/invitations"), None)
+        .await;
     assert_eq!(offers["invitations"].as_array().unwrap().len(), 0, "{offers}");
 }
 

@@ -1,15 +1,10 @@
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app};
 
-async fn get_text(c: &reqwest::Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn signup_page_journey_in_spanish() {
     let app = spawn_app().await;
     let c = app.client();
-    let (s, html) = get_text(&c, &app.url("/signup?lang=es&plan=pro")).await;
+    let (s, html) = app.get_text(&c, &app.url("/signup?lang=es&plan=pro")).await;
     assert_eq!(s, 200);
     for text in [
         "Crea tu cuenta",
@@ -25,7 +20,7 @@ async fn signup_page_journey_in_spanish() {
     ] {
         assert!(html.contains(text), "missing {text}");
     }
-    let (_, chosen) = get_text(&c, &app.url("/signup?lang=es&plan=business")).await;
+    let (_, chosen) = app.get_text(&c, &app.url("/signup?lang=es&plan=business")).await;
     assert!(
         chosen.contains("<option value=\"business\" selected>"),
         "the vendor's plan is chosen"
@@ -89,7 +84,7 @@ async fn signup_page_journey_in_spanish() {
     let r = c.post(app.url("/signup")).form(&form).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/signup/confirm");
-    let (_, html) = get_text(&c, &app.url("/signup/confirm")).await;
+    let (_, html) = app.get_text(&c, &app.url("/signup/confirm")).await;
     assert!(html.contains("Confirma tu correo electrónico"));
     assert!(html.contains("autocomplete=\"one-time-code\"") && html.contains("inputmode=\"numeric\""));
     // Which address the code went to, and a way out when it is the wrong one.
@@ -128,9 +123,9 @@ async fn signup_page_journey_in_spanish() {
     // Nothing else opens before the second factor.
     let r = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/two-factor");
-    let (_, html) = get_text(&c, &app.url("/two-factor")).await;
+    let (_, html) = app.get_text(&c, &app.url("/two-factor")).await;
     assert!(html.contains("Autenticación de dos factores") && html.contains("Aplicación de autenticación"));
-    let (s, html) = get_text(&c, &app.url("/two-factor/app")).await;
+    let (s, html) = app.get_text(&c, &app.url("/two-factor/app")).await;
     assert_eq!(s, 200);
     // The key shown as text, read by an independent implementation (pyotp) at the server's time.
     let secret: String = html
@@ -181,12 +176,12 @@ async fn signup_page_journey_in_spanish() {
     // Post, then redirect: a reload shows the same codes, until the person says they saved them.
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/recovery-codes");
-    let (s, html) = get_text(&c, &app.url("/recovery-codes")).await;
+    let (s, html) = app.get_text(&c, &app.url("/recovery-codes")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Códigos de recuperación"));
     assert_eq!(html.matches("<li><code>").count(), 10, "ten recovery codes");
     assert!(html.contains("download=\"recovery-codes.txt\""));
-    let (s, reloaded) = get_text(&c, &app.url("/recovery-codes")).await;
+    let (s, reloaded) = app.get_text(&c, &app.url("/recovery-codes")).await;
     assert_eq!((s, &reloaded), (200, &html), "a reload shows the same codes");
     // The set-up page sent again from the history adds nothing.
     let r = c
@@ -218,7 +213,7 @@ async fn signup_page_journey_in_spanish() {
     let r = c.get(app.url("/recovery-codes")).send().await.unwrap();
     assert_eq!(r.status(), 303, "saved: never shown again");
     onboarding_pages_in_spanish(&app, &c, &csrf).await;
-    let (s, html) = get_text(&c, &app.url("/")).await;
+    let (s, html) = app.get_text(&c, &app.url("/")).await;
     assert_eq!(s, 200);
     assert!(html.contains("¡Hola, Ana Pérez!"), "{html}");
     assert!(html.contains("Preferencias de la cuenta"));
@@ -231,7 +226,7 @@ async fn signup_page_journey_in_spanish() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/login?notice=signed_out");
-    let (s, _) = get_text(&c, &app.url("/")).await;
+    let (s, _) = app.get_text(&c, &app.url("/")).await;
     assert_eq!(s, 303);
     app.stop().await;
 }
@@ -241,7 +236,7 @@ async fn identifier_first_sign_in_page() {
     let app = spawn_app().await;
     app.signed_up("page@example.com").await;
     let c = app.client();
-    let (_, html) = get_text(&c, &app.url("/login?lang=en")).await;
+    let (_, html) = app.get_text(&c, &app.url("/login?lang=en")).await;
     assert!(html.contains("Sign in") && html.contains(">Next<") && html.contains("Create your account"));
     assert!(html.contains("autocomplete=\"username\""));
     let csrf = csrf_from(&html);
@@ -298,10 +293,10 @@ async fn identifier_first_sign_in_page() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/login/second-factor");
-    let (_, html) = get_text(&c, &app.url("/login/second-factor")).await;
+    let (_, html) = app.get_text(&c, &app.url("/login/second-factor")).await;
     assert!(html.contains("Enter the 6-digit code from your authenticator app."));
     assert!(html.contains("Remember this device") && html.contains("Try another method"));
-    let (_, html) = get_text(&c, &app.url("/login/second-factor?choose=1")).await;
+    let (_, html) = app.get_text(&c, &app.url("/login/second-factor?choose=1")).await;
     assert!(html.contains("p***@example.com") && html.contains("Recovery code"));
     let code = app.next_totp("page@example.com");
     let r = c
@@ -323,7 +318,7 @@ async fn identifier_first_sign_in_page() {
 async fn forms_without_the_csrf_token_are_refused_and_keep_input() {
     let app = spawn_app().await;
     let c = app.client();
-    get_text(&c, &app.url("/signup")).await;
+    app.get_text(&c, &app.url("/signup")).await;
     let form = [
         ("name", "Ana"),
         ("email", "ana@example.com"),
@@ -451,7 +446,7 @@ async fn language_query_sets_the_cookie() {
             .unwrap()
             .contains("umbral_lang=pt-BR")
     );
-    let (_, html) = get_text(&c, &app.url("/login")).await;
+    let (_, html) = app.get_text(&c, &app.url("/login")).await;
     assert!(html.contains("Entrar"), "the cookie keeps the language");
     let r = app
         .client()
@@ -479,7 +474,7 @@ fn hidden_value(html: &str, name: &str) -> String {
 async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest::Client, csrf: &str) {
     let r = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/onboarding/company");
-    let (s, html) = get_text(c, &app.url("/onboarding/company")).await;
+    let (s, html) = app.get_text(c, &app.url("/onboarding/company")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Incluir datos adicionales") && html.contains("Añadir datos"));
     assert!(
@@ -516,9 +511,11 @@ async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest:
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/checkout");
-    let (_, html) = get_text(c, &app.url("/checkout")).await;
+    let (_, html) = app.get_text(c, &app.url("/checkout")).await;
     assert!(html.contains("Elige un plan"), "no plan was picked at sign-up");
-    let (_, html) = get_text(c, &app.url("/checkout?plan=starter&period=month")).await;
+    let (_, html) = app
+        .get_text(c, &app.url("/checkout?plan=starter&period=month"))
+        .await;
     assert!(
         html.contains("Resumen de compra") && html.contains("ARS\u{a0}$\u{a0}29.000,00"),
         "{html}"
@@ -552,14 +549,14 @@ async fn onboarding_pages_in_spanish(app: &umbral_testkit::TestApp, c: &reqwest:
     // A second press of "Pay" charges nothing more.
     let r = pay("4242 4242 4242 4242", key).await.unwrap();
     assert_eq!(r.headers()["location"], "/checkout/done");
-    let (_, html) = get_text(c, &app.url("/checkout/done")).await;
+    let (_, html) = app.get_text(c, &app.url("/checkout/done")).await;
     assert!(
         html.contains("¡Listo! Tu cuenta está creada.") && html.contains("Plan Inicial"),
         "{html}"
     );
     let r = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/first-steps");
-    let (_, html) = get_text(c, &app.url("/first-steps")).await;
+    let (_, html) = app.get_text(c, &app.url("/first-steps")).await;
     assert!(html.contains("Primeros pasos") && html.contains("Saltar"));
     let r = c
         .post(app.url("/first-steps/skip"))
@@ -577,7 +574,7 @@ async fn language_links_never_point_to_another_site() {
     let app = spawn_app().await;
     let c = reqwest::Client::new();
     for path in ["//evil.example/", "/%5Cevil.example/x"] {
-        let (status, html) = get_text(&c, &app.url(path)).await;
+        let (status, html) = app.get_text(&c, &app.url(path)).await;
         assert_eq!(status, 404, "{path}");
         // As the browser reads the attribute.
         let html = html.replace("&#x2f;", "/").replace("&#x5c;", "\\");
@@ -622,7 +619,7 @@ async fn the_dial_prefix_list_names_every_region_in_the_persons_language_the_lik
     assert!(list.contains(&"value=\"JP\">Japón +81".to_string()));
     assert_eq!(list[1], "value=\"AF\">Afganistán +93");
     // Portuguese without a region: Brazil, and names in Portuguese.
-    let (_, html) = get_text(&c, &app.url("/signup?lang=pt-BR")).await;
+    let (_, html) = app.get_text(&c, &app.url("/signup?lang=pt-BR")).await;
     let list = options(&html);
     assert_eq!(list[0], "value=\"BR\" selected>Brasil +55");
     assert!(list.contains(&"value=\"DE\">Alemanha +49".to_string()));

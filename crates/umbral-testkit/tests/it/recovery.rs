@@ -7,11 +7,6 @@ use std::time::Instant;
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app};
 
-async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 /// The token of the newest reset link emailed to `to`.
 async fn link_token(app: &TestApp, to: &str) -> String {
     app.reset_link_token(to).await
@@ -23,7 +18,7 @@ async fn recovery_by_page_ends_every_session_and_still_asks_the_second_factor() 
     let email = "rec@example.com";
     let first = app.signed_up(email).await;
     let c = app.client();
-    let (_, html) = get(&c, &app.url("/login?lang=es")).await;
+    let (_, html) = app.get_text(&c, &app.url("/login?lang=es")).await;
     let csrf = csrf_from(&html);
     let r = c
         .post(app.url("/login"))
@@ -34,7 +29,9 @@ async fn recovery_by_page_ends_every_session_and_still_asks_the_second_factor() 
     let html = r.text().await.unwrap();
     // "Forgot your password?" takes the email typed to the recovery page.
     assert!(html.contains("href=\"/recover?email=") && html.contains("¿Olvidaste tu contraseña?"));
-    let (_, prefilled) = get(&c, &app.url("/recover?email=ana%40example.com&lang=es")).await;
+    let (_, prefilled) = app
+        .get_text(&c, &app.url("/recover?email=ana%40example.com&lang=es"))
+        .await;
     assert!(prefilled.contains("value=\"ana@example.com\""), "{prefilled}");
 
     // The same page for an address with an account and one without.
@@ -65,7 +62,9 @@ async fn recovery_by_page_ends_every_session_and_still_asks_the_second_factor() 
     assert!(app.outbox().await.iter().all(|m| m["to"] != "nobody@example.com"));
 
     let token = link_token(&app, email).await;
-    let (s, html) = get(&c, &app.url(&format!("/recover/complete?token={token}"))).await;
+    let (s, html) = app
+        .get_text(&c, &app.url(&format!("/recover/complete?token={token}")))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("Elige una nueva contraseña") && html.contains("autocomplete=\"new-password\""));
     let complete = |password: &'static str, token: String| {
@@ -337,7 +336,9 @@ async fn a_user_created_by_staff_sets_the_first_password_through_the_invitation(
         r.headers()["location"].to_str().unwrap(),
         format!("/invite?token={token}&lang=es")
     );
-    let (s, html) = get(&c, &app.url(&format!("/invite?token={token}&lang=es"))).await;
+    let (s, html) = app
+        .get_text(&c, &app.url(&format!("/invite?token={token}&lang=es")))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("Inés Díaz") && html.contains("autocomplete=\"new-password\""));
     assert!(html.contains("Elige tu contraseña"), "{html}");

@@ -4,32 +4,27 @@
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, csrf_from, spawn_app, spawn_app_with};
 
-async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
-}
-
 #[tokio::test]
 async fn the_console_is_for_staff_and_finds_shows_and_acts() {
     let app = spawn_app().await;
     let user = app.signed_up("customer@example.com").await;
     let staff = app.staff("agent@example.com").await;
     // Not staff: the console does not exist, and the home page does not offer it.
-    assert_eq!(get(&user, &app.url("/staff")).await.0, 404);
-    let (_, home) = get(&user, &app.url("/")).await;
+    assert_eq!(app.get_text(&user, &app.url("/staff")).await.0, 404);
+    let (_, home) = app.get_text(&user, &app.url("/")).await;
     assert!(!home.contains("href=\"/staff\"") && home.contains("href=\"/settings/organization\""));
-    let (_, home) = get(&staff, &app.url("/")).await;
+    let (_, home) = app.get_text(&staff, &app.url("/")).await;
     assert!(
         home.contains("href=\"/staff\""),
         "the avatar menu leads staff to the console"
     );
     assert_eq!(
-        get(&app.client(), &app.url("/staff")).await.0,
+        app.get_text(&app.client(), &app.url("/staff")).await.0,
         303,
         "signed out: to the sign-in page"
     );
 
-    let (s, html) = get(&staff, &app.url("/staff?q=CUSTOMER&lang=es")).await;
+    let (s, html) = app.get_text(&staff, &app.url("/staff?q=CUSTOMER&lang=es")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Consola del equipo") && html.contains("customer@example.com"));
     let results = html.split("id=\"results\"").nth(1).unwrap();
@@ -41,7 +36,9 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
         .next()
         .unwrap()
         .to_string();
-    let (s, html) = get(&staff, &app.url(&format!("/staff/users/{id}?lang=en"))).await;
+    let (s, html) = app
+        .get_text(&staff, &app.url(&format!("/staff/users/{id}?lang=en")))
+        .await;
     assert_eq!(s, 200);
     assert!(
         html.contains("Authenticator app")
@@ -108,7 +105,7 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let (_, html) = get(&staff, &app.url("/staff/factor-resets")).await;
+    let (_, html) = app.get_text(&staff, &app.url("/staff/factor-resets")).await;
     assert!(html.contains("customer@example.com") && html.contains("waiting for a decision"));
     let reset = html
         .split("/staff/factor-resets/")
@@ -190,7 +187,9 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
     let owner = app.signed_up("acme-owner@example.com").await;
     let staff = app.staff("agent@example.com").await;
     // Known by the legal name given at the company step.
-    let (_, html) = get(&staff, &app.url("/staff/organizations?q=acme")).await;
+    let (_, html) = app
+        .get_text(&staff, &app.url("/staff/organizations?q=acme"))
+        .await;
     let org = html
         .split("/staff/organizations/")
         .nth(1)
@@ -199,7 +198,9 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
         .next()
         .unwrap()
         .to_string();
-    let (s, html) = get(&staff, &app.url(&format!("/staff/organizations/{org}"))).await;
+    let (s, html) = app
+        .get_text(&staff, &app.url(&format!("/staff/organizations/{org}")))
+        .await;
     assert_eq!(s, 200);
     assert!(html.contains("acme-owner@example.com") && html.contains("Platform default (Required)"));
     // The company data and the subscription the owner gave at sign-up.
@@ -300,7 +301,7 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
         .await
         .unwrap();
     assert_eq!(listed.status(), 200);
-    let (_, html) = get(&staff, &app.url("/staff/api-keys")).await;
+    let (_, html) = app.get_text(&staff, &app.url("/staff/api-keys")).await;
     assert!(!html.contains(&secret), "never shown again");
     let key_id = html
         .split("/staff/api-keys/")
@@ -336,7 +337,7 @@ async fn staff_change_the_platform_defaults() {
         403,
         "required by the configuration"
     );
-    let (_, html) = get(&staff, &app.url("/staff/settings?lang=en")).await;
+    let (_, html) = app.get_text(&staff, &app.url("/staff/settings?lang=en")).await;
     assert!(html.contains("As configured (required)"));
     let csrf = csrf_from(&html);
     let r = staff
@@ -352,7 +353,7 @@ async fn staff_change_the_platform_defaults() {
     assert_eq!(r.headers()["location"], "/staff/settings?notice=settings_saved");
     assert_eq!(app.next_step(&fresh, None).await, "company", "optional now");
     // Staff still need their second factor.
-    let (s, _) = get(&staff, &app.url("/staff")).await;
+    let (s, _) = app.get_text(&staff, &app.url("/staff")).await;
     assert_eq!(s, 200);
     let r = staff
         .post(app.url("/staff/settings"))

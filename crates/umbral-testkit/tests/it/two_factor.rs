@@ -9,12 +9,6 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app, spawn_app_with};
 
-pub(crate) async fn post(c: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    let r = c.post(url).json(&body).send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
-
 /// The code of the `nth` text message (1 = the first) to `to` in the dev outbox, once it is there.
 async fn sms_code(app: &TestApp, to: &str, nth: usize) -> String {
     for _ in 0..100 {
@@ -42,17 +36,22 @@ async fn sms_code(app: &TestApp, to: &str, nth: usize) -> String {
 async fn sms_enrollment_challenge_and_one_number_per_user() {
     let app = spawn_app().await;
     let c = app.confirmed("ana@example.com").await;
-    let (s, b) = post(&c, app.url("/api/v1/factors/sms"), json!({"phone": "011 2345"})).await;
+    let (s, b) = app
+        .post_json(&c, app.url("/api/v1/factors/sms"), json!({"phone": "011 2345"}))
+        .await;
     assert_eq!((s, b["error"]["field"].as_str()), (422, Some("phone")));
-    let (s, _) = post(
-        &c,
-        app.url("/api/v1/factors/sms"),
-        json!({"phone": "+5491123456789"}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/factors/sms"),
+            json!({"phone": "+5491123456789"}),
+        )
+        .await;
     assert_eq!(s, 202);
     let code = sms_code(&app, "+5491123456789", 1).await;
-    let (s, b) = post(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code})).await;
+    let (s, b) = app
+        .post_json(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code}))
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["recovery_codes"].as_array().unwrap().len(), 10);
     app.onboarded(&c).await;
@@ -88,12 +87,13 @@ async fn sms_enrollment_challenge_and_one_number_per_user() {
     // Sign in: password, then a code by SMS.
     app.clock.advance_secs(31);
     let c = app.client();
-    let (_, b) = post(
-        &c,
-        app.url("/api/v1/login"),
-        json!({"email": "ana@example.com", "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login"),
+            json!({"email": "ana@example.com", "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "second_factor");
     let options: Value = c
         .get(app.url("/api/v1/login/second-factor"))
@@ -104,30 +104,33 @@ async fn sms_enrollment_challenge_and_one_number_per_user() {
         .await
         .unwrap();
     assert_eq!(options["methods"], json!(["sms", "email", "recovery_code"]));
-    let (s, _) = post(
-        &c,
-        app.url("/api/v1/login/second-factor/send"),
-        json!({"method": "sms"}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login/second-factor/send"),
+            json!({"method": "sms"}),
+        )
+        .await;
     assert_eq!(s, 202);
-    let (s, b) = post(
-        &c,
-        app.url("/api/v1/login/second-factor/send"),
-        json!({"method": "sms"}),
-    )
-    .await;
+    let (s, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login/second-factor/send"),
+            json!({"method": "sms"}),
+        )
+        .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (429, Some("code.resend_too_soon"))
     );
     let code = sms_code(&app, "+5491123456789", 2).await;
-    let (s, b) = post(
-        &c,
-        app.url("/api/v1/login/second-factor"),
-        json!({"method": "sms", "code": code}),
-    )
-    .await;
+    let (s, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login/second-factor"),
+            json!({"method": "sms", "code": code}),
+        )
+        .await;
     assert_eq!((s, b["next"].as_str()), (200, Some("done")));
     app.stop().await;
 }
@@ -168,12 +171,13 @@ async fn an_sms_the_gateway_refuses_waits_in_the_outbox_and_is_retried() {
     })
     .await;
     let c = app.confirmed("ana@example.com").await;
-    let (s, _) = post(
-        &c,
-        app.url("/api/v1/factors/sms"),
-        json!({"phone": "+5511912345678"}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/factors/sms"),
+            json!({"phone": "+5511912345678"}),
+        )
+        .await;
     assert_eq!(s, 202, "the step is not lost when the gateway fails");
     let mut text = None;
     for _ in 0..200 {
@@ -196,7 +200,9 @@ async fn an_sms_the_gateway_refuses_waits_in_the_outbox_and_is_retried() {
         .find(|w| w.len() == 6)
         .unwrap()
         .to_string();
-    let (s, b) = post(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code})).await;
+    let (s, b) = app
+        .post_json(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code}))
+        .await;
     assert_eq!(s, 200, "{b}");
     assert!(
         app.outbox().await.iter().all(|m| m["channel"] != "sms"),
@@ -210,7 +216,7 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
     let app = spawn_app().await;
     let email = "tab@example.com";
     let c = app.signed_up(email).await;
-    let (s, html) = get(&c, &app.url("/settings/security?lang=en")).await;
+    let (s, html) = app.get_text(&c, &app.url("/settings/security?lang=en")).await;
     assert_eq!(s, 200);
     assert!(html.contains("Authenticator app") && html.contains("Recovery codes left: 10"));
     assert!(
@@ -305,29 +311,32 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
 
     // A second browser remembered; the first one signs it out and forgets it.
     let other = app.client();
-    let (_, b) = post(
-        &other,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &other,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "second_factor");
     // (The dev outbox sorts by the test clock: a later message needs a later time.)
     app.clock.advance_secs(1);
-    let (s, b) = post(
-        &other,
-        app.url("/api/v1/login/second-factor/send"),
-        json!({"method": "sms"}),
-    )
-    .await;
+    let (s, b) = app
+        .post_json(
+            &other,
+            app.url("/api/v1/login/second-factor/send"),
+            json!({"method": "sms"}),
+        )
+        .await;
     assert_eq!(s, 202, "{b}");
     let code = sms_code(&app, "+5511912345678", 2).await;
-    let (s, _) = post(
-        &other,
-        app.url("/api/v1/login/second-factor"),
-        json!({"method": "sms", "code": code, "remember_device": true}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &other,
+            app.url("/api/v1/login/second-factor"),
+            json!({"method": "sms", "code": code, "remember_device": true}),
+        )
+        .await;
     assert_eq!(s, 200);
     // That sign-in ended the first browser's session (one session per user).
     assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
@@ -341,12 +350,13 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
         .unwrap();
     assert_eq!(devices["trusted_devices"].as_array().unwrap().len(), 1);
     // The remembered browser signs in with the password alone.
-    let (_, b) = post(
-        &other,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &other,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "done");
     let r = other
         .delete(app.url("/api/v1/trusted-devices"))
@@ -354,16 +364,17 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let (_, b) = post(
-        &other,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &other,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "second_factor", "forgotten: asked again");
     assert_eq!(b["asked_again"], "revoked", "and told why");
     // The page says it too, on the challenge.
-    let (_, html) = get(&other, &app.url("/login?lang=es")).await;
+    let (_, html) = app.get_text(&other, &app.url("/login?lang=es")).await;
     let csrf = umbral_testkit::csrf_from(&html);
     let r = other
         .post(app.url("/login/password"))
@@ -376,18 +387,15 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/login/second-factor?asked=revoked");
-    let (s, html) = get(&other, &app.url("/login/second-factor?asked=revoked&lang=es")).await;
+    let (s, html) = app
+        .get_text(&other, &app.url("/login/second-factor?asked=revoked&lang=es"))
+        .await;
     assert_eq!(s, 200);
     assert!(
         html.contains("id=\"asked-again\"") && html.contains("Este dispositivo se olvidó"),
         "{html}"
     );
     app.stop().await;
-}
-
-pub(crate) async fn get(c: &reqwest::Client, url: &str) -> (u16, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -401,10 +409,10 @@ async fn under_optional_the_user_turns_two_factor_on_and_sets_it_up_at_the_next_
         "no second factor needed"
     );
     app.onboarded(&c).await;
-    let (_, html) = get(&c, &app.url("/settings/security?lang=es")).await;
+    let (_, html) = app.get_text(&c, &app.url("/settings/security?lang=es")).await;
     assert!(html.contains("La autenticación de dos factores está desactivada"));
     assert!(html.contains("href=\"/settings/security/activate\" id=\"twofa-button\""));
-    let (_, html) = get(&c, &app.url("/settings/security/activate")).await;
+    let (_, html) = app.get_text(&c, &app.url("/settings/security/activate")).await;
     assert!(html.contains("Activar"));
     let csrf = csrf_from(&html);
     let r = c
@@ -420,12 +428,13 @@ async fn under_optional_the_user_turns_two_factor_on_and_sets_it_up_at_the_next_
         "signed out"
     );
     let c = app.client();
-    let (_, b) = post(
-        &c,
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &c,
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "enroll_factor");
     let codes = app.enroll_totp(&c, email).await;
     assert_eq!(codes.len(), 10);
@@ -447,12 +456,13 @@ async fn under_optional_the_user_turns_two_factor_on_and_sets_it_up_at_the_next_
             .status(),
         204
     );
-    let (_, b) = post(
-        &app.client(),
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (_, b) = app
+        .post_json(
+            &app.client(),
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(b["next"], "done");
     app.stop().await;
 }
@@ -462,7 +472,7 @@ async fn changing_the_password_in_the_security_tab() {
     let app = spawn_app().await;
     let email = "pw@example.com";
     let c = app.signed_up(email).await;
-    let (_, html) = get(&c, &app.url("/settings/security?lang=pt-BR")).await;
+    let (_, html) = app.get_text(&c, &app.url("/settings/security?lang=pt-BR")).await;
     assert!(
         html.contains("autocomplete=\"current-password\"") && html.contains("autocomplete=\"new-password\"")
     );
@@ -496,19 +506,21 @@ async fn changing_the_password_in_the_security_tab() {
         r.headers()["location"],
         "/settings/security?notice=password_changed"
     );
-    let (s, b) = post(
-        &app.client(),
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": "outra-senha-forte-55"}),
-    )
-    .await;
+    let (s, b) = app
+        .post_json(
+            &app.client(),
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": "outra-senha-forte-55"}),
+        )
+        .await;
     assert_eq!((s, b["next"].as_str()), (200, Some("second_factor")));
-    let (s, _) = post(
-        &app.client(),
-        app.url("/api/v1/login"),
-        json!({"email": email, "password": PASSWORD}),
-    )
-    .await;
+    let (s, _) = app
+        .post_json(
+            &app.client(),
+            app.url("/api/v1/login"),
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, 401);
     app.stop().await;
 }
@@ -579,25 +591,29 @@ async fn staff_set_an_organizations_two_factor_policy() {
 async fn probing_taken_numbers_meets_the_sms_limits() {
     let app = spawn_app().await;
     let c = app.confirmed("owner-sms@example.com").await;
-    let (s, _) = post(
-        &c,
-        app.url("/api/v1/factors/sms"),
-        json!({"phone": "+5491123456789"}),
-    )
-    .await;
-    assert_eq!(s, 202);
-    let code = sms_code(&app, "+5491123456789", 1).await;
-    let (s, _) = post(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code})).await;
-    assert_eq!(s, 200);
-    let prober = app.confirmed("prober@example.com").await;
-    let mut answers = Vec::new();
-    for _ in 0..8 {
-        let (s, b) = post(
-            &prober,
+    let (s, _) = app
+        .post_json(
+            &c,
             app.url("/api/v1/factors/sms"),
             json!({"phone": "+5491123456789"}),
         )
         .await;
+    assert_eq!(s, 202);
+    let code = sms_code(&app, "+5491123456789", 1).await;
+    let (s, _) = app
+        .post_json(&c, app.url("/api/v1/factors/sms/confirm"), json!({"code": code}))
+        .await;
+    assert_eq!(s, 200);
+    let prober = app.confirmed("prober@example.com").await;
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        let (s, b) = app
+            .post_json(
+                &prober,
+                app.url("/api/v1/factors/sms"),
+                json!({"phone": "+5491123456789"}),
+            )
+            .await;
         answers.push((s, b["error"]["code"].as_str().unwrap_or_default().to_string()));
     }
     let told = answers
