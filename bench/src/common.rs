@@ -12,10 +12,11 @@ use tokio::process::{Child, Command};
 use umbral_core::auth::password::{Hasher, hash_now};
 use umbral_core::factors::totp;
 use umbral_core::policy::HashParams;
+use umbral_testkit::journey;
 
 use crate::Cli;
 
-pub const PASSWORD: &str = "tigre-azul-lunes-47";
+pub use umbral_testkit::journey::PASSWORD;
 
 pub struct Server {
     pub child: Child,
@@ -116,91 +117,23 @@ pub async fn start(cli: &Cli, env: &[(&str, String)]) -> Result<Server> {
     })
 }
 
+/// Signs `email` up as an API client; returns the session token.
 pub async fn signup(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
-    let r = c
-        .post(format!("{base}/api/v1/signup"))
-        .json(&json!({"name": "Bench User", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true, "token": true}))
-        .send()
-        .await?;
-    if r.status() != 201 {
-        bail!("sign-up: {}", r.status());
-    }
-    Ok(r.json::<Value>().await?["session_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
+    journey::signup_token(c, base, email).await
 }
 
 /// Signs up `email`, confirms it, sets an authenticator app up (two-factor is required by
-/// default), gives the company data and pays in the sandbox; returns the fully signed-in session
-/// token and the app's key.
+/// default), gives the company data and pays in the sandbox (the journey the HTTP tests take);
+/// returns the fully signed-in session token and the app's key.
 pub async fn enrolled_session(c: &reqwest::Client, base: &str, email: &str) -> Result<(String, Vec<u8>)> {
     let token = confirmed_session(c, base, email).await?;
-    let setup: Value = c
-        .post(format!("{base}/api/v1/factors/totp"))
-        .bearer_auth(&token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let key = totp::secret_from_text(setup["secret"].as_str().unwrap_or_default()).context("no key")?;
-    let code = totp::code_at_step(&key, totp_step())?;
-    let r = c
-        .post(format!("{base}/api/v1/factors/totp/confirm"))
-        .bearer_auth(&token)
-        .json(&json!({"code": code}))
-        .send()
-        .await?;
-    if r.status() != 200 {
-        bail!("totp confirm: {}", r.status());
-    }
-    // Enrolling rotates the session's id (a build from before that keeps the old token).
-    let token = r.json::<Value>().await?["session_token"]
-        .as_str()
-        .map_or(token, str::to_string);
-    onboard(c, base, &token).await?;
+    let (key, rotated) = journey::enroll_totp(c, base, Some(&token), |key| {
+        totp::code_at_step(key, totp_step()).map_err(|e| anyhow::anyhow!("{e}"))
+    })
+    .await?;
+    let token = rotated.unwrap_or(token);
+    journey::onboard(c, base, Some(&token)).await?;
     Ok((token, key))
-}
-
-/// The sign-up steps after 2FA: company data, payment, "First steps" skipped (when the server
-/// asks for them: a build from before them does not).
-async fn onboard(c: &reqwest::Client, base: &str, token: &str) -> Result<()> {
-    let me: Value = c
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .json()
-        .await?;
-    if me["error"]["next"] != "company" {
-        return Ok(());
-    }
-    let steps = [
-        (
-            "/api/v1/onboarding/company",
-            json!({"legal_name": "Bench SA", "country": "AR", "tax_id": "33-69345023-9", "employees": "11-50",
-                "segment": "technology", "postal_code": "C1425DKA", "street": "Av. Santa Fe", "number": "1234",
-                "city": "Buenos Aires", "state": "CABA"}),
-        ),
-        (
-            "/api/v1/checkout",
-            json!({"plan": "starter", "period": "month",
-                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}}),
-        ),
-        ("/api/v1/onboarding/first-steps/skip", json!({})),
-    ];
-    for (path, body) in steps {
-        let r = c
-            .post(format!("{base}{path}"))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!("{path}: {}", r.status());
-        }
-    }
-    Ok(())
 }
 
 /// The current TOTP step by the system clock.
@@ -212,34 +145,7 @@ pub fn totp_step() -> i64 {
 /// Signs up `email`, confirms it with the code from the dev outbox, returns the session token.
 pub async fn confirmed_session(c: &reqwest::Client, base: &str, email: &str) -> Result<String> {
     let token = signup(c, base, email).await?;
-    let mut code = None;
-    for _ in 0..100 {
-        let list: Vec<Value> = reqwest::get(format!("{base}/dev/outbox.json"))
-            .await?
-            .json()
-            .await?;
-        code = list.iter().filter(|m| m["to"] == email).find_map(|m| {
-            m["body"]
-                .as_str()?
-                .lines()
-                .map(str::trim)
-                .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
-                .map(str::to_string)
-        });
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let r = c
-        .post(format!("{base}/api/v1/signup/confirm-email"))
-        .bearer_auth(&token)
-        .json(&json!({"code": code.context("no code")?}))
-        .send()
-        .await?;
-    if r.status() != 200 {
-        bail!("confirm: {}", r.status());
-    }
+    journey::confirm_email(c, base, Some(&token), email).await?;
     Ok(token)
 }
 

@@ -5,6 +5,8 @@
 // A test kit fails loudly by design.
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+pub mod journey;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ pub use umbral_gateways;
 pub use umbral_store;
 
 /// A strong password that passes every rule.
-pub const PASSWORD: &str = "tigre-azul-lunes-47";
+pub use journey::PASSWORD;
 
 pub struct TestApp {
     pub base: String,
@@ -208,7 +210,7 @@ impl TestApp {
     }
 
     pub fn signup_body(email: &str) -> Value {
-        json!({"name": "Ana Pérez", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true})
+        journey::signup_body(email)
     }
 
     /// Signs up through the API, confirms the email, under policy `required` sets an
@@ -226,11 +228,7 @@ impl TestApp {
 
     /// Company data of an Argentinian company, as the API takes it.
     pub fn company_body() -> Value {
-        json!({
-            "legal_name": "Acme SA", "country": "AR", "tax_id": "33-69345023-9", "employees": "11-50",
-            "segment": "technology", "postal_code": "C1425DKA", "street": "Av. Santa Fe", "number": "1234",
-            "city": "Buenos Aires", "state": "CABA"
-        })
+        journey::company_body()
     }
 
     /// The organization `email` belongs to.
@@ -267,16 +265,7 @@ impl TestApp {
 
     /// The step the session of `c` must do next, as `GET /api/v1/me` tells (`done` when none).
     pub async fn next_step(&self, c: &reqwest::Client, bearer: Option<&str>) -> String {
-        let mut req = c.get(self.url("/api/v1/me"));
-        if let Some(t) = bearer {
-            req = req.bearer_auth(t);
-        }
-        let r = req.send().await.expect("me");
-        if r.status() == 200 {
-            return "done".to_string();
-        }
-        let b: Value = r.json().await.unwrap_or_default();
-        b["error"]["next"].as_str().unwrap_or("none").to_string()
+        journey::next_step(c, &self.base, bearer).await.expect("me")
     }
 
     /// Gives the company data, pays and skips "First steps", when the session of `c` is at those
@@ -287,31 +276,7 @@ impl TestApp {
 
     /// [`Self::onboarded`] for a session held as a bearer token.
     pub async fn onboarded_as(&self, c: &reqwest::Client, bearer: Option<&str>) {
-        let post = |path: &str, body: Value| {
-            let mut req = c.post(self.url(path)).json(&body);
-            if let Some(t) = bearer {
-                req = req.bearer_auth(t);
-            }
-            req
-        };
-        if self.next_step(c, bearer).await == "company" {
-            let r = post("/api/v1/onboarding/company", Self::company_body())
-                .send()
-                .await
-                .expect("company");
-            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-        }
-        if self.next_step(c, bearer).await == "checkout" {
-            let body = json!({"plan": "starter", "period": "month",
-                "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvc": "123"}});
-            let r = post("/api/v1/checkout", body).send().await.expect("checkout");
-            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
-            let r = post("/api/v1/onboarding/first-steps/skip", json!({}))
-                .send()
-                .await
-                .expect("skip");
-            assert_eq!(r.status(), 204, "{}", r.text().await.unwrap_or_default());
-        }
+        journey::onboard(c, &self.base, bearer).await.expect("onboarding");
     }
 
     /// The authenticator key the kit set up for `email`.
@@ -515,33 +480,11 @@ pub fn decode_qr_svg(svg: &str) -> String {
 
 /// RFC 4648 base32 (no padding), as authenticator apps read keys.
 pub fn base32_decode(text: &str) -> Vec<u8> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    let mut bits: u64 = 0;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for ch in text.bytes().filter(|c| *c != b' ' && *c != b'=') {
-        let v = ALPHABET
-            .iter()
-            .position(|a| *a == ch.to_ascii_uppercase())
-            .unwrap_or_else(|| panic!("not base32: {text}"));
-        bits = (bits << 5) | v as u64;
-        n += 5;
-        if n >= 8 {
-            n -= 8;
-            out.push((bits >> n) as u8);
-            bits &= (1 << n) - 1;
-        }
-    }
-    out
+    journey::base32(text).unwrap_or_else(|| panic!("not base32: {text}"))
 }
 
 /// The first run of six digits on a line of its own in a message body.
-pub fn extract_code(body: &str) -> Option<String> {
-    body.lines()
-        .map(str::trim)
-        .find(|l| l.len() == 6 && l.chars().all(|c| c.is_ascii_digit()))
-        .map(str::to_string)
-}
+pub use journey::extract_code;
 
 /// Pulls `name="csrf_token" value="..."` out of a page.
 pub fn csrf_from(html: &str) -> String {
