@@ -70,7 +70,7 @@ pub enum CoreError {
     /// The session existed but was ended.
     SessionEnded(EndReason),
     /// The session must finish a step first (e.g. confirm the email).
-    StepRequired(&'static str),
+    StepRequired(crate::flows::Next),
     /// Too many attempts; try again after this many seconds.
     RateLimited {
         retry_after_secs: u64,

@@ -146,8 +146,14 @@ impl Umbral {
         &self.payments
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The messages waiting in the outbox (a gauge of `/metrics`).
+    pub async fn outbox_pending(&self) -> Result<i64, crate::CoreError> {
+        Ok(self.store.outbox_pending().await?)
+    }
+
+    /// The newest messages `--dev` kept instead of sending them (`/dev/outbox`).
+    pub async fn dev_outbox(&self, limit: i64) -> Result<Vec<crate::ports::DevMessage>, crate::CoreError> {
+        Ok(self.store.dev_outbox_list(limit).await?)
     }
 
     pub fn config(&self) -> &CoreConfig {

@@ -90,7 +90,7 @@ impl RecoveryStore for SqlStore {
                 .await
                 .map_err(db)?;
             if exists.is_none() {
-                return Err(StoreError::Conflict("no such organization".into()));
+                return Err(StoreError::Missing("organization"));
             }
         }
         if !u.is_staff {

@@ -8,7 +8,10 @@ use umbral_core::accounts::{Membership, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{FactorResetRow, OrganizationRow, StaffStore, StoreResult};
+use umbral_core::policy::TwoFactorPolicy;
+use umbral_core::ports::{
+    ApiKeyStore, DirectoryStore, FactorResetRow, FactorResetStore, OrganizationRow, PolicyStore, StoreResult,
+};
 use umbral_core::staff::{ApiKey, ApiScope, FactorReset, ResetStatus};
 
 use crate::audit::{insert_audit, insert_audits};
@@ -90,7 +93,7 @@ fn api_key(r: &AnyRow) -> Result<ApiKey, sqlx::Error> {
 }
 
 #[async_trait]
-impl StaffStore for SqlStore {
+impl FactorResetStore for SqlStore {
     async fn put_factor_reset(
         &self,
         r: &FactorReset,
@@ -178,7 +181,7 @@ impl StaffStore for SqlStore {
 
     async fn list_factor_resets(
         &self,
-        status: Option<&str>,
+        status: Option<ResetStatus>,
         org_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FactorResetRow>> {
@@ -187,7 +190,7 @@ impl StaffStore for SqlStore {
             "r.status = COALESCE($1, r.status) AND ($2 = '' OR m.org_id = $2) ORDER BY r.created_at DESC LIMIT $3",
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(status.map(str::to_string))
+            .bind(status.map(|s| s.as_str().to_string()))
             .bind(org_id.unwrap_or_default())
             .bind(limit)
             .fetch_all(&mut *self.read.get().await?)
@@ -249,17 +252,20 @@ impl StaffStore for SqlStore {
         }
         Ok(true)
     }
+}
 
+#[async_trait]
+impl PolicyStore for SqlStore {
     async fn set_org_two_factor_policy(
         &self,
         org_id: &str,
-        policy: Option<&str>,
+        policy: Option<TwoFactorPolicy>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE organizations SET mfa_policy = $1 WHERE id = $2")
-            .bind(policy.map(str::to_string))
+            .bind(policy.map(|p| p.as_str().to_string()))
             .bind(org_id)
             .execute(&mut *tx)
             .await
@@ -272,34 +278,6 @@ impl StaffStore for SqlStore {
         // Every member's next step may change.
         self.everything_changed();
         Ok(n == 1)
-    }
-
-    async fn search_users(
-        &self,
-        q: &str,
-        org_id: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
-             LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = \
-               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
-             LEFT JOIN organizations o ON o.id = m.org_id \
-             WHERE (u.email_key LIKE $1 OR LOWER(u.name) LIKE $1) AND ($2 = '' OR m.org_id = $2) \
-             ORDER BY u.created_at DESC, u.id DESC LIMIT $3"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(pattern)
-            .bind(org_id.unwrap_or_default())
-            .bind(limit)
-            .fetch_all(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db)
     }
 
     async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
@@ -342,6 +320,60 @@ impl StaffStore for SqlStore {
         Ok(())
     }
 
+    async fn set_org_single_session(
+        &self,
+        org_id: &str,
+        single: Option<bool>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE organizations SET single_session = $1 WHERE id = $2")
+            .bind(single.map(i64::from))
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 1 {
+            insert_audit(&mut tx, audit).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        self.everything_changed();
+        Ok(n == 1)
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for SqlStore {
+    async fn search_users(
+        &self,
+        q: &str,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = \
+               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE (u.email_key LIKE $1 OR LOWER(u.name) LIKE $1) AND ($2 = '' OR m.org_id = $2) \
+             ORDER BY u.created_at DESC, u.id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(pattern)
+            .bind(org_id.unwrap_or_default())
+            .bind(limit)
+            .fetch_all(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
     async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>> {
         let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
         let sql = format!(
@@ -366,29 +398,6 @@ impl StaffStore for SqlStore {
         row.as_ref().map(org_row).transpose().map_err(db)
     }
 
-    async fn set_org_single_session(
-        &self,
-        org_id: &str,
-        single: Option<bool>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool> {
-        let mut conn = self.write.get().await?;
-        let mut tx = conn.begin().await.map_err(db)?;
-        let n = sqlx::query("UPDATE organizations SET single_session = $1 WHERE id = $2")
-            .bind(single.map(i64::from))
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        if n == 1 {
-            insert_audit(&mut tx, audit).await?;
-        }
-        tx.commit().await.map_err(db)?;
-        self.everything_changed();
-        Ok(n == 1)
-    }
-
     async fn end_user_sessions(
         &self,
         user_id: &str,
@@ -403,7 +412,10 @@ impl StaffStore for SqlStore {
         self.user_changed(user_id);
         Ok(n)
     }
+}
 
+#[async_trait]
+impl ApiKeyStore for SqlStore {
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;

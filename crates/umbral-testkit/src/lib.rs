@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use umbral::{Running, Settings};
 use umbral_core::clock::TestClock;
+use umbral_core::ports::{AccountStore, CommerceStore};
 use umbral_store::test_support::{TestDatabase, postgres_admin_url};
 
 pub use umbral_core;
@@ -167,6 +168,11 @@ impl TestApp {
         &self.running.as_ref().expect("running").umbral
     }
 
+    /// The server's store, for a test to look at what was written.
+    pub fn store(&self) -> &umbral_store::SqlStore {
+        &self.running.as_ref().expect("running").store
+    }
+
     /// The dev outbox, newest first.
     pub async fn outbox(&self) -> Vec<Value> {
         let r = reqwest::get(self.url("/dev/outbox.json")).await.expect("outbox");
@@ -233,8 +239,7 @@ impl TestApp {
 
     /// The organization `email` belongs to.
     pub async fn org_of(&self, email: &str) -> String {
-        self.umbral()
-            .store()
+        self.store()
             .sign_in_lookup(email, ["-", "-", "-"])
             .await
             .unwrap()
@@ -247,14 +252,13 @@ impl TestApp {
     /// The company data, plan choice and subscription of `email`'s organization.
     pub async fn commerce_of(&self, email: &str) -> umbral_core::ports::OrgCommerce {
         let org = self.org_of(email).await;
-        self.umbral().store().org_commerce(&org).await.unwrap()
+        self.store().org_commerce(&org).await.unwrap()
     }
 
     /// The orders of `email`'s organization, newest first: currency, status, total.
     pub async fn orders_of(&self, email: &str) -> Vec<(String, String, i64)> {
         let org = self.org_of(email).await;
-        self.umbral()
-            .store()
+        self.store()
             .orders_of(&org)
             .await
             .unwrap()

@@ -115,7 +115,7 @@ impl IntoResponse for ApiError {
                 .collect();
         }
         if let CoreError::StepRequired(next) = e {
-            body["error"]["next"] = json!(next);
+            body["error"]["next"] = json!(next.as_str());
         }
         let mut resp = (status_of(e), Json(body)).into_response();
         if let Some(secs) = retry_after(e)

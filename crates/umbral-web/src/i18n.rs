@@ -188,7 +188,7 @@ mod tests {
             CoreError::SessionEnded(EndReason::SignedInElsewhere),
             CoreError::SessionEnded(EndReason::Expired),
             CoreError::SessionEnded(EndReason::SignedOut),
-            CoreError::StepRequired("confirm_email"),
+            CoreError::StepRequired(umbral_core::flows::Next::ConfirmEmail),
             CoreError::RateLimited { retry_after_secs: 1 },
             CoreError::Overloaded { retry_after_secs: 1 },
             CoreError::InvalidCode,

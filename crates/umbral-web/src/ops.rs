@@ -43,7 +43,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    if let Ok(n) = state.umbral.store().outbox_pending().await {
+    if let Ok(n) = state.umbral.outbox_pending().await {
         metrics::gauge!("umbral_outbox_pending").set(n as f64);
     }
     match metrics_handle() {

@@ -137,7 +137,7 @@ impl AppState {
                 }
                 resp
             }
-            CoreError::StepRequired(next) => Redirect::to(crate::pages::step_path(next)).into_response(),
+            CoreError::StepRequired(next) => Redirect::to(crate::pages::step_path(*next)).into_response(),
             other => {
                 if matches!(other, CoreError::Store(_) | CoreError::Internal(_)) {
                     tracing::error!(error = %other, "page failed");

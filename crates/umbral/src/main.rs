@@ -14,7 +14,7 @@ use umbral_core::audit::RequestMeta;
 use umbral_core::clock::SystemClock;
 use umbral_core::flows::invitations::NewUserInput;
 use umbral_core::policy::TwoFactorPolicy;
-use umbral_core::staff::{ApiActor, ApiScope};
+use umbral_core::staff::{ApiActor, ApiScope, ResetStatus};
 use umbral_core::types::{Locale, OrgId};
 use umbral_web::error::{field_message, message_of};
 
@@ -396,10 +396,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 match cmd {
                     FactorResetCommand::List { status } => {
                         let status = status.map(|s| match s {
-                            ResetState::Unconfirmed => "unconfirmed",
-                            ResetState::Pending => "pending",
-                            ResetState::Approved => "approved",
-                            ResetState::Rejected => "rejected",
+                            ResetState::Unconfirmed => ResetStatus::Unconfirmed,
+                            ResetState::Pending => ResetStatus::Pending,
+                            ResetState::Approved => ResetStatus::Approved,
+                            ResetState::Rejected => ResetStatus::Rejected,
                         });
                         for r in u.factor_resets(&actor, status).await.map_err(|e| words(&e))? {
                             print_reset(&r);

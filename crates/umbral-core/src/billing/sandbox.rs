@@ -42,6 +42,10 @@ impl PaymentGateway for SandboxGateway {
         true
     }
 
+    fn is_sandbox(&self) -> bool {
+        true
+    }
+
     async fn charge(&self, req: &ChargeRequest, card: Option<&Card>) -> Result<ChargeOutcome, GatewayError> {
         let card = card.ok_or_else(|| GatewayError::Rejected("a card is needed".into()))?;
         let outcome = match card.number.as_str() {

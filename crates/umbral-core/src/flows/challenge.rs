@@ -44,7 +44,7 @@ impl Umbral {
         match auth.next {
             Next::SecondFactor => Ok(user),
             Next::Company | Next::Checkout | Next::Done => Err(CoreError::AlreadyDone),
-            other => Err(CoreError::StepRequired(other.as_str())),
+            other => Err(CoreError::StepRequired(other)),
         }
     }
 

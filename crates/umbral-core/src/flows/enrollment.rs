@@ -73,7 +73,7 @@ impl Umbral {
         let user = auth.confirmed_user()?;
         match auth.next {
             Next::EnrollFactor | Next::Company | Next::Checkout | Next::Done => Ok(user),
-            other => Err(CoreError::StepRequired(other.as_str())),
+            other => Err(CoreError::StepRequired(other)),
         }
     }
 
@@ -400,7 +400,7 @@ impl Umbral {
     ) -> Result<Vec<String>, CoreError> {
         let user = auth.complete_user()?;
         if user.factor_count == 0 {
-            return Err(CoreError::StepRequired(Next::EnrollFactor.as_str()));
+            return Err(CoreError::StepRequired(Next::EnrollFactor));
         }
         let uid = user.id.as_str();
         let codes = recovery_codes::generate()?;

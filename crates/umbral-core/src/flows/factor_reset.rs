@@ -29,7 +29,7 @@ impl Umbral {
     ) -> Result<(), CoreError> {
         let user = auth.confirmed_user()?;
         if auth.next != Next::SecondFactor {
-            return Err(CoreError::StepRequired(auth.next.as_str()));
+            return Err(CoreError::StepRequired(auth.next));
         }
         let uid = user.id.as_str();
         if let Some(open) = self.store.open_factor_reset(uid).await? {
@@ -106,13 +106,8 @@ impl Umbral {
     pub async fn factor_resets(
         &self,
         actor: &ApiActor,
-        status: Option<&str>,
+        status: Option<ResetStatus>,
     ) -> Result<Vec<FactorResetRow>, CoreError> {
-        if let Some(s) = status
-            && ResetStatus::parse(s).is_none()
-        {
-            return Err(CoreError::invalid("status", "reset.status_invalid"));
-        }
         let org = match &actor.scope {
             ApiScope::Staff => None,
             ApiScope::Organization(id) => Some(id.0.as_str()),

@@ -137,7 +137,7 @@ impl Umbral {
         };
         match self.store.create_invited_user(&invitation).await {
             Ok(()) => {}
-            Err(StoreError::Conflict(m)) if m.contains("organization") => return Err(CoreError::NotFound),
+            Err(StoreError::Missing(_)) => return Err(CoreError::NotFound),
             Err(StoreError::Conflict(_)) => return Err(CoreError::invalid("email", "user.email_taken")),
             Err(e) => return Err(CoreError::from(e)),
         }

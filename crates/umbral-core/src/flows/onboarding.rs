@@ -68,7 +68,7 @@ impl Umbral {
         match (auth.next(), &auth.membership) {
             (next, Some(m)) if next == step => Ok((user, m)),
             (Next::Done, _) => Err(CoreError::AlreadyDone),
-            (next, _) if next != step => Err(CoreError::StepRequired(next.as_str())),
+            (next, _) if next != step => Err(CoreError::StepRequired(next)),
             _ => Err(CoreError::Forbidden),
         }
     }

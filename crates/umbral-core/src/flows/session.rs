@@ -33,14 +33,14 @@ impl Authenticated {
     pub fn user(&self) -> Result<&User, CoreError> {
         self.user
             .as_ref()
-            .ok_or(CoreError::StepRequired(Next::ConfirmEmail.as_str()))
+            .ok_or(CoreError::StepRequired(Next::ConfirmEmail))
     }
 
     /// The user, once the email is confirmed and before or after the second factor.
     pub(crate) fn confirmed_user(&self) -> Result<&User, CoreError> {
         match &self.user {
             Some(u) if u.email_confirmed_at.is_some() => Ok(u),
-            _ => Err(CoreError::StepRequired(Next::ConfirmEmail.as_str())),
+            _ => Err(CoreError::StepRequired(Next::ConfirmEmail)),
         }
     }
 
@@ -48,7 +48,7 @@ impl Authenticated {
     pub fn complete_user(&self) -> Result<&User, CoreError> {
         match (&self.user, self.next()) {
             (Some(u), Next::Done) => Ok(u),
-            (_, next) => Err(CoreError::StepRequired(next.as_str())),
+            (_, next) => Err(CoreError::StepRequired(next)),
         }
     }
 
@@ -57,7 +57,7 @@ impl Authenticated {
     pub fn signed_in_user(&self) -> Result<&User, CoreError> {
         match (&self.user, self.next()) {
             (Some(u), Next::Company | Next::Checkout | Next::Done) => Ok(u),
-            (_, next) => Err(CoreError::StepRequired(next.as_str())),
+            (_, next) => Err(CoreError::StepRequired(next)),
         }
     }
 

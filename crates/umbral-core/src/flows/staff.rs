@@ -267,7 +267,7 @@ impl Umbral {
         audit.subject_user_id = None;
         if self
             .store
-            .set_org_two_factor_policy(org_id, policy.map(|p| p.as_str()), &audit)
+            .set_org_two_factor_policy(org_id, policy, &audit)
             .await?
         {
             Ok(())

@@ -231,7 +231,12 @@ pub enum GatewayError {
 /// Takes payments.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
+    /// Recorded with each order.
     fn name(&self) -> &'static str;
+    /// No money moves: the checkout page lists the test cards.
+    fn is_sandbox(&self) -> bool {
+        false
+    }
     /// Does the checkout page ask for the card (the sandbox), or does the gateway's page?
     fn needs_card(&self) -> bool;
     async fn charge(

@@ -10,7 +10,7 @@ use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
-use crate::staff::{ApiKey, FactorReset};
+use crate::staff::{ApiKey, FactorReset, ResetStatus};
 
 mod commerce;
 pub use commerce::*;
@@ -20,6 +20,9 @@ pub enum StoreError {
     /// A unique rule was broken (e.g. an email already taken by a concurrent sign-up).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// What the change was for is not there (e.g. the organization a user is created into).
+    #[error("no such {0}")]
+    Missing(&'static str),
     /// The session a change was for was ended meanwhile (by a concurrent sign-in).
     #[error("the session has ended")]
     SessionGone,
@@ -380,8 +383,9 @@ pub struct FactorResetRow {
     pub membership: Option<Membership>,
 }
 
+/// Lost-factor resets, asked by the user, confirmed from the email, decided by staff.
 #[async_trait]
-pub trait StaffStore: Send + Sync {
+pub trait FactorResetStore: Send + Sync {
     /// Stores a new reset request (an unconfirmed one of the same user is replaced) with the
     /// email that carries its link and its audit event.
     async fn put_factor_reset(
@@ -399,7 +403,7 @@ pub trait StaffStore: Send + Sync {
     /// Newest first; `status` and `org_id` filter when given.
     async fn list_factor_resets(
         &self,
-        status: Option<&str>,
+        status: Option<ResetStatus>,
         org_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<FactorResetRow>>;
@@ -416,25 +420,19 @@ pub trait StaffStore: Send + Sync {
         message: &OutboxMessage,
         audit: &[AuditEvent],
     ) -> StoreResult<bool>;
+}
+
+/// The policies staff set (an organization's two-factor and session rules, the platform's defaults).
+#[async_trait]
+pub trait PolicyStore: Send + Sync {
     /// Sets (or, with `None`, clears) an organization's two-factor policy. `Ok(false)` when there
     /// is no such organization.
     async fn set_org_two_factor_policy(
         &self,
         org_id: &str,
-        policy: Option<&str>,
+        policy: Option<crate::policy::TwoFactorPolicy>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
-    /// Users whose email or name contains `q` (case-insensitive), of one organization when given,
-    /// with their first organization; newest first.
-    async fn search_users(
-        &self,
-        q: &str,
-        org_id: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<(User, Option<Membership>)>>;
-    /// Organizations whose name contains `q` (case-insensitive), newest first.
-    async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>>;
-    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>>;
     /// Sets (or, with `None`, clears) an organization's session policy. `Ok(false)` when there is
     /// no such organization.
     async fn set_org_single_session(
@@ -453,9 +451,30 @@ pub trait StaffStore: Send + Sync {
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
+}
+
+/// What staff look up in the console (users, organizations), and ending a user's sessions.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    /// Users whose email or name contains `q` (case-insensitive), of one organization when given,
+    /// with their first organization; newest first.
+    async fn search_users(
+        &self,
+        q: &str,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>>;
+    /// Organizations whose name contains `q` (case-insensitive), newest first.
+    async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>>;
+    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>>;
     /// Ends every live session of a user; returns how many.
     async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
     -> StoreResult<u64>;
+}
+
+/// Keys of the staff API and of organizations' own tools.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
     async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()>;
     async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
     async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
@@ -666,7 +685,10 @@ pub trait Store:
     + OutboxStore
     + AuditStore
     + FactorStore
-    + StaffStore
+    + FactorResetStore
+    + PolicyStore
+    + DirectoryStore
+    + ApiKeyStore
     + RecoveryStore
     + OrganizationStore
     + CommerceStore

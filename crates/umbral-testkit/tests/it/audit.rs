@@ -2,6 +2,7 @@
 //! filters, newest first, pages.
 
 use serde_json::{Value, json};
+use umbral_core::ports::AccountStore;
 use umbral_testkit::spawn_app;
 use umbral_testkit::umbral_core::staff::ApiScope;
 use umbral_testkit::umbral_core::types::OrgId;
@@ -72,7 +73,6 @@ async fn the_audit_log_reads_newest_first_filtered_paged_and_scoped() {
     // The organization's key sees its organization only.
     let (_, mine) = read(org_key, "limit=200").await;
     let stranger = app
-        .umbral()
         .store()
         .user_by_email_key("stranger@example.com")
         .await

@@ -2,6 +2,7 @@
 //! decided by staff through the admin API; forbidden callers change nothing.
 
 use serde_json::{Value, json};
+use umbral_core::ports::{AccountStore, AuditStore};
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app};
 
 /// The token of the newest reset link emailed to `to`.
@@ -167,7 +168,6 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
     let mail = app.wait_for_email(email, "were reset").await;
     assert!(mail["body"].as_str().unwrap().contains("next sign-in"));
     let audit = app
-        .umbral()
         .store()
         .audit_for_user(user_id_of(&app, email).await.as_str(), 50)
         .await
@@ -189,12 +189,5 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
 }
 
 async fn user_id_of(app: &TestApp, email: &str) -> String {
-    app.umbral()
-        .store()
-        .user_by_email_key(email)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0
+    app.store().user_by_email_key(email).await.unwrap().unwrap().id.0
 }

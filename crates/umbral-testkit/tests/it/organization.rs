@@ -2,6 +2,7 @@
 //! changes nothing.
 
 use serde_json::{Value, json};
+use umbral_core::ports::{AccountStore, DirectoryStore};
 use umbral_testkit::{PASSWORD, TestApp, spawn_app};
 
 /// Accepts the invitation mailed to `email` and sets an authenticator app up; returns the client.
@@ -32,14 +33,7 @@ async fn join(app: &TestApp, email: &str) -> reqwest::Client {
 }
 
 async fn id_of(app: &TestApp, email: &str) -> String {
-    app.umbral()
-        .store()
-        .user_by_email_key(email)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-        .0
+    app.store().user_by_email_key(email).await.unwrap().unwrap().id.0
 }
 
 #[tokio::test]
@@ -450,14 +444,7 @@ async fn inviting_a_registered_address_answers_like_a_new_one_and_the_person_joi
         app.org_of("owner@example.com").await
     );
     // Her own organization, alone and without a plan, is closed.
-    assert!(
-        app.umbral()
-            .store()
-            .organization(&ana_org)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(app.store().organization(&ana_org).await.unwrap().is_none());
     let (_, list) = app.call(&owner, Method::GET, members.clone(), None).await;
     let ana_row = list["members"]
         .as_array()

@@ -1,3 +1,4 @@
+use umbral_core::ports::AccountStore;
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app};
 
 #[tokio::test]
@@ -192,8 +193,7 @@ async fn signup_page_journey_in_spanish() {
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(
-        app.umbral()
-            .store()
+        app.store()
             .user_by_email_key("ana@example.com")
             .await
             .unwrap()

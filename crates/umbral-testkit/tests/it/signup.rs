@@ -1,4 +1,5 @@
 use serde_json::{Value, json};
+use umbral_core::ports::AccountStore;
 use umbral_testkit::{PASSWORD, TestApp, spawn_app};
 
 async fn post_signup(app: &TestApp, body: &Value, lang: &str) -> (u16, Value) {
@@ -503,25 +504,13 @@ async fn a_sign_up_sent_again_from_its_own_browser_updates_it_and_sends_a_new_co
     };
     assert_eq!(confirm(first_code).await, 400);
     assert_eq!(confirm(new_code).await, 200);
-    let user = app
-        .umbral()
-        .store()
-        .user_by_email_key(email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.store().user_by_email_key(email).await.unwrap().unwrap();
     assert_eq!(user.name, "Ana Pérez");
 
     // Another client with the same email: the stand-in, as for any registered address.
     let (s3, third) = send(&app.client(), "Someone Else").await;
     assert_eq!(s3, 201);
     assert_ne!(third["user_id"], first["user_id"]);
-    let user = app
-        .umbral()
-        .store()
-        .user_by_email_key(email)
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app.store().user_by_email_key(email).await.unwrap().unwrap();
     assert_eq!(user.name, "Ana Pérez", "a stranger changes nothing");
 }

@@ -2,6 +2,7 @@
 //! ends sessions, approves lost-factor resets; staff always use two-factor.
 
 use serde_json::{Value, json};
+use umbral_core::ports::{AuditStore, DirectoryStore};
 use umbral_testkit::{PASSWORD, csrf_from, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -64,7 +65,6 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
         401
     );
     let audit: Vec<_> = app
-        .umbral()
         .store()
         .audit_for_user(&id, 50)
         .await
@@ -230,7 +230,7 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
         r.headers()["location"],
         format!("/staff/organizations/{org}?notice=policies_saved")
     );
-    let row = app.umbral().store().organization(&org).await.unwrap().unwrap();
+    let row = app.store().organization(&org).await.unwrap().unwrap();
     assert_eq!(
         (row.mfa_policy.map(|p| p.as_str()), row.single_session),
         (Some("optional"), Some(false))

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use umbral_core::ports::AccountStore;
 use umbral_testkit::{PASSWORD, TestApp, csrf_from, spawn_app, spawn_app_with};
 
 /// The code of the `nth` text message (1 = the first) to `to` in the dev outbox, once it is there.
@@ -537,7 +538,6 @@ async fn staff_set_an_organizations_two_factor_policy() {
         "required"
     );
     let org = app
-        .umbral()
         .store()
         .sign_in_lookup("org@example.com", ["a", "b", "c"])
         .await

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::CoreError;
 use umbral_core::ports::FactorResetRow;
-use umbral_core::staff::ApiActor;
+use umbral_core::staff::{ApiActor, ResetStatus};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -76,7 +76,15 @@ pub async fn factor_resets(
     AdminKey(actor): AdminKey,
     Query(q): Query<ResetQuery>,
 ) -> Response {
-    match state.umbral.factor_resets(&actor, q.status.as_deref()).await {
+    let status = match q.status.as_deref().map(|s| ResetStatus::parse(s).ok_or(s)) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(_)) => {
+            let e = CoreError::invalid("status", "reset.status_invalid");
+            return ApiError::new(e, ctx.locale).into_response();
+        }
+    };
+    match state.umbral.factor_resets(&actor, status).await {
         Ok(list) => {
             Json(json!({"factor_resets": list.iter().map(reset_json).collect::<Vec<_>>()})).into_response()
         }

@@ -177,7 +177,7 @@ pub async fn answer_challenge(
         .await
     {
         Ok(passed) => {
-            let mut resp = super::signed_in(&state, &passed.session_token, passed.next.as_str());
+            let mut resp = super::signed_in(&state, &passed.session_token, passed.next);
             if let Some(token) = passed.device_token {
                 crate::api::append_cookie(&mut resp, &state.device_cookie(&token));
             }
@@ -285,7 +285,7 @@ fn lost_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
 /// "I can't use any of my methods": what happens, and the button that starts it.
 pub async fn show_lost(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     if auth.next() != Next::SecondFactor {
-        return Redirect::to(step_path(auth.next().as_str())).into_response();
+        return Redirect::to(step_path(auth.next())).into_response();
     }
     lost_page(&state, &ctx).render(StatusCode::OK, context! {})
 }

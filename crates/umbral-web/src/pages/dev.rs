@@ -26,7 +26,7 @@ fn iso(ms: i64) -> String {
 }
 
 async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match state.umbral.store().dev_outbox_list(200).await {
+    match state.umbral.dev_outbox(200).await {
         Ok(list) => {
             let messages: Vec<_> = list
                 .iter()
@@ -41,19 +41,19 @@ async fn outbox_page(State(state): State<AppState>, ctx: Ctx) -> Response {
                 )
                 .into_response()
         }
-        Err(e) => state.error_page(&ctx, &umbral_core::CoreError::from(e)),
+        Err(e) => state.error_page(&ctx, &e),
     }
 }
 
 async fn outbox_json(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match state.umbral.store().dev_outbox_list(200).await {
+    match state.umbral.dev_outbox(200).await {
         Ok(list) => Json(
             list.iter()
                 .map(|m| json!({"channel": m.channel, "to": m.to, "subject": m.subject, "body": m.body, "created_at": iso(m.created_at)}))
                 .collect::<Vec<_>>(),
         )
         .into_response(),
-        Err(e) => crate::error::ApiError::new(umbral_core::CoreError::from(e), ctx.locale).into_response(),
+        Err(e) => crate::error::ApiError::new(e, ctx.locale).into_response(),
     }
 }
 

@@ -54,7 +54,7 @@ pub async fn accept(State(state): State<AppState>, ctx: Ctx, posted: Posted<Pass
         .await
     {
         Ok(out) => {
-            let mut resp = super::signed_in(&state, &out.session_token, out.next.as_str());
+            let mut resp = super::signed_in(&state, &out.session_token, out.next);
             state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
             resp
         }

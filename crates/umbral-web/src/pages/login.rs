@@ -102,7 +102,7 @@ pub async fn password_step(
                     crate::api::append_cookie(&mut r, &state.session_cookie(&out.session_token));
                     r
                 }
-                _ => signed_in(&state, &out.session_token, out.next.as_str()),
+                _ => signed_in(&state, &out.session_token, out.next),
             };
             state.add_signin_cookie(&mut resp, out.device_cookie.as_deref());
             resp

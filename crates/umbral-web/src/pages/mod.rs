@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
 use umbral_core::error::CoreError;
+use umbral_core::flows::Next;
 use umbral_core::flows::session::Authenticated;
 
 use crate::AppState;
@@ -51,14 +52,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Where a pending step is done.
-pub fn step_path(next: &str) -> &'static str {
+pub fn step_path(next: Next) -> &'static str {
     match next {
-        "confirm_email" => "/signup/confirm",
-        "enroll_factor" => "/two-factor",
-        "second_factor" => "/login/second-factor",
-        "company" => "/onboarding/company",
-        "checkout" => "/checkout",
-        _ => "/",
+        Next::ConfirmEmail => "/signup/confirm",
+        Next::EnrollFactor => "/two-factor",
+        Next::SecondFactor => "/login/second-factor",
+        Next::Company => "/onboarding/company",
+        Next::Checkout => "/checkout",
+        Next::Done => "/",
     }
 }
 
@@ -150,7 +151,7 @@ impl<'a> FormPage<'a> {
 }
 
 /// A new session: its cookie, and the browser sent to its next step.
-pub fn signed_in(state: &AppState, token: &str, next: &str) -> Response {
+pub fn signed_in(state: &AppState, token: &str, next: Next) -> Response {
     let mut resp = Redirect::to(step_path(next)).into_response();
     crate::api::append_cookie(&mut resp, &state.session_cookie(token));
     resp

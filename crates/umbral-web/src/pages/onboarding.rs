@@ -43,7 +43,7 @@ const COMPANY_FIELDS: &[&str] = &[
 
 /// Sends a session that is not at `step` where it belongs.
 fn not_at(auth: &Authenticated, step: Next) -> Option<Response> {
-    (auth.next() != step).then(|| Redirect::to(step_path(auth.next().as_str())).into_response())
+    (auth.next() != step).then(|| Redirect::to(step_path(auth.next())).into_response())
 }
 
 /// The choices of the company form, in the user's language.
@@ -121,7 +121,7 @@ pub async fn save_company(
         return page.expired(company_choices(&state, &ctx, &chosen));
     };
     match state.umbral.save_company(&auth, &input, &ctx.meta).await {
-        Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
+        Ok(next) => Redirect::to(step_path(next)).into_response(),
         Err(e) => page.error(&e, company_choices(&state, &ctx, &chosen)),
     }
 }
@@ -199,7 +199,7 @@ async fn checkout_page(
         summary => view.summary.as_ref().map(|s| summary_view(s, ctx.locale)),
         catalogue => catalogue,
         needs_card => view.needs_card,
-        sandbox => state.umbral.payment_gateway().name() == "sandbox",
+        sandbox => state.umbral.payment_gateway().is_sandbox(),
         // A new key for each showing of the summary: pressing "Pay" twice sends the same one.
         idempotency_key => umbral_core::secrets::new_token().unwrap_or_default(),
     };
@@ -327,7 +327,7 @@ pub async fn returned(State(state): State<AppState>, ctx: Ctx, PageSession(auth)
         Next::Checkout => {
             FormPage::new(&state, &ctx, "checkout_pending.html", &[]).render(StatusCode::OK, context! {})
         }
-        other => Redirect::to(step_path(other.as_str())).into_response(),
+        other => Redirect::to(step_path(other)).into_response(),
     }
 }
 

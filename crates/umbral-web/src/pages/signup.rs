@@ -130,7 +130,7 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, posted: Posted<Sign
         .await
     {
         Ok(out) => {
-            let mut resp = signed_in(&state, &out.session_token, out.next.as_str());
+            let mut resp = signed_in(&state, &out.session_token, out.next);
             // Typed by the person, shown back to them: the same whether the address is taken.
             let email = umbral_core::types::Email::parse(&input.email).map(|e| e.as_str().to_string());
             let value = email.unwrap_or_default();
@@ -173,7 +173,7 @@ pub async fn confirm(
         return page.expired(context! {});
     };
     match state.umbral.confirm_email(&auth, &f.code, &ctx.meta).await {
-        Ok(next) => Redirect::to(step_path(next.as_str())).into_response(),
+        Ok(next) => Redirect::to(step_path(next)).into_response(),
         Err(e) => page.error(&e, context! {}),
     }
 }

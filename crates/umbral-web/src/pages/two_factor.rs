@@ -111,7 +111,7 @@ fn enrolled(state: &AppState, ctx: &Ctx, done: umbral_core::flows::enrollment::E
         .or(ctx.token.as_ref().map(|(t, _)| t.as_str()))
         .unwrap_or_default();
     let mut resp = match done.recovery_codes {
-        Some(codes) => show_codes_next(state, ctx, token, &codes, step_path(done.next.as_str())),
+        Some(codes) => show_codes_next(state, ctx, token, &codes, step_path(done.next)),
         None => Redirect::to("/settings/security?notice=factor_added").into_response(),
     };
     if let Some(token) = &done.session_token {
@@ -189,7 +189,7 @@ pub async fn show_recovery_codes(
 ) -> Response {
     match shown_codes(&state, &ctx, &auth) {
         Some(shown) => recovery_codes_page(&state, &ctx, &shown.codes),
-        None => Redirect::to(step_path(auth.next().as_str())).into_response(),
+        None => Redirect::to(step_path(auth.next())).into_response(),
     }
 }
 
@@ -204,10 +204,10 @@ pub async fn saved_recovery_codes(
     if posted.checked().is_err() {
         return match shown {
             Some(s) => recovery_codes_page(&state, &ctx, &s.codes),
-            None => Redirect::to(step_path(auth.next().as_str())).into_response(),
+            None => Redirect::to(step_path(auth.next())).into_response(),
         };
     }
-    let next = shown.map_or_else(|| step_path(auth.next().as_str()).to_string(), |s| s.next);
+    let next = shown.map_or_else(|| step_path(auth.next()).to_string(), |s| s.next);
     let mut resp = Redirect::to(&next).into_response();
     crate::api::append_cookie(&mut resp, &state.cookies.clear(state.cookies.codes));
     resp
@@ -318,7 +318,7 @@ pub async fn confirm_sms_setup(
 
 /// Only at the enrollment step; anything else goes where it belongs.
 fn enrolling(auth: &Authenticated) -> Option<Response> {
-    (auth.next() != Next::EnrollFactor).then(|| Redirect::to(step_path(auth.next().as_str())).into_response())
+    (auth.next() != Next::EnrollFactor).then(|| Redirect::to(step_path(auth.next())).into_response())
 }
 
 pub async fn show_sms(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {

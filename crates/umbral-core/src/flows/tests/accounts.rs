@@ -30,7 +30,10 @@ async fn the_emailed_code_confirms_within_ten_minutes_only() {
     );
     let auth = u.authenticate(&out.session_token).await.unwrap();
     assert_eq!(auth.next, Next::EnrollFactor);
-    assert_eq!(u.me(&auth).unwrap_err(), CoreError::StepRequired("enroll_factor"));
+    assert_eq!(
+        u.me(&auth).unwrap_err(),
+        CoreError::StepRequired(Next::EnrollFactor)
+    );
 }
 
 #[tokio::test]

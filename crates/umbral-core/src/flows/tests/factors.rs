@@ -56,7 +56,10 @@ async fn totp_accepts_one_step_either_way_and_never_the_same_step_twice() {
     // The step used at enrollment cannot sign in.
     let auth = sign_in(&u, None, "203.0.113.9").await;
     assert_eq!(auth.next, Next::SecondFactor);
-    assert_eq!(u.me(&auth).unwrap_err(), CoreError::StepRequired("second_factor"));
+    assert_eq!(
+        u.me(&auth).unwrap_err(),
+        CoreError::StepRequired(Next::SecondFactor)
+    );
     assert_eq!(
         u.pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), false, &meta())
             .await
@@ -148,7 +151,7 @@ async fn email_is_offered_only_next_to_another_factor_and_its_code_follows_the_c
         u.send_challenge_code(&auth, Method::Email, Locale::Es, &meta())
             .await
             .unwrap_err(),
-        CoreError::StepRequired("enroll_factor")
+        CoreError::StepRequired(Next::EnrollFactor)
     );
     let setup = u.start_totp(&auth).await.unwrap();
     u.confirm_totp(&auth, &code_now(&key_of(&setup), &clock, 0), &meta())

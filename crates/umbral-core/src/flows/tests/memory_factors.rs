@@ -258,7 +258,7 @@ impl FactorStore for MemoryStore {
 /// Resets, API keys and password recovery are tested over the real stores (`umbral-store` conformance and the HTTP
 /// tests); the in-memory store does not keep them.
 #[async_trait]
-impl StaffStore for MemoryStore {
+impl FactorResetStore for MemoryStore {
     async fn put_factor_reset(
         &self,
         _: &crate::staff::FactorReset,
@@ -281,7 +281,7 @@ impl StaffStore for MemoryStore {
     }
     async fn list_factor_resets(
         &self,
-        _: Option<&str>,
+        _: Option<crate::staff::ResetStatus>,
         _: Option<&str>,
         _: i64,
     ) -> StoreResult<Vec<FactorResetRow>> {
@@ -298,15 +298,16 @@ impl StaffStore for MemoryStore {
     ) -> StoreResult<bool> {
         Err(not_kept())
     }
-    async fn set_org_two_factor_policy(&self, _: &str, _: Option<&str>, _: &AuditEvent) -> StoreResult<bool> {
-        Err(not_kept())
-    }
-    async fn search_users(
+}
+
+#[async_trait]
+impl PolicyStore for MemoryStore {
+    async fn set_org_two_factor_policy(
         &self,
         _: &str,
-        _: Option<&str>,
-        _: i64,
-    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        _: Option<crate::policy::TwoFactorPolicy>,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
         Err(not_kept())
     }
     async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>> {
@@ -321,18 +322,34 @@ impl StaffStore for MemoryStore {
     ) -> StoreResult<()> {
         Err(not_kept())
     }
+    async fn set_org_single_session(&self, _: &str, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
+        Err(not_kept())
+    }
+}
+
+#[async_trait]
+impl DirectoryStore for MemoryStore {
+    async fn search_users(
+        &self,
+        _: &str,
+        _: Option<&str>,
+        _: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        Err(not_kept())
+    }
     async fn search_organizations(&self, _: &str, _: i64) -> StoreResult<Vec<OrganizationRow>> {
         Err(not_kept())
     }
     async fn organization(&self, _: &str) -> StoreResult<Option<OrganizationRow>> {
         Err(not_kept())
     }
-    async fn set_org_single_session(&self, _: &str, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
-        Err(not_kept())
-    }
     async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
         Err(not_kept())
     }
+}
+
+#[async_trait]
+impl ApiKeyStore for MemoryStore {
     async fn put_api_key(&self, _: &crate::staff::ApiKey, _: &AuditEvent) -> StoreResult<()> {
         Err(not_kept())
     }
