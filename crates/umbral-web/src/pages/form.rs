@@ -76,6 +76,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Posted<T> {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct NoFields {}
 
+/// A form that asks for an email address (the sign-in's first step, "Forgot your password?").
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EmailForm {
+    pub email: String,
+}
+
 /// A form that asks for one code (email, SMS, authenticator app, recovery code).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

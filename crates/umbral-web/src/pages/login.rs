@@ -11,7 +11,7 @@ use minijinja::context;
 use umbral_core::CoreError;
 use umbral_core::types::Email;
 
-use super::form::{NoFields, Posted};
+use super::form::{EmailForm, NoFields, Posted};
 use super::{FormPage, PageSession, signed_in};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -25,12 +25,6 @@ const NOTICES: &[&str] = &[
     "mfa_activated",
     "password_reset",
 ];
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct EmailForm {
-    email: String,
-}
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

@@ -11,7 +11,7 @@ use axum::routing::get;
 use minijinja::context;
 
 use super::FormPage;
-use super::form::Posted;
+use super::form::{EmailForm, Posted};
 use crate::AppState;
 use crate::extract::Ctx;
 
@@ -32,12 +32,6 @@ pub async fn show(
     recover_page(&state, &ctx)
         .value("email", &email)
         .render(StatusCode::OK, context! { sent => false })
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct EmailForm {
-    email: String,
 }
 
 /// "Choose a new password" (a reset) or "Set your password" (an invitation).
