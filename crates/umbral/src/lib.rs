@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use umbral_core::auth::PasswordHasherPool;
 use umbral_core::clock::{Clock, Span};
-use umbral_core::policy::{FactorPolicy, SmsPolicy, TrustNetwork, TrustPolicy, TwoFactorPolicy};
+use umbral_core::policy::{FactorPolicy, SmsPolicy, TrustNetwork, TrustPolicy};
 use umbral_core::policy::{HashParams, SessionPolicy};
 use umbral_core::ports::{Mailer, SmsGateway, Store};
 use umbral_core::secrets::SecretKey;
@@ -24,6 +24,7 @@ use umbral_store::SqlStore;
 use umbral_web::{AppState, TemplateRenderer, WebSettings};
 
 pub use config::{Overrides, Settings};
+use config::{PaymentGatewayChoice, PostalProvider, SmsGatewayChoice, TrustedNetwork};
 
 /// Opens the database and applies pending migrations.
 pub async fn open_store(settings: &Settings) -> anyhow::Result<SqlStore> {
@@ -81,7 +82,7 @@ pub fn core_config(s: &Settings) -> CoreConfig {
 fn factor_policy(s: &Settings) -> FactorPolicy {
     let tf = &s.two_factor;
     FactorPolicy {
-        default_policy: TwoFactorPolicy::parse(&tf.policy).unwrap_or_default(),
+        default_policy: tf.policy.into(),
         issuer: if tf.issuer.is_empty() {
             s.product_name.clone()
         } else {
@@ -89,10 +90,10 @@ fn factor_policy(s: &Settings) -> FactorPolicy {
         },
         trust: TrustPolicy {
             lifetime: Span::days(tf.trusted_device_days),
-            network: match tf.trusted_network.as_str() {
-                "exact" => TrustNetwork::ExactIp,
-                "off" => TrustNetwork::Off,
-                _ => TrustNetwork::Prefix {
+            network: match tf.trusted_network {
+                TrustedNetwork::Exact => TrustNetwork::ExactIp,
+                TrustedNetwork::Off => TrustNetwork::Off,
+                TrustedNetwork::Prefix => TrustNetwork::Prefix {
                     ipv4: tf.trusted_ipv4_prefix,
                     ipv6: tf.trusted_ipv6_prefix,
                 },
@@ -118,12 +119,12 @@ fn factor_policy(s: &Settings) -> FactorPolicy {
 fn sms_gateway(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc<dyn SmsGateway>> {
     let s = &settings.sms;
     let timeout = Duration::from_secs(s.timeout_seconds.max(1));
-    Ok(match s.gateway.as_str() {
-        "webhook" => Arc::new(
+    Ok(match s.gateway {
+        SmsGatewayChoice::Webhook => Arc::new(
             WebhookSms::new(&s.webhook_url, s.webhook_token.secret_string(), &s.from, timeout)
                 .map_err(anyhow::Error::msg)?,
         ),
-        "twilio" => Arc::new(
+        SmsGatewayChoice::Twilio => Arc::new(
             TwilioSms::new(
                 &s.twilio_base_url,
                 &s.twilio_account_sid,
@@ -133,8 +134,8 @@ fn sms_gateway(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Resul
             )
             .map_err(anyhow::Error::msg)?,
         ),
-        // --dev without a gateway (check() refused the rest): text messages go to /dev/outbox.
-        _ => dev.clone(),
+        // --dev without a gateway (check() refused it otherwise): text messages go to /dev/outbox.
+        SmsGatewayChoice::Unset => dev.clone(),
     })
 }
 
@@ -146,10 +147,10 @@ fn mailer(settings: &Settings, dev: &Arc<DevOutboxMailer>) -> anyhow::Result<Arc
     let smtp = umbral_gateways::SmtpSettings {
         host: s.host.clone(),
         port: s.port,
-        tls: match s.tls.as_str() {
-            "none" => SmtpTls::None,
-            "tls" => SmtpTls::Tls,
-            _ => SmtpTls::StartTls,
+        tls: match s.tls {
+            config::SmtpTls::None => SmtpTls::None,
+            config::SmtpTls::Tls => SmtpTls::Tls,
+            config::SmtpTls::StartTls => SmtpTls::StartTls,
         },
         username: Some(s.username.clone()).filter(|u| !u.is_empty()),
         password: s.password.secret_string(),
@@ -210,8 +211,8 @@ impl Running {
 /// The gateway that takes payments at the checkout.
 fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn umbral_core::ports::PaymentGateway>> {
     let b = &settings.billing;
-    Ok(match b.gateway.as_str() {
-        "stripe" => Arc::new(
+    Ok(match b.gateway {
+        PaymentGatewayChoice::Stripe => Arc::new(
             umbral_gateways::stripe::StripeGateway::new(
                 &b.stripe_api_base,
                 b.stripe_secret_key.expose(),
@@ -220,7 +221,7 @@ fn payment_gateway(settings: &Settings) -> anyhow::Result<Arc<dyn umbral_core::p
             )
             .map_err(anyhow::Error::msg)?,
         ),
-        _ => Arc::new(umbral_core::billing::sandbox::SandboxGateway::default()),
+        PaymentGatewayChoice::Sandbox => Arc::new(umbral_core::billing::sandbox::SandboxGateway::default()),
     })
 }
 
@@ -232,8 +233,8 @@ fn address_lookup(
     use umbral_gateways::postal::{FieldMap, HttpAddressLookup};
     let table: Arc<dyn umbral_core::ports::AddressLookup> = Arc::new(store.clone());
     let p = &settings.postal;
-    let (url, countries, fields) = match p.http_provider.as_str() {
-        "viacep" => (
+    let (url, countries, fields) = match p.http_provider {
+        PostalProvider::Viacep => (
             if p.http_url.is_empty() {
                 "https://viacep.com.br/ws/{code}/json/".to_string()
             } else {
@@ -246,7 +247,7 @@ fn address_lookup(
             },
             FieldMap::viacep(),
         ),
-        "custom" => (
+        PostalProvider::Custom => (
             p.http_url.clone(),
             p.http_countries.clone(),
             FieldMap {
@@ -257,7 +258,7 @@ fn address_lookup(
                 not_found: p.http_field_not_found.clone(),
             },
         ),
-        _ => return Ok(table),
+        PostalProvider::Unset => return Ok(table),
     };
     let countries = countries.iter().map(|c| c.to_ascii_uppercase()).collect();
     let timeout = Duration::from_millis(p.http_timeout_ms.max(100));

@@ -271,7 +271,7 @@ fn init_logs(settings: &Settings) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if settings.log_format == "json" {
+    if settings.log_format == umbral::config::LogFormat::Json {
         builder.json().init();
     } else {
         builder.init();

@@ -114,7 +114,7 @@ async fn dev_outbox_only_in_dev_mode() {
         s.dev = false;
         s.smtp.host = "127.0.0.1".into();
         s.smtp.port = 9;
-        s.smtp.tls = "none".into();
+        s.smtp.tls = umbral::config::SmtpTls::None;
         s.smtp.from = "Umbral <no-reply@example.com>".into();
         s.two_factor.encryption_key = "q3bHnQ0cM0v9zJ8i1Yc6a2w4Xr7tKpLsE5fGhUjNzOA=".into();
         s.sms.enabled = false;

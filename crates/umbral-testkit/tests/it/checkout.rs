@@ -215,7 +215,7 @@ async fn stripe_checkout_completes_on_a_signed_webhook_once() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app_stub).await.unwrap() });
     let app = spawn_app_with(|s| {
-        s.billing.gateway = "stripe".into();
+        s.billing.gateway = umbral::config::PaymentGatewayChoice::Stripe;
         s.billing.stripe_api_base = base.clone();
         s.billing.stripe_secret_key = "sk_test_umbral".into();
         s.billing.stripe_webhook_secret = "whsec_umbral".into();

@@ -151,7 +151,7 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
 #[tokio::test]
 async fn staff_always_use_two_factor_and_one_session() {
     let app = spawn_app_with(|s| {
-        s.two_factor.policy = "optional".into();
+        s.two_factor.policy = umbral::config::TwoFactorChoice::Optional;
         s.sessions.single_session = false;
     })
     .await;

@@ -164,7 +164,7 @@ async fn an_sms_the_gateway_refuses_waits_in_the_outbox_and_is_retried() {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
     let app = spawn_app_with(|s| {
-        s.sms.gateway = "webhook".into();
+        s.sms.gateway = umbral::config::SmsGatewayChoice::Webhook;
         s.sms.webhook_url = hook_url.clone();
         s.sms.from = "Umbral".into();
         s.outbox.retry_base_seconds = 1;
@@ -401,7 +401,7 @@ async fn the_security_tab_manages_factors_codes_sessions_and_devices() {
 
 #[tokio::test]
 async fn under_optional_the_user_turns_two_factor_on_and_sets_it_up_at_the_next_sign_in() {
-    let app = spawn_app_with(|s| s.two_factor.policy = "optional".into()).await;
+    let app = spawn_app_with(|s| s.two_factor.policy = umbral::config::TwoFactorChoice::Optional).await;
     let email = "opt@example.com";
     let c = app.confirmed(email).await;
     assert_eq!(

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Value;
 
+mod choices;
 mod secret;
 mod sections;
 
@@ -28,8 +29,7 @@ pub struct Settings {
     /// Allow `dev` with an `https://` `public_url` (a public address would publish every reset
     /// link at `/dev/outbox`): for a staging host nobody else reaches.
     pub dev_insecure_public: bool,
-    /// `text` or `json`.
-    pub log_format: String,
+    pub log_format: LogFormat,
     /// A tracing filter, e.g. `info` or `umbral=debug,info`.
     pub log_level: String,
     /// IPs of reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are believed.
@@ -59,7 +59,7 @@ impl Default for Settings {
             product_name: "Umbral".into(),
             dev: false,
             dev_insecure_public: false,
-            log_format: "text".into(),
+            log_format: LogFormat::Text,
             log_level: "info".into(),
             trusted_proxies: Vec::new(),
             theme_dir: String::new(),
@@ -228,9 +228,6 @@ impl Settings {
         if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             problems.push("public_url must start with http:// or https:// (UMBRAL_PUBLIC_URL)".to_string());
         }
-        if !matches!(self.log_format.as_str(), "text" | "json") {
-            problems.push("log_format must be text or json (UMBRAL_LOG_FORMAT, --log-format)".to_string());
-        }
         for p in &self.trusted_proxies {
             if p.parse::<std::net::IpAddr>().is_err() {
                 problems.push(format!("trusted_proxies: {p:?} is not an IP address"));
@@ -245,18 +242,10 @@ impl Settings {
                 );
             }
         }
-        if !matches!(self.smtp.tls.as_str(), "starttls" | "tls" | "none") {
-            problems.push("smtp.tls must be starttls, tls or none (UMBRAL_SMTP_TLS)".to_string());
-        }
         if self.passwords.m_cost_kib < 8 || self.passwords.t_cost < 1 || self.passwords.p_cost < 1 {
             problems.push("passwords: m_cost_kib >= 8, t_cost >= 1 and p_cost >= 1".to_string());
         }
         let tf = &self.two_factor;
-        if umbral_core::policy::TwoFactorPolicy::parse(&tf.policy).is_none() {
-            problems.push(
-                "two_factor.policy must be required or optional (UMBRAL_TWO_FACTOR_POLICY)".to_string(),
-            );
-        }
         if tf.issuer.contains(':') || self.product_name.contains(':') && tf.issuer.is_empty() {
             problems.push("two_factor.issuer must not contain ':' (UMBRAL_TWO_FACTOR_ISSUER)".to_string());
         }
@@ -277,12 +266,6 @@ impl Settings {
         if tf.trusted_device_days < 1 {
             problems.push("two_factor.trusted_device_days must be at least 1".to_string());
         }
-        if !matches!(tf.trusted_network.as_str(), "prefix" | "exact" | "off") {
-            problems.push(
-                "two_factor.trusted_network must be prefix, exact or off (UMBRAL_TWO_FACTOR_TRUSTED_NETWORK)"
-                    .to_string(),
-            );
-        }
         if tf.trusted_ipv4_prefix > 32 || tf.trusted_ipv6_prefix > 128 {
             problems.push(
                 "two_factor: trusted_ipv4_prefix is at most 32 and trusted_ipv6_prefix at most 128"
@@ -292,52 +275,42 @@ impl Settings {
         if let Err(e) = self.billing_config() {
             problems.push(e);
         }
-        match self.billing.gateway.as_str() {
-            "sandbox" => {}
-            "stripe" => {
-                if self.billing.stripe_secret_key.is_empty() || self.billing.stripe_webhook_secret.is_empty()
-                {
-                    problems.push("billing.gateway = stripe needs billing.stripe_secret_key and billing.stripe_webhook_secret (UMBRAL_BILLING_STRIPE_SECRET_KEY, UMBRAL_BILLING_STRIPE_WEBHOOK_SECRET)".to_string());
-                }
-            }
-            other => problems.push(format!(
-                "billing.gateway = {other:?}: use sandbox or stripe (UMBRAL_BILLING_GATEWAY)"
-            )),
+        if self.billing.gateway == PaymentGatewayChoice::Stripe
+            && (self.billing.stripe_secret_key.is_empty() || self.billing.stripe_webhook_secret.is_empty())
+        {
+            problems.push("billing.gateway = stripe needs billing.stripe_secret_key and billing.stripe_webhook_secret (UMBRAL_BILLING_STRIPE_SECRET_KEY, UMBRAL_BILLING_STRIPE_WEBHOOK_SECRET)".to_string());
         }
         let p = &self.postal;
-        match p.http_provider.as_str() {
-            "" | "viacep" => {}
-            "custom" => {
-                if !(p.http_url.starts_with("http://") || p.http_url.starts_with("https://")) || !p.http_url.contains("{code}") {
-                    problems.push("postal.http_provider = custom needs postal.http_url, an http(s) address with {code} (UMBRAL_POSTAL_HTTP_URL)".to_string());
-                }
-                if p.http_countries.is_empty() {
-                    problems.push("postal.http_provider = custom needs postal.http_countries, e.g. [\"BR\"] (UMBRAL_POSTAL_HTTP_COUNTRIES)".to_string());
-                }
+        if p.http_provider == PostalProvider::Custom {
+            if !(p.http_url.starts_with("http://") || p.http_url.starts_with("https://"))
+                || !p.http_url.contains("{code}")
+            {
+                problems.push("postal.http_provider = custom needs postal.http_url, an http(s) address with {code} (UMBRAL_POSTAL_HTTP_URL)".to_string());
             }
-            other => problems.push(format!("postal.http_provider = {other:?}: use viacep, custom or nothing (UMBRAL_POSTAL_HTTP_PROVIDER)")),
+            if p.http_countries.is_empty() {
+                problems.push("postal.http_provider = custom needs postal.http_countries, e.g. [\"BR\"] (UMBRAL_POSTAL_HTTP_COUNTRIES)".to_string());
+            }
         }
         if self.company.segments.is_empty() {
             problems.push("company.segments needs at least one segment".to_string());
         }
         let sms = &self.sms;
-        match sms.gateway.as_str() {
-            "" if sms.enabled && !self.dev => problems.push(
+        match sms.gateway {
+            SmsGatewayChoice::Unset if sms.enabled && !self.dev => problems.push(
                 "the SMS factor needs a gateway: set sms.gateway (UMBRAL_SMS_GATEWAY) to webhook or twilio with its settings, or turn SMS off with sms.enabled = false (UMBRAL_SMS_ENABLED)"
                     .to_string(),
             ),
-            "" => {}
-            "webhook" => {
+            SmsGatewayChoice::Unset => {}
+            SmsGatewayChoice::Webhook => {
                 if !(sms.webhook_url.starts_with("http://") || sms.webhook_url.starts_with("https://")) {
                     problems.push("sms.gateway = webhook needs sms.webhook_url (UMBRAL_SMS_WEBHOOK_URL), an http(s) address".to_string());
                 }
             }
-            "twilio" => {
+            SmsGatewayChoice::Twilio => {
                 if sms.twilio_account_sid.is_empty() || sms.twilio_auth_token.is_empty() || sms.from.is_empty() {
                     problems.push("sms.gateway = twilio needs sms.twilio_account_sid, sms.twilio_auth_token and sms.from (UMBRAL_SMS_TWILIO_ACCOUNT_SID, UMBRAL_SMS_TWILIO_AUTH_TOKEN, UMBRAL_SMS_FROM)".to_string());
                 }
             }
-            other => problems.push(format!("sms.gateway = {other:?}: use webhook or twilio (UMBRAL_SMS_GATEWAY)")),
         }
         for c in &sms.allowed_countries {
             if umbral_core::types::PhoneE164::dial_code(c).is_none() {

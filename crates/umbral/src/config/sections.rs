@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::choices::*;
 pub use super::secret::Secret;
 use umbral_core::CoreConfig;
 use umbral_core::policy::{SessionPolicy, TrustPolicy};
@@ -28,7 +29,7 @@ pub struct SmsSettings {
     /// Offer phones (SMS) as a second factor. Outside `--dev` it needs a gateway.
     pub enabled: bool,
     /// `webhook` (a JSON POST to `webhook_url`) or `twilio`.
-    pub gateway: String,
+    pub gateway: SmsGatewayChoice,
     /// The sender: a number or name, as the gateway expects it.
     pub from: String,
     pub webhook_url: String,
@@ -50,7 +51,7 @@ impl Default for SmsSettings {
     fn default() -> Self {
         Self {
             enabled: true,
-            gateway: String::new(),
+            gateway: SmsGatewayChoice::Unset,
             from: String::new(),
             webhook_url: String::new(),
             webhook_token: Secret::default(),
@@ -70,7 +71,7 @@ impl Default for SmsSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct TwoFactorSettings {
     /// `required` (no user without a second factor) or `optional` (users turn it on).
-    pub policy: String,
+    pub policy: TwoFactorChoice,
     /// The name authenticator apps show; empty: `product_name`.
     pub issuer: String,
     /// 32 random bytes in base64 that encrypt TOTP keys at rest (`openssl rand -base64 32`).
@@ -79,7 +80,7 @@ pub struct TwoFactorSettings {
     /// How long "Remember this device" lasts.
     pub trusted_device_days: i64,
     /// Which network a remembered device must stay in: `prefix`, `exact` (the same IP) or `off`.
-    pub trusted_network: String,
+    pub trusted_network: TrustedNetwork,
     pub trusted_ipv4_prefix: u8,
     pub trusted_ipv6_prefix: u8,
 }
@@ -87,11 +88,11 @@ pub struct TwoFactorSettings {
 impl Default for TwoFactorSettings {
     fn default() -> Self {
         Self {
-            policy: "required".into(),
+            policy: TwoFactorChoice::Required,
             issuer: String::new(),
             encryption_key: Secret::default(),
             trusted_device_days: TrustPolicy::default().lifetime.as_days(),
-            trusted_network: "prefix".into(),
+            trusted_network: TrustedNetwork::Prefix,
             trusted_ipv4_prefix: 24,
             trusted_ipv6_prefix: 64,
         }
@@ -111,7 +112,7 @@ pub struct SmtpSettings {
     pub host: String,
     pub port: u16,
     /// `starttls`, `tls` or `none`.
-    pub tls: String,
+    pub tls: SmtpTls,
     pub username: String,
     pub password: Secret,
     pub from: String,
@@ -173,7 +174,7 @@ impl Default for SmtpSettings {
         Self {
             host: String::new(),
             port: 587,
-            tls: "starttls".into(),
+            tls: SmtpTls::StartTls,
             username: String::new(),
             password: Secret::default(),
             from: String::new(),
@@ -264,7 +265,7 @@ pub struct TaxSettings {
 pub struct BillingSettings {
     /// `sandbox` (built in: test cards, no money moves) or `stripe` (Checkout Sessions, completed
     /// by the signed webhook at `/api/v1/payments/stripe/webhook`).
-    pub gateway: String,
+    pub gateway: PaymentGatewayChoice,
     /// Stripe's secret API key (`sk_live_...` or `sk_test_...`).
     pub stripe_secret_key: Secret,
     /// The signing secret of the webhook endpoint (`whsec_...`).
@@ -282,7 +283,7 @@ pub struct BillingSettings {
 impl Default for BillingSettings {
     fn default() -> Self {
         Self {
-            gateway: "sandbox".into(),
+            gateway: PaymentGatewayChoice::Sandbox,
             stripe_secret_key: Secret::default(),
             stripe_webhook_secret: Secret::default(),
             stripe_api_base: "https://api.stripe.com".into(),
@@ -317,7 +318,7 @@ impl Default for CompanySettings {
 pub struct PostalSettings {
     /// A street-level HTTP provider asked when the imported table has no street for a code:
     /// `viacep` (Brazil's ViaCEP: URL and fields preset), `custom` (the settings below), or empty.
-    pub http_provider: String,
+    pub http_provider: PostalProvider,
     /// With `{code}` (letters and digits, no separators) and optionally `{country}`.
     pub http_url: String,
     /// Countries the provider serves (ISO 3166 codes).
@@ -335,7 +336,7 @@ pub struct PostalSettings {
 impl Default for PostalSettings {
     fn default() -> Self {
         Self {
-            http_provider: String::new(),
+            http_provider: PostalProvider::Unset,
             http_url: String::new(),
             http_countries: Vec::new(),
             http_timeout_ms: 3000,

@@ -130,7 +130,7 @@ fn the_totp_encryption_key_is_required_outside_dev_and_checked() {
         other => env(other),
     };
     let s = Settings::load(None, &good, &Overrides::default()).unwrap();
-    assert_eq!(s.two_factor.policy, "optional");
+    assert_eq!(s.two_factor.policy, crate::config::TwoFactorChoice::Optional);
     let bad_policy = |k: &str| match k {
         "UMBRAL_TWO_FACTOR_POLICY" => Some("sometimes".to_string()),
         other => good(other),
