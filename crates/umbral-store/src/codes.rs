@@ -2,7 +2,7 @@ use async_trait::async_trait;
 use sqlx::Connection;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::outbox::OutboxMessage;
-use umbral_core::ports::{CodeRecord, CodeStore, StoreResult};
+use umbral_core::ports::{CodePurpose, CodeRecord, CodeStore, StoreResult};
 
 use crate::outbox::insert_outbox;
 use crate::{SqlStore, db};
@@ -11,7 +11,7 @@ use crate::{SqlStore, db};
 pub(crate) async fn upsert_code(tx: &mut Transaction<'_, Any>, c: &CodeRecord) -> StoreResult<()> {
     sqlx::query("DELETE FROM codes WHERE subject = $1 AND purpose = $2")
         .bind(&c.subject)
-        .bind(&c.purpose)
+        .bind(c.purpose.as_str())
         .execute(&mut **tx)
         .await
         .map_err(db)?;
@@ -21,7 +21,7 @@ pub(crate) async fn upsert_code(tx: &mut Transaction<'_, Any>, c: &CodeRecord) -
     )
     .bind(&c.id)
     .bind(&c.subject)
-    .bind(&c.purpose)
+    .bind(c.purpose.as_str())
     .bind(&c.code_hash)
     .bind(c.expires_at)
     .bind(c.created_at)
@@ -33,13 +33,13 @@ pub(crate) async fn upsert_code(tx: &mut Transaction<'_, Any>, c: &CodeRecord) -
 
 #[async_trait]
 impl CodeStore for SqlStore {
-    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>> {
+    async fn current_code(&self, subject: &str, purpose: CodePurpose) -> StoreResult<Option<CodeRecord>> {
         let row = sqlx::query(
             "SELECT id, subject, purpose, code_hash, expires_at, attempts, created_at FROM codes \
              WHERE subject = $1 AND purpose = $2",
         )
         .bind(subject)
-        .bind(purpose)
+        .bind(purpose.as_str())
         .fetch_optional(&mut *self.read.get().await?)
         .await
         .map_err(db)?;
@@ -48,7 +48,7 @@ impl CodeStore for SqlStore {
             Ok(CodeRecord {
                 id: r.try_get("id")?,
                 subject: r.try_get("subject")?,
-                purpose: r.try_get("purpose")?,
+                purpose,
                 code_hash: r.try_get("code_hash")?,
                 expires_at: r.try_get("expires_at")?,
                 attempts: r.try_get("attempts")?,

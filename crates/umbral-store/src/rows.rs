@@ -2,6 +2,7 @@
 
 use sqlx::any::AnyRow;
 use umbral_core::accounts::{Membership, Role, User, UserStatus};
+use umbral_core::error::EndReason;
 use umbral_core::factors::{Factor, FactorKind};
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::{OrgSetup, SessionRecord};
@@ -89,7 +90,9 @@ pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
         last_seen_at: row.col("last_seen_at")?,
         expires_at: row.col("expires_at")?,
         ended_at: row.col("ended_at")?,
-        end_reason: row.col("end_reason")?,
+        end_reason: row
+            .col::<Option<String>>("end_reason")?
+            .map(|r| EndReason::parse(&r)),
         ip: row.col("ip")?,
         user_agent: row.col("user_agent")?,
         mfa_at: row.col("mfa_at")?,

@@ -3,6 +3,7 @@ use sqlx::Connection;
 use sqlx::{Any, AssertSqlSafe, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
+use umbral_core::error::EndReason;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 
 use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
@@ -220,7 +221,7 @@ impl SessionStore for SqlStore {
     async fn end_session(
         &self,
         id_hash: &str,
-        reason: &str,
+        reason: EndReason,
         now: UnixMillis,
         audit: Option<&AuditEvent>,
     ) -> StoreResult<()> {
@@ -230,7 +231,7 @@ impl SessionStore for SqlStore {
             "UPDATE sessions SET ended_at = $1, end_reason = $2 WHERE id_hash = $3 AND ended_at IS NULL",
         )
         .bind(now)
-        .bind(reason)
+        .bind(reason.as_str())
         .bind(id_hash)
         .execute(&mut *tx)
         .await

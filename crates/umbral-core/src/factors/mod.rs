@@ -111,8 +111,3 @@ pub struct TrustedDevice {
     pub owner_epoch: i64,
     pub revoked_at: Option<UnixMillis>,
 }
-
-/// Code purposes of the challenge, as kept in the codes table.
-pub const EMAIL_CHALLENGE: &str = "mfa_email";
-pub const SMS_CHALLENGE: &str = "mfa_sms";
-pub const SMS_ENROLL: &str = "enroll_sms";

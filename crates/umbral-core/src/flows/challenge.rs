@@ -4,13 +4,12 @@
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
-use crate::factors::{
-    EMAIL_CHALLENGE, FactorKind, Method, Proof, SMS_CHALLENGE, TrustedDevice, recovery_codes, totp,
-};
+use crate::factors::{FactorKind, Method, Proof, TrustedDevice, recovery_codes, totp};
 use crate::flows::Next;
 use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
+use crate::ports::CodePurpose;
 use crate::ports::{ChallengePassed, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
@@ -93,7 +92,7 @@ impl Umbral {
         let code = secrets::new_code6()?;
         let (purpose, message) = match method {
             Method::Email if user.factor_count > 0 => (
-                EMAIL_CHALLENGE,
+                CodePurpose::MfaEmail,
                 OutboxMessage::email(
                     now,
                     &user.email,
@@ -110,10 +109,10 @@ impl Umbral {
                     .and_then(|f| f.phone.clone())
                     .ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))?;
                 let phone = PhoneE164::parse_e164(&phone).map_err(|e| CoreError::Validation(vec![e]))?;
-                self.resend_cooldown(uid, SMS_CHALLENGE).await?;
+                self.resend_cooldown(uid, CodePurpose::MfaSms).await?;
                 self.sms_allowance(&phone, meta).await?;
                 (
-                    SMS_CHALLENGE,
+                    CodePurpose::MfaSms,
                     OutboxMessage::sms(
                         now,
                         phone.as_str(),
@@ -125,8 +124,8 @@ impl Umbral {
             }
             _ => return Err(CoreError::invalid("method", "factor.method_unavailable")),
         };
-        if purpose == EMAIL_CHALLENGE {
-            self.resend_cooldown(uid, EMAIL_CHALLENGE).await?;
+        if purpose == CodePurpose::MfaEmail {
+            self.resend_cooldown(uid, CodePurpose::MfaEmail).await?;
         }
         let record = self.new_code_record(uid, purpose, &code)?;
         self.store.replace_code(&record, Some(&message)).await?;
@@ -197,9 +196,9 @@ impl Umbral {
             Method::Email | Method::Sms => {
                 let code = parse_code6(code)?;
                 let purpose = if method == Method::Sms {
-                    SMS_CHALLENGE
+                    CodePurpose::MfaSms
                 } else {
-                    EMAIL_CHALLENGE
+                    CodePurpose::MfaEmail
                 };
                 let record = self.check_code(uid, purpose, code).await?;
                 Proof::Code { code_id: record.id }

@@ -5,13 +5,14 @@ use crate::accounts::User;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::throttle::blocked_for;
 use crate::error::CoreError;
-use crate::factors::{Factor, FactorKind, Proof, SMS_ENROLL, TrustedDevice, recovery_codes, sms, totp};
+use crate::factors::{Factor, FactorKind, Proof, TrustedDevice, recovery_codes, sms, totp};
 use crate::flows::Next;
 use crate::flows::input::PhoneInput;
 use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::policy::TwoFactorPolicy;
+use crate::ports::CodePurpose;
 use crate::ports::FactorConfirmation;
 use crate::secrets;
 use crate::service::Umbral;
@@ -254,14 +255,14 @@ impl Umbral {
         // The limits first, counted as a send: asking whether numbers are taken must cost the
         // same allowance as sending to them, or it would be a free oracle of whose phones are
         // registered.
-        self.resend_cooldown(uid, SMS_ENROLL).await?;
+        self.resend_cooldown(uid, CodePurpose::EnrollSms).await?;
         self.sms_allowance(&phone, meta).await?;
         if self.store.sms_number_taken(phone.as_str()).await? {
             return Err(CoreError::invalid("phone", "factor.phone_unavailable"));
         }
         let now = self.now();
         let code = secrets::new_code6()?;
-        let record = self.new_code_record(uid, SMS_ENROLL, &code)?;
+        let record = self.new_code_record(uid, CodePurpose::EnrollSms, &code)?;
         let message = OutboxMessage::sms(
             now,
             phone.as_str(),
@@ -301,7 +302,7 @@ impl Umbral {
             .pending_factor(uid, FactorKind::Sms)
             .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
-        let record = self.check_code(uid, SMS_ENROLL, code).await?;
+        let record = self.check_code(uid, CodePurpose::EnrollSms, code).await?;
         self.confirm_factor(auth, user, &pending, Proof::Code { code_id: record.id }, meta)
             .await
     }

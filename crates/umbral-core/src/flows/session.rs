@@ -193,11 +193,7 @@ impl Umbral {
             .ok_or(CoreError::Unauthenticated)?;
         let s = &ctx.session;
         if s.ended_at.is_some() {
-            let reason = s
-                .end_reason
-                .as_deref()
-                .map(EndReason::parse)
-                .unwrap_or(EndReason::Revoked);
+            let reason = s.end_reason.unwrap_or(EndReason::Revoked);
             return Err(CoreError::SessionEnded(reason));
         }
         let now = self.now();
@@ -210,9 +206,7 @@ impl Umbral {
         };
         if let Some(reason) = expired {
             let audit = self.server_ended(s, reason)?;
-            self.store
-                .end_session(&hash, reason.as_str(), now, Some(&audit))
-                .await?;
+            self.store.end_session(&hash, reason, now, Some(&audit)).await?;
             return Err(CoreError::SessionEnded(reason));
         }
         if ctx
@@ -222,7 +216,7 @@ impl Umbral {
         {
             let audit = self.server_ended(s, EndReason::Revoked)?;
             self.store
-                .end_session(&hash, EndReason::Revoked.as_str(), now, Some(&audit))
+                .end_session(&hash, EndReason::Revoked, now, Some(&audit))
                 .await?;
             return Err(CoreError::SessionEnded(EndReason::Revoked));
         }
@@ -263,12 +257,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "session.ended", auth.session.user_id.as_deref(), meta)?
             .details(format!("reason={}", EndReason::SignedOut.as_str()));
         self.store
-            .end_session(
-                &auth.session.id_hash,
-                EndReason::SignedOut.as_str(),
-                now,
-                Some(&audit),
-            )
+            .end_session(&auth.session.id_hash, EndReason::SignedOut, now, Some(&audit))
             .await
             .map_err(CoreError::from)
     }
@@ -303,7 +292,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "session.ended", target.user_id.as_deref(), meta)?
             .details(format!("reason={};by=user", reason.as_str()));
         self.store
-            .end_session(&target.id_hash, reason.as_str(), now, Some(&audit))
+            .end_session(&target.id_hash, reason, now, Some(&audit))
             .await
             .map_err(CoreError::from)
     }

@@ -9,14 +9,13 @@ use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::input::{PhoneInput, parse_code6};
 use crate::outbox::{OutboxMessage, templates};
+use crate::ports::CodePurpose;
 use crate::ports::{
     CodeRecord, NewOrganization, NewSignup, PendingSignupUpdate, StoreError, TermsAcceptance,
 };
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password, PersonName, PhoneE164, UserId};
-
-pub const CONFIRM_EMAIL: &str = "confirm_email";
 
 /// A sign-up as typed, before any rule is applied.
 #[derive(Debug, Clone)]
@@ -173,7 +172,7 @@ impl Umbral {
         let session = self.new_session_record(&token, Some(&user_id), meta);
         let signup = NewSignup {
             account: Some((user, org, terms)),
-            code: self.new_code_record(&user_id, CONFIRM_EMAIL, &code)?,
+            code: self.new_code_record(&user_id, CodePurpose::ConfirmEmail, &code)?,
             message: Some(OutboxMessage::email(
                 now,
                 req.email.as_str(),
@@ -223,7 +222,7 @@ impl Umbral {
             phone: req.phone.as_str().to_string(),
             password_hash,
             locale: req.locale.tag().to_string(),
-            code: self.new_code_record(user.id.as_str(), CONFIRM_EMAIL, &code)?,
+            code: self.new_code_record(user.id.as_str(), CodePurpose::ConfirmEmail, &code)?,
             message: OutboxMessage::email(
                 now,
                 &user.email,
@@ -279,7 +278,7 @@ impl Umbral {
         };
         let signup = NewSignup {
             account: None,
-            code: self.new_code_record(&session.id_hash, CONFIRM_EMAIL, &unsent_code)?,
+            code: self.new_code_record(&session.id_hash, CodePurpose::ConfirmEmail, &unsent_code)?,
             message,
             audit: vec![AuditEvent {
                 subject_user_id: existing.map(|u| u.id.0.clone()),
@@ -300,14 +299,14 @@ impl Umbral {
     pub(crate) fn new_code_record(
         &self,
         subject: &str,
-        purpose: &str,
+        purpose: CodePurpose,
         code: &str,
     ) -> Result<CodeRecord, CoreError> {
         let now = self.now();
         Ok(CodeRecord {
             id: secrets::new_id(now)?,
             subject: subject.to_string(),
-            purpose: purpose.to_string(),
+            purpose,
             code_hash: secrets::hash_code(subject, code),
             expires_at: now + self.config.codes.ttl.as_ms(),
             attempts: 0,
@@ -330,7 +329,7 @@ impl Umbral {
         }
         let subject = auth.code_subject();
         let now = self.now();
-        let record = self.check_code(&subject, CONFIRM_EMAIL, code).await?;
+        let record = self.check_code(&subject, CodePurpose::ConfirmEmail, code).await?;
         let Some(user) = auth.user.as_ref() else {
             // The stand-in of a taken email: no code is ever right (its attempt is counted).
             return Err(CoreError::InvalidCode);
@@ -356,7 +355,7 @@ impl Umbral {
     pub(crate) async fn check_code(
         &self,
         subject: &str,
-        purpose: &str,
+        purpose: CodePurpose,
         code: &str,
     ) -> Result<CodeRecord, CoreError> {
         let record = self
@@ -380,7 +379,7 @@ impl Umbral {
     }
 
     /// Refuses a new code while the last one is younger than the cool-down.
-    pub(crate) async fn resend_cooldown(&self, subject: &str, purpose: &str) -> Result<(), CoreError> {
+    pub(crate) async fn resend_cooldown(&self, subject: &str, purpose: CodePurpose) -> Result<(), CoreError> {
         if let Some(current) = self.store.current_code(subject, purpose).await? {
             let ready_at = current.created_at + self.config.codes.resend_cooldown.as_ms();
             let now = self.now();
@@ -404,10 +403,10 @@ impl Umbral {
             return Err(CoreError::AlreadyDone);
         }
         let subject = auth.code_subject();
-        self.resend_cooldown(&subject, CONFIRM_EMAIL).await?;
+        self.resend_cooldown(&subject, CodePurpose::ConfirmEmail).await?;
         let now = self.now();
         let code = secrets::new_code6()?;
-        let record = self.new_code_record(&subject, CONFIRM_EMAIL, &code)?;
+        let record = self.new_code_record(&subject, CodePurpose::ConfirmEmail, &code)?;
         let message = match &auth.user {
             Some(user) => Some(OutboxMessage::email(
                 now,

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
+use crate::error::EndReason;
 use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
 use crate::staff::{ApiKey, FactorReset, ResetStatus};
@@ -42,7 +43,7 @@ pub struct SessionRecord {
     pub last_seen_at: UnixMillis,
     pub expires_at: UnixMillis,
     pub ended_at: Option<UnixMillis>,
-    pub end_reason: Option<String>,
+    pub end_reason: Option<EndReason>,
     pub ip: String,
     pub user_agent: String,
     /// When this session passed a second-factor challenge (or enrolled its first factor).
@@ -61,13 +62,43 @@ pub struct SessionContext {
     pub factors: Vec<Factor>,
 }
 
+/// What a 6-digit code is for; one live code per subject and purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodePurpose {
+    /// The sign-up's email confirmation.
+    ConfirmEmail,
+    /// The challenge after the password, by email.
+    MfaEmail,
+    /// The challenge after the password, by SMS.
+    MfaSms,
+    /// Setting a phone up for SMS.
+    EnrollSms,
+}
+
+impl CodePurpose {
+    /// As kept in the `codes` table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodePurpose::ConfirmEmail => "confirm_email",
+            CodePurpose::MfaEmail => "mfa_email",
+            CodePurpose::MfaSms => "mfa_sms",
+            CodePurpose::EnrollSms => "enroll_sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::ConfirmEmail, Self::MfaEmail, Self::MfaSms, Self::EnrollSms]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeRecord {
     pub id: String,
     /// Whom the code is for: a user id, or a stand-in session's id.
     pub subject: String,
-    /// e.g. `confirm_email`.
-    pub purpose: String,
+    pub purpose: CodePurpose,
     pub code_hash: String,
     pub expires_at: UnixMillis,
     pub attempts: i64,
@@ -182,7 +213,7 @@ pub struct PendingSignupUpdate {
 
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>>;
+    async fn current_code(&self, subject: &str, purpose: CodePurpose) -> StoreResult<Option<CodeRecord>>;
     /// Counts one attempt at a code before it is compared, unless `max` were made already:
     /// `false` then. One statement, so concurrent guesses never get more than `max` checks.
     async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool>;
@@ -209,7 +240,7 @@ pub trait SessionStore: Send + Sync {
     async fn end_session(
         &self,
         id_hash: &str,
-        reason: &str,
+        reason: EndReason,
         now: UnixMillis,
         audit: Option<&AuditEvent>,
     ) -> StoreResult<()>;

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use umbral_core::error::EndReason;
 
 use umbral_core::accounts::{User, UserStatus};
 use umbral_core::audit::{AuditEvent, RequestMeta};
@@ -72,7 +73,7 @@ pub(crate) fn signup(email: &str) -> NewSignup {
         code: CodeRecord {
             id: secrets::new_id(NOW).unwrap(),
             subject: user_id.clone(),
-            purpose: "confirm_email".into(),
+            purpose: CodePurpose::ConfirmEmail,
             code_hash: secrets::hash_code(&user_id, "123456"),
             expires_at: NOW + 600_000,
             attempts: 0,
@@ -126,7 +127,7 @@ async fn signup_is_written_whole() {
         assert_eq!(ctx.membership.unwrap().org_id, m.org_id);
         assert!(
             store
-                .current_code(&u.id.0, "confirm_email")
+                .current_code(&u.id.0, CodePurpose::ConfirmEmail)
                 .await
                 .unwrap()
                 .is_some()
@@ -215,7 +216,7 @@ async fn concurrent_sign_ins_leave_one_session() {
             .unwrap()
             .unwrap()
             .session;
-        assert_eq!(ended.end_reason.as_deref(), Some("signed_in_elsewhere"));
+        assert_eq!(ended.end_reason, Some(EndReason::SignedInElsewhere));
     })
     .await;
 }
@@ -229,12 +230,12 @@ async fn sessions_end_and_say_why() {
         let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
         assert_eq!(ctx.session.last_seen_at, NOW + 5);
         store
-            .end_session(&s.session.id_hash, "signed_out", NOW + 10, None)
+            .end_session(&s.session.id_hash, EndReason::SignedOut, NOW + 10, None)
             .await
             .unwrap();
         let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
         assert_eq!(ctx.session.ended_at, Some(NOW + 10));
-        assert_eq!(ctx.session.end_reason.as_deref(), Some("signed_out"));
+        assert_eq!(ctx.session.end_reason, Some(EndReason::SignedOut));
         assert!(store.live_sessions_of(&uid(&s), NOW).await.unwrap().is_empty());
     })
     .await;
@@ -247,14 +248,14 @@ async fn codes_are_replaced_counted_and_consumed() {
         let user_id = uid(&s);
         store.create_signup(&s).await.unwrap();
         let c = store
-            .current_code(&user_id, "confirm_email")
+            .current_code(&user_id, CodePurpose::ConfirmEmail)
             .await
             .unwrap()
             .unwrap();
         assert!(store.take_code_attempt(&c.id, 2).await.unwrap());
         assert_eq!(
             store
-                .current_code(&user_id, "confirm_email")
+                .current_code(&user_id, CodePurpose::ConfirmEmail)
                 .await
                 .unwrap()
                 .unwrap()
@@ -266,7 +267,7 @@ async fn codes_are_replaced_counted_and_consumed() {
         newer.code_hash = secrets::hash_code(&user_id, "654321");
         store.replace_code(&newer, None).await.unwrap();
         let cur = store
-            .current_code(&user_id, "confirm_email")
+            .current_code(&user_id, CodePurpose::ConfirmEmail)
             .await
             .unwrap()
             .unwrap();
@@ -278,7 +279,7 @@ async fn codes_are_replaced_counted_and_consumed() {
             .unwrap();
         assert!(
             store
-                .current_code(&user_id, "confirm_email")
+                .current_code(&user_id, CodePurpose::ConfirmEmail)
                 .await
                 .unwrap()
                 .is_none()
@@ -337,7 +338,7 @@ async fn code_attempts_stop_at_the_limit_under_concurrency() {
         let user_id = uid(&s);
         store.create_signup(&s).await.unwrap();
         let c = store
-            .current_code(&user_id, "confirm_email")
+            .current_code(&user_id, CodePurpose::ConfirmEmail)
             .await
             .unwrap()
             .unwrap();
@@ -466,19 +467,15 @@ async fn reads_after_every_change_see_it() {
             .await
             .unwrap();
         assert_eq!(
-            read(s.session.id_hash.clone())
-                .await
-                .session
-                .end_reason
-                .as_deref(),
-            Some("signed_in_elsewhere"),
+            read(s.session.id_hash.clone()).await.session.end_reason,
+            Some(EndReason::SignedInElsewhere),
             "{name}"
         );
 
         let ctx = read(other.id_hash.clone()).await;
         assert_eq!(ctx.user.unwrap().email_confirmed_at, None);
         let code = store
-            .current_code(&user_id, "confirm_email")
+            .current_code(&user_id, CodePurpose::ConfirmEmail)
             .await
             .unwrap()
             .unwrap();
@@ -515,12 +512,12 @@ async fn reads_after_every_change_see_it() {
         );
 
         store
-            .end_session(&other.id_hash, "signed_out", NOW + 4, None)
+            .end_session(&other.id_hash, EndReason::SignedOut, NOW + 4, None)
             .await
             .unwrap();
         assert_eq!(
-            read(other.id_hash.clone()).await.session.end_reason.as_deref(),
-            Some("signed_out"),
+            read(other.id_hash.clone()).await.session.end_reason,
+            Some(EndReason::SignedOut),
             "{name}"
         );
     })

@@ -232,7 +232,7 @@ async fn recovery_codes_and_emailed_codes_count_once() {
         let code = CodeRecord {
             id: secrets::new_id(NOW).unwrap(),
             subject: user_id.clone(),
-            purpose: "mfa_email".into(),
+            purpose: CodePurpose::MfaEmail,
             code_hash: "x".into(),
             expires_at: NOW + 600_000,
             attempts: 0,
@@ -269,7 +269,7 @@ async fn two_users_claiming_one_sms_number_one_wins() {
                 let code = CodeRecord {
                     id: secrets::new_id(NOW).unwrap(),
                     subject: user_id.clone(),
-                    purpose: "enroll_sms".into(),
+                    purpose: CodePurpose::EnrollSms,
                     code_hash: "x".into(),
                     expires_at: NOW + 600_000,
                     attempts: 0,

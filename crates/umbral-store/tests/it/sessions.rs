@@ -2,6 +2,7 @@
 //! nothing, and that the "session.ended" event counts what it ended.
 
 use umbral_core::audit::AuditEvent;
+use umbral_core::error::EndReason;
 use umbral_core::ports::*;
 
 use crate::conformance::{NOW, meta, session, signup, uid};
@@ -56,7 +57,7 @@ async fn ending_other_sessions_records_how_many_ended_and_nothing_when_none() {
         );
         // Ending the others of the only live session ends none and records nothing more.
         store
-            .end_session(&third.id_hash, "signed_out", NOW + 3, None)
+            .end_session(&third.id_hash, EndReason::SignedOut, NOW + 3, None)
             .await
             .unwrap();
         let alone = session(Some(&user), NOW + 4);

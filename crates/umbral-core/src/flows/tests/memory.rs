@@ -10,7 +10,7 @@ pub(super) struct State {
     pub(super) orgs: HashMap<String, String>,
     pub(super) members: HashMap<String, String>,
     pub(super) sessions: HashMap<String, SessionRecord>,
-    pub(super) codes: HashMap<(String, String), CodeRecord>,
+    pub(super) codes: HashMap<(String, CodePurpose), CodeRecord>,
     pub(super) throttle: HashMap<String, ThrottleState>,
     pub(super) outbox: Vec<OutboxMessage>,
     pub(super) audit: Vec<AuditEvent>,
@@ -62,7 +62,7 @@ impl AccountStore for MemoryStore {
         }
         st.sessions.insert(s.session.id_hash.clone(), s.session.clone());
         st.codes
-            .insert((s.code.subject.clone(), s.code.purpose.clone()), s.code.clone());
+            .insert((s.code.subject.clone(), s.code.purpose), s.code.clone());
         st.outbox.extend(s.message.clone());
         st.audit.extend(s.audit.iter().cloned());
         Ok(())
@@ -109,7 +109,7 @@ impl AccountStore for MemoryStore {
         for s in st.sessions.values_mut() {
             if s.user_id.as_deref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
                 s.ended_at = Some(now);
-                s.end_reason = Some("revoked".into());
+                s.end_reason = Some(EndReason::Revoked);
             }
         }
         st.outbox.push(m.clone());
@@ -158,7 +158,7 @@ impl AccountStore for MemoryStore {
         u.password_hash = Some(p.password_hash.clone());
         u.locale = p.locale.clone();
         st.codes
-            .insert((p.code.subject.clone(), p.code.purpose.clone()), p.code.clone());
+            .insert((p.code.subject.clone(), p.code.purpose), p.code.clone());
         st.outbox.push(p.message.clone());
         st.audit.push(p.audit.clone());
         Ok(true)
@@ -167,12 +167,8 @@ impl AccountStore for MemoryStore {
 
 #[async_trait]
 impl CodeStore for MemoryStore {
-    async fn current_code(&self, subject: &str, purpose: &str) -> StoreResult<Option<CodeRecord>> {
-        Ok(self
-            .st()
-            .codes
-            .get(&(subject.to_string(), purpose.to_string()))
-            .cloned())
+    async fn current_code(&self, subject: &str, purpose: CodePurpose) -> StoreResult<Option<CodeRecord>> {
+        Ok(self.st().codes.get(&(subject.to_string(), purpose)).cloned())
     }
     async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool> {
         let mut taken = false;
@@ -190,7 +186,7 @@ impl CodeStore for MemoryStore {
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {
         let mut st = self.st();
         st.codes
-            .insert((code.subject.clone(), code.purpose.clone()), code.clone());
+            .insert((code.subject.clone(), code.purpose), code.clone());
         st.outbox.extend(message.cloned());
         Ok(())
     }
@@ -216,7 +212,7 @@ impl SessionStore for MemoryStore {
                 .filter(|o| o.user_id == s.user_id && o.ended_at.is_none())
             {
                 o.ended_at = Some(s.created_at);
-                o.end_reason = Some("signed_in_elsewhere".into());
+                o.end_reason = Some(EndReason::SignedInElsewhere);
             }
         }
         st.sessions.insert(s.id_hash.clone(), s.clone());
@@ -256,7 +252,7 @@ impl SessionStore for MemoryStore {
     async fn end_session(
         &self,
         id_hash: &str,
-        reason: &str,
+        reason: EndReason,
         now: UnixMillis,
         _: Option<&AuditEvent>,
     ) -> StoreResult<()> {
@@ -267,7 +263,7 @@ impl SessionStore for MemoryStore {
             .filter(|s| s.ended_at.is_none())
         {
             s.ended_at = Some(now);
-            s.end_reason = Some(reason.into());
+            s.end_reason = Some(reason);
         }
         Ok(())
     }

@@ -80,7 +80,7 @@ impl FactorStore for MemoryStore {
             .retain(|f| !(f.user_id == factor.user_id && f.kind == factor.kind && f.confirmed_at.is_none()));
         st.factors.push(factor.clone());
         if let Some((c, m)) = code {
-            st.codes.insert((c.subject.clone(), c.purpose.clone()), c.clone());
+            st.codes.insert((c.subject.clone(), c.purpose), c.clone());
             st.outbox.push(m.clone());
         }
         Ok(())
@@ -142,7 +142,7 @@ impl FactorStore for MemoryStore {
                     && s.ended_at.is_none()
                 {
                     s.ended_at = Some(p.now);
-                    s.end_reason = Some("signed_in_elsewhere".into());
+                    s.end_reason = Some(EndReason::SignedInElsewhere);
                 }
             }
         }
@@ -211,7 +211,7 @@ impl FactorStore for MemoryStore {
         for s in st.sessions.values_mut() {
             if s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() {
                 s.ended_at = Some(now);
-                s.end_reason = Some("revoked".into());
+                s.end_reason = Some(EndReason::Revoked);
             }
         }
         st.audit.push(a.clone());
