@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
-use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
+use umbral_core::factors::{Factor, FactorKind, MfaVia, Proof, TrustedDevice};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
@@ -137,7 +137,7 @@ async fn mark_session(
     tx: &mut Transaction<'_, Any>,
     id_hash: &str,
     new_id_hash: Option<&str>,
-    method: &str,
+    method: MfaVia,
     now: UnixMillis,
 ) -> StoreResult<()> {
     let n = sqlx::query(
@@ -145,7 +145,7 @@ async fn mark_session(
          WHERE id_hash = $3 AND ended_at IS NULL",
     )
     .bind(now)
-    .bind(method)
+    .bind(method.as_str())
     .bind(id_hash)
     .bind(new_id_hash)
     .execute(&mut **tx)
@@ -266,7 +266,7 @@ impl FactorStore for SqlStore {
             &mut tx,
             &c.session_id_hash,
             c.new_session_id_hash.as_deref(),
-            "enrollment",
+            MfaVia::Enrollment,
             c.now,
         )
         .await?;
@@ -294,7 +294,7 @@ impl FactorStore for SqlStore {
             &mut tx,
             &p.session_id_hash,
             Some(&p.new_session_id_hash),
-            &p.method,
+            MfaVia::Method(p.method),
             p.now,
         )
         .await?;

@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use umbral_core::accounts::{Membership, Role, User, UserStatus};
 use umbral_core::error::EndReason;
-use umbral_core::factors::{Factor, FactorKind};
+use umbral_core::factors::{Factor, FactorKind, MfaVia};
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::{OrgSetup, SessionRecord};
 use umbral_core::types::{OrgId, UserId};
@@ -96,7 +96,9 @@ pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
         ip: row.col("ip")?,
         user_agent: row.col("user_agent")?,
         mfa_at: row.col("mfa_at")?,
-        mfa_method: row.col("mfa_method")?,
+        mfa_method: row
+            .col::<Option<String>>("mfa_method")?
+            .and_then(|m| MfaVia::parse(&m)),
     })
 }
 

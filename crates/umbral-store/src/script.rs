@@ -40,6 +40,11 @@ impl From<&Option<String>> for Arg {
         Arg::Text(v.clone())
     }
 }
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
 impl From<i64> for Arg {
     fn from(v: i64) -> Self {
         Arg::Int(Some(v))

@@ -31,7 +31,7 @@ fn push_session(script: &mut Script, s: &SessionRecord) {
         .arg(&s.ip)
         .arg(&s.user_agent)
         .arg(s.mfa_at)
-        .arg(&s.mfa_method);
+        .arg(s.mfa_method.map(|m| m.as_str()));
 }
 
 impl SqlStore {

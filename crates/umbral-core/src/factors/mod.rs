@@ -50,6 +50,34 @@ pub struct Factor {
     pub last_step: Option<i64>,
 }
 
+/// How a session passed its second factor: a method's code, a remembered browser, or the first
+/// factor set up at sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaVia {
+    Method(Method),
+    TrustedDevice,
+    Enrollment,
+}
+
+impl MfaVia {
+    /// As kept in `sessions.mfa_method`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaVia::Method(m) => m.as_str(),
+            MfaVia::TrustedDevice => "trusted_device",
+            MfaVia::Enrollment => "enrollment",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "trusted_device" => Some(MfaVia::TrustedDevice),
+            "enrollment" => Some(MfaVia::Enrollment),
+            other => Method::parse(other).map(MfaVia::Method),
+        }
+    }
+}
+
 /// How a challenge is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -110,4 +138,25 @@ pub struct TrustedDevice {
     /// The organization's owner epoch then: an owner change moves it on.
     pub owner_epoch: i64,
     pub revoked_at: Option<UnixMillis>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn how_a_session_passed_reads_back_as_it_was_written() {
+        let all = [
+            MfaVia::Method(Method::Totp),
+            MfaVia::Method(Method::Sms),
+            MfaVia::Method(Method::Email),
+            MfaVia::Method(Method::RecoveryCode),
+            MfaVia::TrustedDevice,
+            MfaVia::Enrollment,
+        ];
+        for via in all {
+            assert_eq!(MfaVia::parse(via.as_str()), Some(via));
+        }
+        assert_eq!(MfaVia::parse("password"), None);
+    }
 }

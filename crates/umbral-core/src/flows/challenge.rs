@@ -239,7 +239,7 @@ impl Umbral {
             user_id: uid.to_string(),
             session_id_hash: auth.session.id_hash.clone(),
             new_session_id_hash: start.record.id_hash,
-            method: method.as_str().to_string(),
+            method,
             proof,
             device,
             end_others: start.end_others,

@@ -125,7 +125,7 @@ impl Umbral {
                 &meta.ip,
                 now,
             ) {
-                None => session_mfa = Some((now, "trusted_device".to_string())),
+                None => session_mfa = Some((now, crate::factors::MfaVia::TrustedDevice)),
                 Some(why) => asked_again = why.told(),
             }
         }

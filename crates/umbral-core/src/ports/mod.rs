@@ -49,7 +49,7 @@ pub struct SessionRecord {
     /// When this session passed a second-factor challenge (or enrolled its first factor).
     pub mfa_at: Option<UnixMillis>,
     /// How: `totp`, `sms`, `email`, `recovery_code`, `trusted_device`, `enrollment`.
-    pub mfa_method: Option<String>,
+    pub mfa_method: Option<crate::factors::MfaVia>,
 }
 
 /// A session with what every authenticated request needs, read in one query.
@@ -341,7 +341,7 @@ pub struct ChallengePassed {
     /// may have leaked or been planted) stops working.
     pub new_session_id_hash: String,
     /// `totp`, `sms`, `email` or `recovery_code`.
-    pub method: String,
+    pub method: crate::factors::Method,
     pub proof: Proof,
     /// Remember this browser.
     pub device: Option<TrustedDevice>,

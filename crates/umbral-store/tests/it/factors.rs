@@ -64,7 +64,7 @@ fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevi
         session_id_hash: session.into(),
         // The same id: these tests look the session up again afterwards.
         new_session_id_hash: session.into(),
-        method: "totp".into(),
+        method: umbral_core::factors::Method::Totp,
         proof,
         device,
         end_others: None,
@@ -102,7 +102,11 @@ async fn confirming_a_factor_writes_everything_that_goes_with_it() {
         assert_eq!(user.security_epoch, 1, "{name}");
         assert_eq!(store.recovery_codes_left(&user_id).await.unwrap(), 2, "{name}");
         let ctx = store.session_context(&session).await.unwrap().unwrap();
-        assert_eq!(ctx.session.mfa_method.as_deref(), Some("enrollment"), "{name}");
+        assert_eq!(
+            ctx.session.mfa_method,
+            Some(umbral_core::factors::MfaVia::Enrollment),
+            "{name}"
+        );
         assert_eq!(ctx.user.unwrap().factor_count, 1, "{name}");
         let factors = store.factors_of(&user_id).await.unwrap();
         assert_eq!(factors[0].last_step, Some(100), "{name}");

@@ -118,7 +118,7 @@ impl FactorStore for MemoryStore {
         }
         if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
             s.mfa_at = Some(c.now);
-            s.mfa_method = Some("enrollment".into());
+            s.mfa_method = Some(crate::factors::MfaVia::Enrollment);
         }
         st.audit.extend(c.audit.iter().cloned());
         Ok(true)
@@ -148,7 +148,7 @@ impl FactorStore for MemoryStore {
         }
         if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
             s.mfa_at = Some(p.now);
-            s.mfa_method = Some(p.method.clone());
+            s.mfa_method = Some(crate::factors::MfaVia::Method(p.method));
         }
         if let Some(d) = &p.device {
             st.devices.push(d.clone());
