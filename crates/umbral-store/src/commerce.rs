@@ -11,7 +11,9 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::company::Company;
 use umbral_core::company::postal::Address;
 use umbral_core::company::tax_id::{TaxId, TaxIdKind};
-use umbral_core::ports::{CommerceStore, Order, OrgCommerce, StoreResult, Subscription};
+use umbral_core::ports::{
+    CommerceStore, Order, OrderStatus, OrgCommerce, StoreResult, Subscription, SubscriptionStatus,
+};
 
 use crate::audit::insert_audit;
 use crate::{SqlStore, db};
@@ -21,6 +23,14 @@ const ORDER_COLUMNS: &str = "id, org_id, idempotency_key, plan, period, currency
 
 fn period(s: &str) -> Result<Period, sqlx::Error> {
     Period::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("period {s}").into()))
+}
+
+fn order_status(s: &str) -> Result<OrderStatus, sqlx::Error> {
+    OrderStatus::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("order status {s}").into()))
+}
+
+fn subscription_status(s: &str) -> Result<SubscriptionStatus, sqlx::Error> {
+    SubscriptionStatus::parse(s).ok_or_else(|| sqlx::Error::Decode(format!("subscription status {s}").into()))
 }
 
 fn order(r: &AnyRow) -> Result<Order, sqlx::Error> {
@@ -35,7 +45,7 @@ fn order(r: &AnyRow) -> Result<Order, sqlx::Error> {
         tax: r.try_get("tax")?,
         total: r.try_get("total")?,
         gateway: r.try_get("gateway")?,
-        status: r.try_get("status")?,
+        status: order_status(&r.try_get::<String, _>("status")?)?,
         gateway_ref: r.try_get("gateway_ref")?,
         decline_code: r.try_get("decline_code")?,
         created_at: r.try_get("created_at")?,
@@ -77,7 +87,7 @@ fn subscription(r: &AnyRow) -> Result<Subscription, sqlx::Error> {
         org_id: r.try_get("org_id")?,
         plan: r.try_get("plan")?,
         period: period(&r.try_get::<String, _>("period")?)?,
-        status: r.try_get("status")?,
+        status: subscription_status(&r.try_get::<String, _>("status")?)?,
         started_at: r.try_get("started_at")?,
         renews_at: r.try_get("renews_at")?,
         order_id: r.try_get("order_id")?,
@@ -312,7 +322,7 @@ impl CommerceStore for SqlStore {
         .bind(&s.org_id)
         .bind(&s.plan)
         .bind(s.period.as_str())
-        .bind(&s.status)
+        .bind(s.status.as_str())
         .bind(s.started_at)
         .bind(s.renews_at)
         .bind(&s.order_id)

@@ -263,7 +263,7 @@ impl TestApp {
             .await
             .unwrap()
             .into_iter()
-            .map(|o| (o.currency, o.status, o.total))
+            .map(|o| (o.currency, o.status.as_str().to_string(), o.total))
             .collect()
     }
 

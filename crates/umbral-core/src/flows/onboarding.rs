@@ -12,7 +12,10 @@ use crate::company::{self, CompanyInput};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
-use crate::ports::{ChargeOutcome, ChargeRequest, GatewayError, Order, OrgCommerce, OrgSetup, Subscription};
+use crate::ports::{
+    ChargeOutcome, ChargeRequest, GatewayError, Order, OrderStatus, OrgCommerce, OrgSetup, Subscription,
+    SubscriptionStatus,
+};
 use crate::secrets;
 use crate::service::Umbral;
 
@@ -222,25 +225,25 @@ impl Umbral {
             tax: summary.total - summary.subtotal,
             total: summary.total,
             gateway: self.payments.name().to_string(),
-            status: "pending".to_string(),
+            status: OrderStatus::Pending,
             gateway_ref: None,
             decline_code: None,
             created_at: now,
         };
         let order = self.store.open_order(&wanted).await?;
-        match order.status.as_str() {
-            "paid" => {
+        match order.status {
+            OrderStatus::Paid => {
                 return commerce
                     .subscription
                     .map(PayOutcome::Paid)
                     .ok_or(CoreError::AlreadyDone);
             }
-            "declined" => {
+            OrderStatus::Declined => {
                 let reason =
                     crate::ports::DeclineReason::parse(order.decline_code.as_deref().unwrap_or_default());
                 return Err(CoreError::PaymentDeclined(reason.code()));
             }
-            _ => {}
+            OrderStatus::Pending => {}
         }
         let base = self.config.public_url.trim_end_matches('/');
         let request = ChargeRequest {
@@ -295,7 +298,7 @@ impl Umbral {
             org_id: order.org_id.clone(),
             plan: order.plan.clone(),
             period: order.period,
-            status: "active".to_string(),
+            status: SubscriptionStatus::Active,
             started_at: now,
             renews_at: add_months(now, order.period.months()),
             order_id: order.id.clone(),
@@ -333,7 +336,7 @@ impl Umbral {
         let Some(order) = self.store.order_by_id(order_id).await? else {
             return Ok(false);
         };
-        if order.status != "pending" {
+        if order.status != OrderStatus::Pending {
             return Ok(false);
         }
         let sub = self.complete_order(&order, reference, meta).await?;

@@ -53,12 +53,55 @@ pub struct Order {
     pub tax: i64,
     pub total: i64,
     pub gateway: String,
-    /// `pending`, `paid` or `declined`.
-    pub status: String,
+    pub status: OrderStatus,
     /// The gateway's id of the charge or checkout session.
     pub gateway_ref: Option<String>,
     pub decline_code: Option<String>,
     pub created_at: UnixMillis,
+}
+
+/// Where an order stands: it waits for the gateway, or the gateway took or refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStatus {
+    Pending,
+    Paid,
+    Declined,
+}
+
+impl OrderStatus {
+    /// As kept in `orders.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Paid, Self::Declined]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Where a subscription stands (renewals and cancellations will add to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionStatus {
+    Active,
+}
+
+impl SubscriptionStatus {
+    /// As kept in `subscriptions.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Active => "active",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        (s == "active").then_some(SubscriptionStatus::Active)
+    }
 }
 
 /// An organization's subscription.
@@ -67,8 +110,7 @@ pub struct Subscription {
     pub org_id: String,
     pub plan: String,
     pub period: crate::billing::Period,
-    /// `active`.
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub started_at: UnixMillis,
     pub renews_at: UnixMillis,
     pub order_id: String,

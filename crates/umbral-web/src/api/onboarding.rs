@@ -223,7 +223,7 @@ pub(crate) fn subscription_json(s: &Subscription) -> Value {
     json!({
         "plan": s.plan,
         "period": s.period.as_str(),
-        "status": s.status,
+        "status": s.status.as_str(),
         "started_at": s.started_at,
         "renews_at": s.renews_at,
     })

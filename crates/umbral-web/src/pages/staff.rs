@@ -248,7 +248,7 @@ async fn render_org(
     });
     let subscription = commerce.subscription.as_ref().map(|s| {
         let (y, m, d) = umbral_core::billing::civil_date(s.renews_at);
-        context! { plan => s.plan, period => s.period.as_str(), status => s.status, renews => format!("{y:04}-{m:02}-{d:02}") }
+        context! { plan => s.plan, period => s.period.as_str(), status => s.status.as_str(), renews => format!("{y:04}-{m:02}-{d:02}") }
     });
     let defaults = state.umbral.platform_defaults();
     let extra = context! {
