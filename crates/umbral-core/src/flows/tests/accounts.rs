@@ -205,3 +205,60 @@ async fn sign_in_re_hashes_a_password_stored_with_old_parameters() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_person_lists_their_sessions_and_signs_one_out() {
+    let (u, store, _) = setup_with(|c| {
+        c.factors.default_policy = TwoFactorPolicy::Optional;
+        c.session.single_session = false;
+    });
+    let first = confirmed(&u, &store, "ana@example.com").await;
+    let second = u
+        .login("ana@example.com", PASSWORD, None, &meta())
+        .await
+        .unwrap()
+        .session_token;
+    let auth = u.authenticate(&second).await.unwrap();
+    let live = u.active_sessions(&auth).await.unwrap();
+    assert_eq!(live.len(), 2);
+    // A session that is not one of theirs: not found, and nothing ends.
+    assert_eq!(
+        u.end_own_session(&auth, "not-a-session", &meta()).await,
+        Err(CoreError::NotFound)
+    );
+    assert_eq!(u.active_sessions(&auth).await.unwrap().len(), 2);
+    // The other browser is revoked; this one, signed out.
+    let first_hash = crate::secrets::hash_token(&first);
+    u.end_own_session(&auth, &first_hash, &meta()).await.unwrap();
+    assert_eq!(
+        u.authenticate(&first).await.unwrap_err(),
+        CoreError::SessionEnded(EndReason::Revoked)
+    );
+    u.end_own_session(&auth, &auth.session.id_hash, &meta())
+        .await
+        .unwrap();
+    assert_eq!(
+        u.authenticate(&second).await.unwrap_err(),
+        CoreError::SessionEnded(EndReason::SignedOut)
+    );
+}
+
+#[tokio::test]
+async fn an_unconfirmed_session_is_not_a_confirmed_user_and_use_is_written_once_a_minute() {
+    let (u, store, clock) = setup();
+    let out = u.signup(&input("ana@example.com"), &meta()).await.unwrap();
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    assert_eq!(
+        auth.confirmed_user().unwrap_err(),
+        CoreError::StepRequired(Next::ConfirmEmail)
+    );
+    // Last use: a read stays a read for a minute, then it is written.
+    let seen = |s: &MemoryStore| s.st().sessions.values().map(|s| s.last_seen_at).max().unwrap();
+    let started = seen(&store);
+    clock.advance_secs(59);
+    u.authenticate(&out.session_token).await.unwrap();
+    assert_eq!(seen(&store), started);
+    clock.advance_secs(2);
+    u.authenticate(&out.session_token).await.unwrap();
+    assert_eq!(seen(&store), started + 61_000);
+}
