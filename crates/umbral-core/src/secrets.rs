@@ -167,6 +167,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn codes_reach_every_six_digit_value() {
+        // The sampling keeps 4,294,000,000 of the 2^32 draws: codes from 967296 up must appear
+        // (about 3% of them).
+        let high = (0..20_000)
+            .map(|_| new_code6().unwrap())
+            .filter(|c| c.as_str() >= "967296")
+            .count();
+        assert!(high > 100, "{high}");
+    }
+
+    #[test]
+    fn a_key_never_prints_and_sealed_text_is_told_apart() {
+        let key = SecretKey::insecure_dev_key();
+        assert_eq!(format!("{key:?}"), "SecretKey(..)");
+        let sealed = key.seal(b"secret", "ctx").unwrap();
+        assert!(SecretKey::is_sealed(&sealed));
+        assert!(!SecretKey::is_sealed("{\"plain\": \"json\"}"));
+        // Too short to hold a nonce: refused, never a panic.
+        let stub = format!("{SEALED_PREFIX}{}", URL_SAFE_NO_PAD.encode([1u8; 5]));
+        assert!(key.open(&stub, "ctx").is_err());
+    }
+
+    #[test]
     fn sealed_secrets_open_only_with_their_key_and_context() {
         let key = SecretKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
         let sealed = key.seal(b"totp secret", "factor-1").unwrap();

@@ -93,6 +93,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_wait_counts_within_the_window_only_and_never_from_a_clock_ahead() {
+        let policy = ThrottlePolicy::default();
+        let window = policy.window.as_ms();
+        // Seven failures (two past the five free): an 8-second wait after the last.
+        let state = |last| ThrottleState {
+            failures: 7,
+            window_started_at: 0,
+            last_failure_at: last,
+        };
+        let at_edge = window;
+        assert_eq!(
+            blocked_for(Some(state(at_edge - 1000)), &policy, 5, at_edge),
+            Some(7)
+        );
+        // One millisecond past the window, the failures are forgotten.
+        assert_eq!(
+            blocked_for(Some(state(at_edge - 1000)), &policy, 5, at_edge + 1),
+            None
+        );
+        // Failures still free: no wait, even when another node's clock wrote a later time.
+        let free = ThrottleState {
+            failures: 3,
+            window_started_at: 0,
+            last_failure_at: 5000,
+        };
+        assert_eq!(blocked_for(Some(free), &policy, 5, 1000), None);
+    }
+
+    #[test]
+    fn each_limit_has_its_own_key() {
+        assert_eq!(account_key("ana@example.com"), "login:account:ana@example.com");
+        assert_eq!(device_key("n0nce"), "login:device:n0nce");
+        assert_ne!(device_key("a"), device_key("b"));
+        assert_ne!(account_key("a"), device_key("a"));
+    }
+
+    #[test]
+    fn a_device_cookie_is_at_most_200_characters_and_names_a_user_and_a_hex_nonce() {
+        let key = SecretKey::insecure_dev_key();
+        let short = new_device_cookie(&key, "u").unwrap();
+        let fill = 200 - (short.len() - 1);
+        let exact = new_device_cookie(&key, &"u".repeat(fill)).unwrap();
+        assert_eq!(exact.len(), 200);
+        assert!(read_device_cookie(&key, &exact).is_some());
+        let over = new_device_cookie(&key, &"u".repeat(fill + 1)).unwrap();
+        assert!(read_device_cookie(&key, &over).is_none());
+        // Signed by the right key, yet not of the right shape: no user, a short or non-hex nonce.
+        let signed = |body: &str| format!("{body}.{}", key.mac(DEVICE_COOKIE, body));
+        let nonce = "0123456789abcdef0123456789abcdef";
+        assert!(read_device_cookie(&key, &signed(&format!("user-1.{nonce}"))).is_some());
+        assert!(read_device_cookie(&key, &signed(&format!(".{nonce}"))).is_none());
+        assert!(read_device_cookie(&key, &signed(&format!("user-1.{}", &nonce[1..]))).is_none());
+        assert!(read_device_cookie(&key, &signed("user-1.0123456789abcdef0123456789abcdeg")).is_none());
+    }
+
+    #[test]
     fn a_device_cookie_is_read_back_only_with_its_key_and_untouched() {
         let key = SecretKey::insecure_dev_key();
         let cookie = new_device_cookie(&key, "user-1").unwrap();
