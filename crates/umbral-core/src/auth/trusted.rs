@@ -56,3 +56,19 @@ pub fn distrust(
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_remembered_browser_asked_again_is_told() {
+        // The challenge page and the sign-in answer's `asked_again` name these.
+        assert_eq!(Distrust::OtherUser.told(), None);
+        assert_eq!(Distrust::Revoked.told(), Some("revoked"));
+        assert_eq!(Distrust::Expired.told(), Some("expired"));
+        assert_eq!(Distrust::OtherNetwork.told(), Some("other_network"));
+        assert_eq!(Distrust::SecurityChanged.told(), Some("security_changed"));
+        assert_eq!(Distrust::OwnerChanged.told(), Some("owner_changed"));
+    }
+}

@@ -75,6 +75,13 @@ pub fn matching_step(secret: &[u8], code: &str, now: UnixMillis) -> Result<Optio
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_key_is_new() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert!(a.iter().any(|x| *x != a[0]), "not one byte repeated");
+    }
+
     /// RFC 6238 appendix B, SHA-1 (8-digit values; the 6-digit code is their last six digits).
     #[test]
     fn rfc_6238_vectors() {

@@ -262,3 +262,50 @@ async fn an_unconfirmed_session_is_not_a_confirmed_user_and_use_is_written_once_
     u.authenticate(&out.session_token).await.unwrap();
     assert_eq!(seen(&store), started + 61_000);
 }
+
+#[tokio::test]
+async fn a_browser_gets_its_sign_in_device_cookie_once() {
+    let (u, store, _) = setup_with(|c| c.factors.default_policy = TwoFactorPolicy::Optional);
+    confirmed(&u, &store, "ana@example.com").await;
+    let first = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
+    let cookie = first
+        .device_cookie
+        .expect("a browser that knows the password gets one");
+    let again = u
+        .login_on_device("ana@example.com", PASSWORD, None, Some(&cookie), &meta())
+        .await
+        .unwrap();
+    assert_eq!(again.device_cookie, None, "it keeps the one it has");
+}
+
+#[tokio::test]
+async fn a_person_without_a_second_factor_is_never_told_their_browser_is_asked_again() {
+    let (u, store, clock) = setup_with(|c| c.factors.default_policy = TwoFactorPolicy::Optional);
+    let token = confirmed(&u, &store, "ana@example.com").await;
+    let auth = u.authenticate(&token).await.unwrap();
+    let setup = u.start_totp(&auth).await.unwrap();
+    let key = key_of(&setup);
+    u.confirm_totp(&auth, &code_now(&key, &clock, 0), &meta())
+        .await
+        .unwrap();
+    // Signed in with the app's code, "Remember this device".
+    clock.advance_secs(31);
+    let out = u.login("ana@example.com", PASSWORD, None, &meta()).await.unwrap();
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    let passed = u
+        .pass_second_factor(&auth, Method::Totp, &code_now(&key, &clock, 0), true, &meta())
+        .await
+        .unwrap();
+    let device = passed.device_token.unwrap();
+    // The app is removed (policy optional): no second factor is asked any more, so nothing is
+    // said about the remembered browser either. (The in-memory store keeps the session's id.)
+    let auth = u.authenticate(&out.session_token).await.unwrap();
+    let factor = u.factors(&auth).unwrap()[0].id.clone();
+    u.remove_factor(&auth, &factor, &meta()).await.unwrap();
+    let again = u
+        .login("ana@example.com", PASSWORD, Some(&device), &meta())
+        .await
+        .unwrap();
+    assert_eq!(again.next, Next::Done);
+    assert_eq!(again.asked_again, None);
+}
