@@ -11,10 +11,13 @@ use crate::clock::UnixMillis;
 use crate::error::EndReason;
 use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
-use crate::staff::{ApiKey, FactorReset, ResetStatus};
 
 mod commerce;
+mod organization;
+mod staff;
 pub use commerce::*;
+pub use organization::*;
+pub use staff::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -406,113 +409,6 @@ pub trait FactorStore: Send + Sync {
     ) -> StoreResult<u64>;
 }
 
-/// A lost-factor reset with whom it is for, as staff see it.
-#[derive(Debug, Clone)]
-pub struct FactorResetRow {
-    pub reset: FactorReset,
-    pub user: User,
-    pub membership: Option<Membership>,
-}
-
-/// Lost-factor resets, asked by the user, confirmed from the email, decided by staff.
-#[async_trait]
-pub trait FactorResetStore: Send + Sync {
-    /// Stores a new reset request (an unconfirmed one of the same user is replaced) with the
-    /// email that carries its link and its audit event.
-    async fn put_factor_reset(
-        &self,
-        r: &FactorReset,
-        message: &OutboxMessage,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    async fn factor_reset(&self, id: &str) -> StoreResult<Option<FactorResetRow>>;
-    async fn factor_reset_by_token(&self, token_hash: &str) -> StoreResult<Option<FactorReset>>;
-    /// The user's request that is not decided yet, if any.
-    async fn open_factor_reset(&self, user_id: &str) -> StoreResult<Option<FactorReset>>;
-    /// Unconfirmed -> pending. `Ok(false)` when it was not unconfirmed.
-    async fn confirm_factor_reset(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
-    /// Newest first; `status` and `org_id` filter when given.
-    async fn list_factor_resets(
-        &self,
-        status: Option<ResetStatus>,
-        org_id: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<FactorResetRow>>;
-    /// Pending -> approved or rejected, in one transaction with its email and audit events.
-    /// Approval also removes the user's factors and recovery codes, ends their sessions, forgets
-    /// their trusted devices and turns two-factor on, so that the next sign-in enrolls.
-    /// `Ok(false)` when the request was not pending.
-    async fn decide_factor_reset(
-        &self,
-        reset: &FactorReset,
-        approve: bool,
-        now: UnixMillis,
-        decided_by: &str,
-        message: &OutboxMessage,
-        audit: &[AuditEvent],
-    ) -> StoreResult<bool>;
-}
-
-/// The policies staff set (an organization's two-factor and session rules, the platform's defaults).
-#[async_trait]
-pub trait PolicyStore: Send + Sync {
-    /// Sets (or, with `None`, clears) an organization's two-factor policy. `Ok(false)` when there
-    /// is no such organization.
-    async fn set_org_two_factor_policy(
-        &self,
-        org_id: &str,
-        policy: Option<crate::policy::TwoFactorPolicy>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Sets (or, with `None`, clears) an organization's session policy. `Ok(false)` when there is
-    /// no such organization.
-    async fn set_org_single_session(
-        &self,
-        org_id: &str,
-        single: Option<bool>,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Platform settings staff changed in the console, as (key, value).
-    async fn platform_settings(&self) -> StoreResult<Vec<(String, String)>>;
-    /// Sets (or, with `None`, clears) a platform setting, with its audit event.
-    async fn put_platform_setting(
-        &self,
-        key: &str,
-        value: Option<&str>,
-        now: UnixMillis,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-}
-
-/// What staff look up in the console (users, organizations), and ending a user's sessions.
-#[async_trait]
-pub trait DirectoryStore: Send + Sync {
-    /// Users whose email or name contains `q` (case-insensitive), of one organization when given,
-    /// with their first organization; newest first.
-    async fn search_users(
-        &self,
-        q: &str,
-        org_id: Option<&str>,
-        limit: i64,
-    ) -> StoreResult<Vec<(User, Option<Membership>)>>;
-    /// Organizations whose name contains `q` (case-insensitive), newest first.
-    async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>>;
-    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>>;
-    /// Ends every live session of a user; returns how many.
-    async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
-    -> StoreResult<u64>;
-}
-
-/// Keys of the staff API and of organizations' own tools.
-#[async_trait]
-pub trait ApiKeyStore: Send + Sync {
-    async fn put_api_key(&self, key: &ApiKey, audit: &AuditEvent) -> StoreResult<()>;
-    async fn api_key_by_hash(&self, key_hash: &str) -> StoreResult<Option<ApiKey>>;
-    async fn list_api_keys(&self) -> StoreResult<Vec<ApiKey>>;
-    /// `Ok(false)` when there is no such live key.
-    async fn revoke_api_key(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
-}
-
 /// A "Forgot your password?" link as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordResetRecord {
@@ -572,124 +468,6 @@ pub trait RecoveryStore: Send + Sync {
         session: &SessionRecord,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
-}
-
-/// An organization as staff see it.
-#[derive(Debug, Clone)]
-pub struct OrganizationRow {
-    pub id: String,
-    pub name: String,
-    pub created_at: UnixMillis,
-    pub members: i64,
-    pub mfa_policy: Option<crate::policy::TwoFactorPolicy>,
-    pub single_session: Option<bool>,
-}
-
-/// A member of an organization, as its owner and admins see them.
-#[derive(Debug, Clone)]
-pub struct MemberRow {
-    /// For an invitation to an existing account not yet accepted: the invitation's id as `id`,
-    /// the name the inviter typed, the account's email, and nothing else of the account.
-    pub user: User,
-    pub role: crate::accounts::Role,
-    pub joined_at: UnixMillis,
-    /// Invited and not yet in: a new account that has not set its password, or an existing
-    /// account that has not accepted. Both look the same to the organization.
-    pub invited: bool,
-}
-
-/// An organization's invitation to an existing account (it joins after signing in).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinInvitation {
-    pub id: String,
-    pub org_id: String,
-    pub user_id: String,
-    /// The name the inviter typed.
-    pub name: String,
-    pub role: crate::accounts::Role,
-    /// The inviter's name, shown to the invited person.
-    pub invited_by: String,
-    pub created_at: UnixMillis,
-    pub expires_at: UnixMillis,
-}
-
-/// A live invitation as the invited person sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinOffer {
-    pub invitation: JoinInvitation,
-    pub org_name: String,
-}
-
-/// How accepting an invitation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JoinOutcome {
-    Joined,
-    /// No live invitation with this id for this user (expired, withdrawn, used).
-    NotFound,
-    /// The person owns an organization that has other members or a plan: they transfer the
-    /// owner role (or end the plan) first. Nothing changed.
-    OwnerOfActiveOrganization,
-}
-
-#[async_trait]
-pub trait OrganizationStore: Send + Sync {
-    /// Members, and invitations not yet accepted that are live at `now`.
-    async fn members_of(&self, org_id: &str, now: UnixMillis) -> StoreResult<Vec<MemberRow>>;
-    /// `Ok(false)` when the user is not a member.
-    async fn set_member_role(
-        &self,
-        org_id: &str,
-        user_id: &str,
-        role: crate::accounts::Role,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Deactivating a user also ends their sessions. `Ok(false)` when the user is not a member.
-    async fn set_member_active(
-        &self,
-        org_id: &str,
-        user_id: &str,
-        active: bool,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Removes the membership and ends the user's sessions. `Ok(false)` when not a member.
-    async fn remove_member(&self, org_id: &str, user_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
-    /// Uses up the owner's step-up proof, makes `new_owner` the owner and the old owner an admin,
-    /// and moves the organization's owner epoch on (every member's trusted devices ask again).
-    /// `Ok(false)` when the proof was used already (nothing changes).
-    async fn transfer_ownership(
-        &self,
-        org_id: &str,
-        old_owner: &str,
-        new_owner: &str,
-        proof: &crate::factors::Proof,
-        now: UnixMillis,
-        audit: &AuditEvent,
-    ) -> StoreResult<bool>;
-    /// Stores an invitation to an existing account with its email and audit event. A live
-    /// invitation of the same account to the same organization is replaced.
-    async fn invite_to_join(
-        &self,
-        inv: &JoinInvitation,
-        message: &OutboxMessage,
-        audit: &AuditEvent,
-    ) -> StoreResult<()>;
-    /// The live invitations addressed to a user, newest first.
-    async fn join_offers(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<JoinOffer>>;
-    /// Accepts a live invitation: the user leaves the organization they are in (a member's
-    /// membership ends; an organization they own alone and without a plan is closed) and joins
-    /// this one, in one transaction. `joined` is the audit event for the new organization; `left`
-    /// is written for the organization left (its `org_id` is filled in here).
-    async fn accept_join(
-        &self,
-        invitation_id: &str,
-        user_id: &str,
-        now: UnixMillis,
-        joined: &AuditEvent,
-        left: &AuditEvent,
-    ) -> StoreResult<JoinOutcome>;
-    /// Ends a live invitation addressed to this user. `Ok(false)` when there is none.
-    async fn decline_join(&self, invitation_id: &str, user_id: &str, audit: &AuditEvent)
-    -> StoreResult<bool>;
 }
 
 /// A user created by staff (`docs/flows/recovery-and-invitations.md`).
