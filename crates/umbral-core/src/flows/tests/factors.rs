@@ -642,3 +642,27 @@ async fn an_organization_may_set_its_own_policy() {
         "the organization's optional beats the platform's required"
     );
 }
+
+#[tokio::test]
+async fn a_phone_added_after_an_app_is_offered_and_used_at_the_challenge() {
+    let (u, store, clock) = setup();
+    let (token, _, _) = with_totp(&u, &store, &clock).await;
+    let auth = u.authenticate(&token).await.unwrap();
+    u.start_sms(&auth, &national("AR", "9 11 2345-6789"), Locale::Es, &meta())
+        .await
+        .unwrap();
+    u.confirm_sms(&auth, &last_code(&store), &meta()).await.unwrap();
+    clock.advance_secs(60);
+    let auth = sign_in(&u, None, "203.0.113.9").await;
+    let options = u.challenge_options(&auth).unwrap();
+    assert_eq!(
+        options.methods,
+        vec![Method::Totp, Method::Sms, Method::Email, Method::RecoveryCode]
+    );
+    // The phone is the SMS factor's, not the first factor's (the app has none).
+    assert_eq!(options.phone_masked.as_deref(), Some("••• 6789"));
+    u.send_challenge_code(&auth, Method::Sms, Locale::Es, &meta())
+        .await
+        .unwrap();
+    assert_eq!(store.st().outbox.last().unwrap().recipient, "+5491123456789");
+}
