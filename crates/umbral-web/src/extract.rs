@@ -29,10 +29,11 @@ pub struct Ctx {
     pub codes_cookie: Option<String>,
     /// The address of this browser's sign-up (`/signup/confirm`).
     pub signup_email: Option<String>,
-    /// The browser's time zone, when its script told us (`cookies::TZ`); UTC otherwise.
-    pub time_zone: Option<jiff::tz::TimeZone>,
-    /// The region of the first `Accept-Language` tag that names one (`es-MX` -> `MX`).
-    pub region_hint: Option<&'static str>,
+    /// The browser's time zone name, when its script told us (`cookies::TZ`); looked up only
+    /// by a page that shows a time.
+    pub time_zone_name: Option<String>,
+    /// The `Accept-Language` header, for the pages that offer a country.
+    pub accept_language: Option<String>,
     /// This page's address without its `lang` parameter, ready for `lang=xx` to be appended
     /// (the language menu keeps everything else, e.g. the chosen plan).
     pub lang_base: String,
@@ -120,13 +121,19 @@ impl Ctx {
     /// The country a person here most likely belongs to: the one their browser's language
     /// names, else the usual one of the page's language.
     pub fn likely_country(&self) -> &'static str {
-        self.region_hint
+        self.accept_language
+            .as_deref()
+            .and_then(region_of_accept_language)
             .unwrap_or_else(|| crate::pages::signup::default_country(self.locale))
     }
 
-    /// A moment in this person's language and local time.
+    /// A moment in this person's language and local time (UTC when the zone is unknown).
     pub fn time_text(&self, ms: i64) -> String {
-        crate::render::time_text(self.locale, self.time_zone.as_ref(), ms)
+        let zone = self
+            .time_zone_name
+            .as_deref()
+            .and_then(|name| jiff::tz::db().get(name).ok());
+        crate::render::time_text(self.locale, zone.as_ref(), ms)
     }
     /// The live session behind this request, or why there is none.
     pub async fn session(
@@ -181,16 +188,17 @@ impl FromRequestParts<AppState> for Ctx {
         } else {
             format!("{path}?{}&", kept.join("&"))
         };
-        let time_zone = cookies::get(headers, cookies::TZ)
+        let time_zone_name = cookies::get(headers, cookies::TZ)
             .filter(|name| name.len() <= 64)
-            .and_then(|name| jiff::tz::db().get(name).ok());
-        let region_hint = headers
+            .map(str::to_string);
+        let accept_language = headers
             .get(axum::http::header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(region_of_accept_language);
+            .filter(|v| v.len() <= 256)
+            .map(str::to_string);
         Ok(Ctx {
-            time_zone,
-            region_hint,
+            time_zone_name,
+            accept_language,
             lang_base,
             locale,
             lang_from_query,

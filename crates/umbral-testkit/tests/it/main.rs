@@ -5,6 +5,7 @@
 mod api_contract;
 mod audit;
 mod checkout;
+mod csrf;
 mod factor_reset;
 mod lockout;
 mod login;
