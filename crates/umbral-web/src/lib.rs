@@ -1,7 +1,5 @@
 //! Umbral's web layer: server-rendered pages, the JSON API, operations endpoints. Handlers parse
 //! the request, call one `Umbral` method, and render the result; no rule lives here.
-// The OpenAPI document is one `json!` literal.
-#![recursion_limit = "256"]
 
 pub mod api;
 pub mod cookies;

@@ -1,17 +1,22 @@
 //! `/api/v1` for second factors: the challenge after the password, setting factors up, recovery
 //! codes, trusted devices and the lost-factor reset.
 
+use super::schemas::{
+    ChallengeMethod, FactorConfirmed, Factors, Methods, Passed, PendingTotp, RecoveryCodes, SendMethod,
+    TrustedDevices,
+};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::CoreError;
 use umbral_core::factors::Method;
 use umbral_core::flows::enrollment::FactorView;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::v1::{ApiSession, CodeBody};
 use super::{ApiJson, append_cookie};
@@ -19,21 +24,26 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Ctx;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeBody {
     #[serde(default)]
+    #[schema(value_type = ChallengeMethod, required = true)]
     method: String,
+    /// 6 digits, or a recovery code (XXXXX-XXXXX).
     #[serde(default)]
+    #[schema(required = true)]
     code: String,
+    /// Skip the challenge in this browser for 14 days (configurable).
     #[serde(default)]
     remember_device: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MethodBody {
     #[serde(default)]
+    #[schema(value_type = SendMethod, required = true)]
     method: String,
 }
 
@@ -55,6 +65,14 @@ pub(crate) fn fail(e: CoreError, ctx: &Ctx) -> Response {
     ApiError::new(e, ctx.locale).into_response()
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/login/second-factor", tag = "second factor",
+    summary = "The methods this session's challenge accepts, the usual one first",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Methods", body = Methods),
+        (status = 409, description = "Already passed"),
+    ))]
 /// `GET /api/v1/login/second-factor`: the methods this challenge accepts.
 pub async fn challenge(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.challenge_options(&a) {
@@ -68,6 +86,17 @@ pub async fn challenge(State(state): State<AppState>, ctx: Ctx, ApiSession(a): A
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/login/second-factor", tag = "second factor",
+    summary = "Answer the second-factor challenge after the password",
+    security(("session" = []), ("bearer" = [])),
+    request_body = ChallengeBody,
+    responses(
+        (status = 200, description = "Passed. The session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working. `device_token` (bearer clients) or the device cookie when remembered", body = Passed),
+        (status = 400, description = "Wrong, expired, used or exhausted code"),
+        (status = 422, description = "Malformed code or unavailable method"),
+        (status = 429, description = "Too many wrong codes; see Retry-After"),
+    ))]
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -100,6 +129,15 @@ pub async fn answer(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/login/second-factor/send", tag = "second factor",
+    summary = "Send a challenge code by SMS or by email (email only next to another factor)",
+    security(("session" = []), ("bearer" = [])),
+    request_body = MethodBody,
+    responses(
+        (status = 202, description = "Sent"),
+        (status = 429, description = "Too soon; see Retry-After"),
+    ))]
 pub async fn send(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -121,6 +159,14 @@ pub async fn send(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factors/totp", tag = "factors",
+    summary = "Start setting an authenticator app up (the same key until confirmed)",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Pending factor", body = PendingTotp),
+        (status = 403, description = "Another step first"),
+    ))]
 pub async fn start_totp(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     let setup = match state.umbral.start_totp(&a).await {
         Ok(s) => s,
@@ -138,6 +184,16 @@ pub async fn start_totp(State(state): State<AppState>, ctx: Ctx, ApiSession(a): 
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factors/totp/confirm", tag = "factors",
+    summary = "Confirm the authenticator app with a current code; the first factor returns ten recovery codes",
+    security(("session" = []), ("bearer" = [])),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "Confirmed. When this completes the sign-in, the session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working", body = FactorConfirmed),
+        (status = 400, description = "Wrong code"),
+        (status = 422, description = "Malformed code"),
+    ))]
 pub async fn confirm_totp(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -150,13 +206,25 @@ pub async fn confirm_totp(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneBody {
+    /// E.164, e.g. +5491123456789
     #[serde(default)]
+    #[schema(required = true)]
     phone: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factors/sms", tag = "factors",
+    summary = "Start setting a phone up: a 6-digit code is sent by SMS (a number secures one user only)",
+    security(("session" = []), ("bearer" = [])),
+    request_body = PhoneBody,
+    responses(
+        (status = 202, description = "Code sent"),
+        (status = 422, description = "Invalid number, a country not allowed, or a number that cannot be used (never says whose)"),
+        (status = 429, description = "Too many codes for this number, IP or country, or too soon; see Retry-After"),
+    ))]
 pub async fn start_sms(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -170,6 +238,16 @@ pub async fn start_sms(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factors/sms/confirm", tag = "factors",
+    summary = "Confirm the phone with the code sent to it; the first factor returns ten recovery codes",
+    security(("session" = []), ("bearer" = [])),
+    request_body = CodeBody,
+    responses(
+        (status = 200, description = "Confirmed. When this completes the sign-in, the session's id rotates: the new one is in the session cookie, and in `session_token` for bearer clients; the old token stops working", body = FactorConfirmed),
+        (status = 400, description = "Wrong, expired or exhausted code"),
+        (status = 422, description = "Malformed code, or the number was taken meanwhile"),
+    ))]
 pub async fn confirm_sms(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -206,6 +284,13 @@ fn rotated(state: &AppState, ctx: &Ctx, mut body: serde_json::Value, token: Opti
     resp
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/factors", tag = "factors",
+    summary = "The user's factors and how many recovery codes are left",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Factors", body = Factors),
+    ))]
 pub async fn list(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     let (factors, left) = match (
         state.umbral.factors(&a),
@@ -221,6 +306,16 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSes
     .into_response()
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/factors/{id}", tag = "factors",
+    summary = "Remove a factor (never the last one under policy `required`)",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such factor"),
+        (status = 422, description = "The last factor under `required`"),
+    ))]
 pub async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -233,6 +328,13 @@ pub async fn remove(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factors/recovery-codes", tag = "factors",
+    summary = "Ten new recovery codes; the old ones stop working",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "New codes, shown once", body = RecoveryCodes),
+    ))]
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -244,6 +346,14 @@ pub async fn new_recovery_codes(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/two-factor/enable", tag = "factors",
+    summary = "Policy `optional`: turn two-factor on; every session ends and the next sign-in sets the method up",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "On"),
+        (status = 409, description = "Already on"),
+    ))]
 pub async fn enable(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.enable_two_factor(&a, &ctx.meta).await {
         Ok(()) => {
@@ -255,6 +365,13 @@ pub async fn enable(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiS
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/trusted-devices", tag = "trusted devices",
+    summary = "Browsers that skip the challenge",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "Devices", body = TrustedDevices),
+    ))]
 pub async fn devices(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.trusted_devices(&a).await {
         Ok(list) => Json(json!({
@@ -267,6 +384,15 @@ pub async fn devices(State(state): State<AppState>, ctx: Ctx, ApiSession(a): Api
     }
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/trusted-devices/{id}", tag = "trusted devices",
+    summary = "Forget one trusted device",
+    security(("session" = []), ("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204, description = "Forgotten"),
+        (status = 404, description = "No such device"),
+    ))]
 pub async fn forget_device(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -283,6 +409,13 @@ pub async fn forget_device(
     }
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/trusted-devices", tag = "trusted devices",
+    summary = "Forget every trusted device",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Forgotten"),
+    ))]
 pub async fn forget_devices(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.forget_trusted_devices(&a, None, &ctx.meta).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
@@ -290,6 +423,16 @@ pub async fn forget_devices(State(state): State<AppState>, ctx: Ctx, ApiSession(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/login/second-factor/lost", tag = "second factor",
+    summary = "I can't use any of my methods: a confirmation link is mailed to the registered address",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 202, description = "Link sent"),
+        (status = 403, description = "Only at the second-factor step of a sign-in"),
+        (status = 409, description = "A confirmed request already waits for staff"),
+        (status = 429, description = "A new link at most once a minute"),
+    ))]
 /// "I can't use any of my methods": a confirmation link goes to the registered email.
 pub async fn request_reset(State(state): State<AppState>, ctx: Ctx, ApiSession(a): ApiSession) -> Response {
     match state.umbral.request_factor_reset(&a, ctx.locale, &ctx.meta).await {
@@ -298,13 +441,22 @@ pub async fn request_reset(State(state): State<AppState>, ctx: Ctx, ApiSession(a
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenBody {
     #[serde(default)]
+    #[schema(required = true)]
     token: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/factor-resets/confirm", tag = "second factor",
+    summary = "Confirm a reset request with the token of the emailed link; it then waits for staff",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "Waiting for staff"),
+        (status = 422, description = "Invalid or expired link"),
+    ))]
 /// The token of the emailed link: the request now waits for staff.
 pub async fn confirm_reset(
     State(state): State<AppState>,
@@ -318,20 +470,20 @@ pub async fn confirm_reset(
 }
 
 /// This module's part of the API.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/login/second-factor/lost", post(request_reset))
-        .route("/api/v1/factor-resets/confirm", post(confirm_reset))
-        .route("/api/v1/login/second-factor", get(challenge).post(answer))
-        .route("/api/v1/login/second-factor/send", post(send))
-        .route("/api/v1/factors", get(list))
-        .route("/api/v1/factors/{id}", delete(remove))
-        .route("/api/v1/factors/totp", post(start_totp))
-        .route("/api/v1/factors/totp/confirm", post(confirm_totp))
-        .route("/api/v1/factors/sms", post(start_sms))
-        .route("/api/v1/factors/sms/confirm", post(confirm_sms))
-        .route("/api/v1/factors/recovery-codes", post(new_recovery_codes))
-        .route("/api/v1/two-factor/enable", post(enable))
-        .route("/api/v1/trusted-devices", get(devices).delete(forget_devices))
-        .route("/api/v1/trusted-devices/{id}", delete(forget_device))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(request_reset))
+        .routes(routes!(confirm_reset))
+        .routes(routes!(challenge, answer))
+        .routes(routes!(send))
+        .routes(routes!(list))
+        .routes(routes!(remove))
+        .routes(routes!(start_totp))
+        .routes(routes!(confirm_totp))
+        .routes(routes!(start_sms))
+        .routes(routes!(confirm_sms))
+        .routes(routes!(new_recovery_codes))
+        .routes(routes!(enable))
+        .routes(routes!(devices, forget_devices))
+        .routes(routes!(forget_device))
 }

@@ -7,6 +7,7 @@ pub mod openapi;
 pub mod organization;
 pub mod payments;
 pub mod recovery;
+pub mod schemas;
 pub mod staff;
 pub mod v1;
 
@@ -19,17 +20,20 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::error::{field_api_error, plain_api_error};
 
+/// The API's routes, each module's own, and the OpenAPI document they describe.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(openapi::routes())
-        .merge(v1::routes())
-        .merge(onboarding::routes())
-        .merge(payments::routes())
-        .merge(factors::routes())
-        .merge(account::routes())
-        .merge(recovery::routes())
-        .merge(staff::routes())
-        .merge(organization::routes())
+    let (router, doc) =
+        utoipa_axum::router::OpenApiRouter::with_openapi(<openapi::ApiDoc as utoipa::OpenApi>::openapi())
+            .merge(v1::routes())
+            .merge(onboarding::routes())
+            .merge(payments::routes())
+            .merge(factors::routes())
+            .merge(account::routes())
+            .merge(recovery::routes())
+            .merge(staff::routes())
+            .merge(organization::routes())
+            .split_for_parts();
+    router.merge(openapi::routes(openapi::finish(doc)))
 }
 
 pub fn append_cookie(resp: &mut Response, cookie: &str) {

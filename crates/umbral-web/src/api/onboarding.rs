@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 
+use super::schemas::{Address, Next, Paid, Period, Plans, TaxIdAnswer};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -17,6 +16,9 @@ use umbral_core::billing::Plan;
 use umbral_core::company::CompanyInput;
 use umbral_core::flows::onboarding::{CardInput, PayInput, PayOutcome, TaxIdCheck};
 use umbral_core::ports::Subscription;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiJson;
 use super::v1::ApiSession;
@@ -51,6 +53,15 @@ impl LookupLimits {
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/tax-ids/validate", tag = "company",
+    summary = "Check a tax id as it is typed (no session needed; limited per client)",
+    params(("country" = String, Query, example = "AR"), ("value" = String, Query, example = "33-69345023-9")),
+    responses(
+        (status = 200, description = "`valid`; when valid its `kind`, `normalized` and `formatted`; otherwise `reason`", body = TaxIdAnswer),
+        (status = 422, description = "Unknown country"),
+        (status = 429, description = "Too many lookups; see Retry-After"),
+    ))]
 /// `GET /api/v1/tax-ids/validate?country=AR&value=...`
 pub async fn validate_tax_id(
     State(state): State<AppState>,
@@ -84,6 +95,16 @@ pub async fn validate_tax_id(
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/postal-codes/{country}/{code}", tag = "company",
+    summary = "The address of a postal code, where a lookup source knows it",
+    params(("country" = String, Path), ("code" = String, Path)),
+    responses(
+        (status = 200, description = "The address", body = Address),
+        (status = 404, description = "Not known: the user types the address"),
+        (status = 422, description = "Not a postal code of that country"),
+        (status = 429, description = "Too many lookups; see Retry-After"),
+    ))]
 /// `GET /api/v1/postal-codes/{country}/{code}`
 pub async fn postal_code(
     State(state): State<AppState>,
@@ -114,23 +135,46 @@ pub async fn postal_code(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct CompanyBody {
+    #[schema(required = true)]
     legal_name: String,
+    /// ISO 3166 alpha-2.
+    #[schema(required = true)]
     country: String,
+    #[schema(required = true)]
     tax_id: String,
+    /// 1-10, 11-50, 51-200, 201-500, 501-1000 or 1001+.
+    #[schema(required = true)]
     employees: String,
+    #[schema(required = true)]
     segment: String,
+    #[schema(required = true)]
     postal_code: String,
+    #[schema(required = true)]
     street: String,
+    #[schema(required = true)]
     number: String,
     complement: Option<String>,
     neighbourhood: Option<String>,
+    #[schema(required = true)]
     city: String,
+    #[schema(required = true)]
     state: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/onboarding/company", tag = "company",
+    summary = "Give the organization's company data (the owner, after 2FA set-up)",
+    security(("session" = []), ("bearer" = [])),
+    request_body = CompanyBody,
+    responses(
+        (status = 200, description = "Saved; `next` is checkout", body = Next),
+        (status = 403, description = "Another step comes first"),
+        (status = 409, description = "Already given"),
+        (status = 422, description = "A field breaks a rule; `errors` lists them all"),
+    ))]
 /// `POST /api/v1/onboarding/company`
 pub async fn company(
     State(state): State<AppState>,
@@ -172,6 +216,12 @@ fn plan_json(p: &Plan, ctx: &Ctx) -> Value {
     })
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/plans", tag = "checkout",
+    summary = "The plans of the checkout",
+    responses(
+        (status = 200, description = "Plans", body = Plans),
+    ))]
 /// `GET /api/v1/plans`
 pub async fn plans(State(state): State<AppState>, ctx: Ctx) -> Response {
     let plans: Vec<Value> = state
@@ -185,29 +235,37 @@ pub async fn plans(State(state): State<AppState>, ctx: Ctx) -> Response {
     Json(json!({"plans": plans})).into_response()
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CardBody {
     #[serde(default)]
     number: String,
+    /// A number or a text.
     #[serde(default)]
+    #[schema(value_type = String)]
     exp_month: Value,
+    /// A number or a text.
     #[serde(default)]
+    #[schema(value_type = String)]
     exp_year: Value,
     #[serde(default)]
     cvc: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutBody {
     #[serde(default)]
+    #[schema(required = true)]
     plan: String,
     #[serde(default)]
+    #[schema(value_type = Period, required = true)]
     period: String,
+    /// The sandbox gateway's card; never stored.
     card: Option<CardBody>,
     /// Send the same key again to retry a payment without charging twice (or use the
     /// `Idempotency-Key` header).
+    #[schema(min_length = 16, max_length = 100)]
     idempotency_key: Option<String>,
 }
 
@@ -229,6 +287,19 @@ pub(crate) fn subscription_json(s: &Subscription) -> Value {
     })
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/checkout", tag = "checkout",
+    summary = "Pay for a plan (the owner, after the company data). Send the same `idempotency_key` (or `Idempotency-Key` header) to retry without charging twice",
+    security(("session" = []), ("bearer" = [])),
+    request_body = CheckoutBody,
+    responses(
+        (status = 200, description = "Paid (`next` done, `subscription`), or pay on the gateway's page (`redirect_url`)", body = Paid),
+        (status = 402, description = "Declined; `code` names the reason (payment.declined, payment.insufficient_funds, payment.expired_card, payment.incorrect_cvc)"),
+        (status = 403, description = "Another step comes first"),
+        (status = 409, description = "Already paid"),
+        (status = 422, description = "A field breaks a rule"),
+        (status = 503, description = "The gateway did not answer; retry with the same key"),
+    ))]
 /// `POST /api/v1/checkout`
 pub async fn checkout(
     State(state): State<AppState>,
@@ -268,6 +339,13 @@ pub async fn checkout(
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/onboarding/first-steps/skip", tag = "company",
+    summary = "The owner will not be shown \"First steps\"",
+    security(("session" = []), ("bearer" = [])),
+    responses(
+        (status = 204, description = "Done"),
+    ))]
 /// `POST /api/v1/onboarding/first-steps/skip`: the owner will not be shown "First steps".
 pub async fn skip_first_steps(
     State(state): State<AppState>,
@@ -281,12 +359,12 @@ pub async fn skip_first_steps(
 }
 
 /// This module's part of the API.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/tax-ids/validate", get(validate_tax_id))
-        .route("/api/v1/postal-codes/{country}/{code}", get(postal_code))
-        .route("/api/v1/onboarding/company", post(company))
-        .route("/api/v1/plans", get(plans))
-        .route("/api/v1/onboarding/first-steps/skip", post(skip_first_steps))
-        .route("/api/v1/checkout", post(checkout))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(validate_tax_id))
+        .routes(routes!(postal_code))
+        .routes(routes!(company))
+        .routes(routes!(plans))
+        .routes(routes!(skip_first_steps))
+        .routes(routes!(checkout))
 }

@@ -1,16 +1,27 @@
 //! `/api/v1/payments`: what payment gateways tell Umbral (Stripe's signed notices).
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde_json::json;
 
 use crate::AppState;
 use crate::extract::Ctx;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+#[utoipa::path(
+    post, path = "/api/v1/payments/stripe/webhook", tag = "checkout",
+    summary = "Stripe's notices (checkout.session.completed completes the order); refused unless the Stripe-Signature header matches and is at most 5 minutes old",
+    params(("Stripe-Signature" = String, Header)),
+    request_body = inline(Object),
+    responses(
+        (status = 200, description = "Received (a repeated notice changes nothing)"),
+        (status = 400, description = "Forged, replayed or malformed"),
+        (status = 404, description = "Stripe is not the gateway (no body)"),
+        (status = 503, description = "Genuine but not recorded now; Stripe sends it again (no body)"),
+    ))]
 /// `POST /api/v1/payments/stripe/webhook`: Stripe's notices, checked by their signature and age.
 pub async fn payment_webhook(
     State(state): State<AppState>,
@@ -42,6 +53,6 @@ pub async fn payment_webhook(
 }
 
 /// This module's part of the API.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/payments/stripe/webhook", post(payment_webhook))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(payment_webhook))
 }

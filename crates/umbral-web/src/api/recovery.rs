@@ -1,27 +1,39 @@
 //! `/api/v1` for getting in without a password: "Forgot your password?" and the invitation of a
 //! user created by staff.
 
+use super::schemas::Next;
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::ApiJson;
 use super::factors::fail;
 use crate::AppState;
 use crate::extract::Ctx;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailBody {
     #[serde(default)]
+    #[schema(required = true)]
     email: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/recovery", tag = "recovery",
+    summary = "Forgot your password: a link is emailed when the address has an account; the answer is the same either way",
+    request_body = EmailBody,
+    responses(
+        (status = 202, description = "Accepted, whatever the email"),
+        (status = 422, description = "Malformed email"),
+        (status = 429, description = "Too many requests for this address or from this IP; see Retry-After"),
+    ))]
 /// "Forgot your password?": `202` whatever the email.
 pub async fn recovery(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJson<EmailBody>) -> Response {
     match state
@@ -34,15 +46,25 @@ pub async fn recovery(State(state): State<AppState>, ctx: Ctx, ApiJson(b): ApiJs
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryCompleteBody {
     #[serde(default)]
+    #[schema(required = true)]
     token: String,
     #[serde(default)]
+    #[schema(required = true)]
     password: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/recovery/complete", tag = "recovery",
+    summary = "Choose a new password with the emailed link's token; every session and trusted device of the user ends",
+    request_body = RecoveryCompleteBody,
+    responses(
+        (status = 200, description = "Changed; sign in with the new password"),
+        (status = 422, description = "Invalid, used or expired link, or a password that breaks a rule"),
+    ))]
 pub async fn recovery_complete(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -58,18 +80,28 @@ pub async fn recovery_complete(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptBody {
     #[serde(default)]
+    #[schema(required = true)]
     token: String,
     #[serde(default)]
+    #[schema(required = true)]
     password: String,
     /// Return `session_token` in the body (native clients).
     #[serde(default, rename = "session_token")]
     want_token: bool,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/invitations/accept", tag = "recovery",
+    summary = "Set the first password with an invitation's token; the user is signed in and goes on with the next step",
+    request_body = AcceptBody,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = Next),
+        (status = 422, description = "Invalid, used or expired invitation, or a password that breaks a rule"),
+    ))]
 /// An invitation's token and the first password: the user is signed in.
 pub async fn accept_invitation(
     State(state): State<AppState>,
@@ -97,9 +129,9 @@ pub async fn accept_invitation(
 }
 
 /// This module's part of the API.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/recovery", post(recovery))
-        .route("/api/v1/invitations/accept", post(accept_invitation))
-        .route("/api/v1/recovery/complete", post(recovery_complete))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(recovery))
+        .routes(routes!(accept_invitation))
+        .routes(routes!(recovery_complete))
 }

@@ -1,17 +1,19 @@
 //! `/api/v1/admin`: for staff tools (a support chat assistant, scripts), authenticated with an API
 //! key (`Authorization: Bearer uak_...`), never with a session.
 
+use super::schemas::{AuditPage, Created, FactorReset, FactorResets, Locale, MemberRole, Policy, PolicySet};
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::header::AUTHORIZATION;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::CoreError;
 use umbral_core::ports::FactorResetRow;
 use umbral_core::staff::{ApiActor, ResetStatus};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -65,11 +67,23 @@ pub fn reset_json(r: &FactorResetRow) -> Value {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ResetQuery {
+    #[param(value_type = Option<super::schemas::ResetStatus>)]
     status: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/factor-resets", tag = "staff",
+    summary = "Lost-factor reset requests with the requester's data, newest first (an organization's key sees its own)",
+    security(("apiKey" = [])),
+    params(ResetQuery),
+    responses(
+        (status = 200, description = "Requests", body = FactorResets),
+        (status = 401, description = "No live API key"),
+        (status = 422, description = "Unknown status"),
+    ))]
 pub async fn factor_resets(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -92,6 +106,15 @@ pub async fn factor_resets(
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/factor-resets/{id}", tag = "staff",
+    summary = "One reset request",
+    security(("apiKey" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The request", body = FactorReset),
+        (status = 404, description = "No such request within the key's reach"),
+    ))]
 pub async fn factor_reset(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -121,6 +144,17 @@ async fn decide(state: AppState, ctx: Ctx, actor: ApiActor, id: String, approve:
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/factor-resets/{id}/approve", tag = "staff",
+    summary = "Approve a confirmed request: the user's factors, recovery codes, sessions and trusted devices go; the next sign-in enrolls",
+    security(("apiKey" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Approved", body = FactorReset),
+        (status = 404, description = "No such request within the key's reach"),
+        (status = 409, description = "Already decided"),
+        (status = 422, description = "Not confirmed from the registered email yet"),
+    ))]
 pub async fn approve(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -130,6 +164,16 @@ pub async fn approve(
     decide(state, ctx, actor, id, true).await
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/factor-resets/{id}/reject", tag = "staff",
+    summary = "Reject a confirmed request; nothing changes and the user is told",
+    security(("apiKey" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Rejected", body = FactorReset),
+        (status = 404, description = "No such request within the key's reach"),
+        (status = 409, description = "Already decided"),
+    ))]
 pub async fn reject(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -139,13 +183,25 @@ pub async fn reject(
     decide(state, ctx, actor, id, false).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     /// `required`, `optional`, or null for the platform's default.
+    #[schema(value_type = Option<Policy>, required = true)]
     policy: Option<String>,
 }
 
+#[utoipa::path(
+    put, path = "/api/v1/admin/organizations/{id}/two-factor-policy", tag = "staff",
+    summary = "Set an organization's two-factor policy (null: the platform's default)",
+    security(("apiKey" = [])),
+    params(("id" = String, Path)),
+    request_body = PolicyBody,
+    responses(
+        (status = 200, description = "Set", body = PolicySet),
+        (status = 404, description = "No such organization within the key's reach"),
+        (status = 422, description = "Unknown policy"),
+    ))]
 pub async fn set_two_factor_policy(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -176,18 +232,32 @@ pub async fn set_two_factor_policy(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserBody {
     #[serde(default)]
+    #[schema(required = true)]
     email: String,
     #[serde(default)]
+    #[schema(required = true)]
     name: String,
+    #[schema(value_type = Option<Locale>)]
     locale: Option<String>,
     organization_id: Option<String>,
+    #[schema(value_type = Option<MemberRole>)]
     role: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/admin/users", tag = "staff",
+    summary = "Create a user by email: an invitation (7 days) sets the first password; without organization_id the user owns a new organization",
+    security(("apiKey" = [])),
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Created; the invitation is on its way", body = Created),
+        (status = 404, description = "No such organization within the key's reach"),
+        (status = 422, description = "A field breaks its rule, or the email is taken"),
+    ))]
 /// Creates a user who sets the first password through the emailed invitation (7 days).
 pub async fn create_user(
     State(state): State<AppState>,
@@ -226,13 +296,21 @@ pub async fn create_user(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     user_id: Option<String>,
+    /// A prefix, e.g. `factor.` or `session.started`.
     event: Option<String>,
+    /// Unix milliseconds.
+    #[param(value_type = Option<i64>)]
     from: Option<String>,
+    /// Unix milliseconds.
+    #[param(value_type = Option<i64>)]
     to: Option<String>,
+    /// `next_cursor` of the previous page.
     cursor: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
     limit: Option<String>,
 }
 
@@ -260,6 +338,16 @@ pub fn audit_json(page: &umbral_core::audit::AuditPage) -> Value {
     })
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/admin/audit", tag = "staff",
+    summary = "The audit log, newest first: everything for a staff key, its organization's for an organization's key",
+    security(("apiKey" = [])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page", body = AuditPage),
+        (status = 401, description = "No live API key"),
+        (status = 422, description = "A parameter breaks its rule"),
+    ))]
 /// The audit log: everything for a staff key, the organization's for an organization's key.
 pub async fn audit(
     State(state): State<AppState>,
@@ -273,6 +361,16 @@ pub async fn audit(
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/organization/audit", tag = "organization",
+    summary = "The audit log of the caller's organization (owner and admins), newest first",
+    security(("session" = []), ("bearer" = [])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "A page", body = AuditPage),
+        (status = 403, description = "Members may not read the audit log"),
+        (status = 422, description = "A parameter breaks its rule"),
+    ))]
 /// The audit log of the caller's organization, for its owner and admins.
 pub async fn organization_audit(
     State(state): State<AppState>,
@@ -287,17 +385,14 @@ pub async fn organization_audit(
 }
 
 /// This module's part of the API.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/admin/users", post(create_user))
-        .route("/api/v1/admin/audit", get(audit))
-        .route("/api/v1/organization/audit", get(organization_audit))
-        .route("/api/v1/admin/factor-resets", get(factor_resets))
-        .route(
-            "/api/v1/admin/organizations/{id}/two-factor-policy",
-            put(set_two_factor_policy),
-        )
-        .route("/api/v1/admin/factor-resets/{id}", get(factor_reset))
-        .route("/api/v1/admin/factor-resets/{id}/approve", post(approve))
-        .route("/api/v1/admin/factor-resets/{id}/reject", post(reject))
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_user))
+        .routes(routes!(audit))
+        .routes(routes!(organization_audit))
+        .routes(routes!(factor_resets))
+        .routes(routes!(set_two_factor_policy))
+        .routes(routes!(factor_reset))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
 }
