@@ -10,6 +10,7 @@ use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     AccountStore, NewOrganization, NewSignup, PendingSignupUpdate, SignInLookup, StoreResult, ThrottleState,
 };
+use umbral_core::types::UserId;
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -112,10 +113,10 @@ impl AccountStore for SqlStore {
         row.map(|r| rows::user(&r)).transpose().map_err(db)
     }
 
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
+    async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -147,7 +148,7 @@ impl AccountStore for SqlStore {
 
     async fn change_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hash: &str,
         keep_session: &str,
         now: UnixMillis,
@@ -161,7 +162,7 @@ impl AccountStore for SqlStore {
         )
         .bind(hash)
         .bind(now)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -170,7 +171,7 @@ impl AccountStore for SqlStore {
              WHERE user_id = $2 AND ended_at IS NULL AND id_hash <> $3",
         )
         .bind(now)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(keep_session)
         .execute(&mut *tx)
         .await
@@ -178,32 +179,32 @@ impl AccountStore for SqlStore {
         // A password change spends every "Forgot your password?" link.
         sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
         crate::outbox::insert_outbox(&mut tx, self.outbox_key(), message).await?;
         crate::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(())
     }
 
-    async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()> {
+    async fn update_password_hash(&self, user_id: &UserId, hash: &str, now: UnixMillis) -> StoreResult<()> {
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(())
     }
 
     async fn confirm_email(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         code_id: &str,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -212,7 +213,7 @@ impl AccountStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("UPDATE users SET email_confirmed_at = $1, updated_at = $1 WHERE id = $2 AND email_confirmed_at IS NULL")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -223,7 +224,7 @@ impl AccountStore for SqlStore {
             .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(())
     }
 
@@ -239,7 +240,7 @@ impl AccountStore for SqlStore {
         .bind(&p.password_hash)
         .bind(&p.locale)
         .bind(p.audit.at)
-        .bind(&p.user_id)
+        .bind(p.user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -253,7 +254,7 @@ impl AccountStore for SqlStore {
              (SELECT org_id FROM memberships WHERE user_id = $2 AND role = 'owner')",
         )
         .bind(&p.name)
-        .bind(&p.user_id)
+        .bind(p.user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -261,7 +262,7 @@ impl AccountStore for SqlStore {
         insert_outbox(&mut tx, self.outbox_key(), &p.message).await?;
         insert_audit(&mut tx, &p.audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(&p.user_id);
+        self.user_changed(p.user_id.as_str());
         Ok(true)
     }
 

@@ -4,6 +4,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use umbral_core::audit::{AuditEvent, AuditFilter};
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{AuditStore, StoreResult};
+use umbral_core::types::UserId;
 
 use crate::script::{Arg, Script, bind};
 use crate::{SqlStore, db};
@@ -64,12 +65,12 @@ impl AuditStore for SqlStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn audit_for_user(&self, user_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>> {
+    async fn audit_for_user(&self, user_id: &UserId, limit: i64) -> StoreResult<Vec<AuditEvent>> {
         let rows = sqlx::query(
             "SELECT id, at, event, actor_user_id, subject_user_id, org_id, ip, user_agent, details FROM audit_events \
              WHERE subject_user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(limit)
         .fetch_all(&mut *self.read.get().await?)
         .await

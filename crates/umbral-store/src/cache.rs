@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::SessionContext;
+use umbral_core::types::UserId;
 
 /// Entries older than this are read again from the database.
 const TTL: Duration = Duration::from_secs(2);
@@ -49,7 +50,8 @@ impl SessionCache {
     pub(crate) fn get(&self, id_hash: &str) -> Option<SessionContext> {
         let inner = self.lock();
         let (ctx, generation, at) = inner.entries.get(id_hash)?;
-        let fresh = at.elapsed() < TTL && *generation == inner.gen_of(ctx.session.user_id.as_deref());
+        let fresh = at.elapsed() < TTL
+            && *generation == inner.gen_of(ctx.session.user_id.as_ref().map(UserId::as_str));
         fresh.then(|| ctx.clone())
     }
 
@@ -67,7 +69,7 @@ impl SessionCache {
         if inner.entries.len() >= MAX_ENTRIES {
             inner.entries.clear();
         }
-        let generation = inner.gen_of(ctx.session.user_id.as_deref());
+        let generation = inner.gen_of(ctx.session.user_id.as_ref().map(UserId::as_str));
         inner.entries.insert(
             ctx.session.id_hash.clone(),
             (ctx.clone(), generation, Instant::now()),

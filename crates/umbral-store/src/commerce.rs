@@ -14,6 +14,7 @@ use umbral_core::company::tax_id::{TaxId, TaxIdKind};
 use umbral_core::ports::{
     CommerceStore, Order, OrderStatus, OrgCommerce, StoreResult, Subscription, SubscriptionStatus,
 };
+use umbral_core::types::OrgId;
 
 use crate::audit::insert_audit;
 use crate::{SqlStore, db};
@@ -36,7 +37,7 @@ fn subscription_status(s: &str) -> Result<SubscriptionStatus, sqlx::Error> {
 fn order(r: &AnyRow) -> Result<Order, sqlx::Error> {
     Ok(Order {
         id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
+        org_id: OrgId(r.try_get("org_id")?),
         idempotency_key: r.try_get("idempotency_key")?,
         plan: r.try_get("plan")?,
         period: period(&r.try_get::<String, _>("period")?)?,
@@ -84,7 +85,7 @@ fn company(r: &AnyRow) -> Result<Company, sqlx::Error> {
 
 fn subscription(r: &AnyRow) -> Result<Subscription, sqlx::Error> {
     Ok(Subscription {
-        org_id: r.try_get("org_id")?,
+        org_id: OrgId(r.try_get("org_id")?),
         plan: r.try_get("plan")?,
         period: period(&r.try_get::<String, _>("period")?)?,
         status: subscription_status(&r.try_get::<String, _>("status")?)?,
@@ -151,22 +152,26 @@ async fn settle(
 
 #[async_trait]
 impl CommerceStore for SqlStore {
-    async fn org_commerce(&self, org_id: &str) -> StoreResult<OrgCommerce> {
+    async fn org_commerce(&self, org_id: &OrgId) -> StoreResult<OrgCommerce> {
         let plan_choice = self
             .row_of_org(
                 "SELECT plan_choice FROM organizations WHERE id = $1",
-                org_id,
+                org_id.as_str(),
                 |r| r.try_get::<Option<String>, _>("plan_choice"),
             )
             .await?
             .flatten();
         let company = self
-            .row_of_org("SELECT * FROM companies WHERE org_id = $1", org_id, company)
+            .row_of_org(
+                "SELECT * FROM companies WHERE org_id = $1",
+                org_id.as_str(),
+                company,
+            )
             .await?;
         let subscription = self
             .row_of_org(
                 "SELECT * FROM subscriptions WHERE org_id = $1",
-                org_id,
+                org_id.as_str(),
                 subscription,
             )
             .await?;
@@ -177,10 +182,10 @@ impl CommerceStore for SqlStore {
         })
     }
 
-    async fn set_plan_choice(&self, org_id: &str, plan: &str) -> StoreResult<()> {
+    async fn set_plan_choice(&self, org_id: &OrgId, plan: &str) -> StoreResult<()> {
         sqlx::query("UPDATE organizations SET plan_choice = $1 WHERE id = $2")
             .bind(plan)
-            .bind(org_id)
+            .bind(org_id.as_str())
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
@@ -189,7 +194,7 @@ impl CommerceStore for SqlStore {
 
     async fn save_company(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         c: &Company,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -200,7 +205,7 @@ impl CommerceStore for SqlStore {
         let moved = sqlx::query(
             "UPDATE organizations SET setup = 'checkout', name = $2 WHERE id = $1 AND setup = 'company'",
         )
-        .bind(org_id)
+        .bind(org_id.as_str())
         .bind(&c.legal_name)
         .execute(&mut *tx)
         .await
@@ -214,7 +219,7 @@ impl CommerceStore for SqlStore {
              postal_code, street, number, complement, neighbourhood, city, state, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
-        .bind(org_id)
+        .bind(org_id.as_str())
         .bind(&c.legal_name)
         .bind(c.country())
         .bind(&c.tax_id.normalized)
@@ -248,7 +253,7 @@ impl CommerceStore for SqlStore {
              ON CONFLICT (org_id, idempotency_key) DO NOTHING",
         )
         .bind(&o.id)
-        .bind(&o.org_id)
+        .bind(o.org_id.as_str())
         .bind(&o.idempotency_key)
         .bind(&o.plan)
         .bind(o.period.as_str())
@@ -263,7 +268,7 @@ impl CommerceStore for SqlStore {
         .map_err(db)?;
         let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE org_id = $1 AND idempotency_key = $2");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&o.org_id)
+            .bind(o.org_id.as_str())
             .bind(&o.idempotency_key)
             .fetch_one(&mut *tx)
             .await
@@ -285,11 +290,11 @@ impl CommerceStore for SqlStore {
             .map_err(db)
     }
 
-    async fn orders_of(&self, org_id: &str) -> StoreResult<Vec<Order>> {
+    async fn orders_of(&self, org_id: &OrgId) -> StoreResult<Vec<Order>> {
         let sql =
             format!("SELECT {ORDER_COLUMNS} FROM orders WHERE org_id = $1 ORDER BY created_at DESC, id DESC");
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(org_id)
+            .bind(org_id.as_str())
             .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?
@@ -319,7 +324,7 @@ impl CommerceStore for SqlStore {
              status = excluded.status, started_at = excluded.started_at, renews_at = excluded.renews_at, \
              order_id = excluded.order_id",
         )
-        .bind(&s.org_id)
+        .bind(s.org_id.as_str())
         .bind(&s.plan)
         .bind(s.period.as_str())
         .bind(s.status.as_str())
@@ -330,7 +335,7 @@ impl CommerceStore for SqlStore {
         .await
         .map_err(db)?;
         sqlx::query("UPDATE organizations SET setup = 'first_steps' WHERE id = $1 AND setup = 'checkout'")
-            .bind(&s.org_id)
+            .bind(s.org_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -367,9 +372,9 @@ impl CommerceStore for SqlStore {
         Ok(())
     }
 
-    async fn finish_first_steps(&self, org_id: &str) -> StoreResult<()> {
+    async fn finish_first_steps(&self, org_id: &OrgId) -> StoreResult<()> {
         sqlx::query("UPDATE organizations SET setup = 'ready' WHERE id = $1 AND setup = 'first_steps'")
-            .bind(org_id)
+            .bind(org_id.as_str())
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;

@@ -11,6 +11,7 @@ use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
 };
+use umbral_core::types::UserId;
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -188,10 +189,10 @@ impl FactorStore for SqlStore {
         Ok(row.is_some())
     }
 
-    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
+    async fn factors_of(&self, user_id: &UserId) -> StoreResult<Vec<Factor>> {
         let sql = format!("SELECT {FACTOR_COLUMNS} FROM factors WHERE user_id = $1 ORDER BY created_at, id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -234,7 +235,7 @@ impl FactorStore for SqlStore {
     async fn confirm_factor(&self, c: &FactorConfirmation) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !use_proof(&mut tx, &c.user_id, &c.proof, c.now).await? {
+        if !use_proof(&mut tx, c.user_id.as_str(), &c.proof, c.now).await? {
             return Ok(false);
         }
         let confirmed = sqlx::query(
@@ -242,7 +243,7 @@ impl FactorStore for SqlStore {
         )
         .bind(c.now)
         .bind(&c.factor_id)
-        .bind(&c.user_id)
+        .bind(c.user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -251,12 +252,12 @@ impl FactorStore for SqlStore {
             return Ok(false);
         }
         if let Some(hashes) = &c.recovery_code_hashes {
-            put_recovery_codes(&mut tx, &c.user_id, hashes, c.now).await?;
+            put_recovery_codes(&mut tx, c.user_id.as_str(), hashes, c.now).await?;
         }
-        security_changed(&mut tx, &c.user_id, Some(true), c.now).await?;
+        security_changed(&mut tx, c.user_id.as_str(), Some(true), c.now).await?;
         self.complete_sign_in(
             &mut tx,
-            &c.user_id,
+            c.user_id.as_str(),
             &c.session_id_hash,
             c.now,
             c.end_others.as_ref(),
@@ -272,19 +273,19 @@ impl FactorStore for SqlStore {
         .await?;
         insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(&c.user_id);
+        self.user_changed(c.user_id.as_str());
         Ok(true)
     }
 
     async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !use_proof(&mut tx, &p.user_id, &p.proof, p.now).await? {
+        if !use_proof(&mut tx, p.user_id.as_str(), &p.proof, p.now).await? {
             return Ok(false);
         }
         self.complete_sign_in(
             &mut tx,
-            &p.user_id,
+            p.user_id.as_str(),
             &p.session_id_hash,
             p.now,
             p.end_others.as_ref(),
@@ -318,13 +319,13 @@ impl FactorStore for SqlStore {
         }
         insert_audits(&mut tx, &p.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(&p.user_id);
+        self.user_changed(p.user_id.as_str());
         Ok(true)
     }
 
     async fn remove_factor(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         factor_id: &str,
         mfa_enabled_after: bool,
         audit: &AuditEvent,
@@ -333,7 +334,7 @@ impl FactorStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         let removed = sqlx::query("DELETE FROM factors WHERE id = $1 AND user_id = $2")
             .bind(factor_id)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -341,53 +342,58 @@ impl FactorStore for SqlStore {
         if removed == 0 {
             return Ok(false);
         }
-        security_changed(&mut tx, user_id, Some(mfa_enabled_after), audit.at).await?;
+        security_changed(&mut tx, user_id.as_str(), Some(mfa_enabled_after), audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 
     async fn replace_recovery_codes(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hashes: &[String],
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        put_recovery_codes(&mut tx, user_id, hashes, now).await?;
-        security_changed(&mut tx, user_id, None, now).await?;
+        put_recovery_codes(&mut tx, user_id.as_str(), hashes, now).await?;
+        security_changed(&mut tx, user_id.as_str(), None, now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(())
     }
 
-    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64> {
+    async fn recovery_codes_left(&self, user_id: &UserId) -> StoreResult<i64> {
         let row =
             sqlx::query("SELECT COUNT(*) AS n FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_one(&mut *self.read.get().await?)
                 .await
                 .map_err(db)?;
         row.try_get("n").map_err(db)
     }
 
-    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()> {
+    async fn enable_two_factor(
+        &self,
+        user_id: &UserId,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("UPDATE users SET mfa_enabled = 1, updated_at = $1 WHERE id = $2")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        revoke_user_sessions(&mut tx, user_id, now).await?;
+        revoke_user_sessions(&mut tx, user_id.as_str(), now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(())
     }
 
@@ -401,13 +407,13 @@ impl FactorStore for SqlStore {
         row.as_ref().map(device).transpose().map_err(db)
     }
 
-    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
+    async fn trusted_devices_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
         let sql = format!(
             "SELECT {DEVICE_COLUMNS} FROM trusted_devices \
              WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id DESC"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(now)
             .fetch_all(&mut *self.read.get().await?)
             .await
@@ -417,7 +423,7 @@ impl FactorStore for SqlStore {
 
     async fn forget_trusted_devices(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         device_id: Option<&str>,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -429,11 +435,11 @@ impl FactorStore for SqlStore {
                 "UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id = $3",
             )
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(id),
             None => sqlx::query("UPDATE trusted_devices SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                 .bind(now)
-                .bind(user_id),
+                .bind(user_id.as_str()),
         };
         let n = q.execute(&mut *tx).await.map_err(db)?.rows_affected();
         insert_audit(&mut tx, audit).await?;

@@ -9,6 +9,7 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::factors::Proof;
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow, OrganizationStore, StoreResult};
+use umbral_core::types::{OrgId, UserId};
 
 use crate::audit::insert_audit;
 use crate::factors::use_proof;
@@ -19,13 +20,13 @@ use crate::{SqlStore, db};
 
 #[async_trait]
 impl OrganizationStore for SqlStore {
-    async fn members_of(&self, org_id: &str, now: UnixMillis) -> StoreResult<Vec<MemberRow>> {
+    async fn members_of(&self, org_id: &OrgId, now: UnixMillis) -> StoreResult<Vec<MemberRow>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, m.role AS member_role, m.created_at AS joined_at FROM memberships m \
              JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY m.created_at, u.id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(org_id)
+            .bind(org_id.as_str())
             .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -49,7 +50,7 @@ impl OrganizationStore for SqlStore {
              JOIN users u ON u.id = i.user_id \
              WHERE i.org_id = $1 AND i.ended_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at, i.id",
         )
-        .bind(org_id)
+        .bind(org_id.as_str())
         .bind(now)
         .fetch_all(&mut *self.read.get().await?)
         .await
@@ -87,8 +88,8 @@ impl OrganizationStore for SqlStore {
 
     async fn set_member_role(
         &self,
-        org_id: &str,
-        user_id: &str,
+        org_id: &OrgId,
+        user_id: &UserId,
         role: Role,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
@@ -98,8 +99,8 @@ impl OrganizationStore for SqlStore {
             "UPDATE memberships SET role = $1 WHERE org_id = $2 AND user_id = $3 AND role <> 'owner'",
         )
         .bind(role.as_str())
-        .bind(org_id)
-        .bind(user_id)
+        .bind(org_id.as_str())
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -110,8 +111,8 @@ impl OrganizationStore for SqlStore {
                 "UPDATE org_invitations SET role = $1 WHERE org_id = $2 AND id = $3 AND ended_at IS NULL AND expires_at > $4",
             )
             .bind(role.as_str())
-            .bind(org_id)
-            .bind(user_id)
+            .bind(org_id.as_str())
+            .bind(user_id.as_str())
             .bind(audit.at)
             .execute(&mut *tx)
             .await
@@ -123,14 +124,14 @@ impl OrganizationStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 
     async fn set_member_active(
         &self,
-        org_id: &str,
-        user_id: &str,
+        org_id: &OrgId,
+        user_id: &UserId,
         active: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
@@ -142,8 +143,8 @@ impl OrganizationStore for SqlStore {
         )
         .bind(if active { "active" } else { "disabled" })
         .bind(audit.at)
-        .bind(user_id)
-        .bind(org_id)
+        .bind(user_id.as_str())
+        .bind(org_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -152,20 +153,20 @@ impl OrganizationStore for SqlStore {
             return Ok(false);
         }
         if !active {
-            revoke_user_sessions(&mut tx, user_id, audit.at).await?;
+            revoke_user_sessions(&mut tx, user_id.as_str(), audit.at).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 
-    async fn remove_member(&self, org_id: &str, user_id: &str, audit: &AuditEvent) -> StoreResult<bool> {
+    async fn remove_member(&self, org_id: &OrgId, user_id: &UserId, audit: &AuditEvent) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2 AND role <> 'owner'")
-            .bind(org_id)
-            .bind(user_id)
+            .bind(org_id.as_str())
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -176,8 +177,8 @@ impl OrganizationStore for SqlStore {
                 "UPDATE org_invitations SET ended_at = $1 WHERE org_id = $2 AND id = $3 AND ended_at IS NULL AND expires_at > $1",
             )
             .bind(audit.at)
-            .bind(org_id)
-            .bind(user_id)
+            .bind(org_id.as_str())
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -189,32 +190,32 @@ impl OrganizationStore for SqlStore {
             tx.commit().await.map_err(db)?;
             return Ok(true);
         }
-        revoke_user_sessions(&mut tx, user_id, audit.at).await?;
+        revoke_user_sessions(&mut tx, user_id.as_str(), audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 
     async fn transfer_ownership(
         &self,
-        org_id: &str,
-        old_owner: &str,
-        new_owner: &str,
+        org_id: &OrgId,
+        old_owner: &UserId,
+        new_owner: &UserId,
         proof: &Proof,
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !use_proof(&mut tx, old_owner, proof, now).await? {
+        if !use_proof(&mut tx, old_owner.as_str(), proof, now).await? {
             return Ok(false);
         }
         let demoted = sqlx::query(
             "UPDATE memberships SET role = 'admin' WHERE org_id = $1 AND user_id = $2 AND role = 'owner'",
         )
-        .bind(org_id)
-        .bind(old_owner)
+        .bind(org_id.as_str())
+        .bind(old_owner.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -222,8 +223,8 @@ impl OrganizationStore for SqlStore {
         let promoted = sqlx::query(
             "UPDATE memberships SET role = 'owner' WHERE org_id = $1 AND user_id = $2 AND role <> 'owner'",
         )
-        .bind(org_id)
-        .bind(new_owner)
+        .bind(org_id.as_str())
+        .bind(new_owner.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?
@@ -235,7 +236,7 @@ impl OrganizationStore for SqlStore {
             ));
         }
         sqlx::query("UPDATE organizations SET owner_epoch = owner_epoch + 1 WHERE id = $1")
-            .bind(org_id)
+            .bind(org_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -258,8 +259,8 @@ impl OrganizationStore for SqlStore {
             "UPDATE org_invitations SET ended_at = $1 WHERE org_id = $2 AND user_id = $3 AND ended_at IS NULL",
         )
         .bind(inv.created_at)
-        .bind(&inv.org_id)
-        .bind(&inv.user_id)
+        .bind(inv.org_id.as_str())
+        .bind(inv.user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -268,8 +269,8 @@ impl OrganizationStore for SqlStore {
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, NULL WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $2)",
         )
         .bind(&inv.id)
-        .bind(&inv.org_id)
-        .bind(&inv.user_id)
+        .bind(inv.org_id.as_str())
+        .bind(inv.user_id.as_str())
         .bind(&inv.name)
         .bind(inv.role.as_str())
         .bind(&inv.invited_by)
@@ -284,12 +285,12 @@ impl OrganizationStore for SqlStore {
         Ok(())
     }
 
-    async fn join_offers(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<JoinOffer>> {
+    async fn join_offers(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<JoinOffer>> {
         let rows = sqlx::query(
             "SELECT i.*, o.name AS org_name FROM org_invitations i JOIN organizations o ON o.id = i.org_id \
              WHERE i.user_id = $1 AND i.ended_at IS NULL AND i.expires_at > $2 ORDER BY i.created_at DESC, i.id",
         )
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(now)
         .fetch_all(&mut *self.read.get().await?)
         .await
@@ -299,8 +300,8 @@ impl OrganizationStore for SqlStore {
                 Ok(JoinOffer {
                     invitation: JoinInvitation {
                         id: r.try_get("id")?,
-                        org_id: r.try_get("org_id")?,
-                        user_id: r.try_get("user_id")?,
+                        org_id: OrgId(r.try_get("org_id")?),
+                        user_id: UserId(r.try_get("user_id")?),
                         name: r.try_get("name")?,
                         role: Role::parse(&r.try_get::<String, _>("role")?),
                         invited_by: r.try_get("invited_by")?,
@@ -317,7 +318,7 @@ impl OrganizationStore for SqlStore {
     async fn accept_join(
         &self,
         invitation_id: &str,
-        user_id: &str,
+        user_id: &UserId,
         now: UnixMillis,
         joined: &AuditEvent,
         left: &AuditEvent,
@@ -328,7 +329,7 @@ impl OrganizationStore for SqlStore {
             "SELECT org_id, role FROM org_invitations WHERE id = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $3",
         )
         .bind(invitation_id)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .bind(now)
         .fetch_optional(&mut *tx)
         .await
@@ -339,7 +340,7 @@ impl OrganizationStore for SqlStore {
         let org_id: String = inv.try_get("org_id").map_err(db)?;
         let role: String = inv.try_get("role").map_err(db)?;
         let current = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id = $1")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
@@ -357,7 +358,7 @@ impl OrganizationStore for SqlStore {
                      UNION ALL SELECT 1 FROM subscriptions WHERE org_id = $1",
                 )
                 .bind(&old_org)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -372,7 +373,7 @@ impl OrganizationStore for SqlStore {
             } else {
                 sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
                     .bind(&old_org)
-                    .bind(user_id)
+                    .bind(user_id.as_str())
                     .execute(&mut *tx)
                     .await
                     .map_err(db)?;
@@ -393,7 +394,7 @@ impl OrganizationStore for SqlStore {
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
             )
             .bind(&org_id)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(&role)
             .bind(now)
             .execute(&mut *tx)
@@ -402,7 +403,7 @@ impl OrganizationStore for SqlStore {
         }
         sqlx::query("UPDATE org_invitations SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL AND (id = $3 OR org_id = $4)")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(invitation_id)
             .bind(&org_id)
             .execute(&mut *tx)
@@ -413,14 +414,14 @@ impl OrganizationStore for SqlStore {
         insert_audit(&mut tx, &event).await?;
         tx.commit().await.map_err(db)?;
         // The user's organization, its policies and next step change.
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(JoinOutcome::Joined)
     }
 
     async fn decline_join(
         &self,
         invitation_id: &str,
-        user_id: &str,
+        user_id: &UserId,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
@@ -431,7 +432,7 @@ impl OrganizationStore for SqlStore {
         )
         .bind(audit.at)
         .bind(invitation_id)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?

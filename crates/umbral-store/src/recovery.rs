@@ -9,6 +9,7 @@ use umbral_core::ports::{
     NewInvitation, PasswordResetRecord, PasswordResetRequest, RecoveryStore, SessionRecord, StoreError,
     StoreResult,
 };
+use umbral_core::types::UserId;
 
 use crate::audit::insert_audit;
 use crate::outbox::{insert_outbox, insert_outbox_as};
@@ -23,7 +24,7 @@ async fn insert_link(tx: &mut Transaction<'_, Any>, rec: &PasswordResetRecord) -
     )
     .bind(&rec.token_hash)
     .bind(&rec.purpose)
-    .bind(&rec.user_id)
+    .bind(rec.user_id.as_ref().map(UserId::as_str))
     .bind(rec.created_at)
     .bind(rec.expires_at)
     .execute(&mut **tx)
@@ -85,7 +86,7 @@ impl RecoveryStore for SqlStore {
             crate::accounts::insert_organization(&mut tx, org).await?;
         } else if !u.is_staff {
             let exists = sqlx::query("SELECT id FROM organizations WHERE id = $1")
-                .bind(&inv.org_id)
+                .bind(inv.org_id.as_str())
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -97,7 +98,7 @@ impl RecoveryStore for SqlStore {
             sqlx::query(
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
             )
-            .bind(&inv.org_id)
+            .bind(inv.org_id.as_str())
             .bind(&u.id.0)
             .bind(inv.role.as_str())
             .bind(u.created_at)
@@ -114,7 +115,7 @@ impl RecoveryStore for SqlStore {
     async fn accept_invitation(
         &self,
         token_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: &str,
         session: &SessionRecord,
         audit: &AuditEvent,
@@ -122,7 +123,7 @@ impl RecoveryStore for SqlStore {
         let now = session.created_at;
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !use_link(&mut tx, token_hash, user_id, "invite", now).await? {
+        if !use_link(&mut tx, token_hash, user_id.as_str(), "invite", now).await? {
             return Ok(false);
         }
         sqlx::query(
@@ -131,14 +132,14 @@ impl RecoveryStore for SqlStore {
         )
         .bind(password_hash)
         .bind(now)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         crate::sessions::insert_session(&mut tx, session).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 
@@ -176,7 +177,7 @@ impl RecoveryStore for SqlStore {
             Ok(PasswordResetRecord {
                 token_hash: r.try_get("token_hash")?,
                 purpose: r.try_get("purpose")?,
-                user_id: r.try_get("user_id")?,
+                user_id: r.try_get::<Option<String>, _>("user_id")?.map(UserId),
                 superseded: r
                     .try_get::<bool, _>("superseded")
                     .or_else(|_| r.try_get::<i64, _>("superseded").map(|v| v != 0))?,
@@ -192,37 +193,37 @@ impl RecoveryStore for SqlStore {
     async fn complete_password_reset(
         &self,
         token_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: &str,
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !use_link(&mut tx, token_hash, user_id, "reset", now).await? {
+        if !use_link(&mut tx, token_hash, user_id.as_str(), "reset", now).await? {
             return Ok(false);
         }
         sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
             .bind(now)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        revoke_user_sessions(&mut tx, user_id, now).await?;
-        revoke_trusted_devices(&mut tx, user_id, now).await?;
+        revoke_user_sessions(&mut tx, user_id.as_str(), now).await?;
+        revoke_trusted_devices(&mut tx, user_id.as_str(), now).await?;
         sqlx::query(
             "UPDATE users SET password_hash = $1, security_epoch = security_epoch + 1, updated_at = $2, \
              email_confirmed_at = COALESCE(email_confirmed_at, $2) WHERE id = $3",
         )
         .bind(password_hash)
         .bind(now)
-        .bind(user_id)
+        .bind(user_id.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(true)
     }
 }

@@ -85,7 +85,7 @@ pub(crate) const SESSION_COLUMNS: &str = "s.id_hash, s.user_id AS s_user_id, s.c
 pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
         id_hash: row.col("id_hash")?,
-        user_id: row.col("s_user_id")?,
+        user_id: row.col::<Option<String>>("s_user_id")?.map(UserId),
         created_at: row.col("s_created_at")?,
         last_seen_at: row.col("last_seen_at")?,
         expires_at: row.col("expires_at")?,

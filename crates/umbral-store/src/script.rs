@@ -45,6 +45,21 @@ impl From<Option<&str>> for Arg {
         Arg::Text(v.map(str::to_string))
     }
 }
+impl From<&umbral_core::types::UserId> for Arg {
+    fn from(v: &umbral_core::types::UserId) -> Self {
+        Arg::Text(Some(v.0.clone()))
+    }
+}
+impl From<&umbral_core::types::OrgId> for Arg {
+    fn from(v: &umbral_core::types::OrgId) -> Self {
+        Arg::Text(Some(v.0.clone()))
+    }
+}
+impl From<&Option<umbral_core::types::UserId>> for Arg {
+    fn from(v: &Option<umbral_core::types::UserId>) -> Self {
+        Arg::Text(v.as_ref().map(|id| id.0.clone()))
+    }
+}
 impl From<i64> for Arg {
     fn from(v: i64) -> Self {
         Arg::Int(Some(v))

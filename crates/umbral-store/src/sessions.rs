@@ -5,6 +5,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::error::EndReason;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
+use umbral_core::types::UserId;
 
 use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
 use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
@@ -135,7 +136,13 @@ impl SessionStore for SqlStore {
         let mut script = Script::default();
         let ending = match (&session.user_id, end_others) {
             (Some(user_id), Some(event)) => {
-                self.push_end_others(&mut script, user_id, &session.id_hash, session.created_at, event);
+                self.push_end_others(
+                    &mut script,
+                    user_id.as_str(),
+                    &session.id_hash,
+                    session.created_at,
+                    event,
+                );
                 Some(user_id)
             }
             _ => {
@@ -150,7 +157,7 @@ impl SessionStore for SqlStore {
         }
         script.run(&self.write).await?;
         if let Some(user_id) = ending {
-            self.user_changed(user_id);
+            self.user_changed(user_id.as_str());
         }
         Ok(())
     }
@@ -246,13 +253,13 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
+    async fn live_sessions_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
         let sql = format!(
             "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.user_id = $1 AND s.ended_at IS NULL \
              AND s.expires_at > $2 ORDER BY s.created_at"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(now)
             .fetch_all(&mut *self.read.get().await?)
             .await

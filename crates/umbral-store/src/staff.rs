@@ -13,6 +13,7 @@ use umbral_core::ports::{
     ApiKeyStore, DirectoryStore, FactorResetRow, FactorResetStore, OrganizationRow, PolicyStore, StoreResult,
 };
 use umbral_core::staff::{ApiKey, ApiScope, FactorReset, ResetStatus};
+use umbral_core::types::{OrgId, UserId};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::outbox::insert_outbox;
@@ -147,13 +148,13 @@ impl FactorResetStore for SqlStore {
         row.as_ref().map(reset).transpose().map_err(db)
     }
 
-    async fn open_factor_reset(&self, user_id: &str) -> StoreResult<Option<FactorReset>> {
+    async fn open_factor_reset(&self, user_id: &UserId) -> StoreResult<Option<FactorReset>> {
         let sql = format!(
             "SELECT {RESET_COLUMNS} FROM factor_resets r WHERE r.user_id = $1 \
              AND r.status IN ('unconfirmed', 'pending') ORDER BY r.created_at DESC LIMIT 1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(user_id)
+            .bind(user_id.as_str())
             .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -258,7 +259,7 @@ impl FactorResetStore for SqlStore {
 impl PolicyStore for SqlStore {
     async fn set_org_two_factor_policy(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         policy: Option<TwoFactorPolicy>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
@@ -266,7 +267,7 @@ impl PolicyStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE organizations SET mfa_policy = $1 WHERE id = $2")
             .bind(policy.map(|p| p.as_str().to_string()))
-            .bind(org_id)
+            .bind(org_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -322,7 +323,7 @@ impl PolicyStore for SqlStore {
 
     async fn set_org_single_session(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         single: Option<bool>,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
@@ -330,7 +331,7 @@ impl PolicyStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query("UPDATE organizations SET single_session = $1 WHERE id = $2")
             .bind(single.map(i64::from))
-            .bind(org_id)
+            .bind(org_id.as_str())
             .execute(&mut *tx)
             .await
             .map_err(db)?
@@ -388,10 +389,10 @@ impl DirectoryStore for SqlStore {
         rows.iter().map(org_row).collect::<Result<_, _>>().map_err(db)
     }
 
-    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>> {
+    async fn organization(&self, id: &OrgId) -> StoreResult<Option<OrganizationRow>> {
         let sql = format!("{ORG_SELECT} WHERE o.id = $1");
         let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
+            .bind(id.as_str())
             .fetch_optional(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -400,16 +401,16 @@ impl DirectoryStore for SqlStore {
 
     async fn end_user_sessions(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<u64> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        let n = revoke_user_sessions(&mut tx, user_id, now).await?;
+        let n = revoke_user_sessions(&mut tx, user_id.as_str(), now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id);
+        self.user_changed(user_id.as_str());
         Ok(n)
     }
 }

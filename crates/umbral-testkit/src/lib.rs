@@ -238,14 +238,14 @@ impl TestApp {
     }
 
     /// The organization `email` belongs to.
-    pub async fn org_of(&self, email: &str) -> String {
+    pub async fn org_of(&self, email: &str) -> umbral_core::types::OrgId {
         self.store()
             .sign_in_lookup(email, ["-", "-", "-"])
             .await
             .unwrap()
             .account
             .and_then(|(_, m)| m)
-            .map(|m| m.org_id.0)
+            .map(|m| m.org_id)
             .unwrap_or_else(|| panic!("{email} has no organization"))
     }
 

@@ -479,9 +479,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 PolicyChoice::Optional => Some(TwoFactorPolicy::Optional),
             };
             admin(&cli, async |u| {
-                u.set_org_two_factor_policy(&ApiActor::command_line(), id, parsed, &cli_meta())
-                    .await
-                    .map_err(|e| format!("{id}: {}", words(&e)))
+                u.set_org_two_factor_policy(
+                    &ApiActor::command_line(),
+                    &OrgId::from(id.as_str()),
+                    parsed,
+                    &cli_meta(),
+                )
+                .await
+                .map_err(|e| format!("{id}: {}", words(&e)))
             })
             .await
         }

@@ -236,7 +236,7 @@ impl Umbral {
         }
         let start = self.start_session(user, auth.membership.as_ref(), true, false, meta)?;
         let passed = ChallengePassed {
-            user_id: uid.to_string(),
+            user_id: user.id.clone(),
             session_id_hash: auth.session.id_hash.clone(),
             new_session_id_hash: start.record.id_hash,
             method,
@@ -270,7 +270,12 @@ impl Umbral {
     }
 
     async fn challenge_failed(&self, auth: &Authenticated, method: Method, meta: &RequestMeta) -> CoreError {
-        let uid = auth.session.user_id.as_deref().unwrap_or_default();
+        let uid = auth
+            .session
+            .user_id
+            .as_ref()
+            .map(|u| u.as_str())
+            .unwrap_or_default();
         let audit = AuditEvent::new(self.now(), "mfa.challenge_failed", Some(uid), meta)
             .map(|e| e.details(format!("method={}", method.as_str())));
         if let Ok(e) = audit

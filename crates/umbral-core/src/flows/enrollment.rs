@@ -16,6 +16,7 @@ use crate::ports::CodePurpose;
 use crate::ports::FactorConfirmation;
 use crate::secrets;
 use crate::service::Umbral;
+use crate::types::UserId;
 use crate::types::{Locale, PhoneE164};
 
 /// What the page shows to set an authenticator app up.
@@ -79,7 +80,7 @@ impl Umbral {
     }
 
     /// The factor of `kind` the user is setting up, if any.
-    async fn pending_factor(&self, user_id: &str, kind: FactorKind) -> Result<Option<Factor>, CoreError> {
+    async fn pending_factor(&self, user_id: &UserId, kind: FactorKind) -> Result<Option<Factor>, CoreError> {
         Ok(self
             .store
             .factors_of(user_id)
@@ -93,7 +94,7 @@ impl Umbral {
     pub async fn start_totp(&self, auth: &Authenticated) -> Result<TotpSetup, CoreError> {
         let user = self.enrolling_user(auth)?;
         let issuer = &self.config.factors.issuer;
-        let pending = self.pending_factor(user.id.as_str(), FactorKind::Totp).await?;
+        let pending = self.pending_factor(&user.id, FactorKind::Totp).await?;
         let (factor_id, key) = match pending.and_then(|f| f.secret_sealed.clone().map(|s| (f.id, s))) {
             Some((id, sealed)) => {
                 let key = self.config.secret_key.open(&sealed, &id)?;
@@ -136,7 +137,7 @@ impl Umbral {
         let code = parse_code6(code)?;
         let uid = user.id.as_str();
         let pending = self
-            .pending_factor(uid, FactorKind::Totp)
+            .pending_factor(&user.id, FactorKind::Totp)
             .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let sealed = pending
@@ -202,7 +203,7 @@ impl Umbral {
             None => (None, None, None),
         };
         let confirmation = FactorConfirmation {
-            user_id: uid.to_string(),
+            user_id: user.id.clone(),
             factor_id: factor.id.clone(),
             new_session_id_hash,
             proof,
@@ -299,7 +300,7 @@ impl Umbral {
         let code = parse_code6(code)?;
         let uid = user.id.as_str();
         let pending = self
-            .pending_factor(uid, FactorKind::Sms)
+            .pending_factor(&user.id, FactorKind::Sms)
             .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let record = self.check_code(uid, CodePurpose::EnrollSms, code).await?;
@@ -311,7 +312,7 @@ impl Umbral {
     pub async fn pending_sms(&self, auth: &Authenticated) -> Result<Option<String>, CoreError> {
         let user = self.enrolling_user(auth)?;
         Ok(self
-            .pending_factor(user.id.as_str(), FactorKind::Sms)
+            .pending_factor(&user.id, FactorKind::Sms)
             .await?
             .and_then(|f| f.phone.as_deref().map(mask_phone)))
     }
@@ -388,7 +389,7 @@ impl Umbral {
         ));
         let removed = self
             .store
-            .remove_factor(uid, factor_id, !last && user.mfa_enabled, &audit)
+            .remove_factor(&user.id, factor_id, !last && user.mfa_enabled, &audit)
             .await?;
         if removed { Ok(()) } else { Err(CoreError::NotFound) }
     }
@@ -409,7 +410,7 @@ impl Umbral {
         let now = self.now();
         let audit = AuditEvent::new(now, "recovery_codes.created", Some(uid), meta)?;
         self.store
-            .replace_recovery_codes(uid, &hashes, now, &audit)
+            .replace_recovery_codes(&user.id, &hashes, now, &audit)
             .await?;
         Ok(codes)
     }
@@ -417,7 +418,7 @@ impl Umbral {
     pub async fn recovery_codes_left(&self, auth: &Authenticated) -> Result<i64, CoreError> {
         let user = auth.complete_user()?;
         self.store
-            .recovery_codes_left(user.id.as_str())
+            .recovery_codes_left(&user.id)
             .await
             .map_err(CoreError::from)
     }
@@ -432,7 +433,7 @@ impl Umbral {
         let now = self.now();
         let audit = AuditEvent::new(now, "mfa.enabled", Some(user.id.as_str()), meta)?;
         self.store
-            .enable_two_factor(user.id.as_str(), now, &audit)
+            .enable_two_factor(&user.id, now, &audit)
             .await
             .map_err(CoreError::from)
     }
@@ -443,7 +444,7 @@ impl Umbral {
         let owner_epoch = auth.membership.as_ref().map(|m| m.owner_epoch).unwrap_or(0);
         Ok(self
             .store
-            .trusted_devices_of(user.id.as_str(), self.now())
+            .trusted_devices_of(&user.id, self.now())
             .await?
             .into_iter()
             .filter(|d| d.security_epoch == user.security_epoch && d.owner_epoch == owner_epoch)
@@ -463,7 +464,7 @@ impl Umbral {
             .details(format!("device={}", device_id.unwrap_or("all")));
         let n = self
             .store
-            .forget_trusted_devices(user.id.as_str(), device_id, now, &audit)
+            .forget_trusted_devices(&user.id, device_id, now, &audit)
             .await?;
         if device_id.is_some() && n == 0 {
             return Err(CoreError::NotFound);

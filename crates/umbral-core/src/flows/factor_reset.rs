@@ -32,7 +32,7 @@ impl Umbral {
             return Err(CoreError::StepRequired(auth.next));
         }
         let uid = user.id.as_str();
-        if let Some(open) = self.store.open_factor_reset(uid).await? {
+        if let Some(open) = self.store.open_factor_reset(&user.id).await? {
             if open.status == ResetStatus::Pending {
                 return Err(CoreError::AlreadyDone);
             }

@@ -13,7 +13,7 @@ use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreErr
 use crate::secrets;
 use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiScope};
-use crate::types::{Email, Locale, PersonName, UserId};
+use crate::types::{Email, Locale, OrgId, PersonName, UserId};
 
 const INVITATION_TTL: Span = Span::days(7);
 
@@ -120,13 +120,13 @@ impl Umbral {
         audit.actor_user_id = actor.user_id.clone();
         let invitation = NewInvitation {
             user,
-            org_id: org_id.clone(),
+            org_id: OrgId(org_id.clone()),
             new_org,
             role,
             link: PasswordResetRecord {
                 token_hash: secrets::hash_token(&token),
                 purpose: INVITE.to_string(),
-                user_id: Some(user_id.clone()),
+                user_id: Some(UserId(user_id.clone())),
                 superseded: false,
                 created_at: now,
                 expires_at: now + INVITATION_TTL.as_ms(),
@@ -172,7 +172,7 @@ impl Umbral {
             .store
             .accept_invitation(
                 &secrets::hash_token(token),
-                user.id.as_str(),
+                &user.id,
                 &hash,
                 &start.record,
                 &audit,

@@ -12,6 +12,7 @@ use crate::flows::Next;
 use crate::ports::ThrottleState;
 use crate::secrets;
 use crate::service::Umbral;
+use crate::types::UserId;
 use crate::types::{Email, Password};
 
 #[derive(Debug, Clone)]
@@ -92,7 +93,7 @@ impl Umbral {
         let user = match (user, verified) {
             (Some(u), Verified::Yes { rehash }) if u.status == UserStatus::Active => {
                 if rehash {
-                    self.rehash(u.id.as_str(), &password).await;
+                    self.rehash(&u.id, &password).await;
                 }
                 u
             }
@@ -193,7 +194,7 @@ impl Umbral {
     }
 
     /// Re-hashes a password stored with old parameters; a failure only postpones it.
-    async fn rehash(&self, user_id: &str, password: &Password) {
+    async fn rehash(&self, user_id: &UserId, password: &Password) {
         match self.hasher.hash(password).await {
             Ok(h) => {
                 if let Err(e) = self.store.update_password_hash(user_id, &h, self.now()).await {

@@ -122,10 +122,7 @@ impl Umbral {
                 company.country(),
                 company.tax_id.kind.as_str()
             ));
-        let saved = self
-            .store
-            .save_company(m.org_id.as_str(), &company, now, &audit)
-            .await?;
+        let saved = self.store.save_company(&m.org_id, &company, now, &audit).await?;
         if !saved {
             return Err(CoreError::AlreadyDone);
         }
@@ -135,10 +132,7 @@ impl Umbral {
     /// The organization's company data, plan choice and subscription.
     pub async fn org_commerce(&self, auth: &Authenticated) -> Result<OrgCommerce, CoreError> {
         let m = auth.membership.as_ref().ok_or(CoreError::NotFound)?;
-        self.store
-            .org_commerce(m.org_id.as_str())
-            .await
-            .map_err(CoreError::from)
+        self.store.org_commerce(&m.org_id).await.map_err(CoreError::from)
     }
 
     /// The checkout's summary for a plan and period (by default the plan picked on the vendor's
@@ -150,7 +144,7 @@ impl Umbral {
         period: Option<&str>,
     ) -> Result<CheckoutView, CoreError> {
         let (_, m) = self.at_step(auth, Next::Checkout)?;
-        let commerce = self.store.org_commerce(m.org_id.as_str()).await?;
+        let commerce = self.store.org_commerce(&m.org_id).await?;
         let plan_id = plan.filter(|p| !p.is_empty()).or(commerce.plan_choice.as_deref());
         let period = period.and_then(Period::parse).unwrap_or(Period::Month);
         let billing = &self.config.billing;
@@ -205,7 +199,7 @@ impl Umbral {
         let (Some(plan), Some(period)) = (plan, period) else {
             return Err(CoreError::Validation(errors));
         };
-        let commerce = self.store.org_commerce(m.org_id.as_str()).await?;
+        let commerce = self.store.org_commerce(&m.org_id).await?;
         let Some(summary) = billing.summary(plan, period, commerce.country()) else {
             errors.push(FieldError::new("period", "checkout.period_unknown"));
             return Err(CoreError::Validation(errors));
@@ -216,7 +210,7 @@ impl Umbral {
         let now = self.now();
         let wanted = Order {
             id: secrets::new_id(now)?,
-            org_id: m.org_id.0.clone(),
+            org_id: m.org_id.clone(),
             idempotency_key: key.to_string(),
             plan: plan.id.clone(),
             period,
@@ -304,7 +298,7 @@ impl Umbral {
             order_id: order.id.clone(),
         };
         let audit = AuditEvent::new(now, "payment.completed", None, meta)?
-            .org(&order.org_id)
+            .org(order.org_id.as_str())
             .details(format!(
                 "order={};plan={};period={};total={} {}",
                 order.id,
@@ -381,7 +375,7 @@ impl Umbral {
         }
         let m = auth.membership.as_ref().ok_or(CoreError::NotFound)?;
         self.store
-            .finish_first_steps(m.org_id.as_str())
+            .finish_first_steps(&m.org_id)
             .await
             .map_err(CoreError::from)
     }

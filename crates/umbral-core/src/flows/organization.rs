@@ -15,6 +15,7 @@ use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
 use crate::staff::{ApiActor, ApiScope};
+use crate::types::UserId;
 
 /// How long an invitation to an existing account waits, like a new account's invitation link.
 const JOIN_INVITATION_TTL: Span = Span::days(7);
@@ -32,12 +33,12 @@ impl Umbral {
     }
 
     /// A member of the manager's organization (anyone else is "not found").
-    async fn member(&self, m: &Membership, user_id: &str) -> Result<MemberRow, CoreError> {
+    async fn member(&self, m: &Membership, user_id: &UserId) -> Result<MemberRow, CoreError> {
         self.store
-            .members_of(m.org_id.as_str(), self.now())
+            .members_of(&m.org_id, self.now())
             .await?
             .into_iter()
-            .find(|r| r.user.id.0 == user_id)
+            .find(|r| &r.user.id == user_id)
             .ok_or(CoreError::NotFound)
     }
 
@@ -57,7 +58,7 @@ impl Umbral {
     pub async fn members(&self, auth: &Authenticated) -> Result<Vec<MemberRow>, CoreError> {
         let (_, m) = self.manager(auth)?;
         self.store
-            .members_of(m.org_id.as_str(), self.now())
+            .members_of(&m.org_id, self.now())
             .await
             .map_err(CoreError::from)
     }
@@ -127,8 +128,8 @@ impl Umbral {
         }
         let invitation = JoinInvitation {
             id: id.clone(),
-            org_id: m.org_id.0.clone(),
-            user_id: invitee.id.0.clone(),
+            org_id: m.org_id.clone(),
+            user_id: invitee.id.clone(),
             name: name.to_string(),
             role,
             invited_by: inviter.name.clone(),
@@ -160,7 +161,7 @@ impl Umbral {
     pub async fn join_offers(&self, auth: &Authenticated) -> Result<Vec<JoinOffer>, CoreError> {
         let user = auth.signed_in_user()?;
         self.store
-            .join_offers(user.id.as_str(), self.now())
+            .join_offers(&user.id, self.now())
             .await
             .map_err(CoreError::from)
     }
@@ -181,7 +182,7 @@ impl Umbral {
             .details(format!("invitation={invitation_id}"));
         match self
             .store
-            .accept_join(invitation_id, user.id.as_str(), now, &joined, &left)
+            .accept_join(invitation_id, &user.id, now, &joined, &left)
             .await?
         {
             JoinOutcome::Joined => Ok(()),
@@ -203,7 +204,7 @@ impl Umbral {
         let audit = AuditEvent::new(self.now(), "member.declined", Some(user.id.as_str()), meta)?
             .details(format!("invitation={invitation_id}"));
         self.store
-            .decline_join(invitation_id, user.id.as_str(), &audit)
+            .decline_join(invitation_id, &user.id, &audit)
             .await?
             .then_some(())
             .ok_or(CoreError::invalid("invitation", "org.invitation_invalid"))
@@ -213,7 +214,7 @@ impl Umbral {
     pub async fn set_member_role(
         &self,
         auth: &Authenticated,
-        user_id: &str,
+        user_id: &UserId,
         role: Role,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
@@ -223,10 +224,10 @@ impl Umbral {
             return Err(CoreError::invalid("role", "org.owner_by_transfer"));
         }
         let audit = self
-            .org_event("member.role_changed", actor, user_id, m, meta)?
+            .org_event("member.role_changed", actor, user_id.as_str(), m, meta)?
             .details(format!("role={}", role.as_str()));
         self.store
-            .set_member_role(m.org_id.as_str(), user_id, role, &audit)
+            .set_member_role(&m.org_id, user_id, role, &audit)
             .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
@@ -236,7 +237,7 @@ impl Umbral {
     pub async fn set_member_active(
         &self,
         auth: &Authenticated,
-        user_id: &str,
+        user_id: &UserId,
         active: bool,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
@@ -256,9 +257,9 @@ impl Umbral {
         } else {
             "member.deactivated"
         };
-        let audit = self.org_event(event, actor, user_id, m, meta)?;
+        let audit = self.org_event(event, actor, user_id.as_str(), m, meta)?;
         self.store
-            .set_member_active(m.org_id.as_str(), user_id, active, &audit)
+            .set_member_active(&m.org_id, user_id, active, &audit)
             .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
@@ -268,7 +269,7 @@ impl Umbral {
     pub async fn remove_member(
         &self,
         auth: &Authenticated,
-        user_id: &str,
+        user_id: &UserId,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
         let (actor, m) = self.manager(auth)?;
@@ -276,9 +277,9 @@ impl Umbral {
         if target.role == Role::Owner || target.user.id == actor.id {
             return Err(CoreError::invalid("user", "org.not_owner_or_self"));
         }
-        let audit = self.org_event("member.removed", actor, user_id, m, meta)?;
+        let audit = self.org_event("member.removed", actor, user_id.as_str(), m, meta)?;
         self.store
-            .remove_member(m.org_id.as_str(), user_id, &audit)
+            .remove_member(&m.org_id, user_id, &audit)
             .await?
             .then_some(())
             .ok_or(CoreError::NotFound)
@@ -289,7 +290,7 @@ impl Umbral {
     pub async fn transfer_ownership(
         &self,
         auth: &Authenticated,
-        new_owner: &str,
+        new_owner: &UserId,
         method: Method,
         code: &str,
         meta: &RequestMeta,
@@ -334,11 +335,17 @@ impl Umbral {
             return Err(CoreError::InvalidCode);
         };
         let audit = self
-            .org_event("organization.owner_transferred", actor, new_owner, m, meta)?
+            .org_event(
+                "organization.owner_transferred",
+                actor,
+                new_owner.as_str(),
+                m,
+                meta,
+            )?
             .details(format!("from={uid};method={}", method.as_str()));
         if !self
             .store
-            .transfer_ownership(m.org_id.as_str(), uid, new_owner, &proof, now, &audit)
+            .transfer_ownership(&m.org_id, &actor.id, new_owner, &proof, now, &audit)
             .await?
         {
             return Err(CoreError::InvalidCode);

@@ -89,7 +89,7 @@ impl Umbral {
         )?;
         let audit = AuditEvent::new(now, "password.changed", Some(uid), meta)?;
         self.store
-            .change_password(uid, &hash, &auth.session.id_hash, now, &message, &audit)
+            .change_password(&user.id, &hash, &auth.session.id_hash, now, &message, &audit)
             .await?;
         self.clear_factor_limit(uid).await;
         self.outbox_wakeup.notify_one();

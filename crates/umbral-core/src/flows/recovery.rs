@@ -100,7 +100,7 @@ impl Umbral {
             record: PasswordResetRecord {
                 token_hash: secrets::hash_token(&token),
                 purpose: RESET.to_string(),
-                user_id: user.as_ref().map(|u| u.id.0.clone()),
+                user_id: user.as_ref().map(|u| u.id.clone()),
                 superseded: false,
                 created_at: now,
                 expires_at: now + policy.link_ttl.as_ms(),
@@ -168,7 +168,7 @@ impl Umbral {
         let audit = AuditEvent::new(now, "password.reset", Some(user.id.as_str()), meta)?;
         if self
             .store
-            .complete_password_reset(&secrets::hash_token(token), user.id.as_str(), &hash, now, &audit)
+            .complete_password_reset(&secrets::hash_token(token), &user.id, &hash, now, &audit)
             .await?
         {
             // Whoever kept guessing the old password no longer keeps the owner out.

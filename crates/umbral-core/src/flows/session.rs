@@ -9,6 +9,7 @@ use crate::flows::Next;
 use crate::ports::SessionRecord;
 use crate::secrets;
 use crate::service::Umbral;
+use crate::types::UserId;
 
 /// A live session and whom it belongs to.
 #[derive(Debug, Clone)]
@@ -145,7 +146,7 @@ impl Umbral {
         let now = self.now();
         SessionRecord {
             id_hash: secrets::hash_token(token),
-            user_id: user_id.map(str::to_string),
+            user_id: user_id.map(UserId::from),
             created_at: now,
             last_seen_at: now,
             expires_at: now + self.config.session.max_age.as_ms(),
@@ -245,8 +246,13 @@ impl Umbral {
             ip: s.ip.clone(),
             user_agent: s.user_agent.clone(),
         };
-        let mut e = AuditEvent::new(self.now(), "session.ended", s.user_id.as_deref(), &meta)?
-            .details(format!("reason={};by=server", reason.as_str()));
+        let mut e = AuditEvent::new(
+            self.now(),
+            "session.ended",
+            s.user_id.as_ref().map(|u| u.as_str()),
+            &meta,
+        )?
+        .details(format!("reason={};by=server", reason.as_str()));
         e.actor_user_id = None;
         Ok(e)
     }
@@ -254,8 +260,13 @@ impl Umbral {
     /// Ends the session on the server.
     pub async fn logout(&self, auth: &Authenticated, meta: &RequestMeta) -> Result<(), CoreError> {
         let now = self.now();
-        let audit = AuditEvent::new(now, "session.ended", auth.session.user_id.as_deref(), meta)?
-            .details(format!("reason={}", EndReason::SignedOut.as_str()));
+        let audit = AuditEvent::new(
+            now,
+            "session.ended",
+            auth.session.user_id.as_ref().map(|u| u.as_str()),
+            meta,
+        )?
+        .details(format!("reason={}", EndReason::SignedOut.as_str()));
         self.store
             .end_session(&auth.session.id_hash, EndReason::SignedOut, now, Some(&audit))
             .await
@@ -266,7 +277,7 @@ impl Umbral {
     pub async fn active_sessions(&self, auth: &Authenticated) -> Result<Vec<SessionRecord>, CoreError> {
         let user = auth.complete_user()?;
         self.store
-            .live_sessions_of(user.id.as_str(), self.now())
+            .live_sessions_of(&user.id, self.now())
             .await
             .map_err(CoreError::from)
     }
@@ -289,8 +300,13 @@ impl Umbral {
         } else {
             EndReason::Revoked
         };
-        let audit = AuditEvent::new(now, "session.ended", target.user_id.as_deref(), meta)?
-            .details(format!("reason={};by=user", reason.as_str()));
+        let audit = AuditEvent::new(
+            now,
+            "session.ended",
+            target.user_id.as_ref().map(|u| u.as_str()),
+            meta,
+        )?
+        .details(format!("reason={};by=user", reason.as_str()));
         self.store
             .end_session(&target.id_hash, reason, now, Some(&audit))
             .await

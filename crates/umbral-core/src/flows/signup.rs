@@ -217,7 +217,7 @@ impl Umbral {
         let now = self.now();
         let code = secrets::new_code6()?;
         let update = PendingSignupUpdate {
-            user_id: user.id.0.clone(),
+            user_id: user.id.clone(),
             name: req.name.as_str().to_string(),
             phone: req.phone.as_str().to_string(),
             password_hash,
@@ -336,7 +336,7 @@ impl Umbral {
         };
         let audit = AuditEvent::new(now, "user.email_confirmed", Some(user.id.as_str()), meta)?;
         self.store
-            .confirm_email(user.id.as_str(), &record.id, now, &audit)
+            .confirm_email(&user.id, &record.id, now, &audit)
             .await?;
         let confirmed = User {
             email_confirmed_at: Some(now),

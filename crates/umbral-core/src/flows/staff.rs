@@ -15,7 +15,7 @@ use crate::ports::{OrganizationRow, SessionRecord};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiKey, ApiScope};
-use crate::types::OrgId;
+use crate::types::{OrgId, UserId};
 
 /// One user as staff see them.
 #[derive(Debug, Clone)]
@@ -57,7 +57,7 @@ impl Umbral {
             .map_err(CoreError::from)
     }
 
-    pub async fn user_overview(&self, actor: &ApiActor, user_id: &str) -> Result<UserOverview, CoreError> {
+    pub async fn user_overview(&self, actor: &ApiActor, user_id: &UserId) -> Result<UserOverview, CoreError> {
         let user = self.store.user_by_id(user_id).await?.ok_or(CoreError::NotFound)?;
         let membership = self
             .store
@@ -82,7 +82,7 @@ impl Umbral {
     pub async fn end_user_sessions(
         &self,
         actor: &ApiActor,
-        user_id: &str,
+        user_id: &UserId,
         meta: &RequestMeta,
     ) -> Result<u64, CoreError> {
         let overview = self.user_overview(actor, user_id).await?;
@@ -115,7 +115,7 @@ impl Umbral {
     pub async fn organization_overview(
         &self,
         actor: &ApiActor,
-        id: &str,
+        id: &OrgId,
     ) -> Result<(OrganizationRow, Vec<crate::ports::MemberRow>), CoreError> {
         if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
             return Err(CoreError::NotFound);
@@ -130,7 +130,7 @@ impl Umbral {
     pub async fn organization_commerce(
         &self,
         actor: &ApiActor,
-        id: &str,
+        id: &OrgId,
     ) -> Result<crate::ports::OrgCommerce, CoreError> {
         if !actor.scope.reaches(Some(&crate::types::OrgId(id.to_string()))) {
             return Err(CoreError::NotFound);
@@ -142,7 +142,7 @@ impl Umbral {
     pub async fn set_org_single_session(
         &self,
         actor: &ApiActor,
-        org_id: &str,
+        org_id: &OrgId,
         single: Option<bool>,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
@@ -153,7 +153,7 @@ impl Umbral {
             return Err(CoreError::NotFound);
         }
         let mut audit = AuditEvent::new(self.now(), "organization.session_policy", None, meta)?
-            .org(org_id)
+            .org(org_id.as_str())
             .details(format!(
                 "single_session={};by={}",
                 single.map(|b| b.to_string()).unwrap_or_else(|| "default".into()),
@@ -249,7 +249,7 @@ impl Umbral {
     pub async fn set_org_two_factor_policy(
         &self,
         actor: &ApiActor,
-        org_id: &str,
+        org_id: &OrgId,
         policy: Option<TwoFactorPolicy>,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
@@ -258,7 +258,7 @@ impl Umbral {
         }
         let now = self.now();
         let mut audit = AuditEvent::new(now, "organization.two_factor_policy", None, meta)?
-            .org(org_id)
+            .org(org_id.as_str())
             .details(format!(
                 "policy={};by={}",
                 policy.map(|p| p.as_str()).unwrap_or("default"),

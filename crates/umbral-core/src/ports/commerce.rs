@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use crate::types::OrgId;
+
 use super::StoreResult;
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
@@ -43,7 +45,7 @@ impl OrgSetup {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: String,
-    pub org_id: String,
+    pub org_id: OrgId,
     /// Chosen by the page that showed the summary: a second press of "Pay" finds this order.
     pub idempotency_key: String,
     pub plan: String,
@@ -107,7 +109,7 @@ impl SubscriptionStatus {
 /// An organization's subscription.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
-    pub org_id: String,
+    pub org_id: OrgId,
     pub plan: String,
     pub period: crate::billing::Period,
     pub status: SubscriptionStatus,
@@ -135,13 +137,13 @@ impl OrgCommerce {
 /// Company data, orders and subscriptions; each change one transaction with its audit event.
 #[async_trait]
 pub trait CommerceStore: Send + Sync {
-    async fn org_commerce(&self, org_id: &str) -> StoreResult<OrgCommerce>;
-    async fn set_plan_choice(&self, org_id: &str, plan: &str) -> StoreResult<()>;
+    async fn org_commerce(&self, org_id: &OrgId) -> StoreResult<OrgCommerce>;
+    async fn set_plan_choice(&self, org_id: &OrgId, plan: &str) -> StoreResult<()>;
     /// Saves the company data and moves the organization from `company` to `checkout`.
     /// `Ok(false)` when it was not at the company step (nothing changes).
     async fn save_company(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         company: &crate::company::Company,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -150,7 +152,7 @@ pub trait CommerceStore: Send + Sync {
     async fn open_order(&self, order: &Order) -> StoreResult<Order>;
     async fn order_by_id(&self, id: &str) -> StoreResult<Option<Order>>;
     /// An organization's orders, newest first.
-    async fn orders_of(&self, org_id: &str) -> StoreResult<Vec<Order>>;
+    async fn orders_of(&self, org_id: &OrgId) -> StoreResult<Vec<Order>>;
     /// Marks a pending order paid, starts the subscription and moves the organization to
     /// `first_steps`. `Ok(false)` when the order was not pending (a retried webhook, a double
     /// click): nothing changes, nothing is activated twice.
@@ -173,7 +175,7 @@ pub trait CommerceStore: Send + Sync {
     /// Remembers the gateway's reference of a pending order (a checkout session).
     async fn set_order_ref(&self, order_id: &str, gateway_ref: &str) -> StoreResult<()>;
     /// The owner saw or skipped "First steps".
-    async fn finish_first_steps(&self, org_id: &str) -> StoreResult<()>;
+    async fn finish_first_steps(&self, org_id: &OrgId) -> StoreResult<()>;
 }
 
 /// Finds the address of a postal code.

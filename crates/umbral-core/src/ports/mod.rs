@@ -5,6 +5,8 @@
 
 use async_trait::async_trait;
 
+use crate::types::{OrgId, UserId};
+
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
@@ -41,7 +43,7 @@ pub struct SessionRecord {
     /// SHA-256 of the token; the token itself is never stored.
     pub id_hash: String,
     /// `None` for the stand-in session of a sign-up whose email was already taken.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub created_at: UnixMillis,
     pub last_seen_at: UnixMillis,
     pub expires_at: UnixMillis,
@@ -169,15 +171,15 @@ pub trait AccountStore: Send + Sync {
     /// Writes a sign-up whole or not at all. `Conflict` when the email is taken.
     async fn create_signup(&self, signup: &NewSignup) -> StoreResult<()>;
     async fn user_by_email_key(&self, email_key: &str) -> StoreResult<Option<User>>;
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>>;
     /// What a sign-in reads before it hashes, in one read: the account with its organization,
     /// and the failure counts of its limits (account, IP, sign-in device).
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup>;
-    async fn update_password_hash(&self, user_id: &str, hash: &str, now: UnixMillis) -> StoreResult<()>;
+    async fn update_password_hash(&self, user_id: &UserId, hash: &str, now: UnixMillis) -> StoreResult<()>;
     /// Marks the email confirmed and uses up the code, with its audit event.
     async fn confirm_email(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         code_id: &str,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -186,7 +188,7 @@ pub trait AccountStore: Send + Sync {
     /// other session of the user ended, the email that tells the user, the audit event.
     async fn change_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hash: &str,
         keep_session: &str,
         now: UnixMillis,
@@ -204,7 +206,7 @@ pub trait AccountStore: Send + Sync {
 /// What a sign-up sent again changes.
 #[derive(Debug, Clone)]
 pub struct PendingSignupUpdate {
-    pub user_id: String,
+    pub user_id: UserId,
     pub name: String,
     pub phone: String,
     pub password_hash: String,
@@ -247,7 +249,7 @@ pub trait SessionStore: Send + Sync {
         now: UnixMillis,
         audit: Option<&AuditEvent>,
     ) -> StoreResult<()>;
-    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>>;
+    async fn live_sessions_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<SessionRecord>>;
 }
 
 #[async_trait]
@@ -304,7 +306,7 @@ pub trait AuditStore: Send + Sync {
     /// Records an event that has no other change to go with (e.g. a failed sign-in).
     async fn record_audit(&self, event: &AuditEvent) -> StoreResult<()>;
     /// Newest first.
-    async fn audit_for_user(&self, user_id: &str, limit: i64) -> StoreResult<Vec<AuditEvent>>;
+    async fn audit_for_user(&self, user_id: &UserId, limit: i64) -> StoreResult<Vec<AuditEvent>>;
     /// Newest first, at most `limit`.
     async fn list_audit(
         &self,
@@ -318,7 +320,7 @@ pub trait AuditStore: Send + Sync {
 /// A factor being confirmed: the proof it was set up right, and everything that comes with it.
 #[derive(Debug, Clone)]
 pub struct FactorConfirmation {
-    pub user_id: String,
+    pub user_id: UserId,
     pub factor_id: String,
     pub proof: Proof,
     /// New recovery codes (hashed) that replace any old ones: with the first factor only.
@@ -338,7 +340,7 @@ pub struct FactorConfirmation {
 /// A challenge answered rightly.
 #[derive(Debug, Clone)]
 pub struct ChallengePassed {
-    pub user_id: String,
+    pub user_id: UserId,
     pub session_id_hash: String,
     /// The session's new id: it gains privilege, so the id the password step handed out (which
     /// may have leaked or been planted) stops working.
@@ -361,7 +363,7 @@ pub trait FactorStore: Send + Sync {
     /// Is this number already a confirmed SMS factor (of anyone)?
     async fn sms_number_taken(&self, phone: &str) -> StoreResult<bool>;
     /// Every factor of the user, set up or being set up, oldest first.
-    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>>;
+    async fn factors_of(&self, user_id: &UserId) -> StoreResult<Vec<Factor>>;
     /// Stores a factor being set up, replacing any other unconfirmed one of the same kind; with
     /// the code that confirms it and the message that carries the code.
     async fn put_pending_factor(
@@ -381,28 +383,33 @@ pub trait FactorStore: Send + Sync {
     /// Moves the security epoch on. `Ok(false)` when the user has no such factor.
     async fn remove_factor(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         factor_id: &str,
         mfa_enabled_after: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
     async fn replace_recovery_codes(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hashes: &[String],
         now: UnixMillis,
         audit: &AuditEvent,
     ) -> StoreResult<()>;
-    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64>;
+    async fn recovery_codes_left(&self, user_id: &UserId) -> StoreResult<i64>;
     /// Turns two-factor on (policy `optional`) and ends every session of the user.
-    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<()>;
+    async fn enable_two_factor(
+        &self,
+        user_id: &UserId,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
     async fn trusted_device(&self, token_hash: &str) -> StoreResult<Option<TrustedDevice>>;
     /// Live (not revoked, not expired) trusted devices of a user, newest first.
-    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>>;
+    async fn trusted_devices_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>>;
     /// Revokes one trusted device of the user, or all of them; returns how many.
     async fn forget_trusted_devices(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         device_id: Option<&str>,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -416,7 +423,7 @@ pub struct PasswordResetRecord {
     /// `reset` ("Forgot your password?") or `invite` (a user created by staff).
     pub purpose: String,
     /// `None` for a request about an address without an account.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// A newer link of the same user and purpose exists: this one no longer works.
     pub superseded: bool,
     pub created_at: UnixMillis,
@@ -450,7 +457,7 @@ pub trait RecoveryStore: Send + Sync {
     async fn complete_password_reset(
         &self,
         token_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: &str,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -463,7 +470,7 @@ pub trait RecoveryStore: Send + Sync {
     async fn accept_invitation(
         &self,
         token_hash: &str,
-        user_id: &str,
+        user_id: &UserId,
         password_hash: &str,
         session: &SessionRecord,
         audit: &AuditEvent,
@@ -476,7 +483,7 @@ pub struct NewInvitation {
     pub user: User,
     /// The organization to join; with `new_org`, one made for this user, who owns it. Empty for
     /// a staff account (no organization).
-    pub org_id: String,
+    pub org_id: OrgId,
     pub new_org: Option<NewOrganization>,
     pub role: crate::accounts::Role,
     pub link: PasswordResetRecord,

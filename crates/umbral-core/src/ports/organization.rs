@@ -2,6 +2,8 @@
 
 use async_trait::async_trait;
 
+use crate::types::{OrgId, UserId};
+
 use super::StoreResult;
 use crate::accounts::User;
 use crate::audit::AuditEvent;
@@ -36,8 +38,8 @@ pub struct MemberRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JoinInvitation {
     pub id: String,
-    pub org_id: String,
-    pub user_id: String,
+    pub org_id: OrgId,
+    pub user_id: UserId,
     /// The name the inviter typed.
     pub name: String,
     pub role: crate::accounts::Role,
@@ -68,33 +70,33 @@ pub enum JoinOutcome {
 #[async_trait]
 pub trait OrganizationStore: Send + Sync {
     /// Members, and invitations not yet accepted that are live at `now`.
-    async fn members_of(&self, org_id: &str, now: UnixMillis) -> StoreResult<Vec<MemberRow>>;
+    async fn members_of(&self, org_id: &OrgId, now: UnixMillis) -> StoreResult<Vec<MemberRow>>;
     /// `Ok(false)` when the user is not a member.
     async fn set_member_role(
         &self,
-        org_id: &str,
-        user_id: &str,
+        org_id: &OrgId,
+        user_id: &UserId,
         role: crate::accounts::Role,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
     /// Deactivating a user also ends their sessions. `Ok(false)` when the user is not a member.
     async fn set_member_active(
         &self,
-        org_id: &str,
-        user_id: &str,
+        org_id: &OrgId,
+        user_id: &UserId,
         active: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
     /// Removes the membership and ends the user's sessions. `Ok(false)` when not a member.
-    async fn remove_member(&self, org_id: &str, user_id: &str, audit: &AuditEvent) -> StoreResult<bool>;
+    async fn remove_member(&self, org_id: &OrgId, user_id: &UserId, audit: &AuditEvent) -> StoreResult<bool>;
     /// Uses up the owner's step-up proof, makes `new_owner` the owner and the old owner an admin,
     /// and moves the organization's owner epoch on (every member's trusted devices ask again).
     /// `Ok(false)` when the proof was used already (nothing changes).
     async fn transfer_ownership(
         &self,
-        org_id: &str,
-        old_owner: &str,
-        new_owner: &str,
+        org_id: &OrgId,
+        old_owner: &UserId,
+        new_owner: &UserId,
         proof: &crate::factors::Proof,
         now: UnixMillis,
         audit: &AuditEvent,
@@ -108,7 +110,7 @@ pub trait OrganizationStore: Send + Sync {
         audit: &AuditEvent,
     ) -> StoreResult<()>;
     /// The live invitations addressed to a user, newest first.
-    async fn join_offers(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<JoinOffer>>;
+    async fn join_offers(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<JoinOffer>>;
     /// Accepts a live invitation: the user leaves the organization they are in (a member's
     /// membership ends; an organization they own alone and without a plan is closed) and joins
     /// this one, in one transaction. `joined` is the audit event for the new organization; `left`
@@ -116,12 +118,16 @@ pub trait OrganizationStore: Send + Sync {
     async fn accept_join(
         &self,
         invitation_id: &str,
-        user_id: &str,
+        user_id: &UserId,
         now: UnixMillis,
         joined: &AuditEvent,
         left: &AuditEvent,
     ) -> StoreResult<JoinOutcome>;
     /// Ends a live invitation addressed to this user. `Ok(false)` when there is none.
-    async fn decline_join(&self, invitation_id: &str, user_id: &str, audit: &AuditEvent)
-    -> StoreResult<bool>;
+    async fn decline_join(
+        &self,
+        invitation_id: &str,
+        user_id: &UserId,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
 }

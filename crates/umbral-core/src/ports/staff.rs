@@ -3,6 +3,8 @@
 
 use async_trait::async_trait;
 
+use crate::types::{OrgId, UserId};
+
 use super::{OrganizationRow, StoreResult};
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
@@ -32,7 +34,7 @@ pub trait FactorResetStore: Send + Sync {
     async fn factor_reset(&self, id: &str) -> StoreResult<Option<FactorResetRow>>;
     async fn factor_reset_by_token(&self, token_hash: &str) -> StoreResult<Option<FactorReset>>;
     /// The user's request that is not decided yet, if any.
-    async fn open_factor_reset(&self, user_id: &str) -> StoreResult<Option<FactorReset>>;
+    async fn open_factor_reset(&self, user_id: &UserId) -> StoreResult<Option<FactorReset>>;
     /// Unconfirmed -> pending. `Ok(false)` when it was not unconfirmed.
     async fn confirm_factor_reset(&self, id: &str, now: UnixMillis, audit: &AuditEvent) -> StoreResult<bool>;
     /// Newest first; `status` and `org_id` filter when given.
@@ -64,7 +66,7 @@ pub trait PolicyStore: Send + Sync {
     /// is no such organization.
     async fn set_org_two_factor_policy(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         policy: Option<crate::policy::TwoFactorPolicy>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
@@ -72,7 +74,7 @@ pub trait PolicyStore: Send + Sync {
     /// no such organization.
     async fn set_org_single_session(
         &self,
-        org_id: &str,
+        org_id: &OrgId,
         single: Option<bool>,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;
@@ -101,10 +103,14 @@ pub trait DirectoryStore: Send + Sync {
     ) -> StoreResult<Vec<(User, Option<Membership>)>>;
     /// Organizations whose name contains `q` (case-insensitive), newest first.
     async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>>;
-    async fn organization(&self, id: &str) -> StoreResult<Option<OrganizationRow>>;
+    async fn organization(&self, id: &OrgId) -> StoreResult<Option<OrganizationRow>>;
     /// Ends every live session of a user; returns how many.
-    async fn end_user_sessions(&self, user_id: &str, now: UnixMillis, audit: &AuditEvent)
-    -> StoreResult<u64>;
+    async fn end_user_sessions(
+        &self,
+        user_id: &UserId,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<u64>;
 }
 
 /// Keys of the staff API and of organizations' own tools.

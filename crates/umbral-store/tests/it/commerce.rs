@@ -6,6 +6,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::billing::Period;
 use umbral_core::company::{CompanyInput, validate};
 use umbral_core::ports::*;
+use umbral_core::types::OrgId;
 use umbral_store::SqlStore;
 
 use crate::conformance::{NOW, meta, signup, uid};
@@ -32,7 +33,7 @@ fn company() -> umbral_core::company::Company {
 fn order(org: &str, key: &str) -> Order {
     Order {
         id: umbral_core::secrets::new_id(NOW).unwrap(),
-        org_id: org.to_string(),
+        org_id: OrgId::from(org.to_string()),
         idempotency_key: key.to_string(),
         plan: "starter".into(),
         period: Period::Month,
@@ -73,23 +74,43 @@ async fn each_step_moves_the_organization_on_once() {
         };
         assert_eq!(setup(store.clone()).await, OrgSetup::Company, "{name}");
         assert_eq!(
-            store.org_commerce(&org).await.unwrap().plan_choice.as_deref(),
+            store
+                .org_commerce(&OrgId::from(org.as_str()))
+                .await
+                .unwrap()
+                .plan_choice
+                .as_deref(),
             Some("starter")
         );
         assert!(
             store
-                .save_company(&org, &company(), NOW, &audit("organization.company_saved"))
+                .save_company(
+                    &OrgId::from(org.as_str()),
+                    &company(),
+                    NOW,
+                    &audit("organization.company_saved")
+                )
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .save_company(&org, &company(), NOW, &audit("organization.company_saved"))
+                .save_company(
+                    &OrgId::from(org.as_str()),
+                    &company(),
+                    NOW,
+                    &audit("organization.company_saved")
+                )
                 .await
                 .unwrap(),
             "{name}: once"
         );
-        let saved = store.org_commerce(&org).await.unwrap().company.unwrap();
+        let saved = store
+            .org_commerce(&OrgId::from(org.as_str()))
+            .await
+            .unwrap()
+            .company
+            .unwrap();
         assert_eq!(saved, company(), "{name}: read back whole");
         assert_eq!(setup(store.clone()).await, OrgSetup::Checkout, "{name}");
 
@@ -114,7 +135,7 @@ async fn each_step_moves_the_organization_on_once() {
         // Two completions at once, from two pools: one activates.
         let other = SqlStore::connect(&url, 4).await.unwrap();
         let sub = Subscription {
-            org_id: org.clone(),
+            org_id: OrgId::from(org.clone()),
             plan: "starter".into(),
             period: Period::Month,
             status: umbral_core::ports::SubscriptionStatus::Active,
@@ -133,18 +154,25 @@ async fn each_step_moves_the_organization_on_once() {
             "{name}: activated once"
         );
         assert_eq!(
-            store.org_commerce(&org).await.unwrap().subscription,
+            store
+                .org_commerce(&OrgId::from(org.as_str()))
+                .await
+                .unwrap()
+                .subscription,
             Some(sub),
             "{name}"
         );
         // (SQLite keeps sessions in memory for its one process: read as a new process would.)
         let fresh = SqlStore::connect(&url, 2).await.unwrap();
         assert_eq!(setup(fresh.clone()).await, OrgSetup::FirstSteps, "{name}");
-        let orders = store.orders_of(&org).await.unwrap();
+        let orders = store.orders_of(&OrgId::from(org.as_str())).await.unwrap();
         let statuses: Vec<&str> = orders.iter().map(|o| o.status.as_str()).collect();
         assert_eq!(statuses.iter().filter(|s| **s == "paid").count(), 1);
         assert_eq!(statuses.iter().filter(|s| **s == "declined").count(), 1);
-        fresh.finish_first_steps(&org).await.unwrap();
+        fresh
+            .finish_first_steps(&OrgId::from(org.as_str()))
+            .await
+            .unwrap();
         assert_eq!(setup(fresh.clone()).await, OrgSetup::Ready, "{name}");
         fresh.close().await;
         let _ = uid(&s);

@@ -22,7 +22,7 @@ pub(crate) fn meta() -> RequestMeta {
 pub(crate) fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
     SessionRecord {
         id_hash: secrets::hash_token(&secrets::new_token().unwrap()),
-        user_id: user_id.map(str::to_string),
+        user_id: user_id.map(UserId::from),
         created_at: at,
         last_seen_at: at,
         expires_at: at + 3_600_000,
@@ -133,7 +133,14 @@ async fn signup_is_written_whole() {
                 .is_some()
         );
         assert_eq!(store.outbox_pending().await.unwrap(), 1);
-        assert_eq!(store.audit_for_user(&u.id.0, 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .audit_for_user(&UserId::from(u.id.0.as_str()), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     })
     .await;
 }
@@ -152,7 +159,13 @@ async fn a_taken_email_conflicts_and_writes_nothing() {
                 .unwrap()
                 .is_none()
         );
-        assert!(store.user_by_id(&uid(&second)).await.unwrap().is_none());
+        assert!(
+            store
+                .user_by_id(&UserId::from(uid(&second).as_str()))
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert_eq!(
             store.outbox_pending().await.unwrap(),
             1,
@@ -208,7 +221,10 @@ async fn concurrent_sign_ins_leave_one_session() {
         for h in handles {
             h.await.unwrap().unwrap();
         }
-        let live = store.live_sessions_of(&user_id, NOW).await.unwrap();
+        let live = store
+            .live_sessions_of(&UserId::from(user_id.as_str()), NOW)
+            .await
+            .unwrap();
         assert_eq!(live.len(), 1, "{name}: {live:?}");
         let ended = store
             .session_context(&s.session.id_hash)
@@ -236,7 +252,13 @@ async fn sessions_end_and_say_why() {
         let ctx = store.session_context(&s.session.id_hash).await.unwrap().unwrap();
         assert_eq!(ctx.session.ended_at, Some(NOW + 10));
         assert_eq!(ctx.session.end_reason, Some(EndReason::SignedOut));
-        assert!(store.live_sessions_of(&uid(&s), NOW).await.unwrap().is_empty());
+        assert!(
+            store
+                .live_sessions_of(&UserId::from(uid(&s).as_str()), NOW)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
@@ -274,7 +296,7 @@ async fn codes_are_replaced_counted_and_consumed() {
         assert_eq!((cur.id.as_str(), cur.attempts), (newer.id.as_str(), 0));
         let ev = AuditEvent::new(NOW, "user.email_confirmed", Some(&user_id), &meta()).unwrap();
         store
-            .confirm_email(&user_id, &cur.id, NOW + 2, &ev)
+            .confirm_email(&UserId::from(user_id.as_str()), &cur.id, NOW + 2, &ev)
             .await
             .unwrap();
         assert!(
@@ -286,7 +308,7 @@ async fn codes_are_replaced_counted_and_consumed() {
         );
         assert_eq!(
             store
-                .user_by_id(&user_id)
+                .user_by_id(&UserId::from(user_id.as_str()))
                 .await
                 .unwrap()
                 .unwrap()
@@ -433,7 +455,14 @@ async fn unconfirmed_accounts_are_purged_with_their_organization() {
                 .is_none()
         );
         // The audit trail stays.
-        assert_eq!(store.audit_for_user(&uid(&old), 10).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .audit_for_user(&UserId::from(uid(&old).as_str()), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     })
     .await;
 }
@@ -481,7 +510,7 @@ async fn reads_after_every_change_see_it() {
             .unwrap();
         let ev = AuditEvent::new(NOW, "user.email_confirmed", Some(&user_id), &meta()).unwrap();
         store
-            .confirm_email(&user_id, &code.id, NOW + 2, &ev)
+            .confirm_email(&UserId::from(user_id.as_str()), &code.id, NOW + 2, &ev)
             .await
             .unwrap();
         assert_eq!(
@@ -498,7 +527,7 @@ async fn reads_after_every_change_see_it() {
         );
 
         store
-            .update_password_hash(&user_id, "$argon2id$new", NOW + 3)
+            .update_password_hash(&UserId::from(user_id.as_str()), "$argon2id$new", NOW + 3)
             .await
             .unwrap();
         assert_eq!(
@@ -553,7 +582,11 @@ async fn a_failed_sign_in_counts_both_limits_and_is_audited() {
             .limits;
         assert_eq!((a.unwrap().failures, i.unwrap().failures), (1, 2), "{name}");
         assert_eq!(
-            store.audit_for_user("someone", 10).await.unwrap().len(),
+            store
+                .audit_for_user(&UserId::from("someone"), 10)
+                .await
+                .unwrap()
+                .len(),
             2,
             "{name}"
         );

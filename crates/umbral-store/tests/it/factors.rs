@@ -2,6 +2,7 @@
 //! an SMS number belongs to one user, confirmations write everything that goes with them.
 
 use std::sync::Arc;
+use umbral_core::types::UserId;
 
 use umbral_core::audit::AuditEvent;
 use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
@@ -39,7 +40,7 @@ async fn with_totp(store: &SqlStore, email: &str) -> (String, String, String) {
     store.put_pending_factor(&f, None).await.unwrap();
     let ok = store
         .confirm_factor(&FactorConfirmation {
-            user_id: user_id.clone(),
+            user_id: UserId::from(user_id.clone()),
             factor_id: f.id.clone(),
             proof: Proof::TotpStep {
                 factor_id: f.id.clone(),
@@ -87,7 +88,10 @@ async fn a_session_that_passes_its_second_factor_moves_to_its_new_id() {
         );
         let moved = store.session_context("rotated").await.unwrap().unwrap();
         assert_eq!(moved.session.mfa_at, Some(NOW), "{name}");
-        assert_eq!(moved.session.user_id.as_deref(), Some(user_id.as_str()));
+        assert_eq!(
+            moved.session.user_id.as_ref().map(|u| u.as_str()),
+            Some(user_id.as_str())
+        );
     })
     .await;
 }
@@ -96,11 +100,22 @@ async fn a_session_that_passes_its_second_factor_moves_to_its_new_id() {
 async fn confirming_a_factor_writes_everything_that_goes_with_it() {
     each_store(|name, store| async move {
         let (user_id, session, factor_id) = with_totp(&store, "ana@example.com").await;
-        let user = store.user_by_id(&user_id).await.unwrap().unwrap();
+        let user = store
+            .user_by_id(&UserId::from(user_id.as_str()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(user.factor_count, 1, "{name}");
         assert!(user.mfa_enabled, "{name}");
         assert_eq!(user.security_epoch, 1, "{name}");
-        assert_eq!(store.recovery_codes_left(&user_id).await.unwrap(), 2, "{name}");
+        assert_eq!(
+            store
+                .recovery_codes_left(&UserId::from(user_id.as_str()))
+                .await
+                .unwrap(),
+            2,
+            "{name}"
+        );
         let ctx = store.session_context(&session).await.unwrap().unwrap();
         assert_eq!(
             ctx.session.mfa_method,
@@ -108,11 +123,11 @@ async fn confirming_a_factor_writes_everything_that_goes_with_it() {
             "{name}"
         );
         assert_eq!(ctx.user.unwrap().factor_count, 1, "{name}");
-        let factors = store.factors_of(&user_id).await.unwrap();
+        let factors = store.factors_of(&UserId::from(user_id.as_str())).await.unwrap();
         assert_eq!(factors[0].last_step, Some(100), "{name}");
         assert!(
             store
-                .audit_for_user(&user_id, 10)
+                .audit_for_user(&UserId::from(user_id.as_str()), 10)
                 .await
                 .unwrap()
                 .iter()
@@ -124,7 +139,7 @@ async fn confirming_a_factor_writes_everything_that_goes_with_it() {
         store.put_pending_factor(&p1, None).await.unwrap();
         store.put_pending_factor(&p2, None).await.unwrap();
         let mut ids: Vec<String> = store
-            .factors_of(&user_id)
+            .factors_of(&UserId::from(user_id.as_str()))
             .await
             .unwrap()
             .into_iter()
@@ -136,17 +151,31 @@ async fn confirming_a_factor_writes_everything_that_goes_with_it() {
         assert_eq!(ids, want, "{name}");
         assert!(
             store
-                .remove_factor(&user_id, &factor_id, false, &audit(&user_id, "factor.removed"))
+                .remove_factor(
+                    &UserId::from(user_id.as_str()),
+                    &factor_id,
+                    false,
+                    &audit(&user_id, "factor.removed")
+                )
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .remove_factor(&user_id, &factor_id, false, &audit(&user_id, "factor.removed"))
+                .remove_factor(
+                    &UserId::from(user_id.as_str()),
+                    &factor_id,
+                    false,
+                    &audit(&user_id, "factor.removed")
+                )
                 .await
                 .unwrap()
         );
-        let user = store.user_by_id(&user_id).await.unwrap().unwrap();
+        let user = store
+            .user_by_id(&UserId::from(user_id.as_str()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (user.factor_count, user.mfa_enabled, user.security_epoch),
             (0, false, 2),
@@ -217,10 +246,16 @@ async fn recovery_codes_and_emailed_codes_count_once() {
         assert!(store.pass_challenge(&rc("h1")).await.unwrap(), "{name}");
         assert!(!store.pass_challenge(&rc("h1")).await.unwrap(), "{name}");
         assert!(!store.pass_challenge(&rc("nope")).await.unwrap(), "{name}");
-        assert_eq!(store.recovery_codes_left(&user_id).await.unwrap(), 1);
+        assert_eq!(
+            store
+                .recovery_codes_left(&UserId::from(user_id.as_str()))
+                .await
+                .unwrap(),
+            1
+        );
         store
             .replace_recovery_codes(
-                &user_id,
+                &UserId::from(user_id.as_str()),
                 &["h3".into()],
                 NOW,
                 &audit(&user_id, "recovery_codes.created"),
@@ -282,7 +317,7 @@ async fn two_users_claiming_one_sms_number_one_wins() {
                 store.replace_code(&code, None).await.unwrap();
                 store
                     .confirm_factor(&FactorConfirmation {
-                        user_id: user_id.clone(),
+                        user_id: UserId::from(user_id.clone()),
                         factor_id: f.id.clone(),
                         proof: Proof::Code { code_id: code.id },
                         recovery_code_hashes: None,
@@ -339,17 +374,24 @@ async fn trusted_devices_are_remembered_listed_and_forgotten() {
             Some(device.clone()),
             "{name}"
         );
-        assert_eq!(store.trusted_devices_of(&user_id, NOW).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .trusted_devices_of(&UserId::from(user_id.as_str()), NOW)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(
             store
-                .trusted_devices_of(&user_id, NOW + 15 * 86_400_000)
+                .trusted_devices_of(&UserId::from(user_id.as_str()), NOW + 15 * 86_400_000)
                 .await
                 .unwrap()
                 .is_empty()
         );
         let n = store
             .forget_trusted_devices(
-                &user_id,
+                &UserId::from(user_id.as_str()),
                 Some(&device.id),
                 NOW,
                 &audit(&user_id, "trusted_device.forgotten"),
@@ -366,7 +408,13 @@ async fn trusted_devices_are_remembered_listed_and_forgotten() {
                 .revoked_at
                 .is_some()
         );
-        assert!(store.trusted_devices_of(&user_id, NOW).await.unwrap().is_empty());
+        assert!(
+            store
+                .trusted_devices_of(&UserId::from(user_id.as_str()), NOW)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     })
     .await;
 }
@@ -377,7 +425,12 @@ async fn concurrent_challenge_completions_leave_one_session() {
         let (user_id, _, _) = with_totp(&store, "ana@example.com").await;
         let codes: Vec<String> = (0..6).map(|i| format!("code-{i}")).collect();
         store
-            .replace_recovery_codes(&user_id, &codes, NOW, &audit(&user_id, "recovery_codes.created"))
+            .replace_recovery_codes(
+                &UserId::from(user_id.as_str()),
+                &codes,
+                NOW,
+                &audit(&user_id, "recovery_codes.created"),
+            )
             .await
             .unwrap();
         // Six browsers passed the password and wait for their second factor.
@@ -409,7 +462,10 @@ async fn concurrent_challenge_completions_leave_one_session() {
                 other => panic!("{name}: {other:?}"),
             }
         }
-        let live = store.live_sessions_of(&user_id, NOW).await.unwrap();
+        let live = store
+            .live_sessions_of(&UserId::from(user_id.as_str()), NOW)
+            .await
+            .unwrap();
         assert_eq!(live.len(), 1, "{name}: {live:?}");
         assert!(
             live[0].mfa_at.is_some(),

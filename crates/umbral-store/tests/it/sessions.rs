@@ -4,6 +4,7 @@
 use umbral_core::audit::AuditEvent;
 use umbral_core::error::EndReason;
 use umbral_core::ports::*;
+use umbral_core::types::UserId;
 
 use crate::conformance::{NOW, meta, session, signup, uid};
 use crate::each_store;
@@ -18,7 +19,7 @@ fn ended_event(user_id: &str, n: i64) -> AuditEvent {
 
 async fn ended_details(store: &dyn Store, user_id: &str) -> Vec<String> {
     let mut d: Vec<String> = store
-        .audit_for_user(user_id, 100)
+        .audit_for_user(&UserId::from(user_id), 100)
         .await
         .unwrap()
         .into_iter()
@@ -46,7 +47,11 @@ async fn ending_other_sessions_records_how_many_ended_and_nothing_when_none() {
             .await
             .unwrap();
         assert_eq!(
-            store.live_sessions_of(&user, NOW + 2).await.unwrap().len(),
+            store
+                .live_sessions_of(&UserId::from(user.as_str()), NOW + 2)
+                .await
+                .unwrap()
+                .len(),
             1,
             "{name}"
         );
@@ -107,12 +112,15 @@ async fn a_session_start_that_fails_half_way_changes_nothing_and_the_store_goes_
             )
             .await;
         assert!(err.is_err(), "{name}");
-        let live = store.live_sessions_of(&user, NOW + 1).await.unwrap();
+        let live = store
+            .live_sessions_of(&UserId::from(user.as_str()), NOW + 1)
+            .await
+            .unwrap();
         assert_eq!(live.len(), 1, "{name}: the sign-up's session is still live");
         assert!(ended_details(&store, &user).await.is_empty(), "{name}");
         assert!(
             !store
-                .audit_for_user(&user, 100)
+                .audit_for_user(&UserId::from(user.as_str()), 100)
                 .await
                 .unwrap()
                 .iter()
@@ -134,7 +142,11 @@ async fn a_session_start_that_fails_half_way_changes_nothing_and_the_store_goes_
             .await
             .unwrap();
         assert_eq!(
-            store.live_sessions_of(&user, NOW + 3).await.unwrap().len(),
+            store
+                .live_sessions_of(&UserId::from(user.as_str()), NOW + 3)
+                .await
+                .unwrap()
+                .len(),
             1,
             "{name}"
         );
@@ -166,13 +178,20 @@ async fn a_relaxed_session_start_that_fails_half_way_changes_nothing() {
             .start_session(&second, None, std::slice::from_ref(&started), None)
             .await;
         assert!(matches!(err, Err(StoreError::Conflict(_))), "{name}: {err:?}");
-        let live = store.live_sessions_of(&user, NOW + 2).await.unwrap();
+        let live = store
+            .live_sessions_of(&UserId::from(user.as_str()), NOW + 2)
+            .await
+            .unwrap();
         assert_eq!(live.len(), 2, "{name}: the second session was rolled back");
         assert!(live.iter().all(|l| l.id_hash != second.id_hash), "{name}");
         // The writer goes on.
         store.start_session(&second, None, &[], None).await.unwrap();
         assert_eq!(
-            store.live_sessions_of(&user, NOW + 2).await.unwrap().len(),
+            store
+                .live_sessions_of(&UserId::from(user.as_str()), NOW + 2)
+                .await
+                .unwrap()
+                .len(),
             3,
             "{name}"
         );

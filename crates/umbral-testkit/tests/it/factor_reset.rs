@@ -169,7 +169,7 @@ async fn lost_every_factor_reset_confirmed_by_email_and_approved_by_staff() {
     assert!(mail["body"].as_str().unwrap().contains("next sign-in"));
     let audit = app
         .store()
-        .audit_for_user(user_id_of(&app, email).await.as_str(), 50)
+        .audit_for_user(&user_id_of(&app, email).await.into(), 50)
         .await
         .unwrap();
     let events: Vec<&str> = audit.iter().map(|e| e.event.as_str()).collect();

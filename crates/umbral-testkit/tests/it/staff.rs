@@ -66,7 +66,7 @@ async fn the_console_is_for_staff_and_finds_shows_and_acts() {
     );
     let audit: Vec<_> = app
         .store()
-        .audit_for_user(&id, 50)
+        .audit_for_user(&id.clone().into(), 50)
         .await
         .unwrap()
         .into_iter()
@@ -230,7 +230,12 @@ async fn staff_create_accounts_set_policies_and_manage_keys_in_the_console() {
         r.headers()["location"],
         format!("/staff/organizations/{org}?notice=policies_saved")
     );
-    let row = app.store().organization(&org).await.unwrap().unwrap();
+    let row = app
+        .store()
+        .organization(&org.clone().into())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         (row.mfa_policy.map(|p| p.as_str()), row.single_session),
         (Some("optional"), Some(false))

@@ -19,6 +19,7 @@ use super::v1::ApiSession;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Ctx;
+use umbral_core::types::UserId;
 
 fn fail(e: CoreError, ctx: &Ctx) -> Response {
     ApiError::new(e, ctx.locale).into_response()
@@ -121,7 +122,7 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiSession(a): ApiSession,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     ApiJson(b): ApiJson<MemberBody>,
 ) -> Response {
     if let Some(r) = b.role.as_deref() {
@@ -155,7 +156,7 @@ pub async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiSession(a): ApiSession,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
 ) -> Response {
     match state.umbral.remove_member(&a, &id, &ctx.meta).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -199,7 +200,7 @@ pub async fn transfer(
     };
     match state
         .umbral
-        .transfer_ownership(&a, &b.user_id, method, &b.code, &ctx.meta)
+        .transfer_ownership(&a, &UserId(b.user_id), method, &b.code, &ctx.meta)
         .await
     {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

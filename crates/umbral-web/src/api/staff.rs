@@ -18,6 +18,7 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Ctx;
+use umbral_core::types::OrgId;
 
 /// The caller behind the request's API key; without a live key, `401`.
 pub struct AdminKey(pub ApiActor);
@@ -206,7 +207,7 @@ pub async fn set_two_factor_policy(
     State(state): State<AppState>,
     ctx: Ctx,
     AdminKey(actor): AdminKey,
-    Path(id): Path<String>,
+    Path(id): Path<OrgId>,
     crate::api::ApiJson(b): crate::api::ApiJson<PolicyBody>,
 ) -> Response {
     let policy = match b.policy.as_deref() {

@@ -18,6 +18,7 @@ use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::api::organization::member_role;
 use crate::extract::Ctx;
+use umbral_core::types::UserId;
 
 const NOTICES: &[&str] = &[
     "member_invited",
@@ -47,13 +48,13 @@ async fn render(
         .map(|m| {
             context! {
                 id => m.user.id.0, name => m.user.name, email => m.user.email, role => m.role.as_str(),
-                active => m.user.status == UserStatus::Active, me => m.user.id.0 == me, invited => m.invited,
+                active => m.user.status == UserStatus::Active, me => m.user.id == me, invited => m.invited,
             }
         })
         .collect();
     let transferable: Vec<_> = members
         .iter()
-        .filter(|m| m.user.id.0 != me && m.user.status == UserStatus::Active && !m.invited)
+        .filter(|m| m.user.id != me && m.user.status == UserStatus::Active && !m.invited)
         .map(|m| context! { id => m.user.id.0, name => m.user.name, email => m.user.email })
         .collect();
     let membership = auth.membership.as_ref();
@@ -176,7 +177,7 @@ pub async fn role(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     posted: Posted<RoleForm>,
 ) -> Response {
     let work = async |f: RoleForm| {
@@ -190,7 +191,7 @@ pub async fn active(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     posted: Posted<ActiveForm>,
 ) -> Response {
     let on = posted.typed().get("active").is_some_and(|v| v == "yes");
@@ -210,7 +211,7 @@ pub async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     posted: Posted<NoFields>,
 ) -> Response {
     let work = async |_: NoFields| state.umbral.remove_member(&auth, &id, &ctx.meta).await;
@@ -228,7 +229,7 @@ pub async fn transfer(
             .ok_or_else(|| CoreError::invalid("method", "factor.method_unavailable"))?;
         state
             .umbral
-            .transfer_ownership(&auth, &f.user_id, method, &f.code, &ctx.meta)
+            .transfer_ownership(&auth, &UserId(f.user_id.clone()), method, &f.code, &ctx.meta)
             .await
     };
     act(&state, &ctx, &auth, posted, "owner_transferred", work).await

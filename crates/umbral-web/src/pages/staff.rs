@@ -15,6 +15,7 @@ use super::form::{NoFields, Posted};
 use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
+use umbral_core::types::{OrgId, UserId};
 
 const NOTICES: &[&str] = &[
     "sessions_ended",
@@ -67,7 +68,7 @@ pub async fn user(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let o = match state.umbral.user_overview(&actor, &id).await {
@@ -98,7 +99,7 @@ pub async fn end_sessions(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     posted: Posted<NoFields>,
 ) -> Response {
     if posted.checked().is_err() {
@@ -214,7 +215,7 @@ async fn render_org(
     state: &AppState,
     ctx: &Ctx,
     actor: &umbral_core::staff::ApiActor,
-    id: &str,
+    id: &OrgId,
     notice: Option<String>,
     error: Option<&CoreError>,
 ) -> Response {
@@ -277,7 +278,7 @@ pub async fn organization(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Path(id): Path<String>,
+    Path(id): Path<OrgId>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let notice = notice(&ctx, &q);
@@ -302,7 +303,7 @@ pub async fn organization_policies(
     State(state): State<AppState>,
     ctx: Ctx,
     StaffPage(actor): StaffPage,
-    Path(id): Path<String>,
+    Path(id): Path<OrgId>,
     posted: Posted<PolicyForm>,
 ) -> Response {
     let Ok(f) = posted.checked() else {

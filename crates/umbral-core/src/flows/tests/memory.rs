@@ -3,6 +3,7 @@
 
 use super::memory_factors::not_kept;
 use super::*;
+use crate::types::{OrgId, UserId};
 
 #[derive(Default)]
 pub(super) struct State {
@@ -75,8 +76,8 @@ impl AccountStore for MemoryStore {
             .find(|u| u.email.to_lowercase() == k)
             .cloned())
     }
-    async fn user_by_id(&self, id: &str) -> StoreResult<Option<User>> {
-        Ok(self.st().users.get(id).cloned())
+    async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
+        Ok(self.st().users.get(id.as_str()).cloned())
     }
     async fn sign_in_lookup(&self, k: &str, keys: [&str; 3]) -> StoreResult<SignInLookup> {
         let account = match self.user_by_email_key(k).await? {
@@ -94,7 +95,7 @@ impl AccountStore for MemoryStore {
     }
     async fn change_password(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hash: &str,
         keep: &str,
         now: UnixMillis,
@@ -102,12 +103,12 @@ impl AccountStore for MemoryStore {
         a: &AuditEvent,
     ) -> StoreResult<()> {
         let mut st = self.st();
-        if let Some(u) = st.users.get_mut(user_id) {
+        if let Some(u) = st.users.get_mut(user_id.as_str()) {
             u.password_hash = Some(hash.to_string());
             u.security_epoch += 1;
         }
         for s in st.sessions.values_mut() {
-            if s.user_id.as_deref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
+            if s.user_id.as_ref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
                 s.ended_at = Some(now);
                 s.end_reason = Some(EndReason::Revoked);
             }
@@ -116,21 +117,21 @@ impl AccountStore for MemoryStore {
         st.audit.push(a.clone());
         Ok(())
     }
-    async fn update_password_hash(&self, user_id: &str, hash: &str, _: UnixMillis) -> StoreResult<()> {
-        if let Some(u) = self.st().users.get_mut(user_id) {
+    async fn update_password_hash(&self, user_id: &UserId, hash: &str, _: UnixMillis) -> StoreResult<()> {
+        if let Some(u) = self.st().users.get_mut(user_id.as_str()) {
             u.password_hash = Some(hash.to_string());
         }
         Ok(())
     }
     async fn confirm_email(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         code_id: &str,
         now: UnixMillis,
         a: &AuditEvent,
     ) -> StoreResult<()> {
         let mut st = self.st();
-        if let Some(u) = st.users.get_mut(user_id) {
+        if let Some(u) = st.users.get_mut(user_id.as_str()) {
             u.email_confirmed_at = Some(now);
         }
         st.codes.retain(|_, c| c.id != code_id);
@@ -148,7 +149,7 @@ impl AccountStore for MemoryStore {
         let mut st = self.st();
         let Some(u) = st
             .users
-            .get_mut(&p.user_id)
+            .get_mut(p.user_id.as_str())
             .filter(|u| u.email_confirmed_at.is_none())
         else {
             return Ok(false);
@@ -224,7 +225,7 @@ impl SessionStore for MemoryStore {
             return Ok(None);
         };
         let (user, membership) = match &session.user_id {
-            Some(u) => (self.user_by_id(u).await?, self.membership_of(u)),
+            Some(u) => (self.user_by_id(u).await?, self.membership_of(u.as_str())),
             None => (None, None),
         };
         let factors = match &session.user_id {
@@ -267,12 +268,12 @@ impl SessionStore for MemoryStore {
         }
         Ok(())
     }
-    async fn live_sessions_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
+    async fn live_sessions_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<SessionRecord>> {
         Ok(self
             .st()
             .sessions
             .values()
-            .filter(|s| s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() && s.expires_at > now)
+            .filter(|s| s.user_id.as_ref() == Some(user_id) && s.ended_at.is_none() && s.expires_at > now)
             .cloned()
             .collect())
     }
@@ -373,12 +374,12 @@ impl AuditStore for MemoryStore {
         self.st().audit.push(e.clone());
         Ok(())
     }
-    async fn audit_for_user(&self, user_id: &str, _: i64) -> StoreResult<Vec<AuditEvent>> {
+    async fn audit_for_user(&self, user_id: &UserId, _: i64) -> StoreResult<Vec<AuditEvent>> {
         Ok(self
             .st()
             .audit
             .iter()
-            .filter(|e| e.subject_user_id.as_deref() == Some(user_id))
+            .filter(|e| e.subject_user_id.as_deref() == Some(user_id.as_str()))
             .cloned()
             .collect())
     }

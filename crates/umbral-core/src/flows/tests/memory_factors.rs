@@ -3,6 +3,7 @@
 
 use super::memory::{MemoryStore, State};
 use super::*;
+use crate::types::{OrgId, UserId};
 
 impl State {
     /// Applies a proof; false when it was used already.
@@ -61,7 +62,7 @@ impl FactorStore for MemoryStore {
             .iter()
             .any(|f| f.phone.as_deref() == Some(phone) && f.confirmed_at.is_some()))
     }
-    async fn factors_of(&self, user_id: &str) -> StoreResult<Vec<Factor>> {
+    async fn factors_of(&self, user_id: &UserId) -> StoreResult<Vec<Factor>> {
         Ok(self
             .st()
             .factors
@@ -100,20 +101,20 @@ impl FactorStore for MemoryStore {
         {
             return Err(StoreError::Conflict("factors_sms_phone".into()));
         }
-        if !st.use_proof(&c.user_id, &c.proof, c.now) {
+        if !st.use_proof(c.user_id.as_str(), &c.proof, c.now) {
             return Ok(false);
         }
         if let Some(f) = st.factors.iter_mut().find(|f| f.id == c.factor_id) {
             f.confirmed_at = Some(c.now);
         }
         if let Some(hashes) = &c.recovery_code_hashes {
-            st.recovery.retain(|(u, _, _)| u != &c.user_id);
+            st.recovery.retain(|(u, _, _)| u != c.user_id.as_str());
             for h in hashes {
-                st.recovery.push((c.user_id.clone(), h.clone(), false));
+                st.recovery.push((c.user_id.0.clone(), h.clone(), false));
             }
         }
-        st.security_changed(&c.user_id);
-        if let Some(u) = st.users.get_mut(&c.user_id) {
+        st.security_changed(c.user_id.as_str());
+        if let Some(u) = st.users.get_mut(c.user_id.as_str()) {
             u.mfa_enabled = true;
         }
         if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
@@ -132,12 +133,12 @@ impl FactorStore for MemoryStore {
         {
             return Err(StoreError::SessionGone);
         }
-        if !st.use_proof(&p.user_id, &p.proof, p.now) {
+        if !st.use_proof(p.user_id.as_str(), &p.proof, p.now) {
             return Ok(false);
         }
         if p.end_others.is_some() {
             for s in st.sessions.values_mut() {
-                if s.user_id.as_deref() == Some(p.user_id.as_str())
+                if s.user_id.as_ref() == Some(&p.user_id)
                     && s.id_hash != p.session_id_hash
                     && s.ended_at.is_none()
                 {
@@ -158,7 +159,7 @@ impl FactorStore for MemoryStore {
     }
     async fn remove_factor(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         factor_id: &str,
         on: bool,
         a: &AuditEvent,
@@ -170,8 +171,8 @@ impl FactorStore for MemoryStore {
         if st.factors.len() == before {
             return Ok(false);
         }
-        st.security_changed(user_id);
-        if let Some(u) = st.users.get_mut(user_id) {
+        st.security_changed(user_id.as_str());
+        if let Some(u) = st.users.get_mut(user_id.as_str()) {
             u.mfa_enabled = on;
         }
         st.audit.push(a.clone());
@@ -179,7 +180,7 @@ impl FactorStore for MemoryStore {
     }
     async fn replace_recovery_codes(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         hashes: &[String],
         _: UnixMillis,
         a: &AuditEvent,
@@ -189,11 +190,11 @@ impl FactorStore for MemoryStore {
         for h in hashes {
             st.recovery.push((user_id.to_string(), h.clone(), false));
         }
-        st.security_changed(user_id);
+        st.security_changed(user_id.as_str());
         st.audit.push(a.clone());
         Ok(())
     }
-    async fn recovery_codes_left(&self, user_id: &str) -> StoreResult<i64> {
+    async fn recovery_codes_left(&self, user_id: &UserId) -> StoreResult<i64> {
         let st = self.st();
         Ok(i64::try_from(
             st.recovery
@@ -203,13 +204,13 @@ impl FactorStore for MemoryStore {
         )
         .unwrap_or(0))
     }
-    async fn enable_two_factor(&self, user_id: &str, now: UnixMillis, a: &AuditEvent) -> StoreResult<()> {
+    async fn enable_two_factor(&self, user_id: &UserId, now: UnixMillis, a: &AuditEvent) -> StoreResult<()> {
         let mut st = self.st();
-        if let Some(u) = st.users.get_mut(user_id) {
+        if let Some(u) = st.users.get_mut(user_id.as_str()) {
             u.mfa_enabled = true;
         }
         for s in st.sessions.values_mut() {
-            if s.user_id.as_deref() == Some(user_id) && s.ended_at.is_none() {
+            if s.user_id.as_ref() == Some(user_id) && s.ended_at.is_none() {
                 s.ended_at = Some(now);
                 s.end_reason = Some(EndReason::Revoked);
             }
@@ -225,7 +226,7 @@ impl FactorStore for MemoryStore {
             .find(|d| d.token_hash == token_hash)
             .cloned())
     }
-    async fn trusted_devices_of(&self, user_id: &str, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
+    async fn trusted_devices_of(&self, user_id: &UserId, now: UnixMillis) -> StoreResult<Vec<TrustedDevice>> {
         Ok(self
             .st()
             .devices
@@ -237,7 +238,7 @@ impl FactorStore for MemoryStore {
     }
     async fn forget_trusted_devices(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         device_id: Option<&str>,
         now: UnixMillis,
         a: &AuditEvent,
@@ -273,7 +274,7 @@ impl FactorResetStore for MemoryStore {
     async fn factor_reset_by_token(&self, _: &str) -> StoreResult<Option<crate::staff::FactorReset>> {
         Err(not_kept())
     }
-    async fn open_factor_reset(&self, _: &str) -> StoreResult<Option<crate::staff::FactorReset>> {
+    async fn open_factor_reset(&self, _: &UserId) -> StoreResult<Option<crate::staff::FactorReset>> {
         Err(not_kept())
     }
     async fn confirm_factor_reset(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
@@ -304,7 +305,7 @@ impl FactorResetStore for MemoryStore {
 impl PolicyStore for MemoryStore {
     async fn set_org_two_factor_policy(
         &self,
-        _: &str,
+        _: &OrgId,
         _: Option<crate::policy::TwoFactorPolicy>,
         _: &AuditEvent,
     ) -> StoreResult<bool> {
@@ -322,7 +323,7 @@ impl PolicyStore for MemoryStore {
     ) -> StoreResult<()> {
         Err(not_kept())
     }
-    async fn set_org_single_session(&self, _: &str, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
+    async fn set_org_single_session(&self, _: &OrgId, _: Option<bool>, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
 }
@@ -340,10 +341,10 @@ impl DirectoryStore for MemoryStore {
     async fn search_organizations(&self, _: &str, _: i64) -> StoreResult<Vec<OrganizationRow>> {
         Err(not_kept())
     }
-    async fn organization(&self, _: &str) -> StoreResult<Option<OrganizationRow>> {
+    async fn organization(&self, _: &OrgId) -> StoreResult<Option<OrganizationRow>> {
         Err(not_kept())
     }
-    async fn end_user_sessions(&self, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
+    async fn end_user_sessions(&self, _: &UserId, _: UnixMillis, _: &AuditEvent) -> StoreResult<u64> {
         Err(not_kept())
     }
 }
@@ -375,7 +376,7 @@ impl RecoveryStore for MemoryStore {
     async fn complete_password_reset(
         &self,
         _: &str,
-        _: &str,
+        _: &UserId,
         _: &str,
         _: UnixMillis,
         _: &AuditEvent,
@@ -388,7 +389,7 @@ impl RecoveryStore for MemoryStore {
     async fn accept_invitation(
         &self,
         _: &str,
-        _: &str,
+        _: &UserId,
         _: &str,
         _: &SessionRecord,
         _: &AuditEvent,
@@ -399,23 +400,23 @@ impl RecoveryStore for MemoryStore {
 
 #[async_trait]
 impl OrganizationStore for MemoryStore {
-    async fn members_of(&self, _: &str, _: UnixMillis) -> StoreResult<Vec<MemberRow>> {
+    async fn members_of(&self, _: &OrgId, _: UnixMillis) -> StoreResult<Vec<MemberRow>> {
         Err(not_kept())
     }
-    async fn set_member_role(&self, _: &str, _: &str, _: Role, _: &AuditEvent) -> StoreResult<bool> {
+    async fn set_member_role(&self, _: &OrgId, _: &UserId, _: Role, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
-    async fn set_member_active(&self, _: &str, _: &str, _: bool, _: &AuditEvent) -> StoreResult<bool> {
+    async fn set_member_active(&self, _: &OrgId, _: &UserId, _: bool, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
-    async fn remove_member(&self, _: &str, _: &str, _: &AuditEvent) -> StoreResult<bool> {
+    async fn remove_member(&self, _: &OrgId, _: &UserId, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
     async fn transfer_ownership(
         &self,
-        _: &str,
-        _: &str,
-        _: &str,
+        _: &OrgId,
+        _: &UserId,
+        _: &UserId,
         _: &Proof,
         _: UnixMillis,
         _: &AuditEvent,
@@ -425,20 +426,20 @@ impl OrganizationStore for MemoryStore {
     async fn invite_to_join(&self, _: &JoinInvitation, _: &OutboxMessage, _: &AuditEvent) -> StoreResult<()> {
         Err(not_kept())
     }
-    async fn join_offers(&self, _: &str, _: UnixMillis) -> StoreResult<Vec<JoinOffer>> {
+    async fn join_offers(&self, _: &UserId, _: UnixMillis) -> StoreResult<Vec<JoinOffer>> {
         Err(not_kept())
     }
     async fn accept_join(
         &self,
         _: &str,
-        _: &str,
+        _: &UserId,
         _: UnixMillis,
         _: &AuditEvent,
         _: &AuditEvent,
     ) -> StoreResult<JoinOutcome> {
         Err(not_kept())
     }
-    async fn decline_join(&self, _: &str, _: &str, _: &AuditEvent) -> StoreResult<bool> {
+    async fn decline_join(&self, _: &str, _: &UserId, _: &AuditEvent) -> StoreResult<bool> {
         Err(not_kept())
     }
 }
@@ -449,15 +450,15 @@ pub(super) fn not_kept() -> StoreError {
 
 #[async_trait]
 impl CommerceStore for MemoryStore {
-    async fn org_commerce(&self, _: &str) -> StoreResult<OrgCommerce> {
+    async fn org_commerce(&self, _: &OrgId) -> StoreResult<OrgCommerce> {
         Err(not_kept())
     }
-    async fn set_plan_choice(&self, _: &str, _: &str) -> StoreResult<()> {
+    async fn set_plan_choice(&self, _: &OrgId, _: &str) -> StoreResult<()> {
         Ok(())
     }
     async fn save_company(
         &self,
-        _: &str,
+        _: &OrgId,
         _: &crate::company::Company,
         _: UnixMillis,
         _: &AuditEvent,
@@ -470,7 +471,7 @@ impl CommerceStore for MemoryStore {
     async fn order_by_id(&self, _: &str) -> StoreResult<Option<Order>> {
         Err(not_kept())
     }
-    async fn orders_of(&self, _: &str) -> StoreResult<Vec<Order>> {
+    async fn orders_of(&self, _: &OrgId) -> StoreResult<Vec<Order>> {
         Err(not_kept())
     }
     async fn complete_order(
@@ -489,7 +490,7 @@ impl CommerceStore for MemoryStore {
     async fn set_order_ref(&self, _: &str, _: &str) -> StoreResult<()> {
         Err(not_kept())
     }
-    async fn finish_first_steps(&self, _: &str) -> StoreResult<()> {
+    async fn finish_first_steps(&self, _: &OrgId) -> StoreResult<()> {
         Err(not_kept())
     }
 }

@@ -25,7 +25,7 @@ use crate::flows::signup::SignupInput;
 use crate::outbox::OutboxMessage;
 use crate::policy::{HashParams, TwoFactorPolicy};
 use crate::ports::*;
-use crate::types::{Locale, OrgId};
+use crate::types::Locale;
 use crate::{CoreConfig, Umbral};
 
 const PASSWORD: &str = "tigre-azul-lunes-47";
