@@ -62,8 +62,10 @@ impl Default for CoreConfig {
     }
 }
 
-pub struct Umbral {
-    pub(crate) store: Arc<dyn Store>,
+/// `S` is the storage it keeps things in: every store in production (`dyn Store`); a test may
+/// give a double that keeps only what the flows under test touch.
+pub struct Umbral<S: ?Sized = dyn Store> {
+    pub(crate) store: Arc<S>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) hasher: Arc<PasswordHasherPool>,
     pub(crate) config: CoreConfig,
@@ -89,9 +91,9 @@ pub struct PlatformDefaults {
     pub single_session: bool,
 }
 
-impl Umbral {
+impl<S: ?Sized> Umbral<S> {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<S>,
         clock: Arc<dyn Clock>,
         hasher: Arc<PasswordHasherPool>,
         config: CoreConfig,
@@ -113,23 +115,6 @@ impl Umbral {
         }
     }
 
-    /// Can this node serve: does the database take a write? A real write, made at most once a
-    /// second however often a balancer asks; the reason of a failure is logged once per check.
-    pub async fn ready(&self) -> Result<(), String> {
-        let mut last = self.readiness.lock().await;
-        if let Some((at, result)) = last.as_ref()
-            && at.elapsed() < READINESS_EVERY
-        {
-            return result.clone();
-        }
-        let result = self.store.ping(self.now()).await.map_err(|e| e.to_string());
-        if let Err(e) = &result {
-            tracing::warn!(error = %e, "not ready: the database does not take a write");
-        }
-        *last = Some((std::time::Instant::now(), result.clone()));
-        result
-    }
-
     /// Where postal codes are looked up (default: nowhere; the user types the address).
     pub fn with_address_lookup(mut self, lookup: Arc<dyn AddressLookup>) -> Self {
         self.address_lookup = lookup;
@@ -144,16 +129,6 @@ impl Umbral {
 
     pub fn payment_gateway(&self) -> &Arc<dyn PaymentGateway> {
         &self.payments
-    }
-
-    /// The messages waiting in the outbox (a gauge of `/metrics`).
-    pub async fn outbox_pending(&self) -> Result<i64, crate::CoreError> {
-        Ok(self.store.outbox_pending().await?)
-    }
-
-    /// The newest messages `--dev` kept instead of sending them (`/dev/outbox`).
-    pub async fn dev_outbox(&self, limit: i64) -> Result<Vec<crate::ports::DevMessage>, crate::CoreError> {
-        Ok(self.store.dev_outbox_list(limit).await?)
     }
 
     pub fn config(&self) -> &CoreConfig {
@@ -174,5 +149,36 @@ impl Umbral {
             Ok(d) => *d,
             Err(poisoned) => *poisoned.into_inner(),
         }
+    }
+}
+
+impl<S: ?Sized + Store> Umbral<S> {
+    /// Can this node serve: does the database take a write? A real write, made at most once a
+    /// second however often a balancer asks; the reason of a failure is logged once per check.
+    pub async fn ready(&self) -> Result<(), String> {
+        let mut last = self.readiness.lock().await;
+        if let Some((at, result)) = last.as_ref()
+            && at.elapsed() < READINESS_EVERY
+        {
+            return result.clone();
+        }
+        let result = self.store.ping(self.now()).await.map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "not ready: the database does not take a write");
+        }
+        *last = Some((std::time::Instant::now(), result.clone()));
+        result
+    }
+}
+
+impl<S: ?Sized + crate::ports::OutboxStore> Umbral<S> {
+    /// The messages waiting in the outbox (a gauge of `/metrics`).
+    pub async fn outbox_pending(&self) -> Result<i64, crate::CoreError> {
+        Ok(self.store.outbox_pending().await?)
+    }
+
+    /// The newest messages `--dev` kept instead of sending them (`/dev/outbox`).
+    pub async fn dev_outbox(&self, limit: i64) -> Result<Vec<crate::ports::DevMessage>, crate::CoreError> {
+        Ok(self.store.dev_outbox_list(limit).await?)
     }
 }

@@ -179,8 +179,9 @@ pub async fn offline(settings: &Settings) -> anyhow::Result<(Arc<Umbral>, SqlSto
         4,
         std::time::Duration::from_millis(settings.passwords.max_wait_ms),
     )?);
+    let store_dyn: Arc<dyn umbral_core::ports::Store> = Arc::new(store.clone());
     let umbral = Arc::new(Umbral::new(
-        Arc::new(store.clone()),
+        store_dyn,
         Arc::new(umbral_core::clock::SystemClock),
         hasher,
         core_config(settings),

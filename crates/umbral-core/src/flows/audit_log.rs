@@ -6,6 +6,7 @@ use crate::accounts::Role;
 use crate::audit::{AuditFilter, AuditPage};
 use crate::error::CoreError;
 use crate::flows::session::Authenticated;
+use crate::ports::AuditStore;
 use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiScope};
 
@@ -63,7 +64,7 @@ impl AuditQuery {
     }
 }
 
-impl Umbral {
+impl<S: ?Sized + AuditStore> Umbral<S> {
     async fn audit_page(&self, filter: AuditFilter, limit: i64) -> Result<AuditPage, CoreError> {
         let mut events = self.store.list_audit(&filter, limit + 1).await?;
         let next_cursor = if events.len() as i64 > limit {

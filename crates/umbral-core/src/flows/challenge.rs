@@ -10,6 +10,8 @@ use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::CodePurpose;
+use crate::ports::{AccountStore, SessionStore, ThrottleStore};
+use crate::ports::{AuditStore, CodeStore, FactorStore};
 use crate::ports::{ChallengePassed, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
@@ -37,7 +39,9 @@ pub struct Passed {
     pub device_token: Option<String>,
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionStore + ThrottleStore>
+    Umbral<S>
+{
     fn challenged<'a>(&self, auth: &'a Authenticated) -> Result<&'a crate::accounts::User, CoreError> {
         let user = auth.confirmed_user()?;
         match auth.next {

@@ -14,6 +14,8 @@ use crate::outbox::{OutboxMessage, templates};
 use crate::policy::TwoFactorPolicy;
 use crate::ports::CodePurpose;
 use crate::ports::FactorConfirmation;
+use crate::ports::{AccountStore, CodeStore, SessionStore};
+use crate::ports::{FactorStore, ThrottleStore};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::UserId;
@@ -69,7 +71,7 @@ pub fn mask_phone(phone: &str) -> String {
     format!("••• {tail}")
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + ThrottleStore> Umbral<S> {
     /// The user who may set a factor up now: at the enrollment step, or fully signed in.
     fn enrolling_user<'a>(&self, auth: &'a Authenticated) -> Result<&'a User, CoreError> {
         let user = auth.confirmed_user()?;

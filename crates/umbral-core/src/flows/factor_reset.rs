@@ -10,6 +10,7 @@ use crate::flows::Next;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::FactorResetRow;
+use crate::ports::FactorResetStore;
 use crate::secrets;
 use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiScope, FactorReset, ResetStatus};
@@ -18,7 +19,7 @@ use crate::types::Locale;
 /// How long the confirmation link works.
 const LINK_TTL: Span = Span::hours(24);
 
-impl Umbral {
+impl<S: ?Sized + FactorResetStore> Umbral<S> {
     /// "I can't use any of my methods": opens a request and mails its confirmation link to the
     /// registered address. A request already confirmed and waiting for staff is not replaced.
     pub async fn request_factor_reset(

@@ -9,6 +9,8 @@ use crate::error::CoreError;
 use crate::flows::login::LoginOutcome;
 use crate::flows::recovery::INVITE;
 use crate::outbox::{OutboxMessage, templates};
+use crate::ports::RecoveryStore;
+use crate::ports::{AccountStore, CodeStore, FactorStore, SessionStore, ThrottleStore};
 use crate::ports::{NewInvitation, NewOrganization, PasswordResetRecord, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
@@ -43,7 +45,9 @@ impl NewUserInput {
     }
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + CodeStore + FactorStore + RecoveryStore + SessionStore + ThrottleStore>
+    Umbral<S>
+{
     /// Creates a user with no password and mails the invitation. An organization's key creates
     /// users in its own organization only.
     pub async fn create_user(

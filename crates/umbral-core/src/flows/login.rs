@@ -10,6 +10,7 @@ use crate::auth::trusted::distrust;
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::ports::ThrottleState;
+use crate::ports::{AccountStore, FactorStore, SessionStore, ThrottleStore};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::UserId;
@@ -26,7 +27,7 @@ pub struct LoginOutcome {
     pub asked_again: Option<&'static str>,
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + FactorStore + SessionStore + ThrottleStore> Umbral<S> {
     /// A sign-in from a client that carries no sign-in device cookie.
     pub async fn login(
         &self,

@@ -12,6 +12,7 @@ use crate::company::{self, CompanyInput};
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
+use crate::ports::CommerceStore;
 use crate::ports::{
     ChargeOutcome, ChargeRequest, GatewayError, Order, OrderStatus, OrgCommerce, OrgSetup, Subscription,
     SubscriptionStatus,
@@ -60,7 +61,7 @@ pub struct CheckoutView {
     pub needs_card: bool,
 }
 
-impl Umbral {
+impl<S: ?Sized + CommerceStore> Umbral<S> {
     /// The owner at the step `step` of the organization's set-up.
     fn at_step<'a>(
         &self,

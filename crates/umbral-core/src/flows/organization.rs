@@ -13,6 +13,8 @@ use crate::flows::input::parse_code6;
 use crate::flows::invitations::NewUserInput;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
+use crate::ports::{AccountStore, OrganizationStore};
+use crate::ports::{CodeStore, FactorStore, RecoveryStore, SessionStore, ThrottleStore};
 use crate::ports::{JoinInvitation, JoinOffer, JoinOutcome, MemberRow};
 use crate::staff::{ApiActor, ApiScope};
 use crate::types::UserId;
@@ -21,7 +23,17 @@ use crate::types::UserId;
 const JOIN_INVITATION_TTL: Span = Span::days(7);
 use crate::service::Umbral;
 
-impl Umbral {
+impl<
+    S: ?Sized
+        + AccountStore
+        + CodeStore
+        + FactorStore
+        + OrganizationStore
+        + RecoveryStore
+        + SessionStore
+        + ThrottleStore,
+> Umbral<S>
+{
     /// The signed-in owner or admin and their organization; members are refused.
     fn manager<'a>(&self, auth: &'a Authenticated) -> Result<(&'a User, &'a Membership), CoreError> {
         let user = auth.complete_user()?;

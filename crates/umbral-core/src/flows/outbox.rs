@@ -4,13 +4,18 @@
 use crate::error::CoreError;
 use crate::outbox::Channel;
 use crate::outbox::retry_delay_ms;
+use crate::ports::OutboxStore;
+use crate::ports::{AccountStore, AuditStore, CodeStore, FactorStore, SessionStore, ThrottleStore};
 use crate::ports::{Mailer, MessageRenderer, SmsGateway};
 use crate::service::Umbral;
 
 /// How long a node holds a message it is sending.
 const LEASE_MS: i64 = 60_000;
 
-impl Umbral {
+impl<
+    S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + OutboxStore + SessionStore + ThrottleStore,
+> Umbral<S>
+{
     /// Sends the messages that are due; returns (sent, failed).
     pub async fn deliver_outbox(
         &self,
@@ -46,7 +51,10 @@ impl Umbral {
     }
 }
 
-impl Umbral {
+impl<
+    S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + OutboxStore + SessionStore + ThrottleStore,
+> Umbral<S>
+{
     /// Delivers queued messages until `shutdown` resolves: at once when a message is queued on
     /// this node, and every `poll` otherwise (for messages queued by other nodes and retries).
     pub async fn run_outbox_worker(

@@ -7,6 +7,8 @@ use crate::auth::Verified;
 use crate::error::{CoreError, FieldError};
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
+use crate::ports::AccountStore;
+use crate::ports::{CodeStore, FactorStore, SessionStore, ThrottleStore};
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password};
 
@@ -20,7 +22,7 @@ fn personal_inputs(email: &str, name: &str) -> Vec<String> {
     personal
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + ThrottleStore> Umbral<S> {
     /// Checks a new password against the policy and the user's own data. The strength estimate
     /// costs milliseconds on long inputs, so it runs on the hashing pool (bounded, admitted by
     /// expected wait), never on the async workers. The outer error is the pool's (overloaded);

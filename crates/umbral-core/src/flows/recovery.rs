@@ -10,6 +10,8 @@ use crate::clock::Span;
 use crate::error::CoreError;
 use crate::outbox::{OutboxMessage, templates};
 use crate::policy::ThrottlePolicy;
+use crate::ports::{AccountStore, RecoveryStore, ThrottleStore};
+use crate::ports::{CodeStore, FactorStore, SessionStore};
 use crate::ports::{PasswordResetRecord, PasswordResetRequest};
 use crate::secrets;
 use crate::service::Umbral;
@@ -19,7 +21,9 @@ use crate::types::{Email, Locale};
 pub(crate) const RESET: &str = "reset";
 pub(crate) const INVITE: &str = "invite";
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + CodeStore + FactorStore + RecoveryStore + SessionStore + ThrottleStore>
+    Umbral<S>
+{
     fn recovery_throttle(&self) -> ThrottlePolicy {
         ThrottlePolicy {
             window: self.config.recovery.window,

@@ -7,6 +7,7 @@ use crate::error::{CoreError, EndReason};
 use crate::factors::Factor;
 use crate::flows::Next;
 use crate::ports::SessionRecord;
+use crate::ports::SessionStore;
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::UserId;
@@ -100,7 +101,7 @@ pub struct MeView {
 /// Last-seen times are written at most this often, so that reads stay reads.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-impl Umbral {
+impl<S: ?Sized + SessionStore> Umbral<S> {
     /// A person has proven who they are (a password, a second factor, a first factor set up, an
     /// invitation accepted; later an upstream provider or a passkey): the session that follows.
     /// It always has a new id: a session's id changes whenever it gains privilege. When the

@@ -10,9 +10,11 @@ use crate::flows::Next;
 use crate::flows::input::{PhoneInput, parse_code6};
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::CodePurpose;
+use crate::ports::{AccountStore, CodeStore, ThrottleStore};
 use crate::ports::{
     CodeRecord, NewOrganization, NewSignup, PendingSignupUpdate, StoreError, TermsAcceptance,
 };
+use crate::ports::{FactorStore, SessionStore};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, Password, PersonName, PhoneE164, UserId};
@@ -78,7 +80,7 @@ pub struct SignupOutcome {
     pub next: Next,
 }
 
-impl Umbral {
+impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + ThrottleStore> Umbral<S> {
     pub async fn signup(&self, input: &SignupInput, meta: &RequestMeta) -> Result<SignupOutcome, CoreError> {
         self.signup_from(input, meta, None).await
     }

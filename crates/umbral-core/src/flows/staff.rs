@@ -11,6 +11,7 @@ use crate::error::CoreError;
 use crate::factors::Factor;
 use crate::flows::session::Authenticated;
 use crate::policy::TwoFactorPolicy;
+use crate::ports::Store;
 use crate::ports::{OrganizationRow, SessionRecord};
 use crate::secrets;
 use crate::service::Umbral;
@@ -27,7 +28,7 @@ pub struct UserOverview {
     pub audit: Vec<AuditEvent>,
 }
 
-impl Umbral {
+impl<S: ?Sized + Store> Umbral<S> {
     /// The signed-in staff member as an actor; anyone else is told the page does not exist.
     pub fn staff_actor(&self, auth: &Authenticated) -> Result<ApiActor, CoreError> {
         let user = auth.complete_user().map_err(|_| CoreError::NotFound)?;
@@ -97,7 +98,7 @@ impl Umbral {
     }
 }
 
-impl Umbral {
+impl<S: ?Sized + Store> Umbral<S> {
     pub async fn search_organizations(
         &self,
         actor: &ApiActor,
@@ -172,7 +173,7 @@ impl Umbral {
 const TWO_FACTOR_KEY: &str = "two_factor_policy";
 const SINGLE_SESSION_KEY: &str = "single_session";
 
-impl Umbral {
+impl<S: ?Sized + Store> Umbral<S> {
     /// Reads the platform defaults staff set (the configuration's where they set none). Every
     /// node runs this every few seconds, so a change reaches all of them.
     pub async fn refresh_platform_defaults(&self) -> Result<(), CoreError> {
@@ -243,7 +244,7 @@ impl Umbral {
 /// The prefix of every API key, so that a key is recognisable in logs and secret scanners.
 pub const API_KEY_PREFIX: &str = "uak_";
 
-impl Umbral {
+impl<S: ?Sized + Store> Umbral<S> {
     /// Staff (or the organization's own key) set an organization's two-factor policy; `None`
     /// follows the platform's default again.
     pub async fn set_org_two_factor_policy(

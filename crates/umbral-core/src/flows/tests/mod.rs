@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
+use crate::CoreConfig;
 use crate::accounts::{Membership, Role, User};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::PasswordHasherPool;
@@ -25,8 +26,10 @@ use crate::flows::signup::SignupInput;
 use crate::outbox::OutboxMessage;
 use crate::policy::{HashParams, TwoFactorPolicy};
 use crate::ports::*;
-use crate::types::Locale;
-use crate::{CoreConfig, Umbral};
+use crate::types::{Locale, OrgId};
+
+/// The facade over the in-memory double: only the flows whose stores it keeps can be called.
+type Umbral = crate::Umbral<MemoryStore>;
 
 const PASSWORD: &str = "tigre-azul-lunes-47";
 
@@ -185,11 +188,71 @@ impl PaymentGateway for PaidNotices {
     }
 }
 
+/// The orders' database while it is down: every read and write fails.
+struct OrdersDown;
+
+fn down<T>() -> StoreResult<T> {
+    Err(StoreError::Backend("connection refused".into()))
+}
+
+#[async_trait]
+impl CommerceStore for OrdersDown {
+    async fn org_commerce(&self, _: &OrgId) -> StoreResult<OrgCommerce> {
+        down()
+    }
+    async fn set_plan_choice(&self, _: &OrgId, _: &str) -> StoreResult<()> {
+        down()
+    }
+    async fn save_company(
+        &self,
+        _: &OrgId,
+        _: &crate::company::Company,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn open_order(&self, _: &Order) -> StoreResult<Order> {
+        down()
+    }
+    async fn order_by_id(&self, _: &str) -> StoreResult<Option<Order>> {
+        down()
+    }
+    async fn orders_of(&self, _: &OrgId) -> StoreResult<Vec<Order>> {
+        down()
+    }
+    async fn complete_order(
+        &self,
+        _: &str,
+        _: &str,
+        _: &Subscription,
+        _: UnixMillis,
+        _: &AuditEvent,
+    ) -> StoreResult<bool> {
+        down()
+    }
+    async fn decline_order(&self, _: &str, _: &str, _: UnixMillis, _: &AuditEvent) -> StoreResult<bool> {
+        down()
+    }
+    async fn set_order_ref(&self, _: &str, _: &str) -> StoreResult<()> {
+        down()
+    }
+    async fn finish_first_steps(&self, _: &OrgId) -> StoreResult<()> {
+        down()
+    }
+}
+
 #[tokio::test]
 async fn a_payment_notice_that_cannot_be_recorded_asks_to_be_sent_again() {
-    let (u, _, _) = setup();
-    // The memory store keeps no orders: reading one fails, as a database that is down would.
-    let u = u.with_payment_gateway(Arc::new(PaidNotices));
+    let (u, _, clock) = setup();
+    // The payment flows need only the commerce store: here one whose database is down.
+    let u = crate::Umbral::new(
+        Arc::new(OrdersDown),
+        clock,
+        u.hasher.clone(),
+        CoreConfig::default(),
+    )
+    .with_payment_gateway(Arc::new(PaidNotices));
     let err = u
         .payment_webhook(&[], b"{}", &RequestMeta::default())
         .await
