@@ -521,6 +521,41 @@ mod tests {
         assert_eq!(name.as_deref(), Some("umbral-hash-0"));
     }
 
+    #[test]
+    fn a_finished_job_moves_the_average_an_eighth_of_the_way() {
+        let load = Load {
+            pending: AtomicUsize::new(2),
+            job_micros: AtomicU64::new(8_000),
+        };
+        load.finished(Duration::from_micros(16_000));
+        assert_eq!(load.pending.load(Ordering::Acquire), 1);
+        assert_eq!(load.job_micros.load(Ordering::Relaxed), 9_000);
+    }
+
+    /// The wait of a job submitted now: the jobs ahead of it beyond the free workers, each the
+    /// average job time, shared by the workers; refused only beyond `max_wait`, or when the
+    /// queue and the workers are all taken.
+    #[test]
+    fn admission_counts_the_jobs_ahead_and_the_queue() {
+        let pool = PasswordHasherPool::new(FAST, 2, 16, Duration::from_micros(1_000)).unwrap();
+        pool.load.job_micros.store(1_000, Ordering::Relaxed);
+        pool.load.pending.store(3, Ordering::Release);
+        // 3 pending + this one on 2 workers: 2 ahead, 1 ms each, shared by 2.
+        assert_eq!(pool.expected_wait(), Duration::from_micros(1_000));
+        assert!(pool.admits().is_ok(), "a wait of exactly max_wait is admitted");
+        pool.load.pending.store(4, Ordering::Release);
+        assert!(pool.admits().is_err());
+        pool.load.job_micros.store(1, Ordering::Relaxed);
+        pool.load.pending.store(17, Ordering::Release);
+        assert!(pool.admits().is_ok(), "room left in the queue");
+        pool.load.pending.store(18, Ordering::Release);
+        assert!(matches!(
+            pool.admits(),
+            Err(CoreError::Overloaded { retry_after_secs: 1 })
+        ));
+        pool.load.pending.store(0, Ordering::Release);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn full_queue_answers_overloaded_at_once() {
         let pool = Arc::new(PasswordHasherPool::new(SLOW, 1, 1, Duration::from_secs(60)).unwrap());

@@ -52,6 +52,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn codes_use_the_whole_alphabet() {
+        let chars: std::collections::HashSet<char> = generate()
+            .unwrap()
+            .concat()
+            .chars()
+            .filter(|c| *c != '-')
+            .collect();
+        // 100 draws from 32 letters: fewer than 16 distinct ones happens about never.
+        assert!(chars.len() >= 16, "{chars:?}");
+    }
+
+    #[test]
     fn ten_distinct_codes_that_survive_retyping() {
         let codes = generate().unwrap();
         assert_eq!(codes.len(), 10);

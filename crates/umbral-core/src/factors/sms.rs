@@ -41,6 +41,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sends_beyond_the_allowance_wait_a_minute_then_longer_up_to_the_window() {
+        let mut p = SmsPolicy {
+            window: Span::secs(7200),
+            ..SmsPolicy::default()
+        };
+        let t = throttle(&p);
+        assert_eq!(t.window, Span::secs(7200));
+        assert_eq!(t.base_delay, Span::secs(60));
+        assert_eq!(t.max_delay, Span::secs(7200));
+        p.window = Span::secs(30);
+        assert_eq!(throttle(&p).max_delay, Span::secs(60));
+    }
+
+    #[test]
     fn allowed_countries() {
         let mut p = SmsPolicy::default();
         assert!(country_allowed(&p, "AR"));

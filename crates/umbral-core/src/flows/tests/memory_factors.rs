@@ -6,6 +6,16 @@ use super::*;
 use crate::types::UserId;
 
 impl State {
+    /// The single-session rule: every other live session of the user ends.
+    fn end_others(&mut self, user_id: &UserId, keep: &str, now: UnixMillis) {
+        for s in self.sessions.values_mut() {
+            if s.user_id.as_ref() == Some(user_id) && s.id_hash != keep && s.ended_at.is_none() {
+                s.ended_at = Some(now);
+                s.end_reason = Some(EndReason::SignedInElsewhere);
+            }
+        }
+    }
+
     /// Applies a proof; false when it was used already.
     fn use_proof(&mut self, user_id: &str, proof: &Proof, now: UnixMillis) -> bool {
         match proof {
@@ -117,6 +127,9 @@ impl FactorStore for MemoryStore {
         if let Some(u) = st.users.get_mut(c.user_id.as_str()) {
             u.mfa_enabled = true;
         }
+        if c.end_others.is_some() {
+            st.end_others(&c.user_id, &c.session_id_hash, c.now);
+        }
         if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
             s.mfa_at = Some(c.now);
             s.mfa_method = Some(crate::factors::MfaVia::Enrollment);
@@ -137,15 +150,7 @@ impl FactorStore for MemoryStore {
             return Ok(false);
         }
         if p.end_others.is_some() {
-            for s in st.sessions.values_mut() {
-                if s.user_id.as_ref() == Some(&p.user_id)
-                    && s.id_hash != p.session_id_hash
-                    && s.ended_at.is_none()
-                {
-                    s.ended_at = Some(p.now);
-                    s.end_reason = Some(EndReason::SignedInElsewhere);
-                }
-            }
+            st.end_others(&p.user_id, &p.session_id_hash, p.now);
         }
         if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
             s.mfa_at = Some(p.now);
