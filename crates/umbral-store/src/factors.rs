@@ -11,7 +11,7 @@ use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
 };
-use umbral_core::types::UserId;
+use umbral_core::types::{FactorId, UserId};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -25,8 +25,8 @@ const FACTOR_COLUMNS: &str =
 fn factor(r: &AnyRow) -> Result<Factor, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
     Ok(Factor {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        id: FactorId(r.try_get("id")?),
+        user_id: UserId(r.try_get("user_id")?),
         kind: FactorKind::parse(&kind)
             .ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
         phone: r.try_get("phone")?,
@@ -44,7 +44,7 @@ const DEVICE_COLUMNS: &str = "id, user_id, token_hash, created_at, expires_at, n
 fn device(r: &AnyRow) -> Result<TrustedDevice, sqlx::Error> {
     Ok(TrustedDevice {
         id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
+        user_id: UserId(r.try_get("user_id")?),
         token_hash: r.try_get("token_hash")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
@@ -207,7 +207,7 @@ impl FactorStore for SqlStore {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query("DELETE FROM factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
-            .bind(&f.user_id)
+            .bind(f.user_id.as_str())
             .bind(f.kind.as_str())
             .execute(&mut *tx)
             .await
@@ -216,8 +216,8 @@ impl FactorStore for SqlStore {
             "INSERT INTO factors (id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step) \
              VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
         )
-        .bind(&f.id)
-        .bind(&f.user_id)
+        .bind(f.id.as_str())
+        .bind(f.user_id.as_str())
         .bind(f.kind.as_str())
         .bind(&f.phone)
         .bind(&f.secret_sealed)
@@ -242,7 +242,7 @@ impl FactorStore for SqlStore {
             "UPDATE factors SET confirmed_at = $1 WHERE id = $2 AND user_id = $3 AND confirmed_at IS NULL",
         )
         .bind(c.now)
-        .bind(&c.factor_id)
+        .bind(c.factor_id.as_str())
         .bind(c.user_id.as_str())
         .execute(&mut *tx)
         .await
@@ -305,7 +305,7 @@ impl FactorStore for SqlStore {
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(&d.id)
-                .bind(&d.user_id)
+                .bind(d.user_id.as_str())
                 .bind(&d.token_hash)
                 .bind(d.created_at)
                 .bind(d.expires_at)
@@ -326,14 +326,14 @@ impl FactorStore for SqlStore {
     async fn remove_factor(
         &self,
         user_id: &UserId,
-        factor_id: &str,
+        factor_id: &FactorId,
         mfa_enabled_after: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         let removed = sqlx::query("DELETE FROM factors WHERE id = $1 AND user_id = $2")
-            .bind(factor_id)
+            .bind(factor_id.as_str())
             .bind(user_id.as_str())
             .execute(&mut *tx)
             .await

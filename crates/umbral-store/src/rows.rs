@@ -6,7 +6,7 @@ use umbral_core::error::EndReason;
 use umbral_core::factors::{Factor, FactorKind, MfaVia};
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::{OrgSetup, SessionRecord};
-use umbral_core::types::{OrgId, UserId};
+use umbral_core::types::{FactorId, OrgId, UserId};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
      u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, u.is_staff, \
@@ -113,8 +113,8 @@ pub(crate) fn joined_factor(row: &impl Cols) -> Result<Option<Factor>, sqlx::Err
     };
     let kind: String = row.col::<Option<String>>("f_kind")?.unwrap_or_default();
     Ok(Some(Factor {
-        id,
-        user_id: row.col::<Option<String>>("f_user_id")?.unwrap_or_default(),
+        id: FactorId(id),
+        user_id: UserId(row.col::<Option<String>>("f_user_id")?.unwrap_or_default()),
         kind: FactorKind::parse(&kind)
             .ok_or_else(|| sqlx::Error::Decode(format!("factor kind {kind}").into()))?,
         phone: row.col("f_phone")?,

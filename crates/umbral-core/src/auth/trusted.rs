@@ -40,7 +40,7 @@ pub fn distrust(
     ip: &str,
     now: UnixMillis,
 ) -> Option<Distrust> {
-    if device.user_id != user.id.0 {
+    if device.user_id != user.id {
         Some(Distrust::OtherUser)
     } else if device.revoked_at.is_some() {
         Some(Distrust::Revoked)

@@ -9,6 +9,7 @@ pub mod sms;
 pub mod totp;
 
 use crate::clock::UnixMillis;
+use crate::types::{FactorId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FactorKind {
@@ -36,8 +37,8 @@ impl FactorKind {
 /// A stored factor. `confirmed_at` is `None` while it is being set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Factor {
-    pub id: String,
-    pub user_id: String,
+    pub id: FactorId,
+    pub user_id: UserId,
     pub kind: FactorKind,
     /// The phone (E.164) of an SMS factor.
     pub phone: Option<String>,
@@ -114,7 +115,7 @@ impl Method {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proof {
     /// A TOTP time step: accepted only if it is later than the factor's last accepted step.
-    TotpStep { factor_id: String, step: i64 },
+    TotpStep { factor_id: FactorId, step: i64 },
     /// A code sent by SMS or email: deleted.
     Code { code_id: String },
     /// A recovery code: marked used.
@@ -125,7 +126,7 @@ pub enum Proof {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrustedDevice {
     pub id: String,
-    pub user_id: String,
+    pub user_id: UserId,
     /// SHA-256 of the token kept in the browser's cookie.
     pub token_hash: String,
     pub created_at: UnixMillis,

@@ -170,7 +170,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
                     let Some(sealed) = f.secret_sealed.as_deref() else {
                         continue;
                     };
-                    let key = self.config.secret_key.open(sealed, &f.id)?;
+                    let key = self.config.secret_key.open(sealed, f.id.as_str())?;
                     if let Some(step) = totp::matching_step(&key, code, now)? {
                         proof = Some(Proof::TotpStep {
                             factor_id: f.id.clone(),
@@ -216,7 +216,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         let device = match &device_token {
             Some(token) => Some(TrustedDevice {
                 id: secrets::new_id(now)?,
-                user_id: uid.to_string(),
+                user_id: user.id.clone(),
                 token_hash: secrets::hash_token(token),
                 created_at: now,
                 expires_at: now + self.config.factors.trust.lifetime.as_ms(),

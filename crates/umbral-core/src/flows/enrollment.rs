@@ -18,13 +18,13 @@ use crate::ports::{AccountStore, CodeStore, SessionStore};
 use crate::ports::{FactorStore, ThrottleStore};
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::UserId;
+use crate::types::{FactorId, UserId};
 use crate::types::{Locale, PhoneE164};
 
 /// What the page shows to set an authenticator app up.
 #[derive(Debug, Clone)]
 pub struct TotpSetup {
-    pub factor_id: String,
+    pub factor_id: FactorId,
     /// The key as text, for manual entry (base32).
     pub secret: String,
     pub otpauth_uri: String,
@@ -33,7 +33,7 @@ pub struct TotpSetup {
 /// A factor was set up.
 #[derive(Debug, Clone)]
 pub struct Enrolled {
-    pub factor_id: String,
+    pub factor_id: FactorId,
     /// The session's new token when enrolling completed its sign-in (its id rotates as it
     /// gains privilege; the old token stops working).
     pub session_token: Option<String>,
@@ -45,7 +45,7 @@ pub struct Enrolled {
 /// A factor as the user sees it in the Security tab and `GET /api/v1/factors`.
 #[derive(Debug, Clone)]
 pub struct FactorView {
-    pub id: String,
+    pub id: FactorId,
     pub kind: FactorKind,
     /// The phone of an SMS factor, partly hidden.
     pub phone_masked: Option<String>,
@@ -99,19 +99,19 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
         let pending = self.pending_factor(&user.id, FactorKind::Totp).await?;
         let (factor_id, key) = match pending.and_then(|f| f.secret_sealed.clone().map(|s| (f.id, s))) {
             Some((id, sealed)) => {
-                let key = self.config.secret_key.open(&sealed, &id)?;
+                let key = self.config.secret_key.open(&sealed, id.as_str())?;
                 (id, key)
             }
             None => {
                 let now = self.now();
-                let id = secrets::new_id(now)?;
+                let id = FactorId(secrets::new_id(now)?);
                 let key = totp::new_secret()?.to_vec();
                 let factor = Factor {
                     id: id.clone(),
-                    user_id: user.id.0.clone(),
+                    user_id: user.id.clone(),
                     kind: FactorKind::Totp,
                     phone: None,
-                    secret_sealed: Some(self.config.secret_key.seal(&key, &id)?),
+                    secret_sealed: Some(self.config.secret_key.seal(&key, id.as_str())?),
                     created_at: now,
                     confirmed_at: None,
                     last_used_at: None,
@@ -146,7 +146,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
             .secret_sealed
             .as_deref()
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
-        let key = self.config.secret_key.open(sealed, &pending.id)?;
+        let key = self.config.secret_key.open(sealed, pending.id.as_str())?;
         self.factor_limit(uid).await?;
         let now = self.now();
         let Some(step) = totp::matching_step(&key, code, now)? else {
@@ -274,8 +274,8 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
             &[("code", &code)],
         )?;
         let factor = Factor {
-            id: secrets::new_id(now)?,
-            user_id: uid.to_string(),
+            id: FactorId(secrets::new_id(now)?),
+            user_id: user.id.clone(),
             kind: FactorKind::Sms,
             phone: Some(phone.as_str().to_string()),
             secret_sealed: None,
@@ -368,7 +368,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
     pub async fn remove_factor(
         &self,
         auth: &Authenticated,
-        factor_id: &str,
+        factor_id: &FactorId,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
         let user = auth.complete_user()?;

@@ -50,7 +50,7 @@ impl<
             .members_of(&m.org_id, self.now())
             .await?
             .into_iter()
-            .find(|r| &r.user.id == user_id)
+            .find(|r| r.user.id == user_id)
             .ok_or(CoreError::NotFound)
     }
 
@@ -326,7 +326,7 @@ impl<
                     let Some(sealed) = f.secret_sealed.as_deref() else {
                         continue;
                     };
-                    let key = self.config.secret_key.open(sealed, &f.id)?;
+                    let key = self.config.secret_key.open(sealed, f.id.as_str())?;
                     if let Some(step) = totp::matching_step(&key, code, now)? {
                         found = Some(Proof::TotpStep {
                             factor_id: f.id.clone(),

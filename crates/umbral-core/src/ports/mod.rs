@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use crate::types::{OrgId, UserId};
+use crate::types::{FactorId, OrgId, UserId};
 
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
@@ -321,7 +321,7 @@ pub trait AuditStore: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct FactorConfirmation {
     pub user_id: UserId,
-    pub factor_id: String,
+    pub factor_id: FactorId,
     pub proof: Proof,
     /// New recovery codes (hashed) that replace any old ones: with the first factor only.
     pub recovery_code_hashes: Option<Vec<String>>,
@@ -384,7 +384,7 @@ pub trait FactorStore: Send + Sync {
     async fn remove_factor(
         &self,
         user_id: &UserId,
-        factor_id: &str,
+        factor_id: &FactorId,
         mfa_enabled_after: bool,
         audit: &AuditEvent,
     ) -> StoreResult<bool>;

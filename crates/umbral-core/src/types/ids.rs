@@ -39,6 +39,12 @@ macro_rules! id_type {
             }
         }
 
+        impl PartialEq<&$name> for $name {
+            fn eq(&self, other: &&$name) -> bool {
+                self == *other
+            }
+        }
+
         impl PartialEq<$name> for String {
             fn eq(&self, other: &$name) -> bool {
                 *self == other.0
@@ -66,4 +72,8 @@ id_type!(
 id_type!(
     /// An organization (a company and its members).
     OrgId
+);
+id_type!(
+    /// A second factor (an authenticator app, a phone).
+    FactorId
 );

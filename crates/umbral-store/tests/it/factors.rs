@@ -2,7 +2,7 @@
 //! an SMS number belongs to one user, confirmations write everything that goes with them.
 
 use std::sync::Arc;
-use umbral_core::types::UserId;
+use umbral_core::types::{FactorId, UserId};
 
 use umbral_core::audit::AuditEvent;
 use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
@@ -15,7 +15,7 @@ use crate::{each_store, each_store_at};
 
 fn factor(user_id: &str, kind: FactorKind, phone: Option<&str>) -> Factor {
     Factor {
-        id: secrets::new_id(NOW).unwrap(),
+        id: FactorId(secrets::new_id(NOW).unwrap()),
         user_id: user_id.into(),
         kind,
         phone: phone.map(str::to_string),
@@ -32,7 +32,7 @@ fn audit(user_id: &str, event: &str) -> AuditEvent {
 }
 
 /// A user with a confirmed TOTP factor; returns (user id, session hash, factor id).
-async fn with_totp(store: &SqlStore, email: &str) -> (String, String, String) {
+async fn with_totp(store: &SqlStore, email: &str) -> (String, String, FactorId) {
     let s = signup(email);
     let user_id = uid(&s);
     store.create_signup(&s).await.unwrap();
@@ -138,7 +138,7 @@ async fn confirming_a_factor_writes_everything_that_goes_with_it() {
         let p2 = factor(&user_id, FactorKind::Totp, None);
         store.put_pending_factor(&p1, None).await.unwrap();
         store.put_pending_factor(&p2, None).await.unwrap();
-        let mut ids: Vec<String> = store
+        let mut ids: Vec<FactorId> = store
             .factors_of(&UserId::from(user_id.as_str()))
             .await
             .unwrap()
@@ -352,7 +352,7 @@ async fn trusted_devices_are_remembered_listed_and_forgotten() {
         let (user_id, session, factor_id) = with_totp(&store, "ana@example.com").await;
         let device = TrustedDevice {
             id: secrets::new_id(NOW).unwrap(),
-            user_id: user_id.clone(),
+            user_id: UserId(user_id.clone()),
             token_hash: secrets::hash_token("device-token"),
             created_at: NOW,
             expires_at: NOW + 14 * 86_400_000,

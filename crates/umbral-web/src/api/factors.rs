@@ -23,6 +23,7 @@ use super::{ApiJson, append_cookie};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Ctx;
+use umbral_core::types::FactorId;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -320,7 +321,7 @@ pub async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiSession(a): ApiSession,
-    Path(id): Path<String>,
+    Path(id): Path<FactorId>,
 ) -> Response {
     match state.umbral.remove_factor(&a, &id, &ctx.meta).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

@@ -23,6 +23,7 @@ use super::two_factor::{
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
+use umbral_core::types::FactorId;
 
 /// Notices the Security tab may show after an action.
 const NOTICES: &[&str] = &[
@@ -227,7 +228,7 @@ pub async fn confirm_remove_factor(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Path(id): Path<String>,
+    Path(id): Path<FactorId>,
 ) -> Response {
     let factor = match state.umbral.factors(&auth) {
         Ok(list) => list.into_iter().find(|f| f.id == id),
@@ -246,7 +247,7 @@ pub async fn remove_factor(
     State(state): State<AppState>,
     ctx: Ctx,
     PageSession(auth): PageSession,
-    Path(id): Path<String>,
+    Path(id): Path<FactorId>,
     posted: Posted<NoFields>,
 ) -> Response {
     let work = async |_: NoFields| state.umbral.remove_factor(&auth, &id, &ctx.meta).await;

@@ -305,7 +305,7 @@ async fn the_last_factor_stays_under_required_and_may_go_under_optional() {
         "factor.last_required"
     );
     assert_eq!(
-        u.remove_factor(&auth, "no-such-factor", &meta())
+        u.remove_factor(&auth, &"no-such-factor".into(), &meta())
             .await
             .unwrap_err(),
         CoreError::NotFound

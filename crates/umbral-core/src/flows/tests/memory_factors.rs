@@ -3,7 +3,7 @@
 
 use super::memory::{MemoryStore, State};
 use super::*;
-use crate::types::UserId;
+use crate::types::{FactorId, UserId};
 
 impl State {
     /// The single-session rule: every other live session of the user ends.
@@ -20,7 +20,7 @@ impl State {
     fn use_proof(&mut self, user_id: &str, proof: &Proof, now: UnixMillis) -> bool {
         match proof {
             Proof::TotpStep { factor_id, step } => {
-                match self.factors.iter_mut().find(|f| &f.id == factor_id) {
+                match self.factors.iter_mut().find(|f| f.id == factor_id) {
                     Some(f) if f.last_step.is_none_or(|l| l < *step) => {
                         f.last_step = Some(*step);
                         f.last_used_at = Some(now);
@@ -165,7 +165,7 @@ impl FactorStore for MemoryStore {
     async fn remove_factor(
         &self,
         user_id: &UserId,
-        factor_id: &str,
+        factor_id: &FactorId,
         on: bool,
         a: &AuditEvent,
     ) -> StoreResult<bool> {
