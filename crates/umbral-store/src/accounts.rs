@@ -10,7 +10,7 @@ use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     AccountStore, NewOrganization, NewSignup, PendingSignupUpdate, SignInLookup, StoreResult, ThrottleState,
 };
-use umbral_core::types::UserId;
+use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -150,7 +150,7 @@ impl AccountStore for SqlStore {
         &self,
         user_id: &UserId,
         hash: &str,
-        keep_session: &str,
+        keep_session: &SessionId,
         now: UnixMillis,
         message: &OutboxMessage,
         audit: &AuditEvent,
@@ -172,7 +172,7 @@ impl AccountStore for SqlStore {
         )
         .bind(now)
         .bind(user_id.as_str())
-        .bind(keep_session)
+        .bind(keep_session.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;

@@ -71,7 +71,7 @@ impl SessionCache {
         }
         let generation = inner.gen_of(ctx.session.user_id.as_ref().map(UserId::as_str));
         inner.entries.insert(
-            ctx.session.id_hash.clone(),
+            ctx.session.id_hash.0.clone(),
             (ctx.clone(), generation, Instant::now()),
         );
     }

@@ -11,7 +11,7 @@ use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
     ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
 };
-use umbral_core::types::{FactorId, UserId};
+use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
@@ -258,15 +258,15 @@ impl FactorStore for SqlStore {
         self.complete_sign_in(
             &mut tx,
             c.user_id.as_str(),
-            &c.session_id_hash,
+            c.session_id_hash.as_str(),
             c.now,
             c.end_others.as_ref(),
         )
         .await?;
         mark_session(
             &mut tx,
-            &c.session_id_hash,
-            c.new_session_id_hash.as_deref(),
+            c.session_id_hash.as_str(),
+            c.new_session_id_hash.as_ref().map(SessionId::as_str),
             MfaVia::Enrollment,
             c.now,
         )
@@ -286,15 +286,15 @@ impl FactorStore for SqlStore {
         self.complete_sign_in(
             &mut tx,
             p.user_id.as_str(),
-            &p.session_id_hash,
+            p.session_id_hash.as_str(),
             p.now,
             p.end_others.as_ref(),
         )
         .await?;
         mark_session(
             &mut tx,
-            &p.session_id_hash,
-            Some(&p.new_session_id_hash),
+            p.session_id_hash.as_str(),
+            Some(p.new_session_id_hash.as_str()),
             MfaVia::Method(p.method),
             p.now,
         )

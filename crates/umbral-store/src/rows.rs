@@ -6,7 +6,7 @@ use umbral_core::error::EndReason;
 use umbral_core::factors::{Factor, FactorKind, MfaVia};
 use umbral_core::policy::TwoFactorPolicy;
 use umbral_core::ports::{OrgSetup, SessionRecord};
-use umbral_core::types::{FactorId, OrgId, UserId};
+use umbral_core::types::{FactorId, OrgId, SessionId, UserId};
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
      u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, u.is_staff, \
@@ -84,7 +84,7 @@ pub(crate) const SESSION_COLUMNS: &str = "s.id_hash, s.user_id AS s_user_id, s.c
 
 pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
-        id_hash: row.col("id_hash")?,
+        id_hash: SessionId(row.col("id_hash")?),
         user_id: row.col::<Option<String>>("s_user_id")?.map(UserId),
         created_at: row.col("s_created_at")?,
         last_seen_at: row.col("last_seen_at")?,

@@ -50,6 +50,11 @@ impl From<&umbral_core::types::UserId> for Arg {
         Arg::Text(Some(v.0.clone()))
     }
 }
+impl From<&umbral_core::types::SessionId> for Arg {
+    fn from(v: &umbral_core::types::SessionId) -> Self {
+        Arg::Text(Some(v.0.clone()))
+    }
+}
 impl From<&umbral_core::types::OrgId> for Arg {
     fn from(v: &umbral_core::types::OrgId) -> Self {
         Arg::Text(Some(v.0.clone()))

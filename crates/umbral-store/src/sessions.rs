@@ -5,7 +5,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::error::EndReason;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
-use umbral_core::types::UserId;
+use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
 use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
@@ -139,7 +139,7 @@ impl SessionStore for SqlStore {
                 self.push_end_others(
                     &mut script,
                     user_id.as_str(),
-                    &session.id_hash,
+                    session.id_hash.as_str(),
                     session.created_at,
                     event,
                 );
@@ -162,9 +162,9 @@ impl SessionStore for SqlStore {
         Ok(())
     }
 
-    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
+    async fn session_context(&self, id_hash: &SessionId) -> StoreResult<Option<SessionContext>> {
         let began = match &self.cache {
-            Some(c) => match c.get(id_hash) {
+            Some(c) => match c.get(id_hash.as_str()) {
                 Some(hit) => return Ok(Some(hit)),
                 None => Some(c.begin()),
             },
@@ -182,7 +182,7 @@ impl SessionStore for SqlStore {
              WHERE s.id_hash = $1 ORDER BY f.created_at, f.id"
         );
         let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(id_hash)
+            .bind(id_hash.as_str())
             .fetch_all(&mut *self.read.get().await?)
             .await
             .map_err(db)?;
@@ -212,22 +212,22 @@ impl SessionStore for SqlStore {
         Ok(Some(ctx))
     }
 
-    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
+    async fn touch_session(&self, id_hash: &SessionId, now: UnixMillis) -> StoreResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2 AND ended_at IS NULL")
             .bind(now)
-            .bind(id_hash)
+            .bind(id_hash.as_str())
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
         if let Some(c) = &self.cache {
-            c.touched(id_hash, now);
+            c.touched(id_hash.as_str(), now);
         }
         Ok(())
     }
 
     async fn end_session(
         &self,
-        id_hash: &str,
+        id_hash: &SessionId,
         reason: EndReason,
         now: UnixMillis,
         audit: Option<&AuditEvent>,
@@ -239,7 +239,7 @@ impl SessionStore for SqlStore {
         )
         .bind(now)
         .bind(reason.as_str())
-        .bind(id_hash)
+        .bind(id_hash.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -248,7 +248,7 @@ impl SessionStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         if let Some(c) = &self.cache {
-            c.session_ended(id_hash);
+            c.session_ended(id_hash.as_str());
         }
         Ok(())
     }

@@ -10,7 +10,7 @@ use crate::ports::SessionRecord;
 use crate::ports::SessionStore;
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::UserId;
+use crate::types::{SessionId, UserId};
 
 /// A live session and whom it belongs to.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ impl Authenticated {
     pub(crate) fn code_subject(&self) -> String {
         match &self.user {
             Some(u) => u.id.0.clone(),
-            None => self.session.id_hash.clone(),
+            None => self.session.id_hash.0.clone(),
         }
     }
 }
@@ -146,7 +146,7 @@ impl<S: ?Sized + SessionStore> Umbral<S> {
     ) -> SessionRecord {
         let now = self.now();
         SessionRecord {
-            id_hash: secrets::hash_token(token),
+            id_hash: SessionId::of_token(token),
             user_id: user_id.map(UserId::from),
             created_at: now,
             last_seen_at: now,
@@ -187,7 +187,7 @@ impl<S: ?Sized + SessionStore> Umbral<S> {
         if token.is_empty() || token.len() > 100 {
             return Err(CoreError::Unauthenticated);
         }
-        let hash = secrets::hash_token(token);
+        let hash = SessionId::of_token(token);
         let ctx = self
             .store
             .session_context(&hash)
@@ -287,7 +287,7 @@ impl<S: ?Sized + SessionStore> Umbral<S> {
     pub async fn end_own_session(
         &self,
         auth: &Authenticated,
-        id_hash: &str,
+        id_hash: &SessionId,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
         let sessions = self.active_sessions(auth).await?;

@@ -280,7 +280,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
         };
         let signup = NewSignup {
             account: None,
-            code: self.new_code_record(&session.id_hash, CodePurpose::ConfirmEmail, &unsent_code)?,
+            code: self.new_code_record(session.id_hash.as_str(), CodePurpose::ConfirmEmail, &unsent_code)?,
             message,
             audit: vec![AuditEvent {
                 subject_user_id: existing.map(|u| u.id.0.clone()),

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 
-use crate::types::{FactorId, OrgId, UserId};
+use crate::types::{FactorId, OrgId, SessionId, UserId};
 
 use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
@@ -41,7 +41,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     /// SHA-256 of the token; the token itself is never stored.
-    pub id_hash: String,
+    pub id_hash: SessionId,
     /// `None` for the stand-in session of a sign-up whose email was already taken.
     pub user_id: Option<UserId>,
     pub created_at: UnixMillis,
@@ -190,7 +190,7 @@ pub trait AccountStore: Send + Sync {
         &self,
         user_id: &UserId,
         hash: &str,
-        keep_session: &str,
+        keep_session: &SessionId,
         now: UnixMillis,
         message: &OutboxMessage,
         audit: &AuditEvent,
@@ -240,11 +240,11 @@ pub trait SessionStore: Send + Sync {
         audit: &[AuditEvent],
         clear_limit: Option<&str>,
     ) -> StoreResult<()>;
-    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>>;
-    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()>;
+    async fn session_context(&self, id_hash: &SessionId) -> StoreResult<Option<SessionContext>>;
+    async fn touch_session(&self, id_hash: &SessionId, now: UnixMillis) -> StoreResult<()>;
     async fn end_session(
         &self,
-        id_hash: &str,
+        id_hash: &SessionId,
         reason: EndReason,
         now: UnixMillis,
         audit: Option<&AuditEvent>,
@@ -326,10 +326,10 @@ pub struct FactorConfirmation {
     /// New recovery codes (hashed) that replace any old ones: with the first factor only.
     pub recovery_code_hashes: Option<Vec<String>>,
     /// The session that set it up counts as having passed the challenge.
-    pub session_id_hash: String,
+    pub session_id_hash: SessionId,
     /// When that gains the session privilege (it had not passed a second factor): its new id,
     /// which replaces the old one (the old token stops working).
-    pub new_session_id_hash: Option<String>,
+    pub new_session_id_hash: Option<SessionId>,
     /// With the single-session policy, when this completes a sign-in: the user's other sessions
     /// end (see [`ChallengePassed::end_others`]).
     pub end_others: Option<AuditEvent>,
@@ -341,10 +341,10 @@ pub struct FactorConfirmation {
 #[derive(Debug, Clone)]
 pub struct ChallengePassed {
     pub user_id: UserId,
-    pub session_id_hash: String,
+    pub session_id_hash: SessionId,
     /// The session's new id: it gains privilege, so the id the password step handed out (which
     /// may have leaked or been planted) stops working.
-    pub new_session_id_hash: String,
+    pub new_session_id_hash: SessionId,
     /// `totp`, `sms`, `email` or `recovery_code`.
     pub method: crate::factors::Method,
     pub proof: Proof,

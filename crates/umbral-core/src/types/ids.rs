@@ -77,3 +77,14 @@ id_type!(
     /// A second factor (an authenticator app, a phone).
     FactorId
 );
+id_type!(
+    /// A session as the store knows it: the SHA-256 of its token, never the token.
+    SessionId
+);
+
+impl SessionId {
+    /// The id of the session whose token is `token`.
+    pub fn of_token(token: &str) -> Self {
+        Self(crate::secrets::hash_token(token))
+    }
+}

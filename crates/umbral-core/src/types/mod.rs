@@ -7,7 +7,7 @@ mod password;
 mod phone;
 
 pub use email::Email;
-pub use ids::{FactorId, OrgId, UserId};
+pub use ids::{FactorId, OrgId, SessionId, UserId};
 pub use name::PersonName;
 pub use password::{Password, PasswordPolicy};
 pub use phone::PhoneE164;

@@ -6,7 +6,7 @@ use umbral_core::audit::{AuditEvent, RequestMeta};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::*;
 use umbral_core::secrets;
-use umbral_core::types::{Locale, UserId};
+use umbral_core::types::{Locale, SessionId, UserId};
 
 use crate::each_store;
 
@@ -21,7 +21,7 @@ pub(crate) fn meta() -> RequestMeta {
 
 pub(crate) fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
     SessionRecord {
-        id_hash: secrets::hash_token(&secrets::new_token().unwrap()),
+        id_hash: SessionId::of_token(&secrets::new_token().unwrap()),
         user_id: user_id.map(UserId::from),
         created_at: at,
         last_seen_at: at,
@@ -485,9 +485,15 @@ async fn reads_after_every_change_see_it() {
         store.create_signup(&s).await.unwrap();
         let read = |h: String| {
             let store = store.clone();
-            async move { store.session_context(&h).await.unwrap().unwrap() }
+            async move {
+                store
+                    .session_context(&SessionId::from(h.as_str()))
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }
         };
-        assert!(read(s.session.id_hash.clone()).await.session.ended_at.is_none());
+        assert!(read(s.session.id_hash.0.clone()).await.session.ended_at.is_none());
 
         let other = session(Some(&user_id), NOW + 1);
         let ended = AuditEvent::new(NOW, "session.ended", Some(&user_id), &meta()).unwrap();
@@ -496,12 +502,12 @@ async fn reads_after_every_change_see_it() {
             .await
             .unwrap();
         assert_eq!(
-            read(s.session.id_hash.clone()).await.session.end_reason,
+            read(s.session.id_hash.0.clone()).await.session.end_reason,
             Some(EndReason::SignedInElsewhere),
             "{name}"
         );
 
-        let ctx = read(other.id_hash.clone()).await;
+        let ctx = read(other.id_hash.0.clone()).await;
         assert_eq!(ctx.user.unwrap().email_confirmed_at, None);
         let code = store
             .current_code(&user_id, CodePurpose::ConfirmEmail)
@@ -514,14 +520,18 @@ async fn reads_after_every_change_see_it() {
             .await
             .unwrap();
         assert_eq!(
-            read(other.id_hash.clone()).await.user.unwrap().email_confirmed_at,
+            read(other.id_hash.0.clone())
+                .await
+                .user
+                .unwrap()
+                .email_confirmed_at,
             Some(NOW + 2),
             "{name}"
         );
 
         store.touch_session(&other.id_hash, NOW + 70_000).await.unwrap();
         assert_eq!(
-            read(other.id_hash.clone()).await.session.last_seen_at,
+            read(other.id_hash.0.clone()).await.session.last_seen_at,
             NOW + 70_000,
             "{name}"
         );
@@ -531,7 +541,7 @@ async fn reads_after_every_change_see_it() {
             .await
             .unwrap();
         assert_eq!(
-            read(other.id_hash.clone())
+            read(other.id_hash.0.clone())
                 .await
                 .user
                 .unwrap()
@@ -545,7 +555,7 @@ async fn reads_after_every_change_see_it() {
             .await
             .unwrap();
         assert_eq!(
-            read(other.id_hash.clone()).await.session.end_reason,
+            read(other.id_hash.0.clone()).await.session.end_reason,
             Some(EndReason::SignedOut),
             "{name}"
         );

@@ -2,7 +2,7 @@
 //! an SMS number belongs to one user, confirmations write everything that goes with them.
 
 use std::sync::Arc;
-use umbral_core::types::{FactorId, UserId};
+use umbral_core::types::{FactorId, SessionId, UserId};
 
 use umbral_core::audit::AuditEvent;
 use umbral_core::factors::{Factor, FactorKind, Proof, TrustedDevice};
@@ -32,7 +32,7 @@ fn audit(user_id: &str, event: &str) -> AuditEvent {
 }
 
 /// A user with a confirmed TOTP factor; returns (user id, session hash, factor id).
-async fn with_totp(store: &SqlStore, email: &str) -> (String, String, FactorId) {
+async fn with_totp(store: &SqlStore, email: &str) -> (String, SessionId, FactorId) {
     let s = signup(email);
     let user_id = uid(&s);
     store.create_signup(&s).await.unwrap();
@@ -59,12 +59,17 @@ async fn with_totp(store: &SqlStore, email: &str) -> (String, String, FactorId) 
     (user_id, s.session.id_hash, f.id)
 }
 
-fn passed(user_id: &str, session: &str, proof: Proof, device: Option<TrustedDevice>) -> ChallengePassed {
+fn passed(
+    user_id: &str,
+    session: &SessionId,
+    proof: Proof,
+    device: Option<TrustedDevice>,
+) -> ChallengePassed {
     ChallengePassed {
         user_id: user_id.into(),
-        session_id_hash: session.into(),
+        session_id_hash: session.clone(),
         // The same id: these tests look the session up again afterwards.
-        new_session_id_hash: session.into(),
+        new_session_id_hash: session.clone(),
         method: umbral_core::factors::Method::Totp,
         proof,
         device,
@@ -86,7 +91,11 @@ async fn a_session_that_passes_its_second_factor_moves_to_its_new_id() {
             store.session_context(&session).await.unwrap().is_none(),
             "{name}: the old id still works"
         );
-        let moved = store.session_context("rotated").await.unwrap().unwrap();
+        let moved = store
+            .session_context(&SessionId::from("rotated"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(moved.session.mfa_at, Some(NOW), "{name}");
         assert_eq!(
             moved.session.user_id.as_ref().map(|u| u.as_str()),
@@ -437,7 +446,7 @@ async fn concurrent_challenge_completions_leave_one_session() {
         let mut sessions = Vec::new();
         for i in 0..6 {
             let mut s = crate::conformance::session(Some(&user_id), NOW + i);
-            s.id_hash = format!("pending-{i}");
+            s.id_hash = SessionId::from(format!("pending-{i}"));
             store.start_session(&s, None, &[], None).await.unwrap();
             sessions.push(s.id_hash);
         }

@@ -16,6 +16,7 @@ use super::factors::fail;
 use super::v1::ApiSession;
 use crate::AppState;
 use crate::extract::Ctx;
+use umbral_core::types::SessionId;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -88,7 +89,7 @@ pub async fn end_session(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiSession(a): ApiSession,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
 ) -> Response {
     match state.umbral.end_own_session(&a, &id, &ctx.meta).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),

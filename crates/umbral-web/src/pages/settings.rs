@@ -23,7 +23,7 @@ use super::two_factor::{
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::extract::Ctx;
-use umbral_core::types::FactorId;
+use umbral_core::types::{FactorId, SessionId};
 
 /// Notices the Security tab may show after an action.
 const NOTICES: &[&str] = &[
@@ -303,7 +303,10 @@ pub async fn end_session(
     let Ok(f) = posted.checked() else {
         return expired(&state, &ctx, &auth).await;
     };
-    let result = state.umbral.end_own_session(&auth, &f.session, &ctx.meta).await;
+    let result = state
+        .umbral
+        .end_own_session(&auth, &SessionId(f.session.clone()), &ctx.meta)
+        .await;
     match result {
         // Signing this very browser out is signing out.
         Ok(()) if f.session == auth.session.id_hash => {

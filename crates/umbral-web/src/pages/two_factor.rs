@@ -173,7 +173,7 @@ fn shown_codes(state: &AppState, ctx: &Ctx, auth: &Authenticated) -> Option<Show
         .umbral
         .config()
         .secret_key
-        .open(sealed, &codes_context(&auth.session.id_hash))
+        .open(sealed, &codes_context(auth.session.id_hash.as_str()))
         .ok()?;
     let shown: ShownCodes = serde_json::from_slice(&json).ok()?;
     // Only ever a path of this site.

@@ -223,12 +223,12 @@ async fn a_person_lists_their_sessions_and_signs_one_out() {
     assert_eq!(live.len(), 2);
     // A session that is not one of theirs: not found, and nothing ends.
     assert_eq!(
-        u.end_own_session(&auth, "not-a-session", &meta()).await,
+        u.end_own_session(&auth, &"not-a-session".into(), &meta()).await,
         Err(CoreError::NotFound)
     );
     assert_eq!(u.active_sessions(&auth).await.unwrap().len(), 2);
     // The other browser is revoked; this one, signed out.
-    let first_hash = crate::secrets::hash_token(&first);
+    let first_hash = crate::types::SessionId::of_token(&first);
     u.end_own_session(&auth, &first_hash, &meta()).await.unwrap();
     assert_eq!(
         u.authenticate(&first).await.unwrap_err(),

@@ -4,7 +4,7 @@
 //! (`umbral-store`'s conformance suite and the HTTP tests).
 
 use super::*;
-use crate::types::{OrgId, UserId};
+use crate::types::{OrgId, SessionId, UserId};
 
 #[derive(Default)]
 pub(super) struct State {
@@ -62,7 +62,7 @@ impl AccountStore for MemoryStore {
             st.orgs.insert(org.id.clone(), org.name.clone());
             st.members.insert(u.id.0.clone(), org.id.clone());
         }
-        st.sessions.insert(s.session.id_hash.clone(), s.session.clone());
+        st.sessions.insert(s.session.id_hash.0.clone(), s.session.clone());
         st.codes
             .insert((s.code.subject.clone(), s.code.purpose), s.code.clone());
         st.outbox.extend(s.message.clone());
@@ -98,7 +98,7 @@ impl AccountStore for MemoryStore {
         &self,
         user_id: &UserId,
         hash: &str,
-        keep: &str,
+        keep: &SessionId,
         now: UnixMillis,
         m: &OutboxMessage,
         a: &AuditEvent,
@@ -217,12 +217,12 @@ impl SessionStore for MemoryStore {
                 o.end_reason = Some(EndReason::SignedInElsewhere);
             }
         }
-        st.sessions.insert(s.id_hash.clone(), s.clone());
+        st.sessions.insert(s.id_hash.0.clone(), s.clone());
         st.audit.extend(audit.iter().cloned());
         Ok(())
     }
-    async fn session_context(&self, id_hash: &str) -> StoreResult<Option<SessionContext>> {
-        let Some(session) = self.st().sessions.get(id_hash).cloned() else {
+    async fn session_context(&self, id_hash: &SessionId) -> StoreResult<Option<SessionContext>> {
+        let Some(session) = self.st().sessions.get(id_hash.as_str()).cloned() else {
             return Ok(None);
         };
         let (user, membership) = match &session.user_id {
@@ -245,15 +245,15 @@ impl SessionStore for MemoryStore {
             factors,
         }))
     }
-    async fn touch_session(&self, id_hash: &str, now: UnixMillis) -> StoreResult<()> {
-        if let Some(s) = self.st().sessions.get_mut(id_hash) {
+    async fn touch_session(&self, id_hash: &SessionId, now: UnixMillis) -> StoreResult<()> {
+        if let Some(s) = self.st().sessions.get_mut(id_hash.as_str()) {
             s.last_seen_at = now;
         }
         Ok(())
     }
     async fn end_session(
         &self,
-        id_hash: &str,
+        id_hash: &SessionId,
         reason: EndReason,
         now: UnixMillis,
         _: Option<&AuditEvent>,
@@ -261,7 +261,7 @@ impl SessionStore for MemoryStore {
         if let Some(s) = self
             .st()
             .sessions
-            .get_mut(id_hash)
+            .get_mut(id_hash.as_str())
             .filter(|s| s.ended_at.is_none())
         {
             s.ended_at = Some(now);

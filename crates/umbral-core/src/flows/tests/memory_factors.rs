@@ -128,9 +128,9 @@ impl FactorStore for MemoryStore {
             u.mfa_enabled = true;
         }
         if c.end_others.is_some() {
-            st.end_others(&c.user_id, &c.session_id_hash, c.now);
+            st.end_others(&c.user_id, c.session_id_hash.as_str(), c.now);
         }
-        if let Some(s) = st.sessions.get_mut(&c.session_id_hash) {
+        if let Some(s) = st.sessions.get_mut(c.session_id_hash.as_str()) {
             s.mfa_at = Some(c.now);
             s.mfa_method = Some(crate::factors::MfaVia::Enrollment);
         }
@@ -141,7 +141,7 @@ impl FactorStore for MemoryStore {
         let mut st = self.st();
         if st
             .sessions
-            .get(&p.session_id_hash)
+            .get(p.session_id_hash.as_str())
             .is_some_and(|s| s.ended_at.is_some())
         {
             return Err(StoreError::SessionGone);
@@ -150,9 +150,9 @@ impl FactorStore for MemoryStore {
             return Ok(false);
         }
         if p.end_others.is_some() {
-            st.end_others(&p.user_id, &p.session_id_hash, p.now);
+            st.end_others(&p.user_id, p.session_id_hash.as_str(), p.now);
         }
-        if let Some(s) = st.sessions.get_mut(&p.session_id_hash) {
+        if let Some(s) = st.sessions.get_mut(p.session_id_hash.as_str()) {
             s.mfa_at = Some(p.now);
             s.mfa_method = Some(crate::factors::MfaVia::Method(p.method));
         }
