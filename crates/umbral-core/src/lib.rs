@@ -10,6 +10,7 @@ pub mod company;
 pub mod error;
 pub mod factors;
 pub mod flows;
+pub mod oidc;
 pub mod outbox;
 pub mod policy;
 pub mod ports;

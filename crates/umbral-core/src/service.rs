@@ -77,6 +77,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) address_lookup: Arc<dyn AddressLookup>,
     /// Takes payments at the checkout.
     pub(crate) payments: Arc<dyn PaymentGateway>,
+    /// The OpenID Connect provider's keys, opened once (`flows/oidc.rs`).
+    pub(crate) oidc_keys: tokio::sync::RwLock<Option<crate::flows::oidc::OpenKeys>>,
     /// The last readiness check and when it ran (`ready`).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
@@ -111,6 +113,7 @@ impl<S: ?Sized> Umbral<S> {
             outbox_wakeup: Arc::new(Notify::new()),
             address_lookup: Arc::new(NoAddressLookup),
             payments: Arc::new(SandboxGateway::default()),
+            oidc_keys: tokio::sync::RwLock::new(None),
             readiness: tokio::sync::Mutex::new(None),
         }
     }

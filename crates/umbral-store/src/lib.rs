@@ -15,6 +15,7 @@ mod commerce;
 mod conn;
 mod factors;
 mod migrations;
+mod oidc;
 mod organization;
 mod outbox;
 mod postal;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Source] = &[
         "org_invitations",
         include_str!("../migrations/0008_org_invitations.sql"),
     ),
+    (9, "oidc", include_str!("../migrations/0009_oidc.sql")),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

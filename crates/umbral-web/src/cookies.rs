@@ -25,6 +25,9 @@ pub struct CookieNames {
     /// The address a sign-up was sent with, for "We sent a code to ..." (the same for a taken
     /// address, whose session knows no email).
     pub signup_email: &'static str,
+    /// An application's authorization request waiting while the person signs in (its
+    /// continuation token; `umbral_core::flows::oidc`).
+    pub authz: &'static str,
     pub secure: bool,
 }
 
@@ -38,6 +41,7 @@ impl CookieNames {
                 signin: "__Host-umbral_signin",
                 codes: "__Host-umbral_codes",
                 signup_email: "__Host-umbral_signup_email",
+                authz: "__Host-umbral_authz",
                 secure,
             }
         } else {
@@ -48,6 +52,7 @@ impl CookieNames {
                 signin: "umbral_signin",
                 codes: "umbral_codes",
                 signup_email: "umbral_signup_email",
+                authz: "umbral_authz",
                 secure,
             }
         }

@@ -29,6 +29,8 @@ pub struct Ctx {
     pub codes_cookie: Option<String>,
     /// The address of this browser's sign-up (`/signup/confirm`).
     pub signup_email: Option<String>,
+    /// An application's authorization request waiting for this browser's sign-in.
+    pub authz_cookie: Option<String>,
     /// The browser's time zone name, when its script told us (`cookies::TZ`); looked up only
     /// by a page that shows a time.
     pub time_zone_name: Option<String>,
@@ -211,6 +213,9 @@ impl FromRequestParts<AppState> for Ctx {
             signup_email: cookies::get(headers, state.cookies.signup_email)
                 .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
                 .map(|v| v.chars().take(254).collect()),
+            authz_cookie: cookies::get(headers, state.cookies.authz)
+                .filter(|v| v.len() <= 100)
+                .map(str::to_string),
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod i18n;
 pub mod messages;
 pub mod middleware;
+pub mod oidc;
 pub mod ops;
 pub mod pages;
 pub mod qr;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(oidc::routes())
         .merge(ops::routes());
     if state.settings.dev {
         app = app.merge(pages::dev::routes());

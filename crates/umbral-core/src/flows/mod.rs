@@ -7,6 +7,7 @@ pub mod factor_reset;
 pub mod input;
 pub mod invitations;
 pub mod login;
+pub mod oidc;
 pub mod onboarding;
 pub mod organization;
 pub mod outbox;

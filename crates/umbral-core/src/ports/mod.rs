@@ -15,9 +15,11 @@ use crate::factors::{Factor, Proof, TrustedDevice};
 use crate::outbox::{OutboxMessage, RenderedMessage};
 
 mod commerce;
+mod oidc;
 mod organization;
 mod staff;
 pub use commerce::*;
+pub use oidc::*;
 pub use organization::*;
 pub use staff::*;
 
@@ -508,6 +510,7 @@ pub trait Store:
     + RecoveryStore
     + OrganizationStore
     + CommerceStore
+    + OidcStore
 {
     /// Can the database take a write? A real one (one small row, committed as every other
     /// write), so that a full disk or a read-only file shows, not only a dead connection.

@@ -9,6 +9,7 @@ mod csrf;
 mod factor_reset;
 mod lockout;
 mod login;
+mod oidc;
 mod organization;
 mod pages;
 mod recovery;

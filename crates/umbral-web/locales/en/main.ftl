@@ -590,3 +590,6 @@ month-11 = November
 month-12 = December
 device-browser-on-os = { $browser } on { $os }
 device-unknown = Unknown browser
+oidc-error-title = This application cannot sign you in
+oidc-unknown_client = The application that sent you here is not registered with us, or was switched off. Go back to it and tell its owner.
+oidc-redirect_uri_mismatch = The application that sent you here asked to be sent back to an address it did not register, so we did not send you there. Go back to it and tell its owner.

@@ -590,3 +590,6 @@ month-11 = noviembre
 month-12 = diciembre
 device-browser-on-os = { $browser } en { $os }
 device-unknown = Navegador desconocido
+oidc-error-title = Esta aplicación no puede iniciar tu sesión
+oidc-unknown_client = La aplicación que te trajo aquí no está registrada con nosotros o fue desactivada. Vuelve a ella y avisa a quien la administra.
+oidc-redirect_uri_mismatch = La aplicación que te trajo aquí pidió volver a una dirección que no registró, así que no te enviamos allí. Vuelve a ella y avisa a quien la administra.

@@ -590,3 +590,6 @@ month-11 = novembro
 month-12 = dezembro
 device-browser-on-os = { $browser } em { $os }
 device-unknown = Navegador desconhecido
+oidc-error-title = Este aplicativo não pode iniciar sua sessão
+oidc-unknown_client = O aplicativo que trouxe você até aqui não está registrado conosco ou foi desativado. Volte a ele e avise quem o administra.
+oidc-redirect_uri_mismatch = O aplicativo que trouxe você até aqui pediu para voltar a um endereço que não registrou, então não enviamos você para lá. Volte a ele e avise quem o administra.

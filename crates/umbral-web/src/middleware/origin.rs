@@ -39,7 +39,9 @@ pub fn cross_origin(req: &Request, public_origin: &str) -> bool {
 }
 
 pub async fn same_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_unsafe(req.method()) {
+    // The token endpoints take no cookies: applications call them from their servers and from
+    // their pages on their own origins (CORS).
+    if is_unsafe(req.method()) && !crate::oidc::TOKEN_PATHS.contains(&req.uri().path()) {
         let bearer_only = req.headers().contains_key(AUTHORIZATION) && !req.headers().contains_key(COOKIE);
         if !bearer_only && cross_origin(&req, &state.settings.public_origin()) {
             let locale = i18n::locale_of(req.uri().query(), req.headers());

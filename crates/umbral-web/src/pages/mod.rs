@@ -196,6 +196,10 @@ impl axum::extract::FromRequestParts<AppState> for StaffPage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    // Signed in for an application that is waiting: back to it.
+    if ctx.authz_cookie.is_some() {
+        return Redirect::to("/oauth2/authorize/continue").into_response();
+    }
     if state.umbral.shows_first_steps(&auth) {
         return Redirect::to("/first-steps").into_response();
     }

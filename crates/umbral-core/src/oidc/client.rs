@@ -1,0 +1,269 @@
+//! The applications that sign people in through Umbral (OpenID Connect relying parties).
+
+use crate::clock::UnixMillis;
+use crate::error::FieldError;
+use crate::secrets;
+
+/// At most this many redirect URIs per client, each at most this long.
+pub const MAX_REDIRECT_URIS: usize = 20;
+pub const MAX_URI_LEN: usize = 2000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub id: String,
+    pub name: String,
+    /// SHA-256 of the secret (a high-entropy token, shown once); `None` for a public client
+    /// (a single-page or native application, which cannot keep a secret and must use PKCE).
+    pub secret_hash: Option<String>,
+    /// Where codes may be sent, compared exactly.
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    /// The vendor's own application: no consent screen, refresh tokens without `offline_access`.
+    pub first_party: bool,
+    pub created_at: UnixMillis,
+    pub disabled_at: Option<UnixMillis>,
+}
+
+impl Client {
+    pub fn is_public(&self) -> bool {
+        self.secret_hash.is_none()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+
+    /// Exactly one of the registered URIs (no prefix, no pattern: RFC 9700 2.1).
+    pub fn redirect_uri_registered(&self, uri: &str) -> bool {
+        self.redirect_uris.iter().any(|r| r == uri)
+    }
+
+    /// Does `secret` belong to this confidential client? (Constant time.)
+    pub fn secret_matches(&self, secret: &str) -> bool {
+        match &self.secret_hash {
+            Some(h) => secrets::ct_eq(h, &secrets::hash_token(secret)),
+            None => false,
+        }
+    }
+}
+
+/// What staff give to register an application.
+#[derive(Debug, Clone, Default)]
+pub struct NewClient {
+    pub name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub backchannel_logout_uri: Option<String>,
+    pub public: bool,
+    pub third_party: bool,
+}
+
+/// A client registered now: the record to keep, and its secret to show once.
+pub struct Registered {
+    pub client: Client,
+    pub secret: Option<String>,
+}
+
+impl NewClient {
+    /// Checks every field; the errors name them all.
+    pub fn register(&self, now: UnixMillis) -> Result<Registered, crate::CoreError> {
+        let mut errors = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            errors.push(FieldError::new("name", "client.name_invalid"));
+        }
+        if self.redirect_uris.is_empty() || self.redirect_uris.len() > MAX_REDIRECT_URIS {
+            errors.push(FieldError::new("redirect_uris", "client.redirect_uris_count"));
+        }
+        if self.redirect_uris.iter().any(|u| check_redirect_uri(u).is_err()) {
+            errors.push(FieldError::new("redirect_uris", "client.redirect_uri_invalid"));
+        }
+        if self.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS
+            || self
+                .post_logout_redirect_uris
+                .iter()
+                .any(|u| check_redirect_uri(u).is_err())
+        {
+            errors.push(FieldError::new(
+                "post_logout_redirect_uris",
+                "client.redirect_uri_invalid",
+            ));
+        }
+        if let Some(u) = &self.backchannel_logout_uri
+            && check_backchannel_uri(u).is_err()
+        {
+            errors.push(FieldError::new(
+                "backchannel_logout_uri",
+                "client.backchannel_uri_invalid",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(crate::CoreError::Validation(errors));
+        }
+        let secret = if self.public {
+            None
+        } else {
+            Some(secrets::new_token()?)
+        };
+        Ok(Registered {
+            client: Client {
+                id: secrets::new_id(now)?,
+                name: name.to_string(),
+                secret_hash: secret.as_deref().map(secrets::hash_token),
+                redirect_uris: self.redirect_uris.clone(),
+                post_logout_redirect_uris: self.post_logout_redirect_uris.clone(),
+                backchannel_logout_uri: self.backchannel_logout_uri.clone(),
+                first_party: !self.third_party,
+                created_at: now,
+                disabled_at: None,
+            },
+            secret,
+        })
+    }
+}
+
+/// Where the browser may be sent back: `https`, `http` only to this machine (a developer's or a
+/// native application's loopback, RFC 8252 7.3), or a native application's own scheme with a
+/// dot in it (`com.example.app:/cb`, RFC 8252 7.1); never a fragment, never credentials.
+pub fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
+    if uri.len() > MAX_URI_LEN {
+        return Err("too_long");
+    }
+    let url = url::Url::parse(uri).map_err(|_| "not_absolute")?;
+    if url.fragment().is_some() {
+        return Err("fragment");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials");
+    }
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" | "https" => Err("insecure"),
+        "javascript" | "data" | "file" | "vbscript" => Err("scheme"),
+        s if s.contains('.') => Ok(()),
+        _ => Err("scheme"),
+    }
+}
+
+/// Where back-channel logout tokens are posted: `https`, or `http` to this machine.
+pub fn check_backchannel_uri(uri: &str) -> Result<(), &'static str> {
+    check_redirect_uri(uri)?;
+    let url = url::Url::parse(uri).map_err(|_| "not_absolute")?;
+    match url.scheme() {
+        "https" | "http" => Ok(()),
+        _ => Err("scheme"),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The web origins of a client's redirect URIs (`https://app.example.com`): the only origins its
+/// browser code may call the token endpoints from.
+pub fn web_origins(client: &Client) -> Vec<String> {
+    let mut out: Vec<String> = client
+        .redirect_uris
+        .iter()
+        .filter_map(|u| url::Url::parse(u).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn redirect_uris() {
+        for ok in [
+            "https://app.example.com/callback",
+            "https://app.example.com:8443/cb?x=1",
+            "http://localhost:3000/cb",
+            "http://127.0.0.1:49152/cb",
+            "http://[::1]/cb",
+            "com.example.app:/oauth2redirect",
+        ] {
+            assert_eq!(check_redirect_uri(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("http://app.example.com/cb", "insecure"),
+            ("https://app.example.com/cb#x", "fragment"),
+            ("https://user:pw@app.example.com/cb", "credentials"),
+            ("/cb", "not_absolute"),
+            ("javascript:alert(1)", "scheme"),
+            ("myapp:/cb", "scheme"),
+        ] {
+            assert_eq!(check_redirect_uri(bad), Err(why), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_new_client_is_checked_whole_and_its_secret_kept_hashed() {
+        let bad = NewClient {
+            name: " ".into(),
+            redirect_uris: vec!["http://evil.example/cb".into()],
+            ..NewClient::default()
+        };
+        let Err(crate::CoreError::Validation(errors)) = bad.register(1) else {
+            panic!("accepted");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["name", "redirect_uris"]);
+        let good = NewClient {
+            name: "Billing".into(),
+            redirect_uris: vec!["https://billing.example.com/cb".into()],
+            ..NewClient::default()
+        };
+        let r = good.register(1).unwrap();
+        let secret = r.secret.unwrap();
+        assert!(r.client.secret_matches(&secret));
+        assert!(!r.client.secret_matches("guess"));
+        assert_ne!(r.client.secret_hash.as_deref(), Some(secret.as_str()));
+        assert!(r.client.first_party);
+        let public = NewClient { public: true, ..good };
+        let r = public.register(1).unwrap();
+        assert!(r.secret.is_none() && r.client.is_public());
+        assert!(!r.client.secret_matches(""));
+    }
+
+    #[test]
+    fn web_origins_come_from_the_redirect_uris() {
+        let r = NewClient {
+            name: "SPA".into(),
+            redirect_uris: vec![
+                "https://spa.example.com/cb".into(),
+                "https://spa.example.com/other".into(),
+                "http://localhost:5173/cb".into(),
+                "com.example.app:/cb".into(),
+            ],
+            public: true,
+            ..NewClient::default()
+        }
+        .register(1)
+        .unwrap();
+        assert_eq!(
+            web_origins(&r.client),
+            ["http://localhost:5173", "https://spa.example.com"]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn no_text_crashes_the_redirect_check(s in ".{0,300}") {
+            let _ = check_redirect_uri(&s);
+        }
+    }
+}

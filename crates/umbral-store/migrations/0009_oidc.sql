@@ -1,0 +1,43 @@
+-- The OpenID Connect provider (docs/flows/oidc.md): the applications that sign people in through
+-- Umbral, the keys that sign their tokens, the authorization requests waiting for a person to
+-- sign in, and the codes that end them. Lists of URIs are JSON arrays of text.
+CREATE TABLE oidc_clients (
+    id                        TEXT PRIMARY KEY,
+    name                      TEXT NOT NULL,
+    secret_hash               TEXT,
+    redirect_uris             TEXT NOT NULL,
+    post_logout_redirect_uris TEXT NOT NULL,
+    backchannel_logout_uri    TEXT,
+    first_party               BIGINT NOT NULL,
+    created_at                BIGINT NOT NULL,
+    disabled_at               BIGINT
+);
+
+-- Private keys sealed under the configured encryption key.
+CREATE TABLE oidc_keys (
+    kid         TEXT PRIMARY KEY,
+    alg         TEXT NOT NULL,
+    sealed      TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    active_from BIGINT NOT NULL,
+    retire_at   BIGINT
+);
+
+-- Keyed by the hash of the browser's continuation token.
+CREATE TABLE oidc_auth_requests (
+    id_hash    TEXT PRIMARY KEY,
+    request    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX oidc_auth_requests_expiry ON oidc_auth_requests (expires_at);
+
+-- Keyed by the hash of the code; used once (used_at set by a conditional write).
+CREATE TABLE oidc_codes (
+    code_hash  TEXT PRIMARY KEY,
+    client_id  TEXT NOT NULL,
+    grant_json TEXT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at    BIGINT
+);
+CREATE INDEX oidc_codes_expiry ON oidc_codes (expires_at);

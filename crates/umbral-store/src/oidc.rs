@@ -1,0 +1,230 @@
+//! The OpenID Connect provider's clients, keys, waiting requests and codes.
+
+use async_trait::async_trait;
+use sqlx::Connection;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::oidc::client::Client;
+use umbral_core::oidc::grant::CodeGrant;
+use umbral_core::oidc::keys::{KeyAlg, StoredKey};
+use umbral_core::ports::{CodeUse, OidcStore, StoreError, StoreResult};
+
+use crate::audit::insert_audit;
+use crate::{SqlStore, db};
+
+const CLIENT_COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, \
+     backchannel_logout_uri, first_party, created_at, disabled_at";
+
+fn uris(text: &str) -> Result<Vec<String>, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn client(r: &AnyRow) -> Result<Client, sqlx::Error> {
+    Ok(Client {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        secret_hash: r.try_get("secret_hash")?,
+        redirect_uris: uris(&r.try_get::<String, _>("redirect_uris")?)?,
+        post_logout_redirect_uris: uris(&r.try_get::<String, _>("post_logout_redirect_uris")?)?,
+        backchannel_logout_uri: r.try_get("backchannel_logout_uri")?,
+        first_party: r.try_get::<i64, _>("first_party")? != 0,
+        created_at: r.try_get("created_at")?,
+        disabled_at: r.try_get("disabled_at")?,
+    })
+}
+
+fn key(r: &AnyRow) -> Result<StoredKey, sqlx::Error> {
+    let alg: String = r.try_get("alg")?;
+    Ok(StoredKey {
+        kid: r.try_get("kid")?,
+        alg: KeyAlg::parse(&alg).ok_or_else(|| sqlx::Error::Decode(format!("key algorithm {alg}").into()))?,
+        sealed: r.try_get("sealed")?,
+        created_at: r.try_get("created_at")?,
+        active_from: r.try_get("active_from")?,
+        retire_at: r.try_get("retire_at")?,
+    })
+}
+
+fn json<T: serde::Serialize + ?Sized>(v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+#[async_trait]
+impl OidcStore for SqlStore {
+    async fn put_client(&self, c: &Client, audit: &AuditEvent) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, \
+             backchannel_logout_uri, first_party, created_at, disabled_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(&c.secret_hash)
+        .bind(json(&c.redirect_uris)?)
+        .bind(json(&c.post_logout_redirect_uris)?)
+        .bind(&c.backchannel_logout_uri)
+        .bind(i64::from(c.first_party))
+        .bind(c.created_at)
+        .bind(c.disabled_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn client(&self, id: &str) -> StoreResult<Option<Client>> {
+        let mut conn = self.read.get().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLIENT_COLUMNS} FROM oidc_clients WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(client).transpose().map_err(db)
+    }
+
+    async fn clients(&self) -> StoreResult<Vec<Client>> {
+        let mut conn = self.read.get().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CLIENT_COLUMNS} FROM oidc_clients ORDER BY created_at DESC, id DESC"
+        )))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        rows.iter().map(client).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        let mut conn = self.read.get().await?;
+        let rows = sqlx::query(
+            "SELECT kid, alg, sealed, created_at, active_from, retire_at FROM oidc_keys ORDER BY created_at",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        rows.iter().map(key).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn put_signing_key(&self, k: &StoredKey) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query(
+            "INSERT INTO oidc_keys (kid, alg, sealed, created_at, active_from, retire_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&k.kid)
+        .bind(k.alg.as_str())
+        .bind(&k.sealed)
+        .bind(k.created_at)
+        .bind(k.active_from)
+        .bind(k.retire_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn put_auth_request(
+        &self,
+        id_hash: &str,
+        request: &str,
+        now: UnixMillis,
+        expires_at: UnixMillis,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        // Expired requests go as new ones come.
+        sqlx::query("DELETE FROM oidc_auth_requests WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO oidc_auth_requests (id_hash, request, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(id_hash)
+            .bind(request)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn auth_request(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<String>> {
+        let mut conn = self.read.get().await?;
+        let row =
+            sqlx::query("SELECT request FROM oidc_auth_requests WHERE id_hash = $1 AND expires_at > $2")
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        row.map(|r| r.try_get("request")).transpose().map_err(db)
+    }
+
+    async fn end_auth_request(&self, id_hash: &str) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query("DELETE FROM oidc_auth_requests WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn put_code(&self, g: &CodeGrant) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        // Codes an hour past their expiry are forgotten (a reuse after that is just unknown).
+        sqlx::query("DELETE FROM oidc_codes WHERE expires_at < $1")
+            .bind(g.issued_at - 3_600_000)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("INSERT INTO oidc_codes (code_hash, client_id, grant_json, expires_at, used_at) VALUES ($1, $2, $3, $4, NULL)")
+            .bind(&g.code_hash)
+            .bind(&g.client_id)
+            .bind(json(g)?)
+            .bind(g.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn use_code(&self, code_hash: &str, now: UnixMillis) -> StoreResult<CodeUse> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let used = sqlx::query(
+            "UPDATE oidc_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(code_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query("SELECT grant_json, used_at FROM oidc_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        let Some(row) = row else {
+            return Ok(CodeUse::Unknown);
+        };
+        let text: String = row.try_get("grant_json").map_err(db)?;
+        let grant: CodeGrant = serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
+        Ok(match (used, used_at) {
+            (true, _) => CodeUse::Fresh(grant),
+            (false, Some(_)) => CodeUse::Reused(grant),
+            (false, None) => CodeUse::Unknown,
+        })
+    }
+}

@@ -1,0 +1,78 @@
+"""A relying party written with Authlib, which nobody here wrote: it discovers Umbral, starts
+the code flow with PKCE and a nonce, and then exchanges the code, verifies the ID token against
+the JWKS (signature, iss, aud, exp, nonce, at_hash) and calls userinfo.
+
+    oidc_rp.py start  ISSUER CLIENT_ID SECRET REDIRECT_URI      -> {"url", "state", "nonce", "verifier"}
+    oidc_rp.py finish ISSUER CLIENT_ID SECRET REDIRECT_URI LOCATION STATE NONCE VERIFIER
+                                                                -> {"id_token": claims, "userinfo": claims, ...}
+
+SECRET is "-" for a public client. Prints one JSON object; exits non-zero on any failure.
+"""
+
+import json
+import sys
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.jose import JsonWebKey, jwt
+from authlib.oidc.core import CodeIDToken
+
+
+def session(client_id, secret, redirect_uri, state=None):
+    return OAuth2Session(
+        client_id,
+        None if secret == "-" else secret,
+        scope="openid profile email organization",
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        state=state,
+        token_endpoint_auth_method="none" if secret == "-" else "client_secret_basic",
+    )
+
+
+def main():
+    mode, issuer, client_id, secret, redirect_uri = sys.argv[1:6]
+    meta = requests.get(issuer + "/.well-known/openid-configuration", timeout=10).json()
+    assert meta["issuer"] == issuer, meta
+    if mode == "start":
+        nonce = generate_token(20)
+        verifier = generate_token(48)
+        client = session(client_id, secret, redirect_uri)
+        url, state = client.create_authorization_url(
+            meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+        )
+        print(json.dumps({"url": url, "state": state, "nonce": nonce, "verifier": verifier}))
+        return
+    location, state, nonce, verifier = sys.argv[6:10]
+    client = session(client_id, secret, redirect_uri, state=state)
+    token = client.fetch_token(
+        meta["token_endpoint"], authorization_response=location, code_verifier=verifier
+    )
+    keys = JsonWebKey.import_key_set(requests.get(meta["jwks_uri"], timeout=10).json())
+    claims = jwt.decode(
+        token["id_token"],
+        keys,
+        claims_cls=CodeIDToken,
+        claims_options={"iss": {"essential": True, "value": issuer}, "aud": {"essential": True, "value": client_id}},
+        claims_params={"nonce": nonce, "client_id": client_id, "access_token": token["access_token"]},
+    )
+    # The tests move Umbral's clock forward to make authenticator codes: two minutes of skew.
+    claims.validate(leeway=120)
+    info = client.get(meta["userinfo_endpoint"])
+    info.raise_for_status()
+    print(
+        json.dumps(
+            {
+                "id_token": dict(claims),
+                "userinfo": info.json(),
+                "token_type": token["token_type"],
+                "expires_in": token["expires_in"],
+                "header": claims.header,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+//! The OpenID Connect provider's endpoints (`docs/flows/oidc.md`): discovery, keys, authorize,
+//! token and userinfo. Errors follow the RFCs' codes; the pages' same-origin rule does not apply
+//! to the token and userinfo endpoints, which take no cookies.
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use serde_json::{Value, json};
+use umbral_core::flows::oidc::{Authorize, ClientCredentials, TokenError};
+
+use crate::AppState;
+use crate::api::append_cookie;
+use crate::extract::Ctx;
+
+/// The paths of the endpoints applications call from their servers or their browser code: no
+/// cookies, so the same-origin rule of the pages does not apply.
+pub const TOKEN_PATHS: [&str; 2] = ["/oauth2/token", "/oauth2/userinfo"];
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/openid-configuration", get(discovery))
+        .route("/oauth2/jwks", get(jwks))
+        .route("/oauth2/authorize", get(authorize))
+        .route("/oauth2/authorize/continue", get(resume))
+        .route("/oauth2/token", axum::routing::post(token))
+        .route("/oauth2/userinfo", get(userinfo).post(userinfo))
+}
+
+async fn discovery(State(state): State<AppState>) -> Response {
+    let iss = state.umbral.issuer();
+    let doc = json!({
+        "issuer": iss,
+        "authorization_endpoint": format!("{iss}/oauth2/authorize"),
+        "token_endpoint": format!("{iss}/oauth2/token"),
+        "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
+        "jwks_uri": format!("{iss}/oauth2/jwks"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": umbral_core::oidc::request::SCOPES,
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "acr", "amr", "at_hash", "azp",
+            "name", "locale", "email", "email_verified", "phone_number", "phone_number_verified", "org"],
+        "acr_values_supported": ["pwd", "mfa"],
+        "prompt_values_supported": ["none", "login", "consent", "create"],
+        "ui_locales_supported": ["en", "es", "pt-BR"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+    });
+    (
+        [
+            (CACHE_CONTROL, "public, max-age=300"),
+            (CONTENT_TYPE, "application/json"),
+        ],
+        doc.to_string(),
+    )
+        .into_response()
+}
+
+async fn jwks(State(state): State<AppState>) -> Response {
+    match state.umbral.jwks().await {
+        // Short enough that a key published before it signs is fetched in time (ADR on keys).
+        Ok(set) => (
+            [
+                (CACHE_CONTROL, "public, max-age=300"),
+                (CONTENT_TYPE, "application/jwk-set+json"),
+            ],
+            set.to_string(),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "jwks failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
+fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .into_owned()
+        .take(64)
+        .collect()
+}
+
+async fn authorize(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> Response {
+    let auth = ctx.session(&state).await.ok();
+    let outcome = state
+        .umbral
+        .authorize(&pairs(query.as_deref()), auth.as_ref())
+        .await;
+    answer(&state, &ctx, outcome)
+}
+
+/// After a sign-in: the request this browser left waiting, if any.
+async fn resume(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let Some(continuation) = ctx.authz_cookie.clone() else {
+        return redirect("/");
+    };
+    let auth = ctx.session(&state).await.ok();
+    match state
+        .umbral
+        .resume_authorization(&continuation, auth.as_ref())
+        .await
+    {
+        Ok(Some(outcome)) => answer(&state, &ctx, Ok(outcome)),
+        Ok(None) => {
+            let mut resp = redirect("/");
+            append_cookie(&mut resp, &state.cookies.clear(state.cookies.authz));
+            resp
+        }
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        resp.headers_mut().insert(LOCATION, v);
+    }
+    resp
+}
+
+fn answer(state: &AppState, ctx: &Ctx, outcome: Result<Authorize, umbral_core::CoreError>) -> Response {
+    match outcome {
+        Ok(Authorize::Redirect(to)) => {
+            let mut resp = redirect(&to);
+            if ctx.authz_cookie.is_some() {
+                append_cookie(&mut resp, &state.cookies.clear(state.cookies.authz));
+            }
+            resp
+        }
+        Ok(Authorize::SignIn {
+            continuation,
+            create,
+            login_hint,
+        }) => {
+            let to = match (create, login_hint) {
+                (true, _) => "/signup".to_string(),
+                (false, Some(hint)) => {
+                    format!(
+                        "/login?email={}",
+                        url::form_urlencoded::byte_serialize(hint.as_bytes()).collect::<String>()
+                    )
+                }
+                (false, None) => "/login".to_string(),
+            };
+            let mut resp = redirect(&to);
+            append_cookie(
+                &mut resp,
+                &state
+                    .cookies
+                    .set(state.cookies.authz, &continuation, Some(24 * 3600)),
+            );
+            resp
+        }
+        Ok(Authorize::ErrorPage(code)) => {
+            let message = crate::i18n::t(ctx.locale, &code.replace('.', "-"), &[]);
+            state
+                .page(
+                    ctx,
+                    StatusCode::BAD_REQUEST,
+                    "error.html",
+                    minijinja::context! { title => crate::i18n::t(ctx.locale, "oidc-error-title", &[]), message => message },
+                )
+                .into_response()
+        }
+        Err(e) => state.error_page(ctx, &e),
+    }
+}
+
+/// `client_secret_basic` (RFC 6749 2.3.1: both parts form-urlencoded) or `client_secret_post`.
+fn credentials(headers: &HeaderMap, form: &[(String, String)]) -> Result<ClientCredentials, TokenError> {
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    if let Some(basic) = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+    {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(basic.trim())
+            .map_err(|_| TokenError::InvalidClient)?;
+        let text = String::from_utf8(raw).map_err(|_| TokenError::InvalidClient)?;
+        let (id, secret) = text.split_once(':').ok_or(TokenError::InvalidClient)?;
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={s}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        if field("client_secret").is_some() {
+            return Err(TokenError::InvalidRequest("one way to authenticate the client"));
+        }
+        return Ok(ClientCredentials {
+            client_id: Some(decode(id)),
+            secret: Some(decode(secret)),
+        });
+    }
+    Ok(ClientCredentials {
+        client_id: field("client_id"),
+        secret: field("client_secret"),
+    })
+}
+
+fn token_error(e: &TokenError, basic: bool) -> Response {
+    let status = match e {
+        TokenError::InvalidClient => StatusCode::UNAUTHORIZED,
+        TokenError::Server => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let mut resp = (
+        status,
+        [
+            (CACHE_CONTROL, "no-store"),
+            (PRAGMA, "no-cache"),
+            (CONTENT_TYPE, "application/json"),
+        ],
+        json!({"error": e.code(), "error_description": e.description()}).to_string(),
+    )
+        .into_response();
+    if basic && matches!(e, TokenError::InvalidClient) {
+        resp.headers_mut().insert(
+            WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"umbral\""),
+        );
+    }
+    resp
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let basic = headers.contains_key(AUTHORIZATION);
+    let form_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return token_error(
+            &TokenError::InvalidRequest("the body must be application/x-www-form-urlencoded"),
+            basic,
+        );
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().take(64).collect();
+    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return token_error(&TokenError::InvalidRequest("a parameter is repeated"), basic);
+    }
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let creds = match credentials(&headers, &form) {
+        Ok(c) => c,
+        Err(e) => return token_error(&e, basic),
+    };
+    let result = match field("grant_type") {
+        Some("authorization_code") => {
+            state
+                .umbral
+                .exchange_code(
+                    &creds,
+                    field("code"),
+                    field("redirect_uri"),
+                    field("code_verifier"),
+                )
+                .await
+        }
+        None => Err(TokenError::InvalidRequest("grant_type is missing")),
+        Some(_) => Err(TokenError::UnsupportedGrantType),
+    };
+    match result {
+        Ok(t) => (
+            [
+                (CACHE_CONTROL, "no-store"),
+                (PRAGMA, "no-cache"),
+                (CONTENT_TYPE, "application/json"),
+            ],
+            json!({
+                "access_token": t.access_token,
+                "token_type": "Bearer",
+                "expires_in": t.expires_in,
+                "id_token": t.id_token,
+                "scope": t.scope,
+            })
+            .to_string(),
+        )
+            .into_response(),
+        Err(e) => token_error(&e, basic),
+    }
+}
+
+async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    match state.umbral.userinfo(token).await {
+        Ok(claims) => (
+            [(CACHE_CONTROL, "no-store"), (CONTENT_TYPE, "application/json")],
+            Value::to_string(&claims),
+        )
+            .into_response(),
+        Err(umbral_core::CoreError::Unauthenticated) => {
+            let mut resp = (
+                StatusCode::UNAUTHORIZED,
+                [(CACHE_CONTROL, "no-store"), (CONTENT_TYPE, "application/json")],
+                json!({"error": "invalid_token"}).to_string(),
+            )
+                .into_response();
+            resp.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo failed");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
