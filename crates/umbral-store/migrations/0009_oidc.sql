@@ -41,3 +41,24 @@ CREATE TABLE oidc_codes (
     used_at    BIGINT
 );
 CREATE INDEX oidc_codes_expiry ON oidc_codes (expires_at);
+
+-- Refresh tokens, keyed by their hash. A use writes `used_at` and the successor in the same
+-- transaction; the successor is also kept sealed for the 30 s in which the same client may
+-- present the spent token again (a retried request, a second tab) and get it back. A family is
+-- every token descended from one code; a reuse outside that grace revokes the family.
+CREATE TABLE oidc_refresh_tokens (
+    token_hash       TEXT PRIMARY KEY,
+    family_id        TEXT NOT NULL,
+    client_id        TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
+    session_id       TEXT NOT NULL,
+    grant_json       TEXT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    expires_at       BIGINT NOT NULL,
+    used_at          BIGINT,
+    successor_hash   TEXT,
+    successor_sealed TEXT,
+    revoked_at       BIGINT
+);
+CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family_id);
+CREATE INDEX oidc_refresh_tokens_session ON oidc_refresh_tokens (session_id);

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::oidc::client::Client;
-use umbral_core::oidc::grant::CodeGrant;
+use umbral_core::oidc::grant::{CodeGrant, NextRefresh, REFRESH_GRACE_MS, RefreshGrant, RefreshUse};
 use umbral_core::oidc::keys::{KeyAlg, StoredKey};
 use umbral_core::ports::{CodeUse, OidcStore, StoreError, StoreResult};
 
@@ -227,4 +227,169 @@ impl OidcStore for SqlStore {
             (false, None) => CodeUse::Unknown,
         })
     }
+
+    async fn put_refresh(
+        &self,
+        token_hash: &str,
+        family_id: &str,
+        grant: &RefreshGrant,
+        now: UnixMillis,
+        expires_at: UnixMillis,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        insert_refresh(&mut conn, token_hash, family_id, grant, now, expires_at).await
+    }
+
+    async fn rotate_refresh(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        next: &NextRefresh,
+        now: UnixMillis,
+    ) -> StoreResult<RefreshUse> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let Some(row) = refresh_row(&mut tx, token_hash).await? else {
+            return Ok(RefreshUse::Unknown);
+        };
+        if row.client_id != client_id || row.revoked_at.is_some() || row.expires_at <= now {
+            return Ok(RefreshUse::Unknown);
+        }
+        if row.used_at.is_none() {
+            let spent = sqlx::query(
+                "UPDATE oidc_refresh_tokens SET used_at = $1, successor_hash = $2, successor_sealed = $3 \
+                 WHERE token_hash = $4 AND used_at IS NULL AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(&next.token_hash)
+            .bind(&next.sealed)
+            .bind(token_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+                == 1;
+            if spent {
+                insert_refresh(
+                    &mut tx,
+                    &next.token_hash,
+                    &row.family_id,
+                    &row.grant,
+                    now,
+                    next.expires_at,
+                )
+                .await?;
+                tx.commit().await.map_err(db)?;
+                return Ok(RefreshUse::Rotated(row.grant));
+            }
+        }
+        // Spent already (before, or by a request that won the race just now).
+        let Some(row) = refresh_row(&mut tx, token_hash).await? else {
+            return Ok(RefreshUse::Unknown);
+        };
+        let successor_unused = match &row.successor_hash {
+            Some(h) => refresh_row(&mut tx, h)
+                .await?
+                .is_some_and(|s| s.used_at.is_none() && s.revoked_at.is_none()),
+            None => false,
+        };
+        if let (Some(used), Some(sealed), true) = (row.used_at, &row.successor_sealed, successor_unused)
+            && now - used <= REFRESH_GRACE_MS
+        {
+            tx.commit().await.map_err(db)?;
+            return Ok(RefreshUse::Retried {
+                grant: row.grant,
+                successor_sealed: sealed.clone(),
+            });
+        }
+        sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(&row.family_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(RefreshUse::Reused(row.grant))
+    }
+
+    async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let n = sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND family_id = \
+             (SELECT family_id FROM oidc_refresh_tokens WHERE token_hash = $2 AND client_id = $3)",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(client_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
+
+struct RefreshRow {
+    family_id: String,
+    client_id: String,
+    grant: RefreshGrant,
+    expires_at: i64,
+    used_at: Option<i64>,
+    successor_hash: Option<String>,
+    successor_sealed: Option<String>,
+    revoked_at: Option<i64>,
+}
+
+async fn refresh_row(conn: &mut sqlx::AnyConnection, token_hash: &str) -> StoreResult<Option<RefreshRow>> {
+    let row = sqlx::query(
+        "SELECT family_id, client_id, grant_json, expires_at, used_at, successor_hash, successor_sealed, revoked_at \
+         FROM oidc_refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let text: String = r.try_get("grant_json").map_err(db)?;
+    Ok(Some(RefreshRow {
+        family_id: r.try_get("family_id").map_err(db)?,
+        client_id: r.try_get("client_id").map_err(db)?,
+        grant: serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?,
+        expires_at: r.try_get("expires_at").map_err(db)?,
+        used_at: r.try_get("used_at").map_err(db)?,
+        successor_hash: r.try_get("successor_hash").map_err(db)?,
+        successor_sealed: r.try_get("successor_sealed").map_err(db)?,
+        revoked_at: r.try_get("revoked_at").map_err(db)?,
+    }))
+}
+
+async fn insert_refresh(
+    conn: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    family_id: &str,
+    grant: &RefreshGrant,
+    now: UnixMillis,
+    expires_at: UnixMillis,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO oidc_refresh_tokens (token_hash, family_id, client_id, user_id, session_id, grant_json, \
+         created_at, expires_at, used_at, successor_hash, successor_sealed, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL)",
+    )
+    .bind(token_hash)
+    .bind(family_id)
+    .bind(&grant.client_id)
+    .bind(grant.user_id.as_str())
+    .bind(grant.session_id.as_str())
+    .bind(json(grant)?)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

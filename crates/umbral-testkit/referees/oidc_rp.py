@@ -14,6 +14,7 @@ import sys
 
 import requests
 from authlib.common.security import generate_token
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.jose import JsonWebKey, jwt
 from authlib.oidc.core import CodeIDToken
@@ -61,6 +62,19 @@ def main():
     claims.validate(leeway=120)
     info = client.get(meta["userinfo_endpoint"])
     info.raise_for_status()
+    # Refresh (the token rotates), revoke (RFC 7009), and the revoked token no longer works.
+    refreshed = client.refresh_token(meta["token_endpoint"], refresh_token=token["refresh_token"])
+    rotated = refreshed["refresh_token"] != token["refresh_token"]
+    after = client.get(meta["userinfo_endpoint"])
+    after.raise_for_status()
+    revoked = client.revoke_token(
+        meta["revocation_endpoint"], token=refreshed["refresh_token"], token_type_hint="refresh_token"
+    )
+    try:
+        client.refresh_token(meta["token_endpoint"], refresh_token=refreshed["refresh_token"])
+        refused = None
+    except OAuthError as e:
+        refused = e.error
     print(
         json.dumps(
             {
@@ -69,6 +83,10 @@ def main():
                 "token_type": token["token_type"],
                 "expires_in": token["expires_in"],
                 "header": claims.header,
+                "rotated": rotated,
+                "userinfo_after_refresh": after.json(),
+                "revoke_status": revoked.status_code,
+                "refresh_after_revoke": refused,
             }
         )
     )

@@ -18,7 +18,7 @@ use crate::extract::Ctx;
 
 /// The paths of the endpoints applications call from their servers or their browser code: no
 /// cookies, so the same-origin rule of the pages does not apply.
-pub const TOKEN_PATHS: [&str; 2] = ["/oauth2/token", "/oauth2/userinfo"];
+pub const TOKEN_PATHS: [&str; 3] = ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"];
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -28,6 +28,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth2/authorize/continue", get(resume))
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userinfo", get(userinfo).post(userinfo))
+        .route("/oauth2/revoke", axum::routing::post(revoke))
 }
 
 async fn discovery(State(state): State<AppState>) -> Response {
@@ -37,10 +38,12 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "authorization_endpoint": format!("{iss}/oauth2/authorize"),
         "token_endpoint": format!("{iss}/oauth2/token"),
         "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
+        "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "jwks_uri": format!("{iss}/oauth2/jwks"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
@@ -236,22 +239,10 @@ fn token_error(e: &TokenError, basic: bool) -> Response {
 
 async fn token(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     let basic = headers.contains_key(AUTHORIZATION);
-    let form_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form_type {
-        return token_error(
-            &TokenError::InvalidRequest("the body must be application/x-www-form-urlencoded"),
-            basic,
-        );
-    }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().take(64).collect();
-    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|w| w[0] == w[1]) {
-        return token_error(&TokenError::InvalidRequest("a parameter is repeated"), basic);
-    }
+    let form = match token_form(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(&e, basic),
+    };
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let creds = match credentials(&headers, &form) {
         Ok(c) => c,
@@ -269,26 +260,70 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: axum::bo
                 )
                 .await
         }
+        Some("refresh_token") => state.umbral.refresh(&creds, field("refresh_token")).await,
         None => Err(TokenError::InvalidRequest("grant_type is missing")),
         Some(_) => Err(TokenError::UnsupportedGrantType),
     };
     match result {
-        Ok(t) => (
-            [
-                (CACHE_CONTROL, "no-store"),
-                (PRAGMA, "no-cache"),
-                (CONTENT_TYPE, "application/json"),
-            ],
-            json!({
+        Ok(t) => {
+            let mut body = json!({
                 "access_token": t.access_token,
                 "token_type": "Bearer",
                 "expires_in": t.expires_in,
                 "id_token": t.id_token,
                 "scope": t.scope,
-            })
-            .to_string(),
-        )
-            .into_response(),
+            });
+            if let Some(r) = t.refresh_token {
+                body["refresh_token"] = json!(r);
+            }
+            (
+                [
+                    (CACHE_CONTROL, "no-store"),
+                    (PRAGMA, "no-cache"),
+                    (CONTENT_TYPE, "application/json"),
+                ],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        Err(e) => token_error(&e, basic),
+    }
+}
+
+/// The form of a token-endpoint request, each parameter at most once.
+fn token_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, TokenError> {
+    let form_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return Err(TokenError::InvalidRequest(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().take(64).collect();
+    let mut names: Vec<&str> = form.iter().map(|(k, _)| k.as_str()).collect();
+    names.sort_unstable();
+    if names.windows(2).any(|w| w[0] == w[1]) {
+        return Err(TokenError::InvalidRequest("a parameter is repeated"));
+    }
+    Ok(form)
+}
+
+/// Token revocation (RFC 7009): `200` whether or not the token was known.
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let basic = headers.contains_key(AUTHORIZATION);
+    let form = match token_form(&headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(&e, basic),
+    };
+    let creds = match credentials(&headers, &form) {
+        Ok(c) => c,
+        Err(e) => return token_error(&e, basic),
+    };
+    let token = form.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
+    match state.umbral.revoke_token(&creds, token).await {
+        Ok(()) => ([(CACHE_CONTROL, "no-store")], StatusCode::OK).into_response(),
         Err(e) => token_error(&e, basic),
     }
 }

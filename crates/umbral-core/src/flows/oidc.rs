@@ -16,7 +16,7 @@ use crate::factors::{Method, MfaVia};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
 use crate::oidc::client::{Client, NewClient, Registered};
-use crate::oidc::grant::{CODE_LIFETIME_MS, CodeGrant};
+use crate::oidc::grant::{CODE_LIFETIME_MS, CodeGrant, NextRefresh, RefreshGrant, RefreshUse};
 use crate::oidc::keys::{self, KeyAlg, SigningKey, StoredKey};
 use crate::oidc::request::{self, AuthError, AuthRequest};
 use crate::oidc::{pkce, tokens};
@@ -103,6 +103,7 @@ impl From<crate::ports::StoreError> for TokenError {
 pub struct Tokens {
     pub access_token: String,
     pub id_token: String,
+    pub refresh_token: Option<String>,
     pub expires_in: i64,
     pub scope: String,
 }
@@ -427,6 +428,120 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if ctx.session.ended_at.is_some() || ctx.session.expires_at <= now {
             return Err(TokenError::InvalidGrant("the sign-in has ended"));
         }
+        let nonce = grant.nonce.clone();
+        let grant = RefreshGrant {
+            client_id: client.id.clone(),
+            user_id: grant.user_id.clone(),
+            session_id: grant.session_id.clone(),
+            scopes: grant.scopes.clone(),
+            auth_time: grant.auth_time,
+            amr: grant.amr.clone(),
+        };
+        // Refresh tokens go to the vendor's own applications, and to others granted
+        // `offline_access`; they live as long as the session.
+        let refresh = if client.first_party || grant.scopes.iter().any(|s| s == "offline_access") {
+            let token = secrets::new_token()?;
+            let family = secrets::new_id(now)?;
+            self.store
+                .put_refresh(
+                    &secrets::hash_token(&token),
+                    &family,
+                    &grant,
+                    now,
+                    ctx.session.expires_at,
+                )
+                .await?;
+            Some(token)
+        } else {
+            None
+        };
+        self.mint(&client, &grant, &ctx, nonce, refresh).await
+    }
+
+    /// The refresh token grant (RFC 6749 6): the token is spent and replaced (rotation); see
+    /// [`RefreshUse`] for a retried request and for a reuse.
+    pub async fn refresh(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<Tokens, TokenError> {
+        let client = self.token_client(creds).await?;
+        let token = token
+            .filter(|t| !t.is_empty() && t.len() <= 100)
+            .ok_or(TokenError::InvalidRequest("refresh_token is missing"))?;
+        let now = self.now();
+        let hash = secrets::hash_token(token);
+        let next_token = secrets::new_token()?;
+        let next = NextRefresh {
+            token_hash: secrets::hash_token(&next_token),
+            sealed: self.config.secret_key.seal(next_token.as_bytes(), &hash)?,
+            // At most as long as a session may live; the session's end ends it sooner.
+            expires_at: now + self.config.session.max_age.as_ms(),
+        };
+        let (grant, given) = match self.store.rotate_refresh(&hash, &client.id, &next, now).await? {
+            RefreshUse::Rotated(g) => (g, next_token),
+            RefreshUse::Retried {
+                grant,
+                successor_sealed,
+            } => {
+                let plain = self.config.secret_key.open(&successor_sealed, &hash)?;
+                (grant, String::from_utf8(plain).map_err(|_| TokenError::Server)?)
+            }
+            RefreshUse::Reused(g) => {
+                let meta = RequestMeta::default();
+                if let Ok(a) = AuditEvent::new(now, "oidc.refresh_reused", Some(g.user_id.as_str()), &meta) {
+                    let _ = self
+                        .store
+                        .record_audit(&a.details(format!("client={}", g.client_id)))
+                        .await;
+                }
+                return Err(TokenError::InvalidGrant(
+                    "the refresh token was used already; its family is revoked",
+                ));
+            }
+            RefreshUse::Unknown => {
+                return Err(TokenError::InvalidGrant(
+                    "unknown, expired or revoked refresh token",
+                ));
+            }
+        };
+        let ctx = match self.store.session_context(&grant.session_id).await? {
+            Some(c) if c.session.ended_at.is_none() && c.session.expires_at > now => c,
+            _ => {
+                let _ = self.store.revoke_refresh(&next.token_hash, &client.id, now).await;
+                return Err(TokenError::InvalidGrant("the sign-in has ended"));
+            }
+        };
+        self.mint(&client, &grant, &ctx, None, Some(given)).await
+    }
+
+    /// Revokes a refresh token's family (RFC 7009); an unknown token is no error.
+    pub async fn revoke_token(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<(), TokenError> {
+        let client = self.token_client(creds).await?;
+        let token = token.ok_or(TokenError::InvalidRequest("token is missing"))?;
+        if token.is_empty() || token.len() > 100 {
+            return Ok(());
+        }
+        self.store
+            .revoke_refresh(&secrets::hash_token(token), &client.id, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Signs the access token and the ID token of a grant.
+    async fn mint(
+        &self,
+        client: &Client,
+        grant: &RefreshGrant,
+        ctx: &crate::ports::SessionContext,
+        nonce: Option<String>,
+        refresh_token: Option<String>,
+    ) -> Result<Tokens, TokenError> {
+        let now = self.now();
         let user = ctx
             .user
             .as_ref()
@@ -464,7 +579,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             exp: iat + ACCESS_TOKEN_SECS,
             iat,
             auth_time: grant.auth_time,
-            nonce: grant.nonce.clone(),
+            nonce,
             sid,
             acr: acr.to_string(),
             amr: grant.amr.clone(),
@@ -476,6 +591,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         Ok(Tokens {
             access_token,
             id_token,
+            refresh_token,
             expires_in: ACCESS_TOKEN_SECS,
             scope,
         })

@@ -25,3 +25,46 @@ pub struct CodeGrant {
     pub issued_at: UnixMillis,
     pub expires_at: UnixMillis,
 }
+
+/// A spent refresh token presented again by the same client within this long, while its
+/// successor is unused, is a retried request or a second tab: it gets the same successor back
+/// instead of revoking the family.
+pub const REFRESH_GRACE_MS: i64 = 30_000;
+
+/// What a refresh token renews: the same client, person, session and scopes as its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefreshGrant {
+    pub client_id: String,
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub scopes: Vec<String>,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+}
+
+/// The token that replaces a spent one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextRefresh {
+    pub token_hash: String,
+    /// The token itself, sealed, for the grace window.
+    pub sealed: String,
+    pub expires_at: UnixMillis,
+}
+
+/// A refresh token presented at the token endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshUse {
+    /// Unused: now spent, and its successor stored.
+    Rotated(RefreshGrant),
+    /// Spent within the grace window by the same client, its successor unused: that successor
+    /// (sealed) is given again.
+    Retried {
+        grant: RefreshGrant,
+        successor_sealed: String,
+    },
+    /// Spent before, outside the grace window or after its successor was used: the whole family
+    /// is revoked now.
+    Reused(RefreshGrant),
+    /// Unknown, expired, revoked, or another client's.
+    Unknown,
+}

@@ -133,11 +133,7 @@ pub fn published(keys: &[(StoredKey, SigningKey)], now: UnixMillis, keep_after: 
 }
 
 /// The key that signs now with `alg`: the newest active one.
-pub fn signing(
-    keys: &[(StoredKey, SigningKey)],
-    alg: KeyAlg,
-    now: UnixMillis,
-) -> Option<&SigningKey> {
+pub fn signing(keys: &[(StoredKey, SigningKey)], alg: KeyAlg, now: UnixMillis) -> Option<&SigningKey> {
     keys.iter()
         .filter(|(s, _)| s.alg == alg && s.active_from <= now && s.retire_at.is_none_or(|r| now < r))
         .max_by_key(|(s, _)| s.active_from)

@@ -7,7 +7,7 @@ use super::StoreResult;
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::oidc::client::Client;
-use crate::oidc::grant::CodeGrant;
+use crate::oidc::grant::{CodeGrant, NextRefresh, RefreshGrant, RefreshUse};
 use crate::oidc::keys::StoredKey;
 
 /// A code presented at the token endpoint.
@@ -44,4 +44,24 @@ pub trait OidcStore: Send + Sync {
     async fn put_code(&self, grant: &CodeGrant) -> StoreResult<()>;
     /// Uses a code: once only, also between nodes (a conditional write).
     async fn use_code(&self, code_hash: &str, now: UnixMillis) -> StoreResult<CodeUse>;
+    /// Stores the first refresh token of a family.
+    async fn put_refresh(
+        &self,
+        token_hash: &str,
+        family_id: &str,
+        grant: &RefreshGrant,
+        now: UnixMillis,
+        expires_at: UnixMillis,
+    ) -> StoreResult<()>;
+    /// Spends a refresh token of `client_id`, storing `next` as its successor, in one
+    /// transaction (one winner between nodes; see [`RefreshUse`]).
+    async fn rotate_refresh(
+        &self,
+        token_hash: &str,
+        client_id: &str,
+        next: &NextRefresh,
+        now: UnixMillis,
+    ) -> StoreResult<RefreshUse>;
+    /// Revokes the family of a refresh token of `client_id`; false when there is none.
+    async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool>;
 }

@@ -96,6 +96,10 @@ async fn oidcc_server_code_flow_with_a_confidential_and_a_public_client() {
         assert_eq!(done["header"]["alg"], "RS256");
         assert_eq!(done["userinfo"]["sub"], claims["sub"]);
         assert_eq!(done["userinfo"]["email"], "ana@example.com");
+        assert_eq!(done["rotated"], true);
+        assert_eq!(done["userinfo_after_refresh"]["sub"], claims["sub"]);
+        assert_eq!(done["revoke_status"], 200);
+        assert_eq!(done["refresh_after_revoke"], "invalid_grant");
         // The code is single use: a second exchange is refused.
         let code = url_param(&location, "code");
         let mut form = vec![
@@ -210,5 +214,127 @@ async fn oidcc_ensure_registered_redirect_uri() {
         let page = r.text().await.unwrap();
         assert!(page.contains("Esta aplicación no puede iniciar tu sesión"), "{page}");
     }
+    app.stop().await;
+}
+
+async fn token(app: &TestApp, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(app.url("/oauth2/token"))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    (r.status().as_u16(), r.json().await.unwrap())
+}
+
+/// Refresh tokens rotate; the spent one presented again by the same client within 30 s, while
+/// its successor is unused, gets that successor back (a retry, a second tab); presented after
+/// the successor was used, it revokes the whole family.
+#[tokio::test]
+async fn oidcc_refresh_token_rotation_grace_and_reuse() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let code = url_param(&location, "code");
+    let verifier = start["verifier"].as_str().unwrap();
+    let creds = [("client_id", id.as_str()), ("client_secret", secret.as_str())];
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", verifier),
+    ];
+    form.extend(creds);
+    let (status, first) = token(&app, &form).await;
+    assert_eq!(status, 200, "{first}");
+    let r1 = first["refresh_token"].as_str().unwrap().to_string();
+    let refresh = |t: &str| {
+        let mut f = vec![("grant_type", "refresh_token"), ("refresh_token", t)];
+        f.extend(creds);
+        f.into_iter().map(|(k, v)| (k, v.to_string())).collect::<Vec<_>>()
+    };
+    let call = async |t: &str| {
+        let f = refresh(t);
+        let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        token(&app, &f).await
+    };
+    let (s, second) = call(&r1).await;
+    assert_eq!(s, 200, "{second}");
+    let r2 = second["refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(r1, r2);
+    // The same spent token again, at once: the same successor.
+    let (s, again) = call(&r1).await;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(again["refresh_token"], r2.as_str());
+    // Another client cannot use it.
+    let (other, other_secret) = client(&app, false).await;
+    let f = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", r2.as_str()),
+        ("client_id", other.as_str()),
+        ("client_secret", other_secret.as_str()),
+    ];
+    assert_eq!(token(&app, &f).await.1["error"], "invalid_grant");
+    // The successor is used; the spent token comes back: the family is revoked.
+    let (s, third) = call(&r2).await;
+    assert_eq!(s, 200, "{third}");
+    let r3 = third["refresh_token"].as_str().unwrap().to_string();
+    let (s, reuse) = call(&r1).await;
+    assert_eq!((s, reuse["error"].as_str()), (400, Some("invalid_grant")));
+    let (s, dead) = call(&r3).await;
+    assert_eq!(
+        (s, dead["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "the family was not revoked"
+    );
+    // Outside the grace window a spent token is a reuse too.
+    let (_, fresh) = {
+        let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+        let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+        let code = url_param(r.headers()["location"].to_str().unwrap(), "code");
+        let v = start["verifier"].as_str().unwrap().to_string();
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", v.as_str()),
+        ];
+        form.extend(creds);
+        token(&app, &form).await
+    };
+    let f1 = fresh["refresh_token"].as_str().unwrap().to_string();
+    let (_, f2) = call(&f1).await;
+    app.clock.advance_secs(31);
+    assert_eq!(call(&f1).await.1["error"], "invalid_grant");
+    assert_eq!(
+        call(f2["refresh_token"].as_str().unwrap()).await.1["error"],
+        "invalid_grant"
+    );
+    // Signing out ends what the session gave.
+    let (_, g) = {
+        let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+        let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+        let code = url_param(r.headers()["location"].to_str().unwrap(), "code");
+        let v = start["verifier"].as_str().unwrap().to_string();
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", v.as_str()),
+        ];
+        form.extend(creds);
+        token(&app, &form).await
+    };
+    let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        call(g["refresh_token"].as_str().unwrap()).await.1["error"],
+        "invalid_grant"
+    );
     app.stop().await;
 }
