@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth2/token", axum::routing::post(token))
         .route("/oauth2/userinfo", get(userinfo).post(userinfo))
         .route("/oauth2/revoke", axum::routing::post(revoke))
+        .route("/oauth2/logout", get(logout).post(logout_confirmed))
 }
 
 async fn discovery(State(state): State<AppState>) -> Response {
@@ -39,6 +40,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "token_endpoint": format!("{iss}/oauth2/token"),
         "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
+        "end_session_endpoint": format!("{iss}/oauth2/logout"),
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "jwks_uri": format!("{iss}/oauth2/jwks"),
         "response_types_supported": ["code"],
@@ -99,7 +101,7 @@ async fn authorize(State(state): State<AppState>, ctx: Ctx, RawQuery(query): Raw
         .umbral
         .authorize(&pairs(query.as_deref()), auth.as_ref())
         .await;
-    answer(&state, &ctx, outcome)
+    answer(&state, &ctx, auth.as_ref(), outcome).await
 }
 
 /// After a sign-in: the request this browser left waiting, if any.
@@ -113,7 +115,7 @@ async fn resume(State(state): State<AppState>, ctx: Ctx) -> Response {
         .resume_authorization(&continuation, auth.as_ref())
         .await
     {
-        Ok(Some(outcome)) => answer(&state, &ctx, Ok(outcome)),
+        Ok(Some(outcome)) => answer(&state, &ctx, auth.as_ref(), Ok(outcome)).await,
         Ok(None) => {
             let mut resp = redirect("/");
             append_cookie(&mut resp, &state.cookies.clear(state.cookies.authz));
@@ -131,7 +133,12 @@ fn redirect(to: &str) -> Response {
     resp
 }
 
-fn answer(state: &AppState, ctx: &Ctx, outcome: Result<Authorize, umbral_core::CoreError>) -> Response {
+async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    auth: Option<&umbral_core::flows::session::Authenticated>,
+    outcome: Result<Authorize, umbral_core::CoreError>,
+) -> Response {
     match outcome {
         Ok(Authorize::Redirect(to)) => {
             let mut resp = redirect(&to);
@@ -144,6 +151,7 @@ fn answer(state: &AppState, ctx: &Ctx, outcome: Result<Authorize, umbral_core::C
             continuation,
             create,
             login_hint,
+            sign_out,
         }) => {
             let to = match (create, login_hint) {
                 (true, _) => "/signup".to_string(),
@@ -162,19 +170,17 @@ fn answer(state: &AppState, ctx: &Ctx, outcome: Result<Authorize, umbral_core::C
                     .cookies
                     .set(state.cookies.authz, &continuation, Some(24 * 3600)),
             );
+            // A new sign-in was asked for: this one ends (one session per person, so the next
+            // sign-in would end it anyway).
+            if sign_out && let Some(a) = auth {
+                if let Err(e) = state.umbral.logout(a, &ctx.meta).await {
+                    return state.error_page(ctx, &e);
+                }
+                append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            }
             resp
         }
-        Ok(Authorize::ErrorPage(code)) => {
-            let message = crate::i18n::t(ctx.locale, &code.replace('.', "-"), &[]);
-            state
-                .page(
-                    ctx,
-                    StatusCode::BAD_REQUEST,
-                    "error.html",
-                    minijinja::context! { title => crate::i18n::t(ctx.locale, "oidc-error-title", &[]), message => message },
-                )
-                .into_response()
-        }
+        Ok(Authorize::ErrorPage(code)) => error_page(state, ctx, code),
         Err(e) => state.error_page(ctx, &e),
     }
 }
@@ -359,4 +365,86 @@ async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response
             StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
+}
+
+/// The parameters of a logout request, as the confirmation page posts them back.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LogoutForm {
+    id_token_hint: String,
+    client_id: String,
+    post_logout_redirect_uri: String,
+    state: String,
+}
+
+const LOGOUT_PARAMS: [&str; 4] = ["id_token_hint", "client_id", "post_logout_redirect_uri", "state"];
+
+async fn logout(State(state): State<AppState>, ctx: Ctx, RawQuery(query): RawQuery) -> Response {
+    let pairs: Vec<(String, String)> = pairs(query.as_deref())
+        .into_iter()
+        .filter(|(k, _)| LOGOUT_PARAMS.contains(&k.as_str()))
+        .collect();
+    end_session(&state, &ctx, pairs, false).await
+}
+
+async fn logout_confirmed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    posted: crate::pages::form::Posted<LogoutForm>,
+) -> Response {
+    let Ok(f) = posted.checked() else {
+        // The form expired: ask again.
+        return end_session(&state, &ctx, Vec::new(), false).await;
+    };
+    let pairs = [
+        ("id_token_hint", f.id_token_hint),
+        ("client_id", f.client_id),
+        ("post_logout_redirect_uri", f.post_logout_redirect_uri),
+        ("state", f.state),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    end_session(&state, &ctx, pairs, true).await
+}
+
+async fn end_session(state: &AppState, ctx: &Ctx, pairs: Vec<(String, String)>, confirmed: bool) -> Response {
+    use umbral_core::flows::oidc::Logout;
+    let auth = ctx.session(state).await.ok();
+    match state
+        .umbral
+        .end_session_request(&pairs, auth.as_ref(), confirmed, &ctx.meta)
+        .await
+    {
+        Ok(Logout::Redirect(to)) => {
+            let mut resp = redirect(&to);
+            append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
+        }
+        Ok(Logout::SignedOut) => {
+            let mut resp = redirect("/login?notice=signed_out");
+            append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
+            resp
+        }
+        Ok(Logout::Confirm { client_name }) => crate::pages::FormPage::new(state, ctx, "logout.html", &[])
+            .render(
+                StatusCode::OK,
+                minijinja::context! { client_name => client_name, params => pairs },
+            ),
+        Ok(Logout::ErrorPage(code)) => error_page(state, ctx, code),
+        Err(e) => state.error_page(ctx, &e),
+    }
+}
+
+fn error_page(state: &AppState, ctx: &Ctx, code: &str) -> Response {
+    let message = crate::i18n::t(ctx.locale, &code.replace('.', "-"), &[]);
+    state
+        .page(
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "error.html",
+            minijinja::context! { title => crate::i18n::t(ctx.locale, "oidc-error-title", &[]), message => message },
+        )
+        .into_response()
 }

@@ -19,6 +19,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "remove_factor.html",
         include_str!("../templates/remove_factor.html"),
     ),
+    ("logout.html", include_str!("../templates/logout.html")),
     ("checkout.html", include_str!("../templates/checkout.html")),
     ("ready.html", include_str!("../templates/ready.html")),
     (

@@ -43,9 +43,33 @@ pub enum Authorize {
         continuation: String,
         create: bool,
         login_hint: Option<String>,
+        /// The browser's session ends first: the application asked for a new sign-in
+        /// (`prompt=login`, `max_age`, or two factors this session has not given).
+        sign_out: bool,
     },
     /// Shown to the person, never redirected: the client or its redirect URI cannot be trusted.
     ErrorPage(&'static str),
+}
+
+/// What an RP-initiated logout decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logout {
+    /// Signed out; back to the application (with its `state`).
+    Redirect(String),
+    /// Signed out; no way back was given.
+    SignedOut,
+    /// No `id_token_hint`: the person is asked first.
+    Confirm { client_name: Option<String> },
+    /// A hint or a redirect URI that cannot be trusted.
+    ErrorPage(&'static str),
+}
+
+/// The claims of an `id_token_hint` that logout reads.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct HintClaims {
+    aud: String,
+    sub: String,
+    sid: String,
 }
 
 /// How the client authenticated at the token endpoint.
@@ -269,22 +293,37 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let Ok(req) = serde_json::from_str::<AuthRequest>(&text) else {
             return Ok(None);
         };
-        let signed_in = auth.is_some_and(|a| a.next == Next::Done);
-        if !signed_in {
+        let signed_in = auth.filter(|a| a.next == Next::Done);
+        // A sign-in made since the request was asked for is the fresh one it wanted.
+        let fresh = signed_in.is_some_and(|a| a.session.created_at >= req.asked_at);
+        let Some(a) = signed_in.filter(|_| fresh || (!req.prompt.login && req.max_age.is_none())) else {
             // Still signing in: the same continuation.
             return Ok(Some(Authorize::SignIn {
                 continuation: continuation.to_string(),
                 create: req.prompt.create,
                 login_hint: req.login_hint.clone(),
+                sign_out: signed_in.is_some(),
             }));
-        }
+        };
         self.store.end_auth_request(&id_hash).await?;
-        let mut req = req;
-        // The sign-in it waited for is the fresh one it asked for.
-        req.prompt.login = false;
-        req.max_age = None;
-        req.prompt.create = false;
-        self.decide(req, auth).await.map(Some)
+        let back = |params: &[(&str, &str)]| {
+            Authorize::Redirect(request::redirect_back(
+                &req.redirect_uri,
+                params,
+                req.state.as_deref(),
+            ))
+        };
+        if req.wants_mfa && a.session.mfa_at.is_none() {
+            return Ok(Some(back(&[
+                ("error", "interaction_required"),
+                (
+                    "error_description",
+                    "two factors were asked for; this person has no second factor",
+                ),
+            ])));
+        }
+        let code = self.issue_code(&req, a).await?;
+        Ok(Some(back(&[("code", &code)])))
     }
 
     async fn decide(&self, req: AuthRequest, auth: Option<&Authenticated>) -> Result<Authorize, CoreError> {
@@ -320,6 +359,8 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             ])),
             _ => {
                 let continuation = secrets::new_token()?;
+                let mut req = req.clone();
+                req.asked_at = now;
                 let text = serde_json::to_string(&req).map_err(|e| CoreError::Internal(e.to_string()))?;
                 self.store
                     .put_auth_request(
@@ -333,6 +374,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                     continuation,
                     create: req.prompt.create,
                     login_hint: req.login_hint.clone(),
+                    sign_out: live.is_some(),
                 })
             }
         }
@@ -595,6 +637,99 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             expires_in: ACCESS_TOKEN_SECS,
             scope,
         })
+    }
+
+    /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): `id_token_hint` names the
+    /// session and the client, `post_logout_redirect_uri` must be one the client registered.
+    /// Without a hint the person is asked first (`confirmed` is their answer), so that a link on
+    /// another site cannot sign them out.
+    pub async fn end_session_request(
+        &self,
+        pairs: &[(String, String)],
+        auth: Option<&Authenticated>,
+        confirmed: bool,
+        meta: &RequestMeta,
+    ) -> Result<Logout, CoreError> {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+                .filter(|v| !v.is_empty() && v.len() <= 4096)
+        };
+        let hint = match get("id_token_hint") {
+            Some(t) => match self.read_own_id_token(t).await? {
+                Some(h) => Some(h),
+                None => return Ok(Logout::ErrorPage("oidc.logout_invalid")),
+            },
+            None => None,
+        };
+        let client_id = match (get("client_id"), &hint) {
+            (Some(c), Some(h)) if c != h.aud => return Ok(Logout::ErrorPage("oidc.logout_invalid")),
+            (Some(c), _) => Some(c.to_string()),
+            (None, Some(h)) => Some(h.aud.clone()),
+            (None, None) => None,
+        };
+        let client = match &client_id {
+            Some(id) if id.len() <= 100 => self.store.client(id).await?,
+            _ => None,
+        };
+        let back = match get("post_logout_redirect_uri") {
+            Some(uri) => match &client {
+                Some(c) if c.post_logout_redirect_uris.iter().any(|u| u == uri) => Some(uri.to_string()),
+                _ => return Ok(Logout::ErrorPage("oidc.logout_redirect_mismatch")),
+            },
+            None => None,
+        };
+        if hint.is_none() && auth.is_some() && !confirmed {
+            return Ok(Logout::Confirm {
+                client_name: client.map(|c| c.name),
+            });
+        }
+        // The browser's session, when it is the one named (or none is named).
+        if let Some(a) = auth
+            && hint.as_ref().is_none_or(|h| h.sid == sid_of(&a.session.id_hash))
+        {
+            self.logout(a, meta).await?;
+        } else if let Some(h) = &hint {
+            let user = crate::types::UserId::from(h.sub.as_str());
+            let now = self.now();
+            for s in self.store.live_sessions_of(&user, now).await? {
+                if sid_of(&s.id_hash) == h.sid {
+                    let audit = AuditEvent::new(now, "session.ended", Some(h.sub.as_str()), meta)?
+                        .details("reason=signed_out;by=application");
+                    self.store
+                        .end_session(&s.id_hash, crate::error::EndReason::SignedOut, now, Some(&audit))
+                        .await?;
+                }
+            }
+        }
+        Ok(match back {
+            Some(uri) => Logout::Redirect(request::redirect_back(&uri, &[], get("state"))),
+            None => Logout::SignedOut,
+        })
+    }
+
+    /// An ID token this provider signed (expired or not): its audience, subject and session.
+    async fn read_own_id_token(&self, token: &str) -> Result<Option<HintClaims>, CoreError> {
+        let keys = self.signing_keys().await?;
+        let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) else {
+            return Ok(None);
+        };
+        let Some((_, key)) = keys.iter().find(|(s, _)| s.kid == kid) else {
+            return Ok(None);
+        };
+        let Ok(decoding) = jsonwebtoken::DecodingKey::from_jwk(&key.jwk) else {
+            return Ok(None);
+        };
+        let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
+        v.set_issuer(&[self.issuer()]);
+        v.validate_exp = false;
+        v.validate_aud = false;
+        v.required_spec_claims.clear();
+        Ok(jsonwebtoken::decode::<HintClaims>(token, &decoding, &v)
+            .ok()
+            .map(|d| d.claims))
     }
 
     /// The claims an access token reaches (OpenID Connect Core 5.3), while its sign-in lives.

@@ -42,6 +42,10 @@ pub struct AuthRequest {
     pub login_hint: Option<String>,
     /// Two factors asked for (`acr_values` naming `mfa`, or the phishing-resistant profile).
     pub wants_mfa: bool,
+    /// When the request was put aside for a sign-in: a `prompt=login` or `max_age` request is
+    /// met by a sign-in made after it.
+    #[serde(default)]
+    pub asked_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +213,7 @@ pub fn check(
             ui_locales: short("ui_locales"),
             login_hint: short("login_hint"),
             wants_mfa,
+            asked_at: 0,
         },
         client,
     ))

@@ -338,3 +338,149 @@ async fn oidcc_refresh_token_rotation_grace_and_reuse() {
     );
     app.stop().await;
 }
+
+/// Runs the code flow for a signed-in browser and exchanges the code; the token answer.
+async fn code_flow(app: &TestApp, browser: &reqwest::Client, id: &str, secret: &str, extra: &str) -> Value {
+    let start = rp(&["start", &app.base, id, secret, REDIRECT]).await;
+    let r = browser
+        .get(format!("{}{extra}", start["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let code = url_param(&location, "code");
+    assert!(!code.is_empty(), "{location}");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", start["verifier"].as_str().unwrap()),
+        ("client_id", id),
+        ("client_secret", secret),
+    ];
+    let (status, body) = token(app, &form).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// RP-initiated logout: with the ID token as a hint and a registered address the session ends
+/// at once and the browser goes back with the state; without a hint the person is asked first
+/// (a link elsewhere cannot sign them out), and an unregistered address changes nothing.
+#[tokio::test]
+async fn oidcc_rp_initiated_logout() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let browser = app.signed_up("ana@example.com").await;
+    let r = app
+        .umbral()
+        .register_client(
+            &umbral_testkit::umbral_core::oidc::client::NewClient {
+                name: "Billing".into(),
+                redirect_uris: vec![REDIRECT.into()],
+                post_logout_redirect_uris: vec!["http://127.0.0.1:9/bye".into()],
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let (id, secret) = (r.client.id, r.secret.unwrap());
+    let tokens = code_flow(&app, &browser, &id, &secret, "").await;
+    let hint = tokens["id_token"].as_str().unwrap();
+    // An unregistered address: an error page, nothing changes.
+    let r = browser
+        .get(app.url(&format!(
+            "/oauth2/logout?id_token_hint={hint}&post_logout_redirect_uri=https%3A%2F%2Fevil.example%2F"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.next_step(&browser, None).await, "done");
+    // No hint: asked first; a post without the form's token changes nothing.
+    let (status, page) = app.get_text(&browser, "/oauth2/logout?lang=en").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Do you want to sign out?"), "{page}");
+    let r = browser
+        .post(app.url("/oauth2/logout"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(app.next_step(&browser, None).await, "done");
+    // With the hint: signed out at once, back to the application with the state.
+    let r = browser
+        .get(app.url(&format!(
+            "/oauth2/logout?id_token_hint={hint}&post_logout_redirect_uri=http%3A%2F%2F127.0.0.1%3A9%2Fbye&state=xyz"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "http://127.0.0.1:9/bye?state=xyz");
+    assert_eq!(
+        browser.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+        401
+    );
+    // What the session gave ends with it.
+    let f = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    assert_eq!(token(&app, &f).await.1["error"], "invalid_grant");
+    let r = reqwest::Client::new()
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}
+
+/// `prompt=login` and `max_age=0` make a signed-in person sign in again before the code.
+#[tokio::test]
+async fn oidcc_prompt_login_and_max_age_ask_for_a_new_sign_in() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    for extra in ["&prompt=login", "&max_age=0"] {
+        app.clock.advance_secs(1);
+        let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+        let url = format!("{}{extra}", start["url"].as_str().unwrap());
+        let r = browser.get(&url).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/login", "{extra}");
+        // The old sign-in is over.
+        assert_eq!(
+            browser.get(app.url("/api/v1/me")).send().await.unwrap().status(),
+            401
+        );
+        // Coming back without signing in does not give a code.
+        let r = browser
+            .get(app.url("/oauth2/authorize/continue"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/login");
+        app.clock.advance_secs(1);
+        assert_eq!(
+            app.login(&browser, "ana@example.com", umbral_testkit::journey::PASSWORD)
+                .await
+                .status(),
+            200
+        );
+        app.pass_totp(&browser, "ana@example.com").await;
+        let r = browser
+            .get(app.url("/oauth2/authorize/continue"))
+            .send()
+            .await
+            .unwrap();
+        let back = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(back.contains("code="), "{extra}: {back}");
+    }
+    app.stop().await;
+}
