@@ -18,7 +18,12 @@ use crate::extract::Ctx;
 
 /// The paths of the endpoints applications call from their servers or their browser code: no
 /// cookies, so the same-origin rule of the pages does not apply.
-pub const TOKEN_PATHS: [&str; 3] = ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"];
+pub const TOKEN_PATHS: [&str; 4] = [
+    "/oauth2/token",
+    "/oauth2/userinfo",
+    "/oauth2/revoke",
+    "/oauth2/introspect",
+];
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -26,9 +31,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/oauth2/jwks", get(jwks))
         .route("/oauth2/authorize", get(authorize))
         .route("/oauth2/authorize/continue", get(resume))
-        .route("/oauth2/token", axum::routing::post(token))
-        .route("/oauth2/userinfo", get(userinfo).post(userinfo))
-        .route("/oauth2/revoke", axum::routing::post(revoke))
+        .route("/oauth2/token", axum::routing::post(token).options(preflight))
+        .route(
+            "/oauth2/userinfo",
+            get(userinfo).post(userinfo).options(preflight),
+        )
+        .route("/oauth2/revoke", axum::routing::post(revoke).options(preflight))
+        .route("/oauth2/introspect", axum::routing::post(introspect))
         .route("/oauth2/logout", get(logout).post(logout_confirmed))
 }
 
@@ -41,6 +50,8 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
         "end_session_endpoint": format!("{iss}/oauth2/logout"),
+        "introspection_endpoint": format!("{iss}/oauth2/introspect"),
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "jwks_uri": format!("{iss}/oauth2/jwks"),
         "response_types_supported": ["code"],
@@ -244,13 +255,18 @@ fn token_error(e: &TokenError, basic: bool) -> Response {
 }
 
 async fn token(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let resp = token_answer(&state, &headers, body).await;
+    with_cors(&state, &headers, resp).await
+}
+
+async fn token_answer(state: &AppState, headers: &HeaderMap, body: axum::body::Bytes) -> Response {
     let basic = headers.contains_key(AUTHORIZATION);
-    let form = match token_form(&headers, &body) {
+    let form = match token_form(headers, &body) {
         Ok(f) => f,
         Err(e) => return token_error(&e, basic),
     };
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let creds = match credentials(&headers, &form) {
+    let creds = match credentials(headers, &form) {
         Ok(c) => c,
         Err(e) => return token_error(&e, basic),
     };
@@ -316,14 +332,94 @@ fn token_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
     Ok(form)
 }
 
-/// Token revocation (RFC 7009): `200` whether or not the token was known.
-async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+/// The browser origins that may call the token endpoints: those of the registered clients'
+/// redirect URIs (never `*`; no credentials).
+async fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
+    let origin = headers.get(axum::http::header::ORIGIN)?.to_str().ok()?;
+    let clients = state.umbral.oidc_clients().await.ok()?;
+    clients
+        .iter()
+        .filter(|c| c.is_active())
+        .any(|c| {
+            umbral_core::oidc::client::web_origins(c)
+                .iter()
+                .any(|o| o == origin)
+        })
+        .then(|| HeaderValue::from_str(origin).ok())
+        .flatten()
+}
+
+async fn with_cors(state: &AppState, headers: &HeaderMap, mut resp: Response) -> Response {
+    if let Some(origin) = allowed_origin(state, headers).await {
+        let h = resp.headers_mut();
+        h.insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        h.insert(axum::http::header::VARY, HeaderValue::from_static("Origin"));
+    }
+    resp
+}
+
+/// CORS preflight of the token endpoints (Fetch standard).
+async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(origin) = allowed_origin(&state, &headers).await else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    (
+        StatusCode::NO_CONTENT,
+        [
+            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
+            (
+                axum::http::header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, POST"),
+            ),
+            (
+                axum::http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static("authorization, content-type"),
+            ),
+            (
+                axum::http::header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            ),
+            (axum::http::header::VARY, HeaderValue::from_static("Origin")),
+        ],
+    )
+        .into_response()
+}
+
+/// Token introspection (RFC 7662), for resource servers registered as confidential clients.
+async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
     let basic = headers.contains_key(AUTHORIZATION);
     let form = match token_form(&headers, &body) {
         Ok(f) => f,
         Err(e) => return token_error(&e, basic),
     };
     let creds = match credentials(&headers, &form) {
+        Ok(c) => c,
+        Err(e) => return token_error(&e, basic),
+    };
+    let token = form.iter().find(|(k, _)| k == "token").map(|(_, v)| v.as_str());
+    match state.umbral.introspect(&creds, token).await {
+        Ok(v) => (
+            [(CACHE_CONTROL, "no-store"), (CONTENT_TYPE, "application/json")],
+            v.to_string(),
+        )
+            .into_response(),
+        Err(e) => token_error(&e, basic),
+    }
+}
+
+/// Token revocation (RFC 7009): `200` whether or not the token was known.
+async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let resp = revoke_answer(&state, &headers, body).await;
+    with_cors(&state, &headers, resp).await
+}
+
+async fn revoke_answer(state: &AppState, headers: &HeaderMap, body: axum::body::Bytes) -> Response {
+    let basic = headers.contains_key(AUTHORIZATION);
+    let form = match token_form(headers, &body) {
+        Ok(f) => f,
+        Err(e) => return token_error(&e, basic),
+    };
+    let creds = match credentials(headers, &form) {
         Ok(c) => c,
         Err(e) => return token_error(&e, basic),
     };
@@ -335,6 +431,11 @@ async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: axum::b
 }
 
 async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let resp = userinfo_answer(&state, &headers).await;
+    with_cors(&state, &headers, resp).await
+}
+
+async fn userinfo_answer(state: &AppState, headers: &HeaderMap) -> Response {
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

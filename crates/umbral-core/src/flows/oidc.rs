@@ -734,6 +734,51 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
 
     /// The claims an access token reaches (OpenID Connect Core 5.3), while its sign-in lives.
     pub async fn userinfo(&self, access_token: &str) -> Result<Value, CoreError> {
+        let (claims, ctx) = self.verify_access(access_token).await?;
+        let user = ctx.user.as_ref().ok_or(CoreError::Unauthenticated)?;
+        let scopes: Vec<String> = claims.scope.split(' ').map(str::to_string).collect();
+        let mut out = scope_claims(user, ctx.membership.as_ref(), &scopes);
+        out.insert("sub".into(), json!(claims.sub));
+        Ok(Value::Object(out))
+    }
+
+    /// Token introspection (RFC 7662) for a resource server that authenticates as a client: an
+    /// access token is active while its signature holds, it has not expired and its session
+    /// lives. Anything else is `{"active": false}`.
+    pub async fn introspect(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<Value, TokenError> {
+        self.token_client(creds).await?;
+        let token = token.ok_or(TokenError::InvalidRequest("token is missing"))?;
+        match self.verify_access(token).await {
+            Ok((c, _)) => Ok(json!({
+                "active": true,
+                "scope": c.scope,
+                "client_id": c.client_id,
+                "sub": c.sub,
+                "exp": c.exp,
+                "iat": c.iat,
+                "iss": c.iss,
+                "aud": c.aud,
+                "jti": c.jti,
+                "sid": c.sid,
+                "acr": c.acr,
+                "amr": c.amr,
+                "auth_time": c.auth_time,
+                "token_type": "Bearer",
+            })),
+            Err(CoreError::Unauthenticated) => Ok(json!({"active": false})),
+            Err(e) => Err(TokenError::from(e)),
+        }
+    }
+
+    /// An access token this provider signed, unexpired, whose session still lives.
+    async fn verify_access(
+        &self,
+        access_token: &str,
+    ) -> Result<(tokens::AccessTokenClaims, crate::ports::SessionContext), CoreError> {
         if access_token.is_empty() || access_token.len() > 4096 {
             return Err(CoreError::Unauthenticated);
         }
@@ -751,7 +796,13 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
         v.set_issuer(&[self.issuer()]);
         v.set_audience(&[self.issuer()]);
-        v.leeway = 0;
+        // Expiry against Umbral's clock, below.
+        v.validate_exp = false;
+        let header_typ = jsonwebtoken::decode_header(access_token).ok().and_then(|h| h.typ);
+        if header_typ.as_deref() != Some("at+jwt") {
+            // An ID token is no access token (RFC 9068 2.1).
+            return Err(CoreError::Unauthenticated);
+        }
         let claims = jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &decoding, &v)
             .map_err(|_| CoreError::Unauthenticated)?
             .claims;
@@ -769,11 +820,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             .session_context(&session.id_hash)
             .await?
             .ok_or(CoreError::Unauthenticated)?;
-        let user = ctx.user.as_ref().ok_or(CoreError::Unauthenticated)?;
-        let scopes: Vec<String> = claims.scope.split(' ').map(str::to_string).collect();
-        let mut out = scope_claims(user, ctx.membership.as_ref(), &scopes);
-        out.insert("sub".into(), json!(claims.sub));
-        Ok(Value::Object(out))
+        Ok((claims, ctx))
     }
 }
 

@@ -484,3 +484,109 @@ async fn oidcc_prompt_login_and_max_age_ask_for_a_new_sign_in() {
     }
     app.stop().await;
 }
+
+/// A resource server introspects access tokens (RFC 7662): active while the session lives;
+/// an ID token or anything else is not an access token.
+#[tokio::test]
+async fn introspection_follows_the_session() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let tokens = code_flow(&app, &browser, &id, &secret, "").await;
+    let ask = async |token: &str, id: &str, secret: &str| {
+        let r = reqwest::Client::new()
+            .post(app.url("/oauth2/introspect"))
+            .basic_auth(id, Some(secret))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    let (s, v) = ask(tokens["access_token"].as_str().unwrap(), &id, &secret).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["active"], true, "{v}");
+    assert_eq!(v["client_id"], id.as_str());
+    assert!(v["scope"].as_str().unwrap().contains("openid"));
+    assert_eq!(
+        ask(tokens["id_token"].as_str().unwrap(), &id, &secret).await.1["active"],
+        false
+    );
+    assert_eq!(ask("garbage", &id, &secret).await.1["active"], false);
+    assert_eq!(ask("x", &id, "wrong").await.0, 401);
+    let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        ask(tokens["access_token"].as_str().unwrap(), &id, &secret)
+            .await
+            .1["active"],
+        false
+    );
+    app.stop().await;
+}
+
+/// Browser applications call the token endpoints from their own origins only: CORS answers the
+/// origins of registered redirect URIs, never `*`, never another site.
+#[tokio::test]
+async fn cors_for_the_clients_own_origins_only() {
+    let app = spawn_app().await;
+    app.umbral()
+        .register_client(
+            &umbral_testkit::umbral_core::oidc::client::NewClient {
+                name: "SPA".into(),
+                redirect_uris: vec!["https://spa.example.com/cb".into()],
+                public: true,
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    for path in ["/oauth2/token", "/oauth2/userinfo", "/oauth2/revoke"] {
+        let r = c
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", "https://spa.example.com")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204, "{path}");
+        assert_eq!(
+            r.headers()["access-control-allow-origin"],
+            "https://spa.example.com"
+        );
+        assert!(r.headers().get("access-control-allow-credentials").is_none());
+        let r = c
+            .request(reqwest::Method::OPTIONS, app.url(path))
+            .header("origin", "https://evil.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+    }
+    // A token request from the page: answered (here with an error) and readable by that origin.
+    let r = c
+        .post(app.url("/oauth2/token"))
+        .header("origin", "https://spa.example.com")
+        .form(&[("grant_type", "authorization_code"), ("code", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://spa.example.com"
+    );
+    let r = c
+        .post(app.url("/oauth2/token"))
+        .header("origin", "https://evil.example")
+        .form(&[("grant_type", "authorization_code"), ("code", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    app.stop().await;
+}
