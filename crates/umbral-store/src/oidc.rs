@@ -89,6 +89,58 @@ impl OidcStore for SqlStore {
         row.as_ref().map(client).transpose().map_err(db)
     }
 
+    async fn set_client_secret(&self, id: &str, secret_hash: &str, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n =
+            sqlx::query("UPDATE oidc_clients SET secret_hash = $1 WHERE id = $2 AND secret_hash IS NOT NULL")
+                .bind(secret_hash)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn set_client_disabled(
+        &self,
+        id: &str,
+        at: Option<UnixMillis>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n = sqlx::query("UPDATE oidc_clients SET disabled_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        if let Some(now) = at {
+            sqlx::query(
+                "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
     async fn clients(&self) -> StoreResult<Vec<Client>> {
         let mut conn = self.read.get().await?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -91,6 +91,8 @@ pub fn has(locale: Locale, id: &str) -> bool {
         "browser",
         "os",
         "zone",
+        "app",
+        "issuer",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

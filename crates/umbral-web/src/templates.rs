@@ -20,6 +20,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/remove_factor.html"),
     ),
     ("logout.html", include_str!("../templates/logout.html")),
+    (
+        "staff_clients.html",
+        include_str!("../templates/staff_clients.html"),
+    ),
     ("checkout.html", include_str!("../templates/checkout.html")),
     ("ready.html", include_str!("../templates/ready.html")),
     (

@@ -183,6 +183,44 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         Ok(r)
     }
 
+    /// A confidential client's new secret, shown once; the old one stops working at once.
+    pub async fn rotate_client_secret(&self, id: &str, meta: &RequestMeta) -> Result<String, CoreError> {
+        let now = self.now();
+        let secret = secrets::new_token()?;
+        let audit =
+            AuditEvent::new(now, "client.secret_rotated", None, meta)?.details(format!("client={id}"));
+        if id.len() > 100
+            || !self
+                .store
+                .set_client_secret(id, &secrets::hash_token(&secret), &audit)
+                .await?
+        {
+            return Err(CoreError::NotFound);
+        }
+        Ok(secret)
+    }
+
+    /// Switches a client off or on again.
+    pub async fn set_client_active(
+        &self,
+        id: &str,
+        active: bool,
+        meta: &RequestMeta,
+    ) -> Result<(), CoreError> {
+        let now = self.now();
+        let event = if active {
+            "client.enabled"
+        } else {
+            "client.disabled"
+        };
+        let audit = AuditEvent::new(now, event, None, meta)?.details(format!("client={id}"));
+        let at = (!active).then_some(now);
+        if id.len() > 100 || !self.store.set_client_disabled(id, at, &audit).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn oidc_clients(&self) -> Result<Vec<Client>, CoreError> {
         Ok(self.store.clients().await?)
     }

@@ -25,6 +25,16 @@ pub enum CodeUse {
 pub trait OidcStore: Send + Sync {
     async fn put_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
     async fn client(&self, id: &str) -> StoreResult<Option<Client>>;
+    /// A new secret (its hash); false when there is no such client.
+    async fn set_client_secret(&self, id: &str, secret_hash: &str, audit: &AuditEvent) -> StoreResult<bool>;
+    /// Switches a client off (`Some(when)`) or on again (`None`): a switched-off client gets no
+    /// codes and no tokens, and its refresh tokens stop working.
+    async fn set_client_disabled(
+        &self,
+        id: &str,
+        at: Option<UnixMillis>,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Newest first.
     async fn clients(&self) -> StoreResult<Vec<Client>>;
     async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;

@@ -1,5 +1,7 @@
 //! Single sign-on, driven by relying parties nobody here wrote (Authlib), against a real server.
 
+use umbral_testkit::umbral_core::ports::AuditStore;
+
 use serde_json::Value;
 use umbral_testkit::{TestApp, spawn_app};
 
@@ -588,5 +590,112 @@ async fn cors_for_the_clients_own_origins_only() {
         .await
         .unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
+    app.stop().await;
+}
+
+/// The console registers applications (the secret shown once), makes a new secret (the old one
+/// stops working) and switches an application off (no more codes, nor refresh tokens).
+#[tokio::test]
+async fn staff_register_rotate_and_switch_off_applications() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let staff = app.staff("staff@example.com").await;
+    let (status, page) = app.get_text(&staff, "/staff/clients?lang=es").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Nueva aplicación"), "{page}");
+    let csrf = umbral_testkit::csrf_from(&page);
+    // A bad address names the field, in the page's language, and registers nothing.
+    let r = staff
+        .post(app.url("/staff/clients?lang=es"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Billing"),
+            ("redirect_uris", "http://billing.example.com/cb"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Cada dirección debe ser https"), "{page}");
+    assert!(page.contains("billing.example.com"), "what was typed is kept");
+    assert!(app.umbral().oidc_clients().await.unwrap().is_empty());
+    let r = staff
+        .post(app.url("/staff/clients?lang=en"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Billing"),
+            ("redirect_uris", REDIRECT),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let grab = |id: &str| {
+        page.split(&format!("id=\"{id}\">"))
+            .nth(1)
+            .and_then(|s| s.split('<').next())
+            .unwrap()
+            .to_string()
+    };
+    let (id, secret) = (grab("new-client-id"), grab("new-client-secret"));
+    assert!(page.contains("Copy the secret now"));
+    // It works.
+    let browser = app.signed_up("ana@example.com").await;
+    code_flow(&app, &browser, &id, &secret, "").await;
+    // A new secret: the old one no longer authenticates.
+    let r = staff
+        .post(app.url(&format!("/staff/clients/{id}/rotate-secret")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    let new_secret = page
+        .split("id=\"new-client-secret\">")
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap()
+        .to_string();
+    assert_ne!(new_secret, secret);
+    let tokens = code_flow(&app, &browser, &id, &new_secret, "").await;
+    let f = [
+        ("grant_type", "authorization_code"),
+        ("code", "x"),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    assert_eq!(token(&app, &f).await.0, 401);
+    // Switched off: no codes (an error page), no refresh.
+    let r = staff
+        .post(app.url(&format!("/staff/clients/{id}/disable")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/staff/clients?notice=client_disabled");
+    let start = rp(&["start", &app.base, &id, &new_secret, REDIRECT]).await;
+    let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let f = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ("client_id", id.as_str()),
+        ("client_secret", new_secret.as_str()),
+    ];
+    assert_eq!(token(&app, &f).await.0, 401);
+    // The audit log says who did what.
+    let events: Vec<String> = app
+        .store()
+        .list_audit(&Default::default(), 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    for e in ["client.created", "client.secret_rotated", "client.disabled"] {
+        assert!(events.iter().any(|x| x == e), "{e}: {events:?}");
+    }
     app.stop().await;
 }

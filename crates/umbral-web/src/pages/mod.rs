@@ -14,6 +14,7 @@ pub mod recover;
 pub mod settings;
 pub mod signup;
 pub mod staff;
+pub mod staff_clients;
 pub mod two_factor;
 
 use std::collections::HashMap;
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(organization::routes())
         .merge(staff::routes())
+        .merge(staff_clients::routes())
         .merge(audit::routes())
         .merge(join::routes())
         .merge(recover::routes())

@@ -1,0 +1,209 @@
+//! The staff console's applications (`/staff/clients`): the OpenID Connect clients that sign
+//! people in through Umbral. A secret is shown once, when it is made.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use minijinja::context;
+use std::collections::HashMap;
+use umbral_core::CoreError;
+use umbral_core::oidc::client::NewClient;
+
+use super::form::{NoFields, Posted};
+use super::{FormPage, StaffPage};
+use crate::AppState;
+use crate::extract::Ctx;
+
+const NOTICES: [&str; 2] = ["client_disabled", "client_enabled"];
+
+/// What a page shows once: a new client's id and secret, or a rotated secret.
+#[derive(Default)]
+struct Shown {
+    client_id: Option<String>,
+    secret: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    shown: Shown,
+    notice: Option<String>,
+    error: Option<(&CoreError, &HashMap<String, String>)>,
+) -> Response {
+    let clients = match state.umbral.oidc_clients().await {
+        Ok(c) => c,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let extra = context! {
+        clients => clients.iter().map(|c| context! {
+            id => c.id, name => c.name, public => c.is_public(), first_party => c.first_party,
+            active => c.is_active(), redirect_uris => c.redirect_uris,
+        }).collect::<Vec<_>>(),
+        shown_id => shown.client_id,
+        secret => shown.secret,
+        notice => notice,
+        issuer => state.umbral.issuer(),
+    };
+    let mut page = FormPage::new(
+        state,
+        ctx,
+        "staff_clients.html",
+        &[
+            "_form",
+            "name",
+            "redirect_uris",
+            "post_logout_redirect_uris",
+            "backchannel_logout_uri",
+        ],
+    );
+    match error {
+        Some((e, typed)) => {
+            page = page.keep(
+                typed,
+                &[
+                    "name",
+                    "redirect_uris",
+                    "post_logout_redirect_uris",
+                    "backchannel_logout_uri",
+                ],
+            );
+            page.error(e, extra)
+        }
+        None => page.render(StatusCode::OK, extra),
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: StaffPage,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let notice = q
+        .get("notice")
+        .filter(|n| NOTICES.contains(&n.as_str()))
+        .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
+    render(&state, &ctx, Shown::default(), notice, None).await
+}
+
+/// A new application: its name, its addresses one per line, and what kind it is.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ClientForm {
+    name: String,
+    redirect_uris: String,
+    post_logout_redirect_uris: String,
+    backchannel_logout_uri: String,
+    public: String,
+    third_party: String,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: StaffPage,
+    posted: Posted<ClientForm>,
+) -> Response {
+    let typed = posted.typed().clone();
+    let Ok(f) = posted.checked() else {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render(&state, &ctx, Shown::default(), None, Some((&e, &typed))).await;
+    };
+    let new = NewClient {
+        name: f.name.clone(),
+        redirect_uris: lines(&f.redirect_uris),
+        post_logout_redirect_uris: lines(&f.post_logout_redirect_uris),
+        backchannel_logout_uri: Some(f.backchannel_logout_uri.trim().to_string()).filter(|u| !u.is_empty()),
+        public: !f.public.is_empty(),
+        third_party: !f.third_party.is_empty(),
+    };
+    match state.umbral.register_client(&new, &ctx.meta).await {
+        Ok(r) => {
+            let shown = Shown {
+                client_id: Some(r.client.id),
+                secret: r.secret,
+            };
+            render(&state, &ctx, shown, None, None).await
+        }
+        Err(e) => render(&state, &ctx, Shown::default(), None, Some((&e, &typed))).await,
+    }
+}
+
+async fn rotate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: StaffPage,
+    Path(id): Path<String>,
+    posted: Posted<NoFields>,
+) -> Response {
+    if posted.checked().is_err() {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render(&state, &ctx, Shown::default(), None, Some((&e, &HashMap::new()))).await;
+    }
+    match state.umbral.rotate_client_secret(&id, &ctx.meta).await {
+        Ok(secret) => {
+            let shown = Shown {
+                client_id: Some(id),
+                secret: Some(secret),
+            };
+            render(&state, &ctx, shown, None, None).await
+        }
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+async fn switch(state: AppState, ctx: Ctx, id: String, posted: Posted<NoFields>, active: bool) -> Response {
+    if posted.checked().is_err() {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return render(&state, &ctx, Shown::default(), None, Some((&e, &HashMap::new()))).await;
+    }
+    match state.umbral.set_client_active(&id, active, &ctx.meta).await {
+        Ok(()) => {
+            let notice = if active {
+                "client_enabled"
+            } else {
+                "client_disabled"
+            };
+            Redirect::to(&format!("/staff/clients?notice={notice}")).into_response()
+        }
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
+async fn disable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: StaffPage,
+    Path(id): Path<String>,
+    posted: Posted<NoFields>,
+) -> Response {
+    switch(state, ctx, id, posted, false).await
+}
+
+async fn enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    _: StaffPage,
+    Path(id): Path<String>,
+    posted: Posted<NoFields>,
+) -> Response {
+    switch(state, ctx, id, posted, true).await
+}
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff/clients", get(list).post(create))
+        .route("/staff/clients/{id}/rotate-secret", post(rotate))
+        .route("/staff/clients/{id}/disable", post(disable))
+        .route("/staff/clients/{id}/enable", post(enable))
+}
