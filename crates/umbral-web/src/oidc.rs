@@ -112,7 +112,7 @@ async fn authorize(State(state): State<AppState>, ctx: Ctx, RawQuery(query): Raw
         .umbral
         .authorize(&pairs(query.as_deref()), auth.as_ref())
         .await;
-    answer(&state, &ctx, auth.as_ref(), outcome).await
+    answer(&state, &ctx, auth.as_ref(), outcome, false).await
 }
 
 /// After a sign-in: the request this browser left waiting, if any.
@@ -126,7 +126,9 @@ async fn resume(State(state): State<AppState>, ctx: Ctx) -> Response {
         .resume_authorization(&continuation, auth.as_ref())
         .await
     {
-        Ok(Some(outcome)) => answer(&state, &ctx, auth.as_ref(), Ok(outcome)).await,
+        // Reached at the end of a sign-in, often from a form's answer: browsers refuse to follow
+        // a form's redirects to another origin (`form-action`), so the way back is a page.
+        Ok(Some(outcome)) => answer(&state, &ctx, auth.as_ref(), Ok(outcome), true).await,
         Ok(None) => {
             let mut resp = redirect("/");
             append_cookie(&mut resp, &state.cookies.clear(state.cookies.authz));
@@ -134,6 +136,31 @@ async fn resume(State(state): State<AppState>, ctx: Ctx) -> Response {
         }
         Err(e) => state.error_page(&ctx, &e),
     }
+}
+
+/// A page that takes the browser to another site at once (a `refresh`), for answers that may
+/// follow a form: the pages' `form-action 'self'` stops a form's redirect to another origin.
+fn leave(ctx: &Ctx, to: &str) -> Response {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let url = escape(to);
+    let text = escape(&crate::i18n::t(ctx.locale, "oidc-back-to-app", &[]));
+    let body = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={url}\"><title>{text}</title></head><body><p><a href=\"{url}\">{text}</a></p></body></html>",
+        ctx.locale.tag()
+    );
+    (
+        [
+            (CACHE_CONTROL, "no-store"),
+            (CONTENT_TYPE, "text/html; charset=utf-8"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn redirect(to: &str) -> Response {
@@ -149,10 +176,11 @@ async fn answer(
     ctx: &Ctx,
     auth: Option<&umbral_core::flows::session::Authenticated>,
     outcome: Result<Authorize, umbral_core::CoreError>,
+    via_page: bool,
 ) -> Response {
     match outcome {
         Ok(Authorize::Redirect(to)) => {
-            let mut resp = redirect(&to);
+            let mut resp = if via_page { leave(ctx, &to) } else { redirect(&to) };
             if ctx.authz_cookie.is_some() {
                 append_cookie(&mut resp, &state.cookies.clear(state.cookies.authz));
             }
@@ -510,6 +538,7 @@ async fn logout_confirmed(
     end_session(&state, &ctx, pairs, true).await
 }
 
+/// `confirmed` answers the confirmation form: its way back is a page (see [`leave`]).
 async fn end_session(state: &AppState, ctx: &Ctx, pairs: Vec<(String, String)>, confirmed: bool) -> Response {
     use umbral_core::flows::oidc::Logout;
     let auth = ctx.session(state).await.ok();
@@ -519,7 +548,7 @@ async fn end_session(state: &AppState, ctx: &Ctx, pairs: Vec<(String, String)>, 
         .await
     {
         Ok(Logout::Redirect(to)) => {
-            let mut resp = redirect(&to);
+            let mut resp = if confirmed { leave(ctx, &to) } else { redirect(&to) };
             append_cookie(&mut resp, &state.cookies.clear(state.cookies.session));
             resp
         }

@@ -111,13 +111,15 @@ impl TokenError {
 }
 
 impl From<CoreError> for TokenError {
-    fn from(_: CoreError) -> Self {
+    fn from(e: CoreError) -> Self {
+        tracing::error!(error = %e, "token endpoint failed");
         TokenError::Server
     }
 }
 
 impl From<crate::ports::StoreError> for TokenError {
-    fn from(_: crate::ports::StoreError) -> Self {
+    fn from(e: crate::ports::StoreError) -> Self {
+        tracing::error!(error = %e, "token endpoint failed");
         TokenError::Server
     }
 }
@@ -621,12 +623,14 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         nonce: Option<String>,
         refresh_token: Option<String>,
     ) -> Result<Tokens, TokenError> {
-        let now = self.now();
         let user = ctx
             .user
             .as_ref()
             .ok_or(TokenError::InvalidGrant("the sign-in has ended"))?;
+        // The keys first: the first token of an installation makes its key, which signs from
+        // the moment it is made.
         let keys = self.signing_keys().await?;
+        let now = self.now();
         let key = keys::signing(&keys, KeyAlg::Rs256, now).ok_or(TokenError::Server)?;
         let iss = self.issuer();
         let sid = sid_of(&grant.session_id);

@@ -627,3 +627,4 @@ client-name_invalid = The name must have 1 to 100 characters.
 client-redirect_uris_count = Give 1 to 20 redirect URIs, one per line.
 client-redirect_uri_invalid = Each address must be https (or http only to this machine), without a fragment: https://app.example.com/callback.
 client-backchannel_uri_invalid = The back-channel logout URI must be https (or http only to this machine).
+oidc-back-to-app = Back to the application…

@@ -627,3 +627,4 @@ client-name_invalid = El nombre debe tener de 1 a 100 caracteres.
 client-redirect_uris_count = Indica de 1 a 20 URI de redirección, una por línea.
 client-redirect_uri_invalid = Cada dirección debe ser https (o http solo hacia esta máquina), sin fragmento: https://app.example.com/callback.
 client-backchannel_uri_invalid = La URI de cierre de sesión por canal trasero debe ser https (o http solo hacia esta máquina).
+oidc-back-to-app = Volviendo a la aplicación…

@@ -627,3 +627,4 @@ client-name_invalid = O nome deve ter de 1 a 100 caracteres.
 client-redirect_uris_count = Informe de 1 a 20 URIs de redirecionamento, uma por linha.
 client-redirect_uri_invalid = Cada endereço deve ser https (ou http apenas para esta máquina), sem fragmento: https://app.example.com/callback.
 client-backchannel_uri_invalid = A URI de logout por canal secundário deve ser https (ou http apenas para esta máquina).
+oidc-back-to-app = Voltando ao aplicativo…

@@ -1,0 +1,92 @@
+// Single sign-on in the browser: two applications of the vendor (openid-client relying parties
+// started here) and one sign-in. The first sends the person to Umbral, who signs in with the
+// password and the authenticator app and lands back in it; the second opens with no sign-in;
+// signing out from the first signs the person out of the second too.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:net";
+import { startUmbral, launch, words, PASSWORD, shoot, apiUser } from "./helpers.mjs";
+import { startDemoApp } from "./demo-app.mjs";
+
+let umbral, browser;
+const apps = [];
+before(async () => {
+  umbral = await startUmbral();
+  browser = await launch();
+});
+after(async () => {
+  for (const a of apps) await a.stop();
+  await browser?.close();
+  await umbral?.stop();
+});
+
+function freePort() {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function demo(name) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const out = umbral.cli([
+    "client", "create", "--name", name, "--redirect-uri", `${base}/cb`,
+    "--post-logout-redirect-uri", `${base}/bye`, "--json",
+  ]);
+  const { client_id, client_secret } = JSON.parse(out);
+  const app = await startDemoApp(name, port, umbral.base, client_id, client_secret);
+  apps.push(app);
+  return app;
+}
+
+for (const lang of ["es", "pt-BR", "en"]) {
+  test(`one sign-in reaches two applications, one sign-out leaves both (${lang})`, async () => {
+    const w = words[lang];
+    const email = `sso-${lang.toLowerCase()}@example.com`;
+    const { codes } = await apiUser(umbral, email, "Ana Pérez");
+    const billing = await demo(`Billing ${lang}`);
+    const reports = await demo(`Reports ${lang}`);
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: lang });
+    const page = await context.newPage();
+    // The first application sends the person to Umbral's sign-in, in their language.
+    await page.goto(`${billing.base}/login`);
+    await page.waitForURL(`${umbral.base}/login**`);
+    await shoot(page, `sso-sign-in-${lang.toLowerCase()}`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.waitForURL("**/login/second-factor");
+    // The app's current code was just used to set it up: a recovery code instead.
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(codes[0]);
+    await page.getByRole("button", { name: w.cont }).click();
+    // Back in the application, signed in.
+    await page.waitForURL(`${billing.base}/`).catch(async (e) => {
+      throw new Error(`not back in Billing: at ${page.url()}: ${(await page.locator("body").innerText()).slice(0, 500)}`, { cause: e });
+    });
+    assert.equal(await page.locator("#status").textContent(), `Signed in to Billing ${lang} as ${email}`);
+    // The second application: no sign-in page at all.
+    const seen = [];
+    page.on("framenavigated", (f) => f === page.mainFrame() && seen.push(f.url()));
+    await page.goto(`${reports.base}/login`);
+    await page.waitForURL(`${reports.base}/`);
+    assert.equal(await page.locator("#status").textContent(), `Signed in to Reports ${lang} as ${email}`);
+    assert.ok(!seen.some((u) => u.startsWith(`${umbral.base}/login`)), seen.join("\n"));
+    // Signing out of the first ends the Umbral session; the second sees it at once.
+    await page.goto(`${billing.base}/logout`);
+    await page.waitForURL(`${billing.base}/bye**`);
+    assert.equal(await page.locator("#status").textContent(), `Signed out of Billing ${lang} (state bye)`);
+    await page.goto(`${reports.base}/`);
+    assert.equal(await page.locator("#status").textContent(), `Not signed in to Reports ${lang}`);
+    // Signing in to the second again asks for the sign-in.
+    await page.goto(`${reports.base}/login`);
+    await page.waitForURL(`${umbral.base}/login**`);
+    await context.close();
+  });
+}
