@@ -301,44 +301,44 @@ impl OidcStore for SqlStore {
     ) -> StoreResult<RefreshUse> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
+        // The conditional write first: it takes the write lock at once (on SQLite a read first
+        // would have to upgrade its lock, which a concurrent writer refuses), and only one
+        // request spends the token.
+        let spent = sqlx::query(
+            "UPDATE oidc_refresh_tokens SET used_at = $1, successor_hash = $2, successor_sealed = $3 \
+             WHERE token_hash = $4 AND client_id = $5 AND used_at IS NULL AND revoked_at IS NULL \
+             AND expires_at > $1",
+        )
+        .bind(now)
+        .bind(&next.token_hash)
+        .bind(&next.sealed)
+        .bind(token_hash)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1;
         let Some(row) = refresh_row(&mut tx, token_hash).await? else {
             return Ok(RefreshUse::Unknown);
         };
+        if spent {
+            insert_refresh(
+                &mut tx,
+                &next.token_hash,
+                &row.family_id,
+                &row.grant,
+                now,
+                next.expires_at,
+            )
+            .await?;
+            tx.commit().await.map_err(db)?;
+            return Ok(RefreshUse::Rotated(row.grant));
+        }
         if row.client_id != client_id || row.revoked_at.is_some() || row.expires_at <= now {
             return Ok(RefreshUse::Unknown);
         }
-        if row.used_at.is_none() {
-            let spent = sqlx::query(
-                "UPDATE oidc_refresh_tokens SET used_at = $1, successor_hash = $2, successor_sealed = $3 \
-                 WHERE token_hash = $4 AND used_at IS NULL AND revoked_at IS NULL",
-            )
-            .bind(now)
-            .bind(&next.token_hash)
-            .bind(&next.sealed)
-            .bind(token_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
-                == 1;
-            if spent {
-                insert_refresh(
-                    &mut tx,
-                    &next.token_hash,
-                    &row.family_id,
-                    &row.grant,
-                    now,
-                    next.expires_at,
-                )
-                .await?;
-                tx.commit().await.map_err(db)?;
-                return Ok(RefreshUse::Rotated(row.grant));
-            }
-        }
         // Spent already (before, or by a request that won the race just now).
-        let Some(row) = refresh_row(&mut tx, token_hash).await? else {
-            return Ok(RefreshUse::Unknown);
-        };
         let successor_unused = match &row.successor_hash {
             Some(h) => refresh_row(&mut tx, h)
                 .await?

@@ -6,6 +6,7 @@
 mod commerce;
 mod conformance;
 mod factors;
+mod oidc;
 mod outbox;
 mod sessions;
 
