@@ -89,6 +89,30 @@ impl OidcStore for SqlStore {
         row.as_ref().map(client).transpose().map_err(db)
     }
 
+    async fn update_client(&self, c: &Client, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n = sqlx::query(
+            "UPDATE oidc_clients SET name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
+             backchannel_logout_uri = $4 WHERE id = $5",
+        )
+        .bind(&c.name)
+        .bind(json(&c.redirect_uris)?)
+        .bind(json(&c.post_logout_redirect_uris)?)
+        .bind(&c.backchannel_logout_uri)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
     async fn set_client_secret(&self, id: &str, secret_hash: &str, audit: &AuditEvent) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;

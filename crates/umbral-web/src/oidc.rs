@@ -364,15 +364,10 @@ fn token_form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>,
 /// redirect URIs (never `*`; no credentials).
 async fn allowed_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
     let origin = headers.get(axum::http::header::ORIGIN)?.to_str().ok()?;
-    let clients = state.umbral.oidc_clients().await.ok()?;
-    clients
+    let origins = state.umbral.client_origins().await.ok()?;
+    origins
         .iter()
-        .filter(|c| c.is_active())
-        .any(|c| {
-            umbral_core::oidc::client::web_origins(c)
-                .iter()
-                .any(|o| o == origin)
-        })
+        .any(|o| o == origin)
         .then(|| HeaderValue::from_str(origin).ok())
         .flatten()
 }

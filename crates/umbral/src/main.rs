@@ -412,7 +412,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         third_party: *third_party,
                     };
                     let r = u
-                        .register_client(&new, &cli_meta())
+                        .register_client(&ApiActor::command_line(), &new, &cli_meta())
                         .await
                         .map_err(|e| words(&e))?;
                     if *json {
@@ -431,7 +431,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                     Ok(())
                 }
                 ClientCommand::List => {
-                    for c in u.oidc_clients().await.map_err(|e| words(&e))? {
+                    for c in u
+                        .oidc_clients(&ApiActor::command_line())
+                        .await
+                        .map_err(|e| words(&e))?
+                    {
                         let kind = if c.is_public() { "public" } else { "confidential" };
                         let state = if c.is_active() { "active" } else { "disabled" };
                         println!(

@@ -15,7 +15,7 @@ use crate::error::CoreError;
 use crate::factors::{Method, MfaVia};
 use crate::flows::Next;
 use crate::flows::session::Authenticated;
-use crate::oidc::client::{Client, NewClient, Registered};
+use crate::oidc::client::{Client, ClientEdit, NewClient, Registered};
 use crate::oidc::grant::{CODE_LIFETIME_MS, CodeGrant, NextRefresh, RefreshGrant, RefreshUse};
 use crate::oidc::keys::{self, KeyAlg, SigningKey, StoredKey};
 use crate::oidc::request::{self, AuthError, AuthRequest};
@@ -23,6 +23,7 @@ use crate::oidc::{pkce, tokens};
 use crate::ports::{AccountStore, AuditStore, CodeUse, OidcStore, SessionStore};
 use crate::secrets;
 use crate::service::Umbral;
+use crate::staff::{ApiActor, ApiScope};
 use crate::types::SessionId;
 
 /// A waiting authorization request lives this long: the person may stop and come back later.
@@ -137,6 +138,24 @@ pub struct Tokens {
 /// The keys in use, opened once per node.
 pub(crate) type OpenKeys = Arc<Vec<(StoredKey, SigningKey)>>;
 
+/// Clients are the staff's to manage: an organization's API key may not.
+fn staff_only(actor: &ApiActor) -> Result<(), CoreError> {
+    match actor.scope {
+        ApiScope::Staff => Ok(()),
+        ApiScope::Organization(_) => Err(CoreError::Forbidden),
+    }
+}
+
+fn client_event(
+    now: i64,
+    event: &str,
+    actor: &ApiActor,
+    meta: &RequestMeta,
+    client: &str,
+) -> Result<AuditEvent, CoreError> {
+    Ok(AuditEvent::new(now, event, None, meta)?.details(format!("client={client};by={}", actor.key_id)))
+}
+
 /// The `sid` of a session as applications see it: derived from its id, so neither the token nor
 /// the stored id leaves Umbral.
 pub fn sid_of(session: &SessionId) -> String {
@@ -167,15 +186,18 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         self.config.public_url.trim_end_matches('/').to_string()
     }
 
-    /// Registers an application; its secret (a confidential client's) is shown once.
+    /// Registers an application; its secret (a confidential client's) is shown once. Staff only
+    /// (the console, the command line, a staff-wide API key).
     pub async fn register_client(
         &self,
+        actor: &ApiActor,
         new: &NewClient,
         meta: &RequestMeta,
     ) -> Result<Registered, CoreError> {
+        staff_only(actor)?;
         let now = self.now();
         let r = new.register(now)?;
-        let audit = AuditEvent::new(now, "client.created", None, meta)?.details(format!(
+        let audit = client_event(now, "client.created", actor, meta, &r.client.id)?.details(format!(
             "client={};public={};first_party={}",
             r.client.id,
             r.client.is_public(),
@@ -186,11 +208,16 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
     }
 
     /// A confidential client's new secret, shown once; the old one stops working at once.
-    pub async fn rotate_client_secret(&self, id: &str, meta: &RequestMeta) -> Result<String, CoreError> {
+    pub async fn rotate_client_secret(
+        &self,
+        actor: &ApiActor,
+        id: &str,
+        meta: &RequestMeta,
+    ) -> Result<String, CoreError> {
+        staff_only(actor)?;
         let now = self.now();
         let secret = secrets::new_token()?;
-        let audit =
-            AuditEvent::new(now, "client.secret_rotated", None, meta)?.details(format!("client={id}"));
+        let audit = client_event(now, "client.secret_rotated", actor, meta, id)?;
         if id.len() > 100
             || !self
                 .store
@@ -205,17 +232,19 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
     /// Switches a client off or on again.
     pub async fn set_client_active(
         &self,
+        actor: &ApiActor,
         id: &str,
         active: bool,
         meta: &RequestMeta,
     ) -> Result<(), CoreError> {
+        staff_only(actor)?;
         let now = self.now();
         let event = if active {
             "client.enabled"
         } else {
             "client.disabled"
         };
-        let audit = AuditEvent::new(now, event, None, meta)?.details(format!("client={id}"));
+        let audit = client_event(now, event, actor, meta, id)?;
         let at = (!active).then_some(now);
         if id.len() > 100 || !self.store.set_client_disabled(id, at, &audit).await? {
             return Err(CoreError::NotFound);
@@ -223,8 +252,46 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         Ok(())
     }
 
-    pub async fn oidc_clients(&self) -> Result<Vec<Client>, CoreError> {
+    /// Changes a client's name or addresses, checked whole.
+    pub async fn update_client(
+        &self,
+        actor: &ApiActor,
+        id: &str,
+        edit: &ClientEdit,
+        meta: &RequestMeta,
+    ) -> Result<Client, CoreError> {
+        staff_only(actor)?;
+        let current = match id.len() {
+            1..=100 => self.store.client(id).await?.ok_or(CoreError::NotFound)?,
+            _ => return Err(CoreError::NotFound),
+        };
+        let changed = edit.apply(&current)?;
+        let audit = client_event(self.now(), "client.changed", actor, meta, id)?;
+        if !self.store.update_client(&changed, &audit).await? {
+            return Err(CoreError::NotFound);
+        }
+        Ok(changed)
+    }
+
+    /// The registered applications, newest first (never their secrets).
+    pub async fn oidc_clients(&self, actor: &ApiActor) -> Result<Vec<Client>, CoreError> {
+        staff_only(actor)?;
         Ok(self.store.clients().await?)
+    }
+
+    /// The web origins of the active clients (what CORS answers).
+    pub async fn client_origins(&self) -> Result<Vec<String>, CoreError> {
+        let mut out: Vec<String> = self
+            .store
+            .clients()
+            .await?
+            .iter()
+            .filter(|c| c.is_active())
+            .flat_map(crate::oidc::client::web_origins)
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
     }
 
     /// The keys, opened; a first key is made when there is none that signs.

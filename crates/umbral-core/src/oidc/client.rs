@@ -68,39 +68,16 @@ pub struct Registered {
 impl NewClient {
     /// Checks every field; the errors name them all.
     pub fn register(&self, now: UnixMillis) -> Result<Registered, crate::CoreError> {
-        let mut errors = Vec::new();
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            errors.push(FieldError::new("name", "client.name_invalid"));
-        }
-        if self.redirect_uris.is_empty() || self.redirect_uris.len() > MAX_REDIRECT_URIS {
-            errors.push(FieldError::new("redirect_uris", "client.redirect_uris_count"));
-        }
-        if self.redirect_uris.iter().any(|u| check_redirect_uri(u).is_err()) {
-            errors.push(FieldError::new("redirect_uris", "client.redirect_uri_invalid"));
-        }
-        if self.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS
-            || self
-                .post_logout_redirect_uris
-                .iter()
-                .any(|u| check_redirect_uri(u).is_err())
-        {
-            errors.push(FieldError::new(
-                "post_logout_redirect_uris",
-                "client.redirect_uri_invalid",
-            ));
-        }
-        if let Some(u) = &self.backchannel_logout_uri
-            && check_backchannel_uri(u).is_err()
-        {
-            errors.push(FieldError::new(
-                "backchannel_logout_uri",
-                "client.backchannel_uri_invalid",
-            ));
-        }
+        let errors = check_fields(
+            &self.name,
+            &self.redirect_uris,
+            &self.post_logout_redirect_uris,
+            self.backchannel_logout_uri.as_deref(),
+        );
         if !errors.is_empty() {
             return Err(crate::CoreError::Validation(errors));
         }
+        let name = self.name.trim();
         let secret = if self.public {
             None
         } else {
@@ -121,6 +98,80 @@ impl NewClient {
             secret,
         })
     }
+}
+
+/// A change to a registered client: the fields given replace its own.
+#[derive(Debug, Clone, Default)]
+pub struct ClientEdit {
+    pub name: Option<String>,
+    pub redirect_uris: Option<Vec<String>>,
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// `Some(None)` removes it.
+    pub backchannel_logout_uri: Option<Option<String>>,
+}
+
+impl ClientEdit {
+    /// The client with this change, checked whole.
+    pub fn apply(&self, client: &Client) -> Result<Client, crate::CoreError> {
+        let mut c = client.clone();
+        if let Some(n) = &self.name {
+            c.name = n.trim().to_string();
+        }
+        if let Some(u) = &self.redirect_uris {
+            c.redirect_uris = u.clone();
+        }
+        if let Some(u) = &self.post_logout_redirect_uris {
+            c.post_logout_redirect_uris = u.clone();
+        }
+        if let Some(u) = &self.backchannel_logout_uri {
+            c.backchannel_logout_uri = u.clone();
+        }
+        let errors = check_fields(
+            &c.name,
+            &c.redirect_uris,
+            &c.post_logout_redirect_uris,
+            c.backchannel_logout_uri.as_deref(),
+        );
+        if errors.is_empty() {
+            Ok(c)
+        } else {
+            Err(crate::CoreError::Validation(errors))
+        }
+    }
+}
+
+/// The rules of a client's fields; every broken one is named.
+fn check_fields(
+    name: &str,
+    redirect_uris: &[String],
+    post_logout: &[String],
+    backchannel: Option<&str>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "client.name_invalid"));
+    }
+    if redirect_uris.is_empty() || redirect_uris.len() > MAX_REDIRECT_URIS {
+        errors.push(FieldError::new("redirect_uris", "client.redirect_uris_count"));
+    } else if redirect_uris.iter().any(|u| check_redirect_uri(u).is_err()) {
+        errors.push(FieldError::new("redirect_uris", "client.redirect_uri_invalid"));
+    }
+    if post_logout.len() > MAX_REDIRECT_URIS || post_logout.iter().any(|u| check_redirect_uri(u).is_err()) {
+        errors.push(FieldError::new(
+            "post_logout_redirect_uris",
+            "client.redirect_uri_invalid",
+        ));
+    }
+    if let Some(u) = backchannel
+        && check_backchannel_uri(u).is_err()
+    {
+        errors.push(FieldError::new(
+            "backchannel_logout_uri",
+            "client.backchannel_uri_invalid",
+        ));
+    }
+    errors
 }
 
 /// Where the browser may be sent back: `https`, `http` only to this machine (a developer's or a

@@ -25,6 +25,8 @@ pub enum CodeUse {
 pub trait OidcStore: Send + Sync {
     async fn put_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
     async fn client(&self, id: &str) -> StoreResult<Option<Client>>;
+    /// Replaces a client's name and addresses; false when there is no such client.
+    async fn update_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<bool>;
     /// A new secret (its hash); false when there is no such client.
     async fn set_client_secret(&self, id: &str, secret_hash: &str, audit: &AuditEvent) -> StoreResult<bool>;
     /// Switches a client off (`Some(when)`) or on again (`None`): a switched-off client gets no

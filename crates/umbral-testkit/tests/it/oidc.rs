@@ -45,6 +45,7 @@ async fn client(app: &TestApp, public: bool) -> (String, String) {
     let r = app
         .umbral()
         .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
             &umbral_testkit::umbral_core::oidc::client::NewClient {
                 name: "Billing".into(),
                 redirect_uris: vec![REDIRECT.into()],
@@ -389,6 +390,7 @@ async fn oidcc_rp_initiated_logout() {
     let r = app
         .umbral()
         .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
             &umbral_testkit::umbral_core::oidc::client::NewClient {
                 name: "Billing".into(),
                 redirect_uris: vec![REDIRECT.into()],
@@ -548,6 +550,7 @@ async fn cors_for_the_clients_own_origins_only() {
     let app = spawn_app().await;
     app.umbral()
         .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
             &umbral_testkit::umbral_core::oidc::client::NewClient {
                 name: "SPA".into(),
                 redirect_uris: vec!["https://spa.example.com/cb".into()],
@@ -632,7 +635,13 @@ async fn staff_register_rotate_and_switch_off_applications() {
     let page = r.text().await.unwrap();
     assert!(page.contains("Cada dirección debe ser https"), "{page}");
     assert!(page.contains("billing.example.com"), "what was typed is kept");
-    assert!(app.umbral().oidc_clients().await.unwrap().is_empty());
+    assert!(
+        app.umbral()
+            .oidc_clients(&umbral_testkit::umbral_core::staff::ApiActor::command_line())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let r = staff
         .post(app.url("/staff/clients?lang=en"))
         .form(&[
@@ -710,5 +719,95 @@ async fn staff_register_rotate_and_switch_off_applications() {
     for e in ["client.created", "client.secret_rotated", "client.disabled"] {
         assert!(events.iter().any(|x| x == e), "{e}: {events:?}");
     }
+    app.stop().await;
+}
+
+/// The admin API manages applications with a staff-wide key; an organization's key may not.
+#[tokio::test]
+async fn the_admin_api_manages_applications() {
+    use umbral_testkit::umbral_core::staff::ApiScope;
+    let app = spawn_app().await;
+    let (_, key) = app
+        .umbral()
+        .create_api_key("tools", ApiScope::Staff)
+        .await
+        .unwrap();
+    let _owner = app.signed_up("owner@example.com").await;
+    let org = app.org_of("owner@example.com").await;
+    let (_, org_key) = app
+        .umbral()
+        .create_api_key("org tools", ApiScope::Organization(org))
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let call = async |method: reqwest::Method, path: &str, key: &str, body: Option<Value>| {
+        let mut r = c.request(method, app.url(path)).bearer_auth(key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let body = serde_json::json!({"name": "Billing", "redirect_uris": [REDIRECT]});
+    let (s, _) = call(
+        reqwest::Method::POST,
+        "/api/v1/admin/clients",
+        &org_key,
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let (s, bad) = call(
+        reqwest::Method::POST,
+        "/api/v1/admin/clients",
+        &key,
+        Some(serde_json::json!({"name": "", "redirect_uris": ["http://x.example/cb"]})),
+    )
+    .await;
+    assert_eq!(s, 422, "{bad}");
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["name", "redirect_uris"]);
+    let (s, made) = call(reqwest::Method::POST, "/api/v1/admin/clients", &key, Some(body)).await;
+    assert_eq!(s, 201, "{made}");
+    let id = made["client_id"].as_str().unwrap().to_string();
+    assert!(made["client_secret"].as_str().unwrap().len() > 20);
+    let (s, list) = call(reqwest::Method::GET, "/api/v1/admin/clients", &key, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["clients"][0]["client_id"], id.as_str());
+    assert!(list["clients"][0].get("client_secret").is_none());
+    let path = format!("/api/v1/admin/clients/{id}");
+    let (s, changed) = call(
+        reqwest::Method::PATCH,
+        &path,
+        &key,
+        Some(serde_json::json!({"name": "Billing 2", "redirect_uris": [REDIRECT, "https://billing.example.com/cb"], "active": false})),
+    )
+    .await;
+    assert_eq!(s, 200, "{changed}");
+    assert_eq!(
+        (changed["name"].as_str(), changed["active"].as_bool()),
+        (Some("Billing 2"), Some(false))
+    );
+    let (s, _) = call(
+        reqwest::Method::PATCH,
+        &path,
+        &key,
+        Some(serde_json::json!({"redirect_uris": []})),
+    )
+    .await;
+    assert_eq!(s, 422);
+    let (s, secret) = call(reqwest::Method::POST, &format!("{path}/secret"), &key, None).await;
+    assert_eq!(s, 200);
+    assert_ne!(secret["client_secret"], made["client_secret"]);
+    let (s, _) = call(reqwest::Method::DELETE, &path, &key, None).await;
+    assert_eq!(s, 204);
+    let (s, _) = call(reqwest::Method::DELETE, "/api/v1/admin/clients/nope", &key, None).await;
+    assert_eq!(s, 404);
     app.stop().await;
 }

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` and its OpenAPI document.
 
 pub mod account;
+pub mod clients;
 pub mod factors;
 pub mod onboarding;
 pub mod openapi;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             .merge(account::routes())
             .merge(recovery::routes())
             .merge(staff::routes())
+            .merge(clients::routes())
             .merge(organization::routes())
             .split_for_parts();
     router.merge(openapi::routes(openapi::finish(doc)))

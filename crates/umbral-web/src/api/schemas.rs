@@ -431,3 +431,36 @@ pub struct PolicySet {
     id: String,
     two_factor_policy: Option<Policy>,
 }
+
+#[derive(ToSchema, serde::Serialize)]
+pub struct ClientView {
+    client_id: String,
+    name: String,
+    public: bool,
+    first_party: bool,
+    active: bool,
+    redirect_uris: Vec<String>,
+    post_logout_redirect_uris: Vec<String>,
+    backchannel_logout_uri: Option<String>,
+    created_at: i64,
+}
+
+#[derive(ToSchema, serde::Serialize)]
+pub struct ClientCreated {
+    #[serde(flatten)]
+    client: ClientView,
+    /// A confidential application's secret, shown in this answer only.
+    #[schema(required = false)]
+    client_secret: String,
+}
+
+#[derive(ToSchema)]
+pub struct Clients {
+    clients: Vec<ClientView>,
+}
+
+#[derive(ToSchema)]
+pub struct ClientSecret {
+    client_id: String,
+    client_secret: String,
+}

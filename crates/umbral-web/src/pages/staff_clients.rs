@@ -10,6 +10,7 @@ use minijinja::context;
 use std::collections::HashMap;
 use umbral_core::CoreError;
 use umbral_core::oidc::client::NewClient;
+use umbral_core::staff::ApiActor;
 
 use super::form::{NoFields, Posted};
 use super::{FormPage, StaffPage};
@@ -28,11 +29,12 @@ struct Shown {
 async fn render(
     state: &AppState,
     ctx: &Ctx,
+    actor: &ApiActor,
     shown: Shown,
     notice: Option<String>,
     error: Option<(&CoreError, &HashMap<String, String>)>,
 ) -> Response {
-    let clients = match state.umbral.oidc_clients().await {
+    let clients = match state.umbral.oidc_clients(actor).await {
         Ok(c) => c,
         Err(e) => return state.error_page(ctx, &e),
     };
@@ -78,14 +80,14 @@ async fn render(
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
-    _: StaffPage,
+    StaffPage(actor): StaffPage,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let notice = q
         .get("notice")
         .filter(|n| NOTICES.contains(&n.as_str()))
         .map(|n| crate::i18n::t(ctx.locale, &format!("staff-notice-{n}"), &[]));
-    render(&state, &ctx, Shown::default(), notice, None).await
+    render(&state, &ctx, &actor, Shown::default(), notice, None).await
 }
 
 /// A new application: its name, its addresses one per line, and what kind it is.
@@ -111,13 +113,13 @@ fn lines(text: &str) -> Vec<String> {
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    _: StaffPage,
+    StaffPage(actor): StaffPage,
     posted: Posted<ClientForm>,
 ) -> Response {
     let typed = posted.typed().clone();
     let Ok(f) = posted.checked() else {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render(&state, &ctx, Shown::default(), None, Some((&e, &typed))).await;
+        return render(&state, &ctx, &actor, Shown::default(), None, Some((&e, &typed))).await;
     };
     let new = NewClient {
         name: f.name.clone(),
@@ -127,47 +129,74 @@ async fn create(
         public: !f.public.is_empty(),
         third_party: !f.third_party.is_empty(),
     };
-    match state.umbral.register_client(&new, &ctx.meta).await {
+    match state.umbral.register_client(&actor, &new, &ctx.meta).await {
         Ok(r) => {
             let shown = Shown {
                 client_id: Some(r.client.id),
                 secret: r.secret,
             };
-            render(&state, &ctx, shown, None, None).await
+            render(&state, &ctx, &actor, shown, None, None).await
         }
-        Err(e) => render(&state, &ctx, Shown::default(), None, Some((&e, &typed))).await,
+        Err(e) => render(&state, &ctx, &actor, Shown::default(), None, Some((&e, &typed))).await,
     }
 }
 
 async fn rotate(
     State(state): State<AppState>,
     ctx: Ctx,
-    _: StaffPage,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     posted: Posted<NoFields>,
 ) -> Response {
     if posted.checked().is_err() {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render(&state, &ctx, Shown::default(), None, Some((&e, &HashMap::new()))).await;
+        return render(
+            &state,
+            &ctx,
+            &actor,
+            Shown::default(),
+            None,
+            Some((&e, &HashMap::new())),
+        )
+        .await;
     }
-    match state.umbral.rotate_client_secret(&id, &ctx.meta).await {
+    match state.umbral.rotate_client_secret(&actor, &id, &ctx.meta).await {
         Ok(secret) => {
             let shown = Shown {
                 client_id: Some(id),
                 secret: Some(secret),
             };
-            render(&state, &ctx, shown, None, None).await
+            render(&state, &ctx, &actor, shown, None, None).await
         }
         Err(e) => state.error_page(&ctx, &e),
     }
 }
 
-async fn switch(state: AppState, ctx: Ctx, id: String, posted: Posted<NoFields>, active: bool) -> Response {
+async fn switch(
+    state: AppState,
+    ctx: Ctx,
+    actor: ApiActor,
+    id: String,
+    posted: Posted<NoFields>,
+    active: bool,
+) -> Response {
     if posted.checked().is_err() {
         let e = CoreError::invalid("_form", "request.form_expired");
-        return render(&state, &ctx, Shown::default(), None, Some((&e, &HashMap::new()))).await;
+        return render(
+            &state,
+            &ctx,
+            &actor,
+            Shown::default(),
+            None,
+            Some((&e, &HashMap::new())),
+        )
+        .await;
     }
-    match state.umbral.set_client_active(&id, active, &ctx.meta).await {
+    match state
+        .umbral
+        .set_client_active(&actor, &id, active, &ctx.meta)
+        .await
+    {
         Ok(()) => {
             let notice = if active {
                 "client_enabled"
@@ -183,21 +212,21 @@ async fn switch(state: AppState, ctx: Ctx, id: String, posted: Posted<NoFields>,
 async fn disable(
     State(state): State<AppState>,
     ctx: Ctx,
-    _: StaffPage,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     posted: Posted<NoFields>,
 ) -> Response {
-    switch(state, ctx, id, posted, false).await
+    switch(state, ctx, actor, id, posted, false).await
 }
 
 async fn enable(
     State(state): State<AppState>,
     ctx: Ctx,
-    _: StaffPage,
+    StaffPage(actor): StaffPage,
     Path(id): Path<String>,
     posted: Posted<NoFields>,
 ) -> Response {
-    switch(state, ctx, id, posted, true).await
+    switch(state, ctx, actor, id, posted, true).await
 }
 
 pub(crate) fn routes() -> Router<AppState> {
