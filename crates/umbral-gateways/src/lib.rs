@@ -2,6 +2,7 @@
 //! HTTP (a JSON webhook or Twilio), and the dev outbox that keeps messages for `/dev/outbox` in
 //! `--dev` mode.
 
+pub mod backchannel;
 pub mod dev_outbox;
 pub mod postal;
 pub mod sms;

@@ -62,3 +62,19 @@ CREATE TABLE oidc_refresh_tokens (
 );
 CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family_id);
 CREATE INDEX oidc_refresh_tokens_session ON oidc_refresh_tokens (session_id);
+
+-- The applications with a back-channel logout URI that each session reached. Once the session
+-- has ended (a sign-out, a sign-in elsewhere, staff, its expiry), each is sent a logout token,
+-- retried with a growing wait until it answers 2xx.
+CREATE TABLE oidc_session_clients (
+    session_id      TEXT NOT NULL,
+    client_id       TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    created_at      BIGINT NOT NULL,
+    notified_at     BIGINT,
+    attempts        BIGINT NOT NULL,
+    next_attempt_at BIGINT NOT NULL,
+    last_error      TEXT,
+    PRIMARY KEY (session_id, client_id)
+);
+CREATE INDEX oidc_session_clients_due ON oidc_session_clients (next_attempt_at) WHERE notified_at IS NULL;

@@ -9,7 +9,8 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::oidc::client::Client;
 use umbral_core::oidc::grant::{CodeGrant, NextRefresh, REFRESH_GRACE_MS, RefreshGrant, RefreshUse};
 use umbral_core::oidc::keys::{KeyAlg, StoredKey};
-use umbral_core::ports::{CodeUse, OidcStore, StoreError, StoreResult};
+use umbral_core::ports::{BackchannelDue, CodeUse, OidcStore, StoreError, StoreResult};
+use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::insert_audit;
 use crate::{SqlStore, db};
@@ -388,6 +389,99 @@ impl OidcStore for SqlStore {
         .map_err(db)?;
         tx.commit().await.map_err(db)?;
         Ok(RefreshUse::Reused(row.grant))
+    }
+
+    async fn note_session_client(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        user: &UserId,
+        now: UnixMillis,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query(
+            "INSERT INTO oidc_session_clients (session_id, client_id, user_id, created_at, notified_at, attempts, \
+             next_attempt_at, last_error) VALUES ($1, $2, $3, $4, NULL, 0, $4, NULL) \
+             ON CONFLICT (session_id, client_id) DO NOTHING",
+        )
+        .bind(session.as_str())
+        .bind(client_id)
+        .bind(user.as_str())
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn due_backchannel(&self, now: UnixMillis, limit: i64) -> StoreResult<Vec<BackchannelDue>> {
+        let mut conn = self.read.get().await?;
+        let rows = sqlx::query(
+            "SELECT sc.session_id, sc.client_id, sc.user_id, sc.attempts, c.backchannel_logout_uri \
+             FROM oidc_session_clients sc JOIN oidc_clients c ON c.id = sc.client_id \
+             LEFT JOIN sessions s ON s.id_hash = sc.session_id \
+             WHERE sc.notified_at IS NULL AND sc.next_attempt_at <= $1 AND c.backchannel_logout_uri IS NOT NULL \
+             AND (s.id_hash IS NULL OR s.ended_at IS NOT NULL OR s.expires_at <= $1) \
+             ORDER BY sc.next_attempt_at LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(BackchannelDue {
+                    session_id: SessionId(r.try_get("session_id")?),
+                    client_id: r.try_get("client_id")?,
+                    user_id: UserId(r.try_get("user_id")?),
+                    uri: r.try_get("backchannel_logout_uri")?,
+                    attempts: r.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    async fn backchannel_sent(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query(
+            "UPDATE oidc_session_clients SET notified_at = $1 WHERE session_id = $2 AND client_id = $3",
+        )
+        .bind(now)
+        .bind(session.as_str())
+        .bind(client_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    async fn backchannel_failed(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        next_attempt_at: UnixMillis,
+        error: &str,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query(
+            "UPDATE oidc_session_clients SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+             WHERE session_id = $3 AND client_id = $4",
+        )
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(session.as_str())
+        .bind(client_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(())
     }
 
     async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool> {

@@ -50,6 +50,8 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "userinfo_endpoint": format!("{iss}/oauth2/userinfo"),
         "revocation_endpoint": format!("{iss}/oauth2/revoke"),
         "end_session_endpoint": format!("{iss}/oauth2/logout"),
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -345,6 +345,15 @@ pub async fn start(
             .clone()
             .run_maintenance(Duration::from_secs(3600), rx.clone()),
     ));
+    let notifier = Arc::new(
+        umbral_gateways::backchannel::HttpLogoutNotifier::new(Duration::from_secs(5))
+            .map_err(anyhow::Error::msg)?,
+    );
+    tasks.push(tokio::spawn(umbral.clone().run_backchannel_worker(
+        notifier,
+        Duration::from_secs(settings.outbox.poll_seconds.max(1)),
+        rx.clone(),
+    )));
     tasks.push(tokio::spawn(
         umbral
             .clone()

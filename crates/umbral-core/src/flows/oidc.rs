@@ -604,6 +604,11 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         } else {
             None
         };
+        if client.backchannel_logout_uri.is_some() {
+            self.store
+                .note_session_client(&grant.session_id, &client.id, &grant.user_id, now)
+                .await?;
+        }
         self.mint(&client, &grant, &ctx, nonce, refresh).await
     }
 
@@ -746,6 +751,80 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             expires_in: ACCESS_TOKEN_SECS,
             scope,
         })
+    }
+
+    /// Back-Channel Logout 1.0: tells every application a now-ended session reached, with a
+    /// signed logout token; a failure waits longer each time (5 s doubling, at most an hour)
+    /// and is tried again until the application answers. Returns how many were told.
+    pub async fn deliver_backchannel(
+        &self,
+        notifier: &dyn crate::ports::LogoutNotifier,
+    ) -> Result<usize, CoreError> {
+        let now = self.now();
+        let due = self.store.due_backchannel(now, 50).await?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let keys = self.signing_keys().await?;
+        let key = keys::signing(&keys, KeyAlg::Rs256, self.now())
+            .ok_or_else(|| CoreError::Internal("no signing key".into()))?;
+        let mut told = 0;
+        for d in due {
+            let iat = now / 1000;
+            let claims = json!({
+                "iss": self.issuer(),
+                "aud": d.client_id,
+                "iat": iat,
+                "exp": iat + 120,
+                "jti": secrets::new_id(now)?,
+                "sub": d.user_id.as_str(),
+                "sid": sid_of(&d.session_id),
+                "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+            });
+            let token = tokens::sign(&claims, key, "logout+jwt")?;
+            match notifier.post_logout_token(&d.uri, &token).await {
+                Ok(()) => {
+                    self.store
+                        .backchannel_sent(&d.session_id, &d.client_id, now)
+                        .await?;
+                    told += 1;
+                }
+                Err(e) => {
+                    let wait = (5_000i64 << d.attempts.clamp(0, 20)).min(3_600_000);
+                    tracing::warn!(client = %d.client_id, error = %e, "back-channel logout not delivered; trying again");
+                    if d.attempts == 0 {
+                        let meta = RequestMeta::default();
+                        let a =
+                            AuditEvent::new(now, "oidc.backchannel_failed", Some(d.user_id.as_str()), &meta)?
+                                .details(format!("client={}", d.client_id));
+                        self.store.record_audit(&a).await?;
+                    }
+                    let error: String = e.chars().take(300).collect();
+                    self.store
+                        .backchannel_failed(&d.session_id, &d.client_id, now + wait, &error)
+                        .await?;
+                }
+            }
+        }
+        Ok(told)
+    }
+
+    /// Delivers back-channel logout tokens every `poll`, until shutdown.
+    pub async fn run_backchannel_worker(
+        self: std::sync::Arc<Self>,
+        notifier: std::sync::Arc<dyn crate::ports::LogoutNotifier>,
+        poll: std::time::Duration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(e) = self.deliver_backchannel(notifier.as_ref()).await {
+                tracing::warn!(error = %e, "back-channel logout pass failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
     }
 
     /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): `id_token_hint` names the

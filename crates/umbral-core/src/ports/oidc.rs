@@ -9,6 +9,7 @@ use crate::clock::UnixMillis;
 use crate::oidc::client::Client;
 use crate::oidc::grant::{CodeGrant, NextRefresh, RefreshGrant, RefreshUse};
 use crate::oidc::keys::StoredKey;
+use crate::types::{SessionId, UserId};
 
 /// A code presented at the token endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +20,22 @@ pub enum CodeUse {
     Reused(CodeGrant),
     /// Unknown or expired.
     Unknown,
+}
+
+/// An application to tell that a session it reached has ended (Back-Channel Logout 1.0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackchannelDue {
+    pub session_id: SessionId,
+    pub client_id: String,
+    pub user_id: UserId,
+    pub uri: String,
+    pub attempts: i64,
+}
+
+/// Posts a logout token to an application's back-channel logout URI; an error is retried.
+#[async_trait]
+pub trait LogoutNotifier: Send + Sync {
+    async fn post_logout_token(&self, uri: &str, token: &str) -> Result<(), String>;
 }
 
 #[async_trait]
@@ -74,6 +91,29 @@ pub trait OidcStore: Send + Sync {
         next: &NextRefresh,
         now: UnixMillis,
     ) -> StoreResult<RefreshUse>;
+    /// Remembers that `session` reached `client_id` (which has a back-channel logout URI).
+    async fn note_session_client(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        user: &UserId,
+        now: UnixMillis,
+    ) -> StoreResult<()>;
+    /// Applications to tell now: their session ended or expired, not told yet, due.
+    async fn due_backchannel(&self, now: UnixMillis, limit: i64) -> StoreResult<Vec<BackchannelDue>>;
+    async fn backchannel_sent(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        now: UnixMillis,
+    ) -> StoreResult<()>;
+    async fn backchannel_failed(
+        &self,
+        session: &SessionId,
+        client_id: &str,
+        next_attempt_at: UnixMillis,
+        error: &str,
+    ) -> StoreResult<()>;
     /// Revokes the family of a refresh token of `client_id`; false when there is none.
     async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool>;
 }

@@ -811,3 +811,103 @@ async fn the_admin_api_manages_applications() {
     assert_eq!(s, 404);
     app.stop().await;
 }
+
+/// An application's back-channel logout URI: a server that keeps every logout token posted.
+async fn logout_receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use axum::routing::post;
+    let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = got.clone();
+    let failures = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let app = axum::Router::new().route(
+        "/backchannel",
+        post(move |body: String| {
+            let keep = keep.clone();
+            let failures = failures.clone();
+            async move {
+                // The first delivery fails: Umbral must try again.
+                if failures.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                }
+                keep.lock().unwrap().push(body);
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/backchannel", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+/// Signing out anywhere signs out everywhere: every application the session reached gets a
+/// logout token (Back-Channel Logout 1.0), signed with the published keys, naming the session
+/// its ID token named; a failed delivery is tried again.
+#[tokio::test]
+async fn oidcc_backchannel_logout() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let (uri, got) = logout_receiver().await;
+    let r = app
+        .umbral()
+        .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
+            &umbral_testkit::umbral_core::oidc::client::NewClient {
+                name: "Billing".into(),
+                redirect_uris: vec![REDIRECT.into()],
+                backchannel_logout_uri: Some(uri),
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let (id, secret) = (r.client.id, r.secret.unwrap());
+    let browser = app.signed_up("ana@example.com").await;
+    let tokens = code_flow(&app, &browser, &id, &secret, "").await;
+    let jwks: jsonwebtoken::jwk::JwkSet = reqwest::get(app.url("/oauth2/jwks"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let read = |token: &str| {
+        let header = jsonwebtoken::decode_header(token).unwrap();
+        let jwk = jwks.find(header.kid.as_deref().unwrap()).unwrap();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        v.set_audience(&[id.as_str()]);
+        v.set_issuer(&[app.base.as_str()]);
+        v.leeway = 300;
+        let data =
+            jsonwebtoken::decode::<Value>(token, &jsonwebtoken::DecodingKey::from_jwk(jwk).unwrap(), &v)
+                .unwrap();
+        (header, data.claims)
+    };
+    let (_, id_claims) = read(tokens["id_token"].as_str().unwrap());
+    // Nothing is sent while the session lives.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(got.lock().unwrap().is_empty());
+    let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    // The first delivery fails; the next one, 5 s later, arrives.
+    let mut body = None;
+    for _ in 0..40 {
+        app.clock.advance_secs(1);
+        if let Some(b) = got.lock().unwrap().first().cloned() {
+            body = Some(b);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let body = body.expect("no logout token arrived");
+    let token = body.strip_prefix("logout_token=").unwrap();
+    let (header, claims) = read(token);
+    assert_eq!(header.typ.as_deref(), Some("logout+jwt"));
+    assert_eq!(claims["sid"], id_claims["sid"]);
+    assert_eq!(claims["sub"], id_claims["sub"]);
+    assert!(claims["events"]["http://schemas.openid.net/event/backchannel-logout"].is_object());
+    assert!(claims.get("nonce").is_none());
+    // Delivered once.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(got.lock().unwrap().len(), 1);
+    app.stop().await;
+}
