@@ -192,17 +192,28 @@ async fn answer(
             continuation,
             create,
             login_hint,
+            ui_locales,
             sign_out,
         }) => {
-            let to = match (create, login_hint) {
-                (true, _) => "/signup".to_string(),
-                (false, Some(hint)) => {
-                    format!(
-                        "/login?email={}",
-                        url::form_urlencoded::byte_serialize(hint.as_bytes()).collect::<String>()
-                    )
-                }
-                (false, None) => "/login".to_string(),
+            let mut query = Vec::new();
+            // The first of the application's languages that Umbral speaks, else the usual choice.
+            if let Some(l) = ui_locales
+                .as_deref()
+                .and_then(|l| l.split(' ').find_map(umbral_core::types::Locale::from_tag))
+            {
+                query.push(format!("lang={}", l.tag()));
+            }
+            if let (false, Some(hint)) = (create, login_hint) {
+                query.push(format!(
+                    "email={}",
+                    url::form_urlencoded::byte_serialize(hint.as_bytes()).collect::<String>()
+                ));
+            }
+            let path = if create { "/signup" } else { "/login" };
+            let to = if query.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", query.join("&"))
             };
             let mut resp = redirect(&to);
             append_cookie(

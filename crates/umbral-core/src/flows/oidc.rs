@@ -44,6 +44,8 @@ pub enum Authorize {
         continuation: String,
         create: bool,
         login_hint: Option<String>,
+        /// The languages the application asked for (`ui_locales`), most wanted first.
+        ui_locales: Option<String>,
         /// The browser's session ends first: the application asked for a new sign-in
         /// (`prompt=login`, `max_age`, or two factors this session has not given).
         sign_out: bool,
@@ -409,6 +411,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 continuation: continuation.to_string(),
                 create: req.prompt.create,
                 login_hint: req.login_hint.clone(),
+                ui_locales: req.ui_locales.clone(),
                 sign_out: signed_in.is_some(),
             }));
         };
@@ -481,6 +484,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                     continuation,
                     create: req.prompt.create,
                     login_hint: req.login_hint.clone(),
+                    ui_locales: req.ui_locales.clone(),
                     sign_out: live.is_some(),
                 })
             }

@@ -911,3 +911,29 @@ async fn oidcc_backchannel_logout() {
     assert_eq!(got.lock().unwrap().len(), 1);
     app.stop().await;
 }
+
+/// The sign-in an application sends someone to speaks the language it asked for (`ui_locales`)
+/// and has the address it knows filled in (`login_hint`); `prompt=create` opens the sign-up.
+#[tokio::test]
+async fn ui_locales_login_hint_and_prompt_create() {
+    let app = spawn_app().await;
+    let (id, secret) = client(&app, false).await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let url = start["url"].as_str().unwrap();
+    let c = app.client();
+    let r = c
+        .get(format!(
+            "{url}&ui_locales=fr%20pt-BR%20es&login_hint=bea%40example.com"
+        ))
+        .send()
+        .await
+        .unwrap();
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, "/login?lang=pt-BR&email=bea%40example.com");
+    let (_, page) = app.get_text(&c, &to).await;
+    assert!(page.contains("Entrar"), "{page}");
+    assert!(page.contains("value=\"bea@example.com\""), "{page}");
+    let r = c.get(format!("{url}&prompt=create")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/signup");
+    app.stop().await;
+}

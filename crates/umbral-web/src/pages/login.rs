@@ -50,7 +50,14 @@ pub async fn show(
         .get("notice")
         .filter(|n| NOTICES.contains(&n.as_str()))
         .map(|n| crate::i18n::t(ctx.locale, &format!("notice-{n}"), &[]));
-    email_page(&state, &ctx).render(StatusCode::OK, context! { notice => notice })
+    // An application's `login_hint` fills the address in.
+    let hint: String = q
+        .get("email")
+        .map(|e| e.chars().take(254).collect())
+        .unwrap_or_default();
+    email_page(&state, &ctx)
+        .value("email", &hint)
+        .render(StatusCode::OK, context! { notice => notice })
 }
 
 /// The email step never says whether the address exists: every well-formed address goes on to
