@@ -1,0 +1,341 @@
+//! The token endpoint (codes, refresh, revocation), and what reads its tokens: userinfo and
+//! introspection.
+
+use super::*;
+
+impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S> {
+    /// The client behind a token request: a confidential one by its secret, a public one by its
+    /// id alone (its PKCE verifier then proves it).
+    async fn token_client(&self, creds: &ClientCredentials) -> Result<Client, TokenError> {
+        let id = creds
+            .client_id
+            .as_deref()
+            .filter(|i| !i.is_empty() && i.len() <= 100)
+            .ok_or(TokenError::InvalidClient)?;
+        let client = self
+            .store
+            .client(id)
+            .await?
+            .filter(Client::is_active)
+            .ok_or(TokenError::InvalidClient)?;
+        match (&creds.secret, client.is_public()) {
+            (Some(s), false) if client.secret_matches(s) => Ok(client),
+            (None, true) => Ok(client),
+            _ => Err(TokenError::InvalidClient),
+        }
+    }
+
+    /// The authorization code grant (RFC 6749 4.1.3, RFC 7636 4.6).
+    pub async fn exchange_code(
+        &self,
+        creds: &ClientCredentials,
+        code: Option<&str>,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<Tokens, TokenError> {
+        let client = self.token_client(creds).await?;
+        let code = code
+            .filter(|c| !c.is_empty() && c.len() <= 100)
+            .ok_or(TokenError::InvalidRequest("code is missing"))?;
+        let now = self.now();
+        let grant = match self.store.use_code(&secrets::hash_token(code), now).await? {
+            CodeUse::Fresh(g) => g,
+            CodeUse::Reused(g) => {
+                let meta = RequestMeta::default();
+                if let Ok(a) = AuditEvent::new(now, "oidc.code_reused", Some(g.user_id.as_str()), &meta) {
+                    let _ = self
+                        .store
+                        .record_audit(&a.details(format!("client={}", g.client_id)))
+                        .await;
+                }
+                return Err(TokenError::InvalidGrant("the code was used already"));
+            }
+            CodeUse::Unknown => return Err(TokenError::InvalidGrant("unknown or expired code")),
+        };
+        if grant.client_id != client.id {
+            return Err(TokenError::InvalidGrant("the code was issued to another client"));
+        }
+        if redirect_uri != Some(grant.redirect_uri.as_str()) {
+            return Err(TokenError::InvalidGrant(
+                "redirect_uri differs from the request's",
+            ));
+        }
+        match (&grant.code_challenge, verifier) {
+            (Some(c), Some(v)) if pkce::verify(v, c) => {}
+            (None, None) => {}
+            _ => return Err(TokenError::InvalidGrant("the PKCE verifier does not match")),
+        }
+        // The session must still be live: a sign-out meanwhile ends what it would give.
+        let Some(ctx) = self.store.session_context(&grant.session_id).await? else {
+            return Err(TokenError::InvalidGrant("the sign-in has ended"));
+        };
+        if ctx.session.ended_at.is_some() || ctx.session.expires_at <= now {
+            return Err(TokenError::InvalidGrant("the sign-in has ended"));
+        }
+        let nonce = grant.nonce.clone();
+        let grant = RefreshGrant {
+            client_id: client.id.clone(),
+            user_id: grant.user_id.clone(),
+            session_id: grant.session_id.clone(),
+            scopes: grant.scopes.clone(),
+            auth_time: grant.auth_time,
+            amr: grant.amr.clone(),
+        };
+        // Refresh tokens go to the vendor's own applications, and to others granted
+        // `offline_access`; they live as long as the session.
+        let refresh = if client.first_party || grant.scopes.iter().any(|s| s == "offline_access") {
+            let token = secrets::new_token()?;
+            let family = secrets::new_id(now)?;
+            self.store
+                .put_refresh(
+                    &secrets::hash_token(&token),
+                    &family,
+                    &grant,
+                    now,
+                    ctx.session.expires_at,
+                )
+                .await?;
+            Some(token)
+        } else {
+            None
+        };
+        if client.backchannel_logout_uri.is_some() {
+            self.store
+                .note_session_client(&grant.session_id, &client.id, &grant.user_id, now)
+                .await?;
+        }
+        self.mint(&client, &grant, &ctx, nonce, refresh).await
+    }
+
+    /// The refresh token grant (RFC 6749 6): the token is spent and replaced (rotation); see
+    /// [`RefreshUse`] for a retried request and for a reuse.
+    pub async fn refresh(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<Tokens, TokenError> {
+        let client = self.token_client(creds).await?;
+        let token = token
+            .filter(|t| !t.is_empty() && t.len() <= 100)
+            .ok_or(TokenError::InvalidRequest("refresh_token is missing"))?;
+        let now = self.now();
+        let hash = secrets::hash_token(token);
+        let next_token = secrets::new_token()?;
+        let next = NextRefresh {
+            token_hash: secrets::hash_token(&next_token),
+            sealed: self.config.secret_key.seal(next_token.as_bytes(), &hash)?,
+            // At most as long as a session may live; the session's end ends it sooner.
+            expires_at: now + self.config.session.max_age.as_ms(),
+        };
+        let (grant, given) = match self.store.rotate_refresh(&hash, &client.id, &next, now).await? {
+            RefreshUse::Rotated(g) => (g, next_token),
+            RefreshUse::Retried {
+                grant,
+                successor_sealed,
+            } => {
+                let plain = self.config.secret_key.open(&successor_sealed, &hash)?;
+                (grant, String::from_utf8(plain).map_err(|_| TokenError::Server)?)
+            }
+            RefreshUse::Reused(g) => {
+                let meta = RequestMeta::default();
+                if let Ok(a) = AuditEvent::new(now, "oidc.refresh_reused", Some(g.user_id.as_str()), &meta) {
+                    let _ = self
+                        .store
+                        .record_audit(&a.details(format!("client={}", g.client_id)))
+                        .await;
+                }
+                return Err(TokenError::InvalidGrant(
+                    "the refresh token was used already; its family is revoked",
+                ));
+            }
+            RefreshUse::Unknown => {
+                return Err(TokenError::InvalidGrant(
+                    "unknown, expired or revoked refresh token",
+                ));
+            }
+        };
+        let ctx = match self.store.session_context(&grant.session_id).await? {
+            Some(c) if c.session.ended_at.is_none() && c.session.expires_at > now => c,
+            _ => {
+                let _ = self.store.revoke_refresh(&next.token_hash, &client.id, now).await;
+                return Err(TokenError::InvalidGrant("the sign-in has ended"));
+            }
+        };
+        self.mint(&client, &grant, &ctx, None, Some(given)).await
+    }
+
+    /// Revokes a refresh token's family (RFC 7009); an unknown token is no error.
+    pub async fn revoke_token(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<(), TokenError> {
+        let client = self.token_client(creds).await?;
+        let token = token.ok_or(TokenError::InvalidRequest("token is missing"))?;
+        if token.is_empty() || token.len() > 100 {
+            return Ok(());
+        }
+        self.store
+            .revoke_refresh(&secrets::hash_token(token), &client.id, self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Signs the access token and the ID token of a grant.
+    async fn mint(
+        &self,
+        client: &Client,
+        grant: &RefreshGrant,
+        ctx: &crate::ports::SessionContext,
+        nonce: Option<String>,
+        refresh_token: Option<String>,
+    ) -> Result<Tokens, TokenError> {
+        let user = ctx
+            .user
+            .as_ref()
+            .ok_or(TokenError::InvalidGrant("the sign-in has ended"))?;
+        // The keys first: the first token of an installation makes its key, which signs from
+        // the moment it is made.
+        let keys = self.signing_keys().await?;
+        let now = self.now();
+        let key = keys::signing(&keys, KeyAlg::Rs256, now).ok_or(TokenError::Server)?;
+        let iss = self.issuer();
+        let sid = sid_of(&grant.session_id);
+        let acr = if grant.amr.iter().any(|m| m == "mfa") {
+            "mfa"
+        } else {
+            "pwd"
+        };
+        let iat = now / 1000;
+        let scope = grant.scopes.join(" ");
+        let access = tokens::AccessTokenClaims {
+            iss: iss.clone(),
+            sub: user.id.as_str().to_string(),
+            aud: iss.clone(),
+            exp: iat + ACCESS_TOKEN_SECS,
+            iat,
+            jti: secrets::new_id(now)?,
+            client_id: client.id.clone(),
+            scope: scope.clone(),
+            sid: sid.clone(),
+            auth_time: grant.auth_time,
+            acr: acr.to_string(),
+            amr: grant.amr.clone(),
+        };
+        let access_token = tokens::sign(&access, key, "at+jwt")?;
+        let id = tokens::IdTokenClaims {
+            iss,
+            sub: user.id.as_str().to_string(),
+            aud: client.id.clone(),
+            exp: iat + ACCESS_TOKEN_SECS,
+            iat,
+            auth_time: grant.auth_time,
+            nonce,
+            sid,
+            acr: acr.to_string(),
+            amr: grant.amr.clone(),
+            at_hash: Some(tokens::at_hash(&access_token)),
+            azp: client.id.clone(),
+            claims: scope_claims(user, ctx.membership.as_ref(), &grant.scopes),
+        };
+        let id_token = tokens::sign(&id, key, "JWT")?;
+        Ok(Tokens {
+            access_token,
+            id_token,
+            refresh_token,
+            expires_in: ACCESS_TOKEN_SECS,
+            scope,
+        })
+    }
+
+    /// The claims an access token reaches (OpenID Connect Core 5.3), while its sign-in lives.
+    pub async fn userinfo(&self, access_token: &str) -> Result<Value, CoreError> {
+        let (claims, ctx) = self.verify_access(access_token).await?;
+        let user = ctx.user.as_ref().ok_or(CoreError::Unauthenticated)?;
+        let scopes: Vec<String> = claims.scope.split(' ').map(str::to_string).collect();
+        let mut out = scope_claims(user, ctx.membership.as_ref(), &scopes);
+        out.insert("sub".into(), json!(claims.sub));
+        Ok(Value::Object(out))
+    }
+
+    /// Token introspection (RFC 7662) for a resource server that authenticates as a client: an
+    /// access token is active while its signature holds, it has not expired and its session
+    /// lives. Anything else is `{"active": false}`.
+    pub async fn introspect(
+        &self,
+        creds: &ClientCredentials,
+        token: Option<&str>,
+    ) -> Result<Value, TokenError> {
+        self.token_client(creds).await?;
+        let token = token.ok_or(TokenError::InvalidRequest("token is missing"))?;
+        match self.verify_access(token).await {
+            Ok((c, _)) => Ok(json!({
+                "active": true,
+                "scope": c.scope,
+                "client_id": c.client_id,
+                "sub": c.sub,
+                "exp": c.exp,
+                "iat": c.iat,
+                "iss": c.iss,
+                "aud": c.aud,
+                "jti": c.jti,
+                "sid": c.sid,
+                "acr": c.acr,
+                "amr": c.amr,
+                "auth_time": c.auth_time,
+                "token_type": "Bearer",
+            })),
+            Err(CoreError::Unauthenticated) => Ok(json!({"active": false})),
+            Err(e) => Err(TokenError::from(e)),
+        }
+    }
+
+    /// An access token this provider signed, unexpired, whose session still lives.
+    async fn verify_access(
+        &self,
+        access_token: &str,
+    ) -> Result<(tokens::AccessTokenClaims, crate::ports::SessionContext), CoreError> {
+        if access_token.is_empty() || access_token.len() > 4096 {
+            return Err(CoreError::Unauthenticated);
+        }
+        let keys = self.signing_keys().await?;
+        let kid = jsonwebtoken::decode_header(access_token)
+            .ok()
+            .and_then(|h| h.kid)
+            .ok_or(CoreError::Unauthenticated)?;
+        let (_, key) = keys
+            .iter()
+            .find(|(s, _)| s.kid == kid)
+            .ok_or(CoreError::Unauthenticated)?;
+        let decoding =
+            jsonwebtoken::DecodingKey::from_jwk(&key.jwk).map_err(|_| CoreError::Unauthenticated)?;
+        let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
+        v.set_issuer(&[self.issuer()]);
+        v.set_audience(&[self.issuer()]);
+        // Expiry against Umbral's clock, below.
+        v.validate_exp = false;
+        let header_typ = jsonwebtoken::decode_header(access_token).ok().and_then(|h| h.typ);
+        if header_typ.as_deref() != Some("at+jwt") {
+            // An ID token is no access token (RFC 9068 2.1).
+            return Err(CoreError::Unauthenticated);
+        }
+        let claims = jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &decoding, &v)
+            .map_err(|_| CoreError::Unauthenticated)?
+            .claims;
+        let now = self.now();
+        if claims.exp * 1000 <= now {
+            return Err(CoreError::Unauthenticated);
+        }
+        let user_id = crate::types::UserId::from(claims.sub.as_str());
+        let live = self.store.live_sessions_of(&user_id, now).await?;
+        let Some(session) = live.iter().find(|s| sid_of(&s.id_hash) == claims.sid) else {
+            return Err(CoreError::Unauthenticated);
+        };
+        let ctx = self
+            .store
+            .session_context(&session.id_hash)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        Ok((claims, ctx))
+    }
+}
