@@ -30,12 +30,12 @@ function freePort() {
   });
 }
 
-async function demo(name) {
+async function demo(name, { thirdParty = false } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const out = umbral.cli([
     "client", "create", "--name", name, "--redirect-uri", `${base}/cb`,
-    "--post-logout-redirect-uri", `${base}/bye`, "--json",
+    "--post-logout-redirect-uri", `${base}/bye`, "--json", ...(thirdParty ? ["--third-party"] : []),
   ]);
   const { client_id, client_secret } = JSON.parse(out);
   const app = await startDemoApp(name, port, umbral.base, client_id, client_secret);
@@ -43,13 +43,20 @@ async function demo(name) {
   return app;
 }
 
+const consent = {
+  es: { title: (a) => `¿Permitir a ${a}?`, allow: "Permitir" },
+  "pt-BR": { title: (a) => `Permitir ${a}?`, allow: "Permitir" },
+  en: { title: (a) => `Allow ${a}?`, allow: "Allow" },
+};
+
 for (const lang of ["es", "pt-BR", "en"]) {
   test(`one sign-in reaches two applications, one sign-out leaves both (${lang})`, async () => {
     const w = words[lang];
     const email = `sso-${lang.toLowerCase()}@example.com`;
     const { codes } = await apiUser(umbral, email, "Ana Pérez");
     const billing = await demo(`Billing ${lang}`);
-    const reports = await demo(`Reports ${lang}`);
+    // Someone else's application: the person is asked once.
+    const reports = await demo(`Reports ${lang}`, { thirdParty: true });
     const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: lang });
     const page = await context.newPage();
     // The first application sends the person to Umbral's sign-in, in their language.
@@ -75,6 +82,10 @@ for (const lang of ["es", "pt-BR", "en"]) {
     const seen = [];
     page.on("framenavigated", (f) => f === page.mainFrame() && seen.push(f.url()));
     await page.goto(`${reports.base}/login`);
+    await page.waitForURL(`${umbral.base}/oauth2/consent`);
+    await page.getByRole("heading", { name: consent[lang].title(`Reports ${lang}`) }).waitFor();
+    await shoot(page, `sso-consent-${lang.toLowerCase()}`);
+    await page.getByRole("button", { name: consent[lang].allow, exact: true }).click();
     await page.waitForURL(`${reports.base}/`);
     assert.equal(await page.locator("#status").textContent(), `Signed in to Reports ${lang} as ${email}`);
     assert.ok(!seen.some((u) => u.startsWith(`${umbral.base}/login`)), seen.join("\n"));

@@ -78,3 +78,14 @@ CREATE TABLE oidc_session_clients (
     PRIMARY KEY (session_id, client_id)
 );
 CREATE INDEX oidc_session_clients_due ON oidc_session_clients (next_attempt_at) WHERE notified_at IS NULL;
+
+-- What a person let a third-party application see (its scopes), asked once per application and
+-- asked again when it wants more; revoked from Security ("Connected applications").
+CREATE TABLE oidc_consents (
+    user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    client_id    TEXT NOT NULL,
+    scopes       TEXT NOT NULL,
+    granted_at   BIGINT NOT NULL,
+    last_used_at BIGINT,
+    PRIMARY KEY (user_id, client_id)
+);

@@ -3,54 +3,18 @@
 use async_trait::async_trait;
 use sqlx::Connection;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::oidc::client::Client;
 use umbral_core::oidc::grant::{CodeGrant, NextRefresh, REFRESH_GRACE_MS, RefreshGrant, RefreshUse};
-use umbral_core::oidc::keys::{KeyAlg, StoredKey};
-use umbral_core::ports::{BackchannelDue, CodeUse, OidcStore, StoreError, StoreResult};
+use umbral_core::oidc::keys::StoredKey;
+use umbral_core::ports::{BackchannelDue, CodeUse, Consent, OidcStore, StoreError, StoreResult};
 use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::insert_audit;
 use crate::{SqlStore, db};
 
-const CLIENT_COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, \
-     backchannel_logout_uri, first_party, created_at, disabled_at";
-
-fn uris(text: &str) -> Result<Vec<String>, sqlx::Error> {
-    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
-fn client(r: &AnyRow) -> Result<Client, sqlx::Error> {
-    Ok(Client {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        secret_hash: r.try_get("secret_hash")?,
-        redirect_uris: uris(&r.try_get::<String, _>("redirect_uris")?)?,
-        post_logout_redirect_uris: uris(&r.try_get::<String, _>("post_logout_redirect_uris")?)?,
-        backchannel_logout_uri: r.try_get("backchannel_logout_uri")?,
-        first_party: r.try_get::<i64, _>("first_party")? != 0,
-        created_at: r.try_get("created_at")?,
-        disabled_at: r.try_get("disabled_at")?,
-    })
-}
-
-fn key(r: &AnyRow) -> Result<StoredKey, sqlx::Error> {
-    let alg: String = r.try_get("alg")?;
-    Ok(StoredKey {
-        kid: r.try_get("kid")?,
-        alg: KeyAlg::parse(&alg).ok_or_else(|| sqlx::Error::Decode(format!("key algorithm {alg}").into()))?,
-        sealed: r.try_get("sealed")?,
-        created_at: r.try_get("created_at")?,
-        active_from: r.try_get("active_from")?,
-        retire_at: r.try_get("retire_at")?,
-    })
-}
-
-fn json<T: serde::Serialize + ?Sized>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
-}
+use crate::oidc_rows::*;
 
 #[async_trait]
 impl OidcStore for SqlStore {
@@ -391,6 +355,103 @@ impl OidcStore for SqlStore {
         Ok(RefreshUse::Reused(row.grant))
     }
 
+    async fn consent(&self, user: &UserId, client_id: &str) -> StoreResult<Option<Consent>> {
+        let mut conn = self.read.get().await?;
+        let row = sqlx::query(
+            "SELECT co.client_id, c.name, co.scopes, co.granted_at, co.last_used_at FROM oidc_consents co \
+             JOIN oidc_clients c ON c.id = co.client_id WHERE co.user_id = $1 AND co.client_id = $2",
+        )
+        .bind(user.as_str())
+        .bind(client_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(consent).transpose()
+    }
+
+    async fn put_consent(
+        &self,
+        user: &UserId,
+        client_id: &str,
+        scopes: &[String],
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO oidc_consents (user_id, client_id, scopes, granted_at, last_used_at) VALUES ($1, $2, $3, $4, NULL) \
+             ON CONFLICT (user_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at",
+        )
+        .bind(user.as_str())
+        .bind(client_id)
+        .bind(json(scopes)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn consent_used(&self, user: &UserId, client_id: &str, now: UnixMillis) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query("UPDATE oidc_consents SET last_used_at = $1 WHERE user_id = $2 AND client_id = $3")
+            .bind(now)
+            .bind(user.as_str())
+            .bind(client_id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn consents_of(&self, user: &UserId) -> StoreResult<Vec<Consent>> {
+        let mut conn = self.read.get().await?;
+        let rows = sqlx::query(
+            "SELECT co.client_id, c.name, co.scopes, co.granted_at, co.last_used_at FROM oidc_consents co \
+             JOIN oidc_clients c ON c.id = co.client_id WHERE co.user_id = $1 ORDER BY co.granted_at DESC",
+        )
+        .bind(user.as_str())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        rows.iter().map(consent).collect()
+    }
+
+    async fn revoke_consent(
+        &self,
+        user: &UserId,
+        client_id: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let n = sqlx::query("DELETE FROM oidc_consents WHERE user_id = $1 AND client_id = $2")
+            .bind(user.as_str())
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND client_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user.as_str())
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
     async fn note_session_client(
         &self,
         session: &SessionId,
@@ -499,67 +560,4 @@ impl OidcStore for SqlStore {
         .rows_affected();
         Ok(n > 0)
     }
-}
-
-struct RefreshRow {
-    family_id: String,
-    client_id: String,
-    grant: RefreshGrant,
-    expires_at: i64,
-    used_at: Option<i64>,
-    successor_hash: Option<String>,
-    successor_sealed: Option<String>,
-    revoked_at: Option<i64>,
-}
-
-async fn refresh_row(conn: &mut sqlx::AnyConnection, token_hash: &str) -> StoreResult<Option<RefreshRow>> {
-    let row = sqlx::query(
-        "SELECT family_id, client_id, grant_json, expires_at, used_at, successor_hash, successor_sealed, revoked_at \
-         FROM oidc_refresh_tokens WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    let Some(r) = row else {
-        return Ok(None);
-    };
-    let text: String = r.try_get("grant_json").map_err(db)?;
-    Ok(Some(RefreshRow {
-        family_id: r.try_get("family_id").map_err(db)?,
-        client_id: r.try_get("client_id").map_err(db)?,
-        grant: serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?,
-        expires_at: r.try_get("expires_at").map_err(db)?,
-        used_at: r.try_get("used_at").map_err(db)?,
-        successor_hash: r.try_get("successor_hash").map_err(db)?,
-        successor_sealed: r.try_get("successor_sealed").map_err(db)?,
-        revoked_at: r.try_get("revoked_at").map_err(db)?,
-    }))
-}
-
-async fn insert_refresh(
-    conn: &mut sqlx::AnyConnection,
-    token_hash: &str,
-    family_id: &str,
-    grant: &RefreshGrant,
-    now: UnixMillis,
-    expires_at: UnixMillis,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO oidc_refresh_tokens (token_hash, family_id, client_id, user_id, session_id, grant_json, \
-         created_at, expires_at, used_at, successor_hash, successor_sealed, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL)",
-    )
-    .bind(token_hash)
-    .bind(family_id)
-    .bind(&grant.client_id)
-    .bind(grant.user_id.as_str())
-    .bind(grant.session_id.as_str())
-    .bind(json(grant)?)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(())
 }

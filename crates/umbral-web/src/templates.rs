@@ -20,6 +20,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/remove_factor.html"),
     ),
     ("logout.html", include_str!("../templates/logout.html")),
+    ("consent.html", include_str!("../templates/consent.html")),
     (
         "staff_clients.html",
         include_str!("../templates/staff_clients.html"),

@@ -22,6 +22,16 @@ pub enum CodeUse {
     Unknown,
 }
 
+/// What a person let an application see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub client_id: String,
+    pub client_name: String,
+    pub scopes: Vec<String>,
+    pub granted_at: UnixMillis,
+    pub last_used_at: Option<UnixMillis>,
+}
+
 /// An application to tell that a session it reached has ended (Back-Channel Logout 1.0).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BackchannelDue {
@@ -91,6 +101,27 @@ pub trait OidcStore: Send + Sync {
         next: &NextRefresh,
         now: UnixMillis,
     ) -> StoreResult<RefreshUse>;
+    async fn consent(&self, user: &UserId, client_id: &str) -> StoreResult<Option<Consent>>;
+    /// Records (or widens) a consent.
+    async fn put_consent(
+        &self,
+        user: &UserId,
+        client_id: &str,
+        scopes: &[String],
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<()>;
+    async fn consent_used(&self, user: &UserId, client_id: &str, now: UnixMillis) -> StoreResult<()>;
+    /// A person's consents, newest first, with the applications' names.
+    async fn consents_of(&self, user: &UserId) -> StoreResult<Vec<Consent>>;
+    /// Withdraws a consent and revokes the refresh tokens the application holds for the person.
+    async fn revoke_consent(
+        &self,
+        user: &UserId,
+        client_id: &str,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// Remembers that `session` reached `client_id` (which has a back-channel logout URI).
     async fn note_session_client(
         &self,

@@ -309,20 +309,7 @@ async fn oidcc_refresh_token_rotation_grace_and_reuse() {
         "the family was not revoked"
     );
     // Outside the grace window a spent token is a reuse too.
-    let (_, fresh) = {
-        let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
-        let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
-        let code = url_param(r.headers()["location"].to_str().unwrap(), "code");
-        let v = start["verifier"].as_str().unwrap().to_string();
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", v.as_str()),
-        ];
-        form.extend(creds);
-        token(&app, &form).await
-    };
+    let fresh = code_flow(&app, &browser, &id, &secret, "").await;
     let f1 = fresh["refresh_token"].as_str().unwrap().to_string();
     let (_, f2) = call(&f1).await;
     app.clock.advance_secs(31);
@@ -332,20 +319,7 @@ async fn oidcc_refresh_token_rotation_grace_and_reuse() {
         "invalid_grant"
     );
     // Signing out ends what the session gave.
-    let (_, g) = {
-        let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
-        let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
-        let code = url_param(r.headers()["location"].to_str().unwrap(), "code");
-        let v = start["verifier"].as_str().unwrap().to_string();
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", v.as_str()),
-        ];
-        form.extend(creds);
-        token(&app, &form).await
-    };
+    let g = code_flow(&app, &browser, &id, &secret, "").await;
     let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
     assert_eq!(r.status(), 204);
     assert_eq!(
@@ -935,5 +909,95 @@ async fn ui_locales_login_hint_and_prompt_create() {
     assert!(page.contains("value=\"bea@example.com\""), "{page}");
     let r = c.get(format!("{url}&prompt=create")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/signup");
+    app.stop().await;
+}
+
+/// A third-party application is allowed once per person and scopes (asked again for more, or
+/// with `prompt=consent`); refused, it gets `access_denied`; "Connected applications" in
+/// Security lists it and removes its access.
+#[tokio::test]
+async fn consent_for_third_party_applications() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let r = app
+        .umbral()
+        .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
+            &umbral_testkit::umbral_core::oidc::client::NewClient {
+                name: "Partner CRM".into(),
+                redirect_uris: vec![REDIRECT.into()],
+                third_party: true,
+                ..Default::default()
+            },
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let (id, secret) = (r.client.id, r.secret.unwrap());
+    let browser = app.signed_up("ana@example.com").await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let url = start["url"].as_str().unwrap().to_string();
+    // Never allowed: prompt=none cannot ask.
+    let r = browser.get(format!("{url}&prompt=none")).send().await.unwrap();
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("error=consent_required")
+    );
+    // Asked, in the person's language; refused.
+    let r = browser.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/oauth2/consent");
+    let (status, page) = app.get_text(&browser, "/oauth2/consent?lang=es").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("¿Permitir a Partner CRM?") && page.contains("Tu correo electrónico"),
+        "{page}"
+    );
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = browser
+        .post(app.url("/oauth2/consent"))
+        .form(&[("csrf_token", csrf.as_str()), ("decision", "deny")])
+        .send()
+        .await
+        .unwrap();
+    let back = way_back(r).await;
+    assert!(
+        back.starts_with(REDIRECT) && back.contains("error=access_denied"),
+        "{back}"
+    );
+    // Asked again; allowed: the code.
+    let r = browser.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/oauth2/consent");
+    let r = browser
+        .post(app.url("/oauth2/consent"))
+        .form(&[("csrf_token", csrf.as_str()), ("decision", "allow")])
+        .send()
+        .await
+        .unwrap();
+    assert!(way_back(r).await.contains("code="));
+    // Remembered: no question the next time; asked again with prompt=consent.
+    let tokens = code_flow(&app, &browser, &id, &secret, "").await;
+    // Someone else's application gets no refresh token without `offline_access`.
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    let r = browser.get(format!("{url}&prompt=consent")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/oauth2/consent");
+    // Listed in Security; removed: asked again, and its refresh token no longer works.
+    let (_, page) = app.get_text(&browser, "/settings/security?lang=en").await;
+    assert!(
+        page.contains("Connected applications") && page.contains("Partner CRM"),
+        "{page}"
+    );
+    let r = browser
+        .post(app.url("/settings/security/applications/revoke"))
+        .form(&[("csrf_token", csrf.as_str()), ("client", id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/settings/security?notice=app_revoked");
+    let (_, page) = app.get_text(&browser, "/settings/security?lang=en").await;
+    assert!(!page.contains("Partner CRM"), "{page}");
+    let r = browser.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/oauth2/consent");
     app.stop().await;
 }

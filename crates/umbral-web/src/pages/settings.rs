@@ -28,6 +28,7 @@ use umbral_core::types::{FactorId, SessionId};
 /// Notices the Security tab may show after an action.
 const NOTICES: &[&str] = &[
     "factor_added",
+    "app_revoked",
     "factor_removed",
     "devices_forgotten",
     "device_forgotten",
@@ -70,6 +71,19 @@ async fn render_security(
             return state.error_page(ctx, &e);
         }
     };
+    let apps = match u.connected_applications(auth).await {
+        Ok(a) => a,
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let apps: Vec<_> = apps
+        .iter()
+        .map(|a| {
+            context! {
+                id => a.client_id, name => a.client_name, granted => ctx.time_text(a.granted_at),
+                used => a.last_used_at.map(|t| ctx.time_text(t)),
+            }
+        })
+        .collect();
     let policy = user.two_factor_policy(auth.membership.as_ref(), u.platform_defaults().two_factor);
     let factors: Vec<_> = factors
         .iter()
@@ -108,6 +122,7 @@ async fn render_security(
         codes_left => codes_left,
         devices => devices,
         sessions => sessions,
+        apps => apps,
         notice => notice,
     };
     let page = FormPage::new(state, ctx, "security.html", PASSWORD_FORM);
@@ -409,4 +424,28 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/security/recovery-codes", post(new_recovery_codes))
         .route("/settings/security/devices/forget", post(forget_devices))
         .route("/settings/security/sessions/end", post(end_session))
+        .route("/settings/security/applications/revoke", post(revoke_application))
+}
+
+/// The application a connected-applications button names.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AppForm {
+    client: String,
+}
+
+/// "Remove access" of a connected application: it asks again next time.
+pub async fn revoke_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    posted: Posted<AppForm>,
+) -> Response {
+    let Ok(f) = posted.checked() else {
+        return Redirect::to("/settings/security").into_response();
+    };
+    match state.umbral.revoke_application(&auth, &f.client, &ctx.meta).await {
+        Ok(()) => Redirect::to("/settings/security?notice=app_revoked").into_response(),
+        Err(e) => state.error_page(&ctx, &e),
+    }
 }

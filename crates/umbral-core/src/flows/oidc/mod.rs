@@ -27,6 +27,7 @@ use crate::staff::{ApiActor, ApiScope};
 use crate::types::SessionId;
 
 mod clients;
+mod consent;
 mod logout;
 mod token;
 
@@ -54,6 +55,9 @@ pub enum Authorize {
         /// (`prompt=login`, `max_age`, or two factors this session has not given).
         sign_out: bool,
     },
+    /// The person is asked whether the application may see what it asks for; the request
+    /// waits under `continuation` (`consent.rs`).
+    Consent { continuation: String },
     /// Shown to the person, never redirected: the client or its redirect URI cannot be trusted.
     ErrorPage(&'static str),
 }
@@ -250,7 +254,6 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 sign_out: signed_in.is_some(),
             }));
         };
-        self.store.end_auth_request(&id_hash).await?;
         let back = |params: &[(&str, &str)]| {
             Authorize::Redirect(request::redirect_back(
                 &req.redirect_uri,
@@ -259,6 +262,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             ))
         };
         if req.wants_mfa && a.session.mfa_at.is_none() {
+            self.store.end_auth_request(&id_hash).await?;
             return Ok(Some(back(&[
                 ("error", "interaction_required"),
                 (
@@ -267,8 +271,73 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 ),
             ])));
         }
-        let code = self.issue_code(&req, a).await?;
-        Ok(Some(back(&[("code", &code)])))
+        self.code_or_consent(&req, a, Some(continuation)).await.map(Some)
+    }
+
+    /// Keeps a request on the server while the person signs in or answers; the continuation
+    /// token the browser holds for it.
+    pub(super) async fn keep_request(&self, req: &AuthRequest) -> Result<String, CoreError> {
+        let now = self.now();
+        let continuation = secrets::new_token()?;
+        let text = serde_json::to_string(req).map_err(|e| CoreError::Internal(e.to_string()))?;
+        self.store
+            .put_auth_request(
+                &secrets::hash_token(&continuation),
+                &text,
+                now,
+                now + CONTINUATION_MS,
+            )
+            .await?;
+        Ok(continuation)
+    }
+
+    /// A signed-in person's request: a code, unless the application must be consented to first
+    /// (a third-party application not consented to for these scopes, or `prompt=consent`).
+    async fn code_or_consent(
+        &self,
+        req: &AuthRequest,
+        a: &Authenticated,
+        continuation: Option<&str>,
+    ) -> Result<Authorize, CoreError> {
+        let back = |params: &[(&str, &str)]| {
+            Authorize::Redirect(request::redirect_back(
+                &req.redirect_uri,
+                params,
+                req.state.as_deref(),
+            ))
+        };
+        let Some(client) = self.store.client(&req.client_id).await?.filter(Client::is_active) else {
+            return Ok(Authorize::ErrorPage("oidc.unknown_client"));
+        };
+        let user = a.user()?;
+        let consented = match self.store.consent(&user.id, &client.id).await? {
+            Some(c) => req.scopes.iter().all(|s| c.scopes.contains(s)),
+            None => false,
+        };
+        if req.prompt.consent || (!client.first_party && !consented) {
+            if req.prompt.none {
+                if let Some(c) = continuation {
+                    self.store.end_auth_request(&secrets::hash_token(c)).await?;
+                }
+                return Ok(back(&[
+                    ("error", "consent_required"),
+                    ("error_description", "the person must allow this application"),
+                ]));
+            }
+            let continuation = match continuation {
+                Some(c) => c.to_string(),
+                None => self.keep_request(req).await?,
+            };
+            return Ok(Authorize::Consent { continuation });
+        }
+        if let Some(c) = continuation {
+            self.store.end_auth_request(&secrets::hash_token(c)).await?;
+        }
+        if !client.first_party {
+            self.store.consent_used(&user.id, &client.id, self.now()).await?;
+        }
+        let code = self.issue_code(req, a).await?;
+        Ok(back(&[("code", &code)]))
     }
 
     async fn decide(&self, req: AuthRequest, auth: Option<&Authenticated>) -> Result<Authorize, CoreError> {
@@ -288,8 +357,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         };
         match live {
             Some(a) if !req.prompt.login && !req.prompt.create && fresh_enough(a) && mfa_ok(a) => {
-                let code = self.issue_code(&req, a).await?;
-                Ok(back(&[("code", &code)]))
+                self.code_or_consent(&req, a, None).await
             }
             _ if req.prompt.none => Ok(back(&[
                 (
@@ -303,18 +371,9 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 ("error_description", "the person must sign in"),
             ])),
             _ => {
-                let continuation = secrets::new_token()?;
                 let mut req = req.clone();
                 req.asked_at = now;
-                let text = serde_json::to_string(&req).map_err(|e| CoreError::Internal(e.to_string()))?;
-                self.store
-                    .put_auth_request(
-                        &secrets::hash_token(&continuation),
-                        &text,
-                        now,
-                        now + CONTINUATION_MS,
-                    )
-                    .await?;
+                let continuation = self.keep_request(&req).await?;
                 Ok(Authorize::SignIn {
                     continuation,
                     create: req.prompt.create,
