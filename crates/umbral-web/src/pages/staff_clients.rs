@@ -77,6 +77,12 @@ async fn render(
     }
 }
 
+/// The page again saying the form expired, with what was typed.
+async fn expired(state: &AppState, ctx: &Ctx, actor: &ApiActor, typed: &HashMap<String, String>) -> Response {
+    let e = CoreError::invalid("_form", "request.form_expired");
+    render(state, ctx, actor, Shown::default(), None, Some((&e, typed))).await
+}
+
 async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -118,8 +124,7 @@ async fn create(
 ) -> Response {
     let typed = posted.typed().clone();
     let Ok(f) = posted.checked() else {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render(&state, &ctx, &actor, Shown::default(), None, Some((&e, &typed))).await;
+        return expired(&state, &ctx, &actor, &typed).await;
     };
     let new = NewClient {
         name: f.name.clone(),
@@ -149,16 +154,7 @@ async fn rotate(
     posted: Posted<NoFields>,
 ) -> Response {
     if posted.checked().is_err() {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render(
-            &state,
-            &ctx,
-            &actor,
-            Shown::default(),
-            None,
-            Some((&e, &HashMap::new())),
-        )
-        .await;
+        return expired(&state, &ctx, &actor, &HashMap::new()).await;
     }
     match state.umbral.rotate_client_secret(&actor, &id, &ctx.meta).await {
         Ok(secret) => {
@@ -181,16 +177,7 @@ async fn switch(
     active: bool,
 ) -> Response {
     if posted.checked().is_err() {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return render(
-            &state,
-            &ctx,
-            &actor,
-            Shown::default(),
-            None,
-            Some((&e, &HashMap::new())),
-        )
-        .await;
+        return expired(&state, &ctx, &actor, &HashMap::new()).await;
     }
     match state
         .umbral

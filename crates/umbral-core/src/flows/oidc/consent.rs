@@ -53,13 +53,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         self.store
             .end_auth_request(&secrets::hash_token(continuation))
             .await?;
-        let back = |params: &[(&str, &str)]| {
-            Authorize::Redirect(request::redirect_back(
-                &req.redirect_uri,
-                params,
-                req.state.as_deref(),
-            ))
-        };
+        let back = |params: &[(&str, &str)]| back_to(&req, params);
         if !allow {
             return Ok(Some(back(&[
                 ("error", "access_denied"),

@@ -140,6 +140,15 @@ pub struct Tokens {
 /// The keys in use, opened once per node.
 pub(crate) type OpenKeys = Arc<Vec<(StoredKey, SigningKey)>>;
 
+/// Back to the application that asked: `params` (a code, or an error) and the request's `state`.
+fn back_to(req: &AuthRequest, params: &[(&str, &str)]) -> Authorize {
+    Authorize::Redirect(request::redirect_back(
+        &req.redirect_uri,
+        params,
+        req.state.as_deref(),
+    ))
+}
+
 /// Clients are the staff's to manage: an organization's API key may not.
 fn staff_only(actor: &ApiActor) -> Result<(), CoreError> {
     match actor.scope {
@@ -205,7 +214,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         } else {
             self.store.client(client_id).await?
         };
-        let (req, _client) = match request::check(pairs, |_| client) {
+        let (req, client) = match request::check(pairs, |_| client) {
             Ok(ok) => ok,
             Err(AuthError::Page(code)) => return Ok(Authorize::ErrorPage(code)),
             Err(AuthError::Redirect {
@@ -221,7 +230,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 )));
             }
         };
-        self.decide(req, auth).await
+        self.decide(req, client, auth).await
     }
 
     /// Takes up a waiting request after the person signed in; `None` when it expired or is
@@ -231,16 +240,10 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         continuation: &str,
         auth: Option<&Authenticated>,
     ) -> Result<Option<Authorize>, CoreError> {
-        if continuation.len() > 100 {
+        let Some(req) = self.waiting_request(continuation).await? else {
             return Ok(None);
-        }
+        };
         let id_hash = secrets::hash_token(continuation);
-        let Some(text) = self.store.auth_request(&id_hash, self.now()).await? else {
-            return Ok(None);
-        };
-        let Ok(req) = serde_json::from_str::<AuthRequest>(&text) else {
-            return Ok(None);
-        };
         let signed_in = auth.filter(|a| a.next == Next::Done);
         // A sign-in made since the request was asked for is the fresh one it wanted.
         let fresh = signed_in.is_some_and(|a| a.session.created_at >= req.asked_at);
@@ -254,13 +257,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 sign_out: signed_in.is_some(),
             }));
         };
-        let back = |params: &[(&str, &str)]| {
-            Authorize::Redirect(request::redirect_back(
-                &req.redirect_uri,
-                params,
-                req.state.as_deref(),
-            ))
-        };
+        let back = |params: &[(&str, &str)]| back_to(&req, params);
         if req.wants_mfa && a.session.mfa_at.is_none() {
             self.store.end_auth_request(&id_hash).await?;
             return Ok(Some(back(&[
@@ -271,7 +268,9 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 ),
             ])));
         }
-        self.code_or_consent(&req, a, Some(continuation)).await.map(Some)
+        self.code_or_consent(&req, a, None, Some(continuation))
+            .await
+            .map(Some)
     }
 
     /// Keeps a request on the server while the person signs in or answers; the continuation
@@ -297,16 +296,17 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         &self,
         req: &AuthRequest,
         a: &Authenticated,
+        client: Option<Client>,
         continuation: Option<&str>,
     ) -> Result<Authorize, CoreError> {
-        let back = |params: &[(&str, &str)]| {
-            Authorize::Redirect(request::redirect_back(
-                &req.redirect_uri,
-                params,
-                req.state.as_deref(),
-            ))
+        let back = |params: &[(&str, &str)]| back_to(req, params);
+        // The client `authorize` read already, or (after a sign-in) read again: it may have been
+        // switched off meanwhile.
+        let client = match client {
+            Some(c) => Some(c),
+            None => self.store.client(&req.client_id).await?,
         };
-        let Some(client) = self.store.client(&req.client_id).await?.filter(Client::is_active) else {
+        let Some(client) = client.filter(Client::is_active) else {
             return Ok(Authorize::ErrorPage("oidc.unknown_client"));
         };
         let user = a.user()?;
@@ -340,7 +340,12 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         Ok(back(&[("code", &code)]))
     }
 
-    async fn decide(&self, req: AuthRequest, auth: Option<&Authenticated>) -> Result<Authorize, CoreError> {
+    async fn decide(
+        &self,
+        req: AuthRequest,
+        client: Client,
+        auth: Option<&Authenticated>,
+    ) -> Result<Authorize, CoreError> {
         let now = self.now();
         let live = auth.filter(|a| a.next == Next::Done && a.user.is_some());
         let fresh_enough = |a: &Authenticated| match req.max_age {
@@ -348,16 +353,10 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             None => true,
         };
         let mfa_ok = |a: &Authenticated| !req.wants_mfa || a.session.mfa_at.is_some();
-        let back = |params: &[(&str, &str)]| {
-            Authorize::Redirect(request::redirect_back(
-                &req.redirect_uri,
-                params,
-                req.state.as_deref(),
-            ))
-        };
+        let back = |params: &[(&str, &str)]| back_to(&req, params);
         match live {
             Some(a) if !req.prompt.login && !req.prompt.create && fresh_enough(a) && mfa_ok(a) => {
-                self.code_or_consent(&req, a, None).await
+                self.code_or_consent(&req, a, Some(client), None).await
             }
             _ if req.prompt.none => Ok(back(&[
                 (
