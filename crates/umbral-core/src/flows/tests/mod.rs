@@ -2,6 +2,7 @@
 //! run the same contracts in `umbral-store`'s conformance suite; the HTTP tests go through both.)
 
 mod accounts;
+mod enrollment;
 mod factors;
 mod memory;
 mod memory_factors;
