@@ -51,7 +51,9 @@ async fn unknown_and_wrong_take_the_same_time() {
     .await;
     app.signed_up("timing@example.com").await;
     let c = app.client();
-    // Other tests run alongside on two cores: a noisy round is measured again, up to three times.
+    // Other tests run alongside on two cores, so a single time says little: each round compares
+    // the fastest of nine tries of each kind (the intrinsic cost; noise only adds), taken in
+    // alternating order, and a noisy round is measured again, up to three times.
     let mut last = (0.0, 0.0);
     for round in 0..3 {
         let mut unknown = Vec::new();
@@ -59,22 +61,21 @@ async fn unknown_and_wrong_take_the_same_time() {
         for i in 0..9 {
             // Fresh addresses, and time moved on, so that the limits never kick in.
             app.clock.advance_secs(3600);
-            let t = Instant::now();
-            login(
-                &app,
-                &c,
-                &format!("nobody{round}-{i}@example.com"),
-                "wrong-password-here",
-            )
-            .await;
-            unknown.push(t.elapsed());
-            let t = Instant::now();
-            login(&app, &c, "timing@example.com", &format!("wrong-password-{i}")).await;
-            wrong.push(t.elapsed());
+            let nobody = format!("nobody{round}-{i}@example.com");
+            let guess = format!("wrong-password-{round}-{i}");
+            for unknown_first in [i % 2 == 0, i % 2 == 1] {
+                let t = Instant::now();
+                if unknown_first {
+                    login(&app, &c, &nobody, "wrong-password-here").await;
+                    unknown.push(t.elapsed());
+                } else {
+                    login(&app, &c, "timing@example.com", &guess).await;
+                    wrong.push(t.elapsed());
+                }
+            }
         }
-        unknown.sort();
-        wrong.sort();
-        let (mu, mw) = (unknown[4].as_secs_f64(), wrong[4].as_secs_f64());
+        let fastest = |v: &[std::time::Duration]| v.iter().min().map_or(0.0, |d| d.as_secs_f64());
+        let (mu, mw) = (fastest(&unknown), fastest(&wrong));
         assert!(mu > 0.004, "an unknown email must still cost a hash ({mu:.4}s)");
         last = (mu, mw);
         if mu.max(mw) / mu.min(mw) < 1.25 {
@@ -82,7 +83,10 @@ async fn unknown_and_wrong_take_the_same_time() {
             return;
         }
     }
-    panic!("medians differ: unknown {:.4}s, wrong {:.4}s", last.0, last.1);
+    panic!(
+        "fastest tries differ: unknown {:.4}s, wrong {:.4}s",
+        last.0, last.1
+    );
 }
 
 #[tokio::test]
