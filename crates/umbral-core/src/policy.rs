@@ -298,3 +298,27 @@ mod tests {
         assert_eq!(zero.network_of("10.1.2.3"), "0.0.0.0/0");
     }
 }
+
+/// The OpenID Connect provider's lifetimes and key rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcPolicy {
+    pub access_token: Span,
+    pub id_token: Span,
+    /// A new signing key is made this long after the last one (`umbral keys rotate` makes one
+    /// at once); `Span::ZERO` leaves rotation to that command.
+    pub key_rotation: Span,
+    /// How long applications may keep the JWKS (`Cache-Control: max-age`): a new key is
+    /// published at least this long before it signs.
+    pub jwks_max_age: Span,
+}
+
+impl Default for OidcPolicy {
+    fn default() -> Self {
+        Self {
+            access_token: Span::minutes(10),
+            id_token: Span::minutes(10),
+            key_rotation: Span::days(90),
+            jwks_max_age: Span::hours(1),
+        }
+    }
+}

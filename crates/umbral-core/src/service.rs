@@ -9,7 +9,8 @@ use crate::auth::PasswordHasherPool;
 use crate::billing::sandbox::SandboxGateway;
 use crate::clock::{Clock, Span};
 use crate::policy::{
-    CodePolicy, FactorPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy, TwoFactorPolicy,
+    CodePolicy, FactorPolicy, OidcPolicy, PasswordPolicy, RecoveryPolicy, SessionPolicy, ThrottlePolicy,
+    TwoFactorPolicy,
 };
 use crate::ports::{AddressLookup, NoAddressLookup, PaymentGateway, Store};
 use crate::secrets::SecretKey;
@@ -23,6 +24,7 @@ pub struct CoreConfig {
     pub codes: CodePolicy,
     pub factors: FactorPolicy,
     pub recovery: RecoveryPolicy,
+    pub oidc: OidcPolicy,
     /// Encrypts TOTP keys at rest.
     pub secret_key: SecretKey,
     /// The version of the General Terms of Service a sign-up accepts.
@@ -48,6 +50,7 @@ impl Default for CoreConfig {
             codes: CodePolicy::default(),
             factors: FactorPolicy::default(),
             recovery: RecoveryPolicy::default(),
+            oidc: OidcPolicy::default(),
             secret_key: SecretKey::insecure_dev_key(),
             terms_version: "2026-01".to_string(),
             unconfirmed_ttl: Span::days(7),
@@ -79,6 +82,10 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) payments: Arc<dyn PaymentGateway>,
     /// The OpenID Connect provider's keys, opened once (`flows/oidc.rs`).
     pub(crate) oidc_keys: tokio::sync::RwLock<Option<crate::flows::oidc::OpenKeys>>,
+    /// Reads the keys of `private_key_jwt` clients that give an address.
+    pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
+    /// Keys read from clients' addresses, by address, with when they were read.
+    pub(crate) client_jwks: std::sync::Mutex<crate::flows::oidc::ClientJwksCache>,
     /// The last readiness check and when it ran (`ready`).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
@@ -114,6 +121,8 @@ impl<S: ?Sized> Umbral<S> {
             address_lookup: Arc::new(NoAddressLookup),
             payments: Arc::new(SandboxGateway::default()),
             oidc_keys: tokio::sync::RwLock::new(None),
+            jwks_reader: Arc::new(crate::ports::NoJwksReader),
+            client_jwks: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),
         }
     }
@@ -127,6 +136,12 @@ impl<S: ?Sized> Umbral<S> {
     /// Which gateway takes payments (default: the built-in sandbox).
     pub fn with_payment_gateway(mut self, gateway: Arc<dyn PaymentGateway>) -> Self {
         self.payments = gateway;
+        self
+    }
+
+    /// How the keys of `private_key_jwt` clients are read from their `jwks_uri`.
+    pub fn with_jwks_reader(mut self, reader: Arc<dyn crate::ports::JwksReader>) -> Self {
+        self.jwks_reader = reader;
         self
     }
 

@@ -40,6 +40,11 @@ const MIGRATIONS: &[Source] = &[
         include_str!("../migrations/0008_org_invitations.sql"),
     ),
     (9, "oidc", include_str!("../migrations/0009_oidc.sql")),
+    (
+        10,
+        "oidc_client_keys",
+        include_str!("../migrations/0010_oidc_client_keys.sql"),
+    ),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

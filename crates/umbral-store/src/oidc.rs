@@ -23,8 +23,8 @@ impl OidcStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         sqlx::query(
             "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, post_logout_redirect_uris, \
-             backchannel_logout_uri, first_party, created_at, disabled_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             backchannel_logout_uri, first_party, created_at, disabled_at, id_token_alg, jwks, jwks_uri) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -35,6 +35,9 @@ impl OidcStore for SqlStore {
         .bind(i64::from(c.first_party))
         .bind(c.created_at)
         .bind(c.disabled_at)
+        .bind(c.id_token_alg.as_str())
+        .bind(&c.jwks)
+        .bind(&c.jwks_uri)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -59,12 +62,15 @@ impl OidcStore for SqlStore {
         let mut tx = conn.begin().await.map_err(db)?;
         let n = sqlx::query(
             "UPDATE oidc_clients SET name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
-             backchannel_logout_uri = $4 WHERE id = $5",
+             backchannel_logout_uri = $4, id_token_alg = $5, jwks = $6, jwks_uri = $7 WHERE id = $8",
         )
         .bind(&c.name)
         .bind(json(&c.redirect_uris)?)
         .bind(json(&c.post_logout_redirect_uris)?)
         .bind(&c.backchannel_logout_uri)
+        .bind(c.id_token_alg.as_str())
+        .bind(&c.jwks)
+        .bind(&c.jwks_uri)
         .bind(&c.id)
         .execute(&mut *tx)
         .await
@@ -152,21 +158,53 @@ impl OidcStore for SqlStore {
         rows.iter().map(key).collect::<Result<_, _>>().map_err(db)
     }
 
+    async fn rotate_signing_key(&self, k: &StoredKey, audit: &AuditEvent) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query("UPDATE oidc_keys SET retire_at = $1 WHERE alg = $2 AND retire_at IS NULL")
+            .bind(k.active_from)
+            .bind(k.alg.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_key(&mut tx, k).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn use_assertion(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: UnixMillis,
+        now: UnixMillis,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM oidc_assertions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let n = sqlx::query(
+            "INSERT INTO oidc_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (client_id, jti) DO NOTHING",
+        )
+        .bind(client_id)
+        .bind(jti)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        tx.commit().await.map_err(db)?;
+        Ok(n == 1)
+    }
+
     async fn put_signing_key(&self, k: &StoredKey) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
-        sqlx::query(
-            "INSERT INTO oidc_keys (kid, alg, sealed, created_at, active_from, retire_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&k.kid)
-        .bind(k.alg.as_str())
-        .bind(&k.sealed)
-        .bind(k.created_at)
-        .bind(k.active_from)
-        .bind(k.retire_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-        Ok(())
+        insert_key(&mut conn, k).await
     }
 
     async fn put_auth_request(
@@ -560,4 +598,20 @@ impl OidcStore for SqlStore {
         .rows_affected();
         Ok(n > 0)
     }
+}
+
+async fn insert_key(conn: &mut sqlx::AnyConnection, k: &StoredKey) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO oidc_keys (kid, alg, sealed, created_at, active_from, retire_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&k.kid)
+    .bind(k.alg.as_str())
+    .bind(&k.sealed)
+    .bind(k.created_at)
+    .bind(k.active_from)
+    .bind(k.retire_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
 }

@@ -11,7 +11,7 @@ use umbral_core::ports::{Consent, StoreError, StoreResult};
 use crate::db;
 
 pub(crate) const CLIENT_COLUMNS: &str = "id, name, secret_hash, redirect_uris, post_logout_redirect_uris, \
-     backchannel_logout_uri, first_party, created_at, disabled_at";
+     backchannel_logout_uri, first_party, created_at, disabled_at, id_token_alg, jwks, jwks_uri";
 
 pub(crate) fn uris(text: &str) -> Result<Vec<String>, sqlx::Error> {
     serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -28,14 +28,16 @@ pub(crate) fn client(r: &AnyRow) -> Result<Client, sqlx::Error> {
         first_party: r.try_get::<i64, _>("first_party")? != 0,
         created_at: r.try_get("created_at")?,
         disabled_at: r.try_get("disabled_at")?,
+        id_token_alg: alg(&r.try_get::<String, _>("id_token_alg")?)?,
+        jwks: r.try_get("jwks")?,
+        jwks_uri: r.try_get("jwks_uri")?,
     })
 }
 
 pub(crate) fn key(r: &AnyRow) -> Result<StoredKey, sqlx::Error> {
-    let alg: String = r.try_get("alg")?;
     Ok(StoredKey {
         kid: r.try_get("kid")?,
-        alg: KeyAlg::parse(&alg).ok_or_else(|| sqlx::Error::Decode(format!("key algorithm {alg}").into()))?,
+        alg: alg(&r.try_get::<String, _>("alg")?)?,
         sealed: r.try_get("sealed")?,
         created_at: r.try_get("created_at")?,
         active_from: r.try_get("active_from")?,
@@ -122,4 +124,8 @@ pub(crate) async fn insert_refresh(
     .await
     .map_err(db)?;
     Ok(())
+}
+
+fn alg(text: &str) -> Result<KeyAlg, sqlx::Error> {
+    KeyAlg::parse(text).ok_or_else(|| sqlx::Error::Decode(format!("key algorithm {text}").into()))
 }

@@ -27,12 +27,59 @@ pub enum ClientCommand {
         /// An application of someone else: people are asked to consent.
         #[arg(long)]
         third_party: bool,
+        /// How its ID tokens are signed: RS256 (default), ES256 or EdDSA.
+        #[arg(long, default_value = "RS256")]
+        id_token_alg: String,
+        /// `private_key_jwt` instead of a secret: a file holding the application's public keys
+        /// (a JWKS)...
+        #[arg(long)]
+        jwks_file: Option<std::path::PathBuf>,
+        /// ... or the address to read them from.
+        #[arg(long)]
+        jwks_uri: Option<String>,
         /// Print `{"client_id": ..., "client_secret": ...}`.
         #[arg(long)]
         json: bool,
     },
     /// List the applications (never their secrets).
     List,
+}
+
+/// `umbral keys`: the keys that sign tokens.
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Make a new key per algorithm: published now, signing after one JWKS cache lifetime
+    /// (`oidc.jwks_max_age_minutes`), when the key it replaces stops.
+    Rotate,
+    /// The keys, with when each signs and stops.
+    List,
+}
+
+pub async fn run_keys(cli: &Cli, cmd: &KeysCommand) -> Result<(), String> {
+    admin(cli, async |u| {
+        let keys = match cmd {
+            KeysCommand::Rotate => u.rotate_keys(false).await,
+            KeysCommand::List => u.key_list().await,
+        }
+        .map_err(|e| words(&e))?;
+        let when = |ms: i64| {
+            jiff::Timestamp::from_millisecond(ms)
+                .map(|t| t.round(jiff::Unit::Second).unwrap_or(t).to_string())
+                .unwrap_or_default()
+        };
+        println!("kid\talg\tsigns from\tstops signing");
+        for k in keys {
+            println!(
+                "{}\t{}\t{}\t{}",
+                k.kid,
+                k.alg.as_str(),
+                when(k.active_from),
+                k.retire_at.map(when).unwrap_or_else(|| "-".into())
+            );
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub async fn run(cli: &Cli, cmd: &ClientCommand) -> Result<(), String> {
@@ -44,8 +91,17 @@ pub async fn run(cli: &Cli, cmd: &ClientCommand) -> Result<(), String> {
             backchannel_logout_uri,
             public,
             third_party,
+            id_token_alg,
+            jwks_file,
+            jwks_uri,
             json,
         } => {
+            let jwks = match jwks_file {
+                Some(f) => Some(
+                    std::fs::read_to_string(f).map_err(|e| format!("cannot read {}: {e}", f.display()))?,
+                ),
+                None => None,
+            };
             let new = umbral_core::oidc::client::NewClient {
                 name: name.clone(),
                 redirect_uris: redirect_uris.clone(),
@@ -53,6 +109,10 @@ pub async fn run(cli: &Cli, cmd: &ClientCommand) -> Result<(), String> {
                 backchannel_logout_uri: backchannel_logout_uri.clone(),
                 public: *public,
                 third_party: *third_party,
+                id_token_alg: umbral_core::oidc::keys::KeyAlg::parse(id_token_alg)
+                    .ok_or("--id-token-alg must be RS256, ES256 or EdDSA")?,
+                jwks,
+                jwks_uri: jwks_uri.clone(),
             };
             let r = u
                 .register_client(&ApiActor::command_line(), &new, &cli_meta())
@@ -79,7 +139,7 @@ pub async fn run(cli: &Cli, cmd: &ClientCommand) -> Result<(), String> {
                 .await
                 .map_err(|e| words(&e))?
             {
-                let kind = if c.is_public() { "public" } else { "confidential" };
+                let kind = c.auth_method();
                 let state = if c.is_active() { "active" } else { "disabled" };
                 println!(
                     "{}\t{}\t{}\t{}\t{}",

@@ -71,6 +71,12 @@ pub fn core_config(s: &Settings) -> CoreConfig {
         billing: s.billing_config().unwrap_or_default(),
         segments: s.company.segments.clone(),
         public_url: s.public_url(),
+        oidc: umbral_core::policy::OidcPolicy {
+            access_token: Span::minutes(s.oidc.access_token_minutes),
+            id_token: Span::minutes(s.oidc.id_token_minutes),
+            key_rotation: Span::days(s.oidc.key_rotation_days),
+            jwks_max_age: Span::minutes(s.oidc.jwks_max_age_minutes),
+        },
         throttle: umbral_core::policy::ThrottlePolicy {
             signup_free_per_ip: s.signup.per_ip,
             ..Default::default()
@@ -300,7 +306,11 @@ pub async fn start(
     let umbral = Arc::new(
         Umbral::new(store_dyn.clone(), clock.clone(), hasher, core_config(settings))
             .with_address_lookup(address_lookup(settings, &store)?)
-            .with_payment_gateway(payment_gateway(settings)?),
+            .with_payment_gateway(payment_gateway(settings)?)
+            .with_jwks_reader(Arc::new(
+                umbral_gateways::backchannel::HttpJwksReader::new(Duration::from_secs(5))
+                    .map_err(anyhow::Error::msg)?,
+            )),
     );
     umbral
         .refresh_platform_defaults()
@@ -354,6 +364,11 @@ pub async fn start(
         Duration::from_secs(settings.outbox.poll_seconds.max(1)),
         rx.clone(),
     )));
+    tasks.push(tokio::spawn(
+        umbral
+            .clone()
+            .run_key_rotation(Duration::from_secs(3600), rx.clone()),
+    ));
     tasks.push(tokio::spawn(
         umbral
             .clone()

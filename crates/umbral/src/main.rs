@@ -80,6 +80,9 @@ enum Command {
     /// Applications that sign people in through Umbral (OpenID Connect clients).
     #[command(subcommand)]
     Client(clients::ClientCommand),
+    /// The keys that sign tokens: rotate them, list them.
+    #[command(subcommand)]
+    Keys(clients::KeysCommand),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -365,6 +368,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Client(ref cmd) => clients::run(&cli, cmd).await,
+        Command::Keys(ref cmd) => clients::run_keys(&cli, cmd).await,
         Command::ApiKey(ref cmd) => {
             admin(&cli, async |u| match cmd {
                 ApiKeyCommand::Create { name, org } => {

@@ -2,6 +2,7 @@
 
 use crate::clock::UnixMillis;
 use crate::error::FieldError;
+use crate::oidc::keys::KeyAlg;
 use crate::secrets;
 
 /// At most this many redirect URIs per client, each at most this long.
@@ -23,11 +24,34 @@ pub struct Client {
     pub first_party: bool,
     pub created_at: UnixMillis,
     pub disabled_at: Option<UnixMillis>,
+    /// How its ID tokens (and logout tokens) are signed.
+    pub id_token_alg: KeyAlg,
+    /// `private_key_jwt` (RFC 7523): the public keys it signs its assertions with, a JWKS given
+    /// inline (JSON) or read from an address. Such a client has no secret.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl Client {
+    /// A client that can keep no secret (a single-page or native application).
     pub fn is_public(&self) -> bool {
-        self.secret_hash.is_none()
+        self.secret_hash.is_none() && !self.uses_keys()
+    }
+
+    /// It proves itself with a signed assertion (`private_key_jwt`).
+    pub fn uses_keys(&self) -> bool {
+        self.jwks.is_some() || self.jwks_uri.is_some()
+    }
+
+    /// How it authenticates at the token endpoint, as discovery and the console name it.
+    pub fn auth_method(&self) -> &'static str {
+        if self.uses_keys() {
+            "private_key_jwt"
+        } else if self.is_public() {
+            "none"
+        } else {
+            "client_secret_basic"
+        }
     }
 
     pub fn is_active(&self) -> bool {
@@ -57,6 +81,10 @@ pub struct NewClient {
     pub backchannel_logout_uri: Option<String>,
     pub public: bool,
     pub third_party: bool,
+    pub id_token_alg: KeyAlg,
+    /// `private_key_jwt` instead of a secret: the client's public keys, inline or at an address.
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 /// A client registered now: the record to keep, and its secret to show once.
@@ -68,17 +96,23 @@ pub struct Registered {
 impl NewClient {
     /// Checks every field; the errors name them all.
     pub fn register(&self, now: UnixMillis) -> Result<Registered, crate::CoreError> {
-        let errors = check_fields(
+        let mut errors = check_fields(
             &self.name,
             &self.redirect_uris,
             &self.post_logout_redirect_uris,
             self.backchannel_logout_uri.as_deref(),
         );
+        let uses_keys = self.jwks.is_some() || self.jwks_uri.is_some();
+        if self.public && uses_keys {
+            errors.push(FieldError::new("jwks", "client.keys_not_public"));
+        } else {
+            errors.extend(check_keys(self.jwks.as_deref(), self.jwks_uri.as_deref()));
+        }
         if !errors.is_empty() {
             return Err(crate::CoreError::Validation(errors));
         }
         let name = self.name.trim();
-        let secret = if self.public {
+        let secret = if self.public || uses_keys {
             None
         } else {
             Some(secrets::new_token()?)
@@ -94,6 +128,9 @@ impl NewClient {
                 first_party: !self.third_party,
                 created_at: now,
                 disabled_at: None,
+                id_token_alg: self.id_token_alg,
+                jwks: self.jwks.clone(),
+                jwks_uri: self.jwks_uri.clone(),
             },
             secret,
         })
@@ -108,6 +145,10 @@ pub struct ClientEdit {
     pub post_logout_redirect_uris: Option<Vec<String>>,
     /// `Some(None)` removes it.
     pub backchannel_logout_uri: Option<Option<String>>,
+    pub id_token_alg: Option<KeyAlg>,
+    /// New keys for a `private_key_jwt` client (inline, or an address).
+    pub jwks: Option<String>,
+    pub jwks_uri: Option<String>,
 }
 
 impl ClientEdit {
@@ -126,12 +167,24 @@ impl ClientEdit {
         if let Some(u) = &self.backchannel_logout_uri {
             c.backchannel_logout_uri = u.clone();
         }
-        let errors = check_fields(
+        if let Some(a) = self.id_token_alg {
+            c.id_token_alg = a;
+        }
+        let mut errors = check_fields(
             &c.name,
             &c.redirect_uris,
             &c.post_logout_redirect_uris,
             c.backchannel_logout_uri.as_deref(),
         );
+        if self.jwks.is_some() || self.jwks_uri.is_some() {
+            if c.uses_keys() {
+                (c.jwks, c.jwks_uri) = (self.jwks.clone(), self.jwks_uri.clone());
+                errors.extend(check_keys(c.jwks.as_deref(), c.jwks_uri.as_deref()));
+            } else {
+                // A secret or a public client does not turn into a keyed one: register anew.
+                errors.push(FieldError::new("jwks", "client.keys_not_public"));
+            }
+        }
         if errors.is_empty() {
             Ok(c)
         } else {
@@ -172,6 +225,21 @@ fn check_fields(
         ));
     }
     errors
+}
+
+/// A client's public keys: exactly one of an inline JWKS (at most 10 public keys that sign) and
+/// an address to read it from.
+fn check_keys(jwks: Option<&str>, jwks_uri: Option<&str>) -> Option<FieldError> {
+    match (jwks, jwks_uri) {
+        (None, None) => None,
+        (Some(_), Some(_)) => Some(FieldError::new("jwks", "client.jwks_invalid")),
+        (Some(j), None) => crate::oidc::assertion::parse_jwks(j)
+            .is_none()
+            .then(|| FieldError::new("jwks", "client.jwks_invalid")),
+        (None, Some(u)) => check_backchannel_uri(u)
+            .is_err()
+            .then(|| FieldError::new("jwks_uri", "client.jwks_uri_invalid")),
+    }
 }
 
 /// Where the browser may be sent back: `https`, `http` only to this machine (a developer's or a

@@ -2,37 +2,48 @@
 //! key, published in the JWKS before they sign and after they stop.
 
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm, PublicKeyUse};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 use crate::clock::UnixMillis;
 use crate::error::CoreError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyAlg {
+    #[default]
     Rs256,
     Es256,
+    EdDsa,
 }
 
 impl KeyAlg {
+    /// Every algorithm the provider signs with; each has its own keys.
+    pub const ALL: [KeyAlg; 3] = [KeyAlg::Rs256, KeyAlg::Es256, KeyAlg::EdDsa];
+
     pub fn as_str(self) -> &'static str {
         match self {
             KeyAlg::Rs256 => "RS256",
             KeyAlg::Es256 => "ES256",
+            KeyAlg::EdDsa => "EdDSA",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "RS256" => Some(KeyAlg::Rs256),
-            "ES256" => Some(KeyAlg::Es256),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
 
     pub fn jwt(self) -> Algorithm {
         match self {
             KeyAlg::Rs256 => Algorithm::RS256,
             KeyAlg::Es256 => Algorithm::ES256,
+            KeyAlg::EdDsa => Algorithm::EdDSA,
+        }
+    }
+
+    fn jwk(self) -> KeyAlgorithm {
+        match self {
+            KeyAlg::Rs256 => KeyAlgorithm::RS256,
+            KeyAlg::Es256 => KeyAlgorithm::ES256,
+            KeyAlg::EdDsa => KeyAlgorithm::EdDSA,
         }
     }
 }
@@ -57,6 +68,8 @@ pub struct SigningKey {
     pub kid: String,
     pub alg: KeyAlg,
     pub encoding: EncodingKey,
+    /// The public half, ready to check what the key signed.
+    pub decoding: DecodingKey,
     pub jwk: Jwk,
 }
 
@@ -88,6 +101,11 @@ pub fn generate(alg: KeyAlg) -> Result<Vec<u8>, CoreError> {
             .map_err(|e| fail(&e))?;
             Ok(doc.as_ref().to_vec())
         }
+        KeyAlg::EdDsa => {
+            let rng = aws_lc_rs::rand::SystemRandom::new();
+            let doc = aws_lc_rs::signature::Ed25519KeyPair::generate_pkcs8v1(&rng).map_err(|e| fail(&e))?;
+            Ok(doc.as_ref().to_vec())
+        }
     }
 }
 
@@ -104,18 +122,18 @@ pub fn open(kid: &str, alg: KeyAlg, pkcs8: &[u8]) -> Result<SigningKey, CoreErro
             EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| fail(&e))?
         }
         KeyAlg::Es256 => EncodingKey::from_ec_der(pkcs8),
+        KeyAlg::EdDsa => EncodingKey::from_ed_der(pkcs8),
     };
     let mut jwk = Jwk::from_encoding_key(&encoding, alg.jwt()).map_err(|e| fail(&e))?;
     jwk.common.key_id = Some(kid.to_string());
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-    jwk.common.key_algorithm = Some(match alg {
-        KeyAlg::Rs256 => KeyAlgorithm::RS256,
-        KeyAlg::Es256 => KeyAlgorithm::ES256,
-    });
+    jwk.common.key_algorithm = Some(alg.jwk());
+    let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| fail(&e))?;
     Ok(SigningKey {
         kid: kid.to_string(),
         alg,
         encoding,
+        decoding,
         jwk,
     })
 }
@@ -132,6 +150,15 @@ pub fn published(keys: &[(StoredKey, SigningKey)], now: UnixMillis, keep_after: 
     }
 }
 
+/// Whether `alg` is due a new key: its newest key was made `every` ago or longer.
+pub fn rotation_due(keys: &[(StoredKey, SigningKey)], alg: KeyAlg, now: UnixMillis, every: i64) -> bool {
+    keys.iter()
+        .filter(|(s, _)| s.alg == alg)
+        .map(|(s, _)| s.created_at)
+        .max()
+        .is_some_and(|newest| newest + every <= now)
+}
+
 /// The key that signs now with `alg`: the newest active one.
 pub fn signing(keys: &[(StoredKey, SigningKey)], alg: KeyAlg, now: UnixMillis) -> Option<&SigningKey> {
     keys.iter()
@@ -146,7 +173,7 @@ mod tests {
 
     #[test]
     fn made_keys_sign_and_publish_their_public_half() {
-        for alg in [KeyAlg::Rs256, KeyAlg::Es256] {
+        for alg in KeyAlg::ALL {
             let der = generate(alg).unwrap();
             let key = open("k1", alg, &der).unwrap();
             let token = jsonwebtoken::encode(
@@ -158,10 +185,10 @@ mod tests {
                 &key.encoding,
             )
             .unwrap();
-            let decoding = jsonwebtoken::DecodingKey::from_jwk(&key.jwk).unwrap();
+            let decoding = &key.decoding;
             let mut v = jsonwebtoken::Validation::new(alg.jwt());
             v.validate_aud = false;
-            let data = jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &v).unwrap();
+            let data = jsonwebtoken::decode::<serde_json::Value>(&token, decoding, &v).unwrap();
             assert_eq!(data.claims["sub"], "u");
             let published = serde_json::to_value(&key.jwk).unwrap();
             assert_eq!(published["kid"], "k1");
@@ -176,7 +203,7 @@ mod tests {
             kid: kid.into(),
             alg: KeyAlg::Es256,
             sealed: String::new(),
-            created_at: 0,
+            created_at: active_from,
             active_from,
             retire_at,
         };
@@ -196,5 +223,11 @@ mod tests {
         assert_eq!(published(&keys, 500, 600).keys.len(), 2);
         assert_eq!(published(&keys, 1_500, 600).keys.len(), 2);
         assert_eq!(published(&keys, 1_600, 600).keys.len(), 1);
+        assert!(!rotation_due(&keys, KeyAlg::Es256, 1_000, 1_000));
+        assert!(rotation_due(&keys, KeyAlg::Es256, 2_000, 1_000));
+        assert!(
+            !rotation_due(&keys, KeyAlg::Rs256, 9_000, 1_000),
+            "no key: nothing to rotate"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! the authorization request, PKCE, codes, the keys that sign, and what they sign. The journey
 //! itself is `flows/oidc.rs`.
 
+pub mod assertion;
 pub mod client;
 pub mod grant;
 pub mod keys;

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::keys::SigningKey;
+use super::keys::{KeyAlg, SigningKey};
 use crate::error::CoreError;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -47,11 +47,15 @@ pub struct AccessTokenClaims {
     pub amr: Vec<String>,
 }
 
-/// `at_hash`: the left half of the SHA-256 of the access token, base64url (Core 3.1.3.6; the
-/// hash of RS256 and ES256).
-pub fn at_hash(access_token: &str) -> String {
-    let digest = Sha256::digest(access_token.as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest[..16])
+/// `at_hash`: the left half of the access token's hash, base64url (Core 3.1.3.6), with the hash
+/// of the ID token's algorithm: SHA-256 for RS256 and ES256, SHA-512 for EdDSA with Ed25519.
+pub fn at_hash(access_token: &str, id_token_alg: KeyAlg) -> String {
+    match id_token_alg {
+        KeyAlg::Rs256 | KeyAlg::Es256 => {
+            URL_SAFE_NO_PAD.encode(&Sha256::digest(access_token.as_bytes())[..16])
+        }
+        KeyAlg::EdDsa => URL_SAFE_NO_PAD.encode(&sha2::Sha512::digest(access_token.as_bytes())[..32]),
+    }
 }
 
 /// Signs `claims` with `key`; `typ` is `JWT` for ID tokens and `at+jwt` for access tokens.
@@ -73,7 +77,7 @@ mod tests {
     fn at_hash_follows_the_specification() {
         // OpenID Connect Core, appendix A.3 (the access token of the examples and its at_hash).
         assert_eq!(
-            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y", KeyAlg::Rs256),
             "77QmUPtjPfzWtF2AnpK9RQ"
         );
     }

@@ -48,6 +48,22 @@ pub trait LogoutNotifier: Send + Sync {
     async fn post_logout_token(&self, uri: &str, token: &str) -> Result<(), String>;
 }
 
+/// Reads a client's public keys (a JWKS, as text) from its `jwks_uri` (`private_key_jwt`).
+#[async_trait]
+pub trait JwksReader: Send + Sync {
+    async fn read_jwks(&self, uri: &str) -> Result<String, String>;
+}
+
+/// No reading keys from addresses (tests, the command line): such clients are refused.
+pub struct NoJwksReader;
+
+#[async_trait]
+impl JwksReader for NoJwksReader {
+    async fn read_jwks(&self, _uri: &str) -> Result<String, String> {
+        Err("reading keys from an address is not set up here".to_string())
+    }
+}
+
 #[async_trait]
 pub trait OidcStore: Send + Sync {
     async fn put_client(&self, client: &Client, audit: &AuditEvent) -> StoreResult<()>;
@@ -68,6 +84,18 @@ pub trait OidcStore: Send + Sync {
     async fn clients(&self) -> StoreResult<Vec<Client>>;
     async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
     async fn put_signing_key(&self, key: &StoredKey) -> StoreResult<()>;
+    /// Notes a client assertion's `jti` until `expires_at`; false when that client used it
+    /// already (and it has not expired). Forgets expired ones on the way.
+    async fn use_assertion(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: UnixMillis,
+        now: UnixMillis,
+    ) -> StoreResult<bool>;
+    /// Adds `key` and retires every key of its algorithm still in service when it starts to
+    /// sign (`active_from`).
+    async fn rotate_signing_key(&self, key: &StoredKey, audit: &AuditEvent) -> StoreResult<()>;
     /// Keeps an authorization request (serialized) while its person signs in, under the hash of
     /// the browser's continuation token.
     async fn put_auth_request(

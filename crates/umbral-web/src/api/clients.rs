@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use umbral_core::oidc::client::{Client, ClientEdit, NewClient};
+use umbral_core::oidc::keys::KeyAlg;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,8 +30,26 @@ fn view(c: &Client) -> Value {
         "redirect_uris": c.redirect_uris,
         "post_logout_redirect_uris": c.post_logout_redirect_uris,
         "backchannel_logout_uri": c.backchannel_logout_uri,
+        "token_endpoint_auth_method": c.auth_method(),
+        "id_token_signed_response_alg": c.id_token_alg.as_str(),
+        "jwks": c.jwks.as_deref().and_then(|j| serde_json::from_str::<Value>(j).ok()),
+        "jwks_uri": c.jwks_uri,
         "created_at": c.created_at,
     })
+}
+
+/// `RS256` (the default), `ES256` or `EdDSA`.
+fn id_token_alg(given: Option<&str>) -> Result<Option<KeyAlg>, umbral_core::CoreError> {
+    given
+        .map(|a| {
+            KeyAlg::parse(a).ok_or_else(|| {
+                umbral_core::CoreError::Validation(vec![umbral_core::error::FieldError::new(
+                    "id_token_signed_response_alg",
+                    "client.alg_invalid",
+                )])
+            })
+        })
+        .transpose()
 }
 
 fn fail(e: umbral_core::CoreError, ctx: &Ctx) -> Response {
@@ -56,6 +75,13 @@ pub struct ClientBody {
     /// Someone else's application: people are asked to consent.
     #[serde(default)]
     third_party: bool,
+    /// How its ID tokens are signed: `RS256` (default), `ES256` or `EdDSA`.
+    id_token_signed_response_alg: Option<String>,
+    /// `private_key_jwt` instead of a secret: the application's public keys (a JWKS)...
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    /// ... or where to read them.
+    jwks_uri: Option<String>,
 }
 
 #[utoipa::path(
@@ -74,6 +100,10 @@ pub async fn create(
     AdminKey(actor): AdminKey,
     ApiJson(b): ApiJson<ClientBody>,
 ) -> Response {
+    let alg = match id_token_alg(b.id_token_signed_response_alg.as_deref()) {
+        Ok(a) => a.unwrap_or_default(),
+        Err(e) => return fail(e, &ctx),
+    };
     let new = NewClient {
         name: b.name,
         redirect_uris: b.redirect_uris,
@@ -81,6 +111,9 @@ pub async fn create(
         backchannel_logout_uri: b.backchannel_logout_uri,
         public: b.public,
         third_party: b.third_party,
+        id_token_alg: alg,
+        jwks: b.jwks.map(|j| j.to_string()),
+        jwks_uri: b.jwks_uri,
     };
     match state.umbral.register_client(&actor, &new, &ctx.meta).await {
         Ok(r) => {
@@ -120,6 +153,11 @@ pub struct ClientPatch {
     /// `false` switches the application off (no codes, no tokens; its refresh tokens are
     /// revoked), `true` on again.
     active: Option<bool>,
+    id_token_signed_response_alg: Option<String>,
+    /// New keys of a `private_key_jwt` application.
+    #[schema(value_type = Option<Object>)]
+    jwks: Option<Value>,
+    jwks_uri: Option<String>,
 }
 
 #[utoipa::path(
@@ -141,7 +179,14 @@ pub async fn update(
     Path(id): Path<String>,
     ApiJson(b): ApiJson<ClientPatch>,
 ) -> Response {
+    let alg = match id_token_alg(b.id_token_signed_response_alg.as_deref()) {
+        Ok(a) => a,
+        Err(e) => return fail(e, &ctx),
+    };
     let edit = ClientEdit {
+        id_token_alg: alg,
+        jwks: b.jwks.map(|j| j.to_string()),
+        jwks_uri: b.jwks_uri,
         name: b.name,
         redirect_uris: b.redirect_uris,
         post_logout_redirect_uris: b.post_logout_redirect_uris,

@@ -62,15 +62,16 @@ async fn discovery(State(state): State<AppState>) -> Response {
         "backchannel_logout_supported": true,
         "backchannel_logout_session_supported": true,
         "introspection_endpoint": format!("{iss}/oauth2/introspect"),
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
         "jwks_uri": format!("{iss}/oauth2/jwks"),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": umbral_core::oidc::request::SCOPES,
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid", "acr", "amr", "at_hash", "azp",
@@ -94,11 +95,12 @@ async fn discovery(State(state): State<AppState>) -> Response {
 
 async fn jwks(State(state): State<AppState>) -> Response {
     match state.umbral.jwks().await {
-        // Short enough that a key published before it signs is fetched in time (ADR on keys).
-        Ok(set) => (
+        // A new key is published this long before it signs (ADR 0012), so that a cached copy
+        // always holds it in time.
+        Ok((set, max_age)) => (
             [
-                (CACHE_CONTROL, "public, max-age=300"),
-                (CONTENT_TYPE, "application/jwk-set+json"),
+                (CACHE_CONTROL, format!("public, max-age={max_age}")),
+                (CONTENT_TYPE, "application/jwk-set+json".to_string()),
             ],
             set.to_string(),
         )

@@ -3,7 +3,8 @@
 
 use super::*;
 
-/// `client_secret_basic` (RFC 6749 2.3.1: both parts form-urlencoded) or `client_secret_post`.
+/// `client_secret_basic` (RFC 6749 2.3.1: both parts form-urlencoded), `client_secret_post`, or
+/// `private_key_jwt` (`client_assertion`); one of them only.
 pub(super) fn credentials(
     headers: &HeaderMap,
     form: &[(String, String)],
@@ -25,17 +26,23 @@ pub(super) fn credentials(
                 .map(|(_, v)| v.into_owned())
                 .unwrap_or_default()
         };
-        if field("client_secret").is_some() {
+        if field("client_secret").is_some() || field("client_assertion").is_some() {
             return Err(TokenError::InvalidRequest("one way to authenticate the client"));
         }
         return Ok(ClientCredentials {
             client_id: Some(decode(id)),
             secret: Some(decode(secret)),
+            ..ClientCredentials::default()
         });
+    }
+    if field("client_secret").is_some() && field("client_assertion").is_some() {
+        return Err(TokenError::InvalidRequest("one way to authenticate the client"));
     }
     Ok(ClientCredentials {
         client_id: field("client_id"),
         secret: field("client_secret"),
+        assertion_type: field("client_assertion_type"),
+        assertion: field("client_assertion"),
     })
 }
 

@@ -133,6 +133,7 @@ async fn create(
         backchannel_logout_uri: Some(f.backchannel_logout_uri.trim().to_string()).filter(|u| !u.is_empty()),
         public: !f.public.is_empty(),
         third_party: !f.third_party.is_empty(),
+        ..NewClient::default()
     };
     match state.umbral.register_client(&actor, &new, &ctx.meta).await {
         Ok(r) => {

@@ -48,6 +48,7 @@ pub struct Settings {
     pub company: CompanySettings,
     pub billing: BillingSettings,
     pub postal: PostalSettings,
+    pub oidc: OidcSettings,
 }
 
 impl Default for Settings {
@@ -75,6 +76,7 @@ impl Default for Settings {
             company: CompanySettings::default(),
             billing: BillingSettings::default(),
             postal: PostalSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -326,6 +328,13 @@ impl Settings {
             problems.push(
                 "audit.retention_days must be 0 (for ever) or more (UMBRAL_AUDIT_RETENTION_DAYS)".to_string(),
             );
+        }
+        let o = &self.oidc;
+        if !(1..=1440).contains(&o.access_token_minutes) || !(1..=1440).contains(&o.id_token_minutes) {
+            problems.push("oidc: access_token_minutes and id_token_minutes must be 1 to 1440 (UMBRAL_OIDC_ACCESS_TOKEN_MINUTES, UMBRAL_OIDC_ID_TOKEN_MINUTES)".to_string());
+        }
+        if o.key_rotation_days < 0 || !(1..=10_080).contains(&o.jwks_max_age_minutes) {
+            problems.push("oidc: key_rotation_days must be 0 (by hand) or more, jwks_max_age_minutes 1 to 10080 (UMBRAL_OIDC_KEY_ROTATION_DAYS, UMBRAL_OIDC_JWKS_MAX_AGE_MINUTES)".to_string());
         }
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());

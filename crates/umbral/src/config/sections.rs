@@ -23,6 +23,33 @@ impl Default for AuditSettings {
     }
 }
 
+/// The OpenID Connect provider (single sign-on for the vendor's applications).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSettings {
+    /// How long access tokens live.
+    pub access_token_minutes: i64,
+    /// How long ID tokens live.
+    pub id_token_minutes: i64,
+    /// A new signing key is made this many days after the last one; 0 leaves rotation to
+    /// `umbral keys rotate`.
+    pub key_rotation_days: i64,
+    /// How long applications may keep the JWKS; a new key is published this long before it signs.
+    pub jwks_max_age_minutes: i64,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        let p = umbral_core::policy::OidcPolicy::default();
+        Self {
+            access_token_minutes: p.access_token.as_minutes(),
+            id_token_minutes: p.id_token.as_minutes(),
+            key_rotation_days: p.key_rotation.as_days(),
+            jwks_max_age_minutes: p.jwks_max_age.as_minutes(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsSettings {

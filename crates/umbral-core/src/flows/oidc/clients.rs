@@ -1,4 +1,4 @@
-//! Registering and managing applications, and the keys that sign for them.
+//! Registering and managing applications.
 
 use super::*;
 
@@ -109,58 +109,5 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         out.sort();
         out.dedup();
         Ok(out)
-    }
-
-    /// The keys, opened; a first key is made when there is none that signs.
-    pub(crate) async fn signing_keys(&self) -> Result<OpenKeys, CoreError> {
-        if let Some(k) = self.oidc_keys.read().await.as_ref()
-            && keys::signing(k, KeyAlg::Rs256, self.now()).is_some()
-        {
-            return Ok(k.clone());
-        }
-        let mut cached = self.oidc_keys.write().await;
-        let mut opened = self.open_keys().await?;
-        if keys::signing(&opened, KeyAlg::Rs256, self.now()).is_none() {
-            self.make_key(KeyAlg::Rs256).await?;
-            opened = self.open_keys().await?;
-        }
-        let opened = Arc::new(opened);
-        *cached = Some(opened.clone());
-        Ok(opened)
-    }
-
-    async fn open_keys(&self) -> Result<Vec<(StoredKey, SigningKey)>, CoreError> {
-        let mut out = Vec::new();
-        for stored in self.store.signing_keys().await? {
-            let der = self.config.secret_key.open(&stored.sealed, &stored.kid)?;
-            let key = keys::open(&stored.kid, stored.alg, &der)?;
-            out.push((stored, key));
-        }
-        Ok(out)
-    }
-
-    /// Makes a key, sealed under the configured encryption key; it signs at once (the first key
-    /// of an installation has no tokens in flight to keep valid).
-    async fn make_key(&self, alg: KeyAlg) -> Result<(), CoreError> {
-        let now = self.now();
-        let kid = secrets::new_id(now)?;
-        let der = keys::generate(alg)?;
-        let stored = StoredKey {
-            sealed: self.config.secret_key.seal(&der, &kid)?,
-            kid,
-            alg,
-            created_at: now,
-            active_from: now,
-            retire_at: None,
-        };
-        Ok(self.store.put_signing_key(&stored).await?)
-    }
-
-    /// The published keys (JWKS), read from the store so that every node's keys are there.
-    pub async fn jwks(&self) -> Result<Value, CoreError> {
-        self.signing_keys().await?;
-        let opened = self.open_keys().await?;
-        let set = keys::published(&opened, self.now(), KEEP_PUBLISHED_MS);
-        serde_json::to_value(set).map_err(|e| CoreError::Internal(e.to_string()))
     }
 }

@@ -25,16 +25,26 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             return Ok(0);
         }
         let keys = self.signing_keys().await?;
-        let key = keys::signing(&keys, KeyAlg::Rs256, self.now())
-            .ok_or_else(|| CoreError::Internal("no signing key".into()))?;
+        // Signed as the application's ID tokens are, which its library checks alike.
+        let algs: std::collections::HashMap<String, KeyAlg> = self
+            .store
+            .clients()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.id_token_alg))
+            .collect();
         let mut told = 0;
         for d in due {
+            let alg = algs.get(&d.client_id).copied().unwrap_or_default();
+            let key = keys
+                .signer(alg, now)
+                .ok_or_else(|| CoreError::Internal("no signing key".into()))?;
             let iat = now / 1000;
             let claims = json!({
                 "iss": self.issuer(),
                 "aud": d.client_id,
                 "iat": iat,
-                "exp": iat + 120,
+                "exp": iat + super::signing::LOGOUT_TOKEN_SECS,
                 "jti": secrets::new_id(now)?,
                 "sub": d.user_id.as_str(),
                 "sid": sid_of(&d.session_id),
@@ -159,14 +169,10 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
 
     /// An ID token this provider signed (expired or not): its audience, subject and session.
     async fn read_own_id_token(&self, token: &str) -> Result<Option<HintClaims>, CoreError> {
-        let keys = self.signing_keys().await?;
         let Some(kid) = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid) else {
             return Ok(None);
         };
-        let Some((_, key)) = keys.iter().find(|(s, _)| s.kid == kid) else {
-            return Ok(None);
-        };
-        let Ok(decoding) = jsonwebtoken::DecodingKey::from_jwk(&key.jwk) else {
+        let Some(key) = self.key_of(&kid).await? else {
             return Ok(None);
         };
         let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
@@ -174,7 +180,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         v.validate_exp = false;
         v.validate_aud = false;
         v.required_spec_claims.clear();
-        Ok(jsonwebtoken::decode::<HintClaims>(token, &decoding, &v)
+        Ok(jsonwebtoken::decode::<HintClaims>(token, &key.decoding, &v)
             .ok()
             .map(|d| d.claims))
     }

@@ -26,17 +26,18 @@ use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiScope};
 use crate::types::SessionId;
 
+mod client_auth;
 mod clients;
 mod consent;
 mod logout;
+mod signing;
 mod token;
+
+pub(crate) use client_auth::ClientJwksCache;
+pub(crate) use signing::OpenKeys;
 
 /// A waiting authorization request lives this long: the person may stop and come back later.
 const CONTINUATION_MS: i64 = 24 * 3_600_000;
-/// Access tokens live this long.
-pub const ACCESS_TOKEN_SECS: i64 = 600;
-/// A key stays published this long after it stops signing (the longest life of what it signed).
-const KEEP_PUBLISHED_MS: i64 = 24 * 3_600_000;
 
 /// What `authorize` decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +81,9 @@ pub enum Logout {
 pub struct ClientCredentials {
     pub client_id: Option<String>,
     pub secret: Option<String>,
+    /// `client_assertion_type` and `client_assertion` (`private_key_jwt`).
+    pub assertion_type: Option<String>,
+    pub assertion: Option<String>,
 }
 
 /// The token endpoint's refusals (RFC 6749 5.2).
@@ -136,9 +140,6 @@ pub struct Tokens {
     pub expires_in: i64,
     pub scope: String,
 }
-
-/// The keys in use, opened once per node.
-pub(crate) type OpenKeys = Arc<Vec<(StoredKey, SigningKey)>>;
 
 /// Back to the application that asked: `params` (a code, or an error) and the request's `state`.
 fn back_to(req: &AuthRequest, params: &[(&str, &str)]) -> Authorize {

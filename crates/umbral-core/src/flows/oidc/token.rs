@@ -4,27 +4,6 @@
 use super::*;
 
 impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S> {
-    /// The client behind a token request: a confidential one by its secret, a public one by its
-    /// id alone (its PKCE verifier then proves it).
-    async fn token_client(&self, creds: &ClientCredentials) -> Result<Client, TokenError> {
-        let id = creds
-            .client_id
-            .as_deref()
-            .filter(|i| !i.is_empty() && i.len() <= 100)
-            .ok_or(TokenError::InvalidClient)?;
-        let client = self
-            .store
-            .client(id)
-            .await?
-            .filter(Client::is_active)
-            .ok_or(TokenError::InvalidClient)?;
-        match (&creds.secret, client.is_public()) {
-            (Some(s), false) if client.secret_matches(s) => Ok(client),
-            (None, true) => Ok(client),
-            _ => Err(TokenError::InvalidClient),
-        }
-    }
-
     /// The authorization code grant (RFC 6749 4.1.3, RFC 7636 4.6).
     pub async fn exchange_code(
         &self,
@@ -198,7 +177,11 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         // the moment it is made.
         let keys = self.signing_keys().await?;
         let now = self.now();
-        let key = keys::signing(&keys, KeyAlg::Rs256, now).ok_or(TokenError::Server)?;
+        // Access tokens are read by Umbral and the vendor's resource servers, which take any
+        // key of the JWKS: ES256 signs them, fast. ID tokens follow the client's choice.
+        let access_key = keys.signer(KeyAlg::Es256, now).ok_or(TokenError::Server)?;
+        let id_key = keys.signer(client.id_token_alg, now).ok_or(TokenError::Server)?;
+        let lifetimes = &self.config.oidc;
         let iss = self.issuer();
         let sid = sid_of(&grant.session_id);
         let acr = if grant.amr.iter().any(|m| m == "mfa") {
@@ -212,7 +195,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             iss: iss.clone(),
             sub: user.id.as_str().to_string(),
             aud: iss.clone(),
-            exp: iat + ACCESS_TOKEN_SECS,
+            exp: iat + lifetimes.access_token.as_secs(),
             iat,
             jti: secrets::new_id(now)?,
             client_id: client.id.clone(),
@@ -222,28 +205,28 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             acr: acr.to_string(),
             amr: grant.amr.clone(),
         };
-        let access_token = tokens::sign(&access, key, "at+jwt")?;
+        let access_token = tokens::sign(&access, access_key, "at+jwt")?;
         let id = tokens::IdTokenClaims {
             iss,
             sub: user.id.as_str().to_string(),
             aud: client.id.clone(),
-            exp: iat + ACCESS_TOKEN_SECS,
+            exp: iat + lifetimes.id_token.as_secs(),
             iat,
             auth_time: grant.auth_time,
             nonce,
             sid,
             acr: acr.to_string(),
             amr: grant.amr.clone(),
-            at_hash: Some(tokens::at_hash(&access_token)),
+            at_hash: Some(tokens::at_hash(&access_token, id_key.alg)),
             azp: client.id.clone(),
             claims: scope_claims(user, ctx.membership.as_ref(), &grant.scopes),
         };
-        let id_token = tokens::sign(&id, key, "JWT")?;
+        let id_token = tokens::sign(&id, id_key, "JWT")?;
         Ok(Tokens {
             access_token,
             id_token,
             refresh_token,
-            expires_in: ACCESS_TOKEN_SECS,
+            expires_in: lifetimes.access_token.as_secs(),
             scope,
         })
     }
@@ -298,28 +281,19 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if access_token.is_empty() || access_token.len() > 4096 {
             return Err(CoreError::Unauthenticated);
         }
-        let keys = self.signing_keys().await?;
-        let kid = jsonwebtoken::decode_header(access_token)
-            .ok()
-            .and_then(|h| h.kid)
-            .ok_or(CoreError::Unauthenticated)?;
-        let (_, key) = keys
-            .iter()
-            .find(|(s, _)| s.kid == kid)
-            .ok_or(CoreError::Unauthenticated)?;
-        let decoding =
-            jsonwebtoken::DecodingKey::from_jwk(&key.jwk).map_err(|_| CoreError::Unauthenticated)?;
+        let header = jsonwebtoken::decode_header(access_token).map_err(|_| CoreError::Unauthenticated)?;
+        if header.typ.as_deref() != Some("at+jwt") {
+            // An ID token is no access token (RFC 9068 2.1).
+            return Err(CoreError::Unauthenticated);
+        }
+        let kid = header.kid.ok_or(CoreError::Unauthenticated)?;
+        let key = self.key_of(&kid).await?.ok_or(CoreError::Unauthenticated)?;
         let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
         v.set_issuer(&[self.issuer()]);
         v.set_audience(&[self.issuer()]);
         // Expiry against Umbral's clock, below.
         v.validate_exp = false;
-        let header_typ = jsonwebtoken::decode_header(access_token).ok().and_then(|h| h.typ);
-        if header_typ.as_deref() != Some("at+jwt") {
-            // An ID token is no access token (RFC 9068 2.1).
-            return Err(CoreError::Unauthenticated);
-        }
-        let claims = jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &decoding, &v)
+        let claims = jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &key.decoding, &v)
             .map_err(|_| CoreError::Unauthenticated)?
             .claims;
         let now = self.now();

@@ -1,6 +1,7 @@
 //! Single sign-on, driven by relying parties nobody here wrote (Authlib), against a real server.
 
 mod clients;
+mod keys;
 mod logout;
 mod tokens;
 
@@ -9,7 +10,7 @@ use umbral_testkit::umbral_core::ports::AuditStore;
 use umbral_testkit::umbral_core::staff::ApiActor;
 
 use serde_json::Value;
-use umbral_testkit::{TestApp, spawn_app};
+use umbral_testkit::{TestApp, spawn_app, spawn_app_with};
 
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
