@@ -22,6 +22,8 @@ pub struct Server {
     pub child: Child,
     pub base: String,
     pub pid: u32,
+    /// The database it runs on, for the command line.
+    pub database_url: String,
     /// The temporary folder of the SQLite file, removed with the server.
     dir: PathBuf,
 }
@@ -113,6 +115,7 @@ pub async fn start(cli: &Cli, env: &[(&str, String)]) -> Result<Server> {
         child,
         base,
         pid,
+        database_url: url,
         dir,
     })
 }

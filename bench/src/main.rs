@@ -8,10 +8,12 @@
 //!   umbral-bench burst    a crowd within capacity signing in at once: share of 503, rate, p99
 //!   umbral-bench totp     server CPU per TOTP code check at sign-in, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
+//!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
 
 mod burst;
 mod common;
 mod me;
+mod oidc;
 mod overload;
 mod postal;
 mod raw;
@@ -66,6 +68,13 @@ enum What {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// Server CPU per request of the single sign-on endpoints applications call.
+    Oidc {
+        #[arg(long, default_value_t = 4_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
     /// `umbral postal import` of a generated street-level CSV.
     Postal {
         #[arg(long, default_value_t = 1_000_000)]
@@ -114,5 +123,6 @@ async fn main() -> Result<()> {
             queue,
         } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
+        What::Oidc { requests, clients } => oidc::bench_oidc(&cli, *requests, *clients).await,
     }
 }

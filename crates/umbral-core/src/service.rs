@@ -82,6 +82,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) payments: Arc<dyn PaymentGateway>,
     /// The OpenID Connect provider's keys, opened once (`flows/oidc.rs`).
     pub(crate) oidc_keys: tokio::sync::RwLock<Option<crate::flows::oidc::OpenKeys>>,
+    /// Access tokens checked already, by their hash: their claims and session (`flows/oidc`).
+    pub(crate) oidc_seen: std::sync::Mutex<crate::flows::oidc::SeenTokens>,
     /// Reads the keys of `private_key_jwt` clients that give an address.
     pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
     /// Keys read from clients' addresses, by address, with when they were read.
@@ -121,6 +123,7 @@ impl<S: ?Sized> Umbral<S> {
             address_lookup: Arc::new(NoAddressLookup),
             payments: Arc::new(SandboxGateway::default()),
             oidc_keys: tokio::sync::RwLock::new(None),
+            oidc_seen: std::sync::Mutex::new(Default::default()),
             jwks_reader: Arc::new(crate::ports::NoJwksReader),
             client_jwks: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),

@@ -12,6 +12,7 @@ use umbral_core::ports::{BackchannelDue, CodeUse, Consent, OidcStore, StoreError
 use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::insert_audit;
+use crate::script::Script;
 use crate::{SqlStore, db};
 
 use crate::oidc_rows::*;
@@ -315,8 +316,20 @@ impl OidcStore for SqlStore {
         now: UnixMillis,
         expires_at: UnixMillis,
     ) -> StoreResult<()> {
-        let mut conn = self.write.get().await?;
-        insert_refresh(&mut conn, token_hash, family_id, grant, now, expires_at).await
+        // Relaxed (ADR 0008): a refresh token lost to a power cut is made again by signing in;
+        // the code it came from was spent with a full commit.
+        let mut script = Script::default();
+        script
+            .sql(INSERT_REFRESH)
+            .arg(token_hash)
+            .arg(family_id)
+            .arg(grant.client_id.as_str())
+            .arg(&grant.user_id)
+            .arg(&grant.session_id)
+            .arg(&json(grant)?)
+            .arg(now)
+            .arg(expires_at);
+        script.relaxed().run(&self.write).await
     }
 
     async fn rotate_refresh(

@@ -99,6 +99,10 @@ pub(crate) async fn refresh_row(
     }))
 }
 
+pub(crate) const INSERT_REFRESH: &str = "INSERT INTO oidc_refresh_tokens (token_hash, family_id, client_id, user_id, session_id, grant_json, \
+     created_at, expires_at, used_at, successor_hash, successor_sealed, revoked_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL)";
+
 pub(crate) async fn insert_refresh(
     conn: &mut sqlx::AnyConnection,
     token_hash: &str,
@@ -107,22 +111,18 @@ pub(crate) async fn insert_refresh(
     now: UnixMillis,
     expires_at: UnixMillis,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO oidc_refresh_tokens (token_hash, family_id, client_id, user_id, session_id, grant_json, \
-         created_at, expires_at, used_at, successor_hash, successor_sealed, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, NULL, NULL, NULL)",
-    )
-    .bind(token_hash)
-    .bind(family_id)
-    .bind(&grant.client_id)
-    .bind(grant.user_id.as_str())
-    .bind(grant.session_id.as_str())
-    .bind(json(grant)?)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
+    sqlx::query(INSERT_REFRESH)
+        .bind(token_hash)
+        .bind(family_id)
+        .bind(&grant.client_id)
+        .bind(grant.user_id.as_str())
+        .bind(grant.session_id.as_str())
+        .bind(json(grant)?)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     Ok(())
 }
 

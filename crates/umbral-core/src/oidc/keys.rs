@@ -124,6 +124,8 @@ pub fn open(kid: &str, alg: KeyAlg, pkcs8: &[u8]) -> Result<SigningKey, CoreErro
         KeyAlg::Es256 => EncodingKey::from_ec_der(pkcs8),
         KeyAlg::EdDsa => EncodingKey::from_ed_der(pkcs8),
     };
+    // Before anything asks jsonwebtoken for its provider, which installs the default one.
+    super::signer::remember(alg.jwt(), encoding.as_bytes());
     let mut jwk = Jwk::from_encoding_key(&encoding, alg.jwt()).map_err(|e| fail(&e))?;
     jwk.common.key_id = Some(kid.to_string());
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);

@@ -8,4 +8,5 @@ pub mod grant;
 pub mod keys;
 pub mod pkce;
 pub mod request;
+pub mod signer;
 pub mod tokens;

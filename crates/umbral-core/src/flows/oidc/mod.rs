@@ -36,6 +36,9 @@ mod token;
 pub(crate) use client_auth::ClientJwksCache;
 pub(crate) use signing::OpenKeys;
 
+/// Access tokens checked already: by the SHA-256 of the token, its claims and its session.
+pub(crate) type SeenTokens = std::collections::HashMap<[u8; 32], (tokens::AccessTokenClaims, SessionId)>;
+
 /// A waiting authorization request lives this long: the person may stop and come back later.
 const CONTINUATION_MS: i64 = 24 * 3_600_000;
 

@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// At most this many checked access tokens are remembered per node.
+const SEEN_MAX: usize = 10_000;
+
 impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S> {
     /// The authorization code grant (RFC 6749 4.1.3, RFC 7636 4.6).
     pub async fn exchange_code(
@@ -273,7 +276,9 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         }
     }
 
-    /// An access token this provider signed, unexpired, whose session still lives.
+    /// An access token this provider signed, unexpired, whose session still lives. A token
+    /// checked once is remembered (by its hash) with its session, so that the next call reads the
+    /// session only, without the signature check and the search for the session.
     async fn verify_access(
         &self,
         access_token: &str,
@@ -281,6 +286,44 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if access_token.is_empty() || access_token.len() > 4096 {
             return Err(CoreError::Unauthenticated);
         }
+        let now = self.now();
+        let seen_key: [u8; 32] = Sha256::digest(access_token.as_bytes()).into();
+        let seen = self.oidc_seen.lock().ok().and_then(|m| m.get(&seen_key).cloned());
+        let (claims, session) = match seen {
+            Some(s) => s,
+            None => {
+                let claims = self.check_access_signature(access_token).await?;
+                let checked = self.checked_session(&claims, now).await?;
+                if let Ok(mut m) = self.oidc_seen.lock() {
+                    // Bounded: a full table starts again (the tokens are checked anew).
+                    if m.len() >= SEEN_MAX {
+                        m.clear();
+                    }
+                    m.insert(seen_key, checked.clone());
+                }
+                checked
+            }
+        };
+        if claims.exp * 1000 <= now {
+            return Err(CoreError::Unauthenticated);
+        }
+        let ctx = self
+            .store
+            .session_context(&session)
+            .await?
+            .ok_or(CoreError::Unauthenticated)?;
+        let live = ctx.session.ended_at.is_none() && ctx.session.expires_at > now;
+        if !live || ctx.user.as_ref().is_none_or(|u| u.id.as_str() != claims.sub) {
+            return Err(CoreError::Unauthenticated);
+        }
+        Ok((claims, ctx))
+    }
+
+    /// The claims of an access token whose signature, type, issuer and audience hold.
+    async fn check_access_signature(
+        &self,
+        access_token: &str,
+    ) -> Result<tokens::AccessTokenClaims, CoreError> {
         let header = jsonwebtoken::decode_header(access_token).map_err(|_| CoreError::Unauthenticated)?;
         if header.typ.as_deref() != Some("at+jwt") {
             // An ID token is no access token (RFC 9068 2.1).
@@ -291,25 +334,25 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let mut v = jsonwebtoken::Validation::new(key.alg.jwt());
         v.set_issuer(&[self.issuer()]);
         v.set_audience(&[self.issuer()]);
-        // Expiry against Umbral's clock, below.
+        // Expiry against Umbral's clock, by the caller.
         v.validate_exp = false;
-        let claims = jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &key.decoding, &v)
-            .map_err(|_| CoreError::Unauthenticated)?
-            .claims;
-        let now = self.now();
-        if claims.exp * 1000 <= now {
-            return Err(CoreError::Unauthenticated);
-        }
+        jsonwebtoken::decode::<tokens::AccessTokenClaims>(access_token, &key.decoding, &v)
+            .map(|d| d.claims)
+            .map_err(|_| CoreError::Unauthenticated)
+    }
+
+    /// The live session an access token names (`sid`) among its user's.
+    async fn checked_session(
+        &self,
+        claims: &tokens::AccessTokenClaims,
+        now: i64,
+    ) -> Result<(tokens::AccessTokenClaims, SessionId), CoreError> {
         let user_id = crate::types::UserId::from(claims.sub.as_str());
         let live = self.store.live_sessions_of(&user_id, now).await?;
-        let Some(session) = live.iter().find(|s| sid_of(&s.id_hash) == claims.sid) else {
-            return Err(CoreError::Unauthenticated);
-        };
-        let ctx = self
-            .store
-            .session_context(&session.id_hash)
-            .await?
+        let session = live
+            .into_iter()
+            .find(|s| sid_of(&s.id_hash) == claims.sid)
             .ok_or(CoreError::Unauthenticated)?;
-        Ok((claims, ctx))
+        Ok((claims.clone(), session.id_hash))
     }
 }
