@@ -615,7 +615,8 @@ impl OidcStore for SqlStore {
 
 async fn insert_key(conn: &mut sqlx::AnyConnection, k: &StoredKey) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO oidc_keys (kid, alg, sealed, created_at, active_from, retire_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO oidc_keys (kid, alg, sealed, created_at, active_from, retire_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (kid) DO NOTHING",
     )
     .bind(&k.kid)
     .bind(k.alg.as_str())

@@ -99,7 +99,36 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     }
 }
 
+/// Another server on the same database and clock: a second node.
+pub struct Node {
+    pub base: String,
+    running: Running,
+}
+
+impl Node {
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
 impl TestApp {
+    /// Starts a second node on this server's database and public address (with the default
+    /// test settings), as behind one load balancer.
+    pub async fn another_node(&self) -> Node {
+        let mut settings = test_settings(&self.db.url);
+        settings.public_url = self.base.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        settings.listen = format!("127.0.0.1:{port}");
+        let running = umbral::start(&settings, self.clock.clone(), listener)
+            .await
+            .expect("start");
+        Node {
+            base: format!("http://127.0.0.1:{port}"),
+            running,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -161,11 +161,12 @@ pub fn rotation_due(keys: &[(StoredKey, SigningKey)], alg: KeyAlg, now: UnixMill
         .is_some_and(|newest| newest + every <= now)
 }
 
-/// The key that signs now with `alg`: the newest active one.
+/// The key that signs now with `alg`: the newest active one (by `kid` between two that start
+/// at the same moment, so that every node picks the same).
 pub fn signing(keys: &[(StoredKey, SigningKey)], alg: KeyAlg, now: UnixMillis) -> Option<&SigningKey> {
     keys.iter()
         .filter(|(s, _)| s.alg == alg && s.active_from <= now && s.retire_at.is_none_or(|r| now < r))
-        .max_by_key(|(s, _)| s.active_from)
+        .max_by_key(|(s, _)| (s.active_from, &s.kid))
         .map(|(_, k)| k)
 }
 

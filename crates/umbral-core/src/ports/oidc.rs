@@ -83,6 +83,7 @@ pub trait OidcStore: Send + Sync {
     /// Newest first.
     async fn clients(&self) -> StoreResult<Vec<Client>>;
     async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    /// Adds a key; a key of the same `kid` already there stays (another node wrote it first).
     async fn put_signing_key(&self, key: &StoredKey) -> StoreResult<()>;
     /// Notes a client assertion's `jti` until `expires_at`; false when that client used it
     /// already (and it has not expired). Forgets expired ones on the way.

@@ -72,6 +72,8 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let mut opened = self.open_keys().await?;
         // The first keys of an installation sign at once (no application holds a JWKS yet); an
         // algorithm added later is published first.
+        // Each algorithm's first key has a fixed `kid`, so that nodes starting together on a
+        // new database keep one of them (the store keeps the first written), not one each.
         let starts = if opened.is_empty() {
             now
         } else {
@@ -80,7 +82,10 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let mut made = false;
         for alg in KeyAlg::ALL {
             if !opened.iter().any(|(s, _)| s.alg == alg) {
-                self.store.put_signing_key(&self.new_key(alg, starts)?).await?;
+                let kid = format!("{}-1", alg.as_str().to_ascii_lowercase());
+                self.store
+                    .put_signing_key(&self.new_key(alg, starts, Some(kid))?)
+                    .await?;
                 made = true;
             }
         }
@@ -106,10 +111,14 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         Ok(out)
     }
 
-    /// A key sealed under the configured encryption key, signing from `active_from`.
-    fn new_key(&self, alg: KeyAlg, active_from: i64) -> Result<StoredKey, CoreError> {
+    /// A key sealed under the configured encryption key, signing from `active_from`; a new
+    /// `kid` unless given.
+    fn new_key(&self, alg: KeyAlg, active_from: i64, kid: Option<String>) -> Result<StoredKey, CoreError> {
         let now = self.now();
-        let kid = secrets::new_id(now)?;
+        let kid = match kid {
+            Some(k) => k,
+            None => secrets::new_id(now)?,
+        };
         let der = keys::generate(alg)?;
         Ok(StoredKey {
             sealed: self.config.secret_key.seal(&der, &kid)?,
@@ -162,7 +171,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             if only_due && (every == 0 || !keys::rotation_due(&ring.keys, alg, now, every)) {
                 continue;
             }
-            let key = self.new_key(alg, now + self.publish_ahead_ms())?;
+            let key = self.new_key(alg, now + self.publish_ahead_ms(), None)?;
             let audit =
                 AuditEvent::new(now, "oidc.key_rotated", None, &RequestMeta::default())?.details(format!(
                     "alg={};kid={};signs_from={}",

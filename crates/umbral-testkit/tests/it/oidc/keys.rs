@@ -252,3 +252,90 @@ async fn keys_are_published_before_they_sign_and_after_they_stop() {
     assert_eq!(app.umbral().rotate_keys(true).await.unwrap().len(), 3);
     app.stop().await;
 }
+
+/// Two nodes on one database: a code node A issued is exchanged on node B, whose ID token A's
+/// JWKS verifies; a refresh token sent to both at once is spent once (the other answer is the
+/// same successor, the retry rule); an access token from one node works on the other.
+#[tokio::test]
+async fn two_nodes_share_keys_clients_codes_and_refresh_tokens() {
+    let app = spawn_app().await;
+    let b = app.another_node().await;
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let code = url_param(&location, "code");
+    let http = reqwest::Client::new();
+    let post = |base: &str, form: Vec<(&'static str, String)>| {
+        let req = http
+            .post(format!("{base}/oauth2/token"))
+            .basic_auth(&id, Some(&secret))
+            .form(&form);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, tokens) = post(
+        &b.base,
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code.clone()),
+            ("redirect_uri", REDIRECT.into()),
+            ("code_verifier", start["verifier"].as_str().unwrap().into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "node B exchanges node A's code: {tokens}");
+    let kid = header(tokens["id_token"].as_str().unwrap())["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        kids(&jwks(&app).await.0).contains(&kid),
+        "node A publishes node B's signing key"
+    );
+    // The code is spent for both nodes.
+    let (status, again) = post(
+        &app.base,
+        vec![
+            ("grant_type", "authorization_code".into()),
+            ("code", code),
+            ("redirect_uri", REDIRECT.into()),
+            ("code_verifier", start["verifier"].as_str().unwrap().into()),
+        ],
+    )
+    .await;
+    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
+    // The access token of node B's answer reads userinfo on both nodes.
+    let info = http
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let on_b = http
+        .get(format!("{}/oauth2/userinfo", b.base))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((info.status().as_u16(), on_b.status().as_u16()), (200, 200));
+    // One refresh token, both nodes at once: one rotation, both answers name its successor.
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let pair = || {
+        vec![
+            ("grant_type", "refresh_token".to_string()),
+            ("refresh_token", refresh.clone()),
+        ]
+    };
+    let ((sa, ra), (sb, rb)) = tokio::join!(post(&app.base, pair()), post(&b.base, pair()));
+    assert_eq!((sa, sb), (200, 200), "{ra} {rb}");
+    assert_eq!(
+        ra["refresh_token"], rb["refresh_token"],
+        "one winner: the same successor"
+    );
+    b.stop().await;
+    app.stop().await;
+}
