@@ -86,8 +86,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) oidc_seen: std::sync::Mutex<crate::flows::oidc::SeenTokens>,
     /// Reads the keys of `private_key_jwt` clients that give an address.
     pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
-    /// Keys read from clients' addresses, by address, with when they were read.
-    pub(crate) client_jwks: std::sync::Mutex<crate::flows::oidc::ClientJwksCache>,
+    /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
+    pub(crate) client_cache: std::sync::Mutex<crate::flows::oidc::ClientCache>,
     /// The last readiness check and when it ran (`ready`).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
@@ -125,7 +125,7 @@ impl<S: ?Sized> Umbral<S> {
             oidc_keys: tokio::sync::RwLock::new(None),
             oidc_seen: std::sync::Mutex::new(Default::default()),
             jwks_reader: Arc::new(crate::ports::NoJwksReader),
-            client_jwks: std::sync::Mutex::new(Default::default()),
+            client_cache: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),
         }
     }

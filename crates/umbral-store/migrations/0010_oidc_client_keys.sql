@@ -12,3 +12,4 @@ CREATE TABLE oidc_assertions (
     PRIMARY KEY (client_id, jti)
 );
 CREATE INDEX oidc_assertions_expiry ON oidc_assertions (expires_at);
+

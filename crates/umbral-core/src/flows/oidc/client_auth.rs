@@ -9,8 +9,19 @@ use jsonwebtoken::jwk::JwkSet;
 use super::*;
 use crate::oidc::assertion;
 
-/// Keys read from clients' `jwks_uri`, by address: when they were read, and the keys.
-pub(crate) type ClientJwksCache = HashMap<String, (i64, Arc<JwkSet>)>;
+/// What a node keeps of its clients between token requests: each client as read (and when), and
+/// keys read from clients' `jwks_uri`, by address.
+#[derive(Default)]
+pub(crate) struct ClientCache {
+    clients: HashMap<String, (i64, Option<Client>)>,
+    jwks: HashMap<String, (i64, Arc<JwkSet>)>,
+}
+
+/// A client read from the store serves token requests this long on a node: a change made on
+/// another node (a new secret, switched off) reaches this one within it; on this node at once.
+const CLIENT_FRESH_MS: i64 = 5_000;
+/// At most this many clients are kept (a full table starts again).
+const CLIENTS_MAX: usize = 1_000;
 
 /// Keys read from an address are read again after this long, or sooner (at most every 10 s)
 /// when an assertion names a key they do not hold.
@@ -37,8 +48,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             .filter(|i| !i.is_empty() && i.len() <= 100)
             .ok_or(TokenError::InvalidClient)?;
         let client = self
-            .store
-            .client(&id)
+            .cached_client(&id)
             .await?
             .filter(Client::is_active)
             .ok_or(TokenError::InvalidClient)?;
@@ -88,7 +98,11 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         }
         let uri = client.jwks_uri.as_deref().ok_or(TokenError::InvalidClient)?;
         let now = self.now();
-        let cached = self.client_jwks.lock().ok().and_then(|c| c.get(uri).cloned());
+        let cached = self
+            .client_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.jwks.get(uri).cloned());
         if let Some((at, keys)) = &cached {
             let holds = kid.is_none_or(|k| keys.find(k).is_some());
             if now - at < JWKS_FRESH_MS && (holds || now - at < JWKS_RETRY_MS) {
@@ -104,9 +118,39 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 return cached.map(|(_, k)| k).ok_or(TokenError::InvalidClient);
             }
         };
-        if let Ok(mut c) = self.client_jwks.lock() {
-            c.insert(uri.to_string(), (now, keys.clone()));
+        if let Ok(mut c) = self.client_cache.lock() {
+            c.jwks.insert(uri.to_string(), (now, keys.clone()));
         }
         Ok(keys)
+    }
+
+    /// The client, as read at most five seconds ago (`CLIENT_FRESH_MS`).
+    async fn cached_client(&self, id: &str) -> Result<Option<Client>, CoreError> {
+        let now = self.now();
+        let kept = self
+            .client_cache
+            .lock()
+            .ok()
+            .and_then(|c| c.clients.get(id).cloned());
+        if let Some((at, client)) = kept
+            && (at..at + CLIENT_FRESH_MS).contains(&now)
+        {
+            return Ok(client);
+        }
+        let client = self.store.client(id).await?;
+        if let Ok(mut c) = self.client_cache.lock() {
+            if c.clients.len() >= CLIENTS_MAX {
+                c.clients.clear();
+            }
+            c.clients.insert(id.to_string(), (now, client.clone()));
+        }
+        Ok(client)
+    }
+
+    /// Forgets what this node kept of a client it just changed.
+    pub(super) fn forget_client(&self, id: &str) {
+        if let Ok(mut c) = self.client_cache.lock() {
+            c.clients.remove(id);
+        }
     }
 }

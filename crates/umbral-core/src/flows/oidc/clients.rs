@@ -43,6 +43,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         {
             return Err(CoreError::NotFound);
         }
+        self.forget_client(id);
         Ok(secret)
     }
 
@@ -66,6 +67,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if id.len() > 100 || !self.store.set_client_disabled(id, at, &audit).await? {
             return Err(CoreError::NotFound);
         }
+        self.forget_client(id);
         Ok(())
     }
 
@@ -87,6 +89,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if !self.store.update_client(&changed, &audit).await? {
             return Err(CoreError::NotFound);
         }
+        self.forget_client(id);
         Ok(changed)
     }
 

@@ -33,7 +33,7 @@ mod logout;
 mod signing;
 mod token;
 
-pub(crate) use client_auth::ClientJwksCache;
+pub(crate) use client_auth::ClientCache;
 pub(crate) use signing::OpenKeys;
 
 /// Access tokens checked already: by the SHA-256 of the token, its claims and its session.
