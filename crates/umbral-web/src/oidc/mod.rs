@@ -95,7 +95,7 @@ async fn discovery(State(state): State<AppState>) -> Response {
 
 async fn jwks(State(state): State<AppState>) -> Response {
     match state.umbral.jwks().await {
-        // A new key is published this long before it signs (ADR 0012), so that a cached copy
+        // A new key is published this long before it signs (ADR 0011), so that a cached copy
         // always holds it in time.
         Ok((set, max_age)) => (
             [
