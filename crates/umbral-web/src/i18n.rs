@@ -274,6 +274,8 @@ mod tests {
             include_str!("../../umbral-core/src/flows/signup.rs"),
             include_str!("../../umbral-core/src/flows/organization.rs"),
             include_str!("../../umbral-core/src/flows/invitations.rs"),
+            include_str!("../../umbral-core/src/oidc/client.rs"),
+            include_str!("api/clients.rs"),
         ]
         .join("\n");
         let mut found = 0;

@@ -56,6 +56,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("staff_home.html", include_str!("../templates/staff_home.html")),
     ("_staff_nav.html", include_str!("../templates/_staff_nav.html")),
+    (
+        "_client_fields.html",
+        include_str!("../templates/_client_fields.html"),
+    ),
+    (
+        "staff_client.html",
+        include_str!("../templates/staff_client.html"),
+    ),
     ("audit.html", include_str!("../templates/audit.html")),
     (
         "staff_settings.html",

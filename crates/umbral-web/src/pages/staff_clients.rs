@@ -9,7 +9,8 @@ use axum::routing::{get, post};
 use minijinja::context;
 use std::collections::HashMap;
 use umbral_core::CoreError;
-use umbral_core::oidc::client::NewClient;
+use umbral_core::oidc::client::{Client, ClientEdit, NewClient};
+use umbral_core::oidc::keys::KeyAlg;
 use umbral_core::staff::ApiActor;
 
 use super::form::{NoFields, Posted};
@@ -17,7 +18,17 @@ use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
 
-const NOTICES: [&str; 2] = ["client_disabled", "client_enabled"];
+const NOTICES: [&str; 3] = ["client_disabled", "client_enabled", "client_changed"];
+
+/// The fields of an application, in the order errors are shown.
+const FIELDS: [&str; 6] = [
+    "_form",
+    "name",
+    "redirect_uris",
+    "post_logout_redirect_uris",
+    "backchannel_logout_uri",
+    "id_token_alg",
+];
 
 /// What a page shows once: a new client's id and secret, or a rotated secret.
 #[derive(Default)]
@@ -48,29 +59,10 @@ async fn render(
         notice => notice,
         issuer => state.umbral.issuer(),
     };
-    let mut page = FormPage::new(
-        state,
-        ctx,
-        "staff_clients.html",
-        &[
-            "_form",
-            "name",
-            "redirect_uris",
-            "post_logout_redirect_uris",
-            "backchannel_logout_uri",
-        ],
-    );
+    let mut page = FormPage::new(state, ctx, "staff_clients.html", &FIELDS);
     match error {
         Some((e, typed)) => {
-            page = page.keep(
-                typed,
-                &[
-                    "name",
-                    "redirect_uris",
-                    "post_logout_redirect_uris",
-                    "backchannel_logout_uri",
-                ],
-            );
+            page = page.keep(typed, &FIELDS[1..]);
             page.error(e, extra)
         }
         None => page.render(StatusCode::OK, extra),
@@ -106,6 +98,17 @@ pub struct ClientForm {
     backchannel_logout_uri: String,
     public: String,
     third_party: String,
+    id_token_alg: String,
+}
+
+impl ClientForm {
+    /// The algorithm chosen; an unknown one is an error on its field.
+    fn alg(&self) -> Result<KeyAlg, CoreError> {
+        match self.id_token_alg.as_str() {
+            "" => Ok(KeyAlg::default()),
+            a => KeyAlg::parse(a).ok_or_else(|| CoreError::invalid("id_token_alg", "client.alg_invalid")),
+        }
+    }
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -126,7 +129,12 @@ async fn create(
     let Ok(f) = posted.checked() else {
         return expired(&state, &ctx, &actor, &typed).await;
     };
+    let alg = match f.alg() {
+        Ok(a) => a,
+        Err(e) => return render(&state, &ctx, &actor, Shown::default(), None, Some((&e, &typed))).await,
+    };
     let new = NewClient {
+        id_token_alg: alg,
         name: f.name.clone(),
         redirect_uris: lines(&f.redirect_uris),
         post_logout_redirect_uris: lines(&f.post_logout_redirect_uris),
@@ -217,9 +225,97 @@ async fn enable(
     switch(state, ctx, actor, id, posted, true).await
 }
 
+/// One application's page: what it is, and its fields to change.
+async fn client_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &ApiActor,
+    id: &str,
+    error: Option<(&CoreError, &HashMap<String, String>)>,
+) -> Response {
+    let client = match state.umbral.oidc_clients(actor).await {
+        Ok(list) => list.into_iter().find(|c| c.id == id),
+        Err(e) => return state.error_page(ctx, &e),
+    };
+    let Some(client) = client else {
+        return state.error_page(ctx, &CoreError::NotFound);
+    };
+    let extra = context! {
+        id => client.id, name => client.name, auth_method => client.auth_method(),
+        issuer => state.umbral.issuer(),
+    };
+    let page = FormPage::new(state, ctx, "staff_client.html", &FIELDS);
+    match error {
+        Some((e, typed)) => page.keep(typed, &FIELDS[1..]).error(e, extra),
+        None => page
+            .keep(&values(&client), &FIELDS[1..])
+            .render(StatusCode::OK, extra),
+    }
+}
+
+/// A client's fields as its form shows them (addresses one per line).
+fn values(c: &Client) -> HashMap<String, String> {
+    HashMap::from([
+        ("name".to_string(), c.name.clone()),
+        ("redirect_uris".to_string(), c.redirect_uris.join("\n")),
+        (
+            "post_logout_redirect_uris".to_string(),
+            c.post_logout_redirect_uris.join("\n"),
+        ),
+        (
+            "backchannel_logout_uri".to_string(),
+            c.backchannel_logout_uri.clone().unwrap_or_default(),
+        ),
+        ("id_token_alg".to_string(), c.id_token_alg.as_str().to_string()),
+    ])
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(id): Path<String>,
+) -> Response {
+    client_page(&state, &ctx, &actor, &id, None).await
+}
+
+async fn change(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    StaffPage(actor): StaffPage,
+    Path(id): Path<String>,
+    posted: Posted<ClientForm>,
+) -> Response {
+    let typed = posted.typed().clone();
+    let Ok(f) = posted.checked() else {
+        let e = CoreError::invalid("_form", "request.form_expired");
+        return client_page(&state, &ctx, &actor, &id, Some((&e, &typed))).await;
+    };
+    let alg = match f.alg() {
+        Ok(a) => a,
+        Err(e) => return client_page(&state, &ctx, &actor, &id, Some((&e, &typed))).await,
+    };
+    let edit = ClientEdit {
+        name: Some(f.name.clone()),
+        redirect_uris: Some(lines(&f.redirect_uris)),
+        post_logout_redirect_uris: Some(lines(&f.post_logout_redirect_uris)),
+        backchannel_logout_uri: Some(
+            Some(f.backchannel_logout_uri.trim().to_string()).filter(|u| !u.is_empty()),
+        ),
+        id_token_alg: Some(alg),
+        ..ClientEdit::default()
+    };
+    match state.umbral.update_client(&actor, &id, &edit, &ctx.meta).await {
+        Ok(_) => Redirect::to("/staff/clients?notice=client_changed").into_response(),
+        Err(e @ CoreError::Validation(_)) => client_page(&state, &ctx, &actor, &id, Some((&e, &typed))).await,
+        Err(e) => state.error_page(&ctx, &e),
+    }
+}
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff/clients", get(list).post(create))
+        .route("/staff/clients/{id}", get(show).post(change))
         .route("/staff/clients/{id}/rotate-secret", post(rotate))
         .route("/staff/clients/{id}/disable", post(disable))
         .route("/staff/clients/{id}/enable", post(enable))

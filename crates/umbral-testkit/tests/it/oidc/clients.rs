@@ -115,6 +115,78 @@ async fn staff_register_rotate_and_switch_off_applications() {
     app.stop().await;
 }
 
+/// An application's own page in the console shows its fields and changes them: a bad address
+/// names the field in the page's language and changes nothing; a good change is audited and
+/// takes effect (ID tokens in the algorithm chosen).
+#[tokio::test]
+async fn staff_change_an_application_in_the_console() {
+    let app = spawn_app().await;
+    let staff = app.staff("staff@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let (status, page) = app
+        .get_text(&staff, &format!("/staff/clients/{id}?lang=pt-BR"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Salvar alterações") && page.contains("127.0.0.1:9&#x2f;cb"),
+        "{page}"
+    );
+    assert!(page.contains("client_secret_basic"));
+    let csrf = umbral_testkit::csrf_from(&page);
+    let post = |fields: Vec<(&'static str, String)>| {
+        staff
+            .post(app.url(&format!("/staff/clients/{id}?lang=pt-BR")))
+            .form(&fields)
+            .send()
+    };
+    let r = post(vec![
+        ("csrf_token", csrf.clone()),
+        ("name", "Faturamento".into()),
+        ("redirect_uris", "ftp://x".into()),
+        ("id_token_alg", "ES256".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Cada endereço deve ser https"), "{page}");
+    assert!(page.contains("ftp:&#x2f;&#x2f;x"), "what was typed is kept");
+    let unchanged = app
+        .umbral()
+        .oidc_clients(&ApiActor::command_line())
+        .await
+        .unwrap();
+    assert_eq!(unchanged[0].name, "Billing");
+    let r = post(vec![
+        ("csrf_token", csrf.clone()),
+        ("name", "Faturamento".into()),
+        (
+            "redirect_uris",
+            format!("{REDIRECT}\nhttps://billing.example.com/cb"),
+        ),
+        ("id_token_alg", "ES256".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(r.headers()["location"], "/staff/clients?notice=client_changed");
+    let changed = app
+        .umbral()
+        .oidc_clients(&ApiActor::command_line())
+        .await
+        .unwrap();
+    assert_eq!(changed[0].name, "Faturamento");
+    assert_eq!(changed[0].redirect_uris.len(), 2);
+    let browser = app.signed_up("ana@example.com").await;
+    let tokens = code_flow(&app, &browser, &id, &secret, "").await;
+    let alg = jsonwebtoken::decode_header(tokens["id_token"].as_str().unwrap())
+        .unwrap()
+        .alg;
+    assert_eq!(alg, jsonwebtoken::Algorithm::ES256);
+    let (status, _) = app.get_text(&staff, "/staff/clients/nope").await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
+
 /// The admin API manages applications with a staff-wide key; an organization's key may not.
 #[tokio::test]
 async fn the_admin_api_manages_applications() {

@@ -3,6 +3,7 @@
 mod clients;
 mod keys;
 mod logout;
+mod rust_rp;
 mod tokens;
 
 use umbral_testkit::umbral_core::oidc::client::NewClient;
