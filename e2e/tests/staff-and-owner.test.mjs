@@ -25,6 +25,7 @@ const more = {
     waiting: "Tu solicitud está confirmada y espera a nuestro equipo.", resets: "Restablecimientos de métodos",
     approve: "Aprobar", approved: "Aprobado:", invitations: "Una organización te invitó a unirte.",
     joinTitle: "Invitaciones", join: /^Unirme a /, orgLine: "Organización:",
+    saveChanges: "Guardar cambios", changed: "La aplicación se modificó.",
   },
   "pt-BR": {
     invite: "Defina sua senha", saveContinue: "Salvar e continuar", newPassword: "Nova senha",
@@ -34,6 +35,7 @@ const more = {
     waiting: "Sua solicitação foi confirmada e aguarda nossa equipe.", resets: "Redefinições de métodos",
     approve: "Aprovar", approved: "Aprovado:", invitations: "Uma organização convidou você para participar.",
     joinTitle: "Convites", join: /^Participar de /, orgLine: "Organização:",
+    saveChanges: "Salvar alterações", changed: "O aplicativo foi alterado.",
   },
 };
 
@@ -166,6 +168,16 @@ for (const lang of ["es", "pt-BR"]) {
     await row.getByRole("button", { name: w.approve }).click();
     await s.getByText(w.approved).waitFor();
     await s.screenshot({ path: join(shots, `staff-approved-${lang}.png`), fullPage: true });
+
+    // An application's own page in the console: its fields, changed and saved.
+    umbral.cli(["client", "create", "--name", `Billing ${tag}`, "--redirect-uri", "https://billing.example.com/cb"]);
+    await s.goto(`${umbral.base}/staff/clients`);
+    await s.getByRole("link", { name: `Billing ${tag}` }).click();
+    await s.getByRole("button", { name: w.saveChanges }).waitFor();
+    await shoot(s, `staff-client-${lang}`);
+    await s.locator("#id_token_alg").selectOption("ES256");
+    await s.getByRole("button", { name: w.saveChanges }).click();
+    await s.getByText(w.changed).waitFor();
 
     // The user's next sign-in goes to set-up.
     await signIn(u, lang, userEmail);
