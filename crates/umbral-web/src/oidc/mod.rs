@@ -184,6 +184,18 @@ fn redirect(to: &str) -> Response {
     resp
 }
 
+/// To `path` (of Umbral), with the request waiting under `continuation` in the browser.
+fn wait_at(state: &AppState, path: &str, continuation: &str) -> Response {
+    let mut resp = redirect(path);
+    append_cookie(
+        &mut resp,
+        &state
+            .cookies
+            .set(state.cookies.authz, continuation, Some(24 * 3600)),
+    );
+    resp
+}
+
 async fn answer(
     state: &AppState,
     ctx: &Ctx,
@@ -243,16 +255,9 @@ async fn answer(
             }
             resp
         }
-        Ok(Authorize::Consent { continuation }) => {
-            let mut resp = redirect("/oauth2/consent");
-            append_cookie(
-                &mut resp,
-                &state
-                    .cookies
-                    .set(state.cookies.authz, &continuation, Some(24 * 3600)),
-            );
-            resp
-        }
+        Ok(Authorize::Consent { continuation }) => wait_at(state, "/oauth2/consent", &continuation),
+        // Security lists the ways to add one, and the way back while the request waits.
+        Ok(Authorize::AddFactor { continuation }) => wait_at(state, "/settings/security", &continuation),
         Ok(Authorize::ErrorPage(code)) => error_page(state, ctx, code),
         Err(e) => state.error_page(ctx, &e),
     }

@@ -124,6 +124,8 @@ async fn render_security(
         sessions => sessions,
         apps => apps,
         notice => notice,
+        // An application's sign-in waits in this browser (it asked for two factors).
+        app_waiting => ctx.authz_cookie.is_some(),
     };
     let page = FormPage::new(state, ctx, "security.html", PASSWORD_FORM);
     match error {

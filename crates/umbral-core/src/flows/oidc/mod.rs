@@ -62,6 +62,10 @@ pub enum Authorize {
     /// The person is asked whether the application may see what it asks for; the request
     /// waits under `continuation` (`consent.rs`).
     Consent { continuation: String },
+    /// The application asked for two factors (`acr_values=mfa`) and the person has none: they
+    /// set one up in Security first (which renews the session with it); the request waits
+    /// under `continuation`.
+    AddFactor { continuation: String },
     /// Shown to the person, never redirected: the client or its redirect URI cannot be trusted.
     ErrorPage(&'static str),
 }
@@ -247,7 +251,6 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let Some(req) = self.waiting_request(continuation).await? else {
             return Ok(None);
         };
-        let id_hash = secrets::hash_token(continuation);
         let signed_in = auth.filter(|a| a.next == Next::Done);
         // A sign-in made since the request was asked for is the fresh one it wanted.
         let fresh = signed_in.is_some_and(|a| a.session.created_at >= req.asked_at);
@@ -261,16 +264,11 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 sign_out: signed_in.is_some(),
             }));
         };
-        let back = |params: &[(&str, &str)]| back_to(&req, params);
         if req.wants_mfa && a.session.mfa_at.is_none() {
-            self.store.end_auth_request(&id_hash).await?;
-            return Ok(Some(back(&[
-                ("error", "interaction_required"),
-                (
-                    "error_description",
-                    "two factors were asked for; this person has no second factor",
-                ),
-            ])));
+            // A sign-in that passed a second factor has one; this person has none yet.
+            return Ok(Some(Authorize::AddFactor {
+                continuation: continuation.to_string(),
+            }));
         }
         self.code_or_consent(&req, a, None, Some(continuation))
             .await
@@ -373,6 +371,12 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 ),
                 ("error_description", "the person must sign in"),
             ])),
+            // Signed in as asked, but with one factor and none to give: one is set up first.
+            Some(a) if !req.prompt.login && !req.prompt.create && fresh_enough(a) => {
+                Ok(Authorize::AddFactor {
+                    continuation: self.keep_request(&req).await?,
+                })
+            }
             _ => {
                 let mut req = req.clone();
                 req.asked_at = now;

@@ -347,3 +347,60 @@ async fn ui_locales_login_hint_and_prompt_create() {
     assert_eq!(r.headers()["location"], "/signup");
     app.stop().await;
 }
+
+/// `acr_values=mfa` for a person with one factor and none to give (two-step verification
+/// optional, never set up): Security, with the request waiting and saying why; once an
+/// authenticator app is set up (which renews the session with it), back to the application
+/// with a code whose ID token says two factors. `prompt=none` answers `interaction_required`.
+#[tokio::test]
+async fn acr_values_mfa_has_the_person_add_a_second_factor_first() {
+    let app = spawn_app_with(|s| s.two_factor.policy = umbral::config::TwoFactorChoice::Optional).await;
+    let browser = app.confirmed("solo@example.com").await;
+    app.onboarded(&browser).await;
+    let (id, secret) = client(&app, false).await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let url = format!("{}&acr_values=mfa", start["url"].as_str().unwrap());
+    let r = browser.get(format!("{url}&prompt=none")).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        url_param(&location, "error"),
+        "interaction_required",
+        "{location}"
+    );
+    let r = browser.get(&url).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/settings/security");
+    let (_, page) = app.get_text(&browser, "/settings/security?lang=es").await;
+    assert!(page.contains("pide la verificación en dos pasos"), "{page}");
+    app.enroll_totp(&browser, "solo@example.com").await;
+    let (_, page) = app.get_text(&browser, "/settings/security?lang=es").await;
+    assert!(page.contains("Continuar a la aplicación"), "{page}");
+    let r = browser
+        .get(app.url("/oauth2/authorize/continue"))
+        .send()
+        .await
+        .unwrap();
+    let location = way_back(r).await;
+    let code = url_param(&location, "code");
+    assert!(!code.is_empty(), "{location}");
+    let (status, tokens) = token(
+        &app,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", start["verifier"].as_str().unwrap()),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let claims: Value =
+        jsonwebtoken::dangerous::insecure_decode_claims(tokens["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["acr"], "mfa", "{claims}");
+    assert!(
+        claims["amr"].as_array().unwrap().iter().any(|m| m == "otp"),
+        "{claims}"
+    );
+    app.stop().await;
+}
