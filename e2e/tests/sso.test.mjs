@@ -35,7 +35,8 @@ async function demo(name, { thirdParty = false } = {}) {
   const base = `http://127.0.0.1:${port}`;
   const out = umbral.cli([
     "client", "create", "--name", name, "--redirect-uri", `${base}/cb`,
-    "--post-logout-redirect-uri", `${base}/bye`, "--json", ...(thirdParty ? ["--third-party"] : []),
+    "--post-logout-redirect-uri", `${base}/bye`, "--backchannel-logout-uri", `${base}/backchannel`,
+    "--json", ...(thirdParty ? ["--third-party", "--id-token-alg", "ES256"] : []),
   ]);
   const { client_id, client_secret } = JSON.parse(out);
   const app = await startDemoApp(name, port, umbral.base, client_id, client_secret);
@@ -89,12 +90,31 @@ for (const lang of ["es", "pt-BR", "en"]) {
     await page.waitForURL(`${reports.base}/`);
     assert.equal(await page.locator("#status").textContent(), `Signed in to Reports ${lang} as ${email}`);
     assert.ok(!seen.some((u) => u.startsWith(`${umbral.base}/login`)), seen.join("\n"));
+    // The first (the vendor's own: it gets refresh tokens) refreshes, and its refresh token
+    // rotates; then it revokes it, and it no longer works.
+    await page.goto(`${billing.base}/refresh`);
+    assert.equal(await page.locator("#status").textContent(), `Refreshed Billing ${lang}: rotated`);
+    await page.goto(`${billing.base}/revoke`);
+    assert.equal(await page.locator("#status").textContent(), `Revoked in Billing ${lang}: refresh refused: invalid_grant`);
     // Signing out of the first ends the Umbral session; the second sees it at once.
     await page.goto(`${billing.base}/logout`);
     await page.waitForURL(`${billing.base}/bye**`);
     assert.equal(await page.locator("#status").textContent(), `Signed out of Billing ${lang} (state bye)`);
     await page.goto(`${reports.base}/`);
     assert.equal(await page.locator("#status").textContent(), `Not signed in to Reports ${lang}`);
+    // And both were told over the back channel, with a logout token each verified on the JWKS
+    // (ES256 for the second, as it asked).
+    for (const [app, alg] of [[billing, "RS256"], [reports, "ES256"]]) {
+      // Delivered by Umbral's worker: look again for a while.
+      const expected = new RegExp(`^logout token for sid \\S+ \\(${alg}\\)$`);
+      let told = "";
+      for (let i = 0; i < 60 && !expected.test(told); i++) {
+        if (i) await new Promise((r) => setTimeout(r, 500));
+        await page.goto(`${app.base}/told`);
+        told = await page.locator("#status").textContent();
+      }
+      assert.match(told, expected);
+    }
     // Signing in to the second again asks for the sign-in.
     await page.goto(`${reports.base}/login`);
     await page.waitForURL(`${umbral.base}/login**`);
