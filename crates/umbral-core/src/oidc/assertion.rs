@@ -167,6 +167,15 @@ mod tests {
             );
             let issuer_aud = sign(&key, claims(json!({"aud": "https://id.example.com"})));
             assert!(verify(&issuer_aud, "app", &set, &aud, NOW).is_ok());
+            // The edges: 30 s of clock difference either way, an hour of life, 200-byte ids.
+            for edge in [
+                json!({"exp": NOW - 30}),
+                json!({"exp": NOW + 3630}),
+                json!({"jti": "j".repeat(200)}),
+            ] {
+                let token = sign(&key, claims(edge.clone()));
+                assert!(verify(&token, "app", &set, &aud, NOW).is_ok(), "{alg:?} {edge}");
+            }
             for (bad, why) in [
                 (
                     claims(json!({"aud": "https://elsewhere.example.com"})),
@@ -177,6 +186,7 @@ mod tests {
                 (claims(json!({"exp": NOW - 31})), "expired"),
                 (claims(json!({"exp": NOW + 3631})), "too long"),
                 (claims(json!({"jti": ""})), "jti"),
+                (claims(json!({"jti": "j".repeat(201)})), "long jti"),
             ] {
                 assert!(
                     verify(&sign(&key, bad), "app", &set, &aud, NOW).is_err(),
@@ -197,13 +207,40 @@ mod tests {
         assert_eq!(verify(&hs, "app", &set, &aud, NOW), Err("algorithm not allowed"));
         let none = format!("eyJhbGciOiJub25lIn0.{}.", hs.split('.').nth(1).unwrap());
         assert!(verify(&none, "app", &set, &aud, NOW).is_err());
+        // At most 8 KiB.
+        let (key, set) = client_key(KeyAlg::Es256, "c1");
+        let sized = |len: usize| {
+            let base = sign(&key, claims(json!({}))).len();
+            // Base64 makes four characters of every three.
+            sign(&key, claims(json!({"pad": "a".repeat((len - base) * 3 / 4 - 12)})))
+        };
+        let (fits, over) = (sized(MAX_ASSERTION_LEN - 40), sized(MAX_ASSERTION_LEN + 40));
+        assert!(fits.len() <= MAX_ASSERTION_LEN && over.len() > MAX_ASSERTION_LEN);
+        assert!(verify(&fits, "app", &set, &aud, NOW).is_ok());
+        assert_eq!(verify(&over, "app", &set, &aud, NOW), Err("too long"));
     }
 
     #[test]
     fn a_jwks_holds_public_keys_only() {
-        let (key, set) = client_key(KeyAlg::Es256, "c1");
+        let (_, set) = client_key(KeyAlg::Es256, "c1");
         assert!(parse_jwks(&serde_json::to_string(&set).unwrap()).is_some());
-        let _ = key;
+        // At most ten keys, and 32 KiB.
+        let many = |n: usize| {
+            let one = serde_json::to_value(&set.keys[0]).unwrap();
+            json!({"keys": vec![one; n]}).to_string()
+        };
+        assert!(parse_jwks(&many(10)).is_some());
+        assert!(parse_jwks(&many(11)).is_none());
+        let padded = |len: usize| {
+            let mut k = serde_json::to_value(&set.keys[0]).unwrap();
+            let text = json!({"keys": [k.clone()]}).to_string();
+            k["x-pad"] = json!("a".repeat(len - text.len() - 11));
+            let t = json!({"keys": [k]}).to_string();
+            assert_eq!(t.len(), len);
+            t
+        };
+        assert!(parse_jwks(&padded(MAX_JWKS_LEN)).is_some());
+        assert!(parse_jwks(&padded(MAX_JWKS_LEN + 1)).is_none());
         for bad in [
             "",
             "[]",

@@ -200,6 +200,20 @@ mod tests {
     }
 
     #[test]
+    fn algorithms_read_back_and_keys_never_print_their_secret() {
+        for alg in KeyAlg::ALL {
+            assert_eq!(KeyAlg::parse(alg.as_str()), Some(alg));
+        }
+        for bad in ["none", "HS256", "rs256", ""] {
+            assert_eq!(KeyAlg::parse(bad), None, "{bad}");
+        }
+        let key = open("k9", KeyAlg::Es256, &generate(KeyAlg::Es256).unwrap()).unwrap();
+        let shown = format!("{key:?}");
+        assert!(shown.contains("k9") && shown.contains("Es256"), "{shown}");
+        assert!(!shown.contains("encoding"), "{shown}");
+    }
+
+    #[test]
     fn a_new_key_is_published_before_it_signs_and_an_old_one_after() {
         let der = generate(KeyAlg::Es256).unwrap();
         let stored = |kid: &str, active_from, retire_at| StoredKey {
@@ -223,6 +237,16 @@ mod tests {
         assert_eq!(signing(&keys, KeyAlg::Es256, 500).unwrap().kid, "old");
         assert_eq!(signing(&keys, KeyAlg::Es256, 1_000).unwrap().kid, "new");
         assert!(signing(&keys, KeyAlg::Rs256, 1_000).is_none());
+        assert!(signing(&keys[..1], KeyAlg::Es256, 999).is_some());
+        assert!(signing(&keys[..1], KeyAlg::Es256, 1_000).is_none(), "retired");
+        // Two keys that start together (two nodes rotating at once): every node picks one.
+        let twins = vec![
+            (stored("b", 5, None), open("b", KeyAlg::Es256, &der).unwrap()),
+            (stored("a", 5, None), open("a", KeyAlg::Es256, &der).unwrap()),
+        ];
+        assert_eq!(signing(&twins, KeyAlg::Es256, 5).unwrap().kid, "b");
+        let reversed: Vec<_> = twins.iter().rev().cloned().collect();
+        assert_eq!(signing(&reversed, KeyAlg::Es256, 5).unwrap().kid, "b");
         assert_eq!(published(&keys, 500, 600).keys.len(), 2);
         assert_eq!(published(&keys, 1_500, 600).keys.len(), 2);
         assert_eq!(published(&keys, 1_600, 600).keys.len(), 1);
