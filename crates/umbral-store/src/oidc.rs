@@ -601,6 +601,19 @@ impl OidcStore for SqlStore {
         .rows_affected();
         Ok(n > 0)
     }
+
+    async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(family_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
 }
 
 async fn insert_key(conn: &mut sqlx::AnyConnection, k: &StoredKey) -> StoreResult<()> {

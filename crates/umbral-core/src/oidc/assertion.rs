@@ -212,7 +212,10 @@ mod tests {
         let sized = |len: usize| {
             let base = sign(&key, claims(json!({}))).len();
             // Base64 makes four characters of every three.
-            sign(&key, claims(json!({"pad": "a".repeat((len - base) * 3 / 4 - 12)})))
+            sign(
+                &key,
+                claims(json!({"pad": "a".repeat((len - base) * 3 / 4 - 12)})),
+            )
         };
         let (fits, over) = (sized(MAX_ASSERTION_LEN - 40), sized(MAX_ASSERTION_LEN + 40));
         assert!(fits.len() <= MAX_ASSERTION_LEN && over.len() > MAX_ASSERTION_LEN);

@@ -176,4 +176,6 @@ pub trait OidcStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Revokes the family of a refresh token of `client_id`; false when there is none.
     async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool>;
+    /// Revokes every refresh token of a family (those descended from one code).
+    async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()>;
 }

@@ -20,9 +20,13 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             .filter(|c| !c.is_empty() && c.len() <= 100)
             .ok_or(TokenError::InvalidRequest("code is missing"))?;
         let now = self.now();
-        let grant = match self.store.use_code(&secrets::hash_token(code), now).await? {
+        // The code's hash names the family of refresh tokens it gives, so that a reuse of the
+        // code revokes them (RFC 6749 4.1.2).
+        let code_hash = secrets::hash_token(code);
+        let grant = match self.store.use_code(&code_hash, now).await? {
             CodeUse::Fresh(g) => g,
             CodeUse::Reused(g) => {
+                self.store.revoke_family(&code_hash, now).await?;
                 let meta = RequestMeta::default();
                 if let Ok(a) = AuditEvent::new(now, "oidc.code_reused", Some(g.user_id.as_str()), &meta) {
                     let _ = self
@@ -67,11 +71,10 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         // `offline_access`; they live as long as the session.
         let refresh = if client.first_party || grant.scopes.iter().any(|s| s == "offline_access") {
             let token = secrets::new_token()?;
-            let family = secrets::new_id(now)?;
             self.store
                 .put_refresh(
                     &secrets::hash_token(&token),
-                    &family,
+                    &code_hash,
                     &grant,
                     now,
                     ctx.session.expires_at,

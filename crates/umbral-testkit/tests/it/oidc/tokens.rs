@@ -187,3 +187,40 @@ async fn cors_for_the_clients_own_origins_only() {
     assert!(r.headers().get("access-control-allow-origin").is_none());
     app.stop().await;
 }
+
+/// `oidcc-codereuse`: a code presented again is refused, and the refresh tokens its first use
+/// gave are revoked with it.
+#[tokio::test]
+async fn oidcc_codereuse_revokes_what_the_code_gave() {
+    let app = spawn_app().await;
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let start = rp(&["start", &app.base, &id, &secret, REDIRECT]).await;
+    let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+    let code = url_param(r.headers()["location"].to_str().unwrap(), "code");
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", start["verifier"].as_str().unwrap()),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    let (status, first) = token(&app, &form).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = token(&app, &form).await;
+    assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", first["refresh_token"].as_str().unwrap()),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    let (status, body) = token(&app, &refresh).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+    app.stop().await;
+}
