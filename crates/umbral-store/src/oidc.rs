@@ -288,18 +288,18 @@ impl OidcStore for SqlStore {
             .arg(now)
             .arg(code_hash);
         let spent = script.relaxed().run_counted(&self.write).await? == 1;
-        let mut conn = self.read.get().await?;
-        let row = sqlx::query("SELECT grant_json, used_at FROM oidc_codes WHERE code_hash = $1")
-            .bind(code_hash)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-        let Some(row) = row else {
+        let Some((text, used_at)) = read_one(
+            &self.read,
+            "SELECT grant_json, used_at FROM oidc_codes WHERE code_hash = $1",
+            code_hash,
+            |r| code_state(r),
+            code_state,
+        )
+        .await?
+        else {
             return Ok(CodeUse::Unknown);
         };
-        let text: String = row.try_get("grant_json").map_err(db)?;
         let grant: CodeGrant = serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?;
-        let used_at: Option<i64> = row.try_get("used_at").map_err(db)?;
         Ok(match (spent, used_at) {
             (true, _) => CodeUse::Fresh(grant),
             (false, Some(_)) => CodeUse::Reused(grant),
@@ -365,9 +365,11 @@ impl OidcStore for SqlStore {
             .arg(next.expires_at)
             .arg(token_hash);
         if script.relaxed().run_counted(&self.write).await? == 2 {
-            let mut conn = self.read.get().await?;
-            if let Some(row) = refresh_row(&mut conn, &next.token_hash).await? {
-                return Ok(RefreshUse::Rotated(row.grant));
+            let sql = "SELECT grant_json FROM oidc_refresh_tokens WHERE token_hash = $1";
+            let text = read_one(&self.read, sql, &next.token_hash, |r| grant_json(r), grant_json).await?;
+            if let Some(text) = text {
+                let grant = serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?;
+                return Ok(RefreshUse::Rotated(grant));
             }
         }
         // Spent already, revoked, expired, unknown, or another client's: decided in one
