@@ -13,3 +13,10 @@ CREATE TABLE oidc_assertions (
 );
 CREATE INDEX oidc_assertions_expiry ON oidc_assertions (expires_at);
 
+
+-- Grants whose access tokens were revoked (a code or a spent refresh token used again), kept
+-- until the last of those tokens expires.
+CREATE TABLE oidc_revoked_grants (
+    grant_id   TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);

@@ -604,6 +604,26 @@ impl OidcStore for SqlStore {
         Ok(n > 0)
     }
 
+    async fn revoke_grant(&self, grant_id: &str, until: UnixMillis, now: UnixMillis) -> StoreResult<()> {
+        let mut script = Script::default();
+        script
+            .sql("DELETE FROM oidc_revoked_grants WHERE expires_at < $1")
+            .arg(now)
+            .sql(
+                "INSERT INTO oidc_revoked_grants (grant_id, expires_at) VALUES ($1, $2) \
+                 ON CONFLICT (grant_id) DO UPDATE SET expires_at = excluded.expires_at",
+            )
+            .arg(grant_id)
+            .arg(until);
+        script.run(&self.write).await
+    }
+
+    async fn grant_revoked(&self, grant_id: &str, now: UnixMillis) -> StoreResult<bool> {
+        let sql = "SELECT expires_at FROM oidc_revoked_grants WHERE grant_id = $1";
+        let until = read_one(&self.read, sql, grant_id, |r| expires_at(r), expires_at).await?;
+        Ok(until.is_some_and(|u| u >= now))
+    }
+
     async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
         sqlx::query(

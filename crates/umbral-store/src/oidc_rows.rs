@@ -166,3 +166,7 @@ pub(crate) fn code_state(r: &impl crate::rows::Cols) -> Result<(String, Option<i
 pub(crate) fn grant_json(r: &impl crate::rows::Cols) -> Result<String, sqlx::Error> {
     r.col("grant_json")
 }
+
+pub(crate) fn expires_at(r: &impl crate::rows::Cols) -> Result<i64, sqlx::Error> {
+    r.col("expires_at")
+}

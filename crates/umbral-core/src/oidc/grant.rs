@@ -40,6 +40,10 @@ pub struct RefreshGrant {
     pub scopes: Vec<String>,
     pub auth_time: i64,
     pub amr: Vec<String>,
+    /// The grant every token from one code belongs to (access tokens carry it as `gid`): a
+    /// reuse of the code, or of a spent refresh token, revokes them all.
+    #[serde(default)]
+    pub grant_id: String,
 }
 
 /// The token that replaces a spent one.

@@ -45,6 +45,9 @@ pub struct AccessTokenClaims {
     pub auth_time: i64,
     pub acr: String,
     pub amr: Vec<String>,
+    /// The grant it belongs to (`RefreshGrant::grant_id`); revoked with it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub gid: String,
 }
 
 /// `at_hash`: the left half of the access token's hash, base64url (Core 3.1.3.6), with the hash

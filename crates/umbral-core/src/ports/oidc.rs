@@ -178,4 +178,8 @@ pub trait OidcStore: Send + Sync {
     async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool>;
     /// Revokes every refresh token of a family (those descended from one code).
     async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()>;
+    /// Revokes the access tokens of a grant until `until` (when the last of them expires).
+    async fn revoke_grant(&self, grant_id: &str, until: UnixMillis, now: UnixMillis) -> StoreResult<()>;
+    /// Whether a grant's access tokens were revoked.
+    async fn grant_revoked(&self, grant_id: &str, now: UnixMillis) -> StoreResult<bool>;
 }

@@ -35,6 +35,7 @@ fn grant() -> RefreshGrant {
         scopes: vec!["openid".into()],
         auth_time: NOW / 1000,
         amr: vec!["pwd".into()],
+        grant_id: "g1".into(),
     }
 }
 

@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The grant a code starts (`RefreshGrant::grant_id`): derived from the code's hash, so that
+/// neither the code nor its stored hash reaches an access token.
+fn grant_id_of(code_hash: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("grant:{code_hash}").as_bytes())[..16])
+}
+
 /// At most this many checked access tokens are remembered per node.
 const SEEN_MAX: usize = 10_000;
 
@@ -27,6 +33,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             CodeUse::Fresh(g) => g,
             CodeUse::Reused(g) => {
                 self.store.revoke_family(&code_hash, now).await?;
+                self.revoke_grant(&grant_id_of(&code_hash), now).await?;
                 let meta = RequestMeta::default();
                 if let Ok(a) = AuditEvent::new(now, "oidc.code_reused", Some(g.user_id.as_str()), &meta) {
                     let _ = self
@@ -66,6 +73,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             scopes: grant.scopes.clone(),
             auth_time: grant.auth_time,
             amr: grant.amr.clone(),
+            grant_id: grant_id_of(&code_hash),
         };
         // Refresh tokens go to the vendor's own applications, and to others granted
         // `offline_access`; they live as long as the session.
@@ -122,6 +130,9 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 (grant, String::from_utf8(plain).map_err(|_| TokenError::Server)?)
             }
             RefreshUse::Reused(g) => {
+                if !g.grant_id.is_empty() {
+                    self.revoke_grant(&g.grant_id, now).await?;
+                }
                 let meta = RequestMeta::default();
                 if let Ok(a) = AuditEvent::new(now, "oidc.refresh_reused", Some(g.user_id.as_str()), &meta) {
                     let _ = self
@@ -210,6 +221,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             auth_time: grant.auth_time,
             acr: acr.to_string(),
             amr: grant.amr.clone(),
+            gid: grant.grant_id.clone(),
         };
         let access_token = tokens::sign(&access, access_key, "at+jwt")?;
         let id = tokens::IdTokenClaims {
@@ -319,6 +331,9 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         if !live || ctx.user.as_ref().is_none_or(|u| u.id.as_str() != claims.sub) {
             return Err(CoreError::Unauthenticated);
         }
+        if !claims.gid.is_empty() && self.store.grant_revoked(&claims.gid, now).await? {
+            return Err(CoreError::Unauthenticated);
+        }
         Ok((claims, ctx))
     }
 
@@ -357,5 +372,11 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             .find(|s| sid_of(&s.id_hash) == claims.sid)
             .ok_or(CoreError::Unauthenticated)?;
         Ok((claims.clone(), session.id_hash))
+    }
+
+    /// Revokes a grant's access tokens, for as long as the longest of them may live.
+    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<(), CoreError> {
+        let until = now + self.config.oidc.access_token.as_ms();
+        Ok(self.store.revoke_grant(grant_id, until, now).await?)
     }
 }

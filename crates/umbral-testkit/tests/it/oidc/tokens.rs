@@ -188,8 +188,8 @@ async fn cors_for_the_clients_own_origins_only() {
     app.stop().await;
 }
 
-/// `oidcc-codereuse`: a code presented again is refused, and the refresh tokens its first use
-/// gave are revoked with it.
+/// `oidcc-codereuse`: a code presented again is refused, and the tokens its first use gave are
+/// revoked with it: the refresh token, and the access token (userinfo refuses it).
 #[tokio::test]
 async fn oidcc_codereuse_revokes_what_the_code_gave() {
     let app = spawn_app().await;
@@ -208,6 +208,13 @@ async fn oidcc_codereuse_revokes_what_the_code_gave() {
     ];
     let (status, first) = token(&app, &form).await;
     assert_eq!(status, 200, "{first}");
+    let userinfo = || {
+        reqwest::Client::new()
+            .get(app.url("/oauth2/userinfo"))
+            .bearer_auth(first["access_token"].as_str().unwrap())
+            .send()
+    };
+    assert_eq!(userinfo().await.unwrap().status(), 200);
     let (status, again) = token(&app, &form).await;
     assert_eq!((status, again["error"].as_str()), (400, Some("invalid_grant")));
     let refresh = [
