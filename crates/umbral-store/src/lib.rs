@@ -16,6 +16,7 @@ mod conn;
 mod factors;
 mod migrations;
 mod oidc;
+mod oidc_grants;
 mod oidc_rows;
 mod organization;
 mod outbox;
