@@ -94,6 +94,23 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         "/staff/organizations/{}/policies",
         app.org_of("forms@example.com").await
     );
+    let new_client = umbral_testkit::umbral_core::oidc::client::NewClient {
+        name: "Forms".into(),
+        redirect_uris: vec!["https://forms.example.com/cb".into()],
+        ..Default::default()
+    };
+    let client_id = app
+        .umbral()
+        .register_client(
+            &umbral_testkit::umbral_core::staff::ApiActor::command_line(),
+            &new_client,
+            &Default::default(),
+        )
+        .await
+        .map(|r| r.client.id)
+        .unwrap_or_default();
+    let client_page = format!("/staff/clients/{client_id}");
+    let client_actions = ["rotate-secret", "disable", "enable"].map(|a| format!("{client_page}/{a}"));
     let routes: Vec<(&str, &reqwest::Client)> = vec![
         ("/signup", &anonymous),
         ("/login", &anonymous),
@@ -137,6 +154,12 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         ("/staff/api-keys/x/revoke", &staff),
         ("/staff/factor-resets/x/approve", &staff),
         ("/staff/factor-resets/x/reject", &staff),
+        ("/staff/clients", &staff),
+        (&client_page, &staff),
+        (&client_actions[0], &staff),
+        (&client_actions[1], &staff),
+        (&client_actions[2], &staff),
+        ("/settings/security/applications/revoke", &signed),
     ];
     let outbox_before = app.outbox().await.len();
     let form = [

@@ -443,11 +443,6 @@ pub async fn revoke_application(
     PageSession(auth): PageSession,
     posted: Posted<AppForm>,
 ) -> Response {
-    let Ok(f) = posted.checked() else {
-        return Redirect::to("/settings/security").into_response();
-    };
-    match state.umbral.revoke_application(&auth, &f.client, &ctx.meta).await {
-        Ok(()) => Redirect::to("/settings/security?notice=app_revoked").into_response(),
-        Err(e) => state.error_page(&ctx, &e),
-    }
+    let work = async |f: AppForm| state.umbral.revoke_application(&auth, &f.client, &ctx.meta).await;
+    act(&state, &ctx, &auth, posted, "app_revoked", work).await
 }
