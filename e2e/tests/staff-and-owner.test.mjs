@@ -175,7 +175,7 @@ for (const lang of ["es", "pt-BR"]) {
     await s.getByRole("link", { name: `Billing ${tag}` }).click();
     await s.getByRole("button", { name: w.saveChanges }).waitFor();
     await shoot(s, `staff-client-${lang}`);
-    await s.locator("#id_token_alg").selectOption("ES256");
+    await s.locator("#id_token_signed_response_alg").selectOption("ES256");
     await s.getByRole("button", { name: w.saveChanges }).click();
     await s.getByText(w.changed).waitFor();
 

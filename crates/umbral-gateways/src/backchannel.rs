@@ -7,6 +7,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use umbral_core::ports::{JwksReader, LogoutNotifier};
 
+/// An HTTP client for calls to applications: within `timeout`, never following a redirect (an
+/// application's address must not send Umbral elsewhere).
+fn to_applications(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("HTTP client: {e}"))
+}
+
 pub struct HttpLogoutNotifier {
     client: reqwest::Client,
 }
@@ -14,12 +24,9 @@ pub struct HttpLogoutNotifier {
 impl HttpLogoutNotifier {
     /// A slow application waits at most `timeout`; it is tried again later.
     pub fn new(timeout: Duration) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Self { client })
+        Ok(Self {
+            client: to_applications(timeout)?,
+        })
     }
 }
 
@@ -49,12 +56,9 @@ pub struct HttpJwksReader {
 
 impl HttpJwksReader {
     pub fn new(timeout: Duration) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("HTTP client: {e}"))?;
-        Ok(Self { client })
+        Ok(Self {
+            client: to_applications(timeout)?,
+        })
     }
 }
 

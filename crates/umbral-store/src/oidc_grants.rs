@@ -2,7 +2,7 @@
 //! compare-and-set writes that decide, also between nodes, which request a code or a refresh
 //! token serves.
 
-use sqlx::{Connection, Executor};
+use sqlx::Connection;
 use umbral_core::clock::UnixMillis;
 use umbral_core::oidc::grant::{CodeGrant, NextRefresh, REFRESH_GRACE_MS, RefreshUse};
 use umbral_core::ports::{CodeUse, StoreError, StoreResult};
@@ -86,30 +86,10 @@ impl SqlStore {
                 return Ok(RefreshUse::Rotated(grant));
             }
         }
-        // Spent already, revoked, expired, unknown, or another client's: decided in one
-        // transaction, relaxed too.
+        // Spent already, revoked, expired, unknown, or another client's (rare): decided in one
+        // transaction, with a full commit.
         let mut conn = self.write.get().await?;
-        // On SQLite the connection is marked until it is back to full commits, so that a
-        // failure midway cannot leave it relaxed.
-        let relaxed = match conn.slot() {
-            Some(slot) => {
-                slot.suspect = true;
-                true
-            }
-            None => false,
-        };
-        if relaxed {
-            conn.execute("PRAGMA synchronous = NORMAL").await.map_err(db)?;
-        }
-        let used = rotate_on(&mut conn, token_hash, client_id, next, now).await;
-        if relaxed
-            && conn.execute("PRAGMA synchronous = FULL").await.is_ok()
-            && !conn.is_in_transaction()
-            && let Some(slot) = conn.slot()
-        {
-            slot.suspect = false;
-        }
-        used
+        rotate_on(&mut conn, token_hash, client_id, next, now).await
     }
 }
 

@@ -227,6 +227,16 @@ fn check_fields(
     errors
 }
 
+/// The ID token algorithm a form or a request names as `id_token_signed_response_alg` (the
+/// registration metadata's name; empty: the default, RS256).
+pub fn id_token_alg(given: &str) -> Result<KeyAlg, crate::CoreError> {
+    match given {
+        "" => Ok(KeyAlg::default()),
+        a => KeyAlg::parse(a)
+            .ok_or_else(|| crate::CoreError::invalid("id_token_signed_response_alg", "client.alg_invalid")),
+    }
+}
+
 /// A client's public keys: exactly one of an inline JWKS (at most 10 public keys that sign) and
 /// an address to read it from.
 fn check_keys(jwks: Option<&str>, jwks_uri: Option<&str>) -> Option<FieldError> {

@@ -18,6 +18,15 @@ enum Parsed {
     Es256(EcdsaKeyPair),
 }
 
+impl Parsed {
+    fn alg(&self) -> Algorithm {
+        match self {
+            Parsed::Rs256(_) => Algorithm::RS256,
+            Parsed::Es256(_) => Algorithm::ES256,
+        }
+    }
+}
+
 /// The parsed keys, by their DER bytes (the few keys the provider holds).
 fn parsed() -> &'static RwLock<HashMap<Vec<u8>, Arc<Parsed>>> {
     static PARSED: OnceLock<RwLock<HashMap<Vec<u8>, Arc<Parsed>>>> = OnceLock::new();
@@ -60,15 +69,12 @@ pub fn remember(alg: Algorithm, der: &[u8]) {
     }
 }
 
-struct KeptSigner {
-    alg: Algorithm,
-    key: Arc<Parsed>,
-}
+struct KeptSigner(Arc<Parsed>);
 
 impl Signer<Vec<u8>> for KeptSigner {
     fn try_sign(&self, msg: &[u8]) -> Result<Vec<u8>, SignatureError> {
         let rng = SystemRandom::new();
-        match &*self.key {
+        match &*self.0 {
             Parsed::Rs256(k) => {
                 let mut sig = vec![0; k.public_modulus_len()];
                 k.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig)
@@ -86,19 +92,13 @@ impl Signer<Vec<u8>> for KeptSigner {
 
 impl JwtSigner for KeptSigner {
     fn algorithm(&self) -> Algorithm {
-        self.alg
+        self.0.alg()
     }
 }
 
 fn new_signer(alg: &Algorithm, key: &EncodingKey) -> jsonwebtoken::errors::Result<Box<dyn JwtSigner>> {
-    let kept = parsed().read().ok().and_then(|m| m.get(key.as_bytes()).cloned());
-    match (alg, kept) {
-        (Algorithm::RS256, Some(k)) if matches!(*k, Parsed::Rs256(_)) => {
-            Ok(Box::new(KeptSigner { alg: *alg, key: k }))
-        }
-        (Algorithm::ES256, Some(k)) if matches!(*k, Parsed::Es256(_)) => {
-            Ok(Box::new(KeptSigner { alg: *alg, key: k }))
-        }
+    match parsed().read().ok().and_then(|m| m.get(key.as_bytes()).cloned()) {
+        Some(k) if k.alg() == *alg => Ok(Box::new(KeptSigner(k))),
         _ => (aws_lc::DEFAULT_PROVIDER.signer_factory)(alg, key),
     }
 }

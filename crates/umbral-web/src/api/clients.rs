@@ -38,18 +38,9 @@ fn view(c: &Client) -> Value {
     })
 }
 
-/// `RS256` (the default), `ES256` or `EdDSA`.
+/// `RS256` (the default), `ES256` or `EdDSA`, when given.
 fn id_token_alg(given: Option<&str>) -> Result<Option<KeyAlg>, umbral_core::CoreError> {
-    given
-        .map(|a| {
-            KeyAlg::parse(a).ok_or_else(|| {
-                umbral_core::CoreError::Validation(vec![umbral_core::error::FieldError::new(
-                    "id_token_signed_response_alg",
-                    "client.alg_invalid",
-                )])
-            })
-        })
-        .transpose()
+    given.map(umbral_core::oidc::client::id_token_alg).transpose()
 }
 
 fn fail(e: umbral_core::CoreError, ctx: &Ctx) -> Response {

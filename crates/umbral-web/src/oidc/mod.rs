@@ -238,13 +238,7 @@ async fn answer(
             } else {
                 format!("{path}?{}", query.join("&"))
             };
-            let mut resp = redirect(&to);
-            append_cookie(
-                &mut resp,
-                &state
-                    .cookies
-                    .set(state.cookies.authz, &continuation, Some(24 * 3600)),
-            );
+            let mut resp = wait_at(state, &to, &continuation);
             // A new sign-in was asked for: this one ends (one session per person, so the next
             // sign-in would end it anyway).
             if sign_out && let Some(a) = auth {

@@ -27,7 +27,7 @@ const FIELDS: [&str; 6] = [
     "redirect_uris",
     "post_logout_redirect_uris",
     "backchannel_logout_uri",
-    "id_token_alg",
+    "id_token_signed_response_alg",
 ];
 
 /// What a page shows once: a new client's id and secret, or a rotated secret.
@@ -98,16 +98,13 @@ pub struct ClientForm {
     backchannel_logout_uri: String,
     public: String,
     third_party: String,
-    id_token_alg: String,
+    id_token_signed_response_alg: String,
 }
 
 impl ClientForm {
     /// The algorithm chosen; an unknown one is an error on its field.
     fn alg(&self) -> Result<KeyAlg, CoreError> {
-        match self.id_token_alg.as_str() {
-            "" => Ok(KeyAlg::default()),
-            a => KeyAlg::parse(a).ok_or_else(|| CoreError::invalid("id_token_alg", "client.alg_invalid")),
-        }
+        umbral_core::oidc::client::id_token_alg(&self.id_token_signed_response_alg)
     }
 }
 
@@ -266,7 +263,10 @@ fn values(c: &Client) -> HashMap<String, String> {
             "backchannel_logout_uri".to_string(),
             c.backchannel_logout_uri.clone().unwrap_or_default(),
         ),
-        ("id_token_alg".to_string(), c.id_token_alg.as_str().to_string()),
+        (
+            "id_token_signed_response_alg".to_string(),
+            c.id_token_alg.as_str().to_string(),
+        ),
     ])
 }
 

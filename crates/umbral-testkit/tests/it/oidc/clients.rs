@@ -143,7 +143,7 @@ async fn staff_change_an_application_in_the_console() {
         ("csrf_token", csrf.clone()),
         ("name", "Faturamento".into()),
         ("redirect_uris", "ftp://x".into()),
-        ("id_token_alg", "ES256".into()),
+        ("id_token_signed_response_alg", "ES256".into()),
     ])
     .await
     .unwrap();
@@ -164,7 +164,7 @@ async fn staff_change_an_application_in_the_console() {
             "redirect_uris",
             format!("{REDIRECT}\nhttps://billing.example.com/cb"),
         ),
-        ("id_token_alg", "ES256".into()),
+        ("id_token_signed_response_alg", "ES256".into()),
     ])
     .await
     .unwrap();
