@@ -163,14 +163,16 @@ async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
         }));
     }
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let t = Instant::now();
-    let r = reqwest::get(app.url("/healthz")).await.unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        t.elapsed() < Duration::from_millis(250),
-        "healthz took {:?}",
-        t.elapsed()
-    );
+    // Other tests share the two cores: the fastest of five probes made during the overload
+    // (noise only adds time; a runtime blocked by hashing would slow every one of them).
+    let mut fastest = Duration::MAX;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = reqwest::get(app.url("/healthz")).await.unwrap();
+        assert_eq!(r.status(), 200);
+        fastest = fastest.min(t.elapsed());
+    }
+    assert!(fastest < Duration::from_millis(250), "healthz took {fastest:?}");
     let mut busy = 0;
     for h in handles {
         let (status, retry, took) = h.await.unwrap();
