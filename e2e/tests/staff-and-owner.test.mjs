@@ -178,6 +178,9 @@ for (const lang of ["es", "pt-BR"]) {
     await s.locator("#id_token_signed_response_alg").selectOption("ES256");
     await s.getByRole("button", { name: w.saveChanges }).click();
     await s.getByText(w.changed).waitFor();
+    // The list, and the new-application form with its optional keys (private_key_jwt).
+    await s.locator("#client-keys").waitFor();
+    await shoot(s, `staff-clients-${lang}`);
 
     // The user's next sign-in goes to set-up.
     await signIn(u, lang, userEmail);

@@ -176,11 +176,23 @@ impl ClientEdit {
             &c.post_logout_redirect_uris,
             c.backchannel_logout_uri.as_deref(),
         );
+        // An empty text is no keys (a form's empty field).
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let (jwks, jwks_uri) = (given(&self.jwks), given(&self.jwks_uri));
         if self.jwks.is_some() || self.jwks_uri.is_some() {
             if c.uses_keys() {
-                (c.jwks, c.jwks_uri) = (self.jwks.clone(), self.jwks_uri.clone());
-                errors.extend(check_keys(c.jwks.as_deref(), c.jwks_uri.as_deref()));
-            } else {
+                // A keyed client keeps keys: it has no secret to fall back on.
+                (c.jwks, c.jwks_uri) = (jwks, jwks_uri);
+                errors
+                    .extend(check_keys(c.jwks.as_deref(), c.jwks_uri.as_deref()).or_else(|| {
+                        (!c.uses_keys()).then(|| FieldError::new("jwks", "client.jwks_invalid"))
+                    }));
+            } else if jwks.is_some() || jwks_uri.is_some() {
                 // A secret or a public client does not turn into a keyed one: register anew.
                 errors.push(FieldError::new("jwks", "client.keys_not_public"));
             }
@@ -366,6 +378,64 @@ mod tests {
         let r = public.register(1).unwrap();
         assert!(r.secret.is_none() && r.client.is_public());
         assert!(!r.client.secret_matches(""));
+    }
+
+    #[test]
+    fn a_keyed_client_changes_its_keys_and_always_keeps_some() {
+        let alg = crate::oidc::keys::KeyAlg::Es256;
+        let key = crate::oidc::keys::open("k1", alg, &crate::oidc::keys::generate(alg).unwrap()).unwrap();
+        let jwks = serde_json::json!({"keys": [key.jwk]}).to_string();
+        let good = NewClient {
+            name: "Billing".into(),
+            redirect_uris: vec!["https://billing.example.com/cb".into()],
+            ..NewClient::default()
+        };
+        let keyed = NewClient {
+            jwks: Some(jwks.clone()),
+            ..good.clone()
+        }
+        .register(1)
+        .unwrap();
+        assert!(keyed.secret.is_none() && keyed.client.uses_keys());
+        let edit = |jwks: &str, uri: &str| ClientEdit {
+            jwks: Some(jwks.into()),
+            jwks_uri: Some(uri.into()),
+            ..ClientEdit::default()
+        };
+        let field = |r: Result<Client, crate::CoreError>| match r {
+            Err(crate::CoreError::Validation(e)) => format!("{}:{}", e[0].field, e[0].code),
+            other => panic!("{other:?}"),
+        };
+        // From inline keys to an address, and back.
+        let moved = edit(" ", "https://billing.example.com/jwks")
+            .apply(&keyed.client)
+            .unwrap();
+        assert_eq!(
+            (moved.jwks.as_deref(), moved.jwks_uri.as_deref()),
+            (None, Some("https://billing.example.com/jwks"))
+        );
+        let back = edit(&jwks, "").apply(&moved).unwrap();
+        assert_eq!((back.jwks.as_deref(), back.jwks_uri), (Some(jwks.as_str()), None));
+        // No keys at all would leave it no way to authenticate.
+        assert_eq!(
+            field(edit("", "").apply(&keyed.client)),
+            "jwks:client.jwks_invalid"
+        );
+        assert_eq!(
+            field(edit("{}", "").apply(&keyed.client)),
+            "jwks:client.jwks_invalid"
+        );
+        assert_eq!(
+            field(edit("", "http://evil.example/jwks").apply(&keyed.client)),
+            "jwks_uri:client.jwks_uri_invalid"
+        );
+        // A client with a secret: empty fields change nothing, keys are refused.
+        let secret = good.register(1).unwrap().client;
+        assert_eq!(edit("", "").apply(&secret).unwrap().jwks, None);
+        assert_eq!(
+            field(edit(&jwks, "").apply(&secret)),
+            "jwks:client.keys_not_public"
+        );
     }
 
     #[test]

@@ -90,6 +90,12 @@ pub struct CodeForm {
     pub code: String,
 }
 
+/// For an `Option<String>` field of a form struct (with `#[serde(default)]`): `None` when the
+/// form has no such field, the text (empty included) when it has.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    <String as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

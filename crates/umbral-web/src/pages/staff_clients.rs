@@ -13,7 +13,7 @@ use umbral_core::oidc::client::{Client, ClientEdit, NewClient};
 use umbral_core::oidc::keys::KeyAlg;
 use umbral_core::staff::ApiActor;
 
-use super::form::{NoFields, Posted};
+use super::form::{NoFields, Posted, present};
 use super::{FormPage, StaffPage};
 use crate::AppState;
 use crate::extract::Ctx;
@@ -21,13 +21,15 @@ use crate::extract::Ctx;
 const NOTICES: [&str; 3] = ["client_disabled", "client_enabled", "client_changed"];
 
 /// The fields of an application, in the order errors are shown.
-const FIELDS: [&str; 6] = [
+const FIELDS: [&str; 8] = [
     "_form",
     "name",
     "redirect_uris",
     "post_logout_redirect_uris",
     "backchannel_logout_uri",
     "id_token_signed_response_alg",
+    "jwks",
+    "jwks_uri",
 ];
 
 /// What a page shows once: a new client's id and secret, or a rotated secret.
@@ -35,6 +37,8 @@ const FIELDS: [&str; 6] = [
 struct Shown {
     client_id: Option<String>,
     secret: Option<String>,
+    /// The new client authenticates with its keys (no secret).
+    keys: bool,
 }
 
 async fn render(
@@ -52,10 +56,12 @@ async fn render(
     let extra = context! {
         clients => clients.iter().map(|c| context! {
             id => c.id, name => c.name, public => c.is_public(), first_party => c.first_party,
-            active => c.is_active(), redirect_uris => c.redirect_uris,
+            active => c.is_active(), redirect_uris => c.redirect_uris, keys => c.uses_keys(),
         }).collect::<Vec<_>>(),
+        keys_fields => true,
         shown_id => shown.client_id,
         secret => shown.secret,
+        shown_keys => shown.keys,
         notice => notice,
         issuer => state.umbral.issuer(),
     };
@@ -99,6 +105,12 @@ pub struct ClientForm {
     public: String,
     third_party: String,
     id_token_signed_response_alg: String,
+    /// A keyed (`private_key_jwt`) client's public keys; absent from a form that has no such
+    /// fields, empty when left blank.
+    #[serde(deserialize_with = "present")]
+    jwks: Option<String>,
+    #[serde(deserialize_with = "present")]
+    jwks_uri: Option<String>,
 }
 
 impl ClientForm {
@@ -106,6 +118,14 @@ impl ClientForm {
     fn alg(&self) -> Result<KeyAlg, CoreError> {
         umbral_core::oidc::client::id_token_alg(&self.id_token_signed_response_alg)
     }
+}
+
+/// A field's text, or nothing when it is blank.
+fn filled(text: &Option<String>) -> Option<String> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -138,11 +158,13 @@ async fn create(
         backchannel_logout_uri: Some(f.backchannel_logout_uri.trim().to_string()).filter(|u| !u.is_empty()),
         public: !f.public.is_empty(),
         third_party: !f.third_party.is_empty(),
-        ..NewClient::default()
+        jwks: filled(&f.jwks),
+        jwks_uri: filled(&f.jwks_uri),
     };
     match state.umbral.register_client(&actor, &new, &ctx.meta).await {
         Ok(r) => {
             let shown = Shown {
+                keys: r.client.uses_keys(),
                 client_id: Some(r.client.id),
                 secret: r.secret,
             };
@@ -167,6 +189,7 @@ async fn rotate(
             let shown = Shown {
                 client_id: Some(id),
                 secret: Some(secret),
+                keys: false,
             };
             render(&state, &ctx, &actor, shown, None, None).await
         }
@@ -239,6 +262,7 @@ async fn client_page(
     };
     let extra = context! {
         id => client.id, name => client.name, auth_method => client.auth_method(),
+        keys_fields => client.uses_keys(),
         issuer => state.umbral.issuer(),
     };
     let page = FormPage::new(state, ctx, "staff_client.html", &FIELDS);
@@ -267,6 +291,8 @@ fn values(c: &Client) -> HashMap<String, String> {
             "id_token_signed_response_alg".to_string(),
             c.id_token_alg.as_str().to_string(),
         ),
+        ("jwks".to_string(), c.jwks.clone().unwrap_or_default()),
+        ("jwks_uri".to_string(), c.jwks_uri.clone().unwrap_or_default()),
     ])
 }
 
@@ -303,7 +329,8 @@ async fn change(
             Some(f.backchannel_logout_uri.trim().to_string()).filter(|u| !u.is_empty()),
         ),
         id_token_alg: Some(alg),
-        ..ClientEdit::default()
+        jwks: f.jwks.clone(),
+        jwks_uri: f.jwks_uri.clone(),
     };
     match state.umbral.update_client(&actor, &id, &edit, &ctx.meta).await {
         Ok(_) => Redirect::to("/staff/clients?notice=client_changed").into_response(),

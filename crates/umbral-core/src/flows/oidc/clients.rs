@@ -32,6 +32,13 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         meta: &RequestMeta,
     ) -> Result<String, CoreError> {
         staff_only(actor)?;
+        if id.len() <= 100
+            && let Some(c) = self.store.client(id).await?
+            && c.uses_keys()
+        {
+            // It proves itself with its keys; a secret would be a second, weaker way in.
+            return Err(CoreError::invalid("client_id", "client.keys_no_secret"));
+        }
         let now = self.now();
         let secret = secrets::new_token()?;
         let audit = client_event(now, "client.secret_rotated", actor, meta, id)?;

@@ -200,6 +200,135 @@ async fn private_key_jwt_and_the_clients_own_id_token_algorithm() {
 /// `umbral keys rotate`: the new keys are published at once and sign one JWKS cache lifetime
 /// later (plus the minute every node takes to read them); the old ones stay published until
 /// what they signed has expired. The JWKS answer's `max-age` is that cache lifetime.
+/// Signs in through a keyed client with Authlib's assertion; the tokens' answer.
+async fn keyed_sign_in(app: &TestApp, browser: &reqwest::Client, id: &str, private: &str) -> Value {
+    let secret = format!("jwk:{private}");
+    let start = rp(&["start", &app.base, id, &secret, REDIRECT]).await;
+    let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    rp(&[
+        "finish",
+        &app.base,
+        id,
+        &secret,
+        REDIRECT,
+        &location,
+        start["state"].as_str().unwrap(),
+        start["nonce"].as_str().unwrap(),
+        start["verifier"].as_str().unwrap(),
+    ])
+    .await
+}
+
+/// Staff register a keyed application in the console and move its keys to an address; it never
+/// gets a secret, and it cannot be left without keys.
+#[tokio::test]
+async fn the_console_registers_and_changes_an_applications_keys() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let staff = app.staff("staff@example.com").await;
+    let browser = app.signed_up("ana@example.com").await;
+    let (private, public) = app_key("ES256").await;
+    let (_, page) = app.get_text(&staff, "/staff/clients?lang=es").await;
+    assert!(page.contains("Claves en lugar de un secreto"), "{page}");
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = staff
+        .post(app.url("/staff/clients?lang=es"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Reports"),
+            ("redirect_uris", REDIRECT),
+            ("jwks", &public.to_string()),
+            ("jwks_uri", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let page = r.text().await.unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Se identifica con sus propias claves"), "{page}");
+    assert!(!page.contains("new-client-secret") && !page.contains("rotate-secret"));
+    let id = page
+        .split("id=\"new-client-id\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        keyed_sign_in(&app, &browser, &id, &private).await["rotated"],
+        true
+    );
+
+    let (_, page) = app
+        .get_text(&staff, &format!("/staff/clients/{id}?lang=en"))
+        .await;
+    assert!(
+        page.contains("private_key_jwt") && page.contains("Public keys (JWKS)"),
+        "{page}"
+    );
+    let post = |jwks: String, jwks_uri: String| {
+        staff
+            .post(app.url(&format!("/staff/clients/{id}?lang=en")))
+            .form(&[
+                ("csrf_token", csrf.clone()),
+                ("name", "Reports".into()),
+                ("redirect_uris", REDIRECT.into()),
+                ("jwks", jwks),
+                ("jwks_uri", jwks_uri),
+            ])
+            .send()
+    };
+    // Both fields blank: refused on the field, nothing changed.
+    let r = post(" ".into(), String::new()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Give the application&#x27;s public keys")
+    );
+    let kept = app
+        .umbral()
+        .oidc_clients(&ApiActor::command_line())
+        .await
+        .unwrap();
+    assert!(kept[0].jwks.is_some() && kept[0].jwks_uri.is_none());
+    // The keys move to an address the application serves: a new key there works at once.
+    let (private, public) = app_key("EdDSA").await;
+    let url = jwks_server(public).await;
+    let r = post(String::new(), url.clone()).await.unwrap();
+    assert_eq!(r.headers()["location"], "/staff/clients?notice=client_changed");
+    let moved = app
+        .umbral()
+        .oidc_clients(&ApiActor::command_line())
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved[0].jwks.as_deref(), moved[0].jwks_uri.as_deref()),
+        (None, Some(url.as_str()))
+    );
+    assert!(moved[0].secret_hash.is_none());
+    let refused = app
+        .umbral()
+        .rotate_client_secret(&ApiActor::command_line(), &id, &Default::default())
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(umbral_testkit::umbral_core::CoreError::Validation(_))
+        ),
+        "a keyed client gets no secret"
+    );
+    assert_eq!(
+        keyed_sign_in(&app, &browser, &id, &private).await["rotated"],
+        true
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn keys_are_published_before_they_sign_and_after_they_stop() {
     let app = spawn_app_with(|s| s.oidc.jwks_max_age_minutes = 5).await;
