@@ -18,6 +18,7 @@ pub mod secrets;
 pub mod service;
 pub mod staff;
 pub mod types;
+pub mod upstream;
 
 pub use error::{CoreError, FieldError};
 pub use service::{CoreConfig, Umbral};

@@ -39,6 +39,8 @@ pub struct CoreConfig {
     pub segments: Vec<String>,
     /// The address people use (`https://id.example.com`), for links a gateway sends users back to.
     pub public_url: String,
+    /// The providers a person may sign in with instead of a password (`crate::upstream`).
+    pub identity_providers: Vec<crate::upstream::Provider>,
 }
 
 impl Default for CoreConfig {
@@ -61,6 +63,7 @@ impl Default for CoreConfig {
                 .map(|s| s.to_string())
                 .collect(),
             public_url: "http://127.0.0.1:8080".to_string(),
+            identity_providers: Vec::new(),
         }
     }
 }
@@ -86,6 +89,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) oidc_seen: std::sync::Mutex<crate::flows::oidc::SeenTokens>,
     /// Reads the keys of `private_key_jwt` clients that give an address.
     pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
+    /// Talks to upstream identity providers (`flows/upstream.rs`).
+    pub(crate) upstream: Arc<dyn crate::ports::UpstreamGateway>,
     /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
     pub(crate) client_cache: std::sync::Mutex<crate::flows::oidc::ClientCache>,
     /// The last readiness check and when it ran (`ready`).
@@ -125,6 +130,7 @@ impl<S: ?Sized> Umbral<S> {
             oidc_keys: tokio::sync::RwLock::new(None),
             oidc_seen: std::sync::Mutex::new(Default::default()),
             jwks_reader: Arc::new(crate::ports::NoJwksReader),
+            upstream: Arc::new(crate::ports::NoUpstream),
             client_cache: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),
         }
@@ -145,6 +151,12 @@ impl<S: ?Sized> Umbral<S> {
     /// How the keys of `private_key_jwt` clients are read from their `jwks_uri`.
     pub fn with_jwks_reader(mut self, reader: Arc<dyn crate::ports::JwksReader>) -> Self {
         self.jwks_reader = reader;
+        self
+    }
+
+    /// How upstream identity providers are reached (default: not at all).
+    pub fn with_upstream_gateway(mut self, gateway: Arc<dyn crate::ports::UpstreamGateway>) -> Self {
+        self.upstream = gateway;
         self
     }
 

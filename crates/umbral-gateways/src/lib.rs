@@ -8,6 +8,7 @@ pub mod postal;
 pub mod sms;
 pub mod smtp;
 pub mod stripe;
+pub mod upstream;
 
 pub use dev_outbox::DevOutboxMailer;
 pub use sms::{TwilioSms, WebhookSms};

@@ -62,26 +62,7 @@ impl AccountStore for SqlStore {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
         if let Some((user, org, terms)) = &s.account {
-            sqlx::query(
-                "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
-                 email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $12)",
-            )
-            .bind(&user.id.0)
-            .bind(&user.email)
-            .bind(user.email.to_lowercase())
-            .bind(&user.name)
-            .bind(&user.phone)
-            .bind(&user.password_hash)
-            .bind(&user.locale)
-            .bind(user.status.as_str())
-            .bind(&terms.version)
-            .bind(terms.at)
-            .bind(&terms.ip)
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            insert_user(&mut tx, user, terms).await?;
             insert_organization(&mut tx, org).await?;
             sqlx::query(
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
@@ -280,25 +261,7 @@ impl AccountStore for SqlStore {
                 .collect::<Result<_, _>>()
                 .map_err(db)?;
         for id in &ids {
-            // The organization a sign-up created goes with its only member.
-            sqlx::query(
-                "DELETE FROM organizations WHERE id IN (SELECT org_id FROM memberships WHERE user_id = $1) \
-                 AND NOT EXISTS (SELECT 1 FROM memberships m2 WHERE m2.org_id = organizations.id AND m2.user_id <> $1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            sqlx::query("DELETE FROM codes WHERE subject = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            sqlx::query("DELETE FROM users WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            discard_unconfirmed(&mut tx, id).await?;
         }
         // Stand-in sessions of sign-ups with a taken email, and their codes.
         sqlx::query("DELETE FROM codes WHERE subject IN (SELECT id_hash FROM sessions WHERE user_id IS NULL AND created_at < $1)")
@@ -315,6 +278,63 @@ impl AccountStore for SqlStore {
         self.everything_changed();
         Ok(ids.len() as u64)
     }
+}
+
+/// Writes a new user who accepted `terms` (the email confirmed or not, as `user` says).
+pub(crate) async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: &User,
+    terms: &umbral_core::ports::TermsAcceptance,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
+         email_confirmed_at, terms_version, terms_accepted_at, terms_ip, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+    )
+    .bind(&user.id.0)
+    .bind(&user.email)
+    .bind(user.email.to_lowercase())
+    .bind(&user.name)
+    .bind(&user.phone)
+    .bind(&user.password_hash)
+    .bind(&user.locale)
+    .bind(user.status.as_str())
+    .bind(user.email_confirmed_at)
+    .bind(&terms.version)
+    .bind(terms.at)
+    .bind(&terms.ip)
+    .bind(user.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// Deletes a user whose email was never confirmed, with the organization the sign-up made (when
+/// they are its only member), their codes and (by cascade) their sessions.
+pub(crate) async fn discard_unconfirmed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "DELETE FROM organizations WHERE id IN (SELECT org_id FROM memberships WHERE user_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM memberships m2 WHERE m2.org_id = organizations.id AND m2.user_id <> $1)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    sqlx::query("DELETE FROM codes WHERE subject = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query("DELETE FROM users WHERE id = $1 AND email_confirmed_at IS NULL")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 /// Writes a new organization.

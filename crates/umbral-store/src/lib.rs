@@ -27,6 +27,7 @@ mod script;
 mod sessions;
 mod staff;
 mod throttle;
+mod upstream;
 
 #[doc(hidden)]
 pub mod test_support;

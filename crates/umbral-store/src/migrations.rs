@@ -45,6 +45,7 @@ const MIGRATIONS: &[Source] = &[
         "oidc_client_keys",
         include_str!("../migrations/0010_oidc_client_keys.sql"),
     ),
+    (11, "upstream", include_str!("../migrations/0011_upstream.sql")),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

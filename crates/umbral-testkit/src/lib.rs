@@ -79,10 +79,16 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server after `adjust` has changed its settings.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    spawn_app_on(listener, adjust).await
+}
+
+/// Starts a server on `listener` (whose address a test needed first, e.g. to register it with
+/// another server) after `adjust` has changed its settings.
+pub async fn spawn_app_on(listener: TcpListener, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let db = fresh_database().await;
     let mut settings = test_settings(&db.url);
     adjust(&mut settings);
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let port = listener.local_addr().expect("addr").port();
     settings.listen = format!("127.0.0.1:{port}");
     let clock = Arc::new(TestClock::new());

@@ -28,6 +28,9 @@ pub struct CookieNames {
     /// An application's authorization request waiting while the person signs in (its
     /// continuation token; `umbral_core::flows::oidc`).
     pub authz: &'static str,
+    /// A sign-in at an upstream identity provider under way, bound to this browser; then the
+    /// pending sign-up or link it led to (`umbral_core::flows::upstream`).
+    pub idp: &'static str,
     pub secure: bool,
 }
 
@@ -42,6 +45,7 @@ impl CookieNames {
                 codes: "__Host-umbral_codes",
                 signup_email: "__Host-umbral_signup_email",
                 authz: "__Host-umbral_authz",
+                idp: "__Host-umbral_idp",
                 secure,
             }
         } else {
@@ -53,6 +57,7 @@ impl CookieNames {
                 codes: "umbral_codes",
                 signup_email: "umbral_signup_email",
                 authz: "umbral_authz",
+                idp: "umbral_idp",
                 secure,
             }
         }

@@ -31,6 +31,8 @@ pub struct Ctx {
     pub signup_email: Option<String>,
     /// An application's authorization request waiting for this browser's sign-in.
     pub authz_cookie: Option<String>,
+    /// See `CookieNames::idp`.
+    pub idp_cookie: Option<String>,
     /// The browser's time zone name, when its script told us (`cookies::TZ`); looked up only
     /// by a page that shows a time.
     pub time_zone_name: Option<String>,
@@ -214,6 +216,9 @@ impl FromRequestParts<AppState> for Ctx {
                 .and_then(|v| percent_encoding::percent_decode_str(v).decode_utf8().ok())
                 .map(|v| v.chars().take(254).collect()),
             authz_cookie: cookies::get(headers, state.cookies.authz)
+                .filter(|v| v.len() <= 100)
+                .map(str::to_string),
+            idp_cookie: cookies::get(headers, state.cookies.idp)
                 .filter(|v| v.len() <= 100)
                 .map(str::to_string),
         })

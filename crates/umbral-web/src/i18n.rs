@@ -93,6 +93,7 @@ pub fn has(locale: Locale, id: &str) -> bool {
         "zone",
         "app",
         "issuer",
+        "provider",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

@@ -86,7 +86,14 @@ impl AppState {
                 )
             })
             .collect();
+        let identity_providers: Vec<Value> = self
+            .umbral
+            .upstream_providers()
+            .iter()
+            .map(|p| minijinja::context! { id => p.id, name => p.name })
+            .collect();
         let ctx_value = minijinja::context! {
+            identity_providers => identity_providers,
             lang_tag => ctx.locale.tag(),
             product => self.settings.product_name.as_str(),
             languages => languages,

@@ -35,6 +35,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("confirm.html", include_str!("../templates/confirm.html")),
     ("login_email.html", include_str!("../templates/login_email.html")),
     (
+        "login_idp_link.html",
+        include_str!("../templates/login_idp_link.html"),
+    ),
+    ("signup_idp.html", include_str!("../templates/signup_idp.html")),
+    (
         "login_password.html",
         include_str!("../templates/login_password.html"),
     ),

@@ -81,6 +81,12 @@ pub fn core_config(s: &Settings) -> CoreConfig {
             signup_free_per_ip: s.signup.per_ip,
             ..Default::default()
         },
+        // `check()` refused a provider that does not hold.
+        identity_providers: s
+            .identity_providers
+            .iter()
+            .filter_map(|p| p.provider().ok())
+            .collect(),
         ..CoreConfig::default()
     }
 }
@@ -309,6 +315,10 @@ pub async fn start(
             .with_payment_gateway(payment_gateway(settings)?)
             .with_jwks_reader(Arc::new(
                 umbral_gateways::backchannel::HttpJwksReader::new(Duration::from_secs(5))
+                    .map_err(anyhow::Error::msg)?,
+            ))
+            .with_upstream_gateway(Arc::new(
+                umbral_gateways::upstream::OidcUpstream::new(Duration::from_secs(10))
                     .map_err(anyhow::Error::msg)?,
             )),
     );

@@ -16,6 +16,7 @@ pub mod recovery;
 pub mod session;
 pub mod signup;
 pub mod staff;
+pub mod upstream;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

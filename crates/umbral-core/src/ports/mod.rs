@@ -18,10 +18,12 @@ mod commerce;
 mod oidc;
 mod organization;
 mod staff;
+mod upstream;
 pub use commerce::*;
 pub use oidc::*;
 pub use organization::*;
 pub use staff::*;
+pub use upstream::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -511,6 +513,7 @@ pub trait Store:
     + OrganizationStore
     + CommerceStore
     + OidcStore
+    + UpstreamStore
 {
     /// Can the database take a write? A real one (one small row, committed as every other
     /// write), so that a full disk or a read-only file shows, not only a dead connection.

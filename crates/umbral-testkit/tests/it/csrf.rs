@@ -160,6 +160,11 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         (&client_actions[1], &staff),
         (&client_actions[2], &staff),
         ("/settings/security/applications/revoke", &signed),
+        ("/login/idp/x", &anonymous),
+        ("/signup/idp", &anonymous),
+        ("/login/idp/link", &signed),
+        ("/settings/security/idp/x/link", &signed),
+        ("/settings/security/idp/unlink", &signed),
     ];
     let outbox_before = app.outbox().await.len();
     let form = [

@@ -24,6 +24,7 @@ const NOTICES: &[&str] = &[
     "session_ended",
     "mfa_activated",
     "password_reset",
+    "idp_link",
 ];
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -16,6 +16,7 @@ pub mod signup;
 pub mod staff;
 pub mod staff_clients;
 pub mod two_factor;
+pub mod upstream;
 
 use std::collections::HashMap;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(join::routes())
         .merge(recover::routes())
         .merge(invite::routes())
+        .merge(upstream::routes())
 }
 
 /// Where a pending step is done.
@@ -198,6 +200,10 @@ impl axum::extract::FromRequestParts<AppState> for StaffPage {
 }
 
 async fn home(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
+    // Signed in to the account of a provider's email: link the provider first.
+    if ctx.idp_cookie.is_some() {
+        return Redirect::to("/login/idp/link").into_response();
+    }
     // Signed in for an application that is waiting: back to it.
     if ctx.authz_cookie.is_some() {
         return Redirect::to("/oauth2/authorize/continue").into_response();

@@ -34,6 +34,8 @@ const NOTICES: &[&str] = &[
     "device_forgotten",
     "session_ended",
     "password_changed",
+    "idp_linked",
+    "idp_unlinked",
 ];
 
 /// The fields of the password form, in page order.
@@ -48,7 +50,7 @@ pub async fn index() -> Redirect {
 }
 
 /// The Security tab, with `error` shown at the top when an action failed.
-async fn render_security(
+pub(crate) async fn render_security(
     state: &AppState,
     ctx: &Ctx,
     auth: &Authenticated,
@@ -111,7 +113,18 @@ async fn render_security(
     let notice = notice
         .filter(|n| NOTICES.contains(n))
         .map(|n| crate::i18n::t(ctx.locale, &format!("security-notice-{n}"), &[]));
+    // The providers one may sign in with, linked or not.
+    let linked = u.linked_identities(auth).await.unwrap_or_default();
+    let idps: Vec<_> = u
+        .upstream_providers()
+        .iter()
+        .map(|p| {
+            let l = linked.iter().find(|i| i.provider_id == p.id);
+            context! { id => p.id, name => p.name, linked => l.is_some(), email => l.and_then(|i| i.email.clone()) }
+        })
+        .collect();
     let extra = context! {
+        idps => idps,
         factors => factors,
         has_factor => user.factor_count > 0,
         can_activate => user.factor_count == 0 && policy == TwoFactorPolicy::Optional,

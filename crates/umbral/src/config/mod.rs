@@ -49,6 +49,8 @@ pub struct Settings {
     pub billing: BillingSettings,
     pub postal: PostalSettings,
     pub oidc: OidcSettings,
+    /// Providers people may sign in with instead of a password.
+    pub identity_providers: Vec<IdentityProviderSettings>,
 }
 
 impl Default for Settings {
@@ -77,6 +79,7 @@ impl Default for Settings {
             billing: BillingSettings::default(),
             postal: PostalSettings::default(),
             oidc: OidcSettings::default(),
+            identity_providers: Vec::new(),
         }
     }
 }
@@ -139,6 +142,15 @@ fn parse_env(path: &str, raw: &str, like: &Value) -> Result<Value, String> {
             "0" | "false" | "no" | "off" | "" => false,
             _ => return Err(bad("true or false")),
         }),
+        // A list of tables (`identity_providers`) as a TOML inline array:
+        // `[{ id = "google", kind = "google", client_id = "...", client_secret = "..." }]`.
+        Value::Array(_) if raw.trim_start().starts_with('[') => format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .ok_or_else(|| {
+                bad("a TOML array of tables like [{ id = \"google\", kind = \"google\", ... }]")
+            })?,
         Value::Array(_) => Value::Array(
             raw.split(',')
                 .map(str::trim)
@@ -335,6 +347,21 @@ impl Settings {
         }
         if o.key_rotation_days < 0 || !(1..=10_080).contains(&o.jwks_max_age_minutes) {
             problems.push("oidc: key_rotation_days must be 0 (by hand) or more, jwks_max_age_minutes 1 to 10080 (UMBRAL_OIDC_KEY_ROTATION_DAYS, UMBRAL_OIDC_JWKS_MAX_AGE_MINUTES)".to_string());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for idp in &self.identity_providers {
+            if let Err(e) = idp.provider() {
+                problems.push(e);
+            }
+            if !ids.insert(idp.id.as_str()) {
+                problems.push(format!("identity provider id {:?} is used twice", idp.id));
+            }
+        }
+        if self.identity_providers.len() > umbral_core::upstream::MAX_PROVIDERS {
+            problems.push(format!(
+                "at most {} identity providers",
+                umbral_core::upstream::MAX_PROVIDERS
+            ));
         }
         if self.sessions.max_age_hours < 1 || self.sessions.idle_timeout_minutes < 1 {
             problems.push("sessions: max_age_hours and idle_timeout_minutes must be at least 1".to_string());

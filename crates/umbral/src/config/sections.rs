@@ -23,6 +23,65 @@ impl Default for AuditSettings {
     }
 }
 
+/// An upstream identity provider people may sign in with (`[[identity_providers]]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityProviderSettings {
+    /// In the callback address `<public_url>/login/idp/<id>/callback`.
+    pub id: String,
+    /// `google` (the issuer defaults to Google's) or `oidc`.
+    pub kind: String,
+    /// On the button; defaults to "Google" for kind `google`.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Asked for besides `openid`.
+    #[serde(default = "default_idp_scopes")]
+    pub scopes: Vec<String>,
+}
+
+fn default_idp_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+impl IdentityProviderSettings {
+    /// The provider as the core takes it; the problem in words.
+    pub fn provider(&self) -> Result<umbral_core::upstream::Provider, String> {
+        use umbral_core::upstream::{GOOGLE_ISSUER, Provider, ProviderKind};
+        let kind = ProviderKind::parse(&self.kind)
+            .ok_or_else(|| format!("identity provider {}: kind must be google or oidc", self.id))?;
+        let (name, issuer) = match kind {
+            ProviderKind::Google => (
+                if self.name.is_empty() {
+                    "Google".to_string()
+                } else {
+                    self.name.clone()
+                },
+                if self.issuer.is_empty() {
+                    GOOGLE_ISSUER.to_string()
+                } else {
+                    self.issuer.clone()
+                },
+            ),
+            ProviderKind::Oidc => (self.name.clone(), self.issuer.clone()),
+        };
+        let p = Provider {
+            id: self.id.clone(),
+            kind,
+            name,
+            issuer: issuer.trim_end_matches('/').to_string(),
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.expose().to_string(),
+            scopes: self.scopes.clone(),
+        };
+        p.check()?;
+        Ok(p)
+    }
+}
+
 /// The OpenID Connect provider (single sign-on for the vendor's applications).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

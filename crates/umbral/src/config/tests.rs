@@ -238,3 +238,52 @@ fn published_or_trivial_keys_and_dev_on_a_public_address_are_refused() {
     ]);
     assert!(Settings::load(None, &allowed, &Overrides::default()).is_ok());
 }
+
+#[test]
+fn identity_providers_come_from_the_file_or_one_variable_and_are_checked() {
+    let list = |raw: &'static str| move |k: &str| (k == "UMBRAL_IDENTITY_PROVIDERS").then(|| raw.to_string());
+    let dev = Overrides {
+        dev: true,
+        ..Default::default()
+    };
+    let s = Settings::load(
+        None,
+        &list(r#"[{ id = "google", kind = "google", client_id = "c", client_secret = "s" }]"#),
+        &dev,
+    )
+    .unwrap();
+    let p = s.identity_providers[0].provider().unwrap();
+    assert_eq!(
+        (p.name.as_str(), p.issuer.as_str()),
+        ("Google", umbral_core::upstream::GOOGLE_ISSUER)
+    );
+    assert_eq!(p.scopes, ["email", "profile"]);
+    assert!(!format!("{p:?}").contains("\"s\""), "the secret never shows");
+    let e = Settings::load(None, &list("[{ id = 1 }"), &dev).unwrap_err();
+    assert!(e.contains("UMBRAL_IDENTITY_PROVIDERS"), "{e}");
+    for (raw, says) in [
+        (
+            r#"[{ id = "Bad Id", kind = "google", client_id = "c", client_secret = "s" }]"#,
+            "lowercase",
+        ),
+        (
+            r#"[{ id = "x", kind = "saml", client_id = "c", client_secret = "s" }]"#,
+            "google or oidc",
+        ),
+        (
+            r#"[{ id = "x", kind = "oidc", name = "X", issuer = "http://idp.example", client_id = "c", client_secret = "s" }]"#,
+            "https",
+        ),
+        (
+            r#"[{ id = "x", kind = "google", client_id = "c", client_secret = "" }]"#,
+            "client_secret",
+        ),
+        (
+            r#"[{ id = "x", kind = "google", client_id = "c", client_secret = "s" }, { id = "x", kind = "google", client_id = "c", client_secret = "s" }]"#,
+            "used twice",
+        ),
+    ] {
+        let e = Settings::load(None, &list(raw), &dev).unwrap_err();
+        assert!(e.contains(says), "{raw}: {e}");
+    }
+}

@@ -5,6 +5,7 @@ mod keys;
 mod logout;
 mod rust_rp;
 mod tokens;
+mod upstream;
 
 use umbral_testkit::umbral_core::oidc::client::NewClient;
 use umbral_testkit::umbral_core::ports::AuditStore;

@@ -1,0 +1,137 @@
+//! Upstream identity providers: the OpenID Connect providers (Google, or any other) a person may
+//! sign in with instead of a password (`docs/flows/upstream.md`). The rules of what a provider
+//! says: an identity is its issuer and `sub`, never its email; an email counts only when the
+//! provider verified it.
+
+/// Google's issuer: the `google` kind is this provider with Google's name on the button.
+pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
+
+/// At most this many providers (buttons on the sign-in page).
+pub const MAX_PROVIDERS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    Google,
+    Oidc,
+}
+
+impl ProviderKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "google" => Some(Self::Google),
+            "oidc" => Some(Self::Oidc),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+            Self::Oidc => "oidc",
+        }
+    }
+}
+
+/// A provider staff configured.
+#[derive(Clone)]
+pub struct Provider {
+    /// In the callback's address (`/login/idp/<id>/callback`): lowercase letters, digits, `-`.
+    pub id: String,
+    pub kind: ProviderKind,
+    /// On the button: "Sign in with <name>".
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// Never shown: `Debug` leaves it out.
+    pub client_secret: String,
+    /// Asked for besides `openid`; `email` and `profile` by default.
+    pub scopes: Vec<String>,
+}
+
+impl std::fmt::Debug for Provider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Provider")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provider {
+    /// Checks a provider's settings; the problem in words (for `check-config`).
+    pub fn check(&self) -> Result<(), String> {
+        let id_ok = (1..=40).contains(&self.id.len())
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            return Err(format!(
+                "identity provider id {:?}: 1-40 lowercase letters, digits or '-'",
+                self.id
+            ));
+        }
+        if self.name.trim().is_empty() || self.name.chars().count() > 60 {
+            return Err(format!(
+                "identity provider {}: a name of 1-60 characters",
+                self.id
+            ));
+        }
+        if crate::oidc::client::check_backchannel_uri(&self.issuer).is_err() {
+            return Err(format!(
+                "identity provider {}: the issuer must be https (or http only to this machine)",
+                self.id
+            ));
+        }
+        if self.client_id.trim().is_empty() || self.client_secret.is_empty() {
+            return Err(format!(
+                "identity provider {}: client_id and client_secret are required",
+                self.id
+            ));
+        }
+        if self
+            .scopes
+            .iter()
+            .any(|s| s.is_empty() || s.contains(char::is_whitespace))
+        {
+            return Err(format!("identity provider {}: scopes are single words", self.id));
+        }
+        Ok(())
+    }
+}
+
+/// Who the provider says the person is, from an ID token whose signature, issuer, audience,
+/// expiry and nonce held.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UpstreamIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    /// Only `true` when the ID token says `email_verified: true`.
+    pub email_verified: bool,
+    pub name: Option<String>,
+    /// Google Workspace's hosted domain, from the ID token.
+    pub hosted_domain: Option<String>,
+    /// The provider's own methods (RFC 8176), when it says.
+    pub amr: Vec<String>,
+}
+
+impl UpstreamIdentity {
+    /// The email Umbral may trust: one the provider verified.
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email.as_deref().filter(|_| self.email_verified)
+    }
+}
+
+/// Why a provider could not sign someone in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpstreamError {
+    /// Down, slow, or answering garbage: try again later.
+    #[error("the provider is unavailable: {0}")]
+    Unavailable(String),
+    /// Its answer does not hold (signature, issuer, audience, expiry, nonce), or it refused.
+    #[error("the provider's answer was refused: {0}")]
+    Refused(String),
+}

@@ -1,0 +1,393 @@
+//! Signing in with an upstream provider: a second real Umbral server is the provider (through
+//! its own OpenID Connect endpoints), reached by the `openidconnect` crate.
+
+use tokio::net::TcpListener;
+use umbral::config::{IdentityProviderSettings, Secret};
+use umbral_testkit::spawn_app_on;
+
+use super::*;
+
+/// The provider (`idp`, on the wall clock its ID tokens are checked against) and the server
+/// people sign in to (`app`), which knows the provider as `corp`.
+async fn pair() -> (TestApp, TestApp) {
+    let idp = spawn_app().await;
+    to_wall_clock(&idp);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (client_id, secret) = register(
+        &idp,
+        NewClient {
+            name: "Umbral downstream".into(),
+            redirect_uris: vec![format!("http://127.0.0.1:{port}/login/idp/corp/callback")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let issuer = idp.base.clone();
+    let app = spawn_app_on(listener, move |s| {
+        s.identity_providers = vec![IdentityProviderSettings {
+            id: "corp".into(),
+            kind: "oidc".into(),
+            name: "Corp".into(),
+            issuer,
+            client_id,
+            client_secret: Secret::from(secret.as_str()),
+            scopes: vec!["email".into(), "profile".into()],
+        }];
+    })
+    .await;
+    (idp, app)
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// "Sign in with Corp" from `page` in `browser` (of `app`), the person signed in at the provider
+/// in `at_idp`: the provider's answer as `app` takes it.
+async fn through(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    at_idp: &reqwest::Client,
+    page: &str,
+) -> reqwest::Response {
+    let (_, html) = app.get_text(browser, page).await;
+    assert!(html.contains("Corp"), "{html}");
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = browser
+        .post(app.url("/login/idp/corp"))
+        .form(&[("csrf_token", csrf.as_str()), ("plan", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let to_idp = location(&r);
+    assert!(
+        to_idp.contains("code_challenge_method=S256") && to_idp.contains("nonce="),
+        "{to_idp}"
+    );
+    let r = at_idp.get(&to_idp).send().await.unwrap();
+    let back = location(&r);
+    assert!(back.starts_with(&app.url("/login/idp/corp/callback")), "{back}");
+    browser.get(&back).send().await.unwrap()
+}
+
+async fn me(app: &TestApp, browser: &reqwest::Client) -> (u16, Value) {
+    let r = browser.get(app.url("/api/v1/me")).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+/// A new person: the provider's verified email makes the account after one short page (phone,
+/// terms); then the usual steps. Coming back, the provider signs them in at once. The answer of
+/// the provider is good once, and only in the browser that went there.
+#[tokio::test]
+async fn a_new_person_signs_up_and_comes_back_with_the_provider() {
+    let (idp, app) = pair().await;
+    let at_idp = idp.signed_up("ana@corp.example").await;
+    let browser = app.client();
+    let r = through(&app, &browser, &at_idp, "/signup?lang=es").await;
+    assert_eq!(location(&r), "/signup/idp");
+    let (status, page) = app.get_text(&browser, "/signup/idp?lang=es").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Termina de crear tu cuenta") && page.contains("ana@corp.example"),
+        "{page}"
+    );
+    let csrf = umbral_testkit::csrf_from(&page);
+    // Without the terms: the field is named, nothing is made.
+    let form = |terms: bool| {
+        let mut f = vec![
+            ("csrf_token", csrf.clone()),
+            ("name", "Ana Souza".to_string()),
+            ("phone_country", "AR".to_string()),
+            ("phone", "11 2345 6789".to_string()),
+        ];
+        if terms {
+            f.push(("accept_terms", "yes".into()));
+        }
+        f
+    };
+    let r = browser
+        .post(app.url("/signup/idp?lang=es"))
+        .form(&form(false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text().await.unwrap().contains("Ana Souza"),
+        "what was typed is kept"
+    );
+    assert_eq!(me(&app, &browser).await.0, 401);
+    let r = browser
+        .post(app.url("/signup/idp?lang=es"))
+        .form(&form(true))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&r),
+        "/two-factor",
+        "the usual steps follow (policy required)"
+    );
+    app.enroll_totp(&browser, "ana@corp.example").await;
+    app.onboarded(&browser).await;
+    let (status, body) = me(&app, &browser).await;
+    assert_eq!(
+        (status, body["email"].as_str()),
+        (200, Some("ana@corp.example")),
+        "{body}"
+    );
+    // The same answer again, or the profile page once more: spent.
+    let r = browser
+        .post(app.url("/signup/idp?lang=es"))
+        .form(&form(true))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("venció o ya se usó"));
+
+    // Back another day, in another browser: the provider instead of the password, then the
+    // second factor as usual.
+    let again = app.client();
+    let r = through(&app, &again, &at_idp, "/login").await;
+    assert_eq!(location(&r), "/login/second-factor");
+    app.pass_totp(&again, "ana@corp.example").await;
+    assert_eq!(me(&app, &again).await.1["email"], "ana@corp.example");
+    let events: Vec<String> = app
+        .store()
+        .audit_for_user(&body["id"].as_str().unwrap().to_string().into(), 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.event, e.details))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.starts_with("user.signed_up") && e.contains("idp=corp")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.contains("via=idp;idp=corp")),
+        "{events:?}"
+    );
+
+    // A callback replayed, or brought to another browser: refused, nothing signed in.
+    let third = app.client();
+    let (_, html) = app.get_text(&third, "/login").await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = third
+        .post(app.url("/login/idp/corp"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&at_idp.get(location(&r)).send().await.unwrap());
+    let thief = app.client();
+    let (_, html) = app.get_text(&thief, "/login").await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    thief
+        .post(app.url("/login/idp/corp"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let r = thief.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("expired or was already used"));
+    assert_eq!(me(&app, &thief).await.0, 401);
+    // The rightful browser's answer was spent by that try: it starts again.
+    let r = third.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert_eq!(me(&app, &third).await.0, 401);
+    idp.stop().await;
+    app.stop().await;
+}
+
+/// The provider's email belongs to an account here: never linked by itself. Its owner signs in
+/// with the password, then confirms; from then on the provider signs them in. Unlinking the
+/// only way to sign in is refused.
+#[tokio::test]
+async fn an_existing_account_is_linked_only_after_its_password() {
+    let (idp, app) = pair().await;
+    let at_idp = idp.signed_up("bruno@corp.example").await;
+    let owner = app.signed_up("bruno@corp.example").await;
+    let browser = app.client();
+    let r = through(&app, &browser, &at_idp, "/login").await;
+    let to = location(&r);
+    assert!(to.starts_with("/login?notice=idp_link&email=bruno"), "{to}");
+    assert_eq!(
+        me(&app, &browser).await.0,
+        401,
+        "the provider alone signs nobody in to it"
+    );
+    let (_, page) = app.get_text(&browser, &to).await;
+    assert!(page.contains("already exists"), "{page}");
+    // The password (the second factor, when the account has one, as usual).
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = browser
+        .post(app.url("/login/password"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "bruno@corp.example"),
+            ("password", umbral_testkit::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/login/second-factor");
+    app.pass_totp(&browser, "bruno@corp.example").await;
+    let r = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&r), "/login/idp/link");
+    let (_, page) = app.get_text(&browser, "/login/idp/link").await;
+    assert!(page.contains("Link Corp"), "{page}");
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = browser
+        .post(app.url("/login/idp/link"))
+        .form(&[("csrf_token", csrf.as_str()), ("decision", "link")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/settings/security?notice=idp_linked");
+    assert_eq!(me(&app, &owner).await.0, 401, "linking ends the other sessions");
+    let (_, page) = app.get_text(&browser, "/settings/security").await;
+    assert!(
+        page.contains("Linked: bruno@corp.example") && page.contains("Unlink"),
+        "{page}"
+    );
+
+    let fresh = app.client();
+    let r = through(&app, &fresh, &at_idp, "/login").await;
+    assert_eq!(location(&r), "/login/second-factor");
+    app.pass_totp(&fresh, "bruno@corp.example").await;
+    assert_eq!(me(&app, &fresh).await.1["email"], "bruno@corp.example");
+
+    // One session per person (the platform's rule): that sign-in ended the first browser's.
+    assert_eq!(me(&app, &browser).await.0, 401);
+    // Unlinked (the account has a password): the provider no longer signs in to it.
+    let (_, page) = app.get_text(&fresh, "/settings/security").await;
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = fresh
+        .post(app.url("/settings/security/idp/unlink"))
+        .form(&[("csrf_token", csrf.as_str()), ("provider", "corp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/settings/security?notice=idp_unlinked");
+    assert_eq!(me(&app, &fresh).await.0, 200);
+    let r = through(&app, &app.client(), &at_idp, "/login").await;
+    assert!(location(&r).starts_with("/login?notice=idp_link"));
+    idp.stop().await;
+    app.stop().await;
+}
+
+/// Someone signed up here with another person's address and never confirmed it: when the
+/// address's owner comes with the provider, that sign-up is discarded and its sessions end.
+/// An account made by the provider has no password: unlinking its provider is refused.
+#[tokio::test]
+async fn an_unconfirmed_squatter_is_discarded_and_the_last_way_in_kept() {
+    let (idp, app) = pair().await;
+    let at_idp = idp.signed_up("carla@corp.example").await;
+    let squatter = app.client();
+    let r = squatter
+        .post(app.url("/api/v1/signup"))
+        .json(&serde_json::json!({
+            "name": "Not Carla", "email": "carla@corp.example", "phone": "+5491123456789",
+            "password": umbral_testkit::PASSWORD, "accept_terms": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let browser = app.client();
+    let r = through(&app, &browser, &at_idp, "/signup").await;
+    assert_eq!(
+        location(&r),
+        "/signup/idp",
+        "an unconfirmed account is no account"
+    );
+    let (_, page) = app.get_text(&browser, "/signup/idp").await;
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = browser
+        .post(app.url("/signup/idp"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Carla Díaz"),
+            ("phone_country", "AR"),
+            ("phone", "11 2345 6789"),
+            ("accept_terms", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/two-factor");
+    app.enroll_totp(&browser, "carla@corp.example").await;
+    app.onboarded(&browser).await;
+    let (status, body) = me(&app, &browser).await;
+    assert_eq!((status, body["name"].as_str()), (200, Some("Carla Díaz")));
+    let r = squatter.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 401, "the squatter's session ended with their sign-up");
+
+    let (_, page) = app.get_text(&browser, "/settings/security").await;
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = browser
+        .post(app.url("/settings/security/idp/unlink"))
+        .form(&[("csrf_token", csrf.as_str()), ("provider", "corp")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("only way to sign in"));
+    assert_eq!(me(&app, &browser).await.0, 200, "still signed in, still linked");
+    idp.stop().await;
+    app.stop().await;
+}
+
+/// Unknown providers are a 404 page; a provider that is down is a retryable error on the
+/// sign-in page (never a 5xx, nothing made).
+#[tokio::test]
+async fn an_unknown_or_unreachable_provider_is_a_clear_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = listener.local_addr().unwrap();
+    drop(listener);
+    let app = umbral_testkit::spawn_app_with(move |s| {
+        s.identity_providers = vec![IdentityProviderSettings {
+            id: "down".into(),
+            kind: "oidc".into(),
+            name: "Down".into(),
+            issuer: format!("http://{dead}"),
+            client_id: "x".into(),
+            client_secret: Secret::from("y"),
+            scopes: vec![],
+        }];
+    })
+    .await;
+    let browser = app.client();
+    let (_, html) = app.get_text(&browser, "/login?lang=pt-BR").await;
+    assert!(html.contains("Entrar com o Down"), "{html}");
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = browser
+        .post(app.url("/login/idp/down?lang=pt-BR"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("não respondeu a tempo"));
+    let r = browser
+        .post(app.url("/login/idp/nope"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = browser
+        .get(app.url("/login/idp/down/callback?state=x&code=y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422, "no browser cookie: expired");
+    app.stop().await;
+}
