@@ -30,6 +30,8 @@ pub struct OidcUpstream {
     client: reqwest::Client,
     /// Per provider id: its discovery (keys included) and when it was read.
     discovered: Mutex<HashMap<String, (CoreProviderMetadata, Instant)>>,
+    /// Per provider id: when an ID token's unknown key last sent Umbral back for the keys.
+    refetched: Mutex<HashMap<String, Instant>>,
 }
 
 impl OidcUpstream {
@@ -43,6 +45,7 @@ impl OidcUpstream {
         Ok(Self {
             client,
             discovered: Mutex::new(HashMap::new()),
+            refetched: Mutex::new(HashMap::new()),
         })
     }
 
@@ -80,6 +83,20 @@ impl OidcUpstream {
             map.insert(provider.id.clone(), (m.clone(), Instant::now()));
         }
         Ok(m)
+    }
+
+    /// May the keys of `provider` be read again now? Notes that they are.
+    fn may_refetch(&self, provider: &str) -> bool {
+        let Ok(mut map) = self.refetched.lock() else {
+            return false;
+        };
+        match map.get(provider) {
+            Some(at) if at.elapsed() < REFETCH_EVERY => false,
+            _ => {
+                map.insert(provider.to_string(), Instant::now());
+                true
+            }
+        }
     }
 
     fn client(
@@ -180,9 +197,11 @@ impl UpstreamGateway for OidcUpstream {
         };
         let claims = match check(&client) {
             Ok(c) => c,
-            // A key the provider published after Umbral read its keys: read them again, once.
-            Err(ClaimsVerificationError::SignatureVerification(_)) => {
-                let metadata = self.metadata(provider, REFETCH_EVERY).await?;
+            // A key the provider published after Umbral read its keys: read them again (at most
+            // every `REFETCH_EVERY`, so that bad tokens cannot make Umbral hammer the provider).
+            Err(ClaimsVerificationError::SignatureVerification(e)) if self.may_refetch(&provider.id) => {
+                tracing::debug!(error = %e, provider = %provider.id, "reading the provider's keys again");
+                let metadata = self.metadata(provider, Duration::ZERO).await?;
                 let client = Self::client(provider, metadata, redirect_uri)?;
                 check(&client).map_err(|e| UpstreamError::Refused(format!("ID token: {e}")))?
             }

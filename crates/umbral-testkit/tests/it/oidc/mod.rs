@@ -6,6 +6,7 @@ mod logout;
 mod rust_rp;
 mod tokens;
 mod upstream;
+mod upstream_tokens;
 
 use umbral_testkit::umbral_core::oidc::client::NewClient;
 use umbral_testkit::umbral_core::ports::AuditStore;
