@@ -30,3 +30,7 @@ CREATE TABLE upstream_logins (
     used_at         BIGINT
 );
 CREATE INDEX upstream_logins_expiry ON upstream_logins (expires_at);
+
+-- How a session's person proved who they are first: `pwd` (a password; also every session from
+-- before this column) or `fed` (an upstream provider). Umbral's own ID tokens say it in `amr`.
+ALTER TABLE sessions ADD COLUMN first_factor TEXT;

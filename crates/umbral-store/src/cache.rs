@@ -121,6 +121,7 @@ mod tests {
                 user_agent: String::new(),
                 mfa_at: None,
                 mfa_method: None,
+                first_factor: Default::default(),
             },
             user: None,
             membership: None,

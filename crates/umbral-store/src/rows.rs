@@ -80,7 +80,7 @@ pub(crate) fn membership(row: &impl Cols) -> Result<Option<Membership>, sqlx::Er
 }
 
 pub(crate) const SESSION_COLUMNS: &str = "s.id_hash, s.user_id AS s_user_id, s.created_at AS s_created_at, \
-     s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.ip, s.user_agent, s.mfa_at, s.mfa_method";
+     s.last_seen_at, s.expires_at, s.ended_at, s.end_reason, s.ip, s.user_agent, s.mfa_at, s.mfa_method, s.first_factor";
 
 pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
@@ -99,6 +99,9 @@ pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
         mfa_method: row
             .col::<Option<String>>("mfa_method")?
             .and_then(|m| MfaVia::parse(&m)),
+        first_factor: umbral_core::ports::FirstFactor::parse(
+            row.col::<Option<String>>("first_factor")?.as_deref(),
+        ),
     })
 }
 

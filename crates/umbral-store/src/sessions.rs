@@ -21,8 +21,8 @@ pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRec
 fn push_session(script: &mut Script, s: &SessionRecord) {
     script
         .sql(
-            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method) \
-             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9)",
+            "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method, first_factor) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $9, $10)",
         )
         .arg(&s.id_hash)
         .arg(&s.user_id)
@@ -32,7 +32,8 @@ fn push_session(script: &mut Script, s: &SessionRecord) {
         .arg(&s.ip)
         .arg(&s.user_agent)
         .arg(s.mfa_at)
-        .arg(s.mfa_method.map(|m| m.as_str()));
+        .arg(s.mfa_method.map(|m| m.as_str()))
+        .arg(s.first_factor.as_str());
 }
 
 impl SqlStore {

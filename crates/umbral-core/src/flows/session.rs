@@ -157,6 +157,7 @@ impl<S: ?Sized + SessionStore> Umbral<S> {
             user_agent: meta.user_agent.chars().take(300).collect(),
             mfa_at: None,
             mfa_method: None,
+            first_factor: crate::ports::FirstFactor::Password,
         }
     }
 

@@ -16,8 +16,8 @@ use crate::flows::input::PhoneInput;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::SignupOutcome;
 use crate::ports::{
-    LinkedIdentity, NewOrganization, OrgSetup, Store, StoreError, TermsAcceptance, UpstreamLogin,
-    UpstreamPurpose, UpstreamSignup,
+    FirstFactor, LinkedIdentity, NewOrganization, OrgSetup, SessionRecord, Store, StoreError,
+    TermsAcceptance, UpstreamLogin, UpstreamPurpose, UpstreamSignup,
 };
 use crate::secrets;
 use crate::service::Umbral;
@@ -227,7 +227,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         if let Some(m) = &membership {
             audit = audit.org(m.org_id.as_str());
         }
-        let start = self.start_session(&user, membership.as_ref(), next.signed_in(), false, meta)?;
+        let mut start = self.start_session(&user, membership.as_ref(), next.signed_in(), false, meta)?;
+        start.record.first_factor = FirstFactor::Provider;
         self.store
             .start_session(&start.record, start.end_others.as_ref(), &[audit], None)
             .await?;
@@ -401,7 +402,10 @@ impl<S: ?Sized + Store> Umbral<S> {
                 email: identity.email.clone(),
                 created_at: now,
             },
-            session: self.new_session_record(&session_token, Some(&user_id), meta),
+            session: SessionRecord {
+                first_factor: FirstFactor::Provider,
+                ..self.new_session_record(&session_token, Some(&user_id), meta)
+            },
             discard,
             audit,
             user,

@@ -59,6 +59,35 @@ pub struct SessionRecord {
     pub mfa_at: Option<UnixMillis>,
     /// How: `totp`, `sms`, `email`, `recovery_code`, `trusted_device`, `enrollment`.
     pub mfa_method: Option<crate::factors::MfaVia>,
+    /// How the person proved who they are first.
+    pub first_factor: FirstFactor,
+}
+
+/// The first proof of a session (RFC 8176: `pwd`, `fed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FirstFactor {
+    #[default]
+    Password,
+    /// An upstream identity provider.
+    Provider,
+}
+
+impl FirstFactor {
+    /// As kept in `sessions.first_factor`, and as `amr` says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "pwd",
+            Self::Provider => "fed",
+        }
+    }
+
+    /// `None` (sessions before the column) and anything unknown: a password.
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            Some("fed") => Self::Provider,
+            _ => Self::Password,
+        }
+    }
 }
 
 /// A session with what every authenticated request needs, read in one query.

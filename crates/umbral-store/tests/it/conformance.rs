@@ -32,6 +32,7 @@ pub(crate) fn session(user_id: Option<&str>, at: i64) -> SessionRecord {
         user_agent: "test".into(),
         mfa_at: None,
         mfa_method: None,
+        first_factor: Default::default(),
     }
 }
 

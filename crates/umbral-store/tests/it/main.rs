@@ -9,6 +9,7 @@ mod factors;
 mod oidc;
 mod outbox;
 mod sessions;
+mod upstream;
 
 use umbral_store::SqlStore;
 use umbral_store::test_support::TestDatabase;

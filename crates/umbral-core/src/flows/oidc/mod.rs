@@ -183,7 +183,7 @@ pub fn sid_of(session: &SessionId) -> String {
 
 /// RFC 8176 method references of a session: the password, and how it passed its second factor.
 pub fn amr_of(auth: &Authenticated) -> Vec<String> {
-    let mut amr = vec!["pwd".to_string()];
+    let mut amr = vec![auth.session.first_factor.as_str().to_string()];
     let second = match auth.session.mfa_method {
         Some(MfaVia::Method(Method::Sms)) => Some("sms"),
         Some(MfaVia::Method(_)) | Some(MfaVia::Enrollment) => Some("otp"),

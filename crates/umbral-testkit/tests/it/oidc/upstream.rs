@@ -155,6 +155,23 @@ async fn a_new_person_signs_up_and_comes_back_with_the_provider() {
     assert_eq!(location(&r), "/login/second-factor");
     app.pass_totp(&again, "ana@corp.example").await;
     assert_eq!(me(&app, &again).await.1["email"], "ana@corp.example");
+    // Umbral's own applications are told how: the provider, then a second factor.
+    let (cid, csecret) = client(&app, false).await;
+    let tokens = code_flow(&app, &again, &cid, &csecret, "").await;
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            id_token.split('.').nth(1).unwrap(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["amr"],
+        serde_json::json!(["fed", "otp", "mfa"]),
+        "{claims}"
+    );
     let events: Vec<String> = app
         .store()
         .audit_for_user(&body["id"].as_str().unwrap().to_string().into(), 20)
