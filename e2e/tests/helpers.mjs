@@ -29,7 +29,7 @@ export async function shoot(page, name) {
   await page.setViewportSize(size);
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((ok, fail) => {
     const s = createServer();
     s.listen(0, "127.0.0.1", () => {
@@ -40,14 +40,17 @@ function freePort() {
   });
 }
 
-export async function startUmbral() {
+/** `port`: a port chosen beforehand (e.g. registered with another server first); `host`: the
+ * name the browser uses (`localhost` keeps a second server's cookies apart from the first's,
+ * which cookies would share across ports of one host); `env`: more settings. */
+export async function startUmbral({ port: chosen, host = "127.0.0.1", env: more = {} } = {}) {
   const bin = process.env.UMBRAL_BIN || join(process.env.CARGO_TARGET_DIR || join(root, "target"), "debug", "umbral");
   const dir = mkdtempSync(join(tmpdir(), "umbral-e2e-"));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const port = chosen ?? (await freePort());
+  const base = `http://${host}:${port}`;
   const env = {
     ...process.env, UMBRAL_LOG_LEVEL: "warn", UMBRAL_PASSWORDS_M_COST_KIB: "4096", UMBRAL_PASSWORDS_T_COST: "1",
-    UMBRAL_OUTBOX_POLL_SECONDS: "1",
+    UMBRAL_OUTBOX_POLL_SECONDS: "1", UMBRAL_PUBLIC_URL: base, ...more,
   };
   const child = spawn(bin, ["serve", "--dev", "--listen", `127.0.0.1:${port}`], {
     cwd: dir,

@@ -666,6 +666,7 @@ security-notice-app_revoked = The application's access was removed. It will ask 
 # Signing in with upstream identity providers
 idp-continue = Sign in with { $name }
 idp-or = or
+idp-going = Going to { $provider }…
 idp-profile-title = Finish creating your account
 idp-profile-intro = { $provider } confirmed your email, { $email }. A few more details and your account is ready.
 idp-link-title = Link { $provider } to your account

@@ -666,6 +666,7 @@ security-notice-app_revoked = Se quitó el acceso de la aplicación. Volverá a 
 # Signing in with upstream identity providers
 idp-continue = Acceder con { $name }
 idp-or = o
+idp-going = Yendo a { $provider }…
 idp-profile-title = Termina de crear tu cuenta
 idp-profile-intro = { $provider } confirmó tu correo, { $email }. Faltan unos pocos datos y tu cuenta queda lista.
 idp-link-title = Vincular { $provider } a tu cuenta

@@ -666,6 +666,7 @@ security-notice-app_revoked = O acesso do aplicativo foi removido. Ele pedirá d
 # Signing in with upstream identity providers
 idp-continue = Entrar com o { $name }
 idp-or = ou
+idp-going = Indo para o { $provider }…
 idp-profile-title = Termine de criar sua conta
 idp-profile-intro = O { $provider } confirmou seu e-mail, { $email }. Faltam poucos dados para sua conta ficar pronta.
 idp-link-title = Vincular o { $provider } à sua conta

@@ -153,7 +153,12 @@ async fn resume(State(state): State<AppState>, ctx: Ctx) -> Response {
 
 /// A page that takes the browser to another site at once (a `refresh`), for answers that may
 /// follow a form: the pages' `form-action 'self'` stops a form's redirect to another origin.
-fn leave(ctx: &Ctx, to: &str) -> Response {
+pub(crate) fn leave(ctx: &Ctx, to: &str) -> Response {
+    leave_saying(to, &crate::i18n::t(ctx.locale, "oidc-back-to-app", &[]), ctx)
+}
+
+/// [`leave`], the page saying `text` (with a link, for a browser that does not follow it).
+pub(crate) fn leave_saying(to: &str, text: &str, ctx: &Ctx) -> Response {
     let escape = |s: &str| {
         s.replace('&', "&amp;")
             .replace('"', "&quot;")
@@ -161,7 +166,7 @@ fn leave(ctx: &Ctx, to: &str) -> Response {
             .replace('>', "&gt;")
     };
     let url = escape(to);
-    let text = escape(&crate::i18n::t(ctx.locale, "oidc-back-to-app", &[]));
+    let text = escape(text);
     let body = format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0;url={url}\"><title>{text}</title></head><body><p><a href=\"{url}\">{text}</a></p></body></html>",
         ctx.locale.tag()

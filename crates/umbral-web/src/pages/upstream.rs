@@ -89,7 +89,23 @@ async fn start(
 
 async fn start_at(state: &AppState, ctx: &Ctx, id: &str, purpose: UpstreamPurpose) -> Response {
     match state.umbral.upstream_start(id, purpose).await {
-        Ok((url, browser)) => with_cookie(state, Redirect::to(&url).into_response(), Some(&browser)),
+        // A page, not a redirect: browsers do not follow a form's redirect to another origin
+        // (`form-action 'self'`).
+        Ok((url, browser)) => {
+            let name = state
+                .umbral
+                .upstream_providers()
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            let text = crate::i18n::t(
+                ctx.locale,
+                "idp-going",
+                &[("provider", crate::i18n::Arg::Str(&name))],
+            );
+            with_cookie(state, crate::oidc::leave_saying(&url, &text, ctx), Some(&browser))
+        }
         Err(CoreError::NotFound) => state.error_page(ctx, &CoreError::NotFound),
         Err(e) => login_error(state, ctx, &e),
     }

@@ -161,7 +161,7 @@ async fn attempt(app: &TestApp) -> (String, String) {
         .send()
         .await
         .unwrap();
-    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let to = super::upstream::to_provider(r).await;
     let r = app.client().get(&to).send().await.unwrap();
     let back = r.headers()["location"].to_str().unwrap().to_string();
     let r = browser.get(format!("{back}&lang=es")).send().await.unwrap();

@@ -1,0 +1,117 @@
+// "Acceder con Corp" / "Entrar com o Corp": a second Umbral is the OpenID Connect provider
+// (reached at localhost, so the two servers' cookies stay apart). From the vendor's link
+// (/signup?plan=starter): the provider's own sign-in with its second factor, the one page of
+// what the provider did not give, 2FA set-up, company data, payment, "¡Listo!". Then out, and
+// back in with the provider alone (and the second factor).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startUmbral, freePort, launch, words, PASSWORD, shoot, totpNow, apiUser } from "./helpers.mjs";
+
+
+let idp, app, browser;
+before(async () => {
+  idp = await startUmbral({ host: "localhost" });
+  const port = await freePort();
+  const created = JSON.parse(
+    idp.cli(["client", "create", "--name", "Umbral", "--redirect-uri", `http://127.0.0.1:${port}/login/idp/corp/callback`, "--json"]),
+  );
+  const providers = `[{ id = "corp", kind = "oidc", name = "Corp", issuer = "${idp.base}", client_id = "${created.client_id}", client_secret = "${created.client_secret}" }]`;
+  app = await startUmbral({ port, env: { UMBRAL_IDENTITY_PROVIDERS: providers } });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await app?.stop();
+  await idp?.stop();
+});
+
+const more = {
+  es: { with: "Acceder con Corp", finish: "Termina de crear tu cuenta", locale: "es-AR" },
+  "pt-BR": { with: "Entrar com o Corp", finish: "Termine de criar sua conta", locale: "pt-BR" },
+};
+
+for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR", "BR", "(11) 91234-5678"]]) {
+  test(`sign-up with the provider from the vendor's link to a ready account, and back, in ${lang}`, async () => {
+    const w = words[lang];
+    const m = more[lang];
+    const email = `corp-${lang}@corp.example`;
+    // The person's account at the provider, with its authenticator app.
+    const atIdp = await apiUser(idp, email, "Dana Prado");
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: m.locale });
+    const page = await context.newPage();
+    await page.goto(`${app.base}/signup?plan=starter&lang=${lang}`);
+    await shoot(page, `signup-with-provider-${lang}`);
+    await page.getByRole("button", { name: m.with }).click();
+
+    // The provider's own sign-in page, in the browser's language, and its second factor.
+    await page.waitForURL(`${idp.base}/login**`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.waitForURL("**/login/second-factor");
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(atIdp.codes[0].trim());
+    await page.getByRole("button", { name: w.cont }).click();
+
+    // Back: one page for what the provider did not give.
+    await page.getByRole("heading", { name: m.finish }).waitFor();
+    assert.ok((await page.textContent("main")).includes(email));
+    assert.equal(await page.getByLabel(w.name, { exact: true }).inputValue(), "Dana Prado");
+    await page.locator("#phone_country").selectOption(country);
+    await page.getByLabel(w.phone).fill(number);
+    await page.getByRole("button", { name: w.create }).click();
+    // Without the terms: said next to the box, nothing lost.
+    assert.equal(await page.getByLabel(w.terms).getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByLabel(w.phone).inputValue(), number);
+    await shoot(page, `signup-provider-profile-${lang}`);
+    await page.getByLabel(w.terms).check();
+    await page.getByRole("button", { name: w.create }).click();
+
+    // The usual steps: two-factor set-up, company data, payment.
+    await page.getByRole("heading", { name: w.twofa }).waitFor();
+    await page.getByRole("link", { name: w.app }).click();
+    const secret = (await page.locator("#secret").textContent()).replace(/\s+/g, "");
+    await page.getByLabel(w.code).fill(totpNow(secret));
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.getByRole("button", { name: w.saved }).click();
+    await page.getByRole("heading", { name: w.company }).waitFor();
+    await page.getByLabel(w.legalName).fill(country === "AR" ? "Corp SA" : "Corp Ltda");
+    await page.getByLabel(country === "AR" ? "CUIT" : "CNPJ / CPF", { exact: true }).fill(
+      country === "AR" ? "30-71234567-1" : "11.222.333/0001-81",
+    );
+    await page.getByLabel(w.employees).selectOption("11-50");
+    await page.getByLabel(w.segment).selectOption("technology");
+    await page.getByLabel(w.postal, { exact: true }).fill(country === "AR" ? "C1425DKA" : "01310-100");
+    await page.getByLabel(w.street).fill("Av. Corrientes");
+    await page.getByLabel(w.number, { exact: true }).fill("1578");
+    await page.getByLabel(w.city).fill(country === "AR" ? "Buenos Aires" : "São Paulo");
+    await page.getByLabel(w.state).fill(country === "AR" ? "CABA" : "SP");
+    if (country === "BR") await page.getByLabel(w.neighbourhood).fill("Bela Vista");
+    await page.getByRole("button", { name: w.addData }).click();
+    await page.getByRole("heading", { name: w.payment }).waitFor();
+    await page.getByLabel(w.cardNumber).fill("4242 4242 4242 4242");
+    await page.getByLabel(w.month).fill("12");
+    await page.getByLabel(w.year).fill("2040");
+    await page.getByLabel(w.cvc).fill("123");
+    await page.getByRole("button", { name: new RegExp(w.pay) }).click();
+    await page.getByRole("heading", { name: w.ready }).waitFor();
+    await shoot(page, `ready-with-provider-${lang}`);
+
+    // Out, and back in with the provider alone (signed in there still), then the second factor.
+    await page.getByRole("link", { name: w.home }).click();
+    await page.getByRole("button", { name: w.skip }).click();
+    await page.getByRole("heading", { name: w.hello("Dana Prado") }).waitFor();
+    await page.getByRole("button", { name: w.signOut }).click();
+    await page.waitForURL("**/login?notice=signed_out");
+    await shoot(page, `login-with-provider-${lang}`);
+    await page.getByRole("button", { name: m.with }).click();
+    await page.waitForURL("**/login/second-factor");
+    await new Promise((r) => setTimeout(r, 31_000 - (Date.now() % 30_000))); // a fresh 30-second step
+    await page.getByLabel(w.code).fill(totpNow(secret));
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.getByRole("heading", { name: w.hello("Dana Prado") }).waitFor();
+    await context.close();
+  });
+}
