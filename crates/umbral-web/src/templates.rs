@@ -39,6 +39,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/login_idp_link.html"),
     ),
     ("signup_idp.html", include_str!("../templates/signup_idp.html")),
+    ("staff_idps.html", include_str!("../templates/staff_idps.html")),
     (
         "login_password.html",
         include_str!("../templates/login_password.html"),

@@ -15,6 +15,7 @@ pub mod settings;
 pub mod signup;
 pub mod staff;
 pub mod staff_clients;
+pub mod staff_idps;
 pub mod two_factor;
 pub mod upstream;
 
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .merge(organization::routes())
         .merge(staff::routes())
         .merge(staff_clients::routes())
+        .merge(staff_idps::routes())
         .merge(audit::routes())
         .merge(join::routes())
         .merge(recover::routes())

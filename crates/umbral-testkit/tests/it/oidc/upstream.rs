@@ -373,6 +373,24 @@ async fn an_unconfirmed_squatter_is_discarded_and_the_last_way_in_kept() {
     app.stop().await;
 }
 
+/// The console lists each provider with the redirect URI to register at it; only for staff.
+#[tokio::test]
+async fn staff_see_each_provider_with_the_address_to_register() {
+    let (idp, app) = pair().await;
+    let staff = app.staff("staff@example.com").await;
+    let (status, page) = app.get_text(&staff, "/staff/identity-providers?lang=es").await;
+    assert_eq!(status, 200, "{page}");
+    let callback = app.url("/login/idp/corp/callback").replace('/', "&#x2f;");
+    assert!(
+        page.contains("Proveedores de acceso") && page.contains(&callback),
+        "{page}"
+    );
+    let person = app.signed_up("ana@example.com").await;
+    assert_eq!(app.get_text(&person, "/staff/identity-providers").await.0, 404);
+    idp.stop().await;
+    app.stop().await;
+}
+
 /// Unknown providers are a 404 page; a provider that is down is a retryable error on the
 /// sign-in page (never a 5xx, nothing made).
 #[tokio::test]
