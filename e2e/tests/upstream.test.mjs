@@ -115,3 +115,51 @@ for (const [lang, country, number] of [["es", "AR", "9 11 2345-6789"], ["pt-BR",
     await context.close();
   });
 }
+
+const linking = {
+  es: { exists: "Ya existe una cuenta con este correo", link: "Vincular Corp", linked: "La cuenta quedó vinculada" },
+  "pt-BR": { exists: "Já existe uma conta com este e-mail", link: "Vincular o Corp", linked: "A conta foi vinculada" },
+};
+
+for (const lang of ["es", "pt-BR"]) {
+  test(`an existing account is linked to the provider only after its password and second factor, in ${lang}`, async () => {
+    const w = words[lang];
+    const l = linking[lang];
+    const email = `link-${lang}@corp.example`;
+    const atIdp = await apiUser(idp, email, "Eva Lima");
+    const here = await apiUser(app, email, "Eva Lima");
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: more[lang].locale });
+    const page = await context.newPage();
+    await page.goto(`${app.base}/login?lang=${lang}`);
+    await page.getByRole("button", { name: more[lang].with }).click();
+    await page.waitForURL(`${idp.base}/login**`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(atIdp.codes[0].trim());
+    await page.getByRole("button", { name: w.cont }).click();
+
+    // Back here: the provider alone does not open the account; its owner signs in to it.
+    await page.getByText(l.exists).waitFor();
+    assert.equal(await page.getByLabel(w.email).inputValue(), email);
+    await shoot(page, `login-link-notice-${lang}`);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(here.codes[0].trim());
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.getByRole("button", { name: l.link }).waitFor();
+    await shoot(page, `login-link-confirm-${lang}`);
+    await page.getByRole("button", { name: l.link }).click();
+    await page.getByText(l.linked).waitFor();
+    await page.locator("#idps").scrollIntoViewIfNeeded();
+    assert.ok((await page.locator("#idps").textContent()).includes(email));
+    await shoot(page, `security-linked-provider-${lang}`);
+    await context.close();
+  });
+}

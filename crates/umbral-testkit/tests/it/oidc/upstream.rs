@@ -305,6 +305,29 @@ async fn an_existing_account_is_linked_only_after_its_password() {
         .unwrap();
     assert_eq!(location(&r), "/settings/security?notice=idp_unlinked");
     assert_eq!(me(&app, &fresh).await.0, 200);
+    // "Link Corp" in Security, signed in: the same trip, straight back to the tab.
+    let (_, page) = app.get_text(&fresh, "/settings/security").await;
+    assert!(page.contains("Link Corp"), "{page}");
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = fresh
+        .post(app.url("/settings/security/idp/corp/link"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&at_idp.get(to_provider(r).await).send().await.unwrap());
+    let r = fresh.get(&back).send().await.unwrap();
+    assert_eq!(location(&r), "/settings/security?notice=idp_linked");
+    let (_, page) = app.get_text(&fresh, "/settings/security").await;
+    assert!(page.contains("Linked: bruno@corp.example"), "{page}");
+    // Unlinked again, for what follows.
+    let csrf = umbral_testkit::csrf_from(&page);
+    fresh
+        .post(app.url("/settings/security/idp/unlink"))
+        .form(&[("csrf_token", csrf.as_str()), ("provider", "corp")])
+        .send()
+        .await
+        .unwrap();
     let r = through(&app, &app.client(), &at_idp, "/login").await;
     assert!(location(&r).starts_with("/login?notice=idp_link"));
     idp.stop().await;

@@ -18,6 +18,8 @@ use super::*;
 /// How the next ID token is bent.
 #[derive(Clone)]
 struct Twist {
+    /// `None`: no email at all.
+    email: Option<&'static str>,
     email_verified: bool,
     aud: Option<String>,
     /// Seconds from now.
@@ -29,6 +31,7 @@ struct Twist {
 impl Default for Twist {
     fn default() -> Self {
         Self {
+            email: Some("dana@corp.example"),
             email_verified: true,
             aud: None,
             exp: 300,
@@ -102,12 +105,14 @@ async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) 
         .unpublished
         .as_ref()
         .unwrap_or_else(|| fake.keys.last().unwrap());
-    let claims = json!({
+    let mut claims = json!({
         "iss": fake.issuer, "sub": "g-1001", "aud": t.aud.unwrap_or_else(|| "umbral-client".into()),
         "exp": now() + t.exp, "iat": now() + t.iat, "nonce": t.nonce.unwrap_or(nonce),
-        "email": "dana@corp.example", "email_verified": t.email_verified, "hd": "corp.example",
-        "name": "Dana Prado",
+        "email_verified": t.email_verified, "hd": "corp.example", "name": "Dana Prado",
     });
+    if let Some(e) = t.email {
+        claims["email"] = json!(e);
+    }
     let header = jsonwebtoken::Header {
         kid: Some(key.kid.clone()),
         ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256)
@@ -178,6 +183,13 @@ async fn only_an_id_token_that_holds_signs_anyone_in() {
     let (fake, app) = google().await;
     let twist = |t: Twist| fake.lock().unwrap().twist = t;
     for (bent, says) in [
+        (
+            Twist {
+                email: None,
+                ..Twist::default()
+            },
+            "no compartió una dirección de correo",
+        ),
         (
             Twist {
                 email_verified: false,
