@@ -78,22 +78,7 @@ async fn private_key_jwt_and_the_clients_own_id_token_algorithm() {
         )
         .await;
         assert_eq!(secret, "-", "a keyed client gets no secret");
-        let secret = format!("jwk:{private}");
-        let start = rp(&["start", &issuer, &id, &secret, REDIRECT]).await;
-        let r = browser.get(start["url"].as_str().unwrap()).send().await.unwrap();
-        let location = r.headers()["location"].to_str().unwrap().to_string();
-        let done = rp(&[
-            "finish",
-            &issuer,
-            &id,
-            &secret,
-            REDIRECT,
-            &location,
-            start["state"].as_str().unwrap(),
-            start["nonce"].as_str().unwrap(),
-            start["verifier"].as_str().unwrap(),
-        ])
-        .await;
+        let done = keyed_sign_in(&app, &browser, &id, &private).await;
         assert_eq!(done["header"]["alg"], id_alg.as_str(), "{key_alg}");
         assert_eq!(done["id_token"]["email"], "ana@example.com");
         assert_eq!(done["rotated"], true);

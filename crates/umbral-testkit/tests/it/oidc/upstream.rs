@@ -83,6 +83,21 @@ async fn through(
     browser.get(&back).send().await.unwrap()
 }
 
+/// Posts to `action` what a person fills in on `page` (its CSRF token added).
+async fn submit(
+    app: &TestApp,
+    browser: &reqwest::Client,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (_, html) = app.get_text(browser, page).await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    browser.post(app.url(action)).form(&form).send().await.unwrap()
+}
+
 async fn me(app: &TestApp, browser: &reqwest::Client) -> (u16, Value) {
     let r = browser.get(app.url("/api/v1/me")).send().await.unwrap();
     let status = r.status().as_u16();
@@ -204,24 +219,10 @@ async fn a_new_person_signs_up_and_comes_back_with_the_provider() {
 
     // A callback replayed, or brought to another browser: refused, nothing signed in.
     let third = app.client();
-    let (_, html) = app.get_text(&third, "/login").await;
-    let csrf = umbral_testkit::csrf_from(&html);
-    let r = third
-        .post(app.url("/login/idp/corp"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(&app, &third, "/login", "/login/idp/corp", &[]).await;
     let back = location(&at_idp.get(to_provider(r).await).send().await.unwrap());
     let thief = app.client();
-    let (_, html) = app.get_text(&thief, "/login").await;
-    let csrf = umbral_testkit::csrf_from(&html);
-    thief
-        .post(app.url("/login/idp/corp"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    submit(&app, &thief, "/login", "/login/idp/corp", &[]).await;
     let r = thief.get(&back).send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("expired or was already used"));
@@ -295,14 +296,14 @@ async fn an_existing_account_is_linked_only_after_its_password() {
     // One session per person (the platform's rule): that sign-in ended the first browser's.
     assert_eq!(me(&app, &browser).await.0, 401);
     // Unlinked (the account has a password): the provider no longer signs in to it.
-    let (_, page) = app.get_text(&fresh, "/settings/security").await;
-    let csrf = umbral_testkit::csrf_from(&page);
-    let r = fresh
-        .post(app.url("/settings/security/idp/unlink"))
-        .form(&[("csrf_token", csrf.as_str()), ("provider", "corp")])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(
+        &app,
+        &fresh,
+        "/settings/security",
+        "/settings/security/idp/unlink",
+        &[("provider", "corp")],
+    )
+    .await;
     assert_eq!(location(&r), "/settings/security?notice=idp_unlinked");
     assert_eq!(me(&app, &fresh).await.0, 200);
     // "Link Corp" in Security, signed in: the same trip, straight back to the tab.
@@ -381,14 +382,14 @@ async fn an_unconfirmed_squatter_is_discarded_and_the_last_way_in_kept() {
     let r = squatter.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 401, "the squatter's session ended with their sign-up");
 
-    let (_, page) = app.get_text(&browser, "/settings/security").await;
-    let csrf = umbral_testkit::csrf_from(&page);
-    let r = browser
-        .post(app.url("/settings/security/idp/unlink"))
-        .form(&[("csrf_token", csrf.as_str()), ("provider", "corp")])
-        .send()
-        .await
-        .unwrap();
+    let r = submit(
+        &app,
+        &browser,
+        "/settings/security",
+        "/settings/security/idp/unlink",
+        &[("provider", "corp")],
+    )
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("only way to sign in"));
     assert_eq!(me(&app, &browser).await.0, 200, "still signed in, still linked");
