@@ -91,6 +91,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
     /// Talks to upstream identity providers (`flows/upstream.rs`).
     pub(crate) upstream: Arc<dyn crate::ports::UpstreamGateway>,
+    /// Reads the TXT records that prove organizations' domains (`flows/enterprise.rs`).
+    pub(crate) dns: Arc<dyn crate::ports::TxtResolver>,
     /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
     pub(crate) client_cache: std::sync::Mutex<crate::flows::oidc::ClientCache>,
     /// The last readiness check and when it ran (`ready`).
@@ -131,6 +133,7 @@ impl<S: ?Sized> Umbral<S> {
             oidc_seen: std::sync::Mutex::new(Default::default()),
             jwks_reader: Arc::new(crate::ports::NoJwksReader),
             upstream: Arc::new(crate::ports::NoUpstream),
+            dns: Arc::new(crate::ports::NoTxtResolver),
             client_cache: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),
         }
@@ -157,6 +160,12 @@ impl<S: ?Sized> Umbral<S> {
     /// How upstream identity providers are reached (default: not at all).
     pub fn with_upstream_gateway(mut self, gateway: Arc<dyn crate::ports::UpstreamGateway>) -> Self {
         self.upstream = gateway;
+        self
+    }
+
+    /// How TXT records are read (default: not at all).
+    pub fn with_txt_resolver(mut self, dns: Arc<dyn crate::ports::TxtResolver>) -> Self {
+        self.dns = dns;
         self
     }
 

@@ -135,3 +135,150 @@ pub enum UpstreamError {
     #[error("the provider's answer was refused: {0}")]
     Refused(String),
 }
+
+/// Email domains anyone can get an address at: no organization may claim one.
+pub const PUBLIC_DOMAINS: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.com.ar",
+    "yahoo.com.br",
+    "yahoo.com.mx",
+    "yahoo.es",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "pm.me",
+    "gmx.com",
+    "gmx.net",
+    "mail.com",
+    "yandex.com",
+    "zoho.com",
+    "tutanota.com",
+    "fastmail.com",
+    "hey.com",
+    "uol.com.br",
+    "bol.com.br",
+    "terra.com.br",
+    "ig.com.br",
+    "globo.com",
+    "r7.com",
+    "outlook.com.br",
+    "hotmail.com.br",
+    "hotmail.es",
+    "live.com.ar",
+    "live.com.mx",
+    "fibertel.com.ar",
+    "arnet.com.ar",
+    "speedy.com.ar",
+    "prodigy.net.mx",
+    "qq.com",
+    "163.com",
+];
+
+/// The TXT record that proves a domain: at `_umbral-challenge.<domain>`, `umbral-verification=<token>`.
+pub fn challenge_name(domain: &str) -> String {
+    format!("_umbral-challenge.{domain}")
+}
+
+pub fn challenge_value(token: &str) -> String {
+    format!("umbral-verification={token}")
+}
+
+/// An email domain an organization may claim: a host name with a dot, lower-cased, not a public
+/// mail service's.
+pub fn check_domain(raw: &str) -> Result<String, crate::FieldError> {
+    let d = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    let labels_ok = d.split('.').all(|l| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    });
+    if d.len() > 253 || !d.contains('.') || !labels_ok {
+        return Err(crate::FieldError::new("domain", "sso.domain_invalid"));
+    }
+    if PUBLIC_DOMAINS.contains(&d.as_str()) {
+        return Err(crate::FieldError::new("domain", "sso.domain_public"));
+    }
+    Ok(d)
+}
+
+/// The id under which an organization's provider is reached (`/login/idp/<id>/callback`).
+pub fn org_provider_id(org: &crate::types::OrgId) -> String {
+    format!("org-{}", org.as_str())
+}
+
+/// An organization's own identity provider (enterprise SSO) and the email domain it claims.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OrgSso {
+    pub org_id: crate::types::OrgId,
+    pub issuer: String,
+    pub client_id: String,
+    /// Sealed under the configured key (bound to the organization's id).
+    pub secret_sealed: String,
+    pub domain: String,
+    /// What the TXT record must say (`challenge_value`).
+    pub token: String,
+    pub verified_at: Option<crate::clock::UnixMillis>,
+    /// Sign-in sends the domain's emails to the provider.
+    pub enabled: bool,
+    /// New people of the domain join as members; otherwise they need an invitation.
+    pub join_members: bool,
+    /// The provider's own second factor (`amr` with `mfa`) counts as Umbral's.
+    pub trust_mfa: bool,
+    pub updated_at: crate::clock::UnixMillis,
+}
+
+impl std::fmt::Debug for OrgSso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrgSso")
+            .field("org_id", &self.org_id)
+            .field("issuer", &self.issuer)
+            .field("domain", &self.domain)
+            .field("verified_at", &self.verified_at)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_host_names_and_never_public_mail() {
+        assert_eq!(check_domain(" Corp.Example. ").unwrap(), "corp.example");
+        for bad in [
+            "corp",
+            "-corp.example",
+            "corp..example",
+            "corp_x.example",
+            "a b.example",
+            "",
+        ] {
+            assert_eq!(check_domain(bad).unwrap_err().code, "sso.domain_invalid", "{bad}");
+        }
+        for public in [
+            "gmail.com",
+            "Outlook.com",
+            "uol.com.br",
+            "proton.me",
+            "terra.com.br",
+        ] {
+            assert_eq!(
+                check_domain(public).unwrap_err().code,
+                "sso.domain_public",
+                "{public}"
+            );
+        }
+        assert_eq!(challenge_name("corp.example"), "_umbral-challenge.corp.example");
+    }
+}

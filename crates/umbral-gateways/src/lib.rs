@@ -4,6 +4,7 @@
 
 pub mod backchannel;
 pub mod dev_outbox;
+pub mod dns;
 pub mod postal;
 pub mod sms;
 pub mod smtp;

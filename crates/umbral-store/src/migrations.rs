@@ -46,6 +46,7 @@ const MIGRATIONS: &[Source] = &[
         include_str!("../migrations/0010_oidc_client_keys.sql"),
     ),
     (11, "upstream", include_str!("../migrations/0011_upstream.sql")),
+    (12, "org_sso", include_str!("../migrations/0012_org_sso.sql")),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

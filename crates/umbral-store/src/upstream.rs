@@ -5,9 +5,12 @@ use sqlx::{Connection, Row};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{
-    LinkedIdentity, StoreError, StoreResult, UpstreamLogin, UpstreamPurpose, UpstreamSignup, UpstreamStore,
+    LinkedIdentity, OrgPlace, StoreError, StoreResult, UpstreamLogin, UpstreamPurpose, UpstreamSignup,
+    UpstreamStore,
 };
+use umbral_core::types::OrgId;
 use umbral_core::types::{SessionId, UserId};
+use umbral_core::upstream::OrgSso;
 
 use crate::accounts::{discard_unconfirmed, insert_organization, insert_user};
 use crate::audit::{insert_audit, insert_audits};
@@ -259,16 +262,21 @@ impl UpstreamStore for SqlStore {
         }
         // A confirmed account with this email, made meanwhile, is a `Conflict` (unique email).
         insert_user(&mut tx, &s.user, &s.terms).await?;
-        insert_organization(&mut tx, &s.org).await?;
-        sqlx::query(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
-        )
-        .bind(&s.org.id)
-        .bind(s.user.id.as_str())
-        .bind(s.org.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        let (org_id, role) = match &s.org {
+            OrgPlace::New(org) => {
+                insert_organization(&mut tx, org).await?;
+                (org.id.clone(), "owner")
+            }
+            OrgPlace::Join(org) => (org.as_str().to_string(), "member"),
+        };
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&org_id)
+            .bind(s.user.id.as_str())
+            .bind(role)
+            .bind(s.user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         insert_identity(&mut tx, &s.identity).await?;
         insert_session(&mut tx, &s.session).await?;
         insert_audits(&mut tx, &s.audit.iter().collect::<Vec<_>>()).await?;
@@ -278,4 +286,71 @@ impl UpstreamStore for SqlStore {
         }
         Ok(())
     }
+
+    async fn org_sso(&self, org: &OrgId) -> StoreResult<Option<OrgSso>> {
+        let sql = format!("SELECT {SSO_COLUMNS} FROM org_sso WHERE org_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(org.as_str())
+            .fetch_optional(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(sso).transpose()
+    }
+
+    async fn put_org_sso(&self, s: &OrgSso, audit: &AuditEvent) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO org_sso (org_id, issuer, client_id, secret_sealed, domain, token, verified_at, enabled, \
+             join_members, trust_mfa, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (org_id) DO UPDATE SET issuer = $2, client_id = $3, secret_sealed = $4, domain = $5, \
+             token = $6, verified_at = $7, enabled = $8, join_members = $9, trust_mfa = $10, updated_at = $11",
+        )
+        .bind(s.org_id.as_str())
+        .bind(&s.issuer)
+        .bind(&s.client_id)
+        .bind(&s.secret_sealed)
+        .bind(&s.domain)
+        .bind(&s.token)
+        .bind(s.verified_at)
+        .bind(i64::from(s.enabled))
+        .bind(i64::from(s.join_members))
+        .bind(i64::from(s.trust_mfa))
+        .bind(s.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn sso_by_domain(&self, domain: &str) -> StoreResult<Option<OrgSso>> {
+        let sql = format!("SELECT {SSO_COLUMNS} FROM org_sso WHERE domain = $1 AND verified_at IS NOT NULL");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(domain)
+            .fetch_optional(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(sso).transpose()
+    }
+}
+
+const SSO_COLUMNS: &str = "org_id, issuer, client_id, secret_sealed, domain, token, verified_at, enabled, join_members, \
+                           trust_mfa, updated_at";
+
+fn sso(r: &sqlx::any::AnyRow) -> StoreResult<OrgSso> {
+    let flag = |c: &str| r.try_get::<i64, _>(c).map(|v| v != 0).map_err(db);
+    Ok(OrgSso {
+        org_id: OrgId(r.try_get("org_id").map_err(db)?),
+        issuer: r.try_get("issuer").map_err(db)?,
+        client_id: r.try_get("client_id").map_err(db)?,
+        secret_sealed: r.try_get("secret_sealed").map_err(db)?,
+        domain: r.try_get("domain").map_err(db)?,
+        token: r.try_get("token").map_err(db)?,
+        verified_at: r.try_get("verified_at").map_err(db)?,
+        enabled: flag("enabled")?,
+        join_members: flag("join_members")?,
+        trust_mfa: flag("trust_mfa")?,
+        updated_at: r.try_get("updated_at").map_err(db)?,
+    })
 }

@@ -94,6 +94,8 @@ pub fn has(locale: Locale, id: &str) -> bool {
         "app",
         "issuer",
         "provider",
+        "uri",
+        "domain",
     ]
     .into_iter()
     .map(|k| (Cow::Borrowed(k), FluentValue::from("x")))

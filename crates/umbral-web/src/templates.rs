@@ -40,6 +40,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("signup_idp.html", include_str!("../templates/signup_idp.html")),
     ("staff_idps.html", include_str!("../templates/staff_idps.html")),
+    ("org_sso.html", include_str!("../templates/org_sso.html")),
     (
         "login_password.html",
         include_str!("../templates/login_password.html"),

@@ -320,6 +320,10 @@ pub async fn start(
             .with_upstream_gateway(Arc::new(
                 umbral_gateways::upstream::OidcUpstream::new(Duration::from_secs(10))
                     .map_err(anyhow::Error::msg)?,
+            ))
+            .with_txt_resolver(Arc::new(
+                umbral_gateways::dns::DnsTxt::new(&settings.dns.resolver, Duration::from_secs(5))
+                    .map_err(anyhow::Error::msg)?,
             )),
     );
     umbral

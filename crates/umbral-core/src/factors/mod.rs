@@ -58,6 +58,9 @@ pub enum MfaVia {
     Method(Method),
     TrustedDevice,
     Enrollment,
+    /// An organization's own identity provider said it asked for a second factor (`amr` with
+    /// `mfa`), and the organization trusts it (enterprise SSO).
+    Provider,
 }
 
 impl MfaVia {
@@ -67,6 +70,7 @@ impl MfaVia {
             MfaVia::Method(m) => m.as_str(),
             MfaVia::TrustedDevice => "trusted_device",
             MfaVia::Enrollment => "enrollment",
+            MfaVia::Provider => "provider",
         }
     }
 
@@ -74,6 +78,7 @@ impl MfaVia {
         match s {
             "trusted_device" => Some(MfaVia::TrustedDevice),
             "enrollment" => Some(MfaVia::Enrollment),
+            "provider" => Some(MfaVia::Provider),
             other => Method::parse(other).map(MfaVia::Method),
         }
     }

@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod challenge;
 pub mod enrollment;
+pub mod enterprise;
 pub mod factor_reset;
 pub mod input;
 pub mod invitations;
@@ -64,6 +65,34 @@ impl Next {
             }
             _ => Next::ConfirmEmail,
         }
+    }
+
+    /// [`Next::of`] for a session: a second factor an organization's provider vouched for
+    /// (enterprise SSO) stands for the person's own, who may have none (staff excepted).
+    pub fn of_session(
+        user: Option<&User>,
+        membership: Option<&Membership>,
+        session: &crate::ports::SessionRecord,
+        default: TwoFactorPolicy,
+    ) -> Self {
+        let mfa = session.mfa_at.map(|_| session.mfa_method);
+        Next::after(user, membership, mfa, default)
+    }
+
+    /// [`Next::of`], given how the session passed its second factor (`Some(None)`: passed, by
+    /// a way not recorded).
+    pub fn after(
+        user: Option<&User>,
+        membership: Option<&Membership>,
+        mfa: Option<Option<crate::factors::MfaVia>>,
+        default: TwoFactorPolicy,
+    ) -> Self {
+        let by_provider = mfa == Some(Some(crate::factors::MfaVia::Provider))
+            && user.is_some_and(|u| u.email_confirmed_at.is_some() && !u.is_staff);
+        if by_provider {
+            return Next::past_second_factor(membership);
+        }
+        Next::of(user, membership, mfa.is_some(), default)
     }
 
     /// The step after the second factor: the owner of an organization that is still being set up

@@ -226,10 +226,10 @@ impl<S: ?Sized + SessionStore> Umbral<S> {
         if now - s.last_seen_at >= TOUCH_EVERY_MS {
             self.store.touch_session(&hash, now).await?;
         }
-        let next = Next::of(
+        let next = Next::of_session(
             ctx.user.as_ref(),
             ctx.membership.as_ref(),
-            ctx.session.mfa_at.is_some(),
+            &ctx.session,
             self.platform_defaults().two_factor,
         );
         Ok(Authenticated {

@@ -11,18 +11,25 @@ use crate::accounts::{User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::throttle::{account_key, blocked_for, device_key, ip_key};
 use crate::error::{CoreError, FieldError};
+use crate::factors::MfaVia;
 use crate::flows::Next;
 use crate::flows::input::PhoneInput;
 use crate::flows::session::Authenticated;
 use crate::flows::signup::SignupOutcome;
 use crate::ports::{
-    FirstFactor, LinkedIdentity, NewOrganization, OrgSetup, SessionRecord, Store, StoreError,
+    FirstFactor, LinkedIdentity, NewOrganization, OrgPlace, OrgSetup, SessionRecord, Store, StoreError,
     TermsAcceptance, UpstreamLogin, UpstreamPurpose, UpstreamSignup,
 };
 use crate::secrets;
 use crate::service::Umbral;
-use crate::types::{Email, Locale, PersonName, UserId};
-use crate::upstream::{Provider, UpstreamError, UpstreamIdentity};
+use crate::types::{Email, Locale, OrgId, PersonName, UserId};
+use crate::upstream::{OrgSso, Provider, UpstreamError, UpstreamIdentity};
+
+/// Does the organization take the provider's own second factor for Umbral's, and did the
+/// provider ask for one?
+fn trusted_mfa(org: Option<&OrgSso>, identity: &UpstreamIdentity) -> bool {
+    org.is_some_and(|o| o.trust_mfa) && identity.amr.iter().any(|m| m == "mfa")
+}
 
 /// A sign-in at a provider must come back within this time.
 const UNDER_WAY_MS: i64 = 10 * 60 * 1000;
@@ -82,12 +89,35 @@ impl<S: ?Sized + Store> Umbral<S> {
         &self.config.identity_providers
     }
 
-    fn provider(&self, id: &str) -> Result<&Provider, CoreError> {
-        self.config
-            .identity_providers
-            .iter()
-            .find(|p| p.id == id)
-            .ok_or(CoreError::NotFound)
+    /// A provider of the settings, or an organization's own (enterprise SSO, verified and
+    /// switched on) with its settings.
+    pub(crate) async fn provider(&self, id: &str) -> Result<(Provider, Option<OrgSso>), CoreError> {
+        if let Some(p) = self.config.identity_providers.iter().find(|p| p.id == id) {
+            return Ok((p.clone(), None));
+        }
+        let org = match id.strip_prefix("org-") {
+            Some(org) if org.len() <= 40 => OrgId(org.to_string()),
+            _ => return Err(CoreError::NotFound),
+        };
+        let sso = self
+            .store
+            .org_sso(&org)
+            .await?
+            .filter(|s| s.enabled && s.verified_at.is_some())
+            .ok_or(CoreError::NotFound)?;
+        let secret = self.config.secret_key.open(&sso.secret_sealed, org.as_str())?;
+        let name = sso.domain.clone();
+        let provider = Provider {
+            id: id.to_string(),
+            kind: crate::upstream::ProviderKind::Oidc,
+            name,
+            issuer: sso.issuer.clone(),
+            client_id: sso.client_id.clone(),
+            client_secret: String::from_utf8(secret)
+                .map_err(|_| CoreError::Internal("sealed secret".into()))?,
+            scopes: vec!["email".into(), "profile".into()],
+        };
+        Ok((provider, Some(sso)))
     }
 
     /// The address to register with the provider.
@@ -105,7 +135,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         provider_id: &str,
         purpose: UpstreamPurpose,
     ) -> Result<(String, String), CoreError> {
-        let provider = self.provider(provider_id)?;
+        let (provider, _) = self.provider(provider_id).await?;
+        let provider = &provider;
         let (state, nonce, verifier, browser) = (
             secrets::new_token()?,
             secrets::new_token()?,
@@ -145,7 +176,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         current: Option<&Authenticated>,
         meta: &RequestMeta,
     ) -> Result<UpstreamOutcome, CoreError> {
-        let provider = self.provider(provider_id)?;
+        let (provider, org) = self.provider(provider_id).await?;
+        let provider = &provider;
         if state.is_empty() || state.len() > 100 || code.is_empty() || code.len() > 2048 {
             return Err(refused("upstream.expired"));
         }
@@ -179,8 +211,14 @@ impl<S: ?Sized + Store> Umbral<S> {
                 Ok(UpstreamOutcome::Linked)
             }
             UpstreamPurpose::SignIn { plan } => match linked {
-                Some(user_id) => self.upstream_sign_in(provider, &user_id, meta).await,
-                None => self.unlinked(provider, identity, plan, browser).await,
+                Some(user_id) => {
+                    let vouched = trusted_mfa(org.as_ref(), &identity);
+                    self.upstream_sign_in(provider, &user_id, vouched, meta).await
+                }
+                None => {
+                    self.unlinked(provider, org.as_ref(), identity, plan, browser)
+                        .await
+                }
             },
         }
     }
@@ -190,6 +228,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         &self,
         provider: &Provider,
         user_id: &UserId,
+        vouched: bool,
         meta: &RequestMeta,
     ) -> Result<UpstreamOutcome, CoreError> {
         let email_key = match self.store.user_by_id(user_id).await? {
@@ -215,13 +254,14 @@ impl<S: ?Sized + Store> Umbral<S> {
             .account
             .filter(|(u, _)| u.status == UserStatus::Active)
             .ok_or(CoreError::InvalidCredentials)?;
-        let next = Next::of(
+        let now = self.now();
+        let mfa = vouched.then_some(MfaVia::Provider);
+        let next = Next::after(
             Some(&user),
             membership.as_ref(),
-            false,
+            mfa.map(Some),
             self.platform_defaults().two_factor,
         );
-        let now = self.now();
         let mut audit = AuditEvent::new(now, "session.started", Some(user.id.as_str()), meta)?
             .details(format!("via=idp;idp={}", provider.id));
         if let Some(m) = &membership {
@@ -229,6 +269,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         }
         let mut start = self.start_session(&user, membership.as_ref(), next.signed_in(), false, meta)?;
         start.record.first_factor = FirstFactor::Provider;
+        (start.record.mfa_at, start.record.mfa_method) = (mfa.map(|_| now), mfa);
         self.store
             .start_session(&start.record, start.end_others.as_ref(), &[audit], None)
             .await?;
@@ -243,6 +284,7 @@ impl<S: ?Sized + Store> Umbral<S> {
     async fn unlinked(
         &self,
         provider: &Provider,
+        org: Option<&OrgSso>,
         identity: UpstreamIdentity,
         plan: Option<String>,
         browser: &str,
@@ -257,6 +299,15 @@ impl<S: ?Sized + Store> Umbral<S> {
             .user_by_email_key(&email.key())
             .await?
             .filter(|u| u.email_confirmed_at.is_some());
+        if let Some(org) = org {
+            // An organization's provider speaks for its own domain only.
+            if email.domain() != org.domain {
+                return Err(refused("sso.domain_mismatch"));
+            }
+            if existing.is_none() && !org.join_members {
+                return Err(refused("sso.invite_only"));
+            }
+        }
         let token = secrets::new_token()?;
         let now = self.now();
         let purpose = match &existing {
@@ -304,7 +355,7 @@ impl<S: ?Sized + Store> Umbral<S> {
     /// What the profile page or the link page shows.
     pub async fn upstream_pending(&self, token: &str) -> Result<UpstreamPending, CoreError> {
         let (login, identity) = self.pending(token).await?;
-        let provider = self.provider(&login.provider_id)?;
+        let (provider, _) = self.provider(&login.provider_id).await?;
         Ok(UpstreamPending {
             provider_name: provider.name.clone(),
             email: identity.email.clone().unwrap_or_default(),
@@ -342,6 +393,7 @@ impl<S: ?Sized + Store> Umbral<S> {
             .and_then(|e| Email::parse(e).ok())
             .ok_or_else(|| refused("upstream.email_unverified"))?;
         let now = self.now();
+        let (_, org) = self.provider(&login.provider_id).await?;
         let discard = match self.store.user_by_email_key(&email.key()).await? {
             Some(u) if u.email_confirmed_at.is_none() => Some(u.id),
             Some(_) => return Err(refused("upstream.expired")),
@@ -367,7 +419,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         };
         let mut audit = vec![
             AuditEvent::new(now, "user.signed_up", Some(&user_id), meta)?
-                .org(&org_id)
+                .org(org.as_ref().map_or(org_id.as_str(), |o| o.org_id.as_str()))
                 .details(format!(
                     "terms={};idp={}",
                     self.config.terms_version, login.provider_id
@@ -382,12 +434,16 @@ impl<S: ?Sized + Store> Umbral<S> {
             );
         }
         let signup = UpstreamSignup {
-            org: NewOrganization {
-                id: org_id,
-                name: name.as_str().to_string(),
-                created_at: now,
-                setup: OrgSetup::Company,
-                plan_choice: plan.clone().filter(|p| self.config.billing.plan(p).is_some()),
+            org: match &org {
+                // Enterprise SSO: a member of the organization whose provider vouched for them.
+                Some(sso) => OrgPlace::Join(sso.org_id.clone()),
+                None => OrgPlace::New(NewOrganization {
+                    id: org_id.clone(),
+                    name: name.as_str().to_string(),
+                    created_at: now,
+                    setup: OrgSetup::Company,
+                    plan_choice: plan.clone().filter(|p| self.config.billing.plan(p).is_some()),
+                }),
             },
             terms: TermsAcceptance {
                 version: self.config.terms_version.clone(),
@@ -404,6 +460,8 @@ impl<S: ?Sized + Store> Umbral<S> {
             },
             session: SessionRecord {
                 first_factor: FirstFactor::Provider,
+                mfa_at: trusted_mfa(org.as_ref(), &identity).then_some(now),
+                mfa_method: trusted_mfa(org.as_ref(), &identity).then_some(MfaVia::Provider),
                 ..self.new_session_record(&session_token, Some(&user_id), meta)
             },
             discard,
@@ -424,10 +482,19 @@ impl<S: ?Sized + Store> Umbral<S> {
             Err(StoreError::Conflict(_)) => return Err(refused("upstream.expired")),
             Err(e) => return Err(e.into()),
         }
-        let next = Next::of(
+        // The organization's policy applies to a member who joined it.
+        let membership = match &signup.org {
+            OrgPlace::Join(_) => self
+                .store
+                .session_context(&signup.session.id_hash)
+                .await?
+                .and_then(|c| c.membership),
+            OrgPlace::New(_) => None,
+        };
+        let next = Next::of_session(
             Some(&signup.user),
-            None,
-            false,
+            membership.as_ref(),
+            &signup.session,
             self.platform_defaults().two_factor,
         );
         Ok(SignupOutcome {
@@ -455,7 +522,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         if user.id != *user_id || auth.session.created_at < login.created_at {
             return Err(refused("upstream.link_sign_in"));
         }
-        let provider = self.provider(&login.provider_id)?;
+        let (provider, _) = self.provider(&login.provider_id).await?;
+        let provider = &provider;
         if self
             .store
             .take_upstream_login(&login.id_hash, self.now())

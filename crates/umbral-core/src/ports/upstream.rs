@@ -7,8 +7,27 @@ use super::{NewOrganization, SessionRecord, StoreResult, TermsAcceptance};
 use crate::accounts::User;
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
+use crate::types::OrgId;
 use crate::types::{SessionId, UserId};
-use crate::upstream::{Provider, UpstreamError, UpstreamIdentity};
+use crate::upstream::{OrgSso, Provider, UpstreamError, UpstreamIdentity};
+
+/// Reads TXT records (the proof of an organization's domain).
+#[async_trait]
+pub trait TxtResolver: Send + Sync {
+    /// The texts of the TXT records at `name`; an empty list when there are none. `Err`: the
+    /// lookup failed or timed out.
+    async fn txt(&self, name: &str) -> Result<Vec<String>, String>;
+}
+
+/// No DNS here (tests of other things): every lookup fails.
+pub struct NoTxtResolver;
+
+#[async_trait]
+impl TxtResolver for NoTxtResolver {
+    async fn txt(&self, _name: &str) -> Result<Vec<String>, String> {
+        Err("no DNS resolver here".into())
+    }
+}
 
 /// Talks to providers (discovery, the token endpoint, their keys).
 #[async_trait]
@@ -104,11 +123,20 @@ pub struct LinkedIdentity {
     pub created_at: UnixMillis,
 }
 
+/// Where a new account from a provider belongs.
+#[derive(Debug, Clone)]
+pub enum OrgPlace {
+    New(NewOrganization),
+    Join(OrgId),
+}
+
 /// A new account from a provider's verified identity, written whole.
 #[derive(Debug, Clone)]
 pub struct UpstreamSignup {
     pub user: User,
-    pub org: NewOrganization,
+    /// The organization the account makes and owns, or (enterprise SSO) the one it joins as a
+    /// member.
+    pub org: OrgPlace,
     pub terms: TermsAcceptance,
     pub identity: LinkedIdentity,
     pub session: SessionRecord,
@@ -149,4 +177,10 @@ pub trait UpstreamStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// `Conflict` when the email or the identity was taken meanwhile.
     async fn create_upstream_signup(&self, signup: &UpstreamSignup) -> StoreResult<()>;
+    /// An organization's own provider, if it set one.
+    async fn org_sso(&self, org: &OrgId) -> StoreResult<Option<OrgSso>>;
+    /// Writes it whole (`Conflict`: another organization verified that domain).
+    async fn put_org_sso(&self, sso: &OrgSso, audit: &AuditEvent) -> StoreResult<()>;
+    /// The organization that verified `domain`, if any.
+    async fn sso_by_domain(&self, domain: &str) -> StoreResult<Option<OrgSso>>;
 }

@@ -70,6 +70,11 @@ impl Email {
         &self.0
     }
 
+    /// The part after `@`, lower-cased.
+    pub fn domain(&self) -> String {
+        self.0.rsplit('@').next().unwrap_or_default().to_ascii_lowercase()
+    }
+
     /// The lookup and uniqueness key: the whole address in lower case.
     pub fn key(&self) -> String {
         self.0.to_lowercase()

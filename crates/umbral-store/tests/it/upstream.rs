@@ -161,7 +161,7 @@ async fn a_providers_sign_up_discards_the_unconfirmed_account_whole() {
         let s = UpstreamSignup {
             identity: identity(&new_id, "s-2"),
             user,
-            org,
+            org: OrgPlace::New(org),
             terms,
             session: session(Some(new_id.as_str()), NOW),
             discard: Some(old.clone()),
@@ -204,6 +204,41 @@ async fn a_providers_sign_up_discards_the_unconfirmed_account_whole() {
                 .await
                 .unwrap()
                 .is_none()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_provider_of_an_organization_makes_members_of_it() {
+    each_store(|name, store| async move {
+        let owner = signup("boss@corp.example");
+        store.create_signup(&owner).await.unwrap();
+        let org = owner.account.as_ref().unwrap().1.id.clone();
+        let (mut user, _, terms) = signup("nina@corp.example").account.unwrap();
+        user.email_confirmed_at = Some(NOW);
+        let id = user.id.clone();
+        let s = UpstreamSignup {
+            identity: identity(&id, "s-9"),
+            user,
+            org: OrgPlace::Join(org.clone().into()),
+            terms,
+            session: session(Some(id.as_str()), NOW),
+            discard: None,
+            audit: vec![],
+        };
+        store.create_upstream_signup(&s).await.unwrap();
+        let (_, m) = store
+            .sign_in_lookup("nina@corp.example", ["a", "b", "c"])
+            .await
+            .unwrap()
+            .account
+            .expect(name);
+        let m = m.expect("membership");
+        assert_eq!(
+            (m.org_id.as_str(), m.role.as_str()),
+            (org.as_str(), "member"),
+            "{name}"
         );
     })
     .await;

@@ -165,6 +165,8 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         ("/login/idp/link", &signed),
         ("/settings/security/idp/x/link", &signed),
         ("/settings/security/idp/unlink", &signed),
+        ("/settings/organization/sso", &signed),
+        ("/settings/organization/sso/verify", &signed),
     ];
     let outbox_before = app.outbox().await.len();
     let form = [

@@ -69,6 +69,11 @@ pub async fn email_step(State(state): State<AppState>, ctx: Ctx, posted: Posted<
         return page.expired(context! {});
     };
     match Email::parse(&f.email) {
+        // The domain's organization signs its people in with its own provider.
+        Ok(email) if let Ok(Some(idp)) = state.umbral.sso_provider_for(&email).await => {
+            let purpose = umbral_core::ports::UpstreamPurpose::SignIn { plan: None };
+            super::upstream::start_at(&state, &ctx, &idp, purpose).await
+        }
         Ok(email) => password_page(&state, &ctx)
             .value("email", email.as_str())
             .render(StatusCode::OK, context! {}),

@@ -9,6 +9,7 @@ pub mod invite;
 pub mod join;
 pub mod login;
 pub mod onboarding;
+pub mod org_sso;
 pub mod organization;
 pub mod recover;
 pub mod settings;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(staff_clients::routes())
         .merge(staff_idps::routes())
+        .merge(org_sso::routes())
         .merge(audit::routes())
         .merge(join::routes())
         .merge(recover::routes())

@@ -87,7 +87,7 @@ async fn start(
     start_at(&state, &ctx, &id, purpose).await
 }
 
-async fn start_at(state: &AppState, ctx: &Ctx, id: &str, purpose: UpstreamPurpose) -> Response {
+pub(crate) async fn start_at(state: &AppState, ctx: &Ctx, id: &str, purpose: UpstreamPurpose) -> Response {
     match state.umbral.upstream_start(id, purpose).await {
         // A page, not a redirect: browsers do not follow a form's redirect to another origin
         // (`form-action 'self'`).

@@ -51,6 +51,7 @@ pub struct Settings {
     pub oidc: OidcSettings,
     /// Providers people may sign in with instead of a password.
     pub identity_providers: Vec<IdentityProviderSettings>,
+    pub dns: DnsSettings,
 }
 
 impl Default for Settings {
@@ -80,6 +81,7 @@ impl Default for Settings {
             postal: PostalSettings::default(),
             oidc: OidcSettings::default(),
             identity_providers: Vec::new(),
+            dns: DnsSettings::default(),
         }
     }
 }
@@ -356,6 +358,12 @@ impl Settings {
             if !ids.insert(idp.id.as_str()) {
                 problems.push(format!("identity provider id {:?} is used twice", idp.id));
             }
+        }
+        if !self.dns.resolver.is_empty() && self.dns.resolver.parse::<std::net::SocketAddr>().is_err() {
+            problems.push(format!(
+                "dns.resolver {:?} is not an address like 127.0.0.1:53 (UMBRAL_DNS_RESOLVER); leave it empty for the system's",
+                self.dns.resolver
+            ));
         }
         if self.identity_providers.len() > umbral_core::upstream::MAX_PROVIDERS {
             problems.push(format!(

@@ -23,6 +23,14 @@ impl Default for AuditSettings {
     }
 }
 
+/// DNS lookups (organizations prove their email domain with a TXT record).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DnsSettings {
+    /// `IP:port` of the DNS server to ask; empty: the system's (`/etc/resolv.conf`).
+    pub resolver: String,
+}
+
 /// An upstream identity provider people may sign in with (`[[identity_providers]]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -187,7 +187,7 @@ pub fn amr_of(auth: &Authenticated) -> Vec<String> {
     let second = match auth.session.mfa_method {
         Some(MfaVia::Method(Method::Sms)) => Some("sms"),
         Some(MfaVia::Method(_)) | Some(MfaVia::Enrollment) => Some("otp"),
-        Some(MfaVia::TrustedDevice) => None,
+        Some(MfaVia::TrustedDevice) | Some(MfaVia::Provider) => None,
         None => None,
     };
     if let Some(m) = second {

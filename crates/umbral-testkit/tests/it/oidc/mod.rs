@@ -1,6 +1,7 @@
 //! Single sign-on, driven by relying parties nobody here wrote (Authlib), against a real server.
 
 mod clients;
+mod enterprise;
 mod keys;
 mod logout;
 mod rust_rp;
