@@ -163,3 +163,48 @@ for (const lang of ["es", "pt-BR"]) {
     await context.close();
   });
 }
+
+const sso = {
+  es: { title: "Inicio de sesión único", issuer: "Emisor de tu proveedor", domain: "Dominio de correo", save: "Guardar", saved: "Se guardó.", verify: "Verificar" },
+  "pt-BR": { title: "Login único", issuer: "Emissor do seu provedor", domain: "Domínio de e-mail", save: "Salvar", saved: "Salvo.", verify: "Verificar" },
+};
+
+for (const lang of ["es", "pt-BR"]) {
+  test(`an organization's owner sets its own provider and is shown the DNS record to create, in ${lang}`, async () => {
+    const w = words[lang];
+    const s = sso[lang];
+    const email = `owner-${lang}@acme.example`;
+    const owner = await apiUser(app, email, "Olga Ruiz");
+    const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: more[lang].locale });
+    const page = await context.newPage();
+    await page.goto(`${app.base}/login?lang=${lang}`);
+    await page.getByLabel(w.email).fill(email);
+    await page.getByRole("button", { name: w.next }).click();
+    await page.getByLabel(w.password).fill(PASSWORD);
+    await page.getByRole("button", { name: w.signIn }).click();
+    await page.getByRole("link", { name: w.other }).click();
+    await page.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await page.getByLabel(w.recoveryCode).fill(owner.codes[0].trim());
+    await page.getByRole("button", { name: w.cont }).click();
+    await page.getByRole("heading", { name: w.hello("Olga Ruiz") }).waitFor();
+    await page.goto(`${app.base}/settings/organization/sso`);
+    await page.getByRole("heading", { name: s.title, level: 2 }).waitFor();
+    // A public mail domain is refused on its field, and nothing typed is lost.
+    await page.getByLabel(s.issuer).fill(idp.base);
+    await page.getByLabel("client_id").fill("acme-client");
+    await page.getByLabel("client_secret").fill("acme-secret");
+    await page.getByLabel(s.domain).fill("gmail.com");
+    await page.getByRole("button", { name: s.save }).click();
+    assert.equal(await page.getByLabel(s.domain).getAttribute("aria-invalid"), "true");
+    assert.equal(await page.getByLabel(s.issuer).inputValue(), idp.base);
+    await page.getByLabel("client_secret").fill("acme-secret");
+    await page.getByLabel(s.domain).fill(`acme-${lang.toLowerCase()}.example`);
+    await page.getByRole("button", { name: s.save }).click();
+    await page.locator("#notice").getByText(s.saved, { exact: true }).waitFor();
+    assert.equal(await page.locator("#txt-name").textContent(), `_umbral-challenge.acme-${lang.toLowerCase()}.example`);
+    assert.match(await page.locator("#txt-value").textContent(), /^umbral-verification=/);
+    await page.getByRole("button", { name: s.verify }).waitFor();
+    await shoot(page, `org-sso-${lang}`);
+    await context.close();
+  });
+}
