@@ -4,25 +4,53 @@
 // what the provider did not give, 2FA set-up, company data, payment, "¡Listo!". Then out, and
 // back in with the provider alone (and the second factor).
 import { test, before, after } from "node:test";
+import dgram from "node:dgram";
 import assert from "node:assert/strict";
 import { startUmbral, freePort, launch, words, PASSWORD, shoot, totpNow, apiUser } from "./helpers.mjs";
 
 
-let idp, app, browser;
+/** A DNS server answering TXT queries from `records` (name -> texts); NXDOMAIN otherwise. */
+function startDns(records) {
+  return new Promise((ok) => {
+    const socket = dgram.createSocket("udp4");
+    socket.on("message", (msg, from) => {
+      let i = 12;
+      const labels = [];
+      while (i < msg.length && msg[i] !== 0) {
+        labels.push(msg.subarray(i + 1, i + 1 + msg[i]).toString().toLowerCase());
+        i += 1 + msg[i];
+      }
+      const question = msg.subarray(12, i + 5);
+      const texts = records[labels.join(".")];
+      const parts = [msg.subarray(0, 2), Buffer.from(texts ? [0x81, 0x80] : [0x81, 0x83]), Buffer.from([0, 1, 0, (texts || []).length, 0, 0, 0, 0]), question];
+      for (const t of texts || []) {
+        const data = Buffer.from(t);
+        parts.push(Buffer.from([0xc0, 0x0c, 0, 16, 0, 1, 0, 0, 0, 0, 0, data.length + 1, data.length]), data);
+      }
+      socket.send(Buffer.concat(parts), from.port, from.address);
+    });
+    socket.bind(0, "127.0.0.1", () => ok({ addr: `127.0.0.1:${socket.address().port}`, close: () => socket.close() }));
+  });
+}
+
+let idp, app, browser, dns;
+const records = {};
 before(async () => {
+  dns = await startDns(records);
   idp = await startUmbral({ host: "localhost" });
   const port = await freePort();
   const created = JSON.parse(
     idp.cli(["client", "create", "--name", "Umbral", "--redirect-uri", `http://127.0.0.1:${port}/login/idp/corp/callback`, "--json"]),
   );
   const providers = `[{ id = "corp", kind = "oidc", name = "Corp", issuer = "${idp.base}", client_id = "${created.client_id}", client_secret = "${created.client_secret}" }]`;
-  app = await startUmbral({ port, env: { UMBRAL_IDENTITY_PROVIDERS: providers } });
+  app = await startUmbral({ port, env: { UMBRAL_IDENTITY_PROVIDERS: providers, UMBRAL_DNS_RESOLVER: dns.addr } });
   browser = await launch();
 });
 after(async () => {
   await browser?.close();
   await app?.stop();
   await idp?.stop();
+  dns?.close();
 });
 
 const more = {
@@ -165,12 +193,18 @@ for (const lang of ["es", "pt-BR"]) {
 }
 
 const sso = {
-  es: { title: "Inicio de sesión único", issuer: "Emisor de tu proveedor", domain: "Dominio de correo", save: "Guardar", saved: "Se guardó.", verify: "Verificar" },
-  "pt-BR": { title: "Login único", issuer: "Emissor do seu provedor", domain: "Domínio de e-mail", save: "Salvar", saved: "Salvo.", verify: "Verificar" },
+  es: {
+    title: "Inicio de sesión único", issuer: "Emisor de tu proveedor", domain: "Dominio de correo", save: "Guardar", saved: "Se guardó.", verify: "Verificar",
+    verified: "El dominio quedó verificado", on: "Inicio de sesión único activado", trust: "Aceptar el segundo factor del propio proveedor",
+  },
+  "pt-BR": {
+    title: "Login único", issuer: "Emissor do seu provedor", domain: "Domínio de e-mail", save: "Salvar", saved: "Salvo.", verify: "Verificar",
+    verified: "O domínio foi verificado", on: "Login único ativado", trust: "Aceitar o segundo fator do próprio provedor",
+  },
 };
 
 for (const lang of ["es", "pt-BR"]) {
-  test(`an organization's owner sets its own provider and is shown the DNS record to create, in ${lang}`, async () => {
+  test(`an organization proves its domain and its people sign in with its provider, in ${lang}`, async () => {
     const w = words[lang];
     const s = sso[lang];
     const email = `owner-${lang}@acme.example`;
@@ -189,15 +223,18 @@ for (const lang of ["es", "pt-BR"]) {
     await page.getByRole("heading", { name: w.hello("Olga Ruiz") }).waitFor();
     await page.goto(`${app.base}/settings/organization/sso`);
     await page.getByRole("heading", { name: s.title, level: 2 }).waitFor();
+    // The organization's provider (the second Umbral) gets the redirect URI the page shows.
+    const redirect = (await page.textContent("main")).match(/http:\/\/\S+\/login\/idp\/org-[0-9a-f-]+\/callback/)[0];
+    const client = JSON.parse(idp.cli(["client", "create", "--name", `Acme ${lang}`, "--redirect-uri", redirect, "--json"]));
     // A public mail domain is refused on its field, and nothing typed is lost.
     await page.getByLabel(s.issuer).fill(idp.base);
-    await page.getByLabel("client_id").fill("acme-client");
-    await page.getByLabel("client_secret").fill("acme-secret");
+    await page.getByLabel("client_id").fill(client.client_id);
+    await page.getByLabel("client_secret").fill(client.client_secret);
     await page.getByLabel(s.domain).fill("gmail.com");
     await page.getByRole("button", { name: s.save }).click();
     assert.equal(await page.getByLabel(s.domain).getAttribute("aria-invalid"), "true");
     assert.equal(await page.getByLabel(s.issuer).inputValue(), idp.base);
-    await page.getByLabel("client_secret").fill("acme-secret");
+    await page.getByLabel("client_secret").fill(client.client_secret);
     await page.getByLabel(s.domain).fill(`acme-${lang.toLowerCase()}.example`);
     await page.getByRole("button", { name: s.save }).click();
     await page.locator("#notice").getByText(s.saved, { exact: true }).waitFor();
@@ -205,6 +242,44 @@ for (const lang of ["es", "pt-BR"]) {
     assert.match(await page.locator("#txt-value").textContent(), /^umbral-verification=/);
     await page.getByRole("button", { name: s.verify }).waitFor();
     await shoot(page, `org-sso-${lang}`);
+    // The record is created; Verify finds it; sign-on is switched on, the provider's second
+    // factor trusted.
+    const domain = `acme-${lang.toLowerCase()}.example`;
+    records[`_umbral-challenge.${domain}`] = [await page.locator("#txt-value").textContent()];
+    await page.getByRole("button", { name: s.verify }).click();
+    await page.getByText(s.verified).waitFor();
+    await page.getByLabel(s.on).check();
+    await page.getByLabel(s.trust).check();
+    await page.getByRole("button", { name: s.save }).click();
+    await page.locator("#notice").getByText(s.saved, { exact: true }).waitFor();
+    await shoot(page, `org-sso-on-${lang}`);
     await context.close();
+
+    // Someone of the domain: the email step goes straight to the provider, then one page,
+    // and they are in, a member of the organization.
+    const person = `pia@${domain}`;
+    const atIdp = await apiUser(idp, person, "Pía Núñez");
+    const theirs = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: more[lang].locale });
+    const p = await theirs.newPage();
+    await p.goto(`${app.base}/login?lang=${lang}`);
+    await p.getByLabel(w.email).fill(person);
+    await p.getByRole("button", { name: w.next }).click();
+    await p.waitForURL(`${idp.base}/login**`);
+    await p.getByLabel(w.email).fill(person);
+    await p.getByRole("button", { name: w.next }).click();
+    await p.getByLabel(w.password).fill(PASSWORD);
+    await p.getByRole("button", { name: w.signIn }).click();
+    await p.getByRole("link", { name: w.other }).click();
+    await p.getByRole("link", { name: new RegExp(w.recoveryCode) }).click();
+    await p.getByLabel(w.recoveryCode).fill(atIdp.codes[0].trim());
+    await p.getByRole("button", { name: w.cont }).click();
+    await p.getByRole("heading", { name: more[lang].finish }).waitFor();
+    await p.locator("#phone_country").selectOption("AR");
+    await p.getByLabel(w.phone).fill("9 11 2345-6789");
+    await p.getByLabel(w.terms).check();
+    await p.getByRole("button", { name: w.create }).click();
+    await p.getByRole("heading", { name: w.hello("Pía Núñez") }).waitFor();
+    await shoot(p, `sso-member-home-${lang}`);
+    await theirs.close();
   });
 }

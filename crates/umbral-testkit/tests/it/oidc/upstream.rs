@@ -445,7 +445,12 @@ async fn an_unknown_or_unreachable_provider_is_a_clear_error() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    assert!(r.text().await.unwrap().contains("não respondeu a tempo"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Não foi possível falar com o outro serviço")
+    );
     let r = browser
         .post(app.url("/login/idp/nope"))
         .form(&[("csrf_token", csrf.as_str())])

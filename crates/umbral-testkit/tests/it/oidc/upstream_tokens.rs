@@ -26,6 +26,8 @@ struct Twist {
     exp: i64,
     iat: i64,
     nonce: Option<String>,
+    /// The token endpoint answers a page instead of JSON.
+    garbage: bool,
 }
 
 impl Default for Twist {
@@ -37,6 +39,7 @@ impl Default for Twist {
             exp: 300,
             iat: 0,
             nonce: None,
+            garbage: false,
         }
     }
 }
@@ -96,8 +99,11 @@ async fn authorize(State(s): State<Shared>, Query(q): Query<HashMap<String, Stri
     Redirect::to(&format!("{}?code={code}&state={}", q["redirect_uri"], q["state"]))
 }
 
-async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) -> impl IntoResponse {
+async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) -> axum::response::Response {
     let fake = s.lock().unwrap();
+    if fake.twist.garbage {
+        return "<html>Service Unavailable</html>".into_response();
+    }
     assert!(f.get("code_verifier").is_some_and(|v| v.len() >= 43), "PKCE");
     let nonce = fake.codes[&f["code"]].clone();
     let t = fake.twist.clone();
@@ -119,6 +125,7 @@ async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) 
     };
     let id_token = jsonwebtoken::encode(&header, &claims, &key.encoding).unwrap();
     axum::Json(json!({"access_token": "at", "token_type": "Bearer", "expires_in": 300, "id_token": id_token}))
+        .into_response()
 }
 
 /// The fake provider and a server that knows it as `google` (Google's kind, the fake's issuer).
@@ -189,6 +196,13 @@ async fn only_an_id_token_that_holds_signs_anyone_in() {
                 ..Twist::default()
             },
             "no compartió una dirección de correo",
+        ),
+        (
+            Twist {
+                garbage: true,
+                ..Twist::default()
+            },
+            "No pudimos comunicarnos con el otro servicio",
         ),
         (
             Twist {
