@@ -91,6 +91,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) jwks_reader: Arc<dyn crate::ports::JwksReader>,
     /// Talks to upstream identity providers (`flows/upstream.rs`).
     pub(crate) upstream: Arc<dyn crate::ports::UpstreamGateway>,
+    /// The providers staff added (`flows/providers.rs`), opened; read again every few seconds.
+    pub(crate) stored_providers: std::sync::RwLock<Vec<crate::upstream::Provider>>,
     /// Reads the TXT records that prove organizations' domains (`flows/enterprise.rs`).
     pub(crate) dns: Arc<dyn crate::ports::TxtResolver>,
     /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
@@ -134,6 +136,7 @@ impl<S: ?Sized> Umbral<S> {
             jwks_reader: Arc::new(crate::ports::NoJwksReader),
             upstream: Arc::new(crate::ports::NoUpstream),
             dns: Arc::new(crate::ports::NoTxtResolver),
+            stored_providers: std::sync::RwLock::new(Vec::new()),
             client_cache: std::sync::Mutex::new(Default::default()),
             readiness: tokio::sync::Mutex::new(None),
         }

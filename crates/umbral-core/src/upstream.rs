@@ -102,6 +102,30 @@ impl Provider {
     }
 }
 
+/// A provider staff added in the console or the admin API, as stored (its secret sealed).
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredProvider {
+    pub id: String,
+    pub kind: ProviderKind,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// Sealed under the configured key, bound to the provider's id.
+    pub secret_sealed: String,
+    pub scopes: Vec<String>,
+    pub created_at: crate::clock::UnixMillis,
+    pub updated_at: crate::clock::UnixMillis,
+}
+
+impl std::fmt::Debug for StoredProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredProvider")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Who the provider says the person is, from an ID token whose signature, issuer, audience,
 /// expiry and nonce held.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -47,6 +47,11 @@ const MIGRATIONS: &[Source] = &[
     ),
     (11, "upstream", include_str!("../migrations/0011_upstream.sql")),
     (12, "org_sso", include_str!("../migrations/0012_org_sso.sql")),
+    (
+        13,
+        "identity_providers",
+        include_str!("../migrations/0013_identity_providers.sql"),
+    ),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

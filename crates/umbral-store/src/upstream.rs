@@ -10,7 +10,7 @@ use umbral_core::ports::{
 };
 use umbral_core::types::OrgId;
 use umbral_core::types::{SessionId, UserId};
-use umbral_core::upstream::OrgSso;
+use umbral_core::upstream::{OrgSso, ProviderKind, StoredProvider};
 
 use crate::accounts::{discard_unconfirmed, insert_organization, insert_user};
 use crate::audit::{insert_audit, insert_audits};
@@ -324,6 +324,56 @@ impl UpstreamStore for SqlStore {
         tx.commit().await.map_err(db)
     }
 
+    async fn stored_providers(&self) -> StoreResult<Vec<StoredProvider>> {
+        let sql = format!("SELECT {PROVIDER_COLUMNS} FROM identity_providers ORDER BY created_at, id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        rows.iter().map(stored_provider).collect()
+    }
+
+    async fn put_provider(&self, p: &StoredProvider, audit: &AuditEvent) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query(
+            "INSERT INTO identity_providers (id, kind, name, issuer, client_id, secret_sealed, scopes, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET kind = $2, \
+             name = $3, issuer = $4, client_id = $5, secret_sealed = $6, scopes = $7, updated_at = $9",
+        )
+        .bind(&p.id)
+        .bind(p.kind.as_str())
+        .bind(&p.name)
+        .bind(&p.issuer)
+        .bind(&p.client_id)
+        .bind(&p.secret_sealed)
+        .bind(p.scopes.join(" "))
+        .bind(p.created_at)
+        .bind(p.updated_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn delete_provider(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let gone = sqlx::query("DELETE FROM identity_providers WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        if gone == 0 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
     async fn sso_by_domain(&self, domain: &str) -> StoreResult<Option<OrgSso>> {
         let sql = format!("SELECT {SSO_COLUMNS} FROM org_sso WHERE domain = $1 AND verified_at IS NOT NULL");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -333,6 +383,25 @@ impl UpstreamStore for SqlStore {
             .map_err(db)?;
         row.as_ref().map(sso).transpose()
     }
+}
+
+const PROVIDER_COLUMNS: &str =
+    "id, kind, name, issuer, client_id, secret_sealed, scopes, created_at, updated_at";
+
+fn stored_provider(r: &sqlx::any::AnyRow) -> StoreResult<StoredProvider> {
+    let kind: String = r.try_get("kind").map_err(db)?;
+    let scopes: String = r.try_get("scopes").map_err(db)?;
+    Ok(StoredProvider {
+        id: r.try_get("id").map_err(db)?,
+        kind: ProviderKind::parse(&kind).unwrap_or(ProviderKind::Oidc),
+        name: r.try_get("name").map_err(db)?,
+        issuer: r.try_get("issuer").map_err(db)?,
+        client_id: r.try_get("client_id").map_err(db)?,
+        secret_sealed: r.try_get("secret_sealed").map_err(db)?,
+        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+        created_at: r.try_get("created_at").map_err(db)?,
+        updated_at: r.try_get("updated_at").map_err(db)?,
+    })
 }
 
 const SSO_COLUMNS: &str = "org_id, issuer, client_id, secret_sealed, domain, token, verified_at, enabled, join_members, \

@@ -330,6 +330,10 @@ pub async fn start(
         .refresh_platform_defaults()
         .await
         .map_err(|e| anyhow::anyhow!("cannot read the platform settings: {e}"))?;
+    umbral
+        .reload_providers()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read the identity providers: {e:?}"))?;
     let web = WebSettings {
         product_name: settings.product_name.clone(),
         public_url: settings.public_url(),

@@ -13,6 +13,7 @@ pub mod onboarding;
 pub mod organization;
 pub mod outbox;
 pub mod password;
+pub mod providers;
 pub mod recovery;
 pub mod session;
 pub mod signup;

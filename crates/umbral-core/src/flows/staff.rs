@@ -237,6 +237,9 @@ impl<S: ?Sized + Store> Umbral<S> {
             if let Err(e) = self.refresh_platform_defaults().await {
                 tracing::warn!(error = %e, "could not read the platform settings");
             }
+            if let Err(e) = self.reload_providers().await {
+                tracing::warn!(error = ?e, "could not read the identity providers");
+            }
         }
     }
 }

@@ -84,16 +84,20 @@ impl From<UpstreamError> for CoreError {
 }
 
 impl<S: ?Sized + Store> Umbral<S> {
-    /// The providers staff configured, in their order.
-    pub fn upstream_providers(&self) -> &[Provider] {
-        &self.config.identity_providers
+    /// The providers people may sign in with: those of the settings, then those staff added.
+    pub fn upstream_providers(&self) -> Vec<Provider> {
+        let mut all = self.config.identity_providers.clone();
+        if let Ok(stored) = self.stored_providers.read() {
+            all.extend(stored.iter().cloned());
+        }
+        all
     }
 
     /// A provider of the settings, or an organization's own (enterprise SSO, verified and
     /// switched on) with its settings.
     pub(crate) async fn provider(&self, id: &str) -> Result<(Provider, Option<OrgSso>), CoreError> {
-        if let Some(p) = self.config.identity_providers.iter().find(|p| p.id == id) {
-            return Ok((p.clone(), None));
+        if let Some(p) = self.upstream_providers().into_iter().find(|p| p.id == id) {
+            return Ok((p, None));
         }
         let org = match id.strip_prefix("org-") {
             Some(org) if org.len() <= 40 => OrgId(org.to_string()),

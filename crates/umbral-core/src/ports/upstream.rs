@@ -9,7 +9,7 @@ use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::types::OrgId;
 use crate::types::{SessionId, UserId};
-use crate::upstream::{OrgSso, Provider, UpstreamError, UpstreamIdentity};
+use crate::upstream::{OrgSso, Provider, StoredProvider, UpstreamError, UpstreamIdentity};
 
 /// Reads TXT records (the proof of an organization's domain).
 #[async_trait]
@@ -183,4 +183,11 @@ pub trait UpstreamStore: Send + Sync {
     async fn put_org_sso(&self, sso: &OrgSso, audit: &AuditEvent) -> StoreResult<()>;
     /// The organization that verified `domain`, if any.
     async fn sso_by_domain(&self, domain: &str) -> StoreResult<Option<OrgSso>>;
+    /// The providers staff added, in the order they were added.
+    async fn stored_providers(&self) -> StoreResult<Vec<StoredProvider>>;
+    /// Adds or replaces one (by id).
+    async fn put_provider(&self, p: &StoredProvider, audit: &AuditEvent) -> StoreResult<()>;
+    /// Removes one; the identities linked through it stay (they work again if it comes back).
+    /// False when there was none.
+    async fn delete_provider(&self, id: &str, audit: &AuditEvent) -> StoreResult<bool>;
 }

@@ -167,6 +167,8 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         ("/settings/security/idp/unlink", &signed),
         ("/settings/organization/sso", &signed),
         ("/settings/organization/sso/verify", &signed),
+        ("/staff/identity-providers", &staff),
+        ("/staff/identity-providers/x/remove", &staff),
     ];
     let outbox_before = app.outbox().await.len();
     let form = [

@@ -7,6 +7,7 @@ pub mod onboarding;
 pub mod openapi;
 pub mod organization;
 pub mod payments;
+pub mod providers;
 pub mod recovery;
 pub mod schemas;
 pub mod staff;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
             .merge(recovery::routes())
             .merge(staff::routes())
             .merge(clients::routes())
+            .merge(providers::routes())
             .merge(organization::routes())
             .split_for_parts();
     router.merge(openapi::routes(openapi::finish(doc)))

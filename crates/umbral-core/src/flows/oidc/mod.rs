@@ -158,7 +158,7 @@ fn back_to(req: &AuthRequest, params: &[(&str, &str)]) -> Authorize {
 }
 
 /// Clients are the staff's to manage: an organization's API key may not.
-fn staff_only(actor: &ApiActor) -> Result<(), CoreError> {
+pub(crate) fn staff_only(actor: &ApiActor) -> Result<(), CoreError> {
     match actor.scope {
         ApiScope::Staff => Ok(()),
         ApiScope::Organization(_) => Err(CoreError::Forbidden),

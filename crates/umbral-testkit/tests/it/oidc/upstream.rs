@@ -411,6 +411,84 @@ async fn staff_see_each_provider_with_the_address_to_register() {
     );
     let person = app.signed_up("ana@example.com").await;
     assert_eq!(app.get_text(&person, "/staff/identity-providers").await.0, 404);
+
+    // Staff add one: its button appears at once, and it signs people in; then they remove it.
+    let (client_id, secret) = register(
+        &idp,
+        NewClient {
+            name: "Acme".into(),
+            redirect_uris: vec![app.url("/login/idp/acme/callback")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let form = |id: &'static str, secret: String| {
+        vec![
+            ("id", id.to_string()),
+            ("kind", "oidc".to_string()),
+            ("name", "Acme".to_string()),
+            ("issuer", idp.base.clone()),
+            ("client_id", client_id.clone()),
+            ("client_secret", secret),
+        ]
+    };
+    for (fields, says) in [
+        (form("corp", secret.clone()), "set in the settings file"),
+        (form("Bad Id", secret.clone()), "lowercase letters"),
+        (form("acme", String::new()), "Check this field"),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = submit(
+            &app,
+            &staff,
+            "/staff/identity-providers",
+            "/staff/identity-providers?lang=en",
+            &fields,
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains(says), "{says}");
+    }
+    let fields = form("acme", secret.clone());
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = submit(
+        &app,
+        &staff,
+        "/staff/identity-providers",
+        "/staff/identity-providers",
+        &fields,
+    )
+    .await;
+    assert_eq!(location(&r), "/staff/identity-providers?notice=provider_saved");
+    let (_, page) = app.get_text(&app.client(), "/login?lang=en").await;
+    assert!(
+        page.contains("Sign in with Acme") && page.contains("Sign in with Corp"),
+        "{page}"
+    );
+    let at_idp = idp.signed_up("dora@acme.example").await;
+    let browser = app.client();
+    let (_, html) = app.get_text(&browser, "/login").await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = browser
+        .post(app.url("/login/idp/acme"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let back = location(&at_idp.get(to_provider(r).await).send().await.unwrap());
+    let r = browser.get(&back).send().await.unwrap();
+    assert_eq!(location(&r), "/signup/idp", "the stored provider signs people in");
+    let (_, page) = app.get_text(&staff, "/staff/identity-providers").await;
+    let csrf = umbral_testkit::csrf_from(&page);
+    let r = staff
+        .post(app.url("/staff/identity-providers/acme/remove"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/staff/identity-providers?notice=provider_removed");
+    let (_, page) = app.get_text(&app.client(), "/login?lang=en").await;
+    assert!(!page.contains("Sign in with Acme"), "{page}");
     idp.stop().await;
     app.stop().await;
 }
@@ -464,5 +542,106 @@ async fn an_unknown_or_unreachable_provider_is_a_clear_error() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422, "no browser cookie: expired");
+    app.stop().await;
+}
+
+/// The admin API lists, adds, changes and removes providers with a staff-wide key; an
+/// organization's key may not; those of the settings file are listed, never changed.
+#[tokio::test]
+async fn the_admin_api_manages_providers() {
+    use umbral_testkit::umbral_core::staff::ApiScope;
+    let (idp, app) = pair().await;
+    let (_, key) = app
+        .umbral()
+        .create_api_key("tools", ApiScope::Staff)
+        .await
+        .unwrap();
+    let _owner = app.signed_up("owner@example.com").await;
+    let org = app.org_of("owner@example.com").await;
+    let (_, org_key) = app
+        .umbral()
+        .create_api_key("org tools", ApiScope::Organization(org))
+        .await
+        .unwrap();
+    let c = reqwest::Client::new();
+    let call = async |method: reqwest::Method, path: &str, key: &str, body: Option<Value>| {
+        let mut r = c.request(method, app.url(path)).bearer_auth(key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    let path = "/api/v1/admin/identity-providers";
+    assert_eq!(call(reqwest::Method::GET, path, &org_key, None).await.0, 403);
+    let (s, list) = call(reqwest::Method::GET, path, &key, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(list["identity_providers"][0]["id"], "corp");
+    assert_eq!(list["identity_providers"][0]["from_settings"], true);
+    assert!(
+        list.to_string().find("client_secret").is_none(),
+        "never the secret"
+    );
+    let google = serde_json::json!({"kind": "google", "client_id": "g.apps", "client_secret": "shh"});
+    let (s, _) = call(
+        reqwest::Method::PUT,
+        &format!("{path}/corp"),
+        &key,
+        Some(google.clone()),
+    )
+    .await;
+    assert_eq!(s, 422, "the settings file's own");
+    let (s, bad) = call(
+        reqwest::Method::PUT,
+        &format!("{path}/google"),
+        &key,
+        Some(serde_json::json!({"kind": "saml", "client_id": "x"})),
+    )
+    .await;
+    assert_eq!((s, bad["error"]["field"].as_str()), (422, Some("kind")), "{bad}");
+    let (s, made) = call(
+        reqwest::Method::PUT,
+        &format!("{path}/google"),
+        &key,
+        Some(google),
+    )
+    .await;
+    assert_eq!(s, 200, "{made}");
+    assert_eq!(
+        (made["name"].as_str(), made["issuer"].as_str()),
+        (Some("Google"), Some("https://accounts.google.com"))
+    );
+    assert_eq!(made["redirect_uri"], app.url("/login/idp/google/callback"));
+    // Changed without its secret: the one saved is kept.
+    let (s, _) = call(
+        reqwest::Method::PUT,
+        &format!("{path}/google"),
+        &key,
+        Some(serde_json::json!({"kind": "google", "name": "Google Workspace", "client_id": "g.apps"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (_, page) = app.get_text(&app.client(), "/login?lang=es").await;
+    assert!(page.contains("Acceder con Google Workspace"), "{page}");
+    assert_eq!(
+        call(reqwest::Method::DELETE, &format!("{path}/google"), &key, None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        call(reqwest::Method::DELETE, &format!("{path}/google"), &key, None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        call(reqwest::Method::DELETE, &format!("{path}/corp"), &key, None)
+            .await
+            .0,
+        404
+    );
+    idp.stop().await;
     app.stop().await;
 }
