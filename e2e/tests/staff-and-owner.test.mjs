@@ -181,6 +181,10 @@ for (const lang of ["es", "pt-BR"]) {
     // The list, and the new-application form with its optional keys (private_key_jwt).
     await s.locator("#client-keys").waitFor();
     await shoot(s, `staff-clients-${lang}`);
+    // The sign-in providers: none yet, and the form to add one.
+    await s.goto(`${umbral.base}/staff/identity-providers`);
+    await s.locator("#idps").waitFor();
+    await shoot(s, `staff-identity-providers-${lang}`);
 
     // The user's next sign-in goes to set-up.
     await signIn(u, lang, userEmail);

@@ -693,7 +693,7 @@ upstream-last_method = This is your only way to sign in. Set a password (Forgot 
 upstream-link_sign_in = To link it, sign in to this account with its password after choosing the other service.
 staff-idps = Sign-in providers
 staff-idps-intro = People may sign in and sign up with these providers instead of a password ("Sign in with ..." on the sign-in and sign-up pages). Register the redirect URI shown here at each provider.
-staff-idps-none = No provider is set. Add one under [[identity_providers]] in the settings and restart (docs/operations.md).
+staff-idps-none = No provider yet. Add one with the form below, or under [[identity_providers]] in the settings (docs/operations.md).
 staff-idp-issuer = Issuer
 staff-idp-redirect = Redirect URI to register at the provider
 

@@ -693,7 +693,7 @@ upstream-last_method = Es tu única forma de acceder. Crea una contraseña (¿Ol
 upstream-link_sign_in = Para vincularla, inicia sesión en esta cuenta con su contraseña después de elegir el otro servicio.
 staff-idps = Proveedores de acceso
 staff-idps-intro = Las personas pueden acceder y registrarse con estos proveedores en lugar de una contraseña ("Acceder con ..." en las páginas de acceso y de registro). Registra en cada proveedor la URI de redirección que se muestra aquí.
-staff-idps-none = No hay proveedores. Agrega uno en [[identity_providers]] de la configuración y reinicia (docs/operations.md).
+staff-idps-none = Todavía no hay proveedores. Agrega uno con el formulario de abajo o en [[identity_providers]] de la configuración (docs/operations.md).
 staff-idp-issuer = Emisor
 staff-idp-redirect = URI de redirección para registrar en el proveedor
 

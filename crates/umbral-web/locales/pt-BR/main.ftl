@@ -693,7 +693,7 @@ upstream-last_method = Esta é sua única forma de entrar. Crie uma senha (Esque
 upstream-link_sign_in = Para vinculá-la, entre nesta conta com a senha depois de escolher o outro serviço.
 staff-idps = Provedores de acesso
 staff-idps-intro = As pessoas podem entrar e se cadastrar com estes provedores em vez de uma senha ("Entrar com o ..." nas páginas de acesso e de cadastro). Registre em cada provedor a URI de redirecionamento mostrada aqui.
-staff-idps-none = Nenhum provedor definido. Adicione um em [[identity_providers]] na configuração e reinicie (docs/operations.md).
+staff-idps-none = Ainda não há provedores. Adicione um com o formulário abaixo ou em [[identity_providers]] na configuração (docs/operations.md).
 staff-idp-issuer = Emissor
 staff-idp-redirect = URI de redirecionamento para registrar no provedor
 
