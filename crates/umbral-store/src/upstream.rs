@@ -287,6 +287,41 @@ impl UpstreamStore for SqlStore {
         Ok(())
     }
 
+    async fn accept_invitation_via_identity(
+        &self,
+        identity: &LinkedIdentity,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let user = identity.user_id.as_str();
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let confirmed = sqlx::query(
+            "UPDATE users SET email_confirmed_at = $1, security_epoch = security_epoch + 1, updated_at = $1 \
+             WHERE id = $2 AND email_confirmed_at IS NULL AND password_hash IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if confirmed != 1 {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND purpose = 'invite' AND used_at IS NULL")
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        insert_identity(&mut tx, identity).await?;
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user);
+        Ok(true)
+    }
+
     async fn org_sso(&self, org: &OrgId) -> StoreResult<Option<OrgSso>> {
         let sql = format!("SELECT {SSO_COLUMNS} FROM org_sso WHERE org_id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -220,7 +220,7 @@ impl<S: ?Sized + Store> Umbral<S> {
                     self.upstream_sign_in(provider, &user_id, vouched, meta).await
                 }
                 None => {
-                    self.unlinked(provider, org.as_ref(), identity, plan, browser)
+                    self.unlinked(provider, org.as_ref(), identity, plan, browser, meta)
                         .await
                 }
             },
@@ -292,25 +292,52 @@ impl<S: ?Sized + Store> Umbral<S> {
         identity: UpstreamIdentity,
         plan: Option<String>,
         browser: &str,
+        meta: &RequestMeta,
     ) -> Result<UpstreamOutcome, CoreError> {
         let email = match (identity.email.as_deref(), identity.verified_email()) {
             (None, _) => return Err(refused("upstream.no_email")),
             (Some(_), None) => return Err(refused("upstream.email_unverified")),
             (_, Some(e)) => Email::parse(e).map_err(|_| refused("upstream.no_email"))?,
         };
-        let existing = self
-            .store
-            .user_by_email_key(&email.key())
-            .await?
-            .filter(|u| u.email_confirmed_at.is_some());
-        if let Some(org) = org {
+        let found = self.store.user_by_email_key(&email.key()).await?;
+        if let Some(org) = org
+            && email.domain() != org.domain
+        {
             // An organization's provider speaks for its own domain only.
-            if email.domain() != org.domain {
-                return Err(refused("sso.domain_mismatch"));
+            return Err(refused("sso.domain_mismatch"));
+        }
+        // Invited by staff or an organization (no password yet): the provider vouched for the
+        // address the invitation went to, which accepts it.
+        if let Some(invited) = found
+            .as_ref()
+            .filter(|u| u.email_confirmed_at.is_none() && u.password_hash.is_none())
+        {
+            let now = self.now();
+            let record = LinkedIdentity {
+                user_id: invited.id.clone(),
+                provider_id: provider.id.clone(),
+                issuer: identity.issuer.clone(),
+                subject: identity.subject.clone(),
+                email: identity.email.clone(),
+                created_at: now,
+            };
+            let audit = AuditEvent::new(now, "user.invitation_accepted", Some(invited.id.as_str()), meta)?
+                .details(format!("idp={}", provider.id));
+            match self
+                .store
+                .accept_invitation_via_identity(&record, now, &audit)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) | Err(StoreError::Conflict(_)) => return Err(refused("upstream.expired")),
+                Err(e) => return Err(e.into()),
             }
-            if existing.is_none() && !org.join_members {
-                return Err(refused("sso.invite_only"));
-            }
+            let vouched = trusted_mfa(org, &identity);
+            return self.upstream_sign_in(provider, &invited.id, vouched, meta).await;
+        }
+        let existing = found.filter(|u| u.email_confirmed_at.is_some());
+        if existing.is_none() && org.is_some_and(|o| !o.join_members) {
+            return Err(refused("sso.invite_only"));
         }
         let token = secrets::new_token()?;
         let now = self.now();
@@ -399,7 +426,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         let now = self.now();
         let (_, org) = self.provider(&login.provider_id).await?;
         let discard = match self.store.user_by_email_key(&email.key()).await? {
-            Some(u) if u.email_confirmed_at.is_none() => Some(u.id),
+            // A sign-up never confirmed (it has a password; an invited person has none).
+            Some(u) if u.email_confirmed_at.is_none() && u.password_hash.is_some() => Some(u.id),
             Some(_) => return Err(refused("upstream.expired")),
             None => None,
         };

@@ -177,6 +177,15 @@ pub trait UpstreamStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// `Conflict` when the email or the identity was taken meanwhile.
     async fn create_upstream_signup(&self, signup: &UpstreamSignup) -> StoreResult<()>;
+    /// A person staff or an organization invited (no password yet) comes back from a provider
+    /// that verified their email: the email confirmed, the invitation used, the identity
+    /// linked. False when the user is no longer such an invited one.
+    async fn accept_invitation_via_identity(
+        &self,
+        identity: &LinkedIdentity,
+        now: UnixMillis,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool>;
     /// An organization's own provider, if it set one.
     async fn org_sso(&self, org: &OrgId) -> StoreResult<Option<OrgSso>>;
     /// Writes it whole (`Conflict`: another organization verified that domain).

@@ -243,3 +243,49 @@ async fn a_provider_of_an_organization_makes_members_of_it() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_invitation_is_accepted_through_a_provider_once() {
+    each_store(|name, store| async move {
+        let mut invited = signup("pat@example.com");
+        if let Some((user, _, _)) = invited.account.as_mut() {
+            user.password_hash = None;
+        }
+        store.create_signup(&invited).await.unwrap();
+        let id = invited.session.user_id.clone().unwrap();
+        let event = || AuditEvent::new(NOW, "user.invitation_accepted", Some(id.as_str()), &meta()).unwrap();
+        assert!(
+            store
+                .accept_invitation_via_identity(&identity(&id, "s-7"), NOW, &event())
+                .await
+                .unwrap()
+        );
+        let u = store.user_by_id(&id).await.unwrap().expect(name);
+        assert_eq!(u.email_confirmed_at, Some(NOW));
+        assert_eq!(
+            store
+                .user_by_identity("https://idp.example", "s-7")
+                .await
+                .unwrap(),
+            Some(id.clone())
+        );
+        assert!(
+            !store
+                .accept_invitation_via_identity(&identity(&id, "s-8"), NOW, &event())
+                .await
+                .unwrap(),
+            "{name}: accepted already"
+        );
+        // A sign-up with a password is no invitation.
+        let own = signup("own@example.com");
+        store.create_signup(&own).await.unwrap();
+        let other = own.session.user_id.clone().unwrap();
+        assert!(
+            !store
+                .accept_invitation_via_identity(&identity(&other, "s-9"), NOW, &event())
+                .await
+                .unwrap()
+        );
+    })
+    .await;
+}

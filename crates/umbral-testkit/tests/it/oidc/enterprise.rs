@@ -283,6 +283,43 @@ async fn an_organization_proves_its_domain_and_its_people_sign_in_with_its_provi
     let r = home_realm(&app, &app.client(), &at_idp, "omar@corp.example").await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("by invitation"));
+    // Invited: the provider's verified email accepts the invitation (never discards it); the
+    // role it gave stays.
+    let (_, html) = app.get_text(&owner, "/settings/organization").await;
+    let csrf = umbral_testkit::csrf_from(&html);
+    let r = owner
+        .post(app.url("/settings/organization/invite"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Omar Paz"),
+            ("email", "omar@corp.example"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let invited = app.client();
+    let r = home_realm(&app, &invited, &at_idp, "omar@corp.example").await;
+    assert_eq!(
+        location(&r),
+        "/two-factor",
+        "the provider's factor is no longer trusted"
+    );
+    app.enroll_totp(&invited, "omar@corp.example").await;
+    let me: Value = invited
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me["name"].as_str(), me["organization"]["role"].as_str()),
+        (Some("Omar Paz"), Some("admin")),
+        "{me}"
+    );
     // Other domains still get the password page.
     let c = app.client();
     let (_, html) = app.get_text(&c, "/login").await;
