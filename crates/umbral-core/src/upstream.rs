@@ -304,5 +304,115 @@ mod tests {
             );
         }
         assert_eq!(challenge_name("corp.example"), "_umbral-challenge.corp.example");
+        assert_eq!(challenge_value("t0k"), "umbral-verification=t0k");
+        // 253 characters at most (labels of 63 at most).
+        let long = |last: usize| {
+            format!(
+                "{}.{}.{}.{}",
+                "a".repeat(63),
+                "b".repeat(63),
+                "c".repeat(63),
+                "d".repeat(last)
+            )
+        };
+        assert!(check_domain(&long(61)).is_ok());
+        assert_eq!(check_domain(&long(62)).unwrap_err().code, "sso.domain_invalid");
+        assert_eq!(
+            check_domain(&format!("{}.example", "x".repeat(64)))
+                .unwrap_err()
+                .code,
+            "sso.domain_invalid"
+        );
+        assert_eq!(org_provider_id(&crate::types::OrgId("o-1".into())), "org-o-1");
+    }
+
+    fn provider() -> Provider {
+        Provider {
+            id: "corp-2".into(),
+            kind: ProviderKind::Oidc,
+            name: "Corp".into(),
+            issuer: "https://idp.example".into(),
+            client_id: "c".into(),
+            client_secret: "hush-hush".into(),
+            scopes: vec!["email".into()],
+        }
+    }
+
+    #[test]
+    fn a_provider_is_checked_field_by_field() {
+        assert!(provider().check().is_ok());
+        let bad = |change: fn(&mut Provider), says: &str| {
+            let mut p = provider();
+            change(&mut p);
+            let e = p.check().unwrap_err();
+            assert!(e.contains(says), "{e}");
+        };
+        bad(|p| p.id = String::new(), "1-40");
+        bad(|p| p.id = "a".repeat(41), "1-40");
+        bad(|p| p.id = "Corp".into(), "lowercase");
+        bad(|p| p.id = "corp_x".into(), "lowercase");
+        bad(|p| p.name = " ".into(), "name");
+        bad(|p| p.name = "n".repeat(61), "name");
+        bad(|p| p.issuer = "http://idp.example".into(), "https");
+        bad(|p| p.client_id = " ".into(), "client_id");
+        bad(|p| p.client_secret = String::new(), "client_secret");
+        bad(|p| p.scopes = vec![String::new()], "scopes");
+        bad(|p| p.scopes = vec!["a b".into()], "scopes");
+        let mut ok = provider();
+        (ok.id, ok.name) = ("a".repeat(40), "n".repeat(60));
+        assert!(ok.check().is_ok());
+    }
+
+    #[test]
+    fn secrets_never_show_and_only_a_verified_email_counts() {
+        let shown = format!("{:?}", provider());
+        assert!(shown.contains("corp-2") && !shown.contains("hush"), "{shown}");
+        let stored = StoredProvider {
+            id: "x".into(),
+            kind: ProviderKind::Google,
+            name: "G".into(),
+            issuer: GOOGLE_ISSUER.into(),
+            client_id: "c".into(),
+            secret_sealed: "sealed-bytes".into(),
+            scopes: vec![],
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert!(
+            format!("{stored:?}").contains("StoredProvider")
+                && !format!("{stored:?}").contains("sealed-bytes")
+        );
+        let sso = OrgSso {
+            org_id: crate::types::OrgId("o".into()),
+            issuer: "https://i".into(),
+            client_id: "c".into(),
+            secret_sealed: "sealed-bytes".into(),
+            domain: "corp.example".into(),
+            token: "t".into(),
+            verified_at: None,
+            enabled: false,
+            join_members: true,
+            trust_mfa: false,
+            updated_at: 0,
+        };
+        assert!(format!("{sso:?}").contains("corp.example") && !format!("{sso:?}").contains("sealed-bytes"));
+        let mut who = UpstreamIdentity {
+            issuer: "https://i".into(),
+            subject: "s".into(),
+            email: Some("ana@corp.example".into()),
+            email_verified: false,
+            name: None,
+            hosted_domain: None,
+            amr: vec![],
+        };
+        assert_eq!(who.verified_email(), None);
+        who.email_verified = true;
+        assert_eq!(who.verified_email(), Some("ana@corp.example"));
+        assert_eq!(
+            ProviderKind::parse(ProviderKind::Google.as_str()),
+            Some(ProviderKind::Google)
+        );
+        assert_eq!(ProviderKind::parse("oidc"), Some(ProviderKind::Oidc));
+        assert_eq!(ProviderKind::parse("saml"), None);
     }
 }
