@@ -19,6 +19,7 @@ pub mod session;
 pub mod signup;
 pub mod staff;
 pub mod upstream;
+pub mod upstream_links;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]

@@ -64,7 +64,7 @@ pub struct UpstreamPending {
     pub name: String,
 }
 
-fn refused(code: &'static str) -> CoreError {
+pub(super) fn refused(code: &'static str) -> CoreError {
     CoreError::Validation(vec![FieldError::new("_form", code)])
 }
 
@@ -93,8 +93,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         all
     }
 
-    /// A provider of the settings, or an organization's own (enterprise SSO, verified and
-    /// switched on) with its settings.
+    /// A provider of the settings or of staff, or an organization's own (enterprise SSO, verified
+    /// and switched on) with its settings.
     pub(crate) async fn provider(&self, id: &str) -> Result<(Provider, Option<OrgSso>), CoreError> {
         if let Some(p) = self.upstream_providers().into_iter().find(|p| p.id == id) {
             return Ok((p, None));
@@ -367,7 +367,7 @@ impl<S: ?Sized + Store> Umbral<S> {
     }
 
     /// The pending sign-up or link behind a browser's cookie.
-    async fn pending(&self, token: &str) -> Result<(UpstreamLogin, UpstreamIdentity), CoreError> {
+    pub(crate) async fn pending(&self, token: &str) -> Result<(UpstreamLogin, UpstreamIdentity), CoreError> {
         if token.is_empty() || token.len() > 100 {
             return Err(refused("upstream.expired"));
         }
@@ -534,118 +534,5 @@ impl<S: ?Sized + Store> Umbral<S> {
             session_token,
             next,
         })
-    }
-
-    /// The owner of an existing account, signed in to it (password and second factor) after the
-    /// provider answered, confirms the link.
-    pub async fn upstream_link_confirm(
-        &self,
-        token: &str,
-        auth: &Authenticated,
-        meta: &RequestMeta,
-    ) -> Result<(), CoreError> {
-        let (login, identity) = self.pending(token).await?;
-        let UpstreamPurpose::Link(user_id) = &login.purpose else {
-            return Err(refused("upstream.expired"));
-        };
-        let user = auth.signed_in_user()?;
-        // Signed in to that very account, after the provider answered: the password and the
-        // second factor were proven for this link, not by an older session.
-        if user.id != *user_id || auth.session.created_at < login.created_at {
-            return Err(refused("upstream.link_sign_in"));
-        }
-        let (provider, _) = self.provider(&login.provider_id).await?;
-        let provider = &provider;
-        if self
-            .store
-            .take_upstream_login(&login.id_hash, self.now())
-            .await?
-            .is_none()
-        {
-            return Err(refused("upstream.expired"));
-        }
-        let linked = self
-            .store
-            .user_by_identity(&identity.issuer, &identity.subject)
-            .await?;
-        self.link(auth, provider, &identity, linked.as_ref(), meta).await
-    }
-
-    async fn link(
-        &self,
-        auth: &Authenticated,
-        provider: &Provider,
-        identity: &UpstreamIdentity,
-        linked: Option<&UserId>,
-        meta: &RequestMeta,
-    ) -> Result<(), CoreError> {
-        let user = auth.signed_in_user()?;
-        match linked {
-            Some(id) if *id == user.id => return Ok(()),
-            Some(_) => return Err(refused("upstream.linked_elsewhere")),
-            None => {}
-        }
-        if self
-            .store
-            .identities_of(&user.id)
-            .await?
-            .iter()
-            .any(|i| i.provider_id == provider.id)
-        {
-            return Err(refused("upstream.linked_already"));
-        }
-        let now = self.now();
-        let audit = AuditEvent::new(now, "identity.linked", Some(user.id.as_str()), meta)?
-            .details(format!("idp={}", provider.id));
-        let record = LinkedIdentity {
-            user_id: user.id.clone(),
-            provider_id: provider.id.clone(),
-            issuer: identity.issuer.clone(),
-            subject: identity.subject.clone(),
-            email: identity.email.clone(),
-            created_at: now,
-        };
-        match self
-            .store
-            .link_identity(&record, &auth.session.id_hash, now, &audit)
-            .await
-        {
-            Err(StoreError::Conflict(_)) => Err(refused("upstream.linked_elsewhere")),
-            other => Ok(other?),
-        }
-    }
-
-    /// The providers linked to the signed-in person.
-    pub async fn linked_identities(&self, auth: &Authenticated) -> Result<Vec<LinkedIdentity>, CoreError> {
-        Ok(self.store.identities_of(&auth.signed_in_user()?.id).await?)
-    }
-
-    /// Unlinks a provider, never the last way to sign in (a person without a password keeps one
-    /// provider). Other sessions end.
-    pub async fn upstream_unlink(
-        &self,
-        auth: &Authenticated,
-        provider_id: &str,
-        meta: &RequestMeta,
-    ) -> Result<(), CoreError> {
-        let user = auth.signed_in_user()?;
-        let linked = self.store.identities_of(&user.id).await?;
-        if !linked.iter().any(|i| i.provider_id == provider_id) {
-            return Err(CoreError::NotFound);
-        }
-        if user.password_hash.is_none() && linked.len() <= 1 {
-            return Err(refused("upstream.last_method"));
-        }
-        let now = self.now();
-        let audit = AuditEvent::new(now, "identity.unlinked", Some(user.id.as_str()), meta)?
-            .details(format!("idp={provider_id}"));
-        if !self
-            .store
-            .unlink_identity(&user.id, provider_id, &auth.session.id_hash, now, &audit)
-            .await?
-        {
-            return Err(CoreError::NotFound);
-        }
-        Ok(())
     }
 }
