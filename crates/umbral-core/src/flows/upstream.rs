@@ -62,6 +62,8 @@ pub struct UpstreamPending {
     pub provider_name: String,
     pub email: String,
     pub name: String,
+    /// A link waiting for this user to sign in and confirm (else a sign-up's profile page).
+    pub link_for: Option<UserId>,
 }
 
 pub(super) fn refused(code: &'static str) -> CoreError {
@@ -388,6 +390,10 @@ impl<S: ?Sized + Store> Umbral<S> {
         let (login, identity) = self.pending(token).await?;
         let (provider, _) = self.provider(&login.provider_id).await?;
         Ok(UpstreamPending {
+            link_for: match &login.purpose {
+                UpstreamPurpose::Link(u) => Some(u.clone()),
+                UpstreamPurpose::SignIn { .. } => None,
+            },
             provider_name: provider.name.clone(),
             email: identity.email.clone().unwrap_or_default(),
             name: identity.name.clone().unwrap_or_default(),

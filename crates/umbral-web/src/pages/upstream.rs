@@ -228,8 +228,10 @@ async fn submit_profile(State(state): State<AppState>, ctx: Ctx, posted: Posted<
 /// After signing in to the account with the provider's email: link it?
 async fn show_link(State(state): State<AppState>, ctx: Ctx, PageSession(auth): PageSession) -> Response {
     let token = ctx.idp_cookie.clone().unwrap_or_default();
-    let (Ok(pending), Ok(_)) = (state.umbral.upstream_pending(&token).await, auth.signed_in_user()) else {
-        return with_cookie(&state, Redirect::to("/").into_response(), None);
+    // Only a link waiting for this very person; anything else in the cookie is dropped.
+    let pending = match (state.umbral.upstream_pending(&token).await, auth.signed_in_user()) {
+        (Ok(p), Ok(user)) if p.link_for.as_ref() == Some(&user.id) => p,
+        _ => return with_cookie(&state, Redirect::to("/").into_response(), None),
     };
     FormPage::new(&state, &ctx, "login_idp_link.html", &["_form"]).render(
         StatusCode::OK,

@@ -645,3 +645,28 @@ async fn the_admin_api_manages_providers() {
     idp.stop().await;
     app.stop().await;
 }
+
+/// A sign-up waiting for its profile page is no link: a browser that signs in to another
+/// account meanwhile is not offered to link the provider to it.
+#[tokio::test]
+async fn a_pending_sign_up_is_no_link_for_someone_else() {
+    let (idp, app) = pair().await;
+    let at_idp = idp.signed_up("new@corp.example").await;
+    let _other = app.signed_up("other@corp.example").await;
+    let browser = app.client();
+    let r = through(&app, &browser, &at_idp, "/login").await;
+    assert_eq!(location(&r), "/signup/idp");
+    let r = app
+        .login(&browser, "other@corp.example", umbral_testkit::PASSWORD)
+        .await;
+    assert_eq!(r.status(), 200);
+    app.pass_totp(&browser, "other@corp.example").await;
+    let r = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(location(&r), "/login/idp/link");
+    let r = browser.get(app.url("/login/idp/link")).send().await.unwrap();
+    assert_eq!(location(&r), "/", "nothing to link for this person");
+    let r = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "home, the cookie gone");
+    idp.stop().await;
+    app.stop().await;
+}
