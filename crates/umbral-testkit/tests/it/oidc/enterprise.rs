@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, UdpSocket};
 use umbral_testkit::spawn_app_on;
 
-use super::upstream::to_provider;
+use super::upstream::{location, submit, to_provider};
 use super::*;
 
 /// TXT records by name, served over UDP; `silent` drops every query (a resolver that times out).
@@ -78,10 +78,6 @@ impl Dns {
     }
 }
 
-fn location(r: &reqwest::Response) -> String {
-    r.headers()["location"].to_str().unwrap().to_string()
-}
-
 /// Posts `fields` to the SSO page's form (`action`), as its owner.
 async fn sso_post(
     app: &TestApp,
@@ -89,16 +85,8 @@ async fn sso_post(
     action: &str,
     fields: &[(&str, &str)],
 ) -> reqwest::Response {
-    let (_, html) = app.get_text(owner, "/settings/organization/sso?lang=en").await;
-    let csrf = umbral_testkit::csrf_from(&html);
-    let mut form = vec![("csrf_token", csrf.as_str())];
-    form.extend_from_slice(fields);
-    owner
-        .post(app.url(&format!("{action}?lang=en")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
+    let page = "/settings/organization/sso?lang=en";
+    submit(app, owner, page, &format!("{action}?lang=en"), fields).await
 }
 
 /// Signs in with `email` at `/login`: the email step sends the domain's people to the

@@ -39,7 +39,7 @@ async fn pair() -> (TestApp, TestApp) {
     (idp, app)
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(super) fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
@@ -84,7 +84,7 @@ async fn through(
 }
 
 /// Posts to `action` what a person fills in on `page` (its CSRF token added).
-async fn submit(
+pub(super) async fn submit(
     app: &TestApp,
     browser: &reqwest::Client,
     page: &str,
