@@ -88,9 +88,9 @@ impl AppState {
             .collect();
         let identity_providers: Vec<Value> = self
             .umbral
-            .upstream_providers()
-            .iter()
-            .map(|p| minijinja::context! { id => p.id, name => p.name })
+            .provider_buttons()
+            .into_iter()
+            .map(|(id, name)| minijinja::context! { id => id, name => name })
             .collect();
         let ctx_value = minijinja::context! {
             identity_providers => identity_providers,

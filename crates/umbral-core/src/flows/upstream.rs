@@ -95,6 +95,17 @@ impl<S: ?Sized + Store> Umbral<S> {
         all
     }
 
+    /// The buttons of every page that has them: each provider's id and name, without copying
+    /// the providers (and their secrets) on every page shown.
+    pub fn provider_buttons(&self) -> Vec<(String, String)> {
+        let button = |p: &Provider| (p.id.clone(), p.name.clone());
+        let mut all: Vec<_> = self.config.identity_providers.iter().map(button).collect();
+        if let Ok(stored) = self.stored_providers.read() {
+            all.extend(stored.iter().map(button));
+        }
+        all
+    }
+
     /// A provider of the settings or of staff, or an organization's own (enterprise SSO, verified
     /// and switched on) with its settings.
     pub(crate) async fn provider(&self, id: &str) -> Result<(Provider, Option<OrgSso>), CoreError> {
