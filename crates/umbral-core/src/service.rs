@@ -97,6 +97,8 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     pub(crate) dns: Arc<dyn crate::ports::TxtResolver>,
     /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
     pub(crate) client_cache: std::sync::Mutex<crate::flows::oidc::ClientCache>,
+    /// The WebAuthn relying party of `public_url`, or why passkeys are off (`flows/passkeys.rs`).
+    pub(crate) relying_party: Result<webauthn_rs::Webauthn, String>,
     /// The last readiness check and when it ran (`ready`).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }
@@ -122,6 +124,8 @@ impl<S: ?Sized> Umbral<S> {
             two_factor: config.factors.default_policy,
             single_session: config.session.single_session,
         };
+        let relying_party =
+            crate::factors::passkey::relying_party(&config.public_url, &config.factors.issuer);
         Self {
             store,
             clock,
@@ -138,6 +142,7 @@ impl<S: ?Sized> Umbral<S> {
             dns: Arc::new(crate::ports::NoTxtResolver),
             stored_providers: std::sync::RwLock::new(Vec::new()),
             client_cache: std::sync::Mutex::new(Default::default()),
+            relying_party,
             readiness: tokio::sync::Mutex::new(None),
         }
     }

@@ -100,11 +100,10 @@ impl AuditStore for SqlStore {
             conds.push(format!("(a.subject_user_id = {p} OR a.actor_user_id = {p})"));
         }
         if let Some(ev) = &f.event {
-            let p = next(
-                Arg::Text(Some(format!("{}%", ev.replace(['%', '_'], "")))),
-                &mut args,
-            );
-            conds.push(format!("a.event LIKE {p}"));
+            // A prefix, its own `%` and `_` taken literally (`mfa.challenge_passed`).
+            let literal = ev.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let p = next(Arg::Text(Some(format!("{literal}%"))), &mut args);
+            conds.push(format!("a.event LIKE {p} ESCAPE '\\'"));
         }
         if let Some(from) = f.from {
             let p = next(from.into(), &mut args);

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
+use umbral_core::factors::passkey::{PasskeyUse, StoredPasskey};
 use umbral_core::factors::{Factor, FactorKind, MfaVia, Proof, TrustedDevice};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
@@ -19,8 +20,8 @@ use crate::outbox::insert_outbox;
 use crate::sessions::revoke_user_sessions;
 use crate::{SqlStore, db};
 
-const FACTOR_COLUMNS: &str =
-    "id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step";
+const FACTOR_COLUMNS: &str = "id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, \
+     last_step, name, credential_id";
 
 fn factor(r: &AnyRow) -> Result<Factor, sqlx::Error> {
     let kind: String = r.try_get("kind")?;
@@ -35,6 +36,8 @@ fn factor(r: &AnyRow) -> Result<Factor, sqlx::Error> {
         confirmed_at: r.try_get("confirmed_at")?,
         last_used_at: r.try_get("last_used_at")?,
         last_step: r.try_get("last_step")?,
+        name: r.try_get("name")?,
+        credential_id: r.try_get("credential_id")?,
     })
 }
 
@@ -81,8 +84,79 @@ pub(crate) async fn use_proof(
         .bind(now)
         .bind(user_id)
         .bind(code_hash.as_str()),
+        Proof::Passkey { factor_id, seen } => return passkey_seen(tx, user_id, factor_id, seen, now).await,
+        Proof::PasskeyAdded { factor_id } => sqlx::query(
+            "UPDATE factors SET last_used_at = $1 WHERE id = $2 AND user_id = $3 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(factor_id.as_str())
+        .bind(user_id),
     };
     Ok(q.execute(&mut **tx).await.map_err(db)?.rows_affected() == 1)
+}
+
+/// A factor being set up, replacing any other unconfirmed one of its kind; a passkey's
+/// credential with it. `Conflict` when the passkey's credential id is anyone's already.
+pub(crate) async fn insert_pending_factor(
+    tx: &mut Transaction<'_, Any>,
+    f: &Factor,
+    key: Option<&StoredPasskey>,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
+        .bind(f.user_id.as_str())
+        .bind(f.kind.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    sqlx::query(
+        "INSERT INTO factors (id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, \
+         last_step, name, credential_id, credential, sign_count, backup_eligible, backup_state) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(f.id.as_str())
+    .bind(f.user_id.as_str())
+    .bind(f.kind.as_str())
+    .bind(&f.phone)
+    .bind(&f.secret_sealed)
+    .bind(f.created_at)
+    .bind(&f.name)
+    .bind(&f.credential_id)
+    .bind(key.map(|k| k.credential.clone()))
+    .bind(key.map(|k| k.sign_count))
+    .bind(key.map(|k| i64::from(k.backup_eligible)))
+    .bind(key.map(|k| i64::from(k.backup_state)))
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// A passkey's signature counted: its counter, flags and credential written only if the counter
+/// is still the one the check compared with.
+pub(crate) async fn passkey_seen(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    factor_id: &FactorId,
+    seen: &PasskeyUse,
+    now: UnixMillis,
+) -> StoreResult<bool> {
+    let changed = sqlx::query(
+        "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, credential = $4, \
+         last_used_at = $5 WHERE id = $6 AND user_id = $7 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $8",
+    )
+    .bind(seen.sign_count)
+    .bind(i64::from(seen.backup_eligible))
+    .bind(i64::from(seen.backup_state))
+    .bind(&seen.credential)
+    .bind(now)
+    .bind(factor_id.as_str())
+    .bind(user_id)
+    .bind(seen.previous_count)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?
+    .rows_affected();
+    Ok(changed == 1)
 }
 
 async fn put_recovery_codes(
@@ -206,25 +280,7 @@ impl FactorStore for SqlStore {
     ) -> StoreResult<()> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        sqlx::query("DELETE FROM factors WHERE user_id = $1 AND kind = $2 AND confirmed_at IS NULL")
-            .bind(f.user_id.as_str())
-            .bind(f.kind.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query(
-            "INSERT INTO factors (id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step) \
-             VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, NULL)",
-        )
-        .bind(f.id.as_str())
-        .bind(f.user_id.as_str())
-        .bind(f.kind.as_str())
-        .bind(&f.phone)
-        .bind(&f.secret_sealed)
-        .bind(f.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        insert_pending_factor(&mut tx, f, None).await?;
         if let Some((c, m)) = code {
             upsert_code(&mut tx, c).await?;
             insert_outbox(&mut tx, self.outbox_key(), m).await?;
@@ -295,7 +351,7 @@ impl FactorStore for SqlStore {
             &mut tx,
             p.session_id_hash.as_str(),
             Some(p.new_session_id_hash.as_str()),
-            MfaVia::Method(p.method),
+            p.via,
             p.now,
         )
         .await?;

@@ -20,6 +20,7 @@ mod oidc_grants;
 mod oidc_rows;
 mod organization;
 mod outbox;
+mod passkeys;
 mod postal;
 mod recovery;
 mod rows;

@@ -52,6 +52,7 @@ const MIGRATIONS: &[Source] = &[
         "identity_providers",
         include_str!("../migrations/0013_identity_providers.sql"),
     ),
+    (14, "passkeys", include_str!("../migrations/0014_passkeys.sql")),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

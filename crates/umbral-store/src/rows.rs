@@ -108,7 +108,7 @@ pub(crate) fn session(row: &impl Cols) -> Result<SessionRecord, sqlx::Error> {
 /// A confirmed factor joined to another row (`f_` columns), if the row has one.
 pub(crate) const FACTOR_COLUMNS: &str = "f.id AS f_id, f.user_id AS f_user_id, f.kind AS f_kind, f.phone AS f_phone, \
      f.secret_sealed AS f_secret_sealed, f.created_at AS f_created_at, f.confirmed_at AS f_confirmed_at, \
-     f.last_used_at AS f_last_used_at, f.last_step AS f_last_step";
+     f.last_used_at AS f_last_used_at, f.last_step AS f_last_step, f.name AS f_name, f.credential_id AS f_credential_id";
 
 pub(crate) fn joined_factor(row: &impl Cols) -> Result<Option<Factor>, sqlx::Error> {
     let Some(id) = row.col::<Option<String>>("f_id")? else {
@@ -126,5 +126,7 @@ pub(crate) fn joined_factor(row: &impl Cols) -> Result<Option<Factor>, sqlx::Err
         confirmed_at: row.col("f_confirmed_at")?,
         last_used_at: row.col("f_last_used_at")?,
         last_step: row.col("f_last_step")?,
+        name: row.col("f_name")?,
+        credential_id: row.col("f_credential_id")?,
     }))
 }

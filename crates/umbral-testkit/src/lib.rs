@@ -91,6 +91,10 @@ pub async fn spawn_app_on(listener: TcpListener, adjust: impl FnOnce(&mut Settin
     adjust(&mut settings);
     let port = listener.local_addr().expect("addr").port();
     settings.listen = format!("127.0.0.1:{port}");
+    // The address the tests use (passkey tests name it `localhost` themselves).
+    if settings.public_url.is_empty() {
+        settings.public_url = format!("http://127.0.0.1:{port}");
+    }
     let clock = Arc::new(TestClock::new());
     let running = umbral::start(&settings, clock.clone(), listener)
         .await

@@ -94,6 +94,8 @@ impl AppState {
             .collect();
         let ctx_value = minijinja::context! {
             identity_providers => identity_providers,
+            // Passkeys are on (`public_url` names a host, not an IP address).
+            passkeys => self.umbral.passkeys_off().is_none(),
             lang_tag => ctx.locale.tag(),
             product => self.settings.product_name.as_str(),
             languages => languages,

@@ -105,6 +105,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "two_factor_sms_code.html",
         include_str!("../templates/two_factor_sms_code.html"),
     ),
+    (
+        "two_factor_passkey.html",
+        include_str!("../templates/two_factor_passkey.html"),
+    ),
     ("activate.html", include_str!("../templates/activate.html")),
     ("security.html", include_str!("../templates/security.html")),
     ("terms.html", include_str!("../templates/terms.html")),

@@ -514,6 +514,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("{e:#}"))?;
             tracing::info!(address = %running.addr, public_url = %s.public_url(), dev = s.dev, "Umbral is ready");
+            if let Some(why) = running.umbral.passkeys_off() {
+                tracing::warn!(reason = %why, "passkeys are off");
+            }
             if s.dev {
                 eprintln!(
                     "Umbral is running at {} (dev mode: messages at {}/dev/outbox)",

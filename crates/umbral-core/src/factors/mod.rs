@@ -1,9 +1,10 @@
 //! Second factors (`docs/flows/two-factor.md`): what a factor is, and one file per method.
 //!
-//! A user's stored factors are authenticator apps (`totp`) and phones (`sms`). Email is a method
-//! of the challenge, offered only once one of those exists, and recovery codes are a fallback;
-//! neither is a factor on its own.
+//! A user's stored factors are authenticator apps (`totp`), phones (`sms`) and passkeys
+//! (`passkey`). Email is a method of the challenge, offered only once one of those exists, and
+//! recovery codes are a fallback; neither is a factor on its own.
 
+pub mod passkey;
 pub mod recovery_codes;
 pub mod sms;
 pub mod totp;
@@ -15,6 +16,7 @@ use crate::types::{FactorId, UserId};
 pub enum FactorKind {
     Totp,
     Sms,
+    Passkey,
 }
 
 impl FactorKind {
@@ -22,6 +24,7 @@ impl FactorKind {
         match self {
             FactorKind::Totp => "totp",
             FactorKind::Sms => "sms",
+            FactorKind::Passkey => "passkey",
         }
     }
 
@@ -29,6 +32,7 @@ impl FactorKind {
         match s {
             "totp" => Some(FactorKind::Totp),
             "sms" => Some(FactorKind::Sms),
+            "passkey" => Some(FactorKind::Passkey),
             _ => None,
         }
     }
@@ -49,6 +53,10 @@ pub struct Factor {
     pub last_used_at: Option<UnixMillis>,
     /// The last TOTP time step accepted; a step is never accepted twice.
     pub last_step: Option<i64>,
+    /// The name the person gave a passkey ("MacBook", "Phone").
+    pub name: Option<String>,
+    /// A passkey's credential id (base64url), one account's only.
+    pub credential_id: Option<String>,
 }
 
 /// How a session passed its second factor: a method's code, a remembered browser, or the first
@@ -61,6 +69,12 @@ pub enum MfaVia {
     /// An organization's own identity provider said it asked for a second factor (`amr` with
     /// `mfa`), and the organization trusts it (enterprise SSO).
     Provider,
+    /// A passkey that verified the person (PIN, fingerprint, face): after the password, or alone
+    /// (then it is both factors). `synced`: the key is backed up to a cloud account (`amr`
+    /// `swk`), else it stays in one device (`hwk`).
+    Passkey {
+        synced: bool,
+    },
 }
 
 impl MfaVia {
@@ -71,6 +85,8 @@ impl MfaVia {
             MfaVia::TrustedDevice => "trusted_device",
             MfaVia::Enrollment => "enrollment",
             MfaVia::Provider => "provider",
+            MfaVia::Passkey { synced: false } => "passkey",
+            MfaVia::Passkey { synced: true } => "passkey_synced",
         }
     }
 
@@ -79,6 +95,8 @@ impl MfaVia {
             "trusted_device" => Some(MfaVia::TrustedDevice),
             "enrollment" => Some(MfaVia::Enrollment),
             "provider" => Some(MfaVia::Provider),
+            "passkey" => Some(MfaVia::Passkey { synced: false }),
+            "passkey_synced" => Some(MfaVia::Passkey { synced: true }),
             other => Method::parse(other).map(MfaVia::Method),
         }
     }
@@ -91,6 +109,7 @@ pub enum Method {
     Sms,
     Email,
     RecoveryCode,
+    Passkey,
 }
 
 impl Method {
@@ -100,6 +119,7 @@ impl Method {
             Method::Sms => "sms",
             Method::Email => "email",
             Method::RecoveryCode => "recovery_code",
+            Method::Passkey => "passkey",
         }
     }
 
@@ -109,6 +129,7 @@ impl Method {
             "sms" => Some(Method::Sms),
             "email" => Some(Method::Email),
             "recovery_code" => Some(Method::RecoveryCode),
+            "passkey" => Some(Method::Passkey),
             _ => None,
         }
     }
@@ -125,6 +146,14 @@ pub enum Proof {
     Code { code_id: String },
     /// A recovery code: marked used.
     RecoveryCode { code_hash: String },
+    /// A passkey's signature: its counter, flags and credential as they are now, written only if
+    /// the counter is still the one read before the check (two uses never both count from it).
+    Passkey {
+        factor_id: FactorId,
+        seen: passkey::PasskeyUse,
+    },
+    /// A passkey just added: the set-up row it confirms must still be there.
+    PasskeyAdded { factor_id: FactorId },
 }
 
 /// A browser remembered after a passed challenge (`docs/flows/two-factor.md`).
@@ -157,8 +186,12 @@ mod tests {
             MfaVia::Method(Method::Sms),
             MfaVia::Method(Method::Email),
             MfaVia::Method(Method::RecoveryCode),
+            MfaVia::Method(Method::Passkey),
             MfaVia::TrustedDevice,
             MfaVia::Enrollment,
+            MfaVia::Provider,
+            MfaVia::Passkey { synced: false },
+            MfaVia::Passkey { synced: true },
         ];
         for via in all {
             assert_eq!(MfaVia::parse(via.as_str()), Some(via));

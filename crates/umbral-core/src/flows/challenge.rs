@@ -4,7 +4,7 @@
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
-use crate::factors::{FactorKind, Method, Proof, TrustedDevice, recovery_codes, totp};
+use crate::factors::{FactorKind, Method, MfaVia, Proof, TrustedDevice, recovery_codes, totp};
 use crate::flows::Next;
 use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
@@ -42,7 +42,10 @@ pub struct Passed {
 impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionStore + ThrottleStore>
     Umbral<S>
 {
-    fn challenged<'a>(&self, auth: &'a Authenticated) -> Result<&'a crate::accounts::User, CoreError> {
+    pub(crate) fn challenged<'a>(
+        &self,
+        auth: &'a Authenticated,
+    ) -> Result<&'a crate::accounts::User, CoreError> {
         let user = auth.confirmed_user()?;
         match auth.next {
             Next::SecondFactor => Ok(user),
@@ -60,6 +63,10 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             .find(|f| f.kind == FactorKind::Sms && f.confirmed_at.is_some())
             .and_then(|f| f.phone.as_deref().map(crate::flows::enrollment::mask_phone));
         let mut methods = Vec::new();
+        // A passkey first when there is one: one touch, nothing to type.
+        if has(FactorKind::Passkey) {
+            methods.push(Method::Passkey);
+        }
         if has(FactorKind::Totp) {
             methods.push(Method::Totp);
         }
@@ -207,7 +214,38 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
                 let record = self.check_code(uid, purpose, code).await?;
                 Proof::Code { code_id: record.id }
             }
+            // A passkey answers with a signature: `pass_passkey_challenge`.
+            Method::Passkey => return Err(CoreError::invalid("method", "factor.method_unavailable")),
         };
+        match self
+            .record_challenge(auth, MfaVia::Method(method), proof, remember_device, meta)
+            .await?
+        {
+            Some(passed) => {
+                if limited {
+                    self.clear_factor_limit(uid).await;
+                }
+                Ok(passed)
+            }
+            // Already used (a replayed TOTP step, a used recovery code, a code used by a
+            // concurrent request): the same answer as a wrong code.
+            None => Err(self.challenge_failed(auth, method, meta).await),
+        }
+    }
+
+    /// Records a right answer in one transaction that uses its proof up, marks the session (a
+    /// new id) and remembers the browser when asked. `None` when the proof was used meanwhile.
+    pub(crate) async fn record_challenge(
+        &self,
+        auth: &Authenticated,
+        via: MfaVia,
+        proof: Proof,
+        remember_device: bool,
+        meta: &RequestMeta,
+    ) -> Result<Option<Passed>, CoreError> {
+        let user = self.challenged(auth)?;
+        let uid = user.id.as_str();
+        let now = self.now();
         let device_token = if remember_device {
             Some(secrets::new_token()?)
         } else {
@@ -230,7 +268,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         };
         let mut audit = vec![
             AuditEvent::new(now, "mfa.challenge_passed", Some(uid), meta)?
-                .details(format!("method={}", method.as_str())),
+                .details(format!("method={}", via.as_str())),
         ];
         if device.is_some() {
             audit.push(AuditEvent::new(now, "trusted_device.added", Some(uid), meta)?);
@@ -243,7 +281,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             user_id: user.id.clone(),
             session_id_hash: auth.session.id_hash.clone(),
             new_session_id_hash: start.record.id_hash,
-            method,
+            via,
             proof,
             device,
             end_others: start.end_others,
@@ -259,18 +297,13 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             Err(e) => return Err(CoreError::from(e)),
         };
         if !done {
-            // Already used (a replayed TOTP step, a used recovery code, a code used by a
-            // concurrent request): the same answer as a wrong code.
-            return Err(self.challenge_failed(auth, method, meta).await);
+            return Ok(None);
         }
-        if limited {
-            self.clear_factor_limit(uid).await;
-        }
-        Ok(Passed {
+        Ok(Some(Passed {
             next: Next::past_second_factor(auth.membership.as_ref()),
             session_token: start.token,
             device_token,
-        })
+        }))
     }
 
     async fn challenge_failed(&self, auth: &Authenticated, method: Method, meta: &RequestMeta) -> CoreError {

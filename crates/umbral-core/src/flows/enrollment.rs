@@ -51,6 +51,8 @@ pub struct FactorView {
     pub phone_masked: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// A passkey's name.
+    pub name: Option<String>,
 }
 
 /// The throttle key of wrong TOTP and recovery codes of one user.
@@ -73,7 +75,7 @@ pub fn mask_phone(phone: &str) -> String {
 
 impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + ThrottleStore> Umbral<S> {
     /// The user who may set a factor up now: at the enrollment step, or fully signed in.
-    fn enrolling_user<'a>(&self, auth: &'a Authenticated) -> Result<&'a User, CoreError> {
+    pub(crate) fn enrolling_user<'a>(&self, auth: &'a Authenticated) -> Result<&'a User, CoreError> {
         let user = auth.confirmed_user()?;
         match auth.next {
             Next::EnrollFactor | Next::Company | Next::Checkout | Next::Done => Ok(user),
@@ -116,6 +118,8 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
                     confirmed_at: None,
                     last_used_at: None,
                     last_step: None,
+                    name: None,
+                    credential_id: None,
                 };
                 self.store.put_pending_factor(&factor, None).await?;
                 (id, key)
@@ -283,6 +287,8 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
             confirmed_at: None,
             last_used_at: None,
             last_step: None,
+            name: None,
+            credential_id: None,
         };
         self.store
             .put_pending_factor(&factor, Some((&record, &message)))
@@ -359,6 +365,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
                 phone_masked: f.phone.as_deref().map(mask_phone),
                 created_at: f.created_at,
                 last_used_at: f.last_used_at,
+                name: f.name.clone(),
             })
             .collect())
     }

@@ -206,3 +206,35 @@ impl<S: ?Sized + AccountStore + FactorStore + SessionStore + ThrottleStore> Umbr
         }
     }
 }
+
+impl<S: ?Sized + AccountStore + SessionStore> Umbral<S> {
+    /// The account a sign-in without a password (a provider, a passkey) opens, with the same
+    /// lookup and limits as a password's: an address or account refused there is refused here.
+    pub(crate) async fn account_for_sign_in(
+        &self,
+        user_id: &UserId,
+        meta: &RequestMeta,
+    ) -> Result<(crate::accounts::User, Option<crate::accounts::Membership>), CoreError> {
+        let email_key = match self.store.user_by_id(user_id).await? {
+            Some(u) => Email::parse(&u.email)
+                .map_err(|_| CoreError::InvalidCredentials)?
+                .key(),
+            None => return Err(CoreError::InvalidCredentials),
+        };
+        let ip = ip_key(&meta.ip);
+        let found = self
+            .store
+            .sign_in_lookup(&email_key, [&account_key(&email_key), &ip, &device_key("-")])
+            .await?;
+        let policy = &self.config.throttle;
+        if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
+            return Err(CoreError::RateLimited {
+                retry_after_secs: secs,
+            });
+        }
+        found
+            .account
+            .filter(|(u, _)| u.status == UserStatus::Active)
+            .ok_or(CoreError::InvalidCredentials)
+    }
+}

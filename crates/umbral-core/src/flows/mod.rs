@@ -12,6 +12,7 @@ pub mod oidc;
 pub mod onboarding;
 pub mod organization;
 pub mod outbox;
+pub mod passkeys;
 pub mod password;
 pub mod providers;
 pub mod recovery;

@@ -9,7 +9,6 @@
 
 use crate::accounts::{User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::auth::throttle::{account_key, blocked_for, device_key, ip_key};
 use crate::error::{CoreError, FieldError};
 use crate::factors::MfaVia;
 use crate::flows::Next;
@@ -248,29 +247,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         vouched: bool,
         meta: &RequestMeta,
     ) -> Result<UpstreamOutcome, CoreError> {
-        let email_key = match self.store.user_by_id(user_id).await? {
-            Some(u) => Email::parse(&u.email)
-                .map_err(|_| CoreError::InvalidCredentials)?
-                .key(),
-            None => return Err(CoreError::InvalidCredentials),
-        };
-        // The same lookup and limits as a password's: an address that is refused there is
-        // refused here.
-        let ip = ip_key(&meta.ip);
-        let found = self
-            .store
-            .sign_in_lookup(&email_key, [&account_key(&email_key), &ip, &device_key("-")])
-            .await?;
-        let policy = &self.config.throttle;
-        if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
-            return Err(CoreError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
-        let (user, membership) = found
-            .account
-            .filter(|(u, _)| u.status == UserStatus::Active)
-            .ok_or(CoreError::InvalidCredentials)?;
+        let (user, membership) = self.account_for_sign_in(user_id, meta).await?;
         let now = self.now();
         let mfa = vouched.then_some(MfaVia::Provider);
         let next = Next::after(

@@ -17,11 +17,13 @@ use crate::outbox::{OutboxMessage, RenderedMessage};
 mod commerce;
 mod oidc;
 mod organization;
+mod passkeys;
 mod staff;
 mod upstream;
 pub use commerce::*;
 pub use oidc::*;
 pub use organization::*;
+pub use passkeys::*;
 pub use staff::*;
 pub use upstream::*;
 
@@ -63,13 +65,16 @@ pub struct SessionRecord {
     pub first_factor: FirstFactor,
 }
 
-/// The first proof of a session (RFC 8176: `pwd`, `fed`).
+/// The first proof of a session (RFC 8176: `pwd`, `fed`; a passkey's is said by its second).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FirstFactor {
     #[default]
     Password,
     /// An upstream identity provider.
     Provider,
+    /// A passkey alone (it verified the person, so it is the second factor too: `amr` says
+    /// `hwk` or `swk` with `user`, from [`crate::factors::MfaVia::Passkey`]).
+    Passkey,
 }
 
 impl FirstFactor {
@@ -78,6 +83,7 @@ impl FirstFactor {
         match self {
             Self::Password => "pwd",
             Self::Provider => "fed",
+            Self::Passkey => "passkey",
         }
     }
 
@@ -85,6 +91,7 @@ impl FirstFactor {
     pub fn parse(s: Option<&str>) -> Self {
         match s {
             Some("fed") => Self::Provider,
+            Some("passkey") => Self::Passkey,
             _ => Self::Password,
         }
     }
@@ -378,8 +385,8 @@ pub struct ChallengePassed {
     /// The session's new id: it gains privilege, so the id the password step handed out (which
     /// may have leaked or been planted) stops working.
     pub new_session_id_hash: SessionId,
-    /// `totp`, `sms`, `email` or `recovery_code`.
-    pub method: crate::factors::Method,
+    /// How: a method's code, or a passkey.
+    pub via: crate::factors::MfaVia,
     pub proof: Proof,
     /// Remember this browser.
     pub device: Option<TrustedDevice>,
@@ -543,6 +550,7 @@ pub trait Store:
     + CommerceStore
     + OidcStore
     + UpstreamStore
+    + PasskeyStore
 {
     /// Can the database take a write? A real one (one small row, committed as every other
     /// write), so that a full disk or a read-only file shows, not only a dead connection.

@@ -24,6 +24,8 @@ fn factor(user_id: &str, kind: FactorKind, phone: Option<&str>) -> Factor {
         confirmed_at: None,
         last_used_at: None,
         last_step: None,
+        name: None,
+        credential_id: None,
     }
 }
 
@@ -70,7 +72,7 @@ fn passed(
         session_id_hash: session.clone(),
         // The same id: these tests look the session up again afterwards.
         new_session_id_hash: session.clone(),
-        method: umbral_core::factors::Method::Totp,
+        via: umbral_core::factors::MfaVia::Method(umbral_core::factors::Method::Totp),
         proof,
         device,
         end_others: None,

@@ -12,6 +12,7 @@ mod login;
 mod oidc;
 mod organization;
 mod pages;
+mod passkeys;
 mod recovery;
 mod sessions;
 mod signup;

@@ -119,6 +119,8 @@ pub struct AnswerForm {
     method: String,
     code: String,
     remember_device: String,
+    /// A passkey's answer (`/static/passkey.js`).
+    passkey: String,
 }
 
 /// A code sent on request: by which method.
@@ -171,11 +173,21 @@ pub async fn answer_challenge(
         .await;
     };
     let remember = !f.remember_device.is_empty();
-    match state
-        .umbral
-        .pass_second_factor(&auth, m, &f.code, remember, &ctx.meta)
-        .await
-    {
+    let answer = match m {
+        Method::Passkey => {
+            state
+                .umbral
+                .pass_passkey_challenge(&auth, &f.passkey, remember, &ctx.meta)
+                .await
+        }
+        _ => {
+            state
+                .umbral
+                .pass_second_factor(&auth, m, &f.code, remember, &ctx.meta)
+                .await
+        }
+    };
+    match answer {
         Ok(passed) => {
             let mut resp = super::signed_in(&state, &passed.session_token, passed.next);
             if let Some(token) = passed.device_token {

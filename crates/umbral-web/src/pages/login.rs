@@ -34,7 +34,7 @@ pub struct PasswordForm {
     password: String,
 }
 
-fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+pub(crate) fn email_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "login_email.html", &["_form", "email"])
 }
 

@@ -11,6 +11,7 @@ pub mod login;
 pub mod onboarding;
 pub mod org_sso;
 pub mod organization;
+pub mod passkeys;
 pub mod recover;
 pub mod settings;
 pub mod signup;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .merge(recover::routes())
         .merge(invite::routes())
         .merge(upstream::routes())
+        .merge(passkeys::routes())
 }
 
 /// Where a pending step is done.
@@ -262,6 +264,11 @@ const STATIC: &[(&str, &str, &str)] = &[
         include_str!("../../static/umbral.js"),
     ),
     ("logo.svg", "image/svg+xml", include_str!("../../static/logo.svg")),
+    (
+        "passkey.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/passkey.js"),
+    ),
     (
         "onboarding.js",
         "text/javascript; charset=utf-8",

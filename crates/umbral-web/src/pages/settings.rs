@@ -36,6 +36,7 @@ const NOTICES: &[&str] = &[
     "password_changed",
     "idp_linked",
     "idp_unlinked",
+    "passkey_renamed",
 ];
 
 /// The fields of the password form, in page order.
@@ -91,7 +92,7 @@ pub(crate) async fn render_security(
         .iter()
         .map(|f| {
             context! {
-                id => f.id, kind => f.kind.as_str(), phone => f.phone_masked,
+                id => f.id, kind => f.kind.as_str(), phone => f.phone_masked, name => f.name,
                 created => ctx.time_text(f.created_at),
                 last_used => f.last_used_at.map(|t| ctx.time_text(t)),
             }
@@ -269,7 +270,7 @@ pub async fn confirm_remove_factor(
     };
     FormPage::new(&state, &ctx, "remove_factor.html", &["_form"]).render(
         StatusCode::OK,
-        context! { id => f.id, kind => f.kind.as_str(), phone => f.phone_masked },
+        context! { id => f.id, kind => f.kind.as_str(), phone => f.phone_masked, name => f.name },
     )
 }
 
@@ -282,6 +283,24 @@ pub async fn remove_factor(
 ) -> Response {
     let work = async |_: NoFields| state.umbral.remove_factor(&auth, &id, &ctx.meta).await;
     act(&state, &ctx, &auth, posted, "factor_removed", work).await
+}
+
+/// A passkey's new name.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct NameForm {
+    name: String,
+}
+
+pub async fn rename_passkey(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PageSession(auth): PageSession,
+    Path(id): Path<FactorId>,
+    posted: Posted<NameForm>,
+) -> Response {
+    let work = async |f: NameForm| state.umbral.rename_passkey(&auth, &id, &f.name, &ctx.meta).await;
+    act(&state, &ctx, &auth, posted, "passkey_renamed", work).await
 }
 
 pub async fn new_recovery_codes(
@@ -437,6 +456,7 @@ pub(crate) fn routes() -> Router<AppState> {
             get(confirm_remove_factor).post(remove_factor),
         )
         .route("/settings/security/recovery-codes", post(new_recovery_codes))
+        .route("/settings/security/factors/{id}/rename", post(rename_passkey))
         .route("/settings/security/devices/forget", post(forget_devices))
         .route("/settings/security/sessions/end", post(end_session))
         .route("/settings/security/applications/revoke", post(revoke_application))

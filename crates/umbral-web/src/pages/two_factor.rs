@@ -104,7 +104,11 @@ pub async fn confirm_app_setup(
 
 /// After a factor is confirmed: the recovery codes with the first one, else back to the tab.
 /// When that completed the sign-in, the session's id rotated: the new cookie goes with it.
-fn enrolled(state: &AppState, ctx: &Ctx, done: umbral_core::flows::enrollment::Enrolled) -> Response {
+pub(crate) fn enrolled(
+    state: &AppState,
+    ctx: &Ctx,
+    done: umbral_core::flows::enrollment::Enrolled,
+) -> Response {
     let token = done
         .session_token
         .as_deref()
@@ -317,7 +321,7 @@ pub async fn confirm_sms_setup(
 }
 
 /// Only at the enrollment step; anything else goes where it belongs.
-fn enrolling(auth: &Authenticated) -> Option<Response> {
+pub(crate) fn enrolling(auth: &Authenticated) -> Option<Response> {
     (auth.next() != Next::EnrollFactor).then(|| Redirect::to(step_path(auth.next())).into_response())
 }
 

@@ -381,9 +381,14 @@ impl Settings {
         }
     }
 
+    /// The address people use; unset, the listening address, with `localhost` for a loopback
+    /// one (browsers accept passkeys only for a name, never for an IP address).
     pub fn public_url(&self) -> String {
         if self.public_url.is_empty() {
-            format!("http://{}", self.listen)
+            match self.listen.parse::<std::net::SocketAddr>() {
+                Ok(a) if a.ip().is_loopback() => format!("http://localhost:{}", a.port()),
+                _ => format!("http://{}", self.listen),
+            }
         } else {
             self.public_url.trim_end_matches('/').to_string()
         }

@@ -19,7 +19,8 @@ fn defaults_need_smtp_or_dev() {
     .unwrap();
     assert_eq!(s.listen, "127.0.0.1:8080");
     assert_eq!(s.database_url, "sqlite://umbral.db");
-    assert_eq!(s.public_url(), "http://127.0.0.1:8080");
+    // Browsers refuse passkeys for an IP address: the loopback default is named.
+    assert_eq!(s.public_url(), "http://localhost:8080");
 }
 
 #[test]

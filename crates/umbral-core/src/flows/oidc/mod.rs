@@ -20,7 +20,7 @@ use crate::oidc::grant::{CODE_LIFETIME_MS, CodeGrant, NextRefresh, RefreshGrant,
 use crate::oidc::keys::{self, KeyAlg, SigningKey, StoredKey};
 use crate::oidc::request::{self, AuthError, AuthRequest};
 use crate::oidc::{pkce, tokens};
-use crate::ports::{AccountStore, AuditStore, CodeUse, OidcStore, SessionStore};
+use crate::ports::{AccountStore, AuditStore, CodeUse, FirstFactor, OidcStore, SessionStore};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::staff::{ApiActor, ApiScope};
@@ -183,16 +183,20 @@ pub fn sid_of(session: &SessionId) -> String {
 
 /// RFC 8176 method references of a session: the password, and how it passed its second factor.
 pub fn amr_of(auth: &Authenticated) -> Vec<String> {
-    let mut amr = vec![auth.session.first_factor.as_str().to_string()];
-    let second = match auth.session.mfa_method {
-        Some(MfaVia::Method(Method::Sms)) => Some("sms"),
-        Some(MfaVia::Method(_)) | Some(MfaVia::Enrollment) => Some("otp"),
-        Some(MfaVia::TrustedDevice) | Some(MfaVia::Provider) => None,
-        None => None,
-    };
-    if let Some(m) = second {
-        amr.push(m.to_string());
+    let mut amr = Vec::new();
+    // A passkey alone says what it is through its second-factor entry.
+    if auth.session.first_factor != FirstFactor::Passkey {
+        amr.push(auth.session.first_factor.as_str().to_string());
     }
+    let second: &[&str] = match auth.session.mfa_method {
+        Some(MfaVia::Method(Method::Sms)) => &["sms"],
+        Some(MfaVia::Passkey { synced: false }) => &["hwk", "user"],
+        Some(MfaVia::Passkey { synced: true }) => &["swk", "user"],
+        Some(MfaVia::Method(_)) | Some(MfaVia::Enrollment) => &["otp"],
+        Some(MfaVia::TrustedDevice) | Some(MfaVia::Provider) => &[],
+        None => &[],
+    };
+    amr.extend(second.iter().map(|m| m.to_string()));
     if auth.session.mfa_at.is_some() {
         amr.push("mfa".to_string());
     }

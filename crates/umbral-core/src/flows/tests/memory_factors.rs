@@ -47,6 +47,8 @@ impl State {
                     None => false,
                 }
             }
+            // Passkeys are kept by the SQL store only (its contract tests).
+            Proof::Passkey { .. } | Proof::PasskeyAdded { .. } => false,
         }
     }
 
@@ -154,7 +156,7 @@ impl FactorStore for MemoryStore {
         }
         if let Some(s) = st.sessions.get_mut(p.session_id_hash.as_str()) {
             s.mfa_at = Some(p.now);
-            s.mfa_method = Some(crate::factors::MfaVia::Method(p.method));
+            s.mfa_method = Some(p.via);
         }
         if let Some(d) = &p.device {
             st.devices.push(d.clone());

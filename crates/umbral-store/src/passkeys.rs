@@ -1,0 +1,162 @@
+//! Passkeys (rows of `factors` with their credential) and the WebAuthn ceremonies under way.
+
+use async_trait::async_trait;
+use sqlx::Connection;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use umbral_core::audit::AuditEvent;
+use umbral_core::clock::UnixMillis;
+use umbral_core::factors::Factor;
+use umbral_core::factors::passkey::{Ceremony, CeremonyPurpose, PasskeyUse, StoredPasskey};
+use umbral_core::ports::{PasskeyStore, StoreResult};
+use umbral_core::types::{FactorId, SessionId, UserId};
+
+use crate::audit::insert_audit;
+use crate::factors::{insert_pending_factor, passkey_seen};
+use crate::{SqlStore, db};
+
+const PASSKEY_COLUMNS: &str = "id, user_id, credential, sign_count, backup_eligible, backup_state";
+
+fn passkey(r: &AnyRow) -> Result<StoredPasskey, sqlx::Error> {
+    Ok(StoredPasskey {
+        factor_id: FactorId(r.try_get("id")?),
+        user_id: UserId(r.try_get("user_id")?),
+        credential: r.try_get::<Option<String>, _>("credential")?.unwrap_or_default(),
+        sign_count: r.try_get::<Option<i64>, _>("sign_count")?.unwrap_or(0),
+        backup_eligible: r.try_get::<Option<i64>, _>("backup_eligible")?.unwrap_or(0) != 0,
+        backup_state: r.try_get::<Option<i64>, _>("backup_state")?.unwrap_or(0) != 0,
+    })
+}
+
+const CEREMONY_COLUMNS: &str = "id_hash, purpose, user_id, session_id_hash, state, created_at, expires_at";
+
+fn ceremony(r: &AnyRow) -> Result<Ceremony, sqlx::Error> {
+    let purpose: String = r.try_get("purpose")?;
+    Ok(Ceremony {
+        id_hash: r.try_get("id_hash")?,
+        purpose: CeremonyPurpose::parse(&purpose)
+            .ok_or_else(|| sqlx::Error::Decode(format!("ceremony purpose {purpose}").into()))?,
+        user_id: r.try_get::<Option<String>, _>("user_id")?.map(UserId),
+        session_id_hash: r.try_get::<Option<String>, _>("session_id_hash")?.map(SessionId),
+        state: r.try_get("state")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
+#[async_trait]
+impl PasskeyStore for SqlStore {
+    async fn put_ceremony(&self, c: &Ceremony) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at < $1")
+            .bind(c.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let sql = format!(
+            "INSERT INTO passkey_ceremonies ({CEREMONY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&c.id_hash)
+            .bind(c.purpose.as_str())
+            .bind(c.user_id.as_ref().map(UserId::as_str))
+            .bind(c.session_id_hash.as_ref().map(SessionId::as_str))
+            .bind(&c.state)
+            .bind(c.created_at)
+            .bind(c.expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn take_ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>> {
+        // Deleted as it is read: of two requests with the same id, one gets it.
+        let sql = format!("DELETE FROM passkey_ceremonies WHERE id_hash = $1 RETURNING {CEREMONY_COLUMNS}");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash)
+            .fetch_optional(&mut *self.write.get().await?)
+            .await
+            .map_err(db)?;
+        let found = row.as_ref().map(ceremony).transpose().map_err(db)?;
+        Ok(found.filter(|c| c.expires_at > now))
+    }
+
+    async fn passkeys_of(&self, user_id: &UserId) -> StoreResult<Vec<StoredPasskey>> {
+        let sql = format!(
+            "SELECT {PASSKEY_COLUMNS} FROM factors WHERE user_id = $1 AND kind = 'passkey' \
+             AND confirmed_at IS NOT NULL ORDER BY created_at, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id.as_str())
+            .fetch_all(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        rows.iter().map(passkey).collect::<Result<_, _>>().map_err(db)
+    }
+
+    async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>> {
+        let sql = format!(
+            "SELECT {PASSKEY_COLUMNS} FROM factors WHERE credential_id = $1 AND confirmed_at IS NOT NULL"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(credential_id)
+            .fetch_optional(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(passkey).transpose().map_err(db)
+    }
+
+    async fn put_pending_passkey(&self, factor: &Factor, key: &StoredPasskey) -> StoreResult<()> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        insert_pending_factor(&mut tx, factor, Some(key)).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn use_passkey(
+        &self,
+        user_id: &UserId,
+        factor_id: &FactorId,
+        seen: &PasskeyUse,
+        now: UnixMillis,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        if !passkey_seen(&mut tx, user_id.as_str(), factor_id, seen, now).await? {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id.as_str());
+        Ok(true)
+    }
+
+    async fn rename_passkey(
+        &self,
+        user_id: &UserId,
+        factor_id: &FactorId,
+        name: &str,
+        audit: &AuditEvent,
+    ) -> StoreResult<bool> {
+        let mut conn = self.write.get().await?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        let changed = sqlx::query(
+            "UPDATE factors SET name = $1 WHERE id = $2 AND user_id = $3 AND kind = 'passkey' AND confirmed_at IS NOT NULL",
+        )
+        .bind(name)
+        .bind(factor_id.as_str())
+        .bind(user_id.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        insert_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        self.user_changed(user_id.as_str());
+        Ok(true)
+    }
+}
