@@ -7,6 +7,7 @@
 //!   umbral-bench overload sign-ins far beyond capacity: 503s, latency of others, memory, start
 //!   umbral-bench burst    a crowd within capacity signing in at once: share of 503, rate, p99
 //!   umbral-bench totp     server CPU per TOTP code check at sign-in, persistence included
+//!   umbral-bench passkeys server CPU per sign-in with a passkey alone, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 //!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
 
@@ -15,6 +16,7 @@ mod common;
 mod me;
 mod oidc;
 mod overload;
+mod passkeys;
 mod postal;
 mod raw;
 mod signin;
@@ -68,6 +70,15 @@ enum What {
         #[arg(long, default_value_t = 8)]
         clients: usize,
     },
+    /// Server CPU per sign-in with a passkey alone, the counter's write and the session included.
+    Passkeys {
+        #[arg(long, default_value_t = 100)]
+        users: usize,
+        #[arg(long, default_value_t = 4)]
+        rounds: usize,
+        #[arg(long, default_value_t = 4)]
+        clients: usize,
+    },
     /// Server CPU per request of the single sign-on endpoints applications call.
     Oidc {
         #[arg(long, default_value_t = 4_000)]
@@ -117,6 +128,11 @@ async fn main() -> Result<()> {
         } => me::bench_me(&cli, *requests, *clients, path).await,
         What::Overload { times, seconds } => overload::bench_overload(&cli, *times, *seconds).await,
         What::Totp { users, clients } => totp::bench_totp(&cli, *users, *clients).await,
+        What::Passkeys {
+            users,
+            rounds,
+            clients,
+        } => passkeys::bench_passkeys(&cli, *users, *rounds, *clients).await,
         What::Burst {
             clients,
             seconds,

@@ -27,6 +27,8 @@ pub use journey::PASSWORD;
 
 pub struct TestApp {
     pub base: String,
+    /// The server's `public_url` (`base` unless the test named another, e.g. `localhost`).
+    pub public_url: String,
     pub clock: Arc<TestClock>,
     pub running: Option<Running>,
     pub backend: &'static str,
@@ -101,6 +103,7 @@ pub async fn spawn_app_on(listener: TcpListener, adjust: impl FnOnce(&mut Settin
         .expect("start");
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
+        public_url: settings.public_url.clone(),
         clock,
         running: Some(running),
         backend: backend(),
@@ -126,7 +129,7 @@ impl TestApp {
     /// test settings), as behind one load balancer.
     pub async fn another_node(&self) -> Node {
         let mut settings = test_settings(&self.db.url);
-        settings.public_url = self.base.clone();
+        settings.public_url = self.public_url.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
         settings.listen = format!("127.0.0.1:{port}");

@@ -186,7 +186,7 @@ mod tests {
             MfaVia::Method(Method::Sms),
             MfaVia::Method(Method::Email),
             MfaVia::Method(Method::RecoveryCode),
-            MfaVia::Method(Method::Passkey),
+            // A passkey passes as `MfaVia::Passkey` (its kind of key), never as a method's code.
             MfaVia::TrustedDevice,
             MfaVia::Enrollment,
             MfaVia::Provider,

@@ -121,7 +121,6 @@ impl<S: ?Sized + Store> Umbral<S> {
             .iter()
             .filter_map(|f| f.credential_id.as_deref())
             .filter_map(|c| URL_SAFE_NO_PAD.decode(c).ok())
-            .map(CredentialID::from)
             .collect();
         let (ccr, state) = rp
             .start_passkey_registration(user_handle(&user.id), &user.email, &user.name, Some(exclude))

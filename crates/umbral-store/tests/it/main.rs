@@ -8,6 +8,7 @@ mod conformance;
 mod factors;
 mod oidc;
 mod outbox;
+mod passkeys;
 mod sessions;
 mod upstream;
 

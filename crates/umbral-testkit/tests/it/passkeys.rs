@@ -136,6 +136,9 @@ async fn sign_in_answer(
     (token, answer(&o["ceremony"], json!(cred)))
 }
 
+/// Changes a ceremony's options before the authenticator sees them; gives the origin it runs at.
+type Tamper<'a> = Box<dyn Fn(&mut Value) -> Url + 'a>;
+
 /// Audit events of this name whose details say `with`.
 async fn events(app: &TestApp, name: &str, with: &str) -> usize {
     let filter = umbral_core::audit::AuditFilter {
@@ -247,7 +250,7 @@ async fn bad_passkey_answers_are_refused_and_change_nothing() {
 
     // Another origin, another relying party id, no user verification.
     let allow = json!([{"type": "public-key", "id": id}]);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value) -> Url>, &str)> = vec![
+    let cases: Vec<(&str, Tamper, &str)> = vec![
         (
             "origin",
             Box::new(|_| Url::parse("http://localhost:9").unwrap()),
@@ -343,4 +346,33 @@ async fn a_counter_that_goes_backwards_is_refused_and_audited() {
     );
     let (s, _) = app.get_text(&c1, "/api/v1/me").await;
     assert_eq!(s, 401);
+}
+
+#[tokio::test]
+async fn a_ceremony_started_on_one_node_is_answered_on_another_and_only_once() {
+    let (app, origin) = app_with_passkeys().await;
+    let email = "dan@example.com";
+    let c = member(&app, email).await;
+    let mut key = SoftPasskey::new(true);
+    let id = add_passkey(&app, &c, &mut key, &origin).await;
+    let node = app.another_node().await;
+    // The options from this node, the answer to the other (behind one load balancer).
+    let c = app.client();
+    let (token, ans) = sign_in_answer(&app, &c, &mut key, &origin, &id).await;
+    let form = [("csrf_token", token.as_str()), ("passkey", ans.as_str())];
+    let r = c
+        .post(format!("{}/login/passkey", node.base))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    // The same answer to the first node: spent.
+    let again = app.client();
+    let token = csrf(&app, &again, "/login").await;
+    let form = [("csrf_token", token.as_str()), ("passkey", ans.as_str())];
+    let (s, _, body) = post_form(&app, &again, "/login/passkey", &form).await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.contains("expired or was already used"), "{body}");
+    node.stop().await;
 }

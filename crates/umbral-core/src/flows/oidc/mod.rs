@@ -182,13 +182,13 @@ pub fn sid_of(session: &SessionId) -> String {
 }
 
 /// RFC 8176 method references of a session: the password, and how it passed its second factor.
-pub fn amr_of(auth: &Authenticated) -> Vec<String> {
+pub fn amr_of(session: &crate::ports::SessionRecord) -> Vec<String> {
     let mut amr = Vec::new();
     // A passkey alone says what it is through its second-factor entry.
-    if auth.session.first_factor != FirstFactor::Passkey {
-        amr.push(auth.session.first_factor.as_str().to_string());
+    if session.first_factor != FirstFactor::Passkey {
+        amr.push(session.first_factor.as_str().to_string());
     }
-    let second: &[&str] = match auth.session.mfa_method {
+    let second: &[&str] = match session.mfa_method {
         Some(MfaVia::Method(Method::Sms)) => &["sms"],
         Some(MfaVia::Passkey { synced: false }) => &["hwk", "user"],
         Some(MfaVia::Passkey { synced: true }) => &["swk", "user"],
@@ -197,7 +197,7 @@ pub fn amr_of(auth: &Authenticated) -> Vec<String> {
         None => &[],
     };
     amr.extend(second.iter().map(|m| m.to_string()));
-    if auth.session.mfa_at.is_some() {
+    if session.mfa_at.is_some() {
         amr.push("mfa".to_string());
     }
     amr
@@ -410,7 +410,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             nonce: req.nonce.clone(),
             code_challenge: req.code_challenge.clone(),
             auth_time: auth.session.created_at / 1000,
-            amr: amr_of(auth),
+            amr: amr_of(&auth.session),
             issued_at: now,
             expires_at: now + CODE_LIFETIME_MS,
         };
@@ -449,4 +449,56 @@ pub fn scope_claims(
         );
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::SessionRecord;
+    use crate::types::SessionId;
+
+    fn session(first: FirstFactor, mfa: Option<MfaVia>) -> SessionRecord {
+        SessionRecord {
+            id_hash: SessionId::from("s"),
+            user_id: None,
+            created_at: 0,
+            last_seen_at: 0,
+            expires_at: 1,
+            ended_at: None,
+            end_reason: None,
+            ip: String::new(),
+            user_agent: String::new(),
+            mfa_at: mfa.map(|_| 0),
+            mfa_method: mfa,
+            first_factor: first,
+        }
+    }
+
+    #[test]
+    fn the_methods_a_session_used_as_rfc_8176_names_them() {
+        let amr = |first, mfa| amr_of(&session(first, mfa));
+        assert_eq!(amr(FirstFactor::Password, None), ["pwd"]);
+        assert_eq!(
+            amr(FirstFactor::Password, Some(MfaVia::Method(Method::Totp))),
+            ["pwd", "otp", "mfa"]
+        );
+        assert_eq!(
+            amr(FirstFactor::Password, Some(MfaVia::Method(Method::Sms))),
+            ["pwd", "sms", "mfa"]
+        );
+        assert_eq!(
+            amr(FirstFactor::Password, Some(MfaVia::Passkey { synced: false })),
+            ["pwd", "hwk", "user", "mfa"]
+        );
+        // A passkey alone: both factors, no password.
+        assert_eq!(
+            amr(FirstFactor::Passkey, Some(MfaVia::Passkey { synced: true })),
+            ["swk", "user", "mfa"]
+        );
+        assert_eq!(amr(FirstFactor::Provider, Some(MfaVia::Provider)), ["fed", "mfa"]);
+        assert_eq!(
+            FirstFactor::parse(Some(FirstFactor::Passkey.as_str())),
+            FirstFactor::Passkey
+        );
+    }
 }
