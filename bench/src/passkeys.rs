@@ -35,7 +35,42 @@ fn answer(ceremony: &Value, credential: Value) -> String {
     json!({"ceremony": ceremony, "credential": credential}).to_string()
 }
 
+/// What the WebAuthn checks of one assertion cost alone, in this process (median of `n`, us):
+/// the state and the credential read from their JSON, then the library's checks.
+fn checks_alone(n: usize) -> Result<f64> {
+    let origin = Url::parse("http://localhost:8080")?;
+    let rp = webauthn_rs::prelude::WebauthnBuilder::new("localhost", &origin)?.build()?;
+    let mut key = SoftPasskey::new(true);
+    let user = webauthn_rs::prelude::Uuid::from_bytes([7; 16]);
+    let (ccr, reg_state) = rp.start_passkey_registration(user, "a@example.com", "A", None)?;
+    let reg = key
+        .do_registration(origin.clone(), ccr)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let passkey = rp.finish_passkey_registration(&reg, &reg_state)?;
+    let stored = serde_json::to_string(&passkey)?;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (rcr, state) = rp.start_discoverable_authentication()?;
+        let mut o = serde_json::to_value(&rcr)?;
+        o["publicKey"]["allowCredentials"] = json!([{"type": "public-key", "id": reg.id}]);
+        let rcr: RequestChallengeResponse = serde_json::from_value(o)?;
+        let state_json = serde_json::to_string(&state)?;
+        let answer = key
+            .do_authentication(origin.clone(), rcr)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let t = Instant::now();
+        let state: webauthn_rs::prelude::DiscoverableAuthentication = serde_json::from_str(&state_json)?;
+        let cred: webauthn_rs::prelude::Passkey = serde_json::from_str(&stored)?;
+        rp.finish_discoverable_authentication_v2(&answer, state, &cred)?;
+        times.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[n / 2])
+}
+
 pub async fn bench_passkeys(cli: &Cli, users: usize, rounds: usize, clients: usize) -> Result<()> {
+    let alone = checks_alone(200)?;
+    println!("passkeys: the WebAuthn checks alone: {alone:.1} us (median of 200, one thread)");
     let server = start(
         cli,
         &[
@@ -136,6 +171,7 @@ pub async fn bench_passkeys(cli: &Cli, users: usize, rounds: usize, clients: usi
         "sign_ins": n, "clients": clients, "seconds": elapsed,
         "sign_ins_per_second": n as f64 / elapsed,
         "server_cpu_us_per_sign_in": us, "target_us": 150.0,
+        "webauthn_checks_alone_us": alone,
     });
     write_result(cli, "passkeys", &result)?;
     drop(server);

@@ -131,8 +131,8 @@ pub(crate) async fn insert_pending_factor(
     Ok(())
 }
 
-/// A passkey's signature counted: its counter, flags and credential written only if the counter
-/// is still the one the check compared with.
+/// A passkey's signature counted: its ceremony spent (it must still be there), its counter, flags
+/// and credential written only if the counter is still the one the check compared with.
 pub(crate) async fn passkey_seen(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
@@ -140,6 +140,16 @@ pub(crate) async fn passkey_seen(
     seen: &PasskeyUse,
     now: UnixMillis,
 ) -> StoreResult<bool> {
+    let spent = sqlx::query("DELETE FROM passkey_ceremonies WHERE id_hash = $1 AND expires_at > $2")
+        .bind(&seen.ceremony_hash)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+    if spent != 1 {
+        return Ok(false);
+    }
     let changed = sqlx::query(
         "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, credential = $4, \
          last_used_at = $5 WHERE id = $6 AND user_id = $7 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $8",

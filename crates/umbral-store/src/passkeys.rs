@@ -7,12 +7,14 @@ use sqlx::any::AnyRow;
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::factors::Factor;
-use umbral_core::factors::passkey::{Ceremony, CeremonyPurpose, PasskeyUse, StoredPasskey};
-use umbral_core::ports::{PasskeyStore, StoreResult};
+use umbral_core::factors::passkey::{Ceremony, CeremonyPurpose, StoredPasskey};
+use umbral_core::ports::{PasskeySignIn, PasskeyStore, StoreResult};
 use umbral_core::types::{FactorId, SessionId, UserId};
 
-use crate::audit::insert_audit;
+use crate::audit::{insert_audit, push_audits};
 use crate::factors::{insert_pending_factor, passkey_seen};
+use crate::script::Script;
+use crate::sessions::push_session;
 use crate::{SqlStore, db};
 
 const PASSKEY_COLUMNS: &str = "id, user_id, credential, sign_count, backup_eligible, backup_state";
@@ -115,20 +117,40 @@ impl PasskeyStore for SqlStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn use_passkey(
-        &self,
-        user_id: &UserId,
-        factor_id: &FactorId,
-        seen: &PasskeyUse,
-        now: UnixMillis,
-    ) -> StoreResult<bool> {
+    async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>> {
+        let sql = format!(
+            "SELECT {CEREMONY_COLUMNS} FROM passkey_ceremonies WHERE id_hash = $1 AND expires_at > $2"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash)
+            .bind(now)
+            .fetch_optional(&mut *self.read.get().await?)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(ceremony).transpose().map_err(db)
+    }
+
+    async fn passkey_sign_in(&self, s: &PasskeySignIn) -> StoreResult<bool> {
         let mut conn = self.write.get().await?;
         let mut tx = conn.begin().await.map_err(db)?;
-        if !passkey_seen(&mut tx, user_id.as_str(), factor_id, seen, now).await? {
+        if !passkey_seen(&mut tx, s.user_id.as_str(), &s.factor_id, &s.seen, s.now).await? {
             return Ok(false);
         }
+        let mut script = Script::default();
+        if let Some(event) = &s.end_others {
+            self.push_end_others(
+                &mut script,
+                s.user_id.as_str(),
+                s.session.id_hash.as_str(),
+                s.now,
+                event,
+            );
+        }
+        push_session(&mut script, &s.session);
+        push_audits(&mut script, &s.audit.iter().collect::<Vec<_>>());
+        script.run_in(&mut tx).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(s.user_id.as_str());
         Ok(true)
     }
 

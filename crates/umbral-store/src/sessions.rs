@@ -18,7 +18,7 @@ pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRec
     script.run_in(tx).await.map(|_| ())
 }
 
-fn push_session(script: &mut Script, s: &SessionRecord) {
+pub(crate) fn push_session(script: &mut Script, s: &SessionRecord) {
     script
         .sql(
             "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ended_at, end_reason, ip, user_agent, mfa_at, mfa_method, first_factor) \
@@ -42,7 +42,7 @@ impl SqlStore {
     /// first, from the sessions about to end. Concurrent calls for one user are serialised: on
     /// SQLite every write goes through one connection already; on PostgreSQL writing the user row
     /// first takes its lock, so the later call sees and ends the earlier one's session.
-    fn push_end_others(
+    pub(crate) fn push_end_others(
         &self,
         script: &mut Script,
         user_id: &str,

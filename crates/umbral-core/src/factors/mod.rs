@@ -146,8 +146,9 @@ pub enum Proof {
     Code { code_id: String },
     /// A recovery code: marked used.
     RecoveryCode { code_hash: String },
-    /// A passkey's signature: its counter, flags and credential as they are now, written only if
-    /// the counter is still the one read before the check (two uses never both count from it).
+    /// A passkey's signature: its ceremony spent, and its counter, flags and credential as they
+    /// are now, written only if the counter is still the one read before the check (two uses
+    /// never both count from it).
     Passkey {
         factor_id: FactorId,
         seen: passkey::PasskeyUse,

@@ -81,9 +81,11 @@ pub struct StoredPasskey {
     pub backup_state: bool,
 }
 
-/// What a signature changes of its passkey.
+/// What a signature uses up and changes: its ceremony (deleted), its passkey's counter and flags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasskeyUse {
+    /// The ceremony answered: it must still be there, and goes in the same transaction.
+    pub ceremony_hash: String,
     /// The counter read before the check: the write happens only if it is still this.
     pub previous_count: i64,
     pub sign_count: i64,

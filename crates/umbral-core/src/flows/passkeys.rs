@@ -26,7 +26,7 @@ use crate::flows::Next;
 use crate::flows::challenge::Passed;
 use crate::flows::enrollment::Enrolled;
 use crate::flows::session::Authenticated;
-use crate::ports::{FirstFactor, Store, StoreError};
+use crate::ports::{FirstFactor, PasskeySignIn, Store, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{FactorId, SessionId, UserId};
@@ -106,6 +106,33 @@ impl<S: ?Sized + Store> Umbral<S> {
             .filter(|c| c.purpose == purpose && c.session_id_hash.as_ref() == session)
             .ok_or_else(|| refused("passkey.expired"))?;
         serde_json::from_str(&taken.state).map_err(|_| refused("passkey.expired"))
+    }
+
+    /// A ceremony of `purpose` started by `session`, read, not taken: the answer is checked
+    /// first, then spent with what it changes ([`Proof::Passkey`]). Returns its hash and state.
+    async fn read_ceremony<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        purpose: CeremonyPurpose,
+        session: Option<&SessionId>,
+    ) -> Result<(String, T), CoreError> {
+        let id_hash = secrets::hash_token(token);
+        let found = self
+            .store
+            .ceremony(&id_hash, self.now())
+            .await?
+            .filter(|c| c.purpose == purpose && c.session_id_hash.as_ref() == session)
+            .ok_or_else(|| refused("passkey.expired"))?;
+        let state = serde_json::from_str(&found.state).map_err(|_| refused("passkey.expired"))?;
+        Ok((id_hash, state))
+    }
+
+    /// A refused answer spends its ceremony all the same: it never serves twice.
+    async fn spend(&self, ceremony_hash: &str, e: CoreError) -> CoreError {
+        match self.store.take_ceremony(ceremony_hash, self.now()).await {
+            Ok(_) => e,
+            Err(err) => CoreError::from(err),
+        }
     }
 
     /// "Add a passkey": the options for the browser's dialog. The user's passkeys are excluded
@@ -235,20 +262,27 @@ impl<S: ?Sized + Store> Umbral<S> {
         let user = self.challenged(auth)?;
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let state: PasskeyAuthentication = self
-            .take_ceremony(&token, CeremonyPurpose::SecondFactor, Some(&auth.session.id_hash))
+        let (ceremony, state): (String, PasskeyAuthentication) = self
+            .read_ceremony(&token, CeremonyPurpose::SecondFactor, Some(&auth.session.id_hash))
             .await?;
-        let stored = self
-            .store
-            .passkey_by_credential(&credential_id_text(response.get_credential_id()))
-            .await?
-            .filter(|k| k.user_id == user.id)
-            .ok_or_else(|| refused("passkey.unknown"))?;
-        let result = match rp.finish_passkey_authentication(&response, &state) {
-            Ok(r) => r,
-            Err(e) => return Err(self.passkey_refused(Some(&user.id), &e, meta).await),
+        let checked = async {
+            let stored = self
+                .store
+                .passkey_by_credential(&credential_id_text(response.get_credential_id()))
+                .await?
+                .filter(|k| k.user_id == user.id)
+                .ok_or_else(|| refused("passkey.unknown"))?;
+            let result = match rp.finish_passkey_authentication(&response, &state) {
+                Ok(r) => r,
+                Err(e) => return Err(self.passkey_refused(Some(&user.id), &e, meta).await),
+            };
+            let (via, seen) = self.passkey_use(&ceremony, &stored, &result, meta).await?;
+            Ok((stored, via, seen))
         };
-        let (via, seen) = self.passkey_use(&stored, &result, meta).await?;
+        let (stored, via, seen) = match checked.await {
+            Ok(c) => c,
+            Err(e) => return Err(self.spend(&ceremony, e).await),
+        };
         let proof = Proof::Passkey {
             factor_id: stored.factor_id.clone(),
             seen,
@@ -258,7 +292,7 @@ impl<S: ?Sized + Store> Umbral<S> {
             .await?
         {
             Some(passed) => Ok(passed),
-            // Another use of this passkey counted first.
+            // The ceremony was spent, or another use of this passkey counted, meanwhile.
             None => Err(refused("passkey.expired")),
         }
     }
@@ -286,34 +320,34 @@ impl<S: ?Sized + Store> Umbral<S> {
     ) -> Result<PasskeySignedIn, CoreError> {
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let state: DiscoverableAuthentication =
-            self.take_ceremony(&token, CeremonyPurpose::SignIn, None).await?;
-        let stored = self
-            .store
-            .passkey_by_credential(&credential_id_text(response.get_credential_id()))
-            .await?
-            .ok_or_else(|| refused("passkey.unknown"))?;
-        // An authenticator that names its user must name this passkey's.
-        if let Some(handle) = response.get_user_unique_id()
-            && handle != user_handle(&stored.user_id).as_bytes()
-        {
-            return Err(refused("passkey.unknown"));
-        }
-        let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
-        let result = match rp.finish_discoverable_authentication_v2(&response, state, &key) {
-            Ok(r) => r,
-            Err(e) => return Err(self.passkey_refused(Some(&stored.user_id), &e, meta).await),
+        let (ceremony, state): (String, DiscoverableAuthentication) =
+            self.read_ceremony(&token, CeremonyPurpose::SignIn, None).await?;
+        let checked = async {
+            let stored = self
+                .store
+                .passkey_by_credential(&credential_id_text(response.get_credential_id()))
+                .await?
+                .ok_or_else(|| refused("passkey.unknown"))?;
+            // An authenticator that names its user must name this passkey's.
+            if let Some(handle) = response.get_user_unique_id()
+                && handle != user_handle(&stored.user_id).as_bytes()
+            {
+                return Err(refused("passkey.unknown"));
+            }
+            let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
+            let result = match rp.finish_discoverable_authentication_v2(&response, state, &key) {
+                Ok(r) => r,
+                Err(e) => return Err(self.passkey_refused(Some(&stored.user_id), &e, meta).await),
+            };
+            let account = self.account_for_sign_in(&stored.user_id, meta).await?;
+            let (via, seen) = self.passkey_use(&ceremony, &stored, &result, meta).await?;
+            Ok((stored, account, via, seen))
         };
-        let (user, membership) = self.account_for_sign_in(&stored.user_id, meta).await?;
-        let (via, seen) = self.passkey_use(&stored, &result, meta).await?;
+        let (stored, (user, membership), via, seen) = match checked.await {
+            Ok(c) => c,
+            Err(e) => return Err(self.spend(&ceremony, e).await),
+        };
         let now = self.now();
-        if !self
-            .store
-            .use_passkey(&user.id, &stored.factor_id, &seen, now)
-            .await?
-        {
-            return Err(refused("passkey.expired"));
-        }
         let next = Next::after(
             Some(&user),
             membership.as_ref(),
@@ -328,9 +362,19 @@ impl<S: ?Sized + Store> Umbral<S> {
         let mut start = self.start_session(&user, membership.as_ref(), next.signed_in(), false, meta)?;
         start.record.first_factor = FirstFactor::Passkey;
         (start.record.mfa_at, start.record.mfa_method) = (Some(now), Some(via));
-        self.store
-            .start_session(&start.record, start.end_others.as_ref(), &[audit], None)
-            .await?;
+        let sign_in = PasskeySignIn {
+            user_id: user.id.clone(),
+            factor_id: stored.factor_id.clone(),
+            seen,
+            session: start.record,
+            end_others: start.end_others,
+            audit: vec![audit],
+            now,
+        };
+        if !self.store.passkey_sign_in(&sign_in).await? {
+            // The ceremony was spent, or another use of this passkey counted, meanwhile.
+            return Err(refused("passkey.expired"));
+        }
         Ok(PasskeySignedIn {
             session_token: start.token,
             next,
@@ -342,6 +386,7 @@ impl<S: ?Sized + Store> Umbral<S> {
     /// keeps none (always 0).
     async fn passkey_use(
         &self,
+        ceremony_hash: &str,
         stored: &StoredPasskey,
         result: &AuthenticationResult,
         meta: &RequestMeta,
@@ -359,6 +404,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         let mut key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
         key.update_credential(result);
         let seen = PasskeyUse {
+            ceremony_hash: ceremony_hash.to_string(),
             previous_count: stored.sign_count,
             sign_count: counter,
             backup_state: result.backup_state(),

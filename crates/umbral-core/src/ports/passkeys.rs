@@ -2,11 +2,23 @@
 
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::{SessionRecord, StoreResult};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::factors::Factor;
 use crate::factors::passkey::{Ceremony, PasskeyUse, StoredPasskey};
+
+/// A sign-in with a passkey alone, written whole.
+#[derive(Debug, Clone)]
+pub struct PasskeySignIn {
+    pub user_id: UserId,
+    pub factor_id: FactorId,
+    pub seen: PasskeyUse,
+    pub session: SessionRecord,
+    pub end_others: Option<AuditEvent>,
+    pub audit: Vec<AuditEvent>,
+    pub now: UnixMillis,
+}
 use crate::types::{FactorId, UserId};
 
 #[async_trait]
@@ -25,16 +37,14 @@ pub trait PasskeyStore: Send + Sync {
     /// already. [`super::FactorStore::confirm_factor`] with
     /// [`crate::factors::Proof::PasskeyAdded`] confirms it.
     async fn put_pending_passkey(&self, factor: &Factor, key: &StoredPasskey) -> StoreResult<()>;
-    /// Records a signature of a passkey outside a challenge (a sign-in without a password):
-    /// `Ok(false)` and no change when its counter moved meanwhile (as with
-    /// [`crate::factors::Proof::Passkey`]).
-    async fn use_passkey(
-        &self,
-        user_id: &UserId,
-        factor_id: &FactorId,
-        seen: &PasskeyUse,
-        now: UnixMillis,
-    ) -> StoreResult<bool>;
+    /// A ceremony under way, read without taking it (the answer is checked first, then
+    /// [`crate::factors::Proof::Passkey`] spends it with the rest).
+    async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>>;
+    /// A sign-in with a passkey alone, in one transaction: the ceremony spent and the counter
+    /// moved (as [`crate::factors::Proof::Passkey`]), the session started (ending the user's
+    /// others when `end_others`), the audit events. `Ok(false)` and no change when the ceremony
+    /// was spent or the counter moved meanwhile.
+    async fn passkey_sign_in(&self, s: &PasskeySignIn) -> StoreResult<bool>;
     /// Renames a confirmed passkey of the user; `Ok(false)` when the user has no such passkey.
     async fn rename_passkey(
         &self,

@@ -12,7 +12,7 @@ use umbral_core::secrets;
 use umbral_core::types::{FactorId, SessionId, UserId};
 use umbral_store::SqlStore;
 
-use crate::conformance::{NOW, meta, signup, uid};
+use crate::conformance::{NOW, meta, session, signup, uid};
 use crate::{each_store, each_store_at};
 
 fn ceremony(id_hash: &str) -> Ceremony {
@@ -78,14 +78,35 @@ async fn with_passkey(
     Ok((user_id, id))
 }
 
-fn seen(previous: i64, now: i64) -> PasskeyUse {
+fn seen(ceremony_hash: &str, previous: i64, now: i64) -> PasskeyUse {
     PasskeyUse {
+        ceremony_hash: ceremony_hash.into(),
         previous_count: previous,
         sign_count: now,
         backup_state: true,
         backup_eligible: true,
         credential: format!(r#"{{"cred":"v{now}"}}"#),
     }
+}
+
+/// A sign-in with the passkey, answering a new ceremony; whether it counted.
+async fn sign_in(store: &SqlStore, user: &UserId, id: &FactorId, previous: i64, now: i64) -> bool {
+    let hash = secrets::new_token().unwrap();
+    store.put_ceremony(&ceremony(&hash)).await.unwrap();
+    sign_in_at(store, user, id, seen(&hash, previous, now)).await
+}
+
+async fn sign_in_at(store: &SqlStore, user: &UserId, id: &FactorId, seen: PasskeyUse) -> bool {
+    let s = PasskeySignIn {
+        user_id: user.clone(),
+        factor_id: id.clone(),
+        seen,
+        session: session(Some(user.as_str()), NOW),
+        end_others: None,
+        audit: vec![AuditEvent::new(NOW, "session.started", Some(user.as_str()), &meta()).unwrap()],
+        now: NOW,
+    };
+    store.passkey_sign_in(&s).await.unwrap()
 }
 
 #[tokio::test]
@@ -132,26 +153,30 @@ async fn a_credential_is_one_accounts_and_counts_once_from_its_counter() {
         assert_eq!(ctx_factors[0].credential_id.as_deref(), Some("cred-1"));
         assert_eq!(store.user_by_id(&user).await.unwrap().unwrap().factor_count, 1);
 
+        let before = store.live_sessions_of(&user, NOW).await.unwrap().len();
         // An authenticator that keeps no counter (always 0) counts every time.
-        assert!(store.use_passkey(&user, &id, &seen(0, 0), NOW).await.unwrap());
-        assert!(store.use_passkey(&user, &id, &seen(0, 0), NOW).await.unwrap());
+        assert!(sign_in(&store, &user, &id, 0, 0).await);
+        assert!(sign_in(&store, &user, &id, 0, 0).await);
         // Two signatures checked against counter 0: the first moves it, the second finds it moved.
-        assert!(store.use_passkey(&user, &id, &seen(0, 5), NOW).await.unwrap());
+        assert!(sign_in(&store, &user, &id, 0, 5).await);
+        assert!(!sign_in(&store, &user, &id, 0, 6).await, "{name}");
+        // A ceremony spent (or never made) counts nothing, and starts no session.
+        store.put_ceremony(&ceremony("once")).await.unwrap();
+        assert!(sign_in_at(&store, &user, &id, seen("once", 5, 6)).await);
         assert!(
-            !store.use_passkey(&user, &id, &seen(0, 6), NOW).await.unwrap(),
-            "{name}"
+            !sign_in_at(&store, &user, &id, seen("once", 6, 7)).await,
+            "{name}: spent"
         );
         let now = store.passkey_by_credential("cred-1").await.unwrap().unwrap();
-        assert_eq!((now.sign_count, now.backup_state), (5, true));
+        assert_eq!((now.sign_count, now.backup_state), (6, true));
         assert_eq!(
-            now.credential, r#"{"cred":"v5"}"#,
+            now.credential, r#"{"cred":"v6"}"#,
             "{name}: the credential as last checked"
         );
         let other = UserId::from("nobody");
-        assert!(
-            !store.use_passkey(&other, &id, &seen(5, 6), NOW).await.unwrap(),
-            "another user's"
-        );
+        assert!(!sign_in(&store, &other, &id, 6, 7).await, "another user's");
+        let after = store.live_sessions_of(&user, NOW).await.unwrap().len();
+        assert_eq!(after, before + 4, "{name}: one session per sign-in that counted");
     })
     .await;
 }

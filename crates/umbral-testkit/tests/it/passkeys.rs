@@ -292,6 +292,29 @@ async fn bad_passkey_answers_are_refused_and_change_nothing() {
         assert_eq!(s, 401, "{what}: not signed in");
     }
 
+    // A refused answer spends its ceremony: a right answer to it afterwards is refused too.
+    let c = app.client();
+    let token = csrf(&app, &c, "/login").await;
+    let (_, mut o) = options(&app, &c, "/login/passkey/options", &token).await;
+    o["options"]["publicKey"]["allowCredentials"] = allow.clone();
+    let rcr: RequestChallengeResponse = serde_json::from_value(o["options"].clone()).unwrap();
+    let wrong = key
+        .do_authentication(Url::parse("http://localhost:9").unwrap(), rcr.clone())
+        .unwrap();
+    let right = key.do_authentication(origin.clone(), rcr).unwrap();
+    for (cred, says) in [
+        (wrong, "could not be verified"),
+        (right, "expired or was already used"),
+    ] {
+        let form = [
+            ("csrf_token", token.as_str()),
+            ("passkey", &answer(&o["ceremony"], json!(cred))),
+        ];
+        let (s, _, body) = post_form(&app, &c, "/login/passkey", &form).await;
+        assert_eq!(s, 422, "{body}");
+        assert!(body.contains(says), "{body}");
+    }
+
     // A credential this server never saw.
     let mut stranger = SoftPasskey::new(true);
     let other = app_with_passkeys().await;
