@@ -226,6 +226,15 @@ export async function apiAcceptInvitation(umbral, email) {
 /** Signs up through the API, confirms the email, sets an authenticator app up and (unless
  * `onboard` is false) gives the company data and pays; returns { token, secret, codes }. */
 export async function apiUser(umbral, email, name = "Ana Pérez", { onboard = true } = {}) {
+  const session_token = await apiConfirmed(umbral, email, name);
+  const { secret, codes, token } = await apiEnrollApp(umbral, session_token);
+  if (onboard) await apiOnboard(umbral, token);
+  return { token, secret, codes };
+}
+
+/** Signs up through the API and confirms the email (no second factor yet); returns the
+ * session token. */
+export async function apiConfirmed(umbral, email, name = "Ana Pérez") {
   const r = await fetch(`${umbral.base}/api/v1/signup`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -238,9 +247,7 @@ export async function apiUser(umbral, email, name = "Ana Pérez", { onboard = tr
     headers: { "content-type": "application/json", authorization: `Bearer ${session_token}` },
     body: JSON.stringify({ code }),
   });
-  const { secret, codes, token } = await apiEnrollApp(umbral, session_token);
-  if (onboard) await apiOnboard(umbral, token);
-  return { token, secret, codes };
+  return session_token;
 }
 
 /** Gives the company data, pays with the sandbox's test card and skips "First steps", through

@@ -4,7 +4,7 @@
 // refused user verification, renaming and removing it from Security. In Spanish and English.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startUmbral, launch, words, PASSWORD, shoot, apiOnboard, readQr, totpNow } from "./helpers.mjs";
+import { startUmbral, launch, words, PASSWORD, shoot, apiConfirmed, apiOnboard, readQr, totpNow } from "./helpers.mjs";
 
 // Browsers accept passkeys for a name only: the server is reached as `localhost`.
 let umbral, browser;
@@ -34,22 +34,6 @@ const say = {
   },
 };
 
-/** An account whose email is confirmed and that has no second factor yet. */
-async function confirmedAccount(email) {
-  const r = await fetch(`${umbral.base}/api/v1/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "Ana Pérez", email, phone: "+5491123456789", password: PASSWORD, accept_terms: true, token: true }),
-  });
-  const { session_token } = await r.json();
-  const code = await umbral.codeFor(email);
-  await fetch(`${umbral.base}/api/v1/signup/confirm-email`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${session_token}` },
-    body: JSON.stringify({ code }),
-  });
-}
-
 async function passwordStep(page, lang, email) {
   const w = words[lang];
   await page.goto(`${umbral.base}/login?lang=${lang}`);
@@ -69,7 +53,7 @@ for (const lang of ["es", "en"]) {
     const w = words[lang];
     const s = say[lang];
     const email = `passkey-${lang}@example.com`;
-    await confirmedAccount(email);
+    await apiConfirmed(umbral, email);
     const context = await browser.newContext();
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);

@@ -30,13 +30,17 @@ const SECURITY: SetupPlace = SetupPlace {
     base: "/settings/security",
 };
 
-/// The options of a ceremony as JSON, or the error as the API gives it (a form expired, passkeys
-/// off, a step not reached).
-fn options_answer(ctx: &Ctx, token_ok: bool, made: Result<PasskeyOptions, CoreError>) -> Response {
-    if !token_ok {
-        let e = CoreError::invalid("_form", "request.form_expired");
-        return ApiError::new(e, ctx.locale).into_response();
-    }
+/// The options of a ceremony as JSON once the form's token matched, or the error as the API
+/// gives it (a form expired, passkeys off, a step not reached).
+async fn options_answer(
+    ctx: &Ctx,
+    posted: Posted<NoFields>,
+    make: impl AsyncFnOnce() -> Result<PasskeyOptions, CoreError>,
+) -> Response {
+    let made = match posted.checked() {
+        Ok(_) => make().await,
+        Err(_) => Err(CoreError::invalid("_form", "request.form_expired")),
+    };
     match made {
         Ok(o) => axum::Json(o).into_response(),
         Err(e) => ApiError::new(e, ctx.locale).into_response(),
@@ -49,12 +53,10 @@ pub async fn register_options(
     PageSession(auth): PageSession,
     posted: Posted<NoFields>,
 ) -> Response {
-    let ok = posted.checked().is_ok();
-    let made = match ok {
-        true => state.umbral.start_passkey_registration(&auth).await,
-        false => Err(CoreError::AlreadyDone),
-    };
-    options_answer(&ctx, ok, made)
+    options_answer(&ctx, posted, async || {
+        state.umbral.start_passkey_registration(&auth).await
+    })
+    .await
 }
 
 pub async fn challenge_options(
@@ -63,21 +65,14 @@ pub async fn challenge_options(
     PageSession(auth): PageSession,
     posted: Posted<NoFields>,
 ) -> Response {
-    let ok = posted.checked().is_ok();
-    let made = match ok {
-        true => state.umbral.start_passkey_challenge(&auth).await,
-        false => Err(CoreError::AlreadyDone),
-    };
-    options_answer(&ctx, ok, made)
+    options_answer(&ctx, posted, async || {
+        state.umbral.start_passkey_challenge(&auth).await
+    })
+    .await
 }
 
 pub async fn sign_in_options(State(state): State<AppState>, ctx: Ctx, posted: Posted<NoFields>) -> Response {
-    let ok = posted.checked().is_ok();
-    let made = match ok {
-        true => state.umbral.start_passkey_sign_in().await,
-        false => Err(CoreError::AlreadyDone),
-    };
-    options_answer(&ctx, ok, made)
+    options_answer(&ctx, posted, async || state.umbral.start_passkey_sign_in().await).await
 }
 
 /// The browser's answer, posted with a form.
