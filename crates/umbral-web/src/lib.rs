@@ -66,6 +66,9 @@ pub struct AppState {
     pub templates: Arc<Environment<'static>>,
     /// Limits of the lookups anyone may make (tax ids, postal codes).
     pub lookups: Arc<api::onboarding::LookupLimits>,
+    /// Ceremonies of a sign-in with a passkey, which anyone may start (each is a row for five
+    /// minutes): per client address on each node, far above what a person's page loads need.
+    pub passkey_ceremonies: Arc<api::onboarding::LookupLimits>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             settings: Arc::new(settings),
             templates: Arc::new(templates),
             lookups: Arc::default(),
+            passkey_ceremonies: Arc::new(api::onboarding::LookupLimits::per_minute(600, 600)),
         })
     }
 }

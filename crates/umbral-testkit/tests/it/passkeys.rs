@@ -399,3 +399,21 @@ async fn a_ceremony_started_on_one_node_is_answered_on_another_and_only_once() {
     assert!(body.contains("expired or was already used"), "{body}");
     node.stop().await;
 }
+
+#[tokio::test]
+async fn one_client_cannot_fill_the_ceremonies_table() {
+    let (app, _) = app_with_passkeys().await;
+    let c = app.client();
+    let token = csrf(&app, &c, "/login").await;
+    // Far more than page loads need, then refused for a while (each ceremony is a row).
+    let mut answered = 0;
+    let refused = loop {
+        let (s, o) = options(&app, &c, "/login/passkey/options", &token).await;
+        if s != 200 || answered == 2000 {
+            break (s, o);
+        }
+        answered += 1;
+    };
+    assert_eq!(refused.0, 429, "{}", refused.1);
+    assert!(answered >= 600, "{answered}");
+}

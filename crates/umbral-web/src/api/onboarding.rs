@@ -34,16 +34,20 @@ pub struct LookupLimits {
 impl Default for LookupLimits {
     fn default() -> Self {
         // 60 a minute, in bursts of up to 30: plenty for a person typing.
-        let quota = Quota::per_minute(NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN));
-        Self {
-            by_ip: RateLimiter::keyed(quota),
-        }
+        Self::per_minute(60, 30)
     }
 }
 
 impl LookupLimits {
-    fn check(&self, ip: &str) -> Result<(), CoreError> {
+    pub fn per_minute(per_minute: u32, burst: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+        Self {
+            by_ip: RateLimiter::keyed(quota),
+        }
+    }
+
+    pub(crate) fn check(&self, ip: &str) -> Result<(), CoreError> {
         if self.by_ip.len() > 100_000 {
             self.by_ip.retain_recent();
         }

@@ -72,7 +72,11 @@ pub async fn challenge_options(
 }
 
 pub async fn sign_in_options(State(state): State<AppState>, ctx: Ctx, posted: Posted<NoFields>) -> Response {
-    options_answer(&ctx, posted, async || state.umbral.start_passkey_sign_in().await).await
+    let start = async || {
+        state.passkey_ceremonies.check(&ctx.meta.ip)?;
+        state.umbral.start_passkey_sign_in().await
+    };
+    options_answer(&ctx, posted, start).await
 }
 
 /// The browser's answer, posted with a form.
