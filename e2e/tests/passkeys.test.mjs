@@ -152,3 +152,23 @@ for (const lang of ["es", "en"]) {
     await context.close();
   });
 }
+
+test("without WebAuthn or without JavaScript the passkey buttons stay hidden", async () => {
+  // A browser without WebAuthn: the script finds no PublicKeyCredential.
+  const bare = await browser.newContext();
+  await bare.addInitScript(() => { delete window.PublicKeyCredential; });
+  const page = await bare.newPage();
+  await page.goto(`${umbral.base}/login?lang=en`);
+  await page.getByLabel(words.en.email).waitFor();
+  assert.equal(await page.getByRole("button", { name: say.en.signInWith }).count(), 0);
+  await bare.close();
+  // Without JavaScript: no button either, and the passkey page says why it cannot work.
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const p2 = await noScript.newPage();
+  await p2.goto(`${umbral.base}/login?lang=es`);
+  await p2.getByLabel(words.es.email).waitFor();
+  assert.equal(await p2.getByRole("button", { name: say.es.signInWith }).count(), 0);
+  const html = await (await fetch(`${umbral.base}/login?lang=es`)).text();
+  assert.ok(html.includes('data-passkey-only hidden'), "hidden until the script shows it");
+  await noScript.close();
+});
