@@ -53,6 +53,7 @@ pub fn factor_json(f: &FactorView) -> Value {
         "id": f.id,
         "kind": f.kind.as_str(),
         "phone": f.phone_masked,
+        "name": f.name,
         "created_at": f.created_at,
         "last_used_at": f.last_used_at,
     })

@@ -80,6 +80,8 @@ pub struct SignedIn {
 pub enum FactorKind {
     Totp,
     Sms,
+    /// Added and used in the browser (WebAuthn), on the pages.
+    Passkey,
 }
 
 #[derive(ToSchema)]
@@ -88,6 +90,8 @@ pub struct Factor {
     kind: FactorKind,
     /// Partly hidden.
     phone: Option<String>,
+    /// A passkey's name.
+    name: Option<String>,
     created_at: i64,
     last_used_at: Option<i64>,
 }
@@ -120,7 +124,8 @@ pub struct Me {
 
 #[derive(ToSchema)]
 pub struct Methods {
-    /// The methods this challenge accepts, the usual one first.
+    /// The methods this challenge accepts, the usual one first (`passkey` is answered in the
+    /// browser, on `/login/second-factor`).
     methods: Vec<String>,
     /// Where an email code goes, partly hidden.
     email: Option<String>,
