@@ -199,6 +199,27 @@ mod tests {
     }
 
     #[test]
+    fn ceremonies_last_five_minutes_and_read_back_as_written() {
+        assert_eq!(CEREMONY_TTL_MS, 5 * 60 * 1000);
+        assert_eq!(CEREMONY_TTL_MS, 300_000);
+        for p in [
+            CeremonyPurpose::Register,
+            CeremonyPurpose::SecondFactor,
+            CeremonyPurpose::SignIn,
+        ] {
+            assert_eq!(CeremonyPurpose::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(CeremonyPurpose::SignIn.as_str(), "sign_in");
+        assert_eq!(CeremonyPurpose::parse("login"), None);
+    }
+
+    #[test]
+    fn credential_ids_are_base64url_without_padding() {
+        assert_eq!(credential_id_text(&[0xfb, 0xff]), "-_8");
+        assert_eq!(credential_id_text(b"abc"), "YWJj");
+    }
+
+    #[test]
     fn answers_must_be_whole_and_small() {
         let ok: Result<(String, serde_json::Value), _> = parse_answer(r#"{"ceremony":"c","credential":{}}"#);
         assert_eq!(ok.ok().map(|(c, _)| c).as_deref(), Some("c"));
@@ -212,5 +233,23 @@ mod tests {
         }
         let big = format!(r#"{{"ceremony":"c","credential":"{}"}}"#, "a".repeat(ANSWER_MAX));
         assert!(parse_answer::<serde_json::Value>(&big).is_err());
+        // Exactly the most an answer may weigh (64 KiB) passes; one byte more does not.
+        assert_eq!(ANSWER_MAX, 65_536);
+        let frame = r#"{"ceremony":"c","credential":""}"#.len();
+        let fits = format!(
+            r#"{{"ceremony":"c","credential":"{}"}}"#,
+            "a".repeat(ANSWER_MAX - frame)
+        );
+        assert_eq!(fits.len(), ANSWER_MAX);
+        assert!(parse_answer::<serde_json::Value>(&fits).is_ok());
+        let over = format!(
+            r#"{{"ceremony":"c","credential":"{}"}}"#,
+            "a".repeat(ANSWER_MAX - frame + 1)
+        );
+        assert!(parse_answer::<serde_json::Value>(&over).is_err());
+        // A ceremony id is a token (43 characters); up to 100 are read, no more.
+        let id = |n: usize| format!(r#"{{"ceremony":"{}","credential":{{}}}}"#, "c".repeat(n));
+        assert!(parse_answer::<serde_json::Value>(&id(100)).is_ok());
+        assert!(parse_answer::<serde_json::Value>(&id(101)).is_err());
     }
 }
