@@ -169,6 +169,13 @@ async fn every_form_route_refuses_a_post_without_its_token() {
         ("/settings/organization/sso/verify", &signed),
         ("/staff/identity-providers", &staff),
         ("/staff/identity-providers/x/remove", &staff),
+        ("/two-factor/passkey", &enrolling),
+        ("/settings/security/passkey", &signed),
+        ("/settings/security/factors/x/rename", &signed),
+        ("/login/passkey", &anonymous),
+        ("/passkeys/register/options", &enrolling),
+        ("/login/second-factor/passkey/options", &challenged),
+        ("/login/passkey/options", &anonymous),
     ];
     let outbox_before = app.outbox().await.len();
     let form = [
