@@ -417,3 +417,18 @@ async fn one_client_cannot_fill_the_ceremonies_table() {
     assert_eq!(refused.0, 429, "{}", refused.1);
     assert!(answered >= 600, "{answered}");
 }
+
+#[tokio::test]
+async fn a_server_reached_by_an_ip_address_offers_no_passkeys() {
+    // The test servers' public_url is http://127.0.0.1:<port>.
+    let app = umbral_testkit::spawn_app().await;
+    assert!(app.umbral().passkeys_off().is_some());
+    let c = app.client();
+    let (_, page) = app.get_text(&c, "/login").await;
+    assert!(!page.contains("data-passkey"), "no passkey form");
+    assert!(page.contains("autocomplete=\"username\""));
+    let token = csrf_from(&page);
+    let (s, o) = options(&app, &c, "/login/passkey/options", &token).await;
+    assert_eq!(s, 422, "{o}");
+    assert_eq!(o["error"]["code"], "passkey.unavailable");
+}
