@@ -10,9 +10,11 @@
 //!   umbral-bench passkeys server CPU per sign-in with a passkey alone, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 //!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
+//!   umbral-bench compare  two builds, one benchmark, runs interleaved: each figure's ratio
 
 mod burst;
 mod common;
+mod compare;
 mod me;
 mod oidc;
 mod overload;
@@ -79,6 +81,22 @@ enum What {
         #[arg(long, default_value_t = 4)]
         clients: usize,
     },
+    /// Two builds against each other: the benchmark after `--` (or the rest of the line) run
+    /// alternately with each, on fresh SQLite files; medians, ratio B / A, spreads.
+    Compare {
+        /// The build to compare against (e.g. `main`'s).
+        #[arg(long)]
+        a: PathBuf,
+        /// The build under test.
+        #[arg(long)]
+        b: PathBuf,
+        /// Runs of each.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The benchmark and its options, e.g. `me --requests 5000`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        bench: Vec<String>,
+    },
     /// Server CPU per request of the single sign-on endpoints applications call.
     Oidc {
         #[arg(long, default_value_t = 4_000)]
@@ -140,5 +158,6 @@ async fn main() -> Result<()> {
         } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
         What::Oidc { requests, clients } => oidc::bench_oidc(&cli, *requests, *clients).await,
+        What::Compare { a, b, runs, bench } => compare::compare(&cli, a, b, *runs, bench),
     }
 }
