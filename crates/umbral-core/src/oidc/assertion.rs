@@ -3,6 +3,8 @@
 //! registered; each assertion is good for one request (its `jti` is remembered until it
 //! expires, `flows/oidc/token.rs`).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -35,8 +37,8 @@ pub fn parse_jwks(text: &str) -> Option<JwkSet> {
     if text.len() > MAX_JWKS_LEN {
         return None;
     }
-    let raw: serde_json::Value = serde_json::from_str(text).ok()?;
-    let keys = raw.get("keys")?.as_array()?;
+    let mut raw: serde_json::Value = serde_json::from_str(text).ok()?;
+    let keys = raw.get_mut("keys")?.as_array_mut()?;
     if keys.is_empty() || keys.len() > MAX_KEYS {
         return None;
     }
@@ -44,11 +46,39 @@ pub fn parse_jwks(text: &str) -> Option<JwkSet> {
     if keys.iter().any(private) {
         return None;
     }
+    keys.iter_mut().for_each(full_coordinates);
     let set: JwkSet = serde_json::from_value(raw).ok()?;
     set.keys
         .iter()
         .all(|k| !matches!(k.algorithm, AlgorithmParameters::OctetKey(_)) && DecodingKey::from_jwk(k).is_ok())
         .then_some(set)
+}
+
+/// Some libraries (Authlib among them) write an EC coordinate without its leading zero bytes,
+/// about one key in a hundred, where RFC 7518 asks for the curve's full size; they are put back,
+/// so that such a key verifies like any other instead of failing now and then.
+fn full_coordinates(key: &mut serde_json::Value) {
+    if key.get("kty").and_then(|k| k.as_str()) != Some("EC") {
+        return;
+    }
+    let size = match key.get("crv").and_then(|c| c.as_str()) {
+        Some("P-256") => 32,
+        Some("P-384") => 48,
+        Some("P-521") => 66,
+        _ => return,
+    };
+    for c in ["x", "y"] {
+        if let Some(bytes) = key
+            .get(c)
+            .and_then(|v| v.as_str())
+            .and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())
+            && bytes.len() < size
+        {
+            let mut full = vec![0u8; size - bytes.len()];
+            full.extend_from_slice(&bytes);
+            key[c] = URL_SAFE_NO_PAD.encode(full).into();
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -147,6 +177,30 @@ mod tests {
             c[k] = v.clone();
         }
         c
+    }
+
+    #[test]
+    fn an_ec_key_written_without_a_coordinates_leading_zero_still_verifies() {
+        let aud = ["https://id.example.com/oauth2/token".to_string()];
+        // About one P-256 key in a hundred has a coordinate that starts with a zero byte.
+        let (key, mut jwk) = (0..5000)
+            .map(|_| client_key(KeyAlg::Es256, "c1"))
+            .map(|(key, set)| (key, serde_json::to_value(&set.keys[0]).unwrap()))
+            .find(|(_, jwk)| {
+                ["x", "y"]
+                    .iter()
+                    .any(|c| URL_SAFE_NO_PAD.decode(jwk[*c].as_str().unwrap()).unwrap()[0] == 0)
+            })
+            .unwrap();
+        for c in ["x", "y"] {
+            let bytes = URL_SAFE_NO_PAD.decode(jwk[c].as_str().unwrap()).unwrap();
+            let short: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+            jwk[c] = URL_SAFE_NO_PAD.encode(short).into();
+        }
+        let text = json!({"keys": [jwk]}).to_string();
+        let set = parse_jwks(&text).expect("parsed with its coordinates made whole");
+        let signed = sign(&key, claims(json!({})));
+        assert!(verify(&signed, "app", &set, &aud, NOW).is_ok());
     }
 
     #[test]

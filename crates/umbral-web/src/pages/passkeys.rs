@@ -19,16 +19,12 @@ use umbral_core::flows::passkeys::PasskeyOptions;
 use umbral_core::flows::session::Authenticated;
 
 use super::form::{NoFields, Posted};
-use super::two_factor::{SetupPlace, enrolled, enrolling};
+use super::settings::SECURITY;
+use super::two_factor::{ONBOARDING, SetupPlace, enrolled, enrolling};
 use super::{FormPage, PageSession};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Ctx;
-
-const ONBOARDING: SetupPlace = SetupPlace { base: "/two-factor" };
-const SECURITY: SetupPlace = SetupPlace {
-    base: "/settings/security",
-};
 
 /// The options of a ceremony as JSON once the form's token matched, or the error as the API
 /// gives it (a form expired, passkeys off, a step not reached).

@@ -42,7 +42,7 @@ const NOTICES: &[&str] = &[
 /// The fields of the password form, in page order.
 const PASSWORD_FORM: &[&str] = &["_form", "current_password", "password"];
 
-const SECURITY: SetupPlace = SetupPlace {
+pub(crate) const SECURITY: SetupPlace = SetupPlace {
     base: "/settings/security",
 };
 

@@ -41,7 +41,7 @@ impl SetupPlace {
     }
 }
 
-const ONBOARDING: SetupPlace = SetupPlace { base: "/two-factor" };
+pub(crate) const ONBOARDING: SetupPlace = SetupPlace { base: "/two-factor" };
 
 fn app_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
     FormPage::new(state, ctx, "two_factor_app.html", &["_form", "code"])
