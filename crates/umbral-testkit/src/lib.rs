@@ -446,6 +446,44 @@ impl TestApp {
         c
     }
 
+    /// Two admin API keys: one staff-wide, and one of the organization of a new owner
+    /// `owner@example.com`.
+    pub async fn admin_keys(&self) -> (String, String) {
+        use umbral_core::staff::ApiScope;
+        let (_, staff) = self
+            .umbral()
+            .create_api_key("tools", ApiScope::Staff)
+            .await
+            .expect("staff key");
+        let _owner = self.signed_up("owner@example.com").await;
+        let org = self.org_of("owner@example.com").await;
+        let (_, org_key) = self
+            .umbral()
+            .create_api_key("org tools", ApiScope::Organization(org))
+            .await
+            .expect("org key");
+        (staff, org_key)
+    }
+
+    /// An admin API call with `key`: its status and JSON body (`null` when none).
+    pub async fn admin_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut r = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(key);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("admin call");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
     /// Signs in through the API with a new client, passing the second factor when asked.
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let c = self.client();

@@ -50,6 +50,19 @@ fn refused(code: &'static str) -> CoreError {
     CoreError::invalid("passkey", code)
 }
 
+/// The library's state of a ceremony found, if it is of `purpose` and was started by `session`;
+/// anything else reads as expired.
+fn state_of<T: DeserializeOwned>(
+    found: Option<Ceremony>,
+    purpose: CeremonyPurpose,
+    session: Option<&SessionId>,
+) -> Result<T, CoreError> {
+    found
+        .filter(|c| c.purpose == purpose && c.session_id_hash.as_ref() == session)
+        .and_then(|c| serde_json::from_str(&c.state).ok())
+        .ok_or_else(|| refused("passkey.expired"))
+}
+
 fn internal(e: impl std::fmt::Display) -> CoreError {
     CoreError::Internal(format!("passkey: {e}"))
 }
@@ -102,10 +115,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         let taken = self
             .store
             .take_ceremony(&secrets::hash_token(token), self.now())
-            .await?
-            .filter(|c| c.purpose == purpose && c.session_id_hash.as_ref() == session)
-            .ok_or_else(|| refused("passkey.expired"))?;
-        serde_json::from_str(&taken.state).map_err(|_| refused("passkey.expired"))
+            .await?;
+        state_of(taken, purpose, session)
     }
 
     /// A ceremony of `purpose` started by `session`, read, not taken: the answer is checked
@@ -117,14 +128,8 @@ impl<S: ?Sized + Store> Umbral<S> {
         session: Option<&SessionId>,
     ) -> Result<(String, T), CoreError> {
         let id_hash = secrets::hash_token(token);
-        let found = self
-            .store
-            .ceremony(&id_hash, self.now())
-            .await?
-            .filter(|c| c.purpose == purpose && c.session_id_hash.as_ref() == session)
-            .ok_or_else(|| refused("passkey.expired"))?;
-        let state = serde_json::from_str(&found.state).map_err(|_| refused("passkey.expired"))?;
-        Ok((id_hash, state))
+        let found = self.store.ceremony(&id_hash, self.now()).await?;
+        Ok((id_hash, state_of(found, purpose, session)?))
     }
 
     /// A refused answer spends its ceremony all the same: it never serves twice.

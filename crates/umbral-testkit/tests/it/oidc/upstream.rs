@@ -549,29 +549,10 @@ async fn an_unknown_or_unreachable_provider_is_a_clear_error() {
 /// organization's key may not; those of the settings file are listed, never changed.
 #[tokio::test]
 async fn the_admin_api_manages_providers() {
-    use umbral_testkit::umbral_core::staff::ApiScope;
     let (idp, app) = pair().await;
-    let (_, key) = app
-        .umbral()
-        .create_api_key("tools", ApiScope::Staff)
-        .await
-        .unwrap();
-    let _owner = app.signed_up("owner@example.com").await;
-    let org = app.org_of("owner@example.com").await;
-    let (_, org_key) = app
-        .umbral()
-        .create_api_key("org tools", ApiScope::Organization(org))
-        .await
-        .unwrap();
-    let c = reqwest::Client::new();
+    let (key, org_key) = app.admin_keys().await;
     let call = async |method: reqwest::Method, path: &str, key: &str, body: Option<Value>| {
-        let mut r = c.request(method, app.url(path)).bearer_auth(key);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        let r = r.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        app.admin_call(method, path, key, body).await
     };
     let path = "/api/v1/admin/identity-providers";
     assert_eq!(call(reqwest::Method::GET, path, &org_key, None).await.0, 403);
