@@ -1,7 +1,8 @@
 // Passkeys in Chromium with its DevTools virtual authenticator (CTAP2, resident keys, user
 // verification): one added at the two-factor step after sign-up, the sign-in from the email
 // field's autofill and with the button, the passkey as the second factor after the password, a
-// refused user verification, renaming and removing it from Security. In Spanish and English.
+// refused user verification, renaming and removing it from Security. In Spanish, Portuguese
+// (Brazil) and English.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startUmbral, launch, words, PASSWORD, shoot, apiConfirmed, apiOnboard, readQr, totpNow } from "./helpers.mjs";
@@ -24,6 +25,13 @@ const say = {
     notVerified: /debe comprobar que eres tú|No se usó la llave de acceso/, rename: "Cambiar nombre",
     saveName: "Guardar nombre", renamed: "Se cambió el nombre de la llave de acceso.", remove: "Quitar",
     removeConfirm: "Quitarlo", lastRule: "No puedes quitar tu único método", addApp: "Agregar una aplicación de autenticación",
+  },
+  "pt-BR": {
+    passkey: "Chave de acesso", addTitle: "Adicionar uma chave de acesso", create: "Criar uma chave de acesso",
+    signInWith: "Entrar com uma chave de acesso", use: "Usar minha chave de acesso",
+    notVerified: /precisa confirmar que é você|A chave de acesso não foi usada/, rename: "Renomear",
+    saveName: "Salvar nome", renamed: "A chave de acesso foi renomeada.", remove: "Remover",
+    removeConfirm: "Remover", lastRule: "Você não pode remover seu único método", addApp: "Adicionar um aplicativo autenticador",
   },
   en: {
     passkey: "Passkey", addTitle: "Add a passkey", create: "Create a passkey",
@@ -48,7 +56,7 @@ async function signOut(page, lang) {
   await page.waitForURL("**/login**");
 }
 
-for (const lang of ["es", "en"]) {
+for (const lang of ["es", "pt-BR", "en"]) {
   test(`a passkey from sign-up to removal (${lang})`, async () => {
     const w = words[lang];
     const s = say[lang];
