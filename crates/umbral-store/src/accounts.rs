@@ -167,7 +167,7 @@ impl AccountStore for SqlStore {
         crate::outbox::insert_outbox(&mut tx, self.outbox_key(), message).await?;
         crate::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(())
     }
 
@@ -179,7 +179,7 @@ impl AccountStore for SqlStore {
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(())
     }
 
@@ -205,7 +205,7 @@ impl AccountStore for SqlStore {
             .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(())
     }
 
@@ -243,7 +243,7 @@ impl AccountStore for SqlStore {
         insert_outbox(&mut tx, self.outbox_key(), &p.message).await?;
         insert_audit(&mut tx, &p.audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(p.user_id.as_str());
+        self.user_changed(p.user_id.as_str()).await;
         Ok(true)
     }
 
@@ -275,7 +275,7 @@ impl AccountStore for SqlStore {
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(ids.len() as u64)
     }
 }

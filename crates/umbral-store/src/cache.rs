@@ -1,11 +1,14 @@
-//! An in-process cache of session lookups, used on SQLite only.
+//! An in-process cache of session lookups.
 //!
-//! Every authenticated request reads its session; on SQLite that read costs a hop to sqlx's
-//! connection thread and back, several times the rest of the request. An embedded SQLite database
-//! has one server process, so the store sees every change to a session, its user and their
-//! organization, and drops the affected entries. Entries also expire after a short time, which
-//! bounds how long a change made by another process (an admin command) can go unseen.
-//! PostgreSQL deployments may run several nodes and never use this cache. See ADR 0004.
+//! Every authenticated request reads its session; that read costs a hop to sqlx's connection
+//! thread on SQLite, a round trip on PostgreSQL, several times the rest of the request. The store
+//! sees every change to a session, its user and their organization, and drops the affected
+//! entries. Entries also expire after a short time, which bounds how long a change made by
+//! another process (an admin command on a SQLite file) can go unseen. See ADR 0004.
+//!
+//! On PostgreSQL the other nodes' changes arrive through `cluster.rs` (ADR 0015), and the cache
+//! answers only while its lease holds: a node that lost touch with the others serves nothing
+//! from memory, and starts empty when it gets the lease back.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,8 +18,10 @@ use umbral_core::clock::UnixMillis;
 use umbral_core::ports::SessionContext;
 use umbral_core::types::UserId;
 
-/// Entries older than this are read again from the database.
-const TTL: Duration = Duration::from_secs(2);
+/// Entries older than this (counted from the start of the read that filled them) are read again
+/// from the database. A node that changes something and cannot hear every other node confirm it
+/// waits this long before it answers (`cluster.rs`).
+pub(crate) const TTL: Duration = Duration::from_secs(2);
 /// Past this many entries the cache starts over (a cheap bound on memory).
 const MAX_ENTRIES: usize = 100_000;
 
@@ -29,6 +34,8 @@ struct Inner {
     global_gen: u64,
     /// Counts every invalidation, so that a read that overlapped one is not stored.
     changes: u64,
+    /// `None`: always usable (one process). `Some(until)`: usable before `until` only.
+    lease: Option<Option<Instant>>,
 }
 
 #[derive(Default)]
@@ -36,44 +43,90 @@ pub(crate) struct SessionCache {
     inner: Mutex<Inner>,
 }
 
+/// What [`SessionCache::begin`] saw; pass it to [`SessionCache::put`].
+#[derive(Clone, Copy)]
+pub(crate) struct Began {
+    changes: u64,
+    at: Instant,
+}
+
 impl Inner {
     fn gen_of(&self, user_id: Option<&str>) -> u64 {
         self.global_gen + user_id.and_then(|u| self.user_gen.get(u)).copied().unwrap_or(0)
     }
+
+    fn usable(&self, now: Instant) -> bool {
+        match self.lease {
+            None => true,
+            Some(until) => until.is_some_and(|u| now < u),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.changes += 1;
+        self.global_gen += 1;
+        self.entries.clear();
+    }
 }
 
 impl SessionCache {
+    /// A cache that answers only while [`SessionCache::renewed`] keeps its lease.
+    pub(crate) fn leased() -> Self {
+        let c = Self::default();
+        c.lock().lease = Some(None);
+        c
+    }
+
+    /// The lease holds until `until`. When it had lapsed, changes may have gone unheard: the
+    /// cache starts empty.
+    pub(crate) fn renewed(&self, until: Instant) {
+        let mut inner = self.lock();
+        if !inner.usable(Instant::now()) {
+            inner.clear();
+        }
+        if inner.lease.is_some() {
+            inner.lease = Some(Some(until));
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn get(&self, id_hash: &str) -> Option<SessionContext> {
         let inner = self.lock();
+        let now = Instant::now();
+        if !inner.usable(now) {
+            return None;
+        }
         let (ctx, generation, at) = inner.entries.get(id_hash)?;
-        let fresh = at.elapsed() < TTL
+        let fresh = now.duration_since(*at) < TTL
             && *generation == inner.gen_of(ctx.session.user_id.as_ref().map(UserId::as_str));
         fresh.then(|| ctx.clone())
     }
 
     /// Call before reading from the database; pass the result to [`SessionCache::put`].
-    pub(crate) fn begin(&self) -> u64 {
-        self.lock().changes
+    pub(crate) fn begin(&self) -> Began {
+        Began {
+            changes: self.lock().changes,
+            at: Instant::now(),
+        }
     }
 
-    /// Stores what was read, unless something changed while it was being read (it may be stale).
-    pub(crate) fn put(&self, ctx: &SessionContext, began: u64) {
+    /// Stores what was read, unless something changed while it was being read (it may be stale)
+    /// or the lease does not hold.
+    pub(crate) fn put(&self, ctx: &SessionContext, began: Began) {
         let mut inner = self.lock();
-        if inner.changes != began {
+        if inner.changes != began.changes || !inner.usable(Instant::now()) {
             return;
         }
         if inner.entries.len() >= MAX_ENTRIES {
             inner.entries.clear();
         }
         let generation = inner.gen_of(ctx.session.user_id.as_ref().map(UserId::as_str));
-        inner.entries.insert(
-            ctx.session.id_hash.0.clone(),
-            (ctx.clone(), generation, Instant::now()),
-        );
+        inner
+            .entries
+            .insert(ctx.session.id_hash.0.clone(), (ctx.clone(), generation, began.at));
     }
 
     pub(crate) fn user_changed(&self, user_id: &str) {
@@ -83,10 +136,7 @@ impl SessionCache {
     }
 
     pub(crate) fn everything_changed(&self) {
-        let mut inner = self.lock();
-        inner.changes += 1;
-        inner.global_gen += 1;
-        inner.entries.clear();
+        self.lock().clear();
     }
 
     pub(crate) fn session_ended(&self, id_hash: &str) {
@@ -148,6 +198,37 @@ mod tests {
         let c = SessionCache::default();
         let began = c.begin();
         c.session_ended("a"); // committed while the read was under way
+        c.put(&ctx("a", "u1"), began);
+        assert!(c.get("a").is_none());
+    }
+
+    #[test]
+    fn a_leased_cache_answers_only_while_its_lease_holds_and_starts_empty_after_a_lapse() {
+        let c = SessionCache::leased();
+        c.put(&ctx("a", "u1"), c.begin());
+        assert!(c.get("a").is_none(), "no lease yet: nothing stored");
+        c.renewed(Instant::now() + Duration::from_secs(5));
+        c.put(&ctx("a", "u1"), c.begin());
+        assert!(c.get("a").is_some());
+        c.renewed(Instant::now() + Duration::from_secs(5));
+        assert!(c.get("a").is_some(), "a renewal in time keeps the entries");
+        c.renewed(Instant::now() - Duration::from_millis(1));
+        assert!(c.get("a").is_none(), "a lapsed lease answers nothing");
+        let began = c.begin();
+        c.renewed(Instant::now() + Duration::from_secs(5));
+        assert!(c.get("a").is_none(), "after a lapse the cache starts empty");
+        c.put(&ctx("a", "u1"), began);
+        assert!(
+            c.get("a").is_none(),
+            "a read begun before the lapse ended is not stored"
+        );
+    }
+
+    #[test]
+    fn an_entry_ages_from_the_start_of_its_read() {
+        let c = SessionCache::default();
+        let mut began = c.begin();
+        began.at -= TTL;
         c.put(&ctx("a", "u1"), began);
         assert!(c.get("a").is_none());
     }

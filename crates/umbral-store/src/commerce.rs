@@ -239,7 +239,7 @@ impl CommerceStore for SqlStore {
         .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(true)
     }
 
@@ -341,7 +341,7 @@ impl CommerceStore for SqlStore {
             .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(true)
     }
 
@@ -378,7 +378,7 @@ impl CommerceStore for SqlStore {
             .execute(&mut *self.write.get().await?)
             .await
             .map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(())
     }
 }

@@ -339,7 +339,7 @@ impl FactorStore for SqlStore {
         .await?;
         insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(c.user_id.as_str());
+        self.user_changed(c.user_id.as_str()).await;
         Ok(true)
     }
 
@@ -385,7 +385,7 @@ impl FactorStore for SqlStore {
         }
         insert_audits(&mut tx, &p.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(p.user_id.as_str());
+        self.user_changed(p.user_id.as_str()).await;
         Ok(true)
     }
 
@@ -411,7 +411,7 @@ impl FactorStore for SqlStore {
         security_changed(&mut tx, user_id.as_str(), Some(mfa_enabled_after), audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 
@@ -428,7 +428,7 @@ impl FactorStore for SqlStore {
         security_changed(&mut tx, user_id.as_str(), None, now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(())
     }
 
@@ -459,7 +459,7 @@ impl FactorStore for SqlStore {
         revoke_user_sessions(&mut tx, user_id.as_str(), now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 mod accounts;
 mod audit;
 mod cache;
+mod cluster;
 mod codes;
 mod commerce;
 mod conn;
@@ -42,6 +43,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{Store, StoreError, StoreResult};
 
+pub use cluster::LISTENER_NAME as CACHE_LISTENER_NAME;
 pub use migrations::{migration_versions, migrator};
 pub use postal::{ImportError, ImportReport, PostalLevel, PostalRow};
 
@@ -57,8 +59,10 @@ pub struct SqlStore {
     read: Arc<conn::Conns>,
     write: Arc<conn::Conns>,
     backend: Backend,
-    /// Session lookups kept in memory; SQLite only (one server process), see `cache.rs`.
+    /// Session lookups kept in memory, see `cache.rs`.
     cache: Option<Arc<cache::SessionCache>>,
+    /// On PostgreSQL: the other nodes, told of every change that reaches their caches.
+    cluster: Option<Arc<cluster::Cluster>>,
     /// Seals what a pending message says (codes, link tokens) while it waits in the outbox.
     outbox_key: Option<umbral_core::secrets::SecretKey>,
 }
@@ -152,6 +156,7 @@ impl SqlStore {
                     write: Arc::new(write),
                     backend,
                     cache: Some(Arc::default()),
+                    cluster: None,
                     outbox_key: None,
                 })
             }
@@ -166,11 +171,14 @@ impl SqlStore {
                     .connect(url)
                     .await
                     .map_err(db)?;
+                let cache = Arc::new(cache::SessionCache::leased());
+                let cluster = cluster::Cluster::start(url, pool.clone(), Arc::clone(&cache)).await?;
                 Ok(Self {
                     read: Arc::new(conn::Conns::Pool(pool.clone())),
                     write: Arc::new(conn::Conns::Pool(pool)),
                     backend,
-                    cache: None,
+                    cache: Some(cache),
+                    cluster: Some(cluster),
                     outbox_key: None,
                 })
             }
@@ -186,25 +194,51 @@ impl SqlStore {
             .map_err(|e| StoreError::Backend(e.to_string()))
     }
 
+    /// Lets this store answer session lookups from memory on PostgreSQL too, as one of the
+    /// nodes that confirm each other's changes (ADR 0015); a server calls it once migrated.
+    /// Commands that run and exit do not: their changes still reach the servers' caches.
+    /// On SQLite the cache is always on (one process, ADR 0004).
+    pub async fn serve_from_cache(&self) -> Result<(), StoreError> {
+        match &self.cluster {
+            Some(c) => c.serve_from_cache().await,
+            None => Ok(()),
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Something about this user's sessions, account or organization changed.
-    pub(crate) fn user_changed(&self, user_id: &str) {
-        if let Some(c) = &self.cache {
-            c.user_changed(user_id);
-        }
+    /// Something about this user's sessions, account or organization changed (committed).
+    pub(crate) async fn user_changed(&self, user_id: &str) {
+        self.changed(cluster::Change::User(user_id)).await;
     }
 
-    /// A change that may reach any user.
-    pub(crate) fn everything_changed(&self) {
+    /// A change that may reach any user (committed).
+    pub(crate) async fn everything_changed(&self) {
+        self.changed(cluster::Change::Everything).await;
+    }
+
+    /// A session ended (committed).
+    pub(crate) async fn session_ended(&self, id_hash: &str) {
+        self.changed(cluster::Change::Session(id_hash)).await;
+    }
+
+    /// Drops what a committed change reaches from this node's cache, then from the others'
+    /// (returning once they confirmed it, ADR 0015).
+    async fn changed(&self, change: cluster::Change<'_>) {
         if let Some(c) = &self.cache {
-            c.everything_changed();
+            change.apply(c);
+        }
+        if let Some(c) = &self.cluster {
+            c.broadcast(&change).await;
         }
     }
 
     pub async fn close(&self) {
+        if let Some(c) = &self.cluster {
+            c.stop().await;
+        }
         self.read.close().await;
         self.write.close().await;
     }

@@ -53,6 +53,11 @@ const MIGRATIONS: &[Source] = &[
         include_str!("../migrations/0013_identity_providers.sql"),
     ),
     (14, "passkeys", include_str!("../migrations/0014_passkeys.sql")),
+    (
+        15,
+        "cache_nodes",
+        include_str!("../migrations/0015_cache_nodes.sql"),
+    ),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

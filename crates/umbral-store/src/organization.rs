@@ -124,7 +124,7 @@ impl OrganizationStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 
@@ -157,7 +157,7 @@ impl OrganizationStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 
@@ -193,7 +193,7 @@ impl OrganizationStore for SqlStore {
         revoke_user_sessions(&mut tx, user_id.as_str(), audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 
@@ -243,7 +243,7 @@ impl OrganizationStore for SqlStore {
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         // Every member's next step and trusted devices may change.
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(true)
     }
 
@@ -414,7 +414,7 @@ impl OrganizationStore for SqlStore {
         insert_audit(&mut tx, &event).await?;
         tx.commit().await.map_err(db)?;
         // The user's organization, its policies and next step change.
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(JoinOutcome::Joined)
     }
 

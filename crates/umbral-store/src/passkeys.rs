@@ -150,7 +150,7 @@ impl PasskeyStore for SqlStore {
         push_audits(&mut script, &s.audit.iter().collect::<Vec<_>>());
         script.run_in(&mut tx).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(s.user_id.as_str());
+        self.user_changed(s.user_id.as_str()).await;
         Ok(true)
     }
 
@@ -178,7 +178,7 @@ impl PasskeyStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 }

@@ -139,7 +139,7 @@ impl RecoveryStore for SqlStore {
         crate::sessions::insert_session(&mut tx, session).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 
@@ -223,7 +223,7 @@ impl RecoveryStore for SqlStore {
         .map_err(db)?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(true)
     }
 }

@@ -158,7 +158,7 @@ impl SessionStore for SqlStore {
         }
         script.run(&self.write).await?;
         if let Some(user_id) = ending {
-            self.user_changed(user_id.as_str());
+            self.user_changed(user_id.as_str()).await;
         }
         Ok(())
     }
@@ -248,9 +248,7 @@ impl SessionStore for SqlStore {
             insert_audit(&mut tx, e).await?;
         }
         tx.commit().await.map_err(db)?;
-        if let Some(c) = &self.cache {
-            c.session_ended(id_hash.as_str());
-        }
+        self.session_ended(id_hash.as_str()).await;
         Ok(())
     }
 

@@ -249,7 +249,7 @@ impl FactorResetStore for SqlStore {
         insert_audits(&mut tx, &audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         if approve {
-            self.user_changed(&r.user_id);
+            self.user_changed(&r.user_id).await;
         }
         Ok(true)
     }
@@ -277,7 +277,7 @@ impl PolicyStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         // Every member's next step may change.
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(n == 1)
     }
 
@@ -317,7 +317,7 @@ impl PolicyStore for SqlStore {
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(())
     }
 
@@ -340,7 +340,7 @@ impl PolicyStore for SqlStore {
             insert_audit(&mut tx, audit).await?;
         }
         tx.commit().await.map_err(db)?;
-        self.everything_changed();
+        self.everything_changed().await;
         Ok(n == 1)
     }
 }
@@ -410,7 +410,7 @@ impl DirectoryStore for SqlStore {
         let n = revoke_user_sessions(&mut tx, user_id.as_str(), now).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user_id.as_str());
+        self.user_changed(user_id.as_str()).await;
         Ok(n)
     }
 }

@@ -224,7 +224,7 @@ impl UpstreamStore for SqlStore {
         insert_identity(&mut tx, i).await?;
         end_others_with(&mut tx, i.user_id.as_str(), keep.as_str(), now, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(i.user_id.as_str());
+        self.user_changed(i.user_id.as_str()).await;
         Ok(())
     }
 
@@ -250,7 +250,7 @@ impl UpstreamStore for SqlStore {
         }
         end_others_with(&mut tx, user.as_str(), keep.as_str(), now, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user.as_str());
+        self.user_changed(user.as_str()).await;
         Ok(true)
     }
 
@@ -282,7 +282,7 @@ impl UpstreamStore for SqlStore {
         insert_audits(&mut tx, &s.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         if let Some(old) = &s.discard {
-            self.user_changed(old.as_str());
+            self.user_changed(old.as_str()).await;
         }
         Ok(())
     }
@@ -318,7 +318,7 @@ impl UpstreamStore for SqlStore {
         insert_identity(&mut tx, identity).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        self.user_changed(user);
+        self.user_changed(user).await;
         Ok(true)
     }
 

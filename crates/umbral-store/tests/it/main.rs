@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cache;
 mod commerce;
 mod conformance;
 mod factors;
@@ -38,6 +39,7 @@ where
             .migrate()
             .await
             .unwrap_or_else(|e| panic!("{name}: migrate: {e}"));
+        store.serve_from_cache().await.unwrap();
         f(name, db.url.clone(), store.clone()).await;
         store.close().await;
         drop(db);

@@ -196,3 +196,93 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
     drop(db);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Each node keeps sessions in memory (ADR 0015); a sign-out or a sign-in on A, once A answered,
+/// is seen by B's very next request, round after round.
+#[tokio::test]
+async fn the_other_node_never_serves_a_stale_session() {
+    let Some(admin) = postgres_admin_url() else { return };
+    let db = TestDatabase::postgres(&admin).await;
+    let dir = temp_dir("exact");
+    let env = [("UMBRAL_TWO_FACTOR_POLICY", "optional")];
+    let (mut a, mut b) = tokio::join!(serve(&dir, &db.url, &env, true), serve(&dir, &db.url, &env, true));
+    let c = reqwest::Client::new();
+    let email = "exact@example.com";
+    let r: Value = c
+        .post(format!("{}/api/v1/signup", a.base))
+        .json(&signup_body(email))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["session_token"].as_str().unwrap().to_string();
+    let code = code_from_outbox(&a.base, email).await;
+    let r = c
+        .post(format!("{}/api/v1/signup/confirm-email", a.base))
+        .bearer_auth(&token)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The account has not described its company yet: a live session gets "finish the current
+    // step first" (403), an ended one 401.
+    const LIVE: u16 = 403;
+    let me = |node: &str, token: &str| c.get(format!("{node}/api/v1/me")).bearer_auth(token).send();
+    let login = || async {
+        let r: Value = c
+            .post(format!("{}/api/v1/login", a.base))
+            .json(&json!({"email": email, "password": PASSWORD, "token": true}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["session_token"].as_str().unwrap().to_string()
+    };
+    let mut token = login().await;
+    for round in 0..10 {
+        // B serves the session from memory ...
+        for _ in 0..3 {
+            assert_eq!(me(&b.base, &token).await.unwrap().status(), LIVE);
+        }
+        // ... until a sign-in on A ends it.
+        let next = login().await;
+        let r = me(&b.base, &token).await.unwrap();
+        assert_eq!(
+            r.status(),
+            401,
+            "round {round}: B served a session ended by a sign-in on A"
+        );
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["error"]["code"],
+            "auth.session_signed_in_elsewhere"
+        );
+        for _ in 0..3 {
+            assert_eq!(me(&b.base, &next).await.unwrap().status(), LIVE);
+        }
+        let r = c
+            .post(format!("{}/api/v1/logout", a.base))
+            .bearer_auth(&next)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        assert_eq!(
+            me(&b.base, &next).await.unwrap().status(),
+            401,
+            "round {round}: B served a session signed out on A"
+        );
+        token = login().await;
+    }
+
+    a.child.start_kill().unwrap();
+    b.child.start_kill().unwrap();
+    let _ = a.child.wait().await;
+    let _ = b.child.wait().await;
+    drop(db);
+    std::fs::remove_dir_all(dir).unwrap();
+}
