@@ -10,6 +10,7 @@
 //!   umbral-bench passkeys server CPU per sign-in with a passkey alone, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 //!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
+//!   umbral-bench seed     a million users (or --users N) in bulk, for the growth benchmarks
 //!   umbral-bench compare  two builds, one benchmark, runs interleaved: each figure's ratio
 
 mod burst;
@@ -21,6 +22,7 @@ mod overload;
 mod passkeys;
 mod postal;
 mod raw;
+mod seed;
 mod signin;
 mod totp;
 
@@ -97,6 +99,12 @@ enum What {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         bench: Vec<String>,
     },
+    /// Fills `--database-url` in bulk: users, organizations, factors, sessions, audit events
+    /// and refresh tokens in realistic proportions, with progress.
+    Seed {
+        #[arg(long, default_value_t = 1_000_000)]
+        users: u64,
+    },
     /// Server CPU per request of the single sign-on endpoints applications call.
     Oidc {
         #[arg(long, default_value_t = 4_000)]
@@ -158,6 +166,7 @@ async fn main() -> Result<()> {
         } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
         What::Oidc { requests, clients } => oidc::bench_oidc(&cli, *requests, *clients).await,
+        What::Seed { users } => seed::seed(&cli, *users).await,
         What::Compare { a, b, runs, bench } => compare::compare(&cli, a, b, *runs, bench),
     }
 }

@@ -36,6 +36,9 @@ struct Inner {
     changes: u64,
     /// `None`: always usable (one process). `Some(until)`: usable before `until` only.
     lease: Option<Option<Instant>>,
+    /// Whether an application's grant was revoked (until when), read on every use of its
+    /// access tokens (userinfo, introspection).
+    grants: HashMap<String, (Option<i64>, Instant)>,
 }
 
 #[derive(Default)]
@@ -66,6 +69,7 @@ impl Inner {
         self.changes += 1;
         self.global_gen += 1;
         self.entries.clear();
+        self.grants.clear();
     }
 }
 
@@ -143,6 +147,34 @@ impl SessionCache {
         let mut inner = self.lock();
         inner.changes += 1;
         inner.entries.remove(id_hash);
+    }
+
+    /// What is known of a grant's revocation: `Some(None)` not revoked, `Some(Some(until))`.
+    pub(crate) fn grant(&self, grant_id: &str) -> Option<Option<i64>> {
+        let inner = self.lock();
+        let now = Instant::now();
+        if !inner.usable(now) {
+            return None;
+        }
+        let (until, at) = inner.grants.get(grant_id)?;
+        (now.duration_since(*at) < TTL).then_some(*until)
+    }
+
+    pub(crate) fn put_grant(&self, grant_id: &str, until: Option<i64>, began: Began) {
+        let mut inner = self.lock();
+        if inner.changes != began.changes || !inner.usable(Instant::now()) {
+            return;
+        }
+        if inner.grants.len() >= MAX_ENTRIES {
+            inner.grants.clear();
+        }
+        inner.grants.insert(grant_id.to_string(), (until, began.at));
+    }
+
+    pub(crate) fn grant_changed(&self, grant_id: &str) {
+        let mut inner = self.lock();
+        inner.changes += 1;
+        inner.grants.remove(grant_id);
     }
 
     pub(crate) fn touched(&self, id_hash: &str, now: UnixMillis) {
@@ -231,6 +263,28 @@ mod tests {
         began.at -= TTL;
         c.put(&ctx("a", "u1"), began);
         assert!(c.get("a").is_none());
+    }
+
+    #[test]
+    fn a_grant_is_remembered_until_it_changes() {
+        let c = SessionCache::default();
+        let began = c.begin();
+        c.put_grant("g", None, began);
+        assert_eq!(c.grant("g"), Some(None));
+        c.grant_changed("g");
+        assert_eq!(c.grant("g"), None);
+        let began = c.begin();
+        c.grant_changed("other");
+        c.put_grant("g", None, began);
+        assert_eq!(
+            c.grant("g"),
+            None,
+            "a read that overlapped a revocation is not kept"
+        );
+        c.put_grant("g", Some(5), c.begin());
+        assert_eq!(c.grant("g"), Some(Some(5)));
+        c.everything_changed();
+        assert_eq!(c.grant("g"), None);
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub const LISTENER_NAME: &str = "umbral-cache-listener";
 pub(crate) enum Change<'a> {
     User(&'a str),
     Session(&'a str),
+    /// An application's grant revoked (its access tokens refused).
+    Grant(&'a str),
     Everything,
 }
 
@@ -46,6 +48,7 @@ impl Change<'_> {
         match self {
             Change::User(u) => cache.user_changed(u),
             Change::Session(s) => cache.session_ended(s),
+            Change::Grant(g) => cache.grant_changed(g),
             Change::Everything => cache.everything_changed(),
         }
     }
@@ -54,6 +57,7 @@ impl Change<'_> {
         match self {
             Change::User(u) => format!("u {u}"),
             Change::Session(s) => format!("s {s}"),
+            Change::Grant(g) => format!("g {g}"),
             Change::Everything => "a -".to_string(),
         }
     }
@@ -62,6 +66,7 @@ impl Change<'_> {
         match kind {
             "u" => Some(Change::User(key)),
             "s" => Some(Change::Session(key)),
+            "g" => Some(Change::Grant(key)),
             "a" => Some(Change::Everything),
             _ => None,
         }

@@ -224,6 +224,11 @@ impl SqlStore {
         self.changed(cluster::Change::Session(id_hash)).await;
     }
 
+    /// An application's grant was revoked (committed).
+    pub(crate) async fn grant_changed(&self, grant_id: &str) {
+        self.changed(cluster::Change::Grant(grant_id)).await;
+    }
+
     /// Drops what a committed change reaches from this node's cache, then from the others'
     /// (returning once they confirmed it, ADR 0015).
     async fn changed(&self, change: cluster::Change<'_>) {

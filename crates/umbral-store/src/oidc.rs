@@ -531,26 +531,55 @@ impl OidcStore for SqlStore {
             )
             .arg(grant_id)
             .arg(until);
-        script.run(&self.write).await
+        script.run(&self.write).await?;
+        self.grant_changed(grant_id).await;
+        Ok(())
     }
 
     async fn grant_revoked(&self, grant_id: &str, now: UnixMillis) -> StoreResult<bool> {
+        // Read on every use of an access token: kept in memory like sessions (ADR 0015).
+        let began = match &self.cache {
+            Some(c) => match c.grant(grant_id) {
+                Some(until) => return Ok(until.is_some_and(|u| u >= now)),
+                None => Some(c.begin()),
+            },
+            None => None,
+        };
         let sql = "SELECT expires_at FROM oidc_revoked_grants WHERE grant_id = $1";
         let until = read_one(&self.read, sql, grant_id, |r| expires_at(r), expires_at).await?;
+        if let (Some(c), Some(began)) = (&self.cache, began) {
+            c.put_grant(grant_id, until, began);
+        }
         Ok(until.is_some_and(|u| u >= now))
     }
 
-    async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()> {
+    async fn revoke_family(&self, family_id: &str, client_id: &str, now: UnixMillis) -> StoreResult<u64> {
         let mut conn = self.write.get().await?;
-        sqlx::query(
-            "UPDATE oidc_refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        Ok(sqlx::query(
+            "UPDATE oidc_refresh_tokens SET revoked_at = $1 \
+             WHERE family_id = $2 AND client_id = $3 AND revoked_at IS NULL",
         )
         .bind(now)
         .bind(family_id)
+        .bind(client_id)
         .execute(&mut *conn)
         .await
-        .map_err(db)?;
-        Ok(())
+        .map_err(db)?
+        .rows_affected())
+    }
+
+    async fn purge_refresh_tokens(&self, before: UnixMillis, now: UnixMillis) -> StoreResult<u64> {
+        let mut conn = self.write.get().await?;
+        Ok(sqlx::query(
+            "DELETE FROM oidc_refresh_tokens WHERE used_at < $1 OR revoked_at < $1 OR expires_at < $2 \
+             OR session_id IN (SELECT id_hash FROM sessions WHERE ended_at < $1)",
+        )
+        .bind(before)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?
+        .rows_affected())
     }
 }
 

@@ -77,8 +77,18 @@ impl SqlStore {
             .arg(next.token_hash.as_str())
             .arg(now)
             .arg(next.expires_at)
-            .arg(token_hash);
-        if script.relaxed().run_counted(&self.write).await? == 2 {
+            .arg(token_hash)
+            // The family's tokens spent before the grace window can be used by no one: deleted
+            // here, so a family in use keeps a handful of rows (a replay of one deleted is still
+            // seen as a reuse: the token names its family). Only once the successor exists,
+            // so a failed rotation changes no row.
+            .sql(
+                "DELETE FROM oidc_refresh_tokens WHERE family_id = \
+                 (SELECT family_id FROM oidc_refresh_tokens WHERE token_hash = $1) AND used_at < $2",
+            )
+            .arg(next.token_hash.as_str())
+            .arg(now - REFRESH_GRACE_MS);
+        if script.relaxed().run_counted(&self.write).await? >= 2 {
             let sql = "SELECT grant_json FROM oidc_refresh_tokens WHERE token_hash = $1";
             let text = read_one(&self.read, sql, &next.token_hash, |r| grant_json(r), grant_json).await?;
             if let Some(text) = text {

@@ -289,10 +289,12 @@ pub async fn start(
     settings.check().map_err(anyhow::Error::msg)?;
     let warm = tokio::task::spawn_blocking(umbral_core::types::warm_up);
     let store = open_store(settings).await?;
-    store
-        .serve_from_cache()
-        .await
-        .context("cannot join the other nodes' session caches")?;
+    if settings.database.session_cache {
+        store
+            .serve_from_cache()
+            .await
+            .context("cannot join the other nodes' session caches")?;
+    }
     let store_dyn: Arc<dyn Store> = Arc::new(store.clone());
     let params = HashParams {
         m_cost_kib: settings.passwords.m_cost_kib,

@@ -83,8 +83,11 @@ impl<
             }
         }
     }
+}
 
-    /// Hourly upkeep: deletes accounts never confirmed, and audit events past their retention.
+impl<S: ?Sized + crate::ports::Store> Umbral<S> {
+    /// Hourly upkeep: deletes accounts never confirmed, audit events past their retention, and
+    /// refresh tokens nobody can use any more.
     pub async fn run_maintenance(
         self: std::sync::Arc<Self>,
         every: std::time::Duration,
@@ -100,6 +103,11 @@ impl<
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "deleted audit events past their retention"),
                 Err(e) => tracing::warn!(error = %e, "audit retention failed"),
+            }
+            match self.purge_refresh_tokens().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "deleted spent, expired and ended refresh tokens"),
+                Err(e) => tracing::warn!(error = %e, "refresh token upkeep failed"),
             }
             tokio::select! {
                 _ = tokio::time::sleep(every) => {}

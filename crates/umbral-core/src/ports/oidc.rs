@@ -176,8 +176,13 @@ pub trait OidcStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Revokes the family of a refresh token of `client_id`; false when there is none.
     async fn revoke_refresh(&self, token_hash: &str, client_id: &str, now: UnixMillis) -> StoreResult<bool>;
-    /// Revokes every refresh token of a family (those descended from one code).
-    async fn revoke_family(&self, family_id: &str, now: UnixMillis) -> StoreResult<()>;
+    /// Revokes every refresh token of a family (those descended from one code) of `client_id`;
+    /// how many were live.
+    async fn revoke_family(&self, family_id: &str, client_id: &str, now: UnixMillis) -> StoreResult<u64>;
+    /// Deletes the refresh tokens nobody can use any more: spent or revoked before `before`
+    /// (past the grace window of a retried request), expired, or of a session that ended
+    /// before `before`. Returns how many.
+    async fn purge_refresh_tokens(&self, before: UnixMillis, now: UnixMillis) -> StoreResult<u64>;
     /// Revokes the access tokens of a grant until `until` (when the last of them expires).
     async fn revoke_grant(&self, grant_id: &str, until: UnixMillis, now: UnixMillis) -> StoreResult<()>;
     /// Whether a grant's access tokens were revoked.

@@ -98,6 +98,13 @@ async fn a_change_on_one_node_is_seen_by_the_next_read_on_the_other() {
             .is_some()
     );
 
+    // An application's grant revoked on A (a code or refresh token reused): B refuses its
+    // access tokens at once.
+    assert!(!b.grant_revoked("grant-1", NOW).await.unwrap());
+    assert!(!b.grant_revoked("grant-1", NOW).await.unwrap());
+    a.revoke_grant("grant-1", NOW + 600_000, NOW).await.unwrap();
+    assert!(b.grant_revoked("grant-1", NOW).await.unwrap());
+
     // A store that does not cache (a command run and gone) tells the caching nodes too.
     let command = SqlStore::connect(&db.url, 2).await.unwrap();
     let other = session(Some(&user), NOW + 45);

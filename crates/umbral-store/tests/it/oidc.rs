@@ -144,3 +144,66 @@ async fn a_code_and_a_refresh_token_are_used_once_between_nodes() {
     })
     .await;
 }
+
+/// A family in use keeps its own spent tokens only through the grace window; the hourly upkeep
+/// deletes what nobody can use (spent, revoked, expired, of an ended session) and nothing else.
+#[tokio::test]
+async fn spent_refresh_tokens_are_deleted_past_the_grace_window() {
+    use umbral_core::oidc::grant::REFRESH_GRACE_MS as GRACE;
+    each_store_at(|name, _, store| async move {
+        store
+            .put_refresh("t0", "fam", &grant(), NOW, NOW + 86_400_000)
+            .await
+            .unwrap();
+        let mut current = "t0".to_string();
+        for (i, at) in [NOW + 1, NOW + 2, NOW + 3].into_iter().enumerate() {
+            let n = next(&i.to_string());
+            let used = store.rotate_refresh(&current, "c1", &n, at).await.unwrap();
+            assert!(matches!(used, RefreshUse::Rotated(_)), "{name}: {used:?}");
+            current = n.token_hash;
+        }
+        // Within the grace window nothing goes; the upkeep has nothing to do either.
+        assert_eq!(
+            store
+                .purge_refresh_tokens(NOW + 3 - GRACE, NOW + 3)
+                .await
+                .unwrap(),
+            0
+        );
+        // Past it, the family's next rotation deletes the three spent tokens.
+        let later = NOW + 3 + GRACE + 1;
+        let n = next("late");
+        let used = store.rotate_refresh(&current, "c1", &n, later).await.unwrap();
+        assert!(matches!(used, RefreshUse::Rotated(_)), "{name}: {used:?}");
+        assert_eq!(
+            store.purge_refresh_tokens(later - GRACE, later).await.unwrap(),
+            0,
+            "{name}: the rotation left nothing to purge"
+        );
+        // A spent token deleted is unknown; the live one still rotates.
+        let gone = store.rotate_refresh("t0", "c1", &next("x"), later).await.unwrap();
+        assert_eq!(gone, RefreshUse::Unknown, "{name}");
+        // An idle family's spent token goes with the upkeep, its live one stays.
+        let much_later = later + GRACE + 1;
+        assert_eq!(
+            store
+                .purge_refresh_tokens(much_later - GRACE, much_later)
+                .await
+                .unwrap(),
+            1,
+            "{name}: the token spent by the late rotation"
+        );
+        let used = store
+            .rotate_refresh(&n.token_hash, "c1", &next("last"), much_later)
+            .await
+            .unwrap();
+        assert!(matches!(used, RefreshUse::Rotated(_)), "{name}: {used:?}");
+        // Expired: gone.
+        let end = NOW + 86_400_000 * 3;
+        assert!(
+            store.purge_refresh_tokens(end - GRACE, end).await.unwrap() >= 1,
+            "{name}"
+        );
+    })
+    .await;
+}

@@ -197,6 +197,8 @@ impl Default for TwoFactorSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
     pub max_connections: u32,
+    /// Session lookups answered from memory (ADR 0004, ADR 0015 for PostgreSQL).
+    pub session_cache: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,7 +261,10 @@ pub struct OutboxSettings {
 
 impl Default for DatabaseSettings {
     fn default() -> Self {
-        Self { max_connections: 16 }
+        Self {
+            max_connections: 16,
+            session_cache: true,
+        }
     }
 }
 

@@ -9,6 +9,24 @@ fn grant_id_of(code_hash: &str) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(format!("grant:{code_hash}").as_bytes())[..16])
 }
 
+/// A refresh token: its family's name, then its own random part. A spent token is deleted once
+/// its grace window has passed (`purge_refresh_tokens`); replayed after that, its family still
+/// names the theft, and the family is revoked as for a reuse seen earlier (RFC 9700 4.14.2).
+fn refresh_token_of(family: &str) -> Result<String, CoreError> {
+    Ok(format!("{family}.{}", secrets::new_token()?))
+}
+
+/// Longer than any refresh token this provider issues (64 + 1 + 43 characters).
+const REFRESH_TOKEN_MAX: usize = 200;
+
+/// The family a refresh token names (tokens issued before families were named carry none).
+fn family_of(token: &str) -> Option<&str> {
+    token
+        .split_once('.')
+        .map(|(f, _)| f)
+        .filter(|f| f.len() == 64 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// At most this many checked access tokens are remembered per node.
 const SEEN_MAX: usize = 10_000;
 
@@ -32,7 +50,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         let grant = match self.store.use_code(&code_hash, now).await? {
             CodeUse::Fresh(g) => g,
             CodeUse::Reused(g) => {
-                self.store.revoke_family(&code_hash, now).await?;
+                self.store.revoke_family(&code_hash, &g.client_id, now).await?;
                 self.revoke_grant(&grant_id_of(&code_hash), now).await?;
                 let meta = RequestMeta::default();
                 if let Ok(a) = AuditEvent::new(now, "oidc.code_reused", Some(g.user_id.as_str()), &meta) {
@@ -78,7 +96,7 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
         // Refresh tokens go to the vendor's own applications, and to others granted
         // `offline_access`; they live as long as the session.
         let refresh = if client.first_party || grant.scopes.iter().any(|s| s == "offline_access") {
-            let token = secrets::new_token()?;
+            let token = refresh_token_of(&code_hash)?;
             self.store
                 .put_refresh(
                     &secrets::hash_token(&token),
@@ -109,11 +127,15 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
     ) -> Result<Tokens, TokenError> {
         let client = self.token_client(creds).await?;
         let token = token
-            .filter(|t| !t.is_empty() && t.len() <= 100)
+            .filter(|t| !t.is_empty() && t.len() <= REFRESH_TOKEN_MAX)
             .ok_or(TokenError::InvalidRequest("refresh_token is missing"))?;
         let now = self.now();
         let hash = secrets::hash_token(token);
-        let next_token = secrets::new_token()?;
+        let family = family_of(token);
+        let next_token = match family {
+            Some(f) => refresh_token_of(f)?,
+            None => secrets::new_token()?,
+        };
         let next = NextRefresh {
             token_hash: secrets::hash_token(&next_token),
             sealed: self.config.secret_key.seal(next_token.as_bytes(), &hash)?,
@@ -133,18 +155,18 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
                 if !g.grant_id.is_empty() {
                     self.revoke_grant(&g.grant_id, now).await?;
                 }
-                let meta = RequestMeta::default();
-                if let Ok(a) = AuditEvent::new(now, "oidc.refresh_reused", Some(g.user_id.as_str()), &meta) {
-                    let _ = self
-                        .store
-                        .record_audit(&a.details(format!("client={}", g.client_id)))
-                        .await;
-                }
-                return Err(TokenError::InvalidGrant(
-                    "the refresh token was used already; its family is revoked",
-                ));
+                return Err(self
+                    .refresh_reused(Some(g.user_id.as_str()), &g.client_id, now)
+                    .await);
             }
             RefreshUse::Unknown => {
+                // Deleted since it was spent: a reuse when its family (of this client) lives.
+                if let Some(f) = family
+                    && self.store.revoke_family(f, &client.id, now).await? > 0
+                {
+                    self.revoke_grant(&grant_id_of(f), now).await?;
+                    return Err(self.refresh_reused(None, &client.id, now).await);
+                }
                 return Err(TokenError::InvalidGrant(
                     "unknown, expired or revoked refresh token",
                 ));
@@ -168,12 +190,19 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
     ) -> Result<(), TokenError> {
         let client = self.token_client(creds).await?;
         let token = token.ok_or(TokenError::InvalidRequest("token is missing"))?;
-        if token.is_empty() || token.len() > 100 {
+        if token.is_empty() || token.len() > REFRESH_TOKEN_MAX {
             return Ok(());
         }
-        self.store
-            .revoke_refresh(&secrets::hash_token(token), &client.id, self.now())
-            .await?;
+        let now = self.now();
+        // A spent token deleted since still names its family.
+        if !self
+            .store
+            .revoke_refresh(&secrets::hash_token(token), &client.id, now)
+            .await?
+            && let Some(f) = family_of(token)
+        {
+            self.store.revoke_family(f, &client.id, now).await?;
+        }
         Ok(())
     }
 
@@ -372,6 +401,26 @@ impl<S: ?Sized + OidcStore + SessionStore + AccountStore + AuditStore> Umbral<S>
             .find(|s| sid_of(&s.id_hash) == claims.sid)
             .ok_or(CoreError::Unauthenticated)?;
         Ok((claims.clone(), session.id_hash))
+    }
+
+    /// Audits a refresh token used twice (its family is revoked) and answers the client.
+    async fn refresh_reused(&self, user: Option<&str>, client_id: &str, now: i64) -> TokenError {
+        if let Ok(a) = AuditEvent::new(now, "oidc.refresh_reused", user, &RequestMeta::default()) {
+            let _ = self
+                .store
+                .record_audit(&a.details(format!("client={client_id}")))
+                .await;
+        }
+        TokenError::InvalidGrant("the refresh token was used already; its family is revoked")
+    }
+
+    /// Deletes the refresh tokens nobody can use any more (hourly, `run_maintenance`).
+    pub async fn purge_refresh_tokens(&self) -> Result<u64, CoreError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .purge_refresh_tokens(now - crate::oidc::grant::REFRESH_GRACE_MS, now)
+            .await?)
     }
 
     /// Revokes a grant's access tokens, for as long as the longest of them may live.

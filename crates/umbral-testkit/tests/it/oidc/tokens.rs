@@ -87,6 +87,87 @@ async fn oidcc_refresh_token_rotation_grace_and_reuse() {
     app.stop().await;
 }
 
+/// Spent refresh tokens are deleted once their grace window has passed (by the family's next
+/// rotation, or by the hourly upkeep), and so is everything of an ended session; a deleted spent token replayed still revokes its family (its name is part
+/// of the token) and is audited.
+#[tokio::test]
+async fn spent_refresh_tokens_are_purged_and_a_purged_one_replayed_revokes_its_family() {
+    let app = spawn_app().await;
+    to_wall_clock(&app);
+    let browser = app.signed_up("ana@example.com").await;
+    let (id, secret) = client(&app, false).await;
+    let call = async |t: &str| {
+        let f = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", t),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+        ];
+        token(&app, &f).await
+    };
+    let umbral = &app.running.as_ref().unwrap().umbral;
+    let first = code_flow(&app, &browser, &id, &secret, "").await;
+    let mut spent = vec![first["refresh_token"].as_str().unwrap().to_string()];
+    for _ in 0..3 {
+        let (s, next) = call(spent.last().unwrap()).await;
+        assert_eq!(s, 200, "{next}");
+        spent.push(next["refresh_token"].as_str().unwrap().to_string());
+    }
+    let live = spent.pop().unwrap();
+    assert_eq!(
+        umbral.purge_refresh_tokens().await.unwrap(),
+        0,
+        "within the grace window"
+    );
+    app.clock.advance_secs(31);
+    assert_eq!(
+        umbral.purge_refresh_tokens().await.unwrap(),
+        3,
+        "the three spent tokens"
+    );
+    // The live one still works; a purged one replayed revokes the family.
+    let (s, next) = call(&live).await;
+    assert_eq!(s, 200, "{next}");
+    let live = next["refresh_token"].as_str().unwrap().to_string();
+    let (s, reuse) = call(&spent[0]).await;
+    assert_eq!(
+        (s, reuse["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{reuse}"
+    );
+    assert!(
+        reuse["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("used already"),
+        "{reuse}"
+    );
+    assert_eq!(
+        call(&live).await.1["error"],
+        "invalid_grant",
+        "the family lives on"
+    );
+    let events = app.store().list_audit(&Default::default(), 50).await.unwrap();
+    assert!(events.iter().any(|e| e.event == "oidc.refresh_reused"));
+    // A token never issued, in a family's shape, is only unknown.
+    let forged = format!("{}.{}", "ab".repeat(32), "x".repeat(43));
+    assert!(
+        call(&forged).await.1["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("unknown")
+    );
+
+    // A signed-out session's tokens are deleted, the unused one included.
+    code_flow(&app, &browser, &id, &secret, "").await;
+    let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    app.clock.advance_secs(31);
+    assert!(umbral.purge_refresh_tokens().await.unwrap() >= 1);
+    assert_eq!(umbral.purge_refresh_tokens().await.unwrap(), 0);
+    app.stop().await;
+}
+
 /// A resource server introspects access tokens (RFC 7662): active while the session lives;
 /// an ID token or anything else is not an access token.
 #[tokio::test]
