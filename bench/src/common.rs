@@ -216,6 +216,7 @@ pub fn write_result(cli: &Cli, name: &str, result: &Value) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let db = match &cli.database_url {
         Some(u) if u.starts_with("postgres") => "postgres",
+        Some(u) if u.starts_with("sqlite") => "sqlite",
         Some(_) => "other",
         None => "sqlite",
     };

@@ -10,12 +10,14 @@
 //!   umbral-bench passkeys server CPU per sign-in with a passkey alone, persistence included
 //!   umbral-bench postal   `umbral postal import` of a generated CSV: time, rows/s, peak memory
 //!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
+//!   umbral-bench console  the staff console's user search and audit pages on a seeded database
 //!   umbral-bench seed     a million users (or --users N) in bulk, for the growth benchmarks
 //!   umbral-bench compare  two builds, one benchmark, runs interleaved: each figure's ratio
 
 mod burst;
 mod common;
 mod compare;
+mod console;
 mod me;
 mod oidc;
 mod overload;
@@ -99,6 +101,8 @@ enum What {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         bench: Vec<String>,
     },
+    /// The staff console's user search and audit log pages on a seeded `--database-url`.
+    Console,
     /// Fills `--database-url` in bulk: users, organizations, factors, sessions, audit events
     /// and refresh tokens in realistic proportions, with progress.
     Seed {
@@ -166,6 +170,7 @@ async fn main() -> Result<()> {
         } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
         What::Oidc { requests, clients } => oidc::bench_oidc(&cli, *requests, *clients).await,
+        What::Console => console::bench_console(&cli).await,
         What::Seed { users } => seed::seed(&cli, *users).await,
         What::Compare { a, b, runs, bench } => compare::compare(&cli, a, b, *runs, bench),
     }

@@ -18,6 +18,7 @@ use crate::Cli;
 /// A well-formed argon2id hash that matches no password anyone knows.
 const NO_PASSWORD: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGVkLXVzZXJzLXNhbHQ$\
                            K1ZvbXhJbnRoZVNlZWRlZFVzZXJzSGFzaE5vUGFzc3c";
+/// Users per transaction; a multiple of four, so that an organization's users share a chunk.
 const CHUNK: u64 = 50_000;
 /// Seeded rows' times: before now, one second apart per user.
 const BASE_MS: i64 = 1_764_547_200_000;
@@ -28,7 +29,8 @@ fn statements(lo: u64, hi: u64) -> Vec<String> {
     let id = |prefix: &str, expr: &str| format!("'{prefix}' || CAST({expr} AS TEXT)");
     let at = format!("({BASE_MS} + i * 1000)");
     let user = id("seed-u", "i");
-    let org = id("seed-o", "(i - i % 4)");
+    // Users 1-4 share organization 0, whose owner is user 1; 5-8 organization 1; ...
+    let org = id("seed-o", "((i - 1) / 4)");
     vec![
         format!(
             "{n} INSERT INTO users (id, email, email_key, name, phone, password_hash, locale, status, \
@@ -42,11 +44,11 @@ fn statements(lo: u64, hi: u64) -> Vec<String> {
         format!(
             "{n} INSERT INTO organizations (id, name, single_session, created_at, mfa_policy, owner_epoch, setup, plan_choice) \
              SELECT {org}, 'Seeded Company ' || CAST(i AS TEXT), NULL, {at}, NULL, 0, 'ready', 'starter' \
-             FROM n WHERE i % 4 = 0"
+             FROM n WHERE (i - 1) % 4 = 0"
         ),
         format!(
             "{n} INSERT INTO memberships (org_id, user_id, role, created_at) \
-             SELECT {org}, {user}, CASE WHEN i % 4 = 0 THEN 'owner' ELSE 'member' END, {at} FROM n"
+             SELECT {org}, {user}, CASE WHEN (i - 1) % 4 = 0 THEN 'owner' ELSE 'member' END, {at} FROM n"
         ),
         format!(
             "{n} INSERT INTO factors (id, user_id, kind, phone, secret_sealed, created_at, confirmed_at, last_used_at, last_step) \

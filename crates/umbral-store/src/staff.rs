@@ -19,7 +19,7 @@ use crate::audit::{insert_audit, insert_audits};
 use crate::outbox::insert_outbox;
 use crate::rows::{self, MEMBERSHIP_COLUMNS, USER_COLUMNS};
 use crate::sessions::{revoke_trusted_devices, revoke_user_sessions};
-use crate::{SqlStore, db};
+use crate::{Backend, SqlStore, db};
 
 const RESET_COLUMNS: &str = "r.id AS r_id, r.user_id AS r_user_id, r.status AS r_status, r.token_hash, \
      r.token_expires_at, r.created_at AS r_created_at, r.confirmed_at, r.decided_at, r.decided_by, \
@@ -353,26 +353,53 @@ impl DirectoryStore for SqlStore {
         org_id: Option<&str>,
         limit: i64,
     ) -> StoreResult<Vec<(User, Option<Membership>)>> {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        let sql = format!(
-            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM users u \
-             LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = \
-               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
-             LEFT JOIN organizations o ON o.id = m.org_id \
-             WHERE (u.email_key LIKE $1 OR LOWER(u.name) LIKE $1) AND ($2 = '' OR m.org_id = $2) \
-             ORDER BY u.created_at DESC, u.id DESC LIMIT $3"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(pattern)
-            .bind(org_id.unwrap_or_default())
-            .bind(limit)
-            .fetch_all(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db)
+        let q = q.to_lowercase().replace(['%', '_'], "");
+        let pattern = format!("%{q}%");
+        let like = "(u.email_key LIKE $1 OR LOWER(u.name) LIKE $1)";
+        // First the newest users, read in order: a search most users match (or none given)
+        // fills its page there.
+        let newest = format!("(SELECT * FROM users ORDER BY created_at DESC, id DESC LIMIT {NEWEST}) u");
+        let found = self
+            .users_where(&newest, like, &pattern, None, org_id, limit)
+            .await?;
+        if found.len() as i64 >= limit || (q.is_empty() && org_id.is_none()) {
+            return Ok(found);
+        }
+        // Else every user, from an index: the trigrams of three letters or more (on SQLite
+        // only when they match few users: else reading by age finds the page sooner), or the
+        // start of the email for one or two letters.
+        let short = q.chars().count() < 3;
+        let (filter, first) = match self.backend {
+            _ if q.is_empty() => (like, pattern.clone()),
+            Backend::Postgres if short => ("u.email_key LIKE $1", format!("{q}%")),
+            // An email's domain is shared by many users, and its trigrams' lists are long: the
+            // index is asked for the part before the `@`, the whole checked on what it finds.
+            Backend::Postgres => match q.split_once('@') {
+                Some((local, _)) if local.chars().count() >= 3 => (
+                    "(u.email_key || ' ' || LOWER(u.name)) LIKE $1 AND u.email_key LIKE $4",
+                    format!("%{local}%"),
+                ),
+                _ => ("(u.email_key || ' ' || LOWER(u.name)) LIKE $1", pattern.clone()),
+            },
+            Backend::Sqlite if short => ("u.email_key >= $1 AND u.email_key < $1 || X'FF'", q.clone()),
+            Backend::Sqlite if self.few_users_match(&q).await? => (
+                "u.rowid IN (SELECT rowid FROM users_search WHERE users_search MATCH $1)",
+                trigram_phrase(&q),
+            ),
+            Backend::Sqlite => (like, pattern.clone()),
+        };
+        let whole = filter.contains("$4").then_some(pattern.as_str());
+        let mut all = self
+            .users_where("users u", filter, &first, whole, org_id, limit)
+            .await?;
+        if short && !q.is_empty() {
+            // The start of the email only: with what the newest users matched anywhere.
+            all.extend(found);
+            all.sort_by(|(a, _), (b, _)| (b.created_at, &b.id.0).cmp(&(a.created_at, &a.id.0)));
+            all.dedup_by(|(a, _), (b, _)| a.id == b.id);
+            all.truncate(usize::try_from(limit).unwrap_or(0));
+        }
+        Ok(all)
     }
 
     async fn search_organizations(&self, q: &str, limit: i64) -> StoreResult<Vec<OrganizationRow>> {
@@ -471,5 +498,69 @@ impl ApiKeyStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(n == 1)
+    }
+}
+
+/// Past this many users matching a search, reading the newest users in order finds a page
+/// sooner than sorting every match (SQLite).
+const FEW_MATCHES: i64 = 1000;
+/// A search first reads this many of the newest users.
+const NEWEST: i64 = 5000;
+
+/// A search as one FTS5 phrase: its trigrams in a row, anywhere in the email or the name.
+fn trigram_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
+}
+
+impl SqlStore {
+    /// A page of users from `from` (aliased `u`) that pass `filter` (its `$1` is `first`, its
+    /// `$4`, if any, `fourth`) and belong to the organization, newest first, with their first
+    /// organization.
+    async fn users_where(
+        &self,
+        from: &str,
+        filter: &str,
+        first: &str,
+        fourth: Option<&str>,
+        org_id: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(User, Option<Membership>)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM {from} \
+             LEFT JOIN memberships m ON m.user_id = u.id AND m.org_id = \
+               (SELECT m2.org_id FROM memberships m2 WHERE m2.user_id = u.id ORDER BY m2.created_at LIMIT 1) \
+             LEFT JOIN organizations o ON o.id = m.org_id \
+             WHERE {filter} AND ($2 = '' OR (m.org_id = $2 AND u.id IN (SELECT user_id FROM memberships WHERE org_id = $2))) \
+             ORDER BY u.created_at DESC, u.id DESC LIMIT $3"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(first)
+            .bind(org_id.unwrap_or_default())
+            .bind(limit);
+        if let Some(fourth) = fourth {
+            query = query.bind(fourth);
+        }
+        let rows = query.fetch_all(&mut *self.read.get().await?).await.map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((rows::user(r)?, rows::membership(r)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db)
+    }
+
+    /// Whether a search on SQLite is better answered from the trigram table (three letters
+    /// or more, at most [`FEW_MATCHES`] users).
+    async fn few_users_match(&self, q: &str) -> StoreResult<bool> {
+        if q.chars().count() < 3 {
+            return Ok(false);
+        }
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
+        )
+        .bind(trigram_phrase(q))
+        .bind(FEW_MATCHES + 1)
+        .fetch_one(&mut *self.read.get().await?)
+        .await
+        .map_err(db)?;
+        Ok(n <= FEW_MATCHES)
     }
 }

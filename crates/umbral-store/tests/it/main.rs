@@ -6,6 +6,7 @@
 mod cache;
 mod commerce;
 mod conformance;
+mod directory;
 mod factors;
 mod oidc;
 mod outbox;
