@@ -12,6 +12,7 @@
 //!   umbral-bench oidc     server CPU per code exchange, refresh, userinfo, introspection, JWKS
 //!   umbral-bench console  the staff console's user search and audit pages on a seeded database
 //!   umbral-bench seed     a million users (or --users N) in bulk, for the growth benchmarks
+//!   umbral-bench tokens   the token endpoint under sustained load: code exchange, then refresh
 //!   umbral-bench compare  two builds, one benchmark, runs interleaved: each figure's ratio
 
 mod burst;
@@ -26,6 +27,7 @@ mod postal;
 mod raw;
 mod seed;
 mod signin;
+mod tokens;
 mod totp;
 
 use std::path::PathBuf;
@@ -101,6 +103,14 @@ enum What {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         bench: Vec<String>,
     },
+    /// The token endpoint under sustained load: code exchanges, then refreshes, each phase
+    /// `--seconds` long: rate, p50/p99, server CPU per request, errors.
+    Tokens {
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// The staff console's user search and audit log pages on a seeded `--database-url`.
     Console,
     /// Fills `--database-url` in bulk: users, organizations, factors, sessions, audit events
@@ -170,6 +180,7 @@ async fn main() -> Result<()> {
         } => burst::bench_burst(&cli, *clients, *seconds, *queue).await,
         What::Postal { lines } => postal::bench_postal(&cli, *lines).await,
         What::Oidc { requests, clients } => oidc::bench_oidc(&cli, *requests, *clients).await,
+        What::Tokens { clients, seconds } => tokens::bench_tokens(&cli, *clients, *seconds).await,
         What::Console => console::bench_console(&cli).await,
         What::Seed { users } => seed::seed(&cli, *users).await,
         What::Compare { a, b, runs, bench } => compare::compare(&cli, a, b, *runs, bench),

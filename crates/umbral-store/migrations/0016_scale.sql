@@ -1,9 +1,14 @@
 -- What a million users need (issue 18): the staff console's user list newest first, a
--- substring search of users by email or name that does not read every row, and the audit
--- log's filters (actor, organization, event name) read a page at a time from an index.
+-- substring search of users by email or name that does not read every row, the audit log's
+-- filters (actor, organization, event name) read a page at a time from an index, and refresh
+-- token families that stay small under load.
 CREATE INDEX users_created ON users (created_at, id);
 CREATE INDEX audit_actor ON audit_events (actor_user_id, at);
 CREATE INDEX audit_org ON audit_events (org_id, at);
+-- A rotation deletes its family's tokens spent before the grace window: by family and time,
+-- not by reading every token the family spent within it.
+DROP INDEX oidc_refresh_tokens_family;
+CREATE INDEX oidc_refresh_tokens_family ON oidc_refresh_tokens (family_id, used_at);
 -- only sqlite
 CREATE INDEX audit_event ON audit_events (event, at);
 -- Trigrams of each user's email and name (FTS5, kept by triggers): a search of three letters
