@@ -45,9 +45,22 @@ impl Locale {
     }
 }
 
-/// Loads the phone metadata and the password dictionaries, so that the first sign-up after a
-/// start is as fast as the others. Runs off the async workers.
+/// Loads the phone metadata, so that the first sign-up after a start is as fast as the others.
+/// Runs off the async workers.
 pub fn warm_up() {
     let _ = PhoneE164::parse_e164("+5491123456789");
-    let _ = Password::new_checked("warm up the dictionaries", &PasswordPolicy::default(), &[]);
+}
+
+/// Builds the password dictionaries (about 6 MB) once, on a thread of its own: called when a
+/// page that asks for a new password is shown, so that the person typing hides the wait, and a
+/// node that only signs people in never holds them.
+pub fn warm_passwords() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("password-dictionaries".into())
+            .spawn(|| {
+                let _ = Password::new_checked("warm up the dictionaries", &PasswordPolicy::default(), &[]);
+            });
+    });
 }

@@ -60,6 +60,7 @@ pub async fn request(State(state): State<AppState>, ctx: Ctx, posted: Posted<Ema
 }
 
 pub(crate) fn complete_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    umbral_core::types::warm_passwords();
     FormPage::new(
         state,
         ctx,

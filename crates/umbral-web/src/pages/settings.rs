@@ -141,6 +141,7 @@ pub(crate) async fn render_security(
         // An application's sign-in waits in this browser (it asked for two factors).
         app_waiting => ctx.authz_cookie.is_some(),
     };
+    umbral_core::types::warm_passwords();
     let page = FormPage::new(state, ctx, "security.html", PASSWORD_FORM);
     match error {
         Some(e) => {

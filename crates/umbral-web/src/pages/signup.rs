@@ -88,6 +88,7 @@ pub struct SignupForm {
 }
 
 fn signup_page<'a>(state: &'a AppState, ctx: &'a Ctx) -> FormPage<'a> {
+    umbral_core::types::warm_passwords();
     FormPage::new(state, ctx, "signup.html", SIGNUP_ORDER)
 }
 
