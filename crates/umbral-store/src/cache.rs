@@ -30,8 +30,6 @@ struct Inner {
     entries: HashMap<String, (SessionContext, u64, Instant)>,
     /// Bumped when anything about a user's sessions, account or organization changes.
     user_gen: HashMap<String, u64>,
-    /// Bumped for changes that reach many users at once.
-    global_gen: u64,
     /// Counts every invalidation, so that a read that overlapped one is not stored.
     changes: u64,
     /// `None`: always usable (one process). `Some(until)`: usable before `until` only.
@@ -55,7 +53,7 @@ pub(crate) struct Began {
 
 impl Inner {
     fn gen_of(&self, user_id: Option<&str>) -> u64 {
-        self.global_gen + user_id.and_then(|u| self.user_gen.get(u)).copied().unwrap_or(0)
+        user_id.and_then(|u| self.user_gen.get(u)).copied().unwrap_or(0)
     }
 
     fn usable(&self, now: Instant) -> bool {
@@ -67,7 +65,6 @@ impl Inner {
 
     fn clear(&mut self) {
         self.changes += 1;
-        self.global_gen += 1;
         self.entries.clear();
         self.grants.clear();
     }
@@ -285,6 +282,31 @@ mod tests {
         assert_eq!(c.grant("g"), Some(Some(5)));
         c.everything_changed();
         assert_eq!(c.grant("g"), None);
+    }
+
+    #[test]
+    fn a_read_that_overlapped_any_kind_of_change_is_not_stored() {
+        let c = SessionCache::default();
+        let began = c.begin();
+        c.user_changed("u1");
+        c.put(&ctx("a", "u1"), began);
+        assert!(c.get("a").is_none(), "a change to the user");
+        let began = c.begin();
+        c.everything_changed();
+        c.put(&ctx("a", "u1"), began);
+        assert!(c.get("a").is_none(), "a change to everyone");
+        let began = c.begin();
+        c.grant_changed("g");
+        c.put(&ctx("a", "u1"), began);
+        assert!(c.get("a").is_none(), "a grant revoked");
+    }
+
+    #[test]
+    fn grants_are_kept_side_by_side() {
+        let c = SessionCache::default();
+        c.put_grant("g1", None, c.begin());
+        c.put_grant("g2", Some(7), c.begin());
+        assert_eq!((c.grant("g1"), c.grant("g2")), (Some(None), Some(Some(7))));
     }
 
     #[test]
