@@ -244,3 +244,48 @@ impl Drop for Server {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// The redirect URI of the applications the benchmarks register (nothing listens there).
+pub const REDIRECT: &str = "http://127.0.0.1:9/cb";
+
+/// Registers an application with the command line, as staff would; (id, secret).
+pub fn register(
+    cli: &Cli,
+    database_url: &str,
+    name: &str,
+    id_token_alg: Option<&str>,
+) -> Result<(String, String)> {
+    let mut cmd = std::process::Command::new(&cli.bin);
+    cmd.args(["client", "create", "--database-url", database_url])
+        .args(["--name", name, "--redirect-uri", REDIRECT, "--json"]);
+    if let Some(alg) = id_token_alg {
+        cmd.args(["--id-token-alg", alg]);
+    }
+    let out = cmd.output()?;
+    if !out.status.success() {
+        bail!("client create: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout)?;
+    Ok((
+        v["client_id"].as_str().context("client_id")?.to_string(),
+        v["client_secret"].as_str().context("client_secret")?.to_string(),
+    ))
+}
+
+/// One authorization request of the signed-in browser (`session`): a fresh code.
+pub async fn authorized_code(c: &reqwest::Client, authorize: &str, session: &str) -> Result<String> {
+    let r = c
+        .get(authorize)
+        .header("cookie", format!("umbral_session={session}"))
+        .send()
+        .await?;
+    let location = r.headers().get("location").context("no redirect")?.to_str()?;
+    Ok(location
+        .split("code=")
+        .nth(1)
+        .context("no code")?
+        .split('&')
+        .next()
+        .unwrap_or("")
+        .to_string())
+}

@@ -4,30 +4,13 @@
 
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use crate::Cli;
-use crate::common::{cpu_seconds, enrolled_session, machine, start, write_result};
-
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
-
-/// Registers an application with the command line, as staff would; (id, secret).
-fn register(cli: &Cli, database_url: &str, alg: &str) -> Result<(String, String)> {
-    let out = std::process::Command::new(&cli.bin)
-        .args(["client", "create", "--database-url", database_url])
-        .args(["--name", &format!("Bench {alg}"), "--redirect-uri", REDIRECT])
-        .args(["--id-token-alg", alg, "--json"])
-        .output()?;
-    if !out.status.success() {
-        bail!("client create: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let v: Value = serde_json::from_slice(&out.stdout)?;
-    Ok((
-        v["client_id"].as_str().context("client_id")?.to_string(),
-        v["client_secret"].as_str().context("client_secret")?.to_string(),
-    ))
-}
+use crate::common::{
+    REDIRECT, authorized_code, cpu_seconds, enrolled_session, machine, register, start, write_result,
+};
 
 /// Runs `per_client` requests on each of `clients` tasks; `make(task, i)` sends one and checks
 /// it. Returns the server's CPU microseconds per request.
@@ -93,7 +76,7 @@ pub async fn bench_oidc(cli: &Cli, requests: usize, clients: usize) -> Result<()
     let mut last_access = String::new();
     let mut confidential = (String::new(), String::new());
     for alg in ["ES256", "RS256"] {
-        let (id, secret) = register(cli, &server.database_url, alg)?;
+        let (id, secret) = register(cli, &server.database_url, &format!("Bench {alg}"), Some(alg))?;
         confidential = (id.clone(), secret.clone());
         // Codes first (a signed-in browser's authorize, not measured), in batches a code's
         // 60 s life allows.
@@ -103,25 +86,7 @@ pub async fn bench_oidc(cli: &Cli, requests: usize, clients: usize) -> Result<()
         );
         let mut codes = Vec::new();
         for _ in 0..per_client * clients {
-            let r = c
-                .get(&authorize)
-                .header("cookie", format!("umbral_session={session}"))
-                .send()
-                .await?;
-            let location = r
-                .headers()
-                .get("location")
-                .context("no redirect")?
-                .to_str()?
-                .to_string();
-            let code = location
-                .split("code=")
-                .nth(1)
-                .context("no code")?
-                .split('&')
-                .next()
-                .unwrap_or("");
-            codes.push(code.to_string());
+            codes.push(authorized_code(&c, &authorize, &session).await?);
         }
         let codes = std::sync::Arc::new(codes);
         let refresh = std::sync::Arc::new(tokio::sync::Mutex::new(vec![String::new(); clients]));

@@ -7,14 +7,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::Cli;
-use crate::common::{cpu_seconds, enrolled_session, machine, percentile, start, write_result};
-
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
+use crate::common::{
+    REDIRECT, authorized_code, cpu_seconds, enrolled_session, machine, percentile, register, start,
+    write_result,
+};
 
 struct Phase {
     ok: usize,
@@ -42,24 +43,6 @@ impl Phase {
                "server_cpu_us": us, "errors": self.errors.len(),
                "first_errors": self.errors.iter().take(5).collect::<Vec<_>>()})
     }
-}
-
-/// One authorization request of the signed-in browser: a fresh code.
-async fn code(c: &reqwest::Client, authorize: &str, session: &str) -> Result<String> {
-    let r = c
-        .get(authorize)
-        .header("cookie", format!("umbral_session={session}"))
-        .send()
-        .await?;
-    let location = r.headers().get("location").context("no redirect")?.to_str()?;
-    Ok(location
-        .split("code=")
-        .nth(1)
-        .context("no code")?
-        .split('&')
-        .next()
-        .unwrap_or("")
-        .to_string())
 }
 
 /// Runs `step` on `clients` tasks for `secs` seconds; `step(task)` returns the latency of the
@@ -106,16 +89,7 @@ pub async fn bench_tokens(cli: &Cli, clients: usize, secs: u64) -> Result<()> {
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let (session, _) = enrolled_session(&c, &server.base, "tokens@example.com").await?;
-    let out = std::process::Command::new(&cli.bin)
-        .args(["client", "create", "--database-url", &server.database_url])
-        .args(["--name", "Load", "--redirect-uri", REDIRECT, "--json"])
-        .output()?;
-    if !out.status.success() {
-        bail!("client create: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let v: Value = serde_json::from_slice(&out.stdout)?;
-    let id = v["client_id"].as_str().context("client_id")?.to_string();
-    let secret = v["client_secret"].as_str().context("client_secret")?.to_string();
+    let (id, secret) = register(cli, &server.database_url, "Load", None)?;
     let base = server.base.clone();
     let authorize = format!(
         "{base}/oauth2/authorize?response_type=code&client_id={id}&redirect_uri={REDIRECT}\
@@ -128,7 +102,9 @@ pub async fn bench_tokens(cli: &Cli, clients: usize, secs: u64) -> Result<()> {
             let (c, authorize, session) = (c.clone(), authorize.clone(), session.clone());
             async move {
                 let t = Instant::now();
-                code(&c, &authorize, &session).await.map_err(|e| e.to_string())?;
+                authorized_code(&c, &authorize, &session)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 Ok(t.elapsed())
             }
         })
@@ -147,7 +123,9 @@ pub async fn bench_tokens(cli: &Cli, clients: usize, secs: u64) -> Result<()> {
                 (c.clone(), authorize.clone(), session.clone(), refresh.clone());
             let (id, secret, url) = (id.clone(), secret.clone(), url.clone());
             async move {
-                let code = code(&c, &authorize, &session).await.map_err(|e| e.to_string())?;
+                let code = authorized_code(&c, &authorize, &session)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let t = Instant::now();
                 let r = c
                     .post(&url)

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 use umbral_core::factors::totp;
 use umbral_store::test_support::{TestDatabase, postgres_admin_url};
 
-use crate::support::{PASSWORD, code_from_outbox, serve, signup_body, temp_dir};
+use crate::support::{PASSWORD, confirmed_signup, serve, temp_dir};
 
 #[tokio::test]
 async fn two_nodes_share_sessions_single_session_and_limits() {
@@ -15,25 +15,7 @@ async fn two_nodes_share_sessions_single_session_and_limits() {
     let c = reqwest::Client::new();
 
     // A session made on A works on B.
-    let r: Value = c
-        .post(format!("{}/api/v1/signup", a.base))
-        .json(&signup_body("nodes@example.com"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token_a = r["session_token"].as_str().unwrap().to_string();
-    let code = code_from_outbox(&b.base, "nodes@example.com").await;
-    let r = c
-        .post(format!("{}/api/v1/signup/confirm-email", b.base))
-        .bearer_auth(&token_a)
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let token_a = confirmed_signup(&c, &a.base, &b.base, "nodes@example.com").await;
     // The authenticator app is set up on A and confirmed on B.
     let setup: Value = c
         .post(format!("{}/api/v1/factors/totp", a.base))
@@ -208,25 +190,7 @@ async fn the_other_node_never_serves_a_stale_session() {
     let (mut a, mut b) = tokio::join!(serve(&dir, &db.url, &env, true), serve(&dir, &db.url, &env, true));
     let c = reqwest::Client::new();
     let email = "exact@example.com";
-    let r: Value = c
-        .post(format!("{}/api/v1/signup", a.base))
-        .json(&signup_body(email))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = r["session_token"].as_str().unwrap().to_string();
-    let code = code_from_outbox(&a.base, email).await;
-    let r = c
-        .post(format!("{}/api/v1/signup/confirm-email", a.base))
-        .bearer_auth(&token)
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    confirmed_signup(&c, &a.base, &a.base, email).await;
     // The account has not described its company yet: a live session gets "finish the current
     // step first" (403), an ended one 401.
     const LIVE: u16 = 403;

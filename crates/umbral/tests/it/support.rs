@@ -86,6 +86,31 @@ pub fn signup_body(email: &str) -> Value {
     json!({"name": "Ana Pérez", "email": email, "phone": "+5491123456789", "password": PASSWORD, "accept_terms": true, "token": true})
 }
 
+/// Signs `email` up on the node `on` and confirms the code it was sent on `confirm_on` (the
+/// same node, or another on the same database); the session's token.
+pub async fn confirmed_signup(c: &reqwest::Client, on: &str, confirm_on: &str, email: &str) -> String {
+    let r: Value = c
+        .post(format!("{on}/api/v1/signup"))
+        .json(&signup_body(email))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["session_token"].as_str().unwrap().to_string();
+    let code = code_from_outbox(confirm_on, email).await;
+    let r = c
+        .post(format!("{confirm_on}/api/v1/signup/confirm-email"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    token
+}
+
 /// The newest 6-digit code sent to `to`, read from the dev outbox.
 pub async fn code_from_outbox(base: &str, to: &str) -> String {
     for _ in 0..100 {
