@@ -158,6 +158,30 @@ async fn spent_refresh_tokens_are_purged_and_a_purged_one_replayed_revokes_its_f
             .contains("unknown")
     );
 
+    // Revoking a spent token deleted since (RFC 7009) still revokes its family.
+    let fam = code_flow(&app, &browser, &id, &secret, "").await;
+    let spent_one = fam["refresh_token"].as_str().unwrap().to_string();
+    let (_, next) = call(&spent_one).await;
+    let live = next["refresh_token"].as_str().unwrap().to_string();
+    app.clock.advance_secs(31);
+    assert!(umbral.purge_refresh_tokens().await.unwrap() >= 1);
+    let r = reqwest::Client::new()
+        .post(app.url("/oauth2/revoke"))
+        .form(&[
+            ("token", spent_one.as_str()),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        call(&live).await.1["error"],
+        "invalid_grant",
+        "the family was not revoked"
+    );
+
     // A signed-out session's tokens are deleted, the unused one included.
     code_flow(&app, &browser, &id, &secret, "").await;
     let r = browser.post(app.url("/api/v1/logout")).send().await.unwrap();
