@@ -173,18 +173,28 @@ async fn overload_answers_503_quickly_and_other_endpoints_stay_fast() {
         fastest = fastest.min(t.elapsed());
     }
     assert!(fastest < Duration::from_millis(250), "healthz took {fastest:?}");
-    let mut busy = 0;
+    let mut turned_away = Vec::new();
+    let mut slowest_served = Duration::ZERO;
     for h in handles {
         let (status, retry, took) = h.await.unwrap();
         if status == 503 {
-            busy += 1;
             assert!(retry, "503 without Retry-After");
-            assert!(took < Duration::from_millis(500), "503 took {took:?}");
+            turned_away.push(took);
         } else {
             assert_eq!(status, 401);
+            slowest_served = slowest_served.max(took);
         }
     }
+    let busy = turned_away.len();
     assert!(busy >= 6, "only {busy} of 12 were turned away");
+    // A 503 does not wait for the hashes that were let in: it comes before the last of them.
+    // (Compared with the served sign-ins rather than a fixed time, since the test shares its
+    // two cores with the rest of the suite; the fixed bound only catches a hang.)
+    let slowest_refused = turned_away.iter().max().copied().unwrap_or_default();
+    assert!(
+        slowest_refused < slowest_served && slowest_refused < Duration::from_secs(2),
+        "a 503 took {slowest_refused:?}, the slowest served sign-in {slowest_served:?}"
+    );
     app.stop().await;
 }
 
