@@ -1,10 +1,12 @@
 use async_trait::async_trait;
 use sqlx::Connection;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{CodePurpose, CodeRecord, CodeStore, StoreResult};
 
 use crate::outbox::insert_outbox;
+use crate::rows::{Cols, read_one};
+use crate::script::Script;
 use crate::{SqlStore, db};
 
 /// One live code per subject and purpose: a new one replaces the old.
@@ -31,42 +33,43 @@ pub(crate) async fn upsert_code(tx: &mut Transaction<'_, Any>, c: &CodeRecord) -
     Ok(())
 }
 
+fn code_record(r: &impl Cols, purpose: CodePurpose) -> Result<CodeRecord, sqlx::Error> {
+    Ok(CodeRecord {
+        id: r.col("id")?,
+        subject: r.col("subject")?,
+        purpose,
+        code_hash: r.col("code_hash")?,
+        expires_at: r.col("expires_at")?,
+        attempts: r.col("attempts")?,
+        created_at: r.col("created_at")?,
+    })
+}
+
 #[async_trait]
 impl CodeStore for SqlStore {
     async fn current_code(&self, subject: &str, purpose: CodePurpose) -> StoreResult<Option<CodeRecord>> {
-        let row = sqlx::query(
-            "SELECT id, subject, purpose, code_hash, expires_at, attempts, created_at FROM codes \
-             WHERE subject = $1 AND purpose = $2",
+        // Read before every code check: on this thread on SQLite (ADR 0009).
+        let sql = "SELECT id, subject, code_hash, expires_at, attempts, created_at FROM codes \
+                   WHERE subject = $1 AND purpose = $2";
+        read_one(
+            &self.read,
+            sql,
+            &[subject, purpose.as_str()],
+            |r| code_record(r, purpose),
+            |r| code_record(r, purpose),
         )
-        .bind(subject)
-        .bind(purpose.as_str())
-        .fetch_optional(&mut *self.read.get().await?)
         .await
-        .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        let rec = (|| -> Result<CodeRecord, sqlx::Error> {
-            Ok(CodeRecord {
-                id: r.try_get("id")?,
-                subject: r.try_get("subject")?,
-                purpose,
-                code_hash: r.try_get("code_hash")?,
-                expires_at: r.try_get("expires_at")?,
-                attempts: r.try_get("attempts")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })()
-        .map_err(db)?;
-        Ok(Some(rec))
     }
 
     async fn take_code_attempt(&self, code_id: &str, max: i64) -> StoreResult<bool> {
-        let done = sqlx::query("UPDATE codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2")
-            .bind(code_id)
-            .bind(max)
-            .execute(&mut *self.write.get().await?)
-            .await
-            .map_err(db)?;
-        Ok(done.rows_affected() == 1)
+        // Counted before the comparison, in one compare-and-set. A power cut may undo the last
+        // counts (ADR 0008), which gives back an attempt, never more than the limit at once.
+        let mut script = Script::default();
+        script
+            .sql("UPDATE codes SET attempts = attempts + 1 WHERE id = $1 AND attempts < $2")
+            .arg(code_id)
+            .arg(max);
+        Ok(script.relaxed().run_counted(&self.write).await? == 1)
     }
 
     async fn replace_code(&self, code: &CodeRecord, message: Option<&OutboxMessage>) -> StoreResult<()> {

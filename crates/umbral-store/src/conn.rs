@@ -14,6 +14,7 @@ use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
 use umbral_core::ports::{StoreError, StoreResult};
 
 use crate::db;
+use crate::flush::Flusher;
 
 /// How long a task waits for a connection before it answers an error, as sqlx's pool does.
 const WAIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -42,21 +43,33 @@ pub(crate) struct Inline {
     relaxed: bool,
     /// Commits on the writer's since its last checkpoint (see `Script::run`).
     pub(crate) commits: std::sync::atomic::AtomicU32,
+    /// The writer's: syncs the write-ahead log for the commits that must reach the disk before
+    /// they are answered (ADR 0016).
+    pub(crate) flusher: Option<Flusher>,
 }
 
 impl Inline {
     /// `relaxed` (the writer's): commits do not wait for the disk, and leave checkpoints to the
     /// other writer. Readers never write, so they need neither setting.
-    fn open(file: &str, count: usize, relaxed: bool) -> Result<Self, rusqlite::Error> {
+    fn open(file: &str, count: usize, relaxed: bool) -> StoreResult<Self> {
         let mut conns = Vec::new();
         for _ in 0..count.max(1) {
-            conns.push(std::sync::Mutex::new(Some(Self::connect(file, relaxed)?)));
+            conns.push(std::sync::Mutex::new(Some(
+                Self::connect(file, relaxed).map_err(inline_err)?,
+            )));
         }
+        let flusher = if relaxed {
+            let wal = std::path::PathBuf::from(format!("{file}-wal"));
+            Some(Flusher::start(wal).map_err(|e| StoreError::Backend(e.to_string()))?)
+        } else {
+            None
+        };
         Ok(Self {
             conns,
             file: file.to_string(),
             relaxed,
             commits: Default::default(),
+            flusher,
         })
     }
 
@@ -133,6 +146,9 @@ impl Inline {
     }
 
     fn close(&self) {
+        if let Some(f) = &self.flusher {
+            f.close();
+        }
         for c in &self.conns {
             c.lock().unwrap_or_else(|p| p.into_inner()).take();
         }
@@ -292,7 +308,7 @@ impl Conns {
         let inline = if file.is_empty() {
             None
         } else {
-            Some(Inline::open(&file, inline, writer).map_err(inline_err)?)
+            Some(Inline::open(&file, inline, writer)?)
         };
         Ok(Conns::Owned {
             url: url.to_string(),

@@ -14,9 +14,10 @@ use umbral_core::ports::{
 };
 use umbral_core::types::{FactorId, SessionId, UserId};
 
-use crate::audit::{insert_audit, insert_audits};
+use crate::audit::{insert_audit, insert_audits, push_audits};
 use crate::codes::upsert_code;
 use crate::outbox::insert_outbox;
+use crate::script::{Script, Stop};
 use crate::sessions::revoke_user_sessions;
 use crate::{SqlStore, db};
 
@@ -59,40 +60,53 @@ fn device(r: &AnyRow) -> Result<TrustedDevice, sqlx::Error> {
     })
 }
 
-/// Uses a proof up with one conditional write; false when it was used already (or never existed).
+/// Adds to `script` the conditional writes that use a proof up; each guards the script, which
+/// stops with `Stop::Used` when the proof was used already (or never existed).
+pub(crate) fn push_proof(script: &mut Script, user_id: &str, proof: &Proof, now: UnixMillis) {
+    match proof {
+        Proof::TotpStep { factor_id, step } => script
+            .sql(
+                "UPDATE factors SET last_step = $1, last_used_at = $2 \
+                 WHERE id = $3 AND user_id = $4 AND (last_step IS NULL OR last_step < $1)",
+            )
+            .arg(*step)
+            .arg(now)
+            .arg(factor_id.as_str())
+            .arg(user_id),
+        Proof::Code { code_id } => script
+            .sql("DELETE FROM codes WHERE id = $1 AND subject = $2")
+            .arg(code_id.as_str())
+            .arg(user_id),
+        Proof::RecoveryCode { code_hash } => script
+            .sql(
+                "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+            )
+            .arg(now)
+            .arg(user_id)
+            .arg(code_hash.as_str()),
+        Proof::Passkey { factor_id, seen } => push_passkey_seen(script, user_id, factor_id, seen, now),
+        Proof::PasskeyAdded { factor_id } => script
+            .sql(
+                "UPDATE factors SET last_used_at = $1 WHERE id = $2 AND user_id = $3 AND confirmed_at IS NULL",
+            )
+            .arg(now)
+            .arg(factor_id.as_str())
+            .arg(user_id),
+    }
+    .one(Stop::Used);
+}
+
+/// Uses a proof up inside a transaction already open; false when it was used already (or never
+/// existed), and then the caller drops the transaction.
 pub(crate) async fn use_proof(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
     proof: &Proof,
     now: UnixMillis,
 ) -> StoreResult<bool> {
-    let q = match proof {
-        Proof::TotpStep { factor_id, step } => sqlx::query(
-            "UPDATE factors SET last_step = $1, last_used_at = $2 \
-             WHERE id = $3 AND user_id = $4 AND (last_step IS NULL OR last_step < $1)",
-        )
-        .bind(*step)
-        .bind(now)
-        .bind(factor_id.as_str())
-        .bind(user_id),
-        Proof::Code { code_id } => sqlx::query("DELETE FROM codes WHERE id = $1 AND subject = $2")
-            .bind(code_id.as_str())
-            .bind(user_id),
-        Proof::RecoveryCode { code_hash } => sqlx::query(
-            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .bind(code_hash.as_str()),
-        Proof::Passkey { factor_id, seen } => return passkey_seen(tx, user_id, factor_id, seen, now).await,
-        Proof::PasskeyAdded { factor_id } => sqlx::query(
-            "UPDATE factors SET last_used_at = $1 WHERE id = $2 AND user_id = $3 AND confirmed_at IS NULL",
-        )
-        .bind(now)
-        .bind(factor_id.as_str())
-        .bind(user_id),
-    };
-    Ok(q.execute(&mut **tx).await.map_err(db)?.rows_affected() == 1)
+    let mut script = Script::default();
+    push_proof(&mut script, user_id, proof, now);
+    Ok(script.checked_in(tx).await?.is_ok())
 }
 
 /// A factor being set up, replacing any other unconfirmed one of its kind; a passkey's
@@ -132,41 +146,33 @@ pub(crate) async fn insert_pending_factor(
 }
 
 /// A passkey's signature counted: its ceremony spent (it must still be there), its counter, flags
-/// and credential written only if the counter is still the one the check compared with.
-pub(crate) async fn passkey_seen(
-    tx: &mut Transaction<'_, Any>,
+/// and credential written only if the counter is still the one the check compared with. Both
+/// guard the script (`Stop::Used`).
+pub(crate) fn push_passkey_seen<'s>(
+    script: &'s mut Script,
     user_id: &str,
     factor_id: &FactorId,
     seen: &PasskeyUse,
     now: UnixMillis,
-) -> StoreResult<bool> {
-    let spent = sqlx::query("DELETE FROM passkey_ceremonies WHERE id_hash = $1 AND expires_at > $2")
-        .bind(&seen.ceremony_hash)
-        .bind(now)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-    if spent != 1 {
-        return Ok(false);
-    }
-    let changed = sqlx::query(
-        "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, credential = $4, \
-         last_used_at = $5 WHERE id = $6 AND user_id = $7 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $8",
-    )
-    .bind(seen.sign_count)
-    .bind(i64::from(seen.backup_eligible))
-    .bind(i64::from(seen.backup_state))
-    .bind(&seen.credential)
-    .bind(now)
-    .bind(factor_id.as_str())
-    .bind(user_id)
-    .bind(seen.previous_count)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?
-    .rows_affected();
-    Ok(changed == 1)
+) -> &'s mut Script {
+    script
+        .sql("DELETE FROM passkey_ceremonies WHERE id_hash = $1 AND expires_at > $2")
+        .arg(&seen.ceremony_hash)
+        .arg(now)
+        .one(Stop::Used)
+        .sql(
+            "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, credential = $4, \
+             last_used_at = $5 WHERE id = $6 AND user_id = $7 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $8",
+        )
+        .arg(seen.sign_count)
+        .arg(i64::from(seen.backup_eligible))
+        .arg(i64::from(seen.backup_state))
+        .arg(&seen.credential)
+        .arg(now)
+        .arg(factor_id.as_str())
+        .arg(user_id)
+        .arg(seen.previous_count)
+        .one(Stop::Used)
 }
 
 async fn put_recovery_codes(
@@ -214,33 +220,34 @@ async fn security_changed(
     Ok(())
 }
 
-/// Marks the session as passed; it must still be live (a concurrent sign-in may have ended it:
-/// `SessionGone`, and the transaction rolls back).
-/// Marks a session as past its second factor, under its new id when it gets one (the old id
-/// then finds nothing).
-async fn mark_session(
-    tx: &mut Transaction<'_, Any>,
+/// Adds to `script` the mark of a session as past its second factor, under its new id when it
+/// gets one (the old id then finds nothing). It must still be live, or the script stops with
+/// `Stop::SessionGone` (a concurrent sign-in ended it).
+fn push_mark_session(
+    script: &mut Script,
     id_hash: &str,
     new_id_hash: Option<&str>,
     method: MfaVia,
     now: UnixMillis,
-) -> StoreResult<()> {
-    let n = sqlx::query(
-        "UPDATE sessions SET mfa_at = $1, mfa_method = $2, id_hash = COALESCE($4, id_hash) \
-         WHERE id_hash = $3 AND ended_at IS NULL",
-    )
-    .bind(now)
-    .bind(method.as_str())
-    .bind(id_hash)
-    .bind(new_id_hash)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?
-    .rows_affected();
-    if n == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::SessionGone)
+) {
+    script
+        .sql(
+            "UPDATE sessions SET mfa_at = $1, mfa_method = $2, id_hash = COALESCE($4, id_hash) \
+             WHERE id_hash = $3 AND ended_at IS NULL",
+        )
+        .arg(now)
+        .arg(method.as_str())
+        .arg(id_hash)
+        .arg(new_id_hash)
+        .one(Stop::SessionGone);
+}
+
+/// What a stopped challenge script means for its caller: a proof used meanwhile is `false`.
+fn challenge_outcome(ran: Result<u64, Stop>) -> StoreResult<bool> {
+    match ran {
+        Ok(_) => Ok(true),
+        Err(Stop::Used) => Ok(false),
+        Err(Stop::SessionGone) => Err(StoreError::SessionGone),
     }
 }
 
@@ -329,14 +336,15 @@ impl FactorStore for SqlStore {
             c.end_others.as_ref(),
         )
         .await?;
-        mark_session(
-            &mut tx,
+        let mut script = Script::default();
+        push_mark_session(
+            &mut script,
             c.session_id_hash.as_str(),
             c.new_session_id_hash.as_ref().map(SessionId::as_str),
             MfaVia::Enrollment,
             c.now,
-        )
-        .await?;
+        );
+        challenge_outcome(script.checked_in(&mut tx).await?)?;
         insert_audits(&mut tx, &c.audit.iter().collect::<Vec<_>>()).await?;
         tx.commit().await.map_err(db)?;
         self.user_changed(c.user_id.as_str()).await;
@@ -344,48 +352,44 @@ impl FactorStore for SqlStore {
     }
 
     async fn pass_challenge(&self, p: &ChallengePassed) -> StoreResult<bool> {
-        let mut conn = self.write.get().await?;
-        let mut tx = conn.begin().await.map_err(db)?;
-        if !use_proof(&mut tx, p.user_id.as_str(), &p.proof, p.now).await? {
-            return Ok(false);
+        // One transaction, sent whole: the proof's conditional write and the session's mark
+        // guard the rest (ADR 0016).
+        let uid = p.user_id.as_str();
+        let mut script = Script::default();
+        push_proof(&mut script, uid, &p.proof, p.now);
+        if let Some(event) = &p.end_others {
+            self.push_end_others(&mut script, uid, p.session_id_hash.as_str(), p.now, event);
         }
-        self.complete_sign_in(
-            &mut tx,
-            p.user_id.as_str(),
-            p.session_id_hash.as_str(),
-            p.now,
-            p.end_others.as_ref(),
-        )
-        .await?;
-        mark_session(
-            &mut tx,
+        push_mark_session(
+            &mut script,
             p.session_id_hash.as_str(),
             Some(p.new_session_id_hash.as_str()),
             p.via,
             p.now,
-        )
-        .await?;
+        );
         if let Some(d) = &p.device {
-            let sql = format!(
-                "INSERT INTO trusted_devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)"
-            );
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&d.id)
-                .bind(d.user_id.as_str())
-                .bind(&d.token_hash)
-                .bind(d.created_at)
-                .bind(d.expires_at)
-                .bind(&d.network)
-                .bind(&d.user_agent)
-                .bind(d.security_epoch)
-                .bind(d.owner_epoch)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            script
+                .sql(format!(
+                    "INSERT INTO trusted_devices ({DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)"
+                ))
+                .arg(&d.id)
+                .arg(&d.user_id)
+                .arg(&d.token_hash)
+                .arg(d.created_at)
+                .arg(d.expires_at)
+                .arg(&d.network)
+                .arg(&d.user_agent)
+                .arg(d.security_epoch)
+                .arg(d.owner_epoch);
         }
-        insert_audits(&mut tx, &p.audit.iter().collect::<Vec<_>>()).await?;
-        tx.commit().await.map_err(db)?;
-        self.user_changed(p.user_id.as_str()).await;
+        push_audits(&mut script, &p.audit.iter().collect::<Vec<_>>());
+        if let Some(key) = &p.clear_limit {
+            script.sql("DELETE FROM throttle WHERE key = $1").arg(key);
+        }
+        if !challenge_outcome(script.run_guarded(&self.write).await?)? {
+            return Ok(false);
+        }
+        self.user_changed(uid).await;
         Ok(true)
     }
 

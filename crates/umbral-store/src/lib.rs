@@ -15,6 +15,7 @@ mod codes;
 mod commerce;
 mod conn;
 mod factors;
+mod flush;
 mod migrations;
 mod oidc;
 mod oidc_grants;

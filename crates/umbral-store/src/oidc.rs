@@ -16,6 +16,7 @@ use crate::script::Script;
 use crate::{SqlStore, db};
 
 use crate::oidc_rows::*;
+use crate::rows::read_one;
 
 #[async_trait]
 impl OidcStore for SqlStore {
@@ -546,7 +547,7 @@ impl OidcStore for SqlStore {
             None => None,
         };
         let sql = "SELECT expires_at FROM oidc_revoked_grants WHERE grant_id = $1";
-        let until = read_one(&self.read, sql, grant_id, |r| expires_at(r), expires_at).await?;
+        let until = read_one(&self.read, sql, &[grant_id], |r| expires_at(r), expires_at).await?;
         if let (Some(c), Some(began)) = (&self.cache, began) {
             c.put_grant(grant_id, until, began);
         }

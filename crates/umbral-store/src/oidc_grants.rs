@@ -8,6 +8,7 @@ use umbral_core::oidc::grant::{CodeGrant, NextRefresh, REFRESH_GRACE_MS, Refresh
 use umbral_core::ports::{CodeUse, StoreError, StoreResult};
 
 use crate::oidc_rows::*;
+use crate::rows::read_one;
 use crate::script::Script;
 use crate::{SqlStore, db};
 
@@ -28,7 +29,7 @@ impl SqlStore {
         let Some((text, used_at)) = read_one(
             &self.read,
             "SELECT grant_json, used_at FROM oidc_codes WHERE code_hash = $1",
-            code_hash,
+            &[code_hash],
             |r| code_state(r),
             code_state,
         )
@@ -90,7 +91,14 @@ impl SqlStore {
             .arg(now - REFRESH_GRACE_MS);
         if script.relaxed().run_counted(&self.write).await? >= 2 {
             let sql = "SELECT grant_json FROM oidc_refresh_tokens WHERE token_hash = $1";
-            let text = read_one(&self.read, sql, &next.token_hash, |r| grant_json(r), grant_json).await?;
+            let text = read_one(
+                &self.read,
+                sql,
+                &[next.token_hash.as_str()],
+                |r| grant_json(r),
+                grant_json,
+            )
+            .await?;
             if let Some(text) = text {
                 let grant = serde_json::from_str(&text).map_err(|e| StoreError::Backend(e.to_string()))?;
                 return Ok(RefreshUse::Rotated(grant));

@@ -130,33 +130,6 @@ fn alg(text: &str) -> Result<KeyAlg, sqlx::Error> {
     KeyAlg::parse(text).ok_or_else(|| sqlx::Error::Decode(format!("key algorithm {text}").into()))
 }
 
-/// One row found by its key: on a SQLite file, on this thread (ADR 0009); else through the
-/// read pool. `inline` and `pooled` read the same columns from either kind of row.
-pub(crate) async fn read_one<T>(
-    read: &crate::conn::Conns,
-    sql: &str,
-    key: &str,
-    inline: impl FnOnce(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
-    pooled: impl FnOnce(&AnyRow) -> Result<T, sqlx::Error>,
-) -> StoreResult<Option<T>> {
-    if let Some(conn) = read.inline()
-        && let Some(found) = conn.with(|c| {
-            let mut statement = c.prepare_cached(sql)?;
-            crate::conn::bind_inline(&mut statement, &[&key])?;
-            let mut rows = statement.raw_query();
-            Ok(rows.next()?.map(inline))
-        })?
-    {
-        return found.transpose().map_err(db);
-    }
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(key)
-        .fetch_optional(&mut *read.get().await?)
-        .await
-        .map_err(db)?;
-    row.as_ref().map(pooled).transpose().map_err(db)
-}
-
 /// A code's grant (JSON) and when it was spent.
 pub(crate) fn code_state(r: &impl crate::rows::Cols) -> Result<(String, Option<i64>), sqlx::Error> {
     Ok((r.col("grant_json")?, r.col("used_at")?))

@@ -12,7 +12,7 @@ use umbral_core::ports::{PasskeySignIn, PasskeyStore, StoreResult};
 use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::audit::{insert_audit, push_audits};
-use crate::factors::{insert_pending_factor, passkey_seen};
+use crate::factors::{insert_pending_factor, push_passkey_seen};
 use crate::script::Script;
 use crate::sessions::push_session;
 use crate::{SqlStore, db};
@@ -131,12 +131,9 @@ impl PasskeyStore for SqlStore {
     }
 
     async fn passkey_sign_in(&self, s: &PasskeySignIn) -> StoreResult<bool> {
-        let mut conn = self.write.get().await?;
-        let mut tx = conn.begin().await.map_err(db)?;
-        if !passkey_seen(&mut tx, s.user_id.as_str(), &s.factor_id, &s.seen, s.now).await? {
-            return Ok(false);
-        }
+        // One transaction, sent whole; the signature's count guards the rest (ADR 0016).
         let mut script = Script::default();
+        push_passkey_seen(&mut script, s.user_id.as_str(), &s.factor_id, &s.seen, s.now);
         if let Some(event) = &s.end_others {
             self.push_end_others(
                 &mut script,
@@ -148,8 +145,9 @@ impl PasskeyStore for SqlStore {
         }
         push_session(&mut script, &s.session);
         push_audits(&mut script, &s.audit.iter().collect::<Vec<_>>());
-        script.run_in(&mut tx).await?;
-        tx.commit().await.map_err(db)?;
+        if script.run_guarded(&self.write).await?.is_err() {
+            return Ok(false);
+        }
         self.user_changed(s.user_id.as_str()).await;
         Ok(true)
     }

@@ -5,8 +5,10 @@ use umbral_core::accounts::{Membership, Role, User, UserStatus};
 use umbral_core::error::EndReason;
 use umbral_core::factors::{Factor, FactorKind, MfaVia};
 use umbral_core::policy::TwoFactorPolicy;
-use umbral_core::ports::{OrgSetup, SessionRecord};
+use umbral_core::ports::{OrgSetup, SessionRecord, StoreResult};
 use umbral_core::types::{FactorId, OrgId, SessionId, UserId};
+
+use crate::db;
 
 pub(crate) const USER_COLUMNS: &str = "u.id, u.email, u.name, u.phone, u.password_hash, u.locale, u.status, \
      u.email_confirmed_at, u.created_at, u.mfa_enabled, u.security_epoch, u.is_staff, \
@@ -129,4 +131,51 @@ pub(crate) fn joined_factor(row: &impl Cols) -> Result<Option<Factor>, sqlx::Err
         name: row.col("f_name")?,
         credential_id: row.col("f_credential_id")?,
     }))
+}
+
+/// Every row `args` find (text bound to `$1`, `$2`, ...), each read by `inline` or `pooled`
+/// (the same columns from either kind of row): on a SQLite file on this thread (ADR 0009), else
+/// through the read pool.
+pub(crate) async fn read_all<T>(
+    read: &crate::conn::Conns,
+    sql: &str,
+    args: &[&str],
+    mut inline: impl FnMut(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
+    pooled: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Vec<T>> {
+    if let Some(conn) = read.inline()
+        && let Some(found) = conn.with(|c| {
+            let mut statement = c.prepare_cached(sql)?;
+            let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+            crate::conn::bind_inline(&mut statement, &args)?;
+            let mut rows = statement.raw_query();
+            let mut found = Vec::new();
+            while let Some(row) = rows.next()? {
+                found.push(inline(row));
+            }
+            Ok(found)
+        })?
+    {
+        return found.into_iter().collect::<Result<_, _>>().map_err(db);
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for a in args {
+        q = q.bind(*a);
+    }
+    let rows = q.fetch_all(&mut *read.get().await?).await.map_err(db)?;
+    rows.iter().map(pooled).collect::<Result<_, _>>().map_err(db)
+}
+
+/// The first row `args` find: [`read_all`] for a lookup by key.
+pub(crate) async fn read_one<T>(
+    read: &crate::conn::Conns,
+    sql: &str,
+    args: &[&str],
+    inline: impl FnMut(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
+    pooled: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<Option<T>> {
+    Ok(read_all(read, sql, args, inline, pooled)
+        .await?
+        .into_iter()
+        .next())
 }

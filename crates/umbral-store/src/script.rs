@@ -7,13 +7,18 @@
 //! by one in a transaction. So the statements must be portable SQL, with `$n` placeholders
 //! counted from 1 in each statement and no `$` elsewhere in their text.
 //!
-//! A relaxed script on a SQLite file runs on the calling thread instead, through the writer's
-//! inline connection (ADR 0009): no thread to wake at all.
+//! On a SQLite file every script runs on the calling thread instead, through the writer's inline
+//! connection (ADR 0009): no thread to wake at all. A relaxed one is answered at once; any other
+//! once the flusher has synced the write-ahead log after it (ADR 0016).
+//!
+//! A statement may be a guard ([`Script::one`]): it must change exactly one row, or the script
+//! stops there and nothing of it stays. That is how a check's conditional write (a code used up,
+//! a session still live) decides whether the rest commits, without a trip back to the caller.
 
 use std::sync::atomic::Ordering;
 
 use sqlx::{Any, AssertSqlSafe, Connection, Executor, Transaction};
-use umbral_core::ports::StoreResult;
+use umbral_core::ports::{StoreError, StoreResult};
 
 use crate::conn::{Conns, bind_inline};
 use crate::db;
@@ -90,9 +95,21 @@ impl rusqlite::ToSql for Arg {
 /// pages; a session start writes 3-4.
 const CHECKPOINT_EVERY: u32 = 250;
 
+/// Why a guarded script stopped: a statement that had to change exactly one row did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// What it had to use up was used already (a code, a step, a ceremony), or is not there.
+    Used,
+    /// The session it had to mark was ended meanwhile.
+    SessionGone,
+}
+
+/// A statement, its arguments, and what stops the script when it does not change one row.
+type Statement = (String, Vec<Arg>, Option<Stop>);
+
 #[derive(Debug, Default)]
 pub(crate) struct Script {
-    statements: Vec<(String, Vec<Arg>)>,
+    statements: Vec<Statement>,
     relaxed: bool,
 }
 
@@ -135,15 +152,28 @@ fn shifted(sql: &str, offset: usize) -> String {
 impl Script {
     /// Adds a statement; its arguments follow with [`Script::arg`].
     pub(crate) fn sql(&mut self, sql: impl Into<String>) -> &mut Self {
-        self.statements.push((sql.into(), Vec::new()));
+        self.statements.push((sql.into(), Vec::new(), None));
         self
     }
 
     pub(crate) fn arg(&mut self, a: impl Into<Arg>) -> &mut Self {
-        if let Some((_, args)) = self.statements.last_mut() {
+        if let Some((_, args, _)) = self.statements.last_mut() {
             args.push(a.into());
         }
         self
+    }
+
+    /// The last statement must change exactly one row; else the script stops there with `stop`,
+    /// and nothing of it stays.
+    pub(crate) fn one(&mut self, stop: Stop) -> &mut Self {
+        if let Some((_, _, guard)) = self.statements.last_mut() {
+            *guard = Some(stop);
+        }
+        self
+    }
+
+    fn guarded(&self) -> bool {
+        self.statements.iter().any(|(_, _, g)| g.is_some())
     }
 
     /// The commit does not wait for the disk: on SQLite (WAL) it survives the server being
@@ -162,7 +192,7 @@ impl Script {
         }
         sql.push_str("BEGIN IMMEDIATE; ");
         let mut args: Vec<&Arg> = Vec::new();
-        for (s, a) in &self.statements {
+        for (s, a, _) in &self.statements {
             sql.push_str(&shifted(s, args.len()));
             sql.push_str("; ");
             args.extend(a.iter());
@@ -175,72 +205,114 @@ impl Script {
     }
 
     /// Runs the statements as one transaction on a connection used on this thread; answers how
-    /// many rows they changed.
-    fn run_on(&self, c: &rusqlite::Connection) -> Result<u64, rusqlite::Error> {
+    /// many rows they changed, or why a guard stopped them (rolled back).
+    fn run_on(&self, c: &rusqlite::Connection) -> Result<Result<u64, Stop>, rusqlite::Error> {
         // Cached like the statements: parsed once per connection.
         c.prepare_cached("BEGIN IMMEDIATE")?.raw_execute()?;
         let result = (|| {
             let mut changed = 0;
-            for (sql, args) in &self.statements {
+            for (sql, args, guard) in &self.statements {
                 let mut statement = c.prepare_cached(sql)?;
                 let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
                 bind_inline(&mut statement, &args)?;
-                changed += statement.raw_execute()? as u64;
+                let n = statement.raw_execute()? as u64;
+                if let Some(stop) = guard
+                    && n != 1
+                {
+                    return Ok(Err(*stop));
+                }
+                changed += n;
             }
             c.prepare_cached("COMMIT")?.raw_execute()?;
-            Ok(changed)
+            Ok(Ok(changed))
         })();
-        if result.is_err() {
+        if !matches!(result, Ok(Ok(_))) {
             let _ = c.execute_batch("ROLLBACK");
         }
         result
     }
 
-    /// Runs the statements inside a transaction already open; answers how many rows they changed.
+    /// Runs the statements inside a transaction already open; answers how many rows they
+    /// changed. An unguarded script's (a guard that stops here is an error: use
+    /// [`Script::run_guarded`]).
     pub(crate) async fn run_in(&self, tx: &mut Transaction<'_, Any>) -> StoreResult<u64> {
+        self.checked_in(tx)
+            .await?
+            .map_err(|stop| StoreError::Backend(format!("a guarded statement stopped a script: {stop:?}")))
+    }
+
+    /// The statements one by one inside `tx`, stopping at the first guard that fails (the
+    /// caller then drops `tx`, which rolls back).
+    pub(crate) async fn checked_in(&self, tx: &mut Transaction<'_, Any>) -> StoreResult<Result<u64, Stop>> {
         let mut changed = 0;
-        for (sql, args) in &self.statements {
-            changed += bind(sqlx::query(AssertSqlSafe(sql.clone())), args)
+        for (sql, args, guard) in &self.statements {
+            let n = bind(sqlx::query(AssertSqlSafe(sql.clone())), args)
                 .execute(&mut **tx)
                 .await
                 .map_err(db)?
                 .rows_affected();
+            if let Some(stop) = guard
+                && n != 1
+            {
+                return Ok(Err(*stop));
+            }
+            changed += n;
         }
-        Ok(changed)
+        Ok(Ok(changed))
     }
 
     /// Runs the statements as one transaction: all of them or none.
     pub(crate) async fn run(&self, conns: &Conns) -> StoreResult<()> {
-        self.run_inner(conns, false).await.map(|_| ())
+        self.run_guarded(conns).await.map(|_| ())
     }
 
     /// [`Script::run`], answering how many rows the statements changed (a compare-and-set).
     pub(crate) async fn run_counted(&self, conns: &Conns) -> StoreResult<u64> {
-        self.run_inner(conns, true).await
+        self.run_inner(conns, true)
+            .await?
+            .map_err(|stop| StoreError::Backend(format!("a guarded statement stopped a script: {stop:?}")))
     }
 
-    async fn run_inner(&self, conns: &Conns, counted: bool) -> StoreResult<u64> {
+    /// [`Script::run`] for a script with guards: `Err(stop)` when one stopped it, and then
+    /// nothing of it stays.
+    pub(crate) async fn run_guarded(&self, conns: &Conns) -> StoreResult<Result<u64, Stop>> {
+        self.run_inner(conns, false).await
+    }
+
+    async fn run_inner(&self, conns: &Conns, counted: bool) -> StoreResult<Result<u64, Stop>> {
         let mut conn = conns.get().await?;
         // The writer's slot is held, so no other write of this process runs meanwhile.
         if conn.slot().is_some()
-            && self.relaxed
             && let Some(inline) = conns.inline()
-            && let Some(changed) = inline.with(|c| self.run_on(c))?
+            && let Some(ran) = inline.with(|c| self.run_on(c))?
         {
+            if ran.is_err() {
+                return Ok(ran);
+            }
             if inline.commits.fetch_add(1, Ordering::Relaxed) + 1 >= CHECKPOINT_EVERY {
                 inline.commits.store(0, Ordering::Relaxed);
                 if let Err(e) = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await {
                     tracing::warn!(error = %e, "checkpoint of the write-ahead log failed");
                 }
             }
-            return Ok(changed);
+            if !self.relaxed
+                && let Some(flusher) = &inline.flusher
+            {
+                let ticket = flusher.ask();
+                // Other writes go on while this one waits for the disk (and share its sync).
+                drop(conn);
+                flusher.synced(ticket).await?;
+            }
+            return Ok(ran);
         }
-        // PostgreSQL; or a count, which SQLite's one-message form cannot give.
-        if conn.slot().is_none() || counted {
+        // PostgreSQL; or a count or a guard, which SQLite's one-message form cannot give.
+        if conn.slot().is_none() || counted || self.guarded() {
             let mut tx = conn.begin().await.map_err(db)?;
-            let changed = self.run_in(&mut tx).await?;
-            tx.commit().await.map_err(db)?;
-            return Ok(changed);
+            let ran = self.checked_in(&mut tx).await?;
+            if ran.is_ok() {
+                tx.commit().await.map_err(db)?;
+            }
+            return Ok(ran);
         }
         let (sql, args) = self.sqlite_text();
         let q = bind(sqlx::query(AssertSqlSafe(sql)), args);
@@ -254,7 +326,7 @@ impl Script {
         if let Some(slot) = conn.slot() {
             slot.suspect = false;
         }
-        Ok(0)
+        Ok(Ok(0))
     }
 }
 
@@ -466,6 +538,77 @@ mod tests {
             ["relaxed", "script", "single", "tx"]
         );
         assert_eq!(synchronous(&store).await, 2, "FULL again");
+    }
+
+    /// A guard that changes no row stops the script, and nothing of it stays; one that changes
+    /// its row lets the rest commit. On a SQLite file (the inline writer), on its connection's
+    /// own thread (an in-memory database has no inline writer) and on PostgreSQL.
+    #[tokio::test]
+    async fn a_guard_that_changes_no_row_stops_the_whole_script() {
+        let mut stores = vec![sqlite_store().await];
+        let memory = SqlStore::connect("sqlite::memory:", 1).await.unwrap();
+        memory.migrate().await.unwrap();
+        if let Some(admin) = crate::test_support::postgres_admin_url() {
+            let db = TestDatabase::postgres(&admin).await;
+            let store = SqlStore::connect(&db.url, 2).await.unwrap();
+            store.migrate().await.unwrap();
+            stores.push((db, store));
+        }
+        let guarded = |key: &str, guard_key: &str| {
+            let mut s = inserts(&[key]);
+            s.sql("UPDATE throttle SET failures = failures + 1 WHERE key = $1")
+                .arg(guard_key)
+                .one(Stop::Used);
+            s.sql(INSERT).arg(format!("{key}-after").as_str());
+            s
+        };
+        // (An in-memory database is the writer's own: it is read there.)
+        let mut all: Vec<(&SqlStore, bool)> = stores.iter().map(|(_, s)| (s, false)).collect();
+        all.push((&memory, true));
+        for (store, in_memory) in all {
+            let seen = || async {
+                if in_memory {
+                    keys(store).await
+                } else {
+                    committed_keys(store).await
+                }
+            };
+            let stopped = guarded("a", "missing").run_guarded(&store.write).await.unwrap();
+            assert_eq!(stopped, Err(Stop::Used));
+            assert!(seen().await.is_empty(), "the stopped script left rows");
+            let ran = guarded("b", "b").run_guarded(&store.write).await.unwrap();
+            assert_eq!(ran, Ok(3));
+            assert_eq!(seen().await, ["b", "b-after"]);
+        }
+    }
+
+    /// A script that is not relaxed is answered only once the write-ahead log was synced after
+    /// its commit; a relaxed one does not wait; neither holds the writer while it waits.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[expect(clippy::await_holding_lock, reason = "holding the sync back is the test")]
+    async fn a_durable_script_is_answered_after_the_log_is_synced() {
+        let (_db, store) = sqlite_store().await;
+        let store = std::sync::Arc::new(store);
+        let flusher = store.write.inline().unwrap().flusher.as_ref().unwrap();
+        let held = flusher.hold();
+        let durable = tokio::spawn({
+            let store = std::sync::Arc::clone(&store);
+            async move { inserts(&["durable"]).run(&store.write).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        assert!(
+            !durable.is_finished(),
+            "answered before its commit reached the disk"
+        );
+        // Committed, and the writer is free for others meanwhile.
+        inserts(&["relaxed"]).relaxed().run(&store.write).await.unwrap();
+        assert_eq!(committed_keys(&store).await, ["durable", "relaxed"]);
+        drop(held);
+        tokio::time::timeout(std::time::Duration::from_secs(5), durable)
+            .await
+            .expect("answered once synced")
+            .unwrap()
+            .unwrap();
     }
 
     #[test]

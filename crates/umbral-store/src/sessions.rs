@@ -1,14 +1,16 @@
 use async_trait::async_trait;
 use sqlx::Connection;
 use sqlx::{Any, AssertSqlSafe, Transaction};
+use umbral_core::accounts::{Membership, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::error::EndReason;
+use umbral_core::factors::Factor;
 use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResult};
 use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
-use crate::rows::{self, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS};
+use crate::rows::{self, Cols, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, read_all};
 use crate::script::Script;
 use crate::{Backend, SqlStore, db};
 
@@ -34,6 +36,27 @@ pub(crate) fn push_session(script: &mut Script, s: &SessionRecord) {
         .arg(s.mfa_at)
         .arg(s.mfa_method.map(|m| m.as_str()))
         .arg(s.first_factor.as_str());
+}
+
+/// What the session, its user and their first organization is (from the first row only), and
+/// a confirmed factor of the user (one per row, if any).
+type ContextRow = (
+    Option<(SessionRecord, Option<User>, Option<Membership>)>,
+    Option<Factor>,
+);
+
+fn context_row(r: &impl Cols, first: bool) -> Result<ContextRow, sqlx::Error> {
+    let head = if first {
+        let session = rows::session(r)?;
+        let user = match session.user_id {
+            Some(_) => Some(rows::user(r)?),
+            None => None,
+        };
+        Some((session, user, rows::membership(r)?))
+    } else {
+        None
+    };
+    Ok((head, rows::joined_factor(r)?))
 }
 
 impl SqlStore {
@@ -182,25 +205,22 @@ impl SessionStore for SqlStore {
              LEFT JOIN factors f ON f.user_id = s.user_id AND f.confirmed_at IS NOT NULL \
              WHERE s.id_hash = $1 ORDER BY f.created_at, f.id"
         );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(id_hash.as_str())
-            .fetch_all(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        let Some(row) = rows.first() else {
+        // Read on this thread on SQLite (ADR 0009): every request that is not in the cache.
+        let mut head = true;
+        let mut inline_head = true;
+        let rows = read_all(
+            &self.read,
+            &sql,
+            &[id_hash.as_str()],
+            |r| context_row(r, std::mem::take(&mut inline_head)),
+            |r| context_row(r, std::mem::take(&mut head)),
+        )
+        .await?;
+        let mut rows = rows.into_iter();
+        let Some((Some((session, user, membership)), first)) = rows.next() else {
             return Ok(None);
         };
-        let session = rows::session(row).map_err(db)?;
-        let user = match session.user_id {
-            Some(_) => Some(rows::user(row).map_err(db)?),
-            None => None,
-        };
-        let membership = rows::membership(row).map_err(db)?;
-        let factors = rows
-            .iter()
-            .filter_map(|r| rows::joined_factor(r).transpose())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db)?;
+        let factors: Vec<Factor> = first.into_iter().chain(rows.filter_map(|(_, f)| f)).collect();
         let ctx = SessionContext {
             session,
             user,

@@ -1,20 +1,20 @@
 use async_trait::async_trait;
+use sqlx::Any;
 use sqlx::Connection;
-use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::ports::{StoreResult, ThrottleState, ThrottleStore};
 
 use crate::audit::insert_audit;
+use crate::rows::{Cols, read_one};
 use crate::script::Script;
 use crate::{SqlStore, db};
 
-fn state(r: &AnyRow) -> Result<ThrottleState, sqlx::Error> {
+fn state(r: &impl Cols) -> Result<ThrottleState, sqlx::Error> {
     Ok(ThrottleState {
-        failures: r.try_get("failures")?,
-        window_started_at: r.try_get("window_started_at")?,
-        last_failure_at: r.try_get("last_failure_at")?,
+        failures: r.col("failures")?,
+        window_started_at: r.col("window_started_at")?,
+        last_failure_at: r.col("last_failure_at")?,
     })
 }
 
@@ -110,21 +110,15 @@ impl ThrottleStore for SqlStore {
     }
 
     async fn throttle_state(&self, key: &str) -> StoreResult<Option<ThrottleState>> {
-        let row =
-            sqlx::query("SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&mut *self.read.get().await?)
-                .await
-                .map_err(db)?;
-        row.as_ref().map(state).transpose().map_err(db)
+        // Read before every code check: on this thread on SQLite (ADR 0009).
+        let sql = "SELECT failures, window_started_at, last_failure_at FROM throttle WHERE key = $1";
+        read_one(&self.read, sql, &[key], |r| state(r), state).await
     }
 
     async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM throttle WHERE key = $1")
-            .bind(key)
-            .execute(&mut *self.write.get().await?)
-            .await
-            .map_err(db)?;
-        Ok(())
+        // A count left behind only costs an attempt; it need not wait for the disk (ADR 0008).
+        let mut script = Script::default();
+        script.sql("DELETE FROM throttle WHERE key = $1").arg(key);
+        script.relaxed().run(&self.write).await
     }
 }

@@ -6,6 +6,7 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
 use crate::factors::{FactorKind, Method, MfaVia, Proof, TrustedDevice, recovery_codes, totp};
 use crate::flows::Next;
+use crate::flows::enrollment::factor_limit_key;
 use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
@@ -217,16 +218,20 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             // A passkey answers with a signature: `pass_passkey_challenge`.
             Method::Passkey => return Err(CoreError::invalid("method", "factor.method_unavailable")),
         };
+        // A success forgets the attempts it took, in its own transaction.
+        let clear_limit = limited.then(|| factor_limit_key(uid));
         match self
-            .record_challenge(auth, MfaVia::Method(method), proof, remember_device, meta)
+            .record_challenge(
+                auth,
+                MfaVia::Method(method),
+                proof,
+                remember_device,
+                clear_limit,
+                meta,
+            )
             .await?
         {
-            Some(passed) => {
-                if limited {
-                    self.clear_factor_limit(uid).await;
-                }
-                Ok(passed)
-            }
+            Some(passed) => Ok(passed),
             // Already used (a replayed TOTP step, a used recovery code, a code used by a
             // concurrent request): the same answer as a wrong code.
             None => Err(self.challenge_failed(auth, method, meta).await),
@@ -241,6 +246,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         via: MfaVia,
         proof: Proof,
         remember_device: bool,
+        clear_limit: Option<String>,
         meta: &RequestMeta,
     ) -> Result<Option<Passed>, CoreError> {
         let user = self.challenged(auth)?;
@@ -287,6 +293,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             end_others: start.end_others,
             now,
             audit,
+            clear_limit,
         };
         let done = match self.store.pass_challenge(&passed).await {
             Ok(done) => done,

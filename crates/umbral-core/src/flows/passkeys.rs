@@ -293,7 +293,7 @@ impl<S: ?Sized + Store> Umbral<S> {
             seen,
         };
         match self
-            .record_challenge(auth, via, proof, remember_device, meta)
+            .record_challenge(auth, via, proof, remember_device, None, meta)
             .await?
         {
             Some(passed) => Ok(passed),

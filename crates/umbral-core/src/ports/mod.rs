@@ -396,6 +396,8 @@ pub struct ChallengePassed {
     pub end_others: Option<AuditEvent>,
     pub now: UnixMillis,
     pub audit: Vec<AuditEvent>,
+    /// The key of an attempt limit the success forgets, in the same transaction.
+    pub clear_limit: Option<String>,
 }
 
 #[async_trait]

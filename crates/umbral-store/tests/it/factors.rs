@@ -78,6 +78,7 @@ fn passed(
         end_others: None,
         now: NOW,
         audit: vec![audit(user_id, "mfa.challenge_passed")],
+        clear_limit: None,
     }
 }
 

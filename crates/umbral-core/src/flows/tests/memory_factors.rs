@@ -161,6 +161,9 @@ impl FactorStore for MemoryStore {
         if let Some(d) = &p.device {
             st.devices.push(d.clone());
         }
+        if let Some(key) = &p.clear_limit {
+            st.throttle.remove(key);
+        }
         st.audit.extend(p.audit.iter().cloned());
         Ok(true)
     }
