@@ -59,6 +59,11 @@ const MIGRATIONS: &[Source] = &[
         include_str!("../migrations/0015_cache_nodes.sql"),
     ),
     (16, "scale", include_str!("../migrations/0016_scale.sql")),
+    (
+        17,
+        "one_trip_scripts",
+        include_str!("../migrations/0017_one_trip_scripts.sql"),
+    ),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

@@ -104,6 +104,16 @@ pub(crate) enum Stop {
     SessionGone,
 }
 
+impl Stop {
+    /// The name PostgreSQL's `umbral_script` raises (UM001) when this guard stops a script.
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Used => "used",
+            Stop::SessionGone => "session_gone",
+        }
+    }
+}
+
 /// A statement, its arguments, and what stops the script when it does not change one row.
 type Statement = (String, Vec<Arg>, Option<Stop>);
 
@@ -127,26 +137,46 @@ pub(crate) fn bind<'q, 'a>(
     q
 }
 
-/// `sql` with every `$n` turned into `$(n + offset)`.
-fn shifted(sql: &str, offset: usize) -> String {
+/// `sql` with every `$n` replaced by `with(n)` (the text is read once: what `with` answers is
+/// never read again).
+fn placeholders(sql: &str, mut with: impl FnMut(usize) -> StoreResult<String>) -> StoreResult<String> {
     let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        out.push(c);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
         if c != '$' {
+            out.push(c);
             continue;
         }
         let mut n = String::new();
-        while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
-            n.push(*d);
-            chars.next();
+        while let Some(d) = chars.next_if(char::is_ascii_digit) {
+            n.push(d);
         }
         match n.parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&n),
+            Ok(n) => out.push_str(&with(n)?),
+            Err(_) => out.push('$'),
         }
     }
-    out
+    Ok(out)
+}
+
+/// `sql` with every `$n` turned into `$(n + offset)`.
+fn shifted(sql: &str, offset: usize) -> String {
+    placeholders(sql, |n| Ok(format!("${}", n + offset))).unwrap_or_default()
+}
+
+/// A value written into a statement as a typed literal, as a bound value of its type would be:
+/// inside `E'...'` only the backslash and the quote are special, and both are doubled. A NUL
+/// cannot be in PostgreSQL's text, and would end the statement early: refused.
+fn literal(a: &Arg) -> StoreResult<String> {
+    Ok(match a {
+        Arg::Int(Some(v)) => format!("({v})::bigint"),
+        Arg::Int(None) => "NULL::bigint".into(),
+        Arg::Text(None) => "NULL::text".into(),
+        Arg::Text(Some(v)) if v.contains('\0') => {
+            return Err(StoreError::Backend("a text value holds a NUL character".into()));
+        }
+        Arg::Text(Some(v)) => format!("E'{}'::text", v.replace('\\', "\\\\").replace('\'', "''")),
+    })
 }
 
 impl Script {
@@ -232,6 +262,47 @@ impl Script {
         result
     }
 
+    /// The script as `umbral_script` takes it: `[{"sql": ..., "guard": ...}, ...]`, the values
+    /// written in.
+    fn postgres_text(&self) -> StoreResult<String> {
+        let steps = self
+            .statements
+            .iter()
+            .map(|(sql, args, guard)| {
+                let sql = placeholders(sql, |n| {
+                    let a = n
+                        .checked_sub(1)
+                        .and_then(|i| args.get(i))
+                        .ok_or_else(|| StoreError::Backend(format!("${n} has no value in a script")))?;
+                    literal(a)
+                })?;
+                Ok(serde_json::json!({"sql": sql, "guard": guard.map(Stop::name)}))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(serde_json::Value::Array(steps).to_string())
+    }
+
+    /// The whole transaction in one round trip: the call is its transaction (migration 17).
+    async fn run_on_postgres(&self, conn: &mut sqlx::AnyConnection) -> StoreResult<Result<u64, Stop>> {
+        let answer = sqlx::query_scalar::<_, i64>("SELECT umbral_script($1)")
+            .bind(self.postgres_text()?)
+            .fetch_one(conn)
+            .await;
+        match answer {
+            Ok(n) => Ok(Ok(u64::try_from(n).unwrap_or_default())),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("UM001") => {
+                match [Stop::Used, Stop::SessionGone]
+                    .into_iter()
+                    .find(|s| s.name() == e.message())
+                {
+                    Some(stop) => Ok(Err(stop)),
+                    None => Err(StoreError::Backend(e.message().to_string())),
+                }
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
     /// Runs the statements inside a transaction already open; answers how many rows they
     /// changed. An unguarded script's (a guard that stops here is an error: use
     /// [`Script::run_guarded`]).
@@ -305,8 +376,11 @@ impl Script {
             }
             return Ok(ran);
         }
-        // PostgreSQL; or a count or a guard, which SQLite's one-message form cannot give.
-        if conn.slot().is_none() || counted || self.guarded() {
+        if conn.slot().is_none() {
+            return self.run_on_postgres(&mut conn).await;
+        }
+        // A count or a guard, which SQLite's one-message form cannot give.
+        if counted || self.guarded() {
             let mut tx = conn.begin().await.map_err(db)?;
             let ran = self.checked_in(&mut tx).await?;
             if ran.is_ok() {
@@ -609,6 +683,48 @@ mod tests {
             .expect("answered once synced")
             .unwrap()
             .unwrap();
+    }
+
+    /// Values written into PostgreSQL's one-trip script arrive as they were: quotes,
+    /// backslashes, a `$1` inside a value, numbers at their edges. A NUL is refused.
+    #[tokio::test]
+    async fn values_reach_postgres_as_they_are() {
+        let Some(admin) = crate::test_support::postgres_admin_url() else {
+            return;
+        };
+        let db = TestDatabase::postgres(&admin).await;
+        let store = SqlStore::connect(&db.url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let odd = [
+            "it's",
+            "back\\slash\\",
+            "$1 and $2",
+            "E'x'",
+            "''",
+            "\\'; DROP TABLE throttle; --",
+            "ñandú 🐧",
+        ];
+        let mut s = Script::default();
+        for (i, v) in odd.iter().enumerate() {
+            s.sql("INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, $2, $3, $4)")
+                .arg(*v)
+                .arg(i64::MAX - i as i64)
+                .arg(i64::MIN)
+                .arg(-1);
+        }
+        assert_eq!(s.run_counted(&store.write).await.unwrap(), odd.len() as u64);
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT key, failures, window_started_at, last_failure_at FROM throttle ORDER BY failures DESC",
+        )
+        .fetch_all(&mut *store.read.get().await.unwrap())
+        .await
+        .unwrap();
+        for (i, (row, v)) in rows.iter().zip(odd).enumerate() {
+            assert_eq!(row, &(v.to_string(), i64::MAX - i as i64, i64::MIN, -1));
+        }
+        let mut nul = Script::default();
+        nul.sql(INSERT).arg("a\0b");
+        assert!(nul.run(&store.write).await.is_err());
     }
 
     #[test]
