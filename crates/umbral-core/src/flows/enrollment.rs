@@ -486,6 +486,13 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
     /// get more checks than the limit; a success forgets them ([`Umbral::clear_factor_limit`]).
     pub(crate) async fn factor_limit(&self, user_id: &str) -> Result<(), CoreError> {
         let key = factor_limit_key(user_id);
+        // Most checks find nothing counted (a success forgets the count): the first attempt's
+        // insert is tried before any read, and takes the attempt when there was no count. Only
+        // a count already there is read and judged.
+        let window = self.config.throttle.window.as_ms();
+        if self.store.throttle_take(&key, None, self.now(), window).await? {
+            return Ok(());
+        }
         let state = self.store.throttle_state(&key).await?;
         self.take_attempt(&key, state, self.config.factors.free_failures)
             .await
