@@ -727,6 +727,34 @@ mod tests {
         assert!(nul.run(&store.write).await.is_err());
     }
 
+    /// What PostgreSQL's one-trip script receives: each `$n` written in as a typed literal,
+    /// the guards by name, in order.
+    #[test]
+    fn postgres_scripts_carry_typed_literals_and_guards() {
+        assert_eq!(literal(&Arg::Int(Some(-7))).unwrap(), "(-7)::bigint");
+        assert_eq!(literal(&Arg::Int(None)).unwrap(), "NULL::bigint");
+        assert_eq!(literal(&Arg::Text(None)).unwrap(), "NULL::text");
+        assert_eq!(literal(&"it's a \\".into()).unwrap(), "E'it''s a \\\\'::text");
+        assert!(literal(&"a\0b".into()).is_err());
+        let mut s = Script::default();
+        s.sql("UPDATE t SET a = $2 WHERE b = $1 OR c = $1")
+            .arg("x")
+            .arg(3)
+            .one(Stop::SessionGone);
+        s.sql("DELETE FROM t WHERE d = $1").arg("$1");
+        let json: serde_json::Value = serde_json::from_str(&s.postgres_text().unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([
+                {"sql": "UPDATE t SET a = (3)::bigint WHERE b = E'x'::text OR c = E'x'::text", "guard": "session_gone"},
+                {"sql": "DELETE FROM t WHERE d = E'$1'::text", "guard": null},
+            ])
+        );
+        let mut missing = Script::default();
+        missing.sql("SELECT $2").arg("only one");
+        assert!(missing.postgres_text().is_err());
+    }
+
     #[test]
     fn placeholders_are_counted_across_statements() {
         assert_eq!(
