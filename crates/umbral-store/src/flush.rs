@@ -199,6 +199,23 @@ mod tests {
         assert!(f.syncs() <= 2, "{} syncs for 50 tickets", f.syncs());
     }
 
+    /// Closing the store, or dropping the flusher, ends its thread: a waiter then learns the
+    /// store is closed instead of waiting for ever.
+    #[tokio::test]
+    async fn closing_or_dropping_ends_the_thread() {
+        let (_dir, wal) = log_file();
+        let closed = Flusher::start(wal.clone()).unwrap();
+        closed.close();
+        let waited = tokio::time::timeout(std::time::Duration::from_secs(5), closed.synced(u64::MAX));
+        assert!(waited.await.expect("the thread ended").is_err());
+
+        let dropped = Flusher::start(wal).unwrap();
+        let mut rx = dropped.synced.clone();
+        drop(dropped);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(5), rx.changed());
+        assert!(ended.await.expect("the thread ended").is_err());
+    }
+
     /// A log that cannot be synced (here: it is gone) fails the commits that waited for it.
     #[tokio::test]
     async fn a_failed_sync_is_an_error() {
