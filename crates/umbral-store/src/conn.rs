@@ -283,8 +283,8 @@ async fn settle(url: &str, slot: &mut Slot) -> StoreResult<()> {
 
 impl Conns {
     /// `count` connections lent to tasks, and `inline` used on the calling thread (ADR 0009).
-    /// `writer`: the inline connection commits without waiting for the disk; it serves only
-    /// relaxed scripts.
+    /// `writer`: the inline connection commits without waiting for the disk, and scripts that
+    /// must reach it wait for its flusher's sync of the log (ADR 0016).
     pub(crate) async fn sqlite(
         url: &str,
         count: u32,
