@@ -248,6 +248,26 @@ impl Drop for Server {
 /// The redirect URI of the applications the benchmarks register (nothing listens there).
 pub const REDIRECT: &str = "http://127.0.0.1:9/cb";
 
+/// A confidential client's call to the token endpoint with `form` (a code exchange or a
+/// refresh).
+pub async fn token_request(
+    c: &reqwest::Client,
+    url: &str,
+    (id, secret): (&str, &str),
+    form: &[(&str, &str)],
+) -> reqwest::Result<reqwest::Response> {
+    c.post(url).basic_auth(id, Some(secret)).form(form).send().await
+}
+
+/// The form of a code exchange.
+pub fn exchange_form(code: &str) -> [(&'static str, &str); 3] {
+    [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+    ]
+}
+
 /// Registers an application with the command line, as staff would; (id, secret).
 pub fn register(
     cli: &Cli,

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::Cli;
 use crate::common::{
-    REDIRECT, authorized_code, cpu_seconds, enrolled_session, machine, register, start, write_result,
+    REDIRECT, authorized_code, cpu_seconds, enrolled_session, exchange_form, machine, register, start,
+    token_request, write_result,
 };
 
 /// Runs `per_client` requests on each of `clients` tasks; `make(task, i)` sends one and checks
@@ -104,16 +105,7 @@ pub async fn bench_oidc(cli: &Cli, requests: usize, clients: usize) -> Result<()
             let code = codes_c[task * per_client + i].clone();
             let (refresh, access) = (refresh_c.clone(), access_c.clone());
             async move {
-                let r = c
-                    .post(&url)
-                    .basic_auth(&id, Some(&secret))
-                    .form(&[
-                        ("grant_type", "authorization_code"),
-                        ("code", &code),
-                        ("redirect_uri", REDIRECT),
-                    ])
-                    .send()
-                    .await?;
+                let r = token_request(&c, &url, (&id, &secret), &exchange_form(&code)).await?;
                 if r.status() != 200 {
                     bail!("exchange: {} {}", r.status(), r.text().await?);
                 }
@@ -141,12 +133,13 @@ pub async fn bench_oidc(cli: &Cli, requests: usize, clients: usize) -> Result<()
             );
             async move {
                 let token = refresh.lock().await[task].clone();
-                let r = c
-                    .post(&url)
-                    .basic_auth(&id, Some(&secret))
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", &token)])
-                    .send()
-                    .await?;
+                let r = token_request(
+                    &c,
+                    &url,
+                    (&id, &secret),
+                    &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+                )
+                .await?;
                 if r.status() != 200 {
                     bail!("refresh: {} {}", r.status(), r.text().await?);
                 }

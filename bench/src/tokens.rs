@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 
 use crate::Cli;
 use crate::common::{
-    REDIRECT, authorized_code, cpu_seconds, enrolled_session, machine, percentile, register, start,
-    write_result,
+    REDIRECT, authorized_code, cpu_seconds, enrolled_session, exchange_form, machine, percentile, register,
+    start, token_request, write_result,
 };
 
 struct Phase {
@@ -127,15 +127,7 @@ pub async fn bench_tokens(cli: &Cli, clients: usize, secs: u64) -> Result<()> {
                     .await
                     .map_err(|e| e.to_string())?;
                 let t = Instant::now();
-                let r = c
-                    .post(&url)
-                    .basic_auth(&id, Some(&secret))
-                    .form(&[
-                        ("grant_type", "authorization_code"),
-                        ("code", &code),
-                        ("redirect_uri", REDIRECT),
-                    ])
-                    .send()
+                let r = token_request(&c, &url, (&id, &secret), &exchange_form(&code))
                     .await
                     .map_err(|e| e.to_string())?;
                 let took = t.elapsed();
@@ -168,13 +160,14 @@ pub async fn bench_tokens(cli: &Cli, clients: usize, secs: u64) -> Result<()> {
             async move {
                 let token = refresh.lock().await[task].clone();
                 let t = Instant::now();
-                let r = c
-                    .post(&url)
-                    .basic_auth(&id, Some(&secret))
-                    .form(&[("grant_type", "refresh_token"), ("refresh_token", &token)])
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let r = token_request(
+                    &c,
+                    &url,
+                    (&id, &secret),
+                    &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 let took = t.elapsed();
                 if r.status() != 200 {
                     return Err(format!("refresh {}", r.status()));
