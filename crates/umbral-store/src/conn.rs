@@ -7,6 +7,7 @@
 //! query and tells nothing. Owned connections skip it (ADR 0008).
 
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
@@ -28,7 +29,9 @@ pub(crate) enum Conns {
         slots: Vec<Mutex<Slot>>,
         free: Semaphore,
         /// Connections used on the calling thread (none for an in-memory database).
-        inline: Option<Inline>,
+        inline: Option<Arc<Inline>>,
+        /// The readers': the writer's inline connection, read first when it is free.
+        writer: Option<Arc<Inline>>,
     },
 }
 
@@ -107,6 +110,18 @@ impl Inline {
         Ok(())
     }
 
+    /// Runs `f` on the first connection if it is free this instant; `Ok(None)` when it is not,
+    /// or when the file is locked by another process.
+    pub(crate) fn try_with<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
+    ) -> StoreResult<Option<T>> {
+        match self.conns[0].try_lock() {
+            Ok(guard) => self.run(guard, f),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Runs `f` on a free connection, or waits for the first one (calls are short).
     /// `None`: the file is locked by another process, and `f` changed nothing; the caller goes
     /// through a connection's own thread, which may wait for the lock.
@@ -114,12 +129,20 @@ impl Inline {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
     ) -> StoreResult<Option<T>> {
-        let mut guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
+        let guard = match self.conns.iter().find_map(|c| c.try_lock().ok()) {
             Some(g) => g,
             // A poisoned lock holds a connection whose call panicked; what it left open is
             // rolled back below.
             None => self.conns[0].lock().unwrap_or_else(|p| p.into_inner()),
         };
+        self.run(guard, f)
+    }
+
+    fn run<T>(
+        &self,
+        mut guard: std::sync::MutexGuard<'_, Option<rusqlite::Connection>>,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
+    ) -> StoreResult<Option<T>> {
         if guard.is_none() {
             return Err(StoreError::Backend("the database is closed".into()));
         }
@@ -308,18 +331,38 @@ impl Conns {
         let inline = if file.is_empty() {
             None
         } else {
-            Some(Inline::open(&file, inline, writer)?)
+            Some(Arc::new(Inline::open(&file, inline, writer)?))
         };
         Ok(Conns::Owned {
             url: url.to_string(),
             free: Semaphore::new(slots.len()),
             slots,
             inline,
+            writer: None,
         })
     }
 
+    /// Lets these readers read on `writer`'s inline connection when it is free. Its page cache
+    /// stays warm: a WAL connection keeps its cache across its own commits, while every other
+    /// connection drops its whole cache at the first read after any commit and reads the pages
+    /// again from the files. A read there waits for no write: it is tried only when the
+    /// connection is free that instant.
+    pub(crate) fn read_on_writer(&mut self, writer: &Conns) {
+        if let Conns::Owned { writer: mine, .. } = self {
+            *mine = writer.inline().cloned();
+        }
+    }
+
+    /// The writer's inline connection, for reads (see [`Conns::read_on_writer`]).
+    pub(crate) fn writer_inline(&self) -> Option<&Arc<Inline>> {
+        match self {
+            Conns::Owned { writer, .. } => writer.as_ref(),
+            Conns::Pool(_) => None,
+        }
+    }
+
     /// The connections used on the calling thread, if any (SQLite on a file).
-    pub(crate) fn inline(&self) -> Option<&Inline> {
+    pub(crate) fn inline(&self) -> Option<&Arc<Inline>> {
         match self {
             Conns::Owned { inline, .. } => inline.as_ref(),
             Conns::Pool(_) => None,

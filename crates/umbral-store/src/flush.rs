@@ -7,12 +7,22 @@
 //! has ended. One thread syncs for every commit that asked meanwhile (a group commit): a burst
 //! costs one sync, and no runtime thread waits for the disk. What the sync gives is what
 //! `synchronous = FULL` gives in WAL mode: the log synced after the commit's frames were written.
+//! In a stream of commits the thread waits a moment before each sync, so that more commits share
+//! it ([`GATHER_WHEN`]).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex};
 
 use tokio::sync::watch;
 use umbral_core::ports::{StoreError, StoreResult};
+
+/// A sync asked for less than this after the last one ended comes in a stream of commits: the
+/// thread first waits [`GATHER_FOR`] so that more of them share it (as PostgreSQL's
+/// `commit_delay`). A lone commit is synced at once. On the 2 vCPU VM of issue 18, a stream of
+/// code checks from 8 clients went from about one sync per check to one per three, and the
+/// server's CPU per check down by a tenth (a sync costs 50-120 us of CPU there).
+const GATHER_WHEN: std::time::Duration = std::time::Duration::from_millis(1);
+const GATHER_FOR: std::time::Duration = std::time::Duration::from_micros(300);
 
 #[derive(Debug, Default)]
 struct Asked {
@@ -111,8 +121,9 @@ impl Drop for Flusher {
 fn run(wal: &std::path::Path, asked: &(Mutex<Asked>, Condvar), gate: &Mutex<()>, tx: &watch::Sender<Synced>) {
     let (lock, wake) = asked;
     let mut done = 0;
+    let mut last_sync: Option<std::time::Instant> = None;
     loop {
-        let target = {
+        let mut target = {
             let mut a = lock.lock().unwrap_or_else(|p| p.into_inner());
             while a.last <= done && !a.closed {
                 a = wake.wait(a).unwrap_or_else(|p| p.into_inner());
@@ -122,6 +133,10 @@ fn run(wal: &std::path::Path, asked: &(Mutex<Asked>, Condvar), gate: &Mutex<()>,
             }
             a.last
         };
+        if last_sync.is_some_and(|t| t.elapsed() < GATHER_WHEN) {
+            std::thread::sleep(GATHER_FOR);
+            target = lock.lock().unwrap_or_else(|p| p.into_inner()).last;
+        }
         let _gate = gate.lock().unwrap_or_else(|p| p.into_inner());
         // The file is opened for each sync: SQLite may replace it when the last connection
         // closes. Syncing any descriptor of the file syncs what every connection wrote to it.
@@ -134,6 +149,7 @@ fn run(wal: &std::path::Path, asked: &(Mutex<Asked>, Condvar), gate: &Mutex<()>,
             tracing::error!(error = %e, file = %wal.display(), "syncing the write-ahead log failed");
         }
         done = target;
+        last_sync = Some(std::time::Instant::now());
         tx.send_modify(|s| {
             s.syncs += 1;
             match result {
@@ -197,6 +213,29 @@ mod tests {
         }
         // The thread may have taken the first ticket before it met the gate.
         assert!(f.syncs() <= 2, "{} syncs for 50 tickets", f.syncs());
+    }
+
+    /// In a stream of commits, one asked a moment after another shares its sync: the thread
+    /// waits before it syncs when the last sync was just now. (Without the wait, the second
+    /// would find the thread already syncing for the first, and need a sync of its own.)
+    #[tokio::test]
+    async fn a_stream_of_commits_shares_syncs() {
+        let (_dir, wal) = log_file();
+        let f = Flusher::start(wal).unwrap();
+        f.synced(f.ask()).await.unwrap();
+        let mut shared = 0;
+        for _ in 0..20 {
+            let before = f.syncs();
+            let first = f.ask();
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            let second = f.ask();
+            f.synced(first).await.unwrap();
+            f.synced(second).await.unwrap();
+            if f.syncs() == before + 1 {
+                shared += 1;
+            }
+        }
+        assert!(shared >= 10, "only {shared} of 20 pairs shared a sync");
     }
 
     /// Closing the store, or dropping the flusher, ends its thread: a waiter then learns the

@@ -151,7 +151,8 @@ impl SqlStore {
                 let write = conn::Conns::sqlite(&url, 1, 1, true).await?;
                 // One inline reader per runtime thread: a call holds it only while it runs.
                 let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-                let read = conn::Conns::sqlite(&url, max_connections, threads, false).await?;
+                let mut read = conn::Conns::sqlite(&url, max_connections, threads, false).await?;
+                read.read_on_writer(&write);
                 Ok(Self {
                     read: Arc::new(read),
                     write: Arc::new(write),

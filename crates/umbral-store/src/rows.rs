@@ -143,19 +143,28 @@ pub(crate) async fn read_all<T>(
     mut inline: impl FnMut(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
     pooled: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> StoreResult<Vec<T>> {
-    if let Some(conn) = read.inline()
-        && let Some(found) = conn.with(|c| {
-            let mut statement = c.prepare_cached(sql)?;
-            let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
-            crate::conn::bind_inline(&mut statement, &args)?;
-            let mut rows = statement.raw_query();
-            let mut found = Vec::new();
-            while let Some(row) = rows.next()? {
-                found.push(inline(row));
-            }
-            Ok(found)
-        })?
-    {
+    let mut query = |c: &rusqlite::Connection| {
+        let mut statement = c.prepare_cached(sql)?;
+        let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+        crate::conn::bind_inline(&mut statement, &args)?;
+        let mut rows = statement.raw_query();
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            found.push(inline(row));
+        }
+        Ok(found)
+    };
+    // The writer's connection when it is free (its pages are warm), else a reader.
+    let found = match read.writer_inline() {
+        Some(writer) => writer.try_with(&mut query)?,
+        None => None,
+    };
+    let found = match (found, read.inline()) {
+        (Some(found), _) => Some(found),
+        (None, Some(readers)) => readers.with(&mut query)?,
+        (None, None) => None,
+    };
+    if let Some(found) = found {
         return found.into_iter().collect::<Result<_, _>>().map_err(db);
     }
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

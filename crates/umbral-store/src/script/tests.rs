@@ -374,3 +374,50 @@ fn placeholders_are_counted_across_statements() {
     );
     assert!(s.sqlite_text().0.ends_with("COMMIT; PRAGMA synchronous = FULL;"));
 }
+
+/// A read goes to the writer's inline connection when it is free (its page cache is the one a
+/// commit leaves warm), and to a reader, without waiting, while a write holds it. A temporary
+/// table, seen only by the connection that made it, tells which one answered.
+#[tokio::test]
+async fn reads_use_the_writers_connection_when_it_is_free() {
+    let (_db, store) = sqlite_store().await;
+    let writer = std::sync::Arc::clone(store.write.inline().unwrap());
+    writer
+        .with(|c| c.execute_batch("CREATE TEMP TABLE only_on_the_writer (x)"))
+        .unwrap();
+    let on_writer = || async {
+        crate::rows::read_one(
+            &store.read,
+            "SELECT COUNT(*) FROM sqlite_temp_master WHERE name = 'only_on_the_writer'",
+            &[],
+            |r| r.get::<_, i64>(0).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+            |r| sqlx::Row::try_get::<i64, _>(r, 0),
+        )
+        .await
+        .unwrap()
+            == Some(1)
+    };
+    assert!(on_writer().await, "a free writer's connection was not used");
+
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        writer
+            .with(|_| {
+                held_tx.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                Ok(())
+            })
+            .unwrap();
+    });
+    held_rx.recv().unwrap();
+    let started = std::time::Instant::now();
+    assert!(
+        !on_writer().await,
+        "read on the writer's connection while a write held it"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(400),
+        "the read waited for the write"
+    );
+    holder.join().unwrap();
+}
