@@ -10,7 +10,7 @@ use umbral_core::factors::passkey::{PasskeyUse, StoredPasskey};
 use umbral_core::factors::{Factor, FactorKind, MfaVia, Proof, TrustedDevice};
 use umbral_core::outbox::OutboxMessage;
 use umbral_core::ports::{
-    ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, StoreError, StoreResult,
+    ChallengePassed, CodeRecord, FactorConfirmation, FactorStore, LimitSeen, StoreError, StoreResult,
 };
 use umbral_core::types::{FactorId, SessionId, UserId};
 
@@ -73,10 +73,21 @@ pub(crate) fn push_proof(script: &mut Script, user_id: &str, proof: &Proof, now:
             .arg(now)
             .arg(factor_id.as_str())
             .arg(user_id),
-        Proof::Code { code_id } => script
+        Proof::Code {
+            code_id,
+            attempts: None,
+        } => script
             .sql("DELETE FROM codes WHERE id = $1 AND subject = $2")
             .arg(code_id.as_str())
             .arg(user_id),
+        Proof::Code {
+            code_id,
+            attempts: Some(n),
+        } => script
+            .sql("DELETE FROM codes WHERE id = $1 AND subject = $2 AND attempts = $3")
+            .arg(code_id.as_str())
+            .arg(user_id)
+            .arg(*n),
         Proof::RecoveryCode { code_hash } => script
             .sql(
                 "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
@@ -94,6 +105,31 @@ pub(crate) fn push_proof(script: &mut Script, user_id: &str, proof: &Proof, now:
             .arg(user_id),
     }
     .one(Stop::Used);
+}
+
+/// Makes the proof's guard (the statement just pushed) hold only while the attempt limit is as
+/// the check saw it, and forgets what was counted on it. When nothing was counted (the usual
+/// case) the success writes nothing for the limit.
+fn push_limit_unchanged(script: &mut Script, limit: &LimitSeen) {
+    match &limit.seen {
+        None => {
+            script
+                .and("NOT EXISTS (SELECT 1 FROM throttle WHERE key = $1)")
+                .arg(&limit.key);
+        }
+        Some(seen) => {
+            script
+                .and(
+                    "NOT EXISTS (SELECT 1 FROM throttle WHERE key = $1 AND \
+                     (failures <> $2 OR window_started_at <> $3 OR last_failure_at <> $4))",
+                )
+                .arg(&limit.key)
+                .arg(seen.failures)
+                .arg(seen.window_started_at)
+                .arg(seen.last_failure_at);
+            script.sql("DELETE FROM throttle WHERE key = $1").arg(&limit.key);
+        }
+    }
 }
 
 /// Uses a proof up inside a transaction already open; false when it was used already (or never
@@ -357,6 +393,9 @@ impl FactorStore for SqlStore {
         let uid = p.user_id.as_str();
         let mut script = Script::default();
         push_proof(&mut script, uid, &p.proof, p.now);
+        if let Some(limit) = &p.limit {
+            push_limit_unchanged(&mut script, limit);
+        }
         if let Some(event) = &p.end_others {
             self.push_end_others(&mut script, uid, p.session_id_hash.as_str(), p.now, event);
         }
@@ -383,9 +422,6 @@ impl FactorStore for SqlStore {
                 .arg(d.owner_epoch);
         }
         push_audits(&mut script, &p.audit.iter().collect::<Vec<_>>());
-        if let Some(key) = &p.clear_limit {
-            script.sql("DELETE FROM throttle WHERE key = $1").arg(key);
-        }
         if !challenge_outcome(script.run_guarded(&self.write).await?)? {
             return Ok(false);
         }

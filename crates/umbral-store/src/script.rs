@@ -199,6 +199,16 @@ impl Script {
         self
     }
 
+    /// Adds `condition` to the last statement, whose text must end with its `WHERE` clause; the
+    /// condition's placeholders count from `$1` and its arguments follow with [`Script::arg`].
+    pub(crate) fn and(&mut self, condition: &str) -> &mut Self {
+        if let Some((sql, args, _)) = self.statements.last_mut() {
+            sql.push_str(" AND ");
+            sql.push_str(&shifted(condition, args.len()));
+        }
+        self
+    }
+
     /// The last statement must change exactly one row; else the script stops there with `stop`,
     /// and nothing of it stays.
     pub(crate) fn one(&mut self, stop: Stop) -> &mut Self {

@@ -142,8 +142,9 @@ impl Method {
 pub enum Proof {
     /// A TOTP time step: accepted only if it is later than the factor's last accepted step.
     TotpStep { factor_id: FactorId, step: i64 },
-    /// A code sent by SMS or email: deleted.
-    Code { code_id: String },
+    /// A code sent by SMS or email: deleted. With `attempts`, only while its count of attempts
+    /// is still that (a check that counts wrong answers only, ADR 0016).
+    Code { code_id: String, attempts: Option<i64> },
     /// A recovery code: marked used.
     RecoveryCode { code_hash: String },
     /// A passkey's signature: its ceremony spent, and its counter, flags and credential as they

@@ -6,14 +6,13 @@ use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::{CoreError, EndReason};
 use crate::factors::{FactorKind, Method, MfaVia, Proof, TrustedDevice, recovery_codes, totp};
 use crate::flows::Next;
-use crate::flows::enrollment::factor_limit_key;
 use crate::flows::input::parse_code6;
 use crate::flows::session::Authenticated;
 use crate::outbox::{OutboxMessage, templates};
 use crate::ports::CodePurpose;
 use crate::ports::{AccountStore, SessionStore, ThrottleStore};
 use crate::ports::{AuditStore, CodeStore, FactorStore};
-use crate::ports::{ChallengePassed, StoreError};
+use crate::ports::{ChallengePassed, LimitSeen, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{Email, Locale, PhoneE164};
@@ -162,13 +161,13 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             return Err(CoreError::invalid("method", "factor.method_unavailable"));
         }
         let now = self.now();
-        // TOTP and recovery codes take an attempt of the factor limit, to forget on success.
-        let mut limited = false;
+        // TOTP and recovery codes read the factor limit before comparing: a right answer
+        // commits only if no failure was counted since, a wrong one counts (ADR 0016).
+        let mut limit = None;
         let proof = match method {
             Method::Totp => {
                 let code = parse_code6(code)?;
-                self.factor_limit(uid).await?;
-                limited = true;
+                let seen = self.factor_limit_seen(uid).await?;
                 let mut proof = None;
                 for f in auth
                     .factors
@@ -188,8 +187,11 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
                     }
                 }
                 match proof {
-                    Some(p) => p,
-                    None => return Err(self.challenge_failed(auth, method, meta).await),
+                    Some(p) => {
+                        limit = Some(seen);
+                        p
+                    }
+                    None => return Err(self.wrong_answer(auth, method, Some(seen), meta).await),
                 }
             }
             Method::RecoveryCode => {
@@ -199,8 +201,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
                 if !recovery_codes::looks_valid(code) {
                     return Err(CoreError::invalid("code", "code.recovery_format"));
                 }
-                self.factor_limit(uid).await?;
-                limited = true;
+                limit = Some(self.factor_limit_seen(uid).await?);
                 Proof::RecoveryCode {
                     code_hash: recovery_codes::hash(uid, code),
                 }
@@ -212,29 +213,25 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
                 } else {
                     CodePurpose::MfaEmail
                 };
-                let record = self.check_code(uid, purpose, code).await?;
-                Proof::Code { code_id: record.id }
+                let record = self.check_code_counting_failures(uid, purpose, code).await?;
+                Proof::Code {
+                    code_id: record.id,
+                    attempts: Some(record.attempts),
+                }
             }
             // A passkey answers with a signature: `pass_passkey_challenge`.
             Method::Passkey => return Err(CoreError::invalid("method", "factor.method_unavailable")),
         };
-        // A success forgets the attempts it took, in its own transaction.
-        let clear_limit = limited.then(|| factor_limit_key(uid));
+        let seen = limit.clone();
         match self
-            .record_challenge(
-                auth,
-                MfaVia::Method(method),
-                proof,
-                remember_device,
-                clear_limit,
-                meta,
-            )
+            .record_challenge(auth, MfaVia::Method(method), proof, remember_device, limit, meta)
             .await?
         {
             Some(passed) => Ok(passed),
             // Already used (a replayed TOTP step, a used recovery code, a code used by a
-            // concurrent request): the same answer as a wrong code.
-            None => Err(self.challenge_failed(auth, method, meta).await),
+            // concurrent request), or a failure counted meanwhile: the same answer as a wrong
+            // code, and counted as one.
+            None => Err(self.wrong_answer(auth, method, seen, meta).await),
         }
     }
 
@@ -246,7 +243,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         via: MfaVia,
         proof: Proof,
         remember_device: bool,
-        clear_limit: Option<String>,
+        limit: Option<LimitSeen>,
         meta: &RequestMeta,
     ) -> Result<Option<Passed>, CoreError> {
         let user = self.challenged(auth)?;
@@ -293,7 +290,7 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             end_others: start.end_others,
             now,
             audit,
-            clear_limit,
+            limit,
         };
         let done = match self.store.pass_challenge(&passed).await {
             Ok(done) => done,
@@ -311,6 +308,23 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
             session_token: start.token,
             device_token,
         }))
+    }
+
+    /// A wrong answer: counted on the factor limit as it was seen (refused while it waits out
+    /// its delay), then audited as a failed challenge.
+    async fn wrong_answer(
+        &self,
+        auth: &Authenticated,
+        method: Method,
+        limit: Option<LimitSeen>,
+        meta: &RequestMeta,
+    ) -> CoreError {
+        if let Some(limit) = limit
+            && let Err(e) = self.factor_failed(limit).await
+        {
+            return e;
+        }
+        self.challenge_failed(auth, method, meta).await
     }
 
     async fn challenge_failed(&self, auth: &Authenticated, method: Method, meta: &RequestMeta) -> CoreError {

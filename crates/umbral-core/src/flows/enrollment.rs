@@ -15,7 +15,7 @@ use crate::policy::TwoFactorPolicy;
 use crate::ports::CodePurpose;
 use crate::ports::FactorConfirmation;
 use crate::ports::{AccountStore, CodeStore, SessionStore};
-use crate::ports::{FactorStore, ThrottleStore};
+use crate::ports::{FactorStore, LimitSeen, ThrottleStore};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{FactorId, UserId};
@@ -312,8 +312,17 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
             .await?
             .ok_or(CoreError::invalid("code", "factor.setup_missing"))?;
         let record = self.check_code(uid, CodePurpose::EnrollSms, code).await?;
-        self.confirm_factor(auth, user, &pending, Proof::Code { code_id: record.id }, meta)
-            .await
+        self.confirm_factor(
+            auth,
+            user,
+            &pending,
+            Proof::Code {
+                code_id: record.id,
+                attempts: None,
+            },
+            meta,
+        )
+        .await
     }
 
     /// The number being set up, partly hidden (for the page that asks for its code).
@@ -495,6 +504,31 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
         }
         let state = self.store.throttle_state(&key).await?;
         self.take_attempt(&key, state, self.config.factors.free_failures)
+            .await
+    }
+
+    /// The factor limit as it stands before a sign-in's code check, refused while wrong answers
+    /// wait out their delay. Nothing is written: a right answer then commits only if the limit
+    /// is still as seen ([`LimitSeen`]), a wrong one counts with [`Umbral::factor_failed`].
+    pub(crate) async fn factor_limit_seen(&self, user_id: &str) -> Result<LimitSeen, CoreError> {
+        let key = factor_limit_key(user_id);
+        let seen = self.store.throttle_state(&key).await?;
+        if let Some(secs) = blocked_for(
+            seen,
+            &self.config.throttle,
+            self.config.factors.free_failures,
+            self.now(),
+        ) {
+            return Err(CoreError::RateLimited {
+                retry_after_secs: secs,
+            });
+        }
+        Ok(LimitSeen { key, seen })
+    }
+
+    /// Counts a wrong answer on the limit as [`Umbral::factor_limit_seen`] found it.
+    pub(crate) async fn factor_failed(&self, limit: LimitSeen) -> Result<(), CoreError> {
+        self.take_attempt(&limit.key, limit.seen, self.config.factors.free_failures)
             .await
     }
 

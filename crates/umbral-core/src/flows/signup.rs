@@ -353,13 +353,46 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
     }
 
     /// Checks a code sent by email or SMS: it must exist, be fresh, not be tried too often, and
-    /// match. Every check counts an attempt (a right code is used up by the caller). Returns the record, for the caller to use up.
+    /// match. Every check counts an attempt (a right code is used up by the caller). Returns the
+    /// record, for the caller to use up.
     pub(crate) async fn check_code(
         &self,
         subject: &str,
         purpose: CodePurpose,
         code: &str,
     ) -> Result<CodeRecord, CoreError> {
+        let record = self.fresh_code(subject, purpose).await?;
+        // The attempt is counted before the comparison, in one statement that refuses beyond
+        // the limit: concurrent guesses never get more checks than `max_attempts`.
+        self.count_code_attempt(&record).await?;
+        if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
+            return Err(CoreError::InvalidCode);
+        }
+        Ok(record)
+    }
+
+    /// [`Umbral::check_code`] that writes nothing for a right code: a wrong one counts its
+    /// attempt after the comparison, and the caller uses a right one up only while its count is
+    /// still the one read here (`Proof::Code`'s `attempts`, ADR 0016), so concurrent guesses
+    /// still pass no more than `max_attempts` checks.
+    pub(crate) async fn check_code_counting_failures(
+        &self,
+        subject: &str,
+        purpose: CodePurpose,
+        code: &str,
+    ) -> Result<CodeRecord, CoreError> {
+        let record = self.fresh_code(subject, purpose).await?;
+        if record.attempts >= self.config.codes.max_attempts {
+            return Err(CoreError::CodeAttemptsExhausted);
+        }
+        if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
+            self.count_code_attempt(&record).await?;
+            return Err(CoreError::InvalidCode);
+        }
+        Ok(record)
+    }
+
+    async fn fresh_code(&self, subject: &str, purpose: CodePurpose) -> Result<CodeRecord, CoreError> {
         let record = self
             .store
             .current_code(subject, purpose)
@@ -368,16 +401,16 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
         if self.now() > record.expires_at {
             return Err(CoreError::CodeExpired);
         }
-        // The attempt is counted before the comparison, in one statement that refuses beyond
-        // the limit: concurrent guesses never get more checks than `max_attempts`.
+        Ok(record)
+    }
+
+    /// Counts one attempt at `record`, refused beyond the limit.
+    async fn count_code_attempt(&self, record: &CodeRecord) -> Result<(), CoreError> {
         let max = self.config.codes.max_attempts;
         if record.attempts >= max || !self.store.take_code_attempt(&record.id, max).await? {
             return Err(CoreError::CodeAttemptsExhausted);
         }
-        if !secrets::ct_eq(&secrets::hash_code(subject, code), &record.code_hash) {
-            return Err(CoreError::InvalidCode);
-        }
-        Ok(record)
+        Ok(())
     }
 
     /// Refuses a new code while the last one is younger than the cool-down.

@@ -396,8 +396,19 @@ pub struct ChallengePassed {
     pub end_others: Option<AuditEvent>,
     pub now: UnixMillis,
     pub audit: Vec<AuditEvent>,
-    /// The key of an attempt limit the success forgets, in the same transaction.
-    pub clear_limit: Option<String>,
+    /// The attempt limit as the check found it: the success commits only if no failure was
+    /// counted on it since, and forgets what was counted, in the same transaction.
+    pub limit: Option<LimitSeen>,
+}
+
+/// An attempt limit as a check read it before comparing the answer (ADR 0016's addendum): a
+/// right answer commits only while the limit is still as seen, a wrong one counts a failure on
+/// top of what was seen (a compare-and-set), so concurrent guesses cannot pass more than the
+/// limit lets through and a success writes nothing for the limit when nothing was counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitSeen {
+    pub key: String,
+    pub seen: Option<ThrottleState>,
 }
 
 #[async_trait]

@@ -78,7 +78,7 @@ fn passed(
         end_others: None,
         now: NOW,
         audit: vec![audit(user_id, "mfa.challenge_passed")],
-        clear_limit: None,
+        limit: None,
     }
 }
 
@@ -295,6 +295,7 @@ async fn recovery_codes_and_emailed_codes_count_once() {
             &session,
             Proof::Code {
                 code_id: code.id.clone(),
+                attempts: None,
             },
             None,
         );
@@ -331,7 +332,10 @@ async fn two_users_claiming_one_sms_number_one_wins() {
                     .confirm_factor(&FactorConfirmation {
                         user_id: UserId::from(user_id.clone()),
                         factor_id: f.id.clone(),
-                        proof: Proof::Code { code_id: code.id },
+                        proof: Proof::Code {
+                            code_id: code.id,
+                            attempts: None,
+                        },
                         recovery_code_hashes: None,
                         session_id_hash: s.session.id_hash.clone(),
                         new_session_id_hash: None,
@@ -482,6 +486,103 @@ async fn concurrent_challenge_completions_leave_one_session() {
         assert!(
             live[0].mfa_at.is_some(),
             "{name}: the survivor passed its challenge"
+        );
+    })
+    .await;
+}
+
+/// A right answer commits only while the attempt limit is as the check read it: a failure
+/// counted meanwhile (a concurrent guess) stops it and leaves everything as it was; a limit seen
+/// with failures on it is forgotten by the success; a success that saw none writes none.
+#[tokio::test]
+async fn a_success_commits_only_while_the_limit_is_as_seen() {
+    each_store(|name, store| async move {
+        let (user_id, session, factor_id) = with_totp(&store, "limit@example.com").await;
+        let key = format!("mfa:{user_id}");
+        let totp = |step| Proof::TotpStep {
+            factor_id: factor_id.clone(),
+            step,
+        };
+        let with_limit = |proof, seen| {
+            let mut p = passed(&user_id, &session, proof, None);
+            p.limit = Some(LimitSeen {
+                key: key.clone(),
+                seen,
+            });
+            p
+        };
+        // Seen with nothing counted, but a failure was counted since.
+        assert!(store.throttle_take(&key, None, NOW, 60_000).await.unwrap());
+        assert!(
+            !store.pass_challenge(&with_limit(totp(101), None)).await.unwrap(),
+            "{name}: passed although a failure was counted after the read"
+        );
+        let counted = store.throttle_state(&key).await.unwrap();
+        assert!(counted.is_some(), "{name}: the count was lost");
+        // The step was not used up by the stopped script: it passes once the limit is seen.
+        assert!(
+            store
+                .pass_challenge(&with_limit(totp(101), counted))
+                .await
+                .unwrap(),
+            "{name}: refused with the limit as it stands"
+        );
+        assert_eq!(
+            store.throttle_state(&key).await.unwrap(),
+            None,
+            "{name}: not forgotten"
+        );
+        // Nothing counted, nothing counted since: passes and writes no limit.
+        assert!(store.pass_challenge(&with_limit(totp(102), None)).await.unwrap());
+        assert_eq!(store.throttle_state(&key).await.unwrap(), None, "{name}");
+        // A stale count (another failure since) stops it too.
+        assert!(store.throttle_take(&key, None, NOW, 60_000).await.unwrap());
+        let stale = store.throttle_state(&key).await.unwrap();
+        assert!(store.throttle_take(&key, stale, NOW + 1, 60_000).await.unwrap());
+        assert!(
+            !store.pass_challenge(&with_limit(totp(103), stale)).await.unwrap(),
+            "{name}"
+        );
+    })
+    .await;
+}
+
+/// A sent code checked before its attempt is counted is used up only while its count is still
+/// the one the check read: a wrong guess counted meanwhile stops the success.
+#[tokio::test]
+async fn a_sent_code_is_used_only_while_its_attempts_are_as_seen() {
+    each_store(|name, store| async move {
+        let (user_id, session, _) = with_totp(&store, "code-seen@example.com").await;
+        let code = CodeRecord {
+            id: secrets::new_id(NOW).unwrap(),
+            subject: user_id.clone(),
+            purpose: CodePurpose::MfaEmail,
+            code_hash: "x".into(),
+            expires_at: NOW + 600_000,
+            attempts: 0,
+            created_at: NOW,
+        };
+        store.replace_code(&code, None).await.unwrap();
+        let with_seen = |attempts| {
+            passed(
+                &user_id,
+                &session,
+                Proof::Code {
+                    code_id: code.id.clone(),
+                    attempts: Some(attempts),
+                },
+                None,
+            )
+        };
+        assert!(store.take_code_attempt(&code.id, 5).await.unwrap());
+        assert!(
+            !store.pass_challenge(&with_seen(0)).await.unwrap(),
+            "{name}: used although a guess was counted after the read"
+        );
+        assert!(store.pass_challenge(&with_seen(1)).await.unwrap(), "{name}");
+        assert!(
+            !store.pass_challenge(&with_seen(1)).await.unwrap(),
+            "{name}: used twice"
         );
     })
     .await;

@@ -29,9 +29,10 @@ impl State {
                     _ => false,
                 }
             }
-            Proof::Code { code_id } => {
+            Proof::Code { code_id, attempts } => {
                 let before = self.codes.len();
-                self.codes.retain(|_, c| &c.id != code_id);
+                self.codes
+                    .retain(|_, c| &c.id != code_id || attempts.is_some_and(|n| n != c.attempts));
                 self.codes.len() < before
             }
             Proof::RecoveryCode { code_hash } => {
@@ -148,6 +149,11 @@ impl FactorStore for MemoryStore {
         {
             return Err(StoreError::SessionGone);
         }
+        if let Some(l) = &p.limit
+            && st.throttle.get(&l.key).copied() != l.seen
+        {
+            return Ok(false);
+        }
         if !st.use_proof(p.user_id.as_str(), &p.proof, p.now) {
             return Ok(false);
         }
@@ -161,8 +167,8 @@ impl FactorStore for MemoryStore {
         if let Some(d) = &p.device {
             st.devices.push(d.clone());
         }
-        if let Some(key) = &p.clear_limit {
-            st.throttle.remove(key);
+        if let Some(l) = &p.limit {
+            st.throttle.remove(&l.key);
         }
         st.audit.extend(p.audit.iter().cloned());
         Ok(true)
