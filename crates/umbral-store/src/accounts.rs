@@ -95,13 +95,16 @@ impl AccountStore for SqlStore {
     }
 
     async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
+        // Read at every passkey sign-in: on this thread on SQLite (ADR 0009).
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(id.as_str())
-            .fetch_optional(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        row.map(|r| rows::user(&r)).transpose().map_err(db)
+        rows::read_one(
+            &self.read,
+            &sql,
+            &[id.as_str()],
+            |r| rows::user(r),
+            |r| rows::user(r),
+        )
+        .await
     }
 
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup> {

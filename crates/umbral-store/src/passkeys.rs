@@ -2,8 +2,6 @@
 
 use async_trait::async_trait;
 use sqlx::Connection;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::factors::Factor;
@@ -13,36 +11,37 @@ use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::audit::{insert_audit, push_audits};
 use crate::factors::{insert_pending_factor, push_passkey_seen};
+use crate::rows::{Cols, read_one};
 use crate::script::Script;
 use crate::sessions::push_session;
 use crate::{SqlStore, db};
 
 const PASSKEY_COLUMNS: &str = "id, user_id, credential, sign_count, backup_eligible, backup_state";
 
-fn passkey(r: &AnyRow) -> Result<StoredPasskey, sqlx::Error> {
+fn passkey(r: &impl Cols) -> Result<StoredPasskey, sqlx::Error> {
     Ok(StoredPasskey {
-        factor_id: FactorId(r.try_get("id")?),
-        user_id: UserId(r.try_get("user_id")?),
-        credential: r.try_get::<Option<String>, _>("credential")?.unwrap_or_default(),
-        sign_count: r.try_get::<Option<i64>, _>("sign_count")?.unwrap_or(0),
-        backup_eligible: r.try_get::<Option<i64>, _>("backup_eligible")?.unwrap_or(0) != 0,
-        backup_state: r.try_get::<Option<i64>, _>("backup_state")?.unwrap_or(0) != 0,
+        factor_id: FactorId(r.col("id")?),
+        user_id: UserId(r.col("user_id")?),
+        credential: r.col::<Option<String>>("credential")?.unwrap_or_default(),
+        sign_count: r.col::<Option<i64>>("sign_count")?.unwrap_or(0),
+        backup_eligible: r.col::<Option<i64>>("backup_eligible")?.unwrap_or(0) != 0,
+        backup_state: r.col::<Option<i64>>("backup_state")?.unwrap_or(0) != 0,
     })
 }
 
 const CEREMONY_COLUMNS: &str = "id_hash, purpose, user_id, session_id_hash, state, created_at, expires_at";
 
-fn ceremony(r: &AnyRow) -> Result<Ceremony, sqlx::Error> {
-    let purpose: String = r.try_get("purpose")?;
+fn ceremony(r: &impl Cols) -> Result<Ceremony, sqlx::Error> {
+    let purpose: String = r.col("purpose")?;
     Ok(Ceremony {
-        id_hash: r.try_get("id_hash")?,
+        id_hash: r.col("id_hash")?,
         purpose: CeremonyPurpose::parse(&purpose)
             .ok_or_else(|| sqlx::Error::Decode(format!("ceremony purpose {purpose}").into()))?,
-        user_id: r.try_get::<Option<String>, _>("user_id")?.map(UserId),
-        session_id_hash: r.try_get::<Option<String>, _>("session_id_hash")?.map(SessionId),
-        state: r.try_get("state")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
+        user_id: r.col::<Option<String>>("user_id")?.map(UserId),
+        session_id_hash: r.col::<Option<String>>("session_id_hash")?.map(SessionId),
+        state: r.col("state")?,
+        created_at: r.col("created_at")?,
+        expires_at: r.col("expires_at")?,
     })
 }
 
@@ -99,15 +98,11 @@ impl PasskeyStore for SqlStore {
     }
 
     async fn passkey_by_credential(&self, credential_id: &str) -> StoreResult<Option<StoredPasskey>> {
+        // Read at every passkey sign-in: on this thread on SQLite (ADR 0009).
         let sql = format!(
             "SELECT {PASSKEY_COLUMNS} FROM factors WHERE credential_id = $1 AND confirmed_at IS NOT NULL"
         );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(credential_id)
-            .fetch_optional(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(passkey).transpose().map_err(db)
+        read_one(&self.read, &sql, &[credential_id], |r| passkey(r), passkey).await
     }
 
     async fn put_pending_passkey(&self, factor: &Factor, key: &StoredPasskey) -> StoreResult<()> {
@@ -118,16 +113,10 @@ impl PasskeyStore for SqlStore {
     }
 
     async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>> {
-        let sql = format!(
-            "SELECT {CEREMONY_COLUMNS} FROM passkey_ceremonies WHERE id_hash = $1 AND expires_at > $2"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id_hash)
-            .bind(now)
-            .fetch_optional(&mut *self.read.get().await?)
-            .await
-            .map_err(db)?;
-        row.as_ref().map(ceremony).transpose().map_err(db)
+        // Read at every passkey sign-in: on this thread on SQLite (ADR 0009).
+        let sql = format!("SELECT {CEREMONY_COLUMNS} FROM passkey_ceremonies WHERE id_hash = $1");
+        let found = read_one(&self.read, &sql, &[id_hash], |r| ceremony(r), ceremony).await?;
+        Ok(found.filter(|c| c.expires_at > now))
     }
 
     async fn passkey_sign_in(&self, s: &PasskeySignIn) -> StoreResult<bool> {

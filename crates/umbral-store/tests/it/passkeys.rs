@@ -208,3 +208,22 @@ async fn a_passkey_is_renamed_and_removed_by_its_owner_only() {
     })
     .await;
 }
+
+/// A ceremony is read back whole until it expires, and not from then on; the passkey a sign-in
+/// names is found by its credential id once confirmed.
+#[tokio::test]
+async fn a_ceremony_reads_back_until_it_expires() {
+    each_store(|name, store| async move {
+        let c = ceremony("read-back");
+        store.put_ceremony(&c).await.unwrap();
+        let found = store.ceremony("read-back", NOW).await.unwrap();
+        assert_eq!(found.as_ref().map(|f| &f.state), Some(&c.state), "{name}");
+        assert_eq!(found.map(|f| f.expires_at), Some(c.expires_at), "{name}");
+        assert!(
+            store.ceremony("read-back", c.expires_at).await.unwrap().is_none(),
+            "{name}: expired"
+        );
+        assert!(store.ceremony("unknown", NOW).await.unwrap().is_none(), "{name}");
+    })
+    .await;
+}
