@@ -97,14 +97,7 @@ impl AccountStore for SqlStore {
     async fn user_by_id(&self, id: &UserId) -> StoreResult<Option<User>> {
         // Read at every passkey sign-in: on this thread on SQLite (ADR 0009).
         let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
-        rows::read_one(
-            &self.read,
-            &sql,
-            &[id.as_str()],
-            |r| rows::user(r),
-            |r| rows::user(r),
-        )
-        .await
+        rows::read_one(&self.read, &sql, &[id.as_str()], |r| rows::user(r), rows::user).await
     }
 
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup> {
