@@ -68,6 +68,9 @@ pub struct SqlStore {
     outbox_key: Option<umbral_core::secrets::SecretKey>,
 }
 
+/// A PostgreSQL connection idle for longer is pinged before it is lent (see `SqlStore::connect`).
+const PING_IDLE_AFTER: Duration = Duration::from_secs(10);
+
 impl SqlStore {
     /// Pending messages are stored sealed with this key (ChaCha20-Poly1305, bound to the
     /// message's id): the codes and link tokens they carry are not readable from the database
@@ -170,6 +173,20 @@ impl SqlStore {
                     // rollback that failed) is closed, never lent again: its next user's writes
                     // would land in a transaction nobody commits.
                     .after_release(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+                    // sqlx pings every connection it lends (a round trip) on top of the one it
+                    // pings when the connection comes back, which already closes a broken one.
+                    // Only a connection idle for a while (where a restart or a dropped network
+                    // meets it) is pinged before it is lent: a code check makes 4 queries, and
+                    // the pings were a third of its round trips.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for > PING_IDLE_AFTER {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect(url)
                     .await
                     .map_err(db)?;
@@ -327,6 +344,48 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(keys, ["a", "b", "c"]);
+        store.close().await;
+    }
+
+    /// Connections lent without a ping (a busy one is not pinged, `PING_IDLE_AFTER`) still
+    /// recover when the server drops them all (a restart): each broken one fails at most one
+    /// call, is closed when it comes back, and the calls after succeed.
+    #[tokio::test]
+    async fn postgres_connections_recover_after_the_server_dropped_them() {
+        use umbral_core::ports::AccountStore;
+        let Some(admin) = postgres_admin_url() else { return };
+        let db = TestDatabase::postgres(&admin).await;
+        let pool_size = 3;
+        let store = SqlStore::connect(&db.url, pool_size).await.unwrap();
+        store.migrate().await.unwrap();
+        let mut held = Vec::new();
+        for _ in 0..pool_size {
+            held.push(store.read.get().await.unwrap());
+        }
+        drop(held);
+        let mut other = sqlx::AnyConnection::connect(&db.url).await.unwrap();
+        let name = db.url.rsplit('/').next().unwrap_or_default().to_string();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(name)
+        .execute(&mut other)
+        .await
+        .unwrap();
+        let id = umbral_core::types::UserId::from("nobody");
+        let mut failed = 0;
+        for _ in 0..pool_size + 3 {
+            if store.user_by_id(&id).await.is_err() {
+                failed += 1;
+            }
+        }
+        assert!(
+            failed <= pool_size,
+            "{failed} calls failed with {pool_size} connections"
+        );
+        for _ in 0..3 {
+            assert!(store.user_by_id(&id).await.unwrap().is_none());
+        }
         store.close().await;
     }
 
