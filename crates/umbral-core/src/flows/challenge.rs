@@ -310,8 +310,8 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         }))
     }
 
-    /// A wrong answer: counted on the factor limit as it was seen (refused while it waits out
-    /// its delay), then audited as a failed challenge.
+    /// A wrong answer: counted on the factor limit as it was seen, and audited as a failed
+    /// challenge.
     async fn wrong_answer(
         &self,
         auth: &Authenticated,
@@ -319,12 +319,13 @@ impl<S: ?Sized + AccountStore + AuditStore + CodeStore + FactorStore + SessionSt
         limit: Option<LimitSeen>,
         meta: &RequestMeta,
     ) -> CoreError {
-        if let Some(limit) = limit
-            && let Err(e) = self.factor_failed(limit).await
-        {
-            return e;
-        }
-        self.challenge_failed(auth, method, meta).await
+        let counted = match limit {
+            Some(limit) => self.factor_failed(limit).await,
+            None => Ok(()),
+        };
+        let failed = self.challenge_failed(auth, method, meta).await;
+        // Concurrent wrong answers may have used up the limit meanwhile: say so.
+        counted.err().unwrap_or(failed)
     }
 
     async fn challenge_failed(&self, auth: &Authenticated, method: Method, meta: &RequestMeta) -> CoreError {
