@@ -155,15 +155,15 @@ pub(crate) async fn read_all<T>(
         Ok(found)
     };
     // The writer's connection when it is free (its pages are warm), else a reader.
-    let found = match read.writer_inline() {
+    let mut found = match read.writer_inline() {
         Some(writer) => writer.try_with(&mut query)?,
         None => None,
     };
-    let found = match (found, read.inline()) {
-        (Some(found), _) => Some(found),
-        (None, Some(readers)) => readers.with(&mut query)?,
-        (None, None) => None,
-    };
+    if found.is_none()
+        && let Some(readers) = read.inline()
+    {
+        found = readers.with(&mut query)?;
+    }
     if let Some(found) = found {
         return found.into_iter().collect::<Result<_, _>>().map_err(db);
     }
