@@ -14,7 +14,6 @@ use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::{insert_audit, insert_audits};
 use crate::codes::upsert_code;
-use crate::conn::bind_inline;
 use crate::outbox::insert_outbox;
 use crate::rows::{self, Cols, MEMBERSHIP_COLUMNS, USER_COLUMNS};
 use crate::sessions::insert_session;
@@ -102,25 +101,16 @@ impl AccountStore for SqlStore {
 
     async fn sign_in_lookup(&self, email_key: &str, limit_keys: [&str; 3]) -> StoreResult<SignInLookup> {
         let args = [email_key, limit_keys[0], limit_keys[1], limit_keys[2]];
-        // On a SQLite file, on this thread (ADR 0009).
-        if let Some(inline) = self.read.inline()
-            && let Some(found) = inline.with(|c| {
-                let mut statement = c.prepare_cached(&SIGN_IN_LOOKUP)?;
-                let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
-                bind_inline(&mut statement, &args)?;
-                let mut rows = statement.raw_query();
-                let row = rows.next()?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-                Ok(sign_in_found(row))
-            })?
-        {
-            return found.map_err(db);
-        }
-        let mut q = sqlx::query(AssertSqlSafe(SIGN_IN_LOOKUP.as_str()));
-        for a in args {
-            q = q.bind(a);
-        }
-        let r = q.fetch_one(&mut *self.read.get().await?).await.map_err(db)?;
-        sign_in_found(&r).map_err(db)
+        // One row always: every part of it is a subquery.
+        rows::read_one(
+            &self.read,
+            &SIGN_IN_LOOKUP,
+            &args,
+            |r| sign_in_found(r),
+            |r| sign_in_found(r),
+        )
+        .await?
+        .ok_or_else(|| umbral_core::ports::StoreError::Backend("the sign-in lookup found no row".to_string()))
     }
 
     async fn change_password(

@@ -35,9 +35,45 @@ impl Cols for AnyRow {
     }
 }
 
-impl Cols for rusqlite::Row<'_> {
+/// A row of an inline read (ADR 0009). Its columns are found by name among the statement's
+/// names, read once per query: rusqlite's own lookup by name asks SQLite for every column's name
+/// on every call, which made a 30-column session read compare names hundreds of times.
+pub(crate) struct InlineRow<'a> {
+    row: &'a rusqlite::Row<'a>,
+    names: &'a [String],
+    /// Where the next column is likely to be: mappers read columns in the order selected.
+    next: std::cell::Cell<usize>,
+}
+
+impl<'a> InlineRow<'a> {
+    pub(crate) fn new(row: &'a rusqlite::Row<'a>, names: &'a [String]) -> Self {
+        Self {
+            row,
+            names,
+            next: std::cell::Cell::new(0),
+        }
+    }
+
+    /// A column by its place, as rusqlite reads it.
+    pub(crate) fn at<T: rusqlite::types::FromSql>(&self, i: usize) -> Result<T, sqlx::Error> {
+        self.row.get(i).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        let same = |i: &usize| self.names.get(*i).is_some_and(|n| n.eq_ignore_ascii_case(name));
+        Some(self.next.get())
+            .filter(same)
+            .or_else(|| (0..self.names.len()).find(same))
+    }
+}
+
+impl Cols for InlineRow<'_> {
     fn col<T: Value>(&self, name: &str) -> Result<T, sqlx::Error> {
-        self.get(name).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        let i = self
+            .index(name)
+            .ok_or_else(|| sqlx::Error::ColumnNotFound(name.to_string()))?;
+        self.next.set(i + 1);
+        self.at(i)
     }
 }
 
@@ -140,17 +176,18 @@ pub(crate) async fn read_all<T>(
     read: &crate::conn::Conns,
     sql: &str,
     args: &[&str],
-    mut inline: impl FnMut(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
+    mut inline: impl FnMut(&InlineRow<'_>) -> Result<T, sqlx::Error>,
     pooled: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> StoreResult<Vec<T>> {
     let mut query = |c: &rusqlite::Connection| {
         let mut statement = c.prepare_cached(sql)?;
         let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
         crate::conn::bind_inline(&mut statement, &args)?;
+        let names: Vec<String> = statement.column_names().into_iter().map(str::to_string).collect();
         let mut rows = statement.raw_query();
         let mut found = Vec::new();
         while let Some(row) = rows.next()? {
-            found.push(inline(row));
+            found.push(inline(&InlineRow::new(row, &names)));
         }
         Ok(found)
     };
@@ -180,11 +217,34 @@ pub(crate) async fn read_one<T>(
     read: &crate::conn::Conns,
     sql: &str,
     args: &[&str],
-    inline: impl FnMut(&rusqlite::Row<'_>) -> Result<T, sqlx::Error>,
+    inline: impl FnMut(&InlineRow<'_>) -> Result<T, sqlx::Error>,
     pooled: impl FnMut(&AnyRow) -> Result<T, sqlx::Error>,
 ) -> StoreResult<Option<T>> {
     Ok(read_all(read, sql, args, inline, pooled)
         .await?
         .into_iter()
         .next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cols, InlineRow};
+
+    /// Columns are found by name whatever order the mapper reads them in, in any case, and a
+    /// name the statement does not have is an error rather than another column's value.
+    #[test]
+    fn inline_rows_find_columns_by_name_in_any_order() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let mut statement = c.prepare("SELECT 1 AS a, 'two' AS b, NULL AS c, 4 AS D").unwrap();
+        let names: Vec<String> = statement.column_names().into_iter().map(str::to_string).collect();
+        let mut rows = statement.raw_query();
+        let row = InlineRow::new(rows.next().unwrap().unwrap(), &names);
+        assert_eq!(row.col::<String>("b").unwrap(), "two");
+        assert_eq!(row.col::<i64>("a").unwrap(), 1);
+        assert_eq!(row.col::<i64>("d").unwrap(), 4);
+        assert_eq!(row.col::<Option<i64>>("c").unwrap(), None);
+        assert_eq!(row.col::<i64>("a").unwrap(), 1);
+        assert!(matches!(row.col::<i64>("e"), Err(sqlx::Error::ColumnNotFound(n)) if n == "e"));
+        assert_eq!(row.at::<String>(1).unwrap(), "two");
+    }
 }

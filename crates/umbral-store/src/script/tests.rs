@@ -390,7 +390,7 @@ async fn reads_use_the_writers_connection_when_it_is_free() {
             &store.read,
             "SELECT COUNT(*) FROM sqlite_temp_master WHERE name = 'only_on_the_writer'",
             &[],
-            |r| r.get::<_, i64>(0).map_err(|e| sqlx::Error::Decode(Box::new(e))),
+            |r| r.at::<i64>(0),
             |r| sqlx::Row::try_get::<i64, _>(r, 0),
         )
         .await
