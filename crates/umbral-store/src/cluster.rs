@@ -20,7 +20,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::cache::{SessionCache, TTL};
+use crate::conn::Conns;
 use crate::db;
+use crate::script::{Script, Stop, Told};
 use umbral_core::ports::StoreError;
 
 /// The channel every node listens on for the others' changes.
@@ -31,6 +33,9 @@ const LIVE_FOR: Duration = Duration::from_secs(10);
 const BEAT_EVERY: Duration = Duration::from_secs(1);
 /// The database's clock, in milliseconds: every node's heartbeat is read against the same clock.
 const DB_NOW_MS: &str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+/// Held shared by a told script from its read of the nodes to its commit, and exclusively by a
+/// heartbeat (migration 18): a node a told script does not count joined after its commit.
+const NODES_LOCK: i64 = 0x756d_6272_616c_0001;
 /// Seen by the others in `pg_stat_activity` (and by the tests that cut the channel).
 pub const LISTENER_NAME: &str = "umbral-cache-listener";
 
@@ -71,6 +76,13 @@ impl Change<'_> {
             _ => None,
         }
     }
+}
+
+/// A change being told: its number among this node's, and the notification's text.
+struct Telling {
+    seq: u64,
+    payload: String,
+    wake: Arc<Notify>,
 }
 
 /// The nodes that confirmed one change, and a wake-up for the node waiting on them.
@@ -144,11 +156,15 @@ impl Cluster {
     /// Writes this node's heartbeat; from then on its cache answers for half of [`LIVE_FOR`].
     async fn heartbeat(&self) -> Result<(), StoreError> {
         let sent = Instant::now();
+        // Under the nodes' lock: a told script that read the nodes before this commit has
+        // committed too, so whatever this node reads once counted is after its change.
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO cache_nodes (node_id, seen_at) VALUES ($1, {DB_NOW_MS}) \
+            "WITH locked AS (SELECT pg_advisory_xact_lock($2)) \
+             INSERT INTO cache_nodes (node_id, seen_at) SELECT $1, {DB_NOW_MS} FROM locked \
              ON CONFLICT (node_id) DO UPDATE SET seen_at = excluded.seen_at"
         )))
         .bind(&self.node)
+        .bind(NODES_LOCK)
         .execute(&self.pool)
         .await
         .map_err(db)?;
@@ -230,10 +246,8 @@ impl Cluster {
         }
     }
 
-    /// Tells the other nodes about a committed change, and returns once each caching node
-    /// confirmed it or the cache's time to live has passed since the commit.
-    pub(crate) async fn broadcast(&self, change: &Change<'_>) {
-        let deadline = Instant::now() + TTL;
+    /// Starts collecting the confirmations of a change about to be told.
+    fn telling(&self, change: &Change<'_>) -> Telling {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed);
         let wake = Arc::new(Notify::new());
         self.waiting().insert(
@@ -243,47 +257,94 @@ impl Cluster {
                 wake: Arc::clone(&wake),
             },
         );
+        Telling {
+            seq,
+            payload: format!("{} {seq} {}", self.node, change.encode()),
+            wake,
+        }
+    }
+
+    /// Tells the other nodes about a committed change, and returns once each caching node
+    /// confirmed it or the cache's time to live has passed since the commit.
+    pub(crate) async fn broadcast(&self, change: &Change<'_>) {
+        let deadline = Instant::now() + TTL;
+        let telling = self.telling(change);
         let sent = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(format!(
             "WITH sent AS (SELECT pg_notify($1, $2)) \
              SELECT (SELECT string_agg(node_id, ' ') FROM cache_nodes \
                      WHERE node_id <> $3 AND seen_at > {DB_NOW_MS} - $4) FROM sent"
         )))
         .bind(CHANGES)
-        .bind(format!("{} {seq} {}", self.node, change.encode()))
+        .bind(&telling.payload)
         .bind(&self.node)
         .bind(LIVE_FOR.as_millis() as i64)
         .fetch_one(&self.pool)
         .await;
-        let expected: Option<HashSet<String>> = match sent {
-            Ok(nodes) => Some(
-                nodes
-                    .unwrap_or_default()
-                    .split(' ')
-                    .filter(|n| !n.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            ),
+        let expected = match sent {
+            Ok(nodes) => Some(node_set(&nodes.unwrap_or_default())),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot tell the other nodes about a change; waiting out their caches");
                 None
             }
         };
+        self.confirmations(telling, expected, deadline).await;
+    }
+
+    /// Runs a write script and tells its change in the same call and transaction (migration
+    /// 18): one round trip instead of two. Once it committed, `here` drops the change from this
+    /// node's cache, and this returns when the other nodes confirmed as after
+    /// [`Cluster::broadcast`]. A script a guard stopped changed nothing and tells nothing.
+    pub(crate) async fn run_told(
+        &self,
+        script: &Script,
+        conns: &Conns,
+        change: &Change<'_>,
+        here: impl FnOnce(),
+    ) -> Result<Result<(), Stop>, StoreError> {
+        let telling = self.telling(change);
+        let told = Told {
+            channel: CHANGES,
+            payload: &telling.payload,
+            node: &self.node,
+            live_ms: LIVE_FOR.as_millis() as i64,
+            nodes_lock: NODES_LOCK,
+        };
+        let nodes = match script.run_told(conns, &told).await {
+            Ok(Ok(nodes)) => nodes,
+            other => {
+                self.waiting().remove(&telling.seq);
+                return other.map(|ran| ran.map(|_| ()));
+            }
+        };
+        let deadline = Instant::now() + TTL;
+        here();
+        self.confirmations(telling, Some(node_set(&nodes)), deadline)
+            .await;
+        Ok(Ok(()))
+    }
+
+    /// Waits until every `expected` node confirmed the change, or until `deadline` (when the
+    /// nodes to wait for are unknown, until `deadline` in any case).
+    async fn confirmations(&self, telling: Telling, expected: Option<HashSet<String>>, deadline: Instant) {
         loop {
             if let Some(expected) = &expected {
                 let waiting = self.waiting();
-                let confirmed = waiting.get(&seq).map(|w| &w.confirmed);
+                let confirmed = waiting.get(&telling.seq).map(|w| &w.confirmed);
                 if confirmed.is_some_and(|c| expected.is_subset(c)) {
                     break;
                 }
             }
-            if tokio::time::timeout_at(deadline, wake.notified()).await.is_err() {
+            if tokio::time::timeout_at(deadline, telling.wake.notified())
+                .await
+                .is_err()
+            {
                 if expected.is_some() {
                     tracing::warn!("a node did not confirm a change in time; waited out its cache");
                 }
                 break;
             }
         }
-        self.waiting().remove(&seq);
+        self.waiting().remove(&telling.seq);
     }
 
     /// Stops listening and beating, and leaves the table of caching nodes.
@@ -298,6 +359,161 @@ impl Cluster {
     }
 }
 
+fn node_set(nodes: &str) -> HashSet<String> {
+    nodes
+        .split(' ')
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn ack_channel(node: &str) -> String {
     format!("umbral_ack_{node}")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use sqlx::postgres::PgListener;
+    use sqlx::{Connection, Executor};
+
+    use super::*;
+    use crate::SqlStore;
+    use crate::test_support::{TestDatabase, postgres_admin_url};
+
+    fn insert(key: &str) -> Script {
+        let mut s = Script::default();
+        s.sql(
+            "INSERT INTO throttle (key, failures, window_started_at, last_failure_at) VALUES ($1, 1, 0, 0)",
+        )
+        .arg(key);
+        s
+    }
+
+    async fn has_key(store: &SqlStore, key: &str) -> bool {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM throttle WHERE key = $1")
+            .bind(key)
+            .fetch_one(&mut *store.read.get().await.unwrap())
+            .await
+            .unwrap()
+            == 1
+    }
+
+    /// A told script's notification leaves with its commit, and its caller is answered only
+    /// once every other caching node confirmed it (here a node played by hand); a script a
+    /// guard stopped tells nothing. A heartbeat waits for a told script that read the nodes
+    /// and has not committed, and a told script waits for a heartbeat under way (the nodes'
+    /// lock), so a node joins either before the script counts the nodes or after its commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_told_script_notifies_with_its_commit_and_waits_for_the_other_nodes() {
+        let Some(admin) = postgres_admin_url() else { return };
+        let db = TestDatabase::postgres(&admin).await;
+        let store = Arc::new(SqlStore::connect(&db.url, 4).await.unwrap());
+        store.migrate().await.unwrap();
+        let cluster = Arc::clone(store.cluster.as_ref().unwrap());
+        let mut other = PgListener::connect(&db.url).await.unwrap();
+        other.listen(CHANGES).await.unwrap();
+        // Another caching node, whose confirmations this test sends.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO cache_nodes (node_id, seen_at) VALUES ('other', {DB_NOW_MS})"
+        )))
+        .execute(&mut *store.write.get().await.unwrap())
+        .await
+        .unwrap();
+
+        let started = Instant::now();
+        let told = tokio::spawn({
+            let store = Arc::clone(&store);
+            async move { store.run_and_tell(&insert("k"), Change::User("u")).await.unwrap() }
+        });
+        let heard = tokio::time::timeout(Duration::from_secs(5), other.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let parts: Vec<&str> = heard.payload().split(' ').collect();
+        assert_eq!((parts[0], &parts[2..]), (cluster.node.as_str(), &["u", "u"][..]));
+        assert!(has_key(&store, "k").await, "notified before its commit");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!told.is_finished(), "answered before the other node confirmed");
+        let mut conn = store.write.get().await.unwrap();
+        sqlx::query("SELECT CAST(pg_notify($1, $2) AS TEXT)")
+            .bind(ack_channel(&cluster.node))
+            .bind(format!("{} other", parts[1]))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        assert_eq!(told.await.unwrap(), Ok(()));
+        assert!(started.elapsed() < TTL, "waited out the cache although confirmed");
+
+        // Stopped by a guard: nothing committed, nothing told, nothing waited for.
+        let mut stopped = insert("stopped");
+        stopped
+            .sql("UPDATE throttle SET failures = 2 WHERE key = 'missing'")
+            .one(Stop::Used);
+        assert_eq!(
+            store.run_and_tell(&stopped, Change::User("u")).await.unwrap(),
+            Err(Stop::Used)
+        );
+        assert!(!has_key(&store, "stopped").await);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), other.recv())
+                .await
+                .is_err(),
+            "a stopped script told the others"
+        );
+
+        // The nodes' lock, both ways.
+        let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        holder.execute("BEGIN").await.unwrap();
+        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+            .bind(NODES_LOCK)
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let beat = tokio::spawn({
+            let cluster = Arc::clone(&cluster);
+            async move { cluster.heartbeat().await.unwrap() }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !beat.is_finished(),
+            "a node joined while a told script could miss it"
+        );
+        holder.execute("COMMIT").await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), beat)
+            .await
+            .unwrap()
+            .unwrap();
+
+        sqlx::query("DELETE FROM cache_nodes WHERE node_id = 'other'")
+            .execute(&mut *store.write.get().await.unwrap())
+            .await
+            .unwrap();
+        holder.execute("BEGIN").await.unwrap();
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(NODES_LOCK)
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let told = tokio::spawn({
+            let store = Arc::clone(&store);
+            async move { store.run_and_tell(&insert("j"), Change::User("u")).await.unwrap() }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !told.is_finished(),
+            "a told script counted the nodes while one was joining"
+        );
+        holder.execute("COMMIT").await.unwrap();
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(5), told)
+                .await
+                .unwrap()
+                .unwrap(),
+            Ok(())
+        );
+        store.close().await;
+    }
 }

@@ -15,6 +15,7 @@ use umbral_core::ports::{
 use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::audit::{insert_audit, insert_audits, push_audits};
+use crate::cluster::Change;
 use crate::codes::upsert_code;
 use crate::outbox::insert_outbox;
 use crate::script::{Script, Stop};
@@ -279,7 +280,7 @@ fn push_mark_session(
 }
 
 /// What a stopped challenge script means for its caller: a proof used meanwhile is `false`.
-fn challenge_outcome(ran: Result<u64, Stop>) -> StoreResult<bool> {
+fn challenge_outcome<T>(ran: Result<T, Stop>) -> StoreResult<bool> {
     match ran {
         Ok(_) => Ok(true),
         Err(Stop::Used) => Ok(false),
@@ -422,11 +423,7 @@ impl FactorStore for SqlStore {
                 .arg(d.owner_epoch);
         }
         push_audits(&mut script, &p.audit.iter().collect::<Vec<_>>());
-        if !challenge_outcome(script.run_guarded(&self.write).await?)? {
-            return Ok(false);
-        }
-        self.user_changed(uid).await;
-        Ok(true)
+        challenge_outcome(self.run_and_tell(&script, Change::User(uid)).await?)
     }
 
     async fn remove_factor(

@@ -243,11 +243,6 @@ impl SqlStore {
         self.changed(cluster::Change::Session(id_hash)).await;
     }
 
-    /// An application's grant was revoked (committed).
-    pub(crate) async fn grant_changed(&self, grant_id: &str) {
-        self.changed(cluster::Change::Grant(grant_id)).await;
-    }
-
     /// Drops what a committed change reaches from this node's cache, then from the others'
     /// (returning once they confirmed it, ADR 0015).
     async fn changed(&self, change: cluster::Change<'_>) {
@@ -257,6 +252,30 @@ impl SqlStore {
         if let Some(c) = &self.cluster {
             c.broadcast(&change).await;
         }
+    }
+
+    /// Runs a write script (all or nothing, guards as in [`script::Script::run_guarded`]) and
+    /// drops what it changed from every node's cache, returning once they confirmed it. On
+    /// PostgreSQL the notification leaves in the script's own call and transaction (ADR 0015's
+    /// addendum); elsewhere the cache is this process's.
+    pub(crate) async fn run_and_tell(
+        &self,
+        script: &script::Script,
+        change: cluster::Change<'_>,
+    ) -> StoreResult<Result<(), script::Stop>> {
+        if let Some(cluster) = &self.cluster {
+            let here = || {
+                if let Some(c) = &self.cache {
+                    change.apply(c);
+                }
+            };
+            return cluster.run_told(script, &self.write, &change, here).await;
+        }
+        let ran = script.run_guarded(&self.write).await?;
+        if ran.is_ok() {
+            self.changed(change).await;
+        }
+        Ok(ran.map(|_| ()))
     }
 
     pub async fn close(&self) {

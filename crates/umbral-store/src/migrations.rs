@@ -64,6 +64,11 @@ const MIGRATIONS: &[Source] = &[
         "one_trip_scripts",
         include_str!("../migrations/0017_one_trip_scripts.sql"),
     ),
+    (
+        18,
+        "told_scripts",
+        include_str!("../migrations/0018_told_scripts.sql"),
+    ),
 ];
 
 /// The SHA-384 of migrations 1-8 as PostgreSQL databases recorded them when each database had a

@@ -12,7 +12,8 @@ use umbral_core::ports::{BackchannelDue, CodeUse, Consent, OidcStore, StoreResul
 use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::insert_audit;
-use crate::script::Script;
+use crate::cluster::Change;
+use crate::script::{Script, unguarded};
 use crate::{SqlStore, db};
 
 use crate::oidc_rows::*;
@@ -532,9 +533,7 @@ impl OidcStore for SqlStore {
             )
             .arg(grant_id)
             .arg(until);
-        script.run(&self.write).await?;
-        self.grant_changed(grant_id).await;
-        Ok(())
+        unguarded(self.run_and_tell(&script, Change::Grant(grant_id)).await?)
     }
 
     async fn grant_revoked(&self, grant_id: &str, now: UnixMillis) -> StoreResult<bool> {

@@ -10,6 +10,7 @@ use umbral_core::ports::{PasskeySignIn, PasskeyStore, StoreResult};
 use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::audit::{insert_audit, push_audits};
+use crate::cluster::Change;
 use crate::factors::{insert_pending_factor, push_passkey_seen};
 use crate::rows::{Cols, read_one};
 use crate::script::Script;
@@ -134,11 +135,10 @@ impl PasskeyStore for SqlStore {
         }
         push_session(&mut script, &s.session);
         push_audits(&mut script, &s.audit.iter().collect::<Vec<_>>());
-        if script.run_guarded(&self.write).await?.is_err() {
-            return Ok(false);
-        }
-        self.user_changed(s.user_id.as_str()).await;
-        Ok(true)
+        Ok(self
+            .run_and_tell(&script, Change::User(s.user_id.as_str()))
+            .await?
+            .is_ok())
     }
 
     async fn rename_passkey(

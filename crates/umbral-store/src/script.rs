@@ -116,12 +116,40 @@ impl Stop {
 
 /// The count of a script run where no guard is expected to stop it: one that did is an error
 /// (such a script goes through [`Script::run_guarded`] or [`Script::checked_in`]).
-fn unguarded(ran: Result<u64, Stop>) -> StoreResult<u64> {
+pub(crate) fn unguarded<T>(ran: Result<T, Stop>) -> StoreResult<T> {
     ran.map_err(|stop| StoreError::Backend(format!("a guarded statement stopped a script: {stop:?}")))
 }
 
 /// A statement, its arguments, and what stops the script when it does not change one row.
 type Statement = (String, Vec<Arg>, Option<Stop>);
+
+/// What a told script sends with it (ADR 0015's addendum): the channel and text of the
+/// notification, this node, how recent a heartbeat counts, and the nodes' lock.
+pub(crate) struct Told<'a> {
+    pub channel: &'a str,
+    pub payload: &'a str,
+    pub node: &'a str,
+    pub live_ms: i64,
+    pub nodes_lock: i64,
+}
+
+/// A call of a script function: the guard that stopped it (`UM001` with the guard's name), or
+/// its answer.
+fn guarded_call<T>(answer: Result<T, sqlx::Error>) -> StoreResult<Result<T, Stop>> {
+    match answer {
+        Ok(v) => Ok(Ok(v)),
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("UM001") => {
+            match [Stop::Used, Stop::SessionGone]
+                .into_iter()
+                .find(|s| s.name() == e.message())
+            {
+                Some(stop) => Ok(Err(stop)),
+                None => Err(StoreError::Backend(e.message().to_string())),
+            }
+        }
+        Err(e) => Err(db(e)),
+    }
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct Script {
@@ -304,19 +332,24 @@ impl Script {
             .bind(self.postgres_text()?)
             .fetch_one(conn)
             .await;
-        match answer {
-            Ok(n) => Ok(Ok(u64::try_from(n).unwrap_or_default())),
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("UM001") => {
-                match [Stop::Used, Stop::SessionGone]
-                    .into_iter()
-                    .find(|s| s.name() == e.message())
-                {
-                    Some(stop) => Ok(Err(stop)),
-                    None => Err(StoreError::Backend(e.message().to_string())),
-                }
-            }
-            Err(e) => Err(db(e)),
-        }
+        Ok(guarded_call(answer)?.map(|n| u64::try_from(n).unwrap_or_default()))
+    }
+
+    /// On PostgreSQL: the script and the notification of what it changed in one call, one
+    /// transaction (`umbral_script_told`, migration 18). Answers which other nodes may hold a
+    /// cache (their ids, space-separated), read after the script under the nodes' lock.
+    pub(crate) async fn run_told(&self, conns: &Conns, told: &Told<'_>) -> StoreResult<Result<String, Stop>> {
+        let mut conn = conns.get().await?;
+        let answer = sqlx::query_scalar::<_, String>("SELECT umbral_script_told($1, $2, $3, $4, $5, $6)")
+            .bind(self.postgres_text()?)
+            .bind(told.channel)
+            .bind(told.payload)
+            .bind(told.node)
+            .bind(told.live_ms)
+            .bind(told.nodes_lock)
+            .fetch_one(&mut *conn)
+            .await;
+        guarded_call(answer)
     }
 
     /// Runs the statements inside a transaction already open; answers how many rows they

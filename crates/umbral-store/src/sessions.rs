@@ -10,8 +10,9 @@ use umbral_core::ports::{SessionContext, SessionRecord, SessionStore, StoreResul
 use umbral_core::types::{SessionId, UserId};
 
 use crate::audit::{AUDIT_INSERT, audit_args, insert_audit, push_audits};
+use crate::cluster::Change;
 use crate::rows::{self, Cols, FACTOR_COLUMNS, MEMBERSHIP_COLUMNS, SESSION_COLUMNS, USER_COLUMNS, read_all};
-use crate::script::Script;
+use crate::script::{Script, unguarded};
 use crate::{Backend, SqlStore, db};
 
 pub(crate) async fn insert_session(tx: &mut Transaction<'_, Any>, s: &SessionRecord) -> StoreResult<()> {
@@ -179,11 +180,10 @@ impl SessionStore for SqlStore {
         if let Some(key) = clear_limit {
             script.sql("DELETE FROM throttle WHERE key = $1").arg(key);
         }
-        script.run(&self.write).await?;
-        if let Some(user_id) = ending {
-            self.user_changed(user_id.as_str()).await;
+        match ending {
+            Some(user_id) => unguarded(self.run_and_tell(&script, Change::User(user_id.as_str())).await?),
+            None => script.run(&self.write).await,
         }
-        Ok(())
     }
 
     async fn session_context(&self, id_hash: &SessionId) -> StoreResult<Option<SessionContext>> {
