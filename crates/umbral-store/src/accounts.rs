@@ -107,7 +107,7 @@ impl AccountStore for SqlStore {
             &SIGN_IN_LOOKUP,
             &args,
             |r| sign_in_found(r),
-            |r| sign_in_found(r),
+            sign_in_found,
         )
         .await?
         .ok_or_else(|| umbral_core::ports::StoreError::Backend("the sign-in lookup found no row".to_string()))
