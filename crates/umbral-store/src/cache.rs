@@ -90,6 +90,12 @@ impl SessionCache {
         }
     }
 
+    /// Until when the lease holds (a leased cache that was renewed).
+    #[cfg(test)]
+    pub(crate) fn lease_until(&self) -> Option<Instant> {
+        self.lock().lease.flatten()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }

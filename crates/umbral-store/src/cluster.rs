@@ -486,6 +486,13 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+        // The heartbeat's lease: half of the time the others count it, from when it was sent.
+        let until = cluster.cache.lease_until().unwrap();
+        let half = (Instant::now() + LIVE_FOR / 2).into_std();
+        assert!(
+            until <= half && until + Duration::from_secs(1) > half,
+            "lease until {until:?}"
+        );
 
         sqlx::query("DELETE FROM cache_nodes WHERE node_id = 'other'")
             .execute(&mut *store.write.get().await.unwrap())
