@@ -281,7 +281,8 @@ impl<S: ?Sized + Store> Umbral<S> {
                 Ok(r) => r,
                 Err(e) => return Err(self.passkey_refused(Some(&user.id), &e, meta).await),
             };
-            let (via, seen) = self.passkey_use(&ceremony, &stored, &result, meta).await?;
+            let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
+            let (via, seen) = self.passkey_use(&ceremony, &stored, key, &result, meta).await?;
             Ok((stored, via, seen))
         };
         let (stored, via, seen) = match checked.await {
@@ -345,7 +346,7 @@ impl<S: ?Sized + Store> Umbral<S> {
                 Err(e) => return Err(self.passkey_refused(Some(&stored.user_id), &e, meta).await),
             };
             let account = self.account_for_sign_in(&stored.user_id, meta).await?;
-            let (via, seen) = self.passkey_use(&ceremony, &stored, &result, meta).await?;
+            let (via, seen) = self.passkey_use(&ceremony, &stored, key, &result, meta).await?;
             Ok((stored, account, via, seen))
         };
         let (stored, (user, membership), via, seen) = match checked.await {
@@ -386,13 +387,14 @@ impl<S: ?Sized + Store> Umbral<S> {
         })
     }
 
-    /// What a verified signature changes: its counter must have moved on from the one stored
-    /// now (a copied authenticator's does not: audited and refused), unless the authenticator
-    /// keeps none (always 0).
+    /// What a verified signature changes in `key` (the stored credential, parsed): its counter
+    /// must have moved on from the one stored now (a copied authenticator's does not: audited
+    /// and refused), unless the authenticator keeps none (always 0).
     async fn passkey_use(
         &self,
         ceremony_hash: &str,
         stored: &StoredPasskey,
+        mut key: Passkey,
         result: &AuthenticationResult,
         meta: &RequestMeta,
     ) -> Result<(MfaVia, PasskeyUse), CoreError> {
@@ -406,7 +408,6 @@ impl<S: ?Sized + Store> Umbral<S> {
                 )
                 .await);
         }
-        let mut key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
         key.update_credential(result);
         let seen = PasskeyUse {
             ceremony_hash: ceremony_hash.to_string(),
