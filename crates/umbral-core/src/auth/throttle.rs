@@ -32,6 +32,22 @@ pub fn blocked_for(
     }
 }
 
+/// Refuses an attempt while the limit's wrong answers wait out their delay: `RateLimited` with
+/// the seconds left, as every limit answers.
+pub fn refuse_while_blocked(
+    state: Option<ThrottleState>,
+    policy: &ThrottlePolicy,
+    free: i64,
+    now: UnixMillis,
+) -> Result<(), CoreError> {
+    match blocked_for(state, policy, free, now) {
+        Some(secs) => Err(CoreError::RateLimited {
+            retry_after_secs: secs,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The limit of one browser that signed in to an account before (OWASP's device cookie): its
 /// own failures count here, and nobody else's.
 pub fn device_key(nonce: &str) -> String {

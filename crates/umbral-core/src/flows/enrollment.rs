@@ -3,7 +3,7 @@
 
 use crate::accounts::User;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::auth::throttle::blocked_for;
+use crate::auth::throttle::refuse_while_blocked;
 use crate::error::CoreError;
 use crate::factors::{Factor, FactorKind, Proof, TrustedDevice, recovery_codes, sms, totp};
 use crate::flows::Next;
@@ -347,11 +347,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
         let now = self.now();
         for (key, allowed) in keys.iter().zip(sms::limits(policy)) {
             let state = self.store.throttle_state(key).await?;
-            if let Some(secs) = blocked_for(state, &throttle, allowed, now) {
-                return Err(CoreError::RateLimited {
-                    retry_after_secs: secs,
-                });
-            }
+            refuse_while_blocked(state, &throttle, allowed, now)?;
         }
         for key in &keys {
             self.store
@@ -513,16 +509,12 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + SessionStore + Throttl
     pub(crate) async fn factor_limit_seen(&self, user_id: &str) -> Result<LimitSeen, CoreError> {
         let key = factor_limit_key(user_id);
         let seen = self.store.throttle_state(&key).await?;
-        if let Some(secs) = blocked_for(
+        refuse_while_blocked(
             seen,
             &self.config.throttle,
             self.config.factors.free_failures,
             self.now(),
-        ) {
-            return Err(CoreError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
+        )?;
         Ok(LimitSeen { key, seen })
     }
 

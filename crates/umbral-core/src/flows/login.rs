@@ -5,7 +5,7 @@
 use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
-use crate::auth::throttle::{account_key, blocked_for, device_key, ip_key, read_device_cookie};
+use crate::auth::throttle::{account_key, device_key, ip_key, read_device_cookie, refuse_while_blocked};
 use crate::auth::trusted::distrust;
 use crate::error::{CoreError, FieldError};
 use crate::flows::Next;
@@ -65,11 +65,7 @@ impl<S: ?Sized + AccountStore + FactorStore + SessionStore + ThrottleStore> Umbr
             .store
             .sign_in_lookup(&email_key, [&acct_key, &ip_key, &dev_key])
             .await?;
-        if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
-            return Err(CoreError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
+        refuse_while_blocked(found.limits[1], policy, policy.ip_free_failures, self.now())?;
         // A browser that signed in to this account before meets only its own failures; anyone
         // else meets the account's, which slow them down but never this browser.
         let known_device = matches!(
@@ -176,11 +172,7 @@ impl<S: ?Sized + AccountStore + FactorStore + SessionStore + ThrottleStore> Umbr
         let policy = &self.config.throttle;
         for _ in 0..8 {
             let now = self.now();
-            if let Some(secs) = blocked_for(state, policy, free, now) {
-                return Err(CoreError::RateLimited {
-                    retry_after_secs: secs,
-                });
-            }
+            refuse_while_blocked(state, policy, free, now)?;
             if self
                 .store
                 .throttle_take(key, state, now, policy.window.as_ms())
@@ -227,11 +219,7 @@ impl<S: ?Sized + AccountStore + SessionStore> Umbral<S> {
             .sign_in_lookup(&email_key, [&account_key(&email_key), &ip, &device_key("-")])
             .await?;
         let policy = &self.config.throttle;
-        if let Some(secs) = blocked_for(found.limits[1], policy, policy.ip_free_failures, self.now()) {
-            return Err(CoreError::RateLimited {
-                retry_after_secs: secs,
-            });
-        }
+        refuse_while_blocked(found.limits[1], policy, policy.ip_free_failures, self.now())?;
         found
             .account
             .filter(|(u, _)| u.status == UserStatus::Active)

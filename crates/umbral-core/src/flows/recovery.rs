@@ -5,7 +5,7 @@
 
 use crate::accounts::UserStatus;
 use crate::audit::{AuditEvent, RequestMeta};
-use crate::auth::throttle::{account_key, blocked_for};
+use crate::auth::throttle::{account_key, refuse_while_blocked};
 use crate::clock::Span;
 use crate::error::CoreError;
 use crate::outbox::{OutboxMessage, templates};
@@ -59,11 +59,7 @@ impl<S: ?Sized + AccountStore + CodeStore + FactorStore + RecoveryStore + Sessio
             (found.limits[0], policy.per_account),
             (found.limits[1], policy.per_ip),
         ] {
-            if let Some(secs) = blocked_for(state, &throttle, free, now) {
-                return Err(CoreError::RateLimited {
-                    retry_after_secs: secs,
-                });
-            }
+            refuse_while_blocked(state, &throttle, free, now)?;
         }
         let user = found
             .account
