@@ -400,6 +400,16 @@ mod tests {
             == 1
     }
 
+    /// Opens a transaction on `conn` holding the nodes' lock with `lock` (shared or not).
+    async fn hold(conn: &mut sqlx::PgConnection, lock: &str) {
+        conn.execute("BEGIN").await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {lock}($1)")))
+            .bind(NODES_LOCK)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+
     /// A told script's notification leaves with its commit, and its caller is answered only
     /// once every other caching node confirmed it (here a node played by hand); a script a
     /// guard stopped tells nothing. A heartbeat waits for a told script that read the nodes
@@ -466,12 +476,7 @@ mod tests {
 
         // The nodes' lock, both ways.
         let mut holder = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        holder.execute("BEGIN").await.unwrap();
-        sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
-            .bind(NODES_LOCK)
-            .execute(&mut holder)
-            .await
-            .unwrap();
+        hold(&mut holder, "pg_advisory_xact_lock_shared").await;
         let beat = tokio::spawn({
             let cluster = Arc::clone(&cluster);
             async move { cluster.heartbeat().await.unwrap() }
@@ -498,12 +503,7 @@ mod tests {
             .execute(&mut *store.write.get().await.unwrap())
             .await
             .unwrap();
-        holder.execute("BEGIN").await.unwrap();
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(NODES_LOCK)
-            .execute(&mut holder)
-            .await
-            .unwrap();
+        hold(&mut holder, "pg_advisory_xact_lock").await;
         let told = tokio::spawn({
             let store = Arc::clone(&store);
             async move { store.run_and_tell(&insert("j"), Change::User("u")).await.unwrap() }
