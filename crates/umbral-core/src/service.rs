@@ -98,7 +98,7 @@ pub struct Umbral<S: ?Sized = dyn Store> {
     /// Clients and their keys as this node read them (`flows/oidc/client_auth.rs`).
     pub(crate) client_cache: std::sync::Mutex<crate::flows::oidc::ClientCache>,
     /// The WebAuthn relying party of `public_url`, or why passkeys are off (`flows/passkeys.rs`).
-    pub(crate) relying_party: Result<webauthn_rs::Webauthn, String>,
+    pub(crate) relying_party: Result<crate::factors::passkey::RelyingParty, String>,
     /// The last readiness check and when it ran (`ready`).
     readiness: tokio::sync::Mutex<Option<(std::time::Instant, Result<(), String>)>>,
 }

@@ -198,13 +198,12 @@ pub(crate) fn push_passkey_seen<'s>(
         .arg(now)
         .one(Stop::Used)
         .sql(
-            "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, credential = $4, \
-             last_used_at = $5 WHERE id = $6 AND user_id = $7 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $8",
+            "UPDATE factors SET sign_count = $1, backup_eligible = $2, backup_state = $3, \
+             last_used_at = $4 WHERE id = $5 AND user_id = $6 AND confirmed_at IS NOT NULL AND COALESCE(sign_count, 0) = $7",
         )
         .arg(seen.sign_count)
         .arg(i64::from(seen.backup_eligible))
         .arg(i64::from(seen.backup_state))
-        .arg(&seen.credential)
         .arg(now)
         .arg(factor_id.as_str())
         .arg(user_id)

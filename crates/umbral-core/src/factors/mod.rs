@@ -4,6 +4,7 @@
 //! (`passkey`). Email is a method of the challenge, offered only once one of those exists, and
 //! recovery codes are a fallback; neither is a factor on its own.
 
+pub mod assertion;
 pub mod passkey;
 pub mod recovery_codes;
 pub mod sms;

@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use webauthn_rs::prelude::{Url, Uuid, Webauthn, WebauthnBuilder};
 
+use super::assertion::Expected;
 use crate::clock::UnixMillis;
 use crate::error::{CoreError, FieldError};
 use crate::types::{FactorId, SessionId, UserId};
@@ -74,7 +75,8 @@ pub struct Ceremony {
 pub struct StoredPasskey {
     pub factor_id: FactorId,
     pub user_id: UserId,
-    /// The credential as the WebAuthn library keeps it (JSON): public key, algorithm, flags.
+    /// The credential as the WebAuthn library registered it (JSON): id, public key, algorithm.
+    /// Written once; the counter and the backup flags are the columns beside it.
     pub credential: String,
     pub sign_count: i64,
     pub backup_eligible: bool,
@@ -91,14 +93,19 @@ pub struct PasskeyUse {
     pub sign_count: i64,
     pub backup_state: bool,
     pub backup_eligible: bool,
-    /// The credential with its new counter and flags (JSON).
-    pub credential: String,
+}
+
+/// Umbral as a WebAuthn relying party: the library that makes options and checks registrations,
+/// and what assertions are checked against ([`assertion`](super::assertion)).
+pub struct RelyingParty {
+    pub webauthn: Webauthn,
+    pub expected: Expected,
 }
 
 /// The relying party for `public_url`: its host is the relying party id, its origin the only
 /// one accepted. Browsers refuse an IP address as a relying party id, so such an address turns
 /// passkeys off (the reason is said at start and on the pages).
-pub fn relying_party(public_url: &str, name: &str) -> Result<Webauthn, String> {
+pub fn relying_party(public_url: &str, name: &str) -> Result<RelyingParty, String> {
     let url = Url::parse(public_url).map_err(|e| format!("public_url is not an address: {e}"))?;
     let domain = match url.host() {
         Some(url::Host::Domain(d)) => d.to_string(),
@@ -112,13 +119,37 @@ pub fn relying_party(public_url: &str, name: &str) -> Result<Webauthn, String> {
     };
     let origin = Url::parse(&url.origin().ascii_serialization())
         .map_err(|e| format!("public_url has no origin: {e}"))?;
-    WebauthnBuilder::new(&domain, &origin)
+    let webauthn = WebauthnBuilder::new(&domain, &origin)
         .and_then(|b| {
             b.rp_name(name)
                 .timeout(std::time::Duration::from_millis(CEREMONY_TTL_MS as u64))
                 .build()
         })
-        .map_err(|e| format!("passkeys cannot use {public_url}: {e}"))
+        .map_err(|e| format!("passkeys cannot use {public_url}: {e}"))?;
+    Ok(RelyingParty {
+        webauthn,
+        expected: Expected::new(&domain, url.origin()),
+    })
+}
+
+/// The state of a sign-in ceremony (second factor or alone) kept until the answer: the
+/// challenge the authenticator must sign, base64url. Whose passkeys may answer is checked
+/// against the store when the answer comes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AssertionState {
+    pub challenge: String,
+}
+
+impl AssertionState {
+    pub fn new(challenge: &[u8]) -> Self {
+        Self {
+            challenge: URL_SAFE_NO_PAD.encode(challenge),
+        }
+    }
+
+    pub fn challenge(&self) -> Option<Vec<u8>> {
+        URL_SAFE_NO_PAD.decode(&self.challenge).ok()
+    }
 }
 
 /// The user handle a passkey keeps: derived from the user id, so that it names no one and needs

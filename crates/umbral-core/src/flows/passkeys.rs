@@ -10,16 +10,16 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use webauthn_rs::prelude::{
-    AuthenticationResult, Credential, CredentialID, DiscoverableAuthentication, Passkey,
-    PasskeyAuthentication, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Webauthn,
+    Credential, CredentialID, Passkey, PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential,
     WebauthnError,
 };
 
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::error::CoreError;
+use crate::factors::assertion::{self, Asserted, Refusal, Registered};
 use crate::factors::passkey::{
-    CEREMONY_TTL_MS, Ceremony, CeremonyPurpose, PasskeyUse, StoredPasskey, check_name, credential_id_text,
-    parse_answer, user_handle,
+    AssertionState, CEREMONY_TTL_MS, Ceremony, CeremonyPurpose, PasskeyUse, RelyingParty, StoredPasskey,
+    check_name, credential_id_text, parse_answer, user_handle,
 };
 use crate::factors::{Factor, FactorKind, MfaVia, Proof};
 use crate::flows::Next;
@@ -73,7 +73,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         self.relying_party.as_ref().err().map(String::as_str)
     }
 
-    fn rp(&self) -> Result<&Webauthn, CoreError> {
+    fn rp(&self) -> Result<&RelyingParty, CoreError> {
         self.relying_party
             .as_ref()
             .map_err(|_| refused("passkey.unavailable"))
@@ -155,6 +155,7 @@ impl<S: ?Sized + Store> Umbral<S> {
             .filter_map(|c| URL_SAFE_NO_PAD.decode(c).ok())
             .collect();
         let (ccr, state) = rp
+            .webauthn
             .start_passkey_registration(user_handle(&user.id), &user.email, &user.name, Some(exclude))
             .map_err(internal)?;
         let mut options = serde_json::to_value(&ccr).map_err(internal)?;
@@ -194,9 +195,16 @@ impl<S: ?Sized + Store> Umbral<S> {
         let state: PasskeyRegistration = self
             .take_ceremony(&token, CeremonyPurpose::Register, Some(&auth.session.id_hash))
             .await?;
-        let key = match rp.finish_passkey_registration(&reg, &state) {
+        let key = match rp.webauthn.finish_passkey_registration(&reg, &state) {
             Ok(k) => k,
-            Err(e) => return Err(self.passkey_refused(Some(&user.id), &e, meta).await),
+            Err(e) => {
+                let code = match e {
+                    WebauthnError::UserNotVerified => "passkey.not_verified",
+                    WebauthnError::CredentialAlreadyExists => "passkey.taken",
+                    _ => "passkey.refused",
+                };
+                return Err(self.passkey_refused(Some(&user.id), code, &e, meta).await);
+            }
         };
         let now = self.now();
         let factor_id = FactorId(secrets::new_id(now)?);
@@ -242,7 +250,11 @@ impl<S: ?Sized + Store> Umbral<S> {
         if keys.is_empty() {
             return Err(CoreError::invalid("method", "factor.method_unavailable"));
         }
-        let (rcr, state) = rp.start_passkey_authentication(&keys).map_err(internal)?;
+        let (rcr, _) = rp
+            .webauthn
+            .start_passkey_authentication(&keys)
+            .map_err(internal)?;
+        let state = AssertionState::new(&rcr.public_key.challenge);
         let options = serde_json::to_value(&rcr).map_err(internal)?;
         self.new_ceremony(
             CeremonyPurpose::SecondFactor,
@@ -267,7 +279,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         let user = self.challenged(auth)?;
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let (ceremony, state): (String, PasskeyAuthentication) = self
+        let (ceremony, state) = self
             .read_ceremony(&token, CeremonyPurpose::SecondFactor, Some(&auth.session.id_hash))
             .await?;
         let checked = async {
@@ -277,12 +289,8 @@ impl<S: ?Sized + Store> Umbral<S> {
                 .await?
                 .filter(|k| k.user_id == user.id)
                 .ok_or_else(|| refused("passkey.unknown"))?;
-            let result = match rp.finish_passkey_authentication(&response, &state) {
-                Ok(r) => r,
-                Err(e) => return Err(self.passkey_refused(Some(&user.id), &e, meta).await),
-            };
-            let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
-            let (via, seen) = self.passkey_use(&ceremony, &stored, key, &result, meta).await?;
+            let asserted = self.assertion(rp, &state, &stored, &response, meta).await?;
+            let (via, seen) = self.passkey_use(&ceremony, &stored, asserted, meta).await?;
             Ok((stored, via, seen))
         };
         let (stored, via, seen) = match checked.await {
@@ -307,7 +315,11 @@ impl<S: ?Sized + Store> Umbral<S> {
     /// authenticator offers the passkeys it holds for this site).
     pub async fn start_passkey_sign_in(&self) -> Result<PasskeyOptions, CoreError> {
         let rp = self.rp()?;
-        let (rcr, state) = rp.start_discoverable_authentication().map_err(internal)?;
+        let (rcr, _) = rp
+            .webauthn
+            .start_discoverable_authentication()
+            .map_err(internal)?;
+        let state = AssertionState::new(&rcr.public_key.challenge);
         let mut options = serde_json::to_value(&rcr).map_err(internal)?;
         // The page chooses: the autofill asks with `conditional`, the button without.
         if let Some(o) = options.as_object_mut() {
@@ -326,8 +338,7 @@ impl<S: ?Sized + Store> Umbral<S> {
     ) -> Result<PasskeySignedIn, CoreError> {
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let (ceremony, state): (String, DiscoverableAuthentication) =
-            self.read_ceremony(&token, CeremonyPurpose::SignIn, None).await?;
+        let (ceremony, state) = self.read_ceremony(&token, CeremonyPurpose::SignIn, None).await?;
         let checked = async {
             let stored = self
                 .store
@@ -340,13 +351,9 @@ impl<S: ?Sized + Store> Umbral<S> {
             {
                 return Err(refused("passkey.unknown"));
             }
-            let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
-            let result = match rp.finish_discoverable_authentication_v2(&response, state, &key) {
-                Ok(r) => r,
-                Err(e) => return Err(self.passkey_refused(Some(&stored.user_id), &e, meta).await),
-            };
+            let asserted = self.assertion(rp, &state, &stored, &response, meta).await?;
             let account = self.account_for_sign_in(&stored.user_id, meta).await?;
-            let (via, seen) = self.passkey_use(&ceremony, &stored, key, &result, meta).await?;
+            let (via, seen) = self.passkey_use(&ceremony, &stored, asserted, meta).await?;
             Ok((stored, account, via, seen))
         };
         let (stored, (user, membership), via, seen) = match checked.await {
@@ -387,59 +394,85 @@ impl<S: ?Sized + Store> Umbral<S> {
         })
     }
 
-    /// What a verified signature changes in `key` (the stored credential, parsed): its counter
-    /// must have moved on from the one stored now (a copied authenticator's does not: audited
-    /// and refused), unless the authenticator keeps none (always 0).
+    /// The WebAuthn checks of `response` (ADR 0017): signed by the `stored` passkey over the
+    /// ceremony's challenge, for this site and origin, with the person verified.
+    async fn assertion(
+        &self,
+        rp: &RelyingParty,
+        state: &AssertionState,
+        stored: &StoredPasskey,
+        response: &PublicKeyCredential,
+        meta: &RequestMeta,
+    ) -> Result<Asserted, CoreError> {
+        let key: Passkey = serde_json::from_str(&stored.credential).map_err(internal)?;
+        let credential = Credential::from(key);
+        let challenge = state.challenge().ok_or_else(|| refused("passkey.expired"))?;
+        let registered = Registered {
+            credential: &credential,
+            backup_eligible: stored.backup_eligible,
+        };
+        match assertion::check(&rp.expected, &challenge, registered, response) {
+            Ok(a) => Ok(a),
+            Err(Refusal::NotVerified) => Err(self
+                .passkey_refused(
+                    Some(&stored.user_id),
+                    "passkey.not_verified",
+                    &"user not verified",
+                    meta,
+                )
+                .await),
+            Err(Refusal::Refused(why)) => Err(self
+                .passkey_refused(Some(&stored.user_id), "passkey.refused", &why, meta)
+                .await),
+        }
+    }
+
+    /// What a verified signature changes: the passkey's counter must have moved on from the one
+    /// stored now (a copied authenticator's does not: audited and refused), unless the
+    /// authenticator keeps none (always 0).
     async fn passkey_use(
         &self,
         ceremony_hash: &str,
         stored: &StoredPasskey,
-        mut key: Passkey,
-        result: &AuthenticationResult,
+        asserted: Asserted,
         meta: &RequestMeta,
     ) -> Result<(MfaVia, PasskeyUse), CoreError> {
-        let counter = i64::from(result.counter());
+        let counter = i64::from(asserted.counter);
         if (counter > 0 || stored.sign_count > 0) && counter <= stored.sign_count {
             return Err(self
                 .passkey_refused(
                     Some(&stored.user_id),
-                    &WebauthnError::CredentialPossibleCompromise,
+                    "passkey.counter",
+                    &"the counter did not move on",
                     meta,
                 )
                 .await);
         }
-        key.update_credential(result);
         let seen = PasskeyUse {
             ceremony_hash: ceremony_hash.to_string(),
             previous_count: stored.sign_count,
             sign_count: counter,
-            backup_state: result.backup_state(),
-            backup_eligible: result.backup_eligible(),
-            credential: serde_json::to_string(&key).map_err(internal)?,
+            backup_state: asserted.backup_state,
+            backup_eligible: asserted.backup_eligible,
         };
         Ok((
             MfaVia::Passkey {
-                synced: result.backup_eligible(),
+                synced: asserted.backup_eligible,
             },
             seen,
         ))
     }
 
-    /// The error for a refused passkey answer; a counter that went backwards is audited.
+    /// The error `code` for a refused passkey answer (`why`: for the log); a counter that went
+    /// backwards is audited as such.
     async fn passkey_refused(
         &self,
         user_id: Option<&UserId>,
-        e: &WebauthnError,
+        code: &'static str,
+        why: &(dyn std::fmt::Display + Sync),
         meta: &RequestMeta,
     ) -> CoreError {
-        let code = match e {
-            WebauthnError::UserNotVerified => "passkey.not_verified",
-            WebauthnError::CredentialNotFound => "passkey.unknown",
-            WebauthnError::CredentialPossibleCompromise => "passkey.counter",
-            WebauthnError::CredentialAlreadyExists => "passkey.taken",
-            _ => "passkey.refused",
-        };
-        tracing::info!(error = %e, "passkey answer refused");
+        tracing::info!(error = %why, "passkey answer refused");
         let event = if code == "passkey.counter" {
             "passkey.counter_regressed"
         } else {
