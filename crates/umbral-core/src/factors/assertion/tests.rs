@@ -412,21 +412,34 @@ fn the_signature_must_be_the_passkeys_over_exactly_what_was_sent() {
     let mut a = good.clone();
     a.type_ = "password".into();
     assert_eq!(run(&a), refused("not a public key credential"));
+    // The id hash, the flags and the counter: 37 bytes at least.
     let mut a = good.clone();
-    a.response.authenticator_data.truncate(AUTH_DATA_MIN - 1);
+    a.response.authenticator_data.truncate(36);
+    assert_eq!(run(&a), refused("authenticator data too short"));
+    a.response.authenticator_data.clear();
     assert_eq!(run(&a), refused("authenticator data too short"));
     let mut a = good.clone();
     a.response.client_data_json = b"{".to_vec();
     assert_eq!(run(&a), refused("client data malformed"));
-    // A key registered for one algorithm never checks another's signature.
-    let mut wrong = cred.clone();
-    wrong.cred.type_ = COSEAlgorithm::ES384;
-    let registered = Registered {
-        credential: &wrong,
-        backup_eligible: false,
-    };
-    assert_eq!(
-        check(&expected(), &[9; 32], registered, &good),
-        refused("a key or algorithm passkeys do not use")
-    );
+    // A key registered for one algorithm or curve never checks another's signature.
+    let mut es384 = cred.clone();
+    es384.cred.type_ = COSEAlgorithm::ES384;
+    let mut p384 = cred.clone();
+    if let COSEKeyType::EC_EC2(k) = &mut p384.cred.key {
+        k.curve = ECDSACurve::SECP384R1;
+    }
+    let mut rs256 = cred.clone();
+    rs256.cred.type_ = COSEAlgorithm::RS256;
+    for wrong in [es384, p384, rs256] {
+        let registered = Registered {
+            credential: &wrong,
+            backup_eligible: false,
+        };
+        assert_eq!(
+            check(&expected(), &[9; 32], registered, &good),
+            refused("a key or algorithm passkeys do not use"),
+            "{:?}",
+            wrong.cred
+        );
+    }
 }
