@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use sqlx::Connection;
 use sqlx::{AssertSqlSafe, Row};
-use umbral_core::accounts::{Role, User};
+use umbral_core::accounts::{Membership, Role, User};
 use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::outbox::OutboxMessage;
@@ -37,22 +37,35 @@ static SIGN_IN_LOOKUP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The limit read as `{p}_failures`, `{p}_window`, `{p}_last`; `None` without failures.
+pub(crate) fn limit_found(r: &impl Cols, p: &str) -> Result<Option<ThrottleState>, sqlx::Error> {
+    let failures: Option<i64> = r.col(&format!("{p}_failures"))?;
+    let Some(failures) = failures else { return Ok(None) };
+    Ok(Some(ThrottleState {
+        failures,
+        window_started_at: r.col(&format!("{p}_window"))?,
+        last_failure_at: r.col(&format!("{p}_last"))?,
+    }))
+}
+
+/// The account read as `found_id` and the user's and membership's columns, if any.
+pub(crate) fn account_found(r: &impl Cols) -> Result<Option<(User, Option<Membership>)>, sqlx::Error> {
+    match r.col::<Option<String>>("found_id")? {
+        Some(_) => Ok(Some((rows::user(r)?, rows::membership(r)?))),
+        None => Ok(None),
+    }
+}
+
 fn sign_in_found(r: &impl Cols) -> Result<SignInLookup, sqlx::Error> {
-    let limit = |p: &str| -> Result<Option<ThrottleState>, sqlx::Error> {
-        let failures: Option<i64> = r.col(&format!("{p}_failures"))?;
-        let Some(failures) = failures else { return Ok(None) };
-        Ok(Some(ThrottleState {
-            failures,
-            window_started_at: r.col(&format!("{p}_window"))?,
-            last_failure_at: r.col(&format!("{p}_last"))?,
-        }))
-    };
-    let limits = [limit("t1")?, limit("t2")?, limit("t3")?];
-    let account = match r.col::<Option<String>>("found_id")? {
-        Some(_) => Some((rows::user(r)?, rows::membership(r)?)),
-        None => None,
-    };
-    Ok(SignInLookup { account, limits })
+    let limits = [
+        limit_found(r, "t1")?,
+        limit_found(r, "t2")?,
+        limit_found(r, "t3")?,
+    ];
+    Ok(SignInLookup {
+        account: account_found(r)?,
+        limits,
+    })
 }
 
 #[async_trait]

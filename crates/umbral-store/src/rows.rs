@@ -35,6 +35,29 @@ impl Cols for AnyRow {
     }
 }
 
+/// A row's columns whose names carry `prefix` (a query that reads two tables with columns of
+/// the same name), read by their names without it.
+pub(crate) struct Prefixed<'a, R> {
+    pub row: &'a R,
+    pub prefix: &'static str,
+}
+
+impl<R: Cols> Cols for Prefixed<'_, R> {
+    fn col<T: Value>(&self, name: &str) -> Result<T, sqlx::Error> {
+        self.row.col(&format!("{}{name}", self.prefix))
+    }
+}
+
+/// `columns` (a list of bare names) of `table`'s alias, each renamed with `prefix`: the select
+/// list that [`Prefixed`] reads.
+pub(crate) fn prefixed_columns(columns: &str, table: &str, prefix: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A row of an inline read (ADR 0009). Its columns are found by name among the statement's
 /// names, read once per query: rusqlite's own lookup by name asks SQLite for every column's name
 /// on every call, which made a 30-column session read compare names hundreds of times.

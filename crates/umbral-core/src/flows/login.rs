@@ -218,10 +218,20 @@ impl<S: ?Sized + AccountStore + SessionStore> Umbral<S> {
             .store
             .sign_in_lookup(&email_key, [&account_key(&email_key), &ip, &device_key("-")])
             .await?;
+        self.account_allowed(found.account, found.limits[1])
+    }
+
+    /// The account found for a sign-in without a password, if it may sign in: active, and its
+    /// client's address (`ip_limit`, as [`ip_key`] counts it) not blocked. Failures counted
+    /// against the account itself do not block it: the proof is not a password.
+    pub(crate) fn account_allowed(
+        &self,
+        account: Option<(crate::accounts::User, Option<crate::accounts::Membership>)>,
+        ip_limit: Option<crate::ports::ThrottleState>,
+    ) -> Result<(crate::accounts::User, Option<crate::accounts::Membership>), CoreError> {
         let policy = &self.config.throttle;
-        refuse_while_blocked(found.limits[1], policy, policy.ip_free_failures, self.now())?;
-        found
-            .account
+        refuse_while_blocked(ip_limit, policy, policy.ip_free_failures, self.now())?;
+        account
             .filter(|(u, _)| u.status == UserStatus::Active)
             .ok_or(CoreError::InvalidCredentials)
     }

@@ -15,6 +15,7 @@ use webauthn_rs::prelude::{
 };
 
 use crate::audit::{AuditEvent, RequestMeta};
+use crate::auth::throttle::ip_key;
 use crate::error::CoreError;
 use crate::factors::assertion::{self, Asserted, Refusal, Registered};
 use crate::factors::passkey::{
@@ -338,13 +339,20 @@ impl<S: ?Sized + Store> Umbral<S> {
     ) -> Result<PasskeySignedIn, CoreError> {
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let (ceremony, state) = self.read_ceremony(&token, CeremonyPurpose::SignIn, None).await?;
+        // The ceremony, the passkey, its account and the address's limit: one read.
+        let ceremony = secrets::hash_token(&token);
+        let found = self
+            .store
+            .passkey_sign_in_lookup(
+                &ceremony,
+                &credential_id_text(response.get_credential_id()),
+                &ip_key(&meta.ip),
+                self.now(),
+            )
+            .await?;
+        let state: AssertionState = state_of(found.ceremony, CeremonyPurpose::SignIn, None)?;
         let checked = async {
-            let stored = self
-                .store
-                .passkey_by_credential(&credential_id_text(response.get_credential_id()))
-                .await?
-                .ok_or_else(|| refused("passkey.unknown"))?;
+            let stored = found.passkey.ok_or_else(|| refused("passkey.unknown"))?;
             // An authenticator that names its user must name this passkey's.
             if let Some(handle) = response.get_user_unique_id()
                 && handle != user_handle(&stored.user_id).as_bytes()
@@ -352,7 +360,7 @@ impl<S: ?Sized + Store> Umbral<S> {
                 return Err(refused("passkey.unknown"));
             }
             let asserted = self.assertion(rp, &state, &stored, &response, meta).await?;
-            let account = self.account_for_sign_in(&stored.user_id, meta).await?;
+            let account = self.account_allowed(found.account, found.limit)?;
             let (via, seen) = self.passkey_use(&ceremony, &stored, asserted, meta).await?;
             Ok((stored, account, via, seen))
         };

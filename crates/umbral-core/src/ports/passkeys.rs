@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 
-use super::{SessionRecord, StoreResult};
+use super::{SessionRecord, StoreResult, ThrottleState};
+use crate::accounts::{Membership, User};
 use crate::audit::AuditEvent;
 use crate::clock::UnixMillis;
 use crate::factors::Factor;
@@ -20,6 +21,18 @@ pub struct PasskeySignIn {
     pub now: UnixMillis,
 }
 use crate::types::{FactorId, UserId};
+
+/// What a sign-in with a passkey alone reads before it checks the answer, read at once: the
+/// ceremony (as [`PasskeyStore::ceremony`]), the passkey answering (as
+/// [`PasskeyStore::passkey_by_credential`]), its user's account, and one limit (as
+/// [`super::AccountStore::sign_in_lookup`] with that key).
+#[derive(Debug, Clone)]
+pub struct PasskeySignInLookup {
+    pub ceremony: Option<Ceremony>,
+    pub passkey: Option<StoredPasskey>,
+    pub account: Option<(User, Option<Membership>)>,
+    pub limit: Option<ThrottleState>,
+}
 
 #[async_trait]
 pub trait PasskeyStore: Send + Sync {
@@ -40,6 +53,16 @@ pub trait PasskeyStore: Send + Sync {
     /// A ceremony under way, read without taking it (the answer is checked first, then
     /// [`crate::factors::Proof::Passkey`] spends it with the rest).
     async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>>;
+    /// The reads of a sign-in with a passkey alone, in one query ([`PasskeySignInLookup`]):
+    /// the ceremony `ceremony_hash` unless expired at `now`, the confirmed passkey
+    /// `credential_id`, the account of that passkey's user and the limit `limit_key`.
+    async fn passkey_sign_in_lookup(
+        &self,
+        ceremony_hash: &str,
+        credential_id: &str,
+        limit_key: &str,
+        now: UnixMillis,
+    ) -> StoreResult<PasskeySignInLookup>;
     /// A sign-in with a passkey alone, in one transaction: the ceremony spent and the counter
     /// moved (as [`crate::factors::Proof::Passkey`]), the session started (ending the user's
     /// others when `end_others`), the audit events. `Ok(false)` and no change when the ceremony

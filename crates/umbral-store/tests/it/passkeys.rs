@@ -229,3 +229,40 @@ async fn a_ceremony_reads_back_until_it_expires() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_passkey_sign_in_reads_its_ceremony_passkey_account_and_limit_at_once() {
+    each_store(|name, store| async move {
+        let (user, id) = with_passkey(&store, "lea@example.com", "cred-l").await.unwrap();
+        store.put_ceremony(&ceremony("cl")).await.unwrap();
+        store.throttle_failure("login:ip:1", NOW, 60_000).await.unwrap();
+        let found = store
+            .passkey_sign_in_lookup("cl", "cred-l", "login:ip:1", NOW)
+            .await
+            .unwrap();
+        assert_eq!(found.ceremony, Some(ceremony("cl")), "{name}");
+        let key = found.passkey.expect("the passkey");
+        assert_eq!((&key.factor_id, &key.user_id), (&id, &user), "{name}");
+        assert_eq!(key, store.passkey_by_credential("cred-l").await.unwrap().unwrap());
+        let (u, membership) = found.account.expect("its account");
+        assert_eq!(u.id, user, "{name}");
+        assert_eq!(u.email, "lea@example.com");
+        assert!(membership.is_some(), "{name}: the organization signed up with");
+        assert_eq!(found.limit.map(|l| l.failures), Some(1), "{name}");
+        // Each part on its own: an expired ceremony, an unknown credential, another key.
+        let found = store
+            .passkey_sign_in_lookup("cl", "nope", "login:ip:2", NOW + 300_000)
+            .await
+            .unwrap();
+        assert_eq!(found.ceremony, None, "{name}: expired");
+        assert!(found.passkey.is_none() && found.account.is_none(), "{name}");
+        assert_eq!(found.limit, None, "{name}");
+        let found = store
+            .passkey_sign_in_lookup("none", "cred-l", "", NOW)
+            .await
+            .unwrap();
+        assert_eq!(found.ceremony, None, "{name}");
+        assert_eq!(found.account.map(|(u, _)| u.id), Some(user), "{name}");
+    })
+    .await;
+}

@@ -432,3 +432,57 @@ async fn a_server_reached_by_an_ip_address_offers_no_passkeys() {
     assert_eq!(s, 422, "{o}");
     assert_eq!(o["error"]["code"], "passkey.unavailable");
 }
+
+/// A sign-in with a passkey obeys the client address's limit (the one the password's failures
+/// from that address fill), read with the passkey in one query; failures counted against the
+/// account do not block it.
+#[tokio::test]
+async fn a_blocked_address_waits_for_a_passkey_sign_in_too_but_a_blocked_account_does_not() {
+    use umbral_core::auth::throttle::{account_key, ip_key};
+    use umbral_core::ports::ThrottleStore;
+    let (app, origin) = app_with_passkeys().await;
+    let email = "ivo@example.com";
+    let c = member(&app, email).await;
+    let mut key = SoftPasskey::new(true);
+    let id = add_passkey(&app, &c, &mut key, &origin).await;
+    let now = {
+        use umbral_core::clock::Clock;
+        app.clock.now_ms()
+    };
+    let window = 15 * 60 * 1000;
+    for _ in 0..20 {
+        app.store()
+            .throttle_failure(&account_key(email), now, window)
+            .await
+            .unwrap();
+    }
+    let c1 = app.client();
+    let (t, a) = sign_in_answer(&app, &c1, &mut key, &origin, &id).await;
+    let (s, _, body) = post_form(
+        &app,
+        &c1,
+        "/login/passkey",
+        &[("csrf_token", &t), ("passkey", &a)],
+    )
+    .await;
+    assert_eq!(s, 303, "the account's failures do not block its passkey: {body}");
+    for _ in 0..60 {
+        app.store()
+            .throttle_failure(&ip_key("127.0.0.1"), now, window)
+            .await
+            .unwrap();
+    }
+    let c2 = app.client();
+    let (t, a) = sign_in_answer(&app, &c2, &mut key, &origin, &id).await;
+    let (s, _, body) = post_form(
+        &app,
+        &c2,
+        "/login/passkey",
+        &[("csrf_token", &t), ("passkey", &a)],
+    )
+    .await;
+    assert_eq!(s, 429, "{body}");
+    assert!(body.contains("Too many attempts"), "{body}");
+    let (s, _) = app.get_text(&c2, "/api/v1/me").await;
+    assert_eq!(s, 401, "not signed in");
+}
