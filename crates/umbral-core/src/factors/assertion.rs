@@ -5,9 +5,10 @@
 //! checked by aws-lc, which does in about 80 us what the library's pure-Rust P-256 does in 340
 //! (`bench/README.md`).
 //!
-//! Every check the library makes of an assertion for a passkey is made here, in the same order,
-//! and one more: an assertion made for another origin's frame (`crossOrigin`) is refused, since
-//! no page of Umbral may be framed.
+//! Every check the library makes of an assertion for a passkey is made here, and one more: an
+//! assertion made for another origin's frame (`crossOrigin`) is refused, since no page of Umbral
+//! may be framed. The order is the recommendation's, except that user verification is judged
+//! last, so that "not verified" is never said of an answer the passkey did not sign.
 
 use aws_lc_rs::{digest, signature};
 use base64::Engine;
