@@ -6,7 +6,7 @@ use umbral_core::audit::AuditEvent;
 use umbral_core::clock::UnixMillis;
 use umbral_core::factors::Factor;
 use umbral_core::factors::passkey::{Ceremony, CeremonyPurpose, StoredPasskey};
-use umbral_core::ports::{PasskeySignIn, PasskeySignInLookup, PasskeyStore, StoreResult};
+use umbral_core::ports::{PasskeyAnswerLookup, PasskeySignIn, PasskeyStore, StoreResult};
 use umbral_core::types::{FactorId, SessionId, UserId};
 
 use crate::accounts::{account_found, limit_found};
@@ -47,7 +47,7 @@ fn ceremony(r: &impl Cols) -> Result<Ceremony, sqlx::Error> {
     })
 }
 
-/// A passkey sign-in's reads in one query: every part is a join on `(SELECT 1)`, so one row
+/// A passkey answer's reads in one query: every part is a join on `(SELECT 1)`, so one row
 /// always comes back, with NULLs for what is not there.
 static SIGN_IN_LOOKUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
@@ -66,13 +66,13 @@ static SIGN_IN_LOOKUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-fn sign_in_found(r: &impl Cols, now: UnixMillis) -> Result<PasskeySignInLookup, sqlx::Error> {
+fn sign_in_found(r: &impl Cols, now: UnixMillis) -> Result<PasskeyAnswerLookup, sqlx::Error> {
     let c = Prefixed { row: r, prefix: "c_" };
     let pk = Prefixed {
         row: r,
         prefix: "pk_",
     };
-    Ok(PasskeySignInLookup {
+    Ok(PasskeyAnswerLookup {
         ceremony: match c.col::<Option<String>>("id_hash")? {
             Some(_) => Some(ceremony(&c)?).filter(|c| c.expires_at > now),
             None => None,
@@ -153,21 +153,14 @@ impl PasskeyStore for SqlStore {
         tx.commit().await.map_err(db)
     }
 
-    async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>> {
-        // Read at every passkey sign-in: on this thread on SQLite (ADR 0009).
-        let sql = format!("SELECT {CEREMONY_COLUMNS} FROM passkey_ceremonies WHERE id_hash = $1");
-        let found = read_one(&self.read, &sql, &[id_hash], |r| ceremony(r), ceremony).await?;
-        Ok(found.filter(|c| c.expires_at > now))
-    }
-
-    async fn passkey_sign_in_lookup(
+    async fn passkey_answer_lookup(
         &self,
         ceremony_hash: &str,
         credential_id: &str,
         limit_key: &str,
         now: UnixMillis,
-    ) -> StoreResult<PasskeySignInLookup> {
-        // Read at every passkey sign-in: on this thread on SQLite (ADR 0009), one round trip on
+    ) -> StoreResult<PasskeyAnswerLookup> {
+        // Read at every passkey answer: on this thread on SQLite (ADR 0009), one round trip on
         // PostgreSQL instead of four.
         let args = [ceremony_hash, credential_id, limit_key];
         let found = read_one(

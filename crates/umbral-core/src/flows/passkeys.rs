@@ -120,19 +120,6 @@ impl<S: ?Sized + Store> Umbral<S> {
         state_of(taken, purpose, session)
     }
 
-    /// A ceremony of `purpose` started by `session`, read, not taken: the answer is checked
-    /// first, then spent with what it changes ([`Proof::Passkey`]). Returns its hash and state.
-    async fn read_ceremony<T: DeserializeOwned>(
-        &self,
-        token: &str,
-        purpose: CeremonyPurpose,
-        session: Option<&SessionId>,
-    ) -> Result<(String, T), CoreError> {
-        let id_hash = secrets::hash_token(token);
-        let found = self.store.ceremony(&id_hash, self.now()).await?;
-        Ok((id_hash, state_of(found, purpose, session)?))
-    }
-
     /// A refused answer spends its ceremony all the same: it never serves twice.
     async fn spend(&self, ceremony_hash: &str, e: CoreError) -> CoreError {
         match self.store.take_ceremony(ceremony_hash, self.now()).await {
@@ -280,14 +267,25 @@ impl<S: ?Sized + Store> Umbral<S> {
         let user = self.challenged(auth)?;
         let rp = self.rp()?;
         let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        let (ceremony, state) = self
-            .read_ceremony(&token, CeremonyPurpose::SecondFactor, Some(&auth.session.id_hash))
+        // The ceremony and the passkey: one read (no limit: the session passed the password's).
+        let ceremony = secrets::hash_token(&token);
+        let found = self
+            .store
+            .passkey_answer_lookup(
+                &ceremony,
+                &credential_id_text(response.get_credential_id()),
+                "",
+                self.now(),
+            )
             .await?;
+        let state: AssertionState = state_of(
+            found.ceremony,
+            CeremonyPurpose::SecondFactor,
+            Some(&auth.session.id_hash),
+        )?;
         let checked = async {
-            let stored = self
-                .store
-                .passkey_by_credential(&credential_id_text(response.get_credential_id()))
-                .await?
+            let stored = found
+                .passkey
                 .filter(|k| k.user_id == user.id)
                 .ok_or_else(|| refused("passkey.unknown"))?;
             let asserted = self.assertion(rp, &state, &stored, &response, meta).await?;
@@ -343,7 +341,7 @@ impl<S: ?Sized + Store> Umbral<S> {
         let ceremony = secrets::hash_token(&token);
         let found = self
             .store
-            .passkey_sign_in_lookup(
+            .passkey_answer_lookup(
                 &ceremony,
                 &credential_id_text(response.get_credential_id()),
                 &ip_key(&meta.ip),

@@ -22,12 +22,11 @@ pub struct PasskeySignIn {
 }
 use crate::types::{FactorId, UserId};
 
-/// What a sign-in with a passkey alone reads before it checks the answer, read at once: the
-/// ceremony (as [`PasskeyStore::ceremony`]), the passkey answering (as
-/// [`PasskeyStore::passkey_by_credential`]), its user's account, and one limit (as
-/// [`super::AccountStore::sign_in_lookup`] with that key).
+/// What a passkey's answer reads before it is checked, at once: the ceremony it answers, the
+/// passkey that signed it, and for a sign-in with the passkey alone, its user's account and one
+/// limit (as [`super::AccountStore::sign_in_lookup`] with that key).
 #[derive(Debug, Clone)]
-pub struct PasskeySignInLookup {
+pub struct PasskeyAnswerLookup {
     pub ceremony: Option<Ceremony>,
     pub passkey: Option<StoredPasskey>,
     pub account: Option<(User, Option<Membership>)>,
@@ -50,19 +49,16 @@ pub trait PasskeyStore: Send + Sync {
     /// already. [`super::FactorStore::confirm_factor`] with
     /// [`crate::factors::Proof::PasskeyAdded`] confirms it.
     async fn put_pending_passkey(&self, factor: &Factor, key: &StoredPasskey) -> StoreResult<()>;
-    /// A ceremony under way, read without taking it (the answer is checked first, then
-    /// [`crate::factors::Proof::Passkey`] spends it with the rest).
-    async fn ceremony(&self, id_hash: &str, now: UnixMillis) -> StoreResult<Option<Ceremony>>;
-    /// The reads of a sign-in with a passkey alone, in one query ([`PasskeySignInLookup`]):
-    /// the ceremony `ceremony_hash` unless expired at `now`, the confirmed passkey
-    /// `credential_id`, the account of that passkey's user and the limit `limit_key`.
-    async fn passkey_sign_in_lookup(
+    /// The reads of a passkey's answer, in one query ([`PasskeyAnswerLookup`]): the ceremony
+    /// `ceremony_hash` unless expired at `now`, the confirmed passkey `credential_id`, the
+    /// account of that passkey's user and the limit `limit_key` (none for `""`).
+    async fn passkey_answer_lookup(
         &self,
         ceremony_hash: &str,
         credential_id: &str,
         limit_key: &str,
         now: UnixMillis,
-    ) -> StoreResult<PasskeySignInLookup>;
+    ) -> StoreResult<PasskeyAnswerLookup>;
     /// A sign-in with a passkey alone, in one transaction: the ceremony spent and the counter
     /// moved (as [`crate::factors::Proof::Passkey`]), the session started (ending the user's
     /// others when `end_others`), the audit events. `Ok(false)` and no change when the ceremony

@@ -218,14 +218,21 @@ async fn a_ceremony_reads_back_until_it_expires() {
     each_store(|name, store| async move {
         let c = ceremony("read-back");
         store.put_ceremony(&c).await.unwrap();
-        let found = store.ceremony("read-back", NOW).await.unwrap();
+        let read = |id: &'static str, at: i64| {
+            let store = &store;
+            async move {
+                store
+                    .passkey_answer_lookup(id, "", "", at)
+                    .await
+                    .unwrap()
+                    .ceremony
+            }
+        };
+        let found = read("read-back", NOW).await;
         assert_eq!(found.as_ref().map(|f| &f.state), Some(&c.state), "{name}");
         assert_eq!(found.map(|f| f.expires_at), Some(c.expires_at), "{name}");
-        assert!(
-            store.ceremony("read-back", c.expires_at).await.unwrap().is_none(),
-            "{name}: expired"
-        );
-        assert!(store.ceremony("unknown", NOW).await.unwrap().is_none(), "{name}");
+        assert!(read("read-back", c.expires_at).await.is_none(), "{name}: expired");
+        assert!(read("unknown", NOW).await.is_none(), "{name}");
     })
     .await;
 }
@@ -237,7 +244,7 @@ async fn a_passkey_sign_in_reads_its_ceremony_passkey_account_and_limit_at_once(
         store.put_ceremony(&ceremony("cl")).await.unwrap();
         store.throttle_failure("login:ip:1", NOW, 60_000).await.unwrap();
         let found = store
-            .passkey_sign_in_lookup("cl", "cred-l", "login:ip:1", NOW)
+            .passkey_answer_lookup("cl", "cred-l", "login:ip:1", NOW)
             .await
             .unwrap();
         assert_eq!(found.ceremony, Some(ceremony("cl")), "{name}");
@@ -251,14 +258,14 @@ async fn a_passkey_sign_in_reads_its_ceremony_passkey_account_and_limit_at_once(
         assert_eq!(found.limit.map(|l| l.failures), Some(1), "{name}");
         // Each part on its own: an expired ceremony, an unknown credential, another key.
         let found = store
-            .passkey_sign_in_lookup("cl", "nope", "login:ip:2", NOW + 300_000)
+            .passkey_answer_lookup("cl", "nope", "login:ip:2", NOW + 300_000)
             .await
             .unwrap();
         assert_eq!(found.ceremony, None, "{name}: expired");
         assert!(found.passkey.is_none() && found.account.is_none(), "{name}");
         assert_eq!(found.limit, None, "{name}");
         let found = store
-            .passkey_sign_in_lookup("none", "cred-l", "", NOW)
+            .passkey_answer_lookup("none", "cred-l", "", NOW)
             .await
             .unwrap();
         assert_eq!(found.ceremony, None, "{name}");
