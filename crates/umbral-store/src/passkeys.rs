@@ -49,7 +49,7 @@ fn ceremony(r: &impl Cols) -> Result<Ceremony, sqlx::Error> {
 
 /// A passkey answer's reads in one query: every part is a join on `(SELECT 1)`, so one row
 /// always comes back, with NULLs for what is not there.
-static SIGN_IN_LOOKUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+static ANSWER_LOOKUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "SELECT {}, {}, t.failures AS t_failures, t.window_started_at AS t_window, \
                 t.last_failure_at AS t_last, u.id AS found_id, {USER_COLUMNS}, {MEMBERSHIP_COLUMNS} \
@@ -66,7 +66,7 @@ static SIGN_IN_LOOKUP: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
     )
 });
 
-fn sign_in_found(r: &impl Cols, now: UnixMillis) -> Result<PasskeyAnswerLookup, sqlx::Error> {
+fn answer_found(r: &impl Cols, now: UnixMillis) -> Result<PasskeyAnswerLookup, sqlx::Error> {
     let c = Prefixed { row: r, prefix: "c_" };
     let pk = Prefixed {
         row: r,
@@ -165,10 +165,10 @@ impl PasskeyStore for SqlStore {
         let args = [ceremony_hash, credential_id, limit_key];
         let found = read_one(
             &self.read,
-            &SIGN_IN_LOOKUP,
+            &ANSWER_LOOKUP,
             &args,
-            |r| sign_in_found(r, now),
-            |r| sign_in_found(r, now),
+            |r| answer_found(r, now),
+            |r| answer_found(r, now),
         )
         .await?;
         found.ok_or_else(|| umbral_core::ports::StoreError::Backend("the passkey lookup found no row".into()))
