@@ -294,6 +294,18 @@ mod tests {
         f.synced(f.ask()).await.unwrap();
     }
 
+    /// The log's file stays open from one sync to the next rather than being opened by name
+    /// for each: a log moved to another name (which SQLite never does) is still synced through
+    /// the kept descriptor.
+    #[tokio::test]
+    async fn the_log_stays_open_between_syncs() {
+        let (dir, wal) = log_file();
+        let f = Flusher::start(wal.clone()).unwrap();
+        f.synced(f.ask()).await.unwrap();
+        std::fs::rename(&wal, dir.path().join("moved")).unwrap();
+        f.synced(f.ask()).await.unwrap();
+    }
+
     /// A log that cannot be synced (here: it is gone) fails the commits that waited for it.
     #[tokio::test]
     async fn a_failed_sync_is_an_error() {
