@@ -27,7 +27,7 @@ use crate::flows::Next;
 use crate::flows::challenge::Passed;
 use crate::flows::enrollment::Enrolled;
 use crate::flows::session::Authenticated;
-use crate::ports::{FirstFactor, PasskeySignIn, Store, StoreError};
+use crate::ports::{FirstFactor, PasskeyAnswerLookup, PasskeySignIn, Store, StoreError};
 use crate::secrets;
 use crate::service::Umbral;
 use crate::types::{FactorId, SessionId, UserId};
@@ -118,6 +118,32 @@ impl<S: ?Sized + Store> Umbral<S> {
             .take_ceremony(&secrets::hash_token(token), self.now())
             .await?;
         state_of(taken, purpose, session)
+    }
+
+    /// The browser's answer to a ceremony of `purpose` started by `session`, and what checking
+    /// it needs from the store, in one read ([`PasskeyAnswerLookup`]; `limit_key` for a sign-in
+    /// without a password, `""` for none): the ceremony's hash, the answer, the ceremony's state
+    /// (an expired one is refused here), and the passkey and account found.
+    async fn read_answer(
+        &self,
+        answer: &str,
+        purpose: CeremonyPurpose,
+        session: Option<&SessionId>,
+        limit_key: &str,
+    ) -> Result<(String, PublicKeyCredential, AssertionState, PasskeyAnswerLookup), CoreError> {
+        let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
+        let ceremony = secrets::hash_token(&token);
+        let mut found = self
+            .store
+            .passkey_answer_lookup(
+                &ceremony,
+                &credential_id_text(response.get_credential_id()),
+                limit_key,
+                self.now(),
+            )
+            .await?;
+        let state = state_of(found.ceremony.take(), purpose, session)?;
+        Ok((ceremony, response, state, found))
     }
 
     /// A refused answer spends its ceremony all the same: it never serves twice.
@@ -266,23 +292,15 @@ impl<S: ?Sized + Store> Umbral<S> {
     ) -> Result<Passed, CoreError> {
         let user = self.challenged(auth)?;
         let rp = self.rp()?;
-        let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        // The ceremony and the passkey: one read (no limit: the session passed the password's).
-        let ceremony = secrets::hash_token(&token);
-        let found = self
-            .store
-            .passkey_answer_lookup(
-                &ceremony,
-                &credential_id_text(response.get_credential_id()),
+        // No limit of its own: the session passed the password's.
+        let (ceremony, response, state, found) = self
+            .read_answer(
+                answer,
+                CeremonyPurpose::SecondFactor,
+                Some(&auth.session.id_hash),
                 "",
-                self.now(),
             )
             .await?;
-        let state: AssertionState = state_of(
-            found.ceremony,
-            CeremonyPurpose::SecondFactor,
-            Some(&auth.session.id_hash),
-        )?;
         let checked = async {
             let stored = found
                 .passkey
@@ -336,19 +354,9 @@ impl<S: ?Sized + Store> Umbral<S> {
         meta: &RequestMeta,
     ) -> Result<PasskeySignedIn, CoreError> {
         let rp = self.rp()?;
-        let (token, response): (String, PublicKeyCredential) = parse_answer(answer)?;
-        // The ceremony, the passkey, its account and the address's limit: one read.
-        let ceremony = secrets::hash_token(&token);
-        let found = self
-            .store
-            .passkey_answer_lookup(
-                &ceremony,
-                &credential_id_text(response.get_credential_id()),
-                &ip_key(&meta.ip),
-                self.now(),
-            )
+        let (ceremony, response, state, found) = self
+            .read_answer(answer, CeremonyPurpose::SignIn, None, &ip_key(&meta.ip))
             .await?;
-        let state: AssertionState = state_of(found.ceremony, CeremonyPurpose::SignIn, None)?;
         let checked = async {
             let stored = found.passkey.ok_or_else(|| refused("passkey.unknown"))?;
             // An authenticator that names its user must name this passkey's.
