@@ -155,13 +155,15 @@ pub fn check(
 fn verify_signature(credential: &Credential, signed: &[u8], sig: &[u8]) -> Result<(), Refusal> {
     let key = &credential.cred;
     let verified = match (&key.type_, &key.key) {
-        (COSEAlgorithm::ES256, COSEKeyType::EC_EC2(k)) if k.curve == ECDSACurve::SECP256R1 => {
+        (COSEAlgorithm::ES256 | COSEAlgorithm::ES384, COSEKeyType::EC_EC2(k)) => {
+            let algorithm = match (&key.type_, &k.curve) {
+                (COSEAlgorithm::ES256, ECDSACurve::SECP256R1) => &signature::ECDSA_P256_SHA256_ASN1,
+                (COSEAlgorithm::ES384, ECDSACurve::SECP384R1) => &signature::ECDSA_P384_SHA384_ASN1,
+                _ => return Err(Refusal::Refused("a key or algorithm passkeys do not use")),
+            };
+            // The uncompressed point: 0x04, x, y.
             let point = [&[4u8][..], &k.x, &k.y].concat();
-            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_ASN1, point).verify(signed, sig)
-        }
-        (COSEAlgorithm::ES384, COSEKeyType::EC_EC2(k)) if k.curve == ECDSACurve::SECP384R1 => {
-            let point = [&[4u8][..], &k.x, &k.y].concat();
-            signature::UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_ASN1, point).verify(signed, sig)
+            signature::UnparsedPublicKey::new(algorithm, point).verify(signed, sig)
         }
         (COSEAlgorithm::RS256, COSEKeyType::RSA(k)) => signature::RsaPublicKeyComponents {
             n: k.n.as_slice(),

@@ -127,33 +127,20 @@ impl Signer {
     }
 
     fn cose(&self) -> COSEKey {
-        let ec = |k: &EcdsaKeyPair, n: usize| {
+        let ec = |k: &EcdsaKeyPair, type_, curve, n: usize| {
             let p = k.public_key().as_ref();
-            (p[1..1 + n].to_vec(), p[1 + n..].to_vec())
+            COSEKey {
+                type_,
+                key: COSEKeyType::EC_EC2(COSEEC2Key {
+                    curve,
+                    x: p[1..1 + n].to_vec(),
+                    y: p[1 + n..].to_vec(),
+                }),
+            }
         };
         match self {
-            Signer::P256(k) => {
-                let (x, y) = ec(k, 32);
-                COSEKey {
-                    type_: COSEAlgorithm::ES256,
-                    key: COSEKeyType::EC_EC2(COSEEC2Key {
-                        curve: ECDSACurve::SECP256R1,
-                        x,
-                        y,
-                    }),
-                }
-            }
-            Signer::P384(k) => {
-                let (x, y) = ec(k, 48);
-                COSEKey {
-                    type_: COSEAlgorithm::ES384,
-                    key: COSEKeyType::EC_EC2(COSEEC2Key {
-                        curve: ECDSACurve::SECP384R1,
-                        x,
-                        y,
-                    }),
-                }
-            }
+            Signer::P256(k) => ec(k, COSEAlgorithm::ES256, ECDSACurve::SECP256R1, 32),
+            Signer::P384(k) => ec(k, COSEAlgorithm::ES384, ECDSACurve::SECP384R1, 48),
             Signer::Rsa(k) => {
                 let c = PublicKeyComponents::<Vec<u8>>::from(k.public_key());
                 let mut e = [0u8; 3];
