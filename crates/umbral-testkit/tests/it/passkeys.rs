@@ -449,38 +449,27 @@ async fn a_blocked_address_waits_for_a_passkey_sign_in_too_but_a_blocked_account
         use umbral_core::clock::Clock;
         app.clock.now_ms()
     };
-    let window = 15 * 60 * 1000;
-    for _ in 0..20 {
-        app.store()
-            .throttle_failure(&account_key(email), now, window)
-            .await
-            .unwrap();
-    }
-    let c1 = app.client();
+    let policy = umbral_core::policy::ThrottlePolicy::default();
+    // Failures well past a limit's free ones, counted as the password's sign-in counts them.
+    let fail = |limit: String, free: i64| {
+        let app = &app;
+        let window = policy.window.as_ms();
+        async move {
+            for _ in 0..free + 10 {
+                app.store().throttle_failure(&limit, now, window).await.unwrap();
+            }
+        }
+    };
+    fail(account_key(email), policy.account_free_failures).await;
+    let (c1, c2) = (app.client(), app.client());
     let (t, a) = sign_in_answer(&app, &c1, &mut key, &origin, &id).await;
-    let (s, _, body) = post_form(
-        &app,
-        &c1,
-        "/login/passkey",
-        &[("csrf_token", &t), ("passkey", &a)],
-    )
-    .await;
+    let form = [("csrf_token", t.as_str()), ("passkey", a.as_str())];
+    let (s, _, body) = post_form(&app, &c1, "/login/passkey", &form).await;
     assert_eq!(s, 303, "the account's failures do not block its passkey: {body}");
-    for _ in 0..60 {
-        app.store()
-            .throttle_failure(&ip_key("127.0.0.1"), now, window)
-            .await
-            .unwrap();
-    }
-    let c2 = app.client();
+    fail(ip_key("127.0.0.1"), policy.ip_free_failures).await;
     let (t, a) = sign_in_answer(&app, &c2, &mut key, &origin, &id).await;
-    let (s, _, body) = post_form(
-        &app,
-        &c2,
-        "/login/passkey",
-        &[("csrf_token", &t), ("passkey", &a)],
-    )
-    .await;
+    let form = [("csrf_token", t.as_str()), ("passkey", a.as_str())];
+    let (s, _, body) = post_form(&app, &c2, "/login/passkey", &form).await;
     assert_eq!(s, 429, "{body}");
     assert!(body.contains("Too many attempts"), "{body}");
     let (s, _) = app.get_text(&c2, "/api/v1/me").await;
