@@ -34,7 +34,16 @@ async fn burst_then_kill(database_url: &str, dir: &std::path::Path) {
             }
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Killed once ten sign-ups were acknowledged, with more in flight: the count, not a fixed
+    // time, so that a slow or busy machine still kills mid-burst (hashing is most of a sign-up).
+    let waited = tokio::time::timeout(Duration::from_secs(60), async {
+        while acked.lock().unwrap().len() < 10 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "fewer than ten sign-ups in a minute");
+    tokio::time::sleep(Duration::from_millis(200)).await;
     server.child.start_kill().unwrap(); // SIGKILL
     server.child.wait().await.unwrap();
     for w in workers {
