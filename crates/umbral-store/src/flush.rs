@@ -119,11 +119,12 @@ impl Drop for Flusher {
 }
 
 /// The log's file, kept open from one sync to the next (opened by name for each sync, the
-/// opening and closing cost a quarter of the sync's own CPU in perf). Syncing any descriptor of the file syncs what every connection wrote
-/// to it. SQLite deletes the log when its last connection closes and makes a new one at the
-/// next open: a kept descriptor whose file has no name left is replaced by a new opening.
-/// A commit into a new log comes after the old one's deletion, and its ticket before the check
-/// that precedes the sync covering it, so that check always sees the deletion.
+/// opening and closing cost a quarter of the sync's own CPU in perf). Syncing any descriptor of
+/// the file syncs what every connection wrote to it. SQLite deletes the log when its last
+/// connection closes and makes a new one at the next open: a kept descriptor whose file has no
+/// name left is replaced by a new opening. A commit into a new log comes after the old one's
+/// deletion, and its ticket before the check that precedes the sync covering it, so that check
+/// always sees the deletion.
 struct LogFile<'a> {
     path: &'a std::path::Path,
     file: Option<std::fs::File>,

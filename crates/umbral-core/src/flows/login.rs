@@ -2,7 +2,7 @@
 //! unknown email, a wrong password and a disabled user; limits per account and per IP; one
 //! session per user.
 
-use crate::accounts::UserStatus;
+use crate::accounts::{Membership, User, UserStatus};
 use crate::audit::{AuditEvent, RequestMeta};
 use crate::auth::Verified;
 use crate::auth::throttle::{account_key, device_key, ip_key, read_device_cookie, refuse_while_blocked};
@@ -200,13 +200,13 @@ impl<S: ?Sized + AccountStore + FactorStore + SessionStore + ThrottleStore> Umbr
 }
 
 impl<S: ?Sized + AccountStore + SessionStore> Umbral<S> {
-    /// The account a sign-in without a password (a provider, a passkey) opens, with the same
-    /// lookup and limits as a password's: an address or account refused there is refused here.
+    /// The account a sign-in without a password (a provider) opens, with the same lookup as a
+    /// password's, judged by [`Self::account_allowed`].
     pub(crate) async fn account_for_sign_in(
         &self,
         user_id: &UserId,
         meta: &RequestMeta,
-    ) -> Result<(crate::accounts::User, Option<crate::accounts::Membership>), CoreError> {
+    ) -> Result<(User, Option<Membership>), CoreError> {
         let email_key = match self.store.user_by_id(user_id).await? {
             Some(u) => Email::parse(&u.email)
                 .map_err(|_| CoreError::InvalidCredentials)?
@@ -226,9 +226,9 @@ impl<S: ?Sized + AccountStore + SessionStore> Umbral<S> {
     /// against the account itself do not block it: the proof is not a password.
     pub(crate) fn account_allowed(
         &self,
-        account: Option<(crate::accounts::User, Option<crate::accounts::Membership>)>,
-        ip_limit: Option<crate::ports::ThrottleState>,
-    ) -> Result<(crate::accounts::User, Option<crate::accounts::Membership>), CoreError> {
+        account: Option<(User, Option<Membership>)>,
+        ip_limit: Option<ThrottleState>,
+    ) -> Result<(User, Option<Membership>), CoreError> {
         let policy = &self.config.throttle;
         refuse_while_blocked(ip_limit, policy, policy.ip_free_failures, self.now())?;
         account
